@@ -1,0 +1,78 @@
+//! Instants: UTC in storage (milliseconds since the epoch), Europe/Rome on screen.
+
+use jiff::{Timestamp, Zoned, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+
+/// The time zone of every Italian Ambito, with its daylight-saving rules, compiled in.
+pub fn rome() -> TimeZone {
+    jiff::tz::get!("Europe/Rome")
+}
+
+/// An instant, stored as milliseconds since 1970-01-01T00:00:00Z in both database backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UtcMillis(pub i64);
+
+impl UtcMillis {
+    /// The instant at which this value is built. Callers outside the domain pass it in,
+    /// so domain rules stay deterministic.
+    pub fn from_timestamp(ts: Timestamp) -> Self {
+        Self(ts.as_millisecond())
+    }
+
+    /// The instant as a `jiff` timestamp. Values beyond jiff's range (years past 9999) saturate.
+    pub fn timestamp(self) -> Timestamp {
+        Timestamp::from_millisecond(self.0).unwrap_or(if self.0 < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        })
+    }
+
+    /// The instant as seen on a wall clock in Rome.
+    pub fn in_rome(self) -> Zoned {
+        self.timestamp().to_zoned(rome())
+    }
+}
+
+impl From<Timestamp> for UtcMillis {
+    fn from(ts: Timestamp) -> Self {
+        Self::from_timestamp(ts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rome_is_utc_plus_one_in_winter_and_plus_two_in_summer() {
+        let winter: Timestamp = "2026-01-15T12:00:00Z".parse().unwrap();
+        let summer: Timestamp = "2026-07-15T12:00:00Z".parse().unwrap();
+        assert_eq!(UtcMillis::from(winter).in_rome().hour(), 13);
+        assert_eq!(UtcMillis::from(summer).in_rome().hour(), 14);
+    }
+
+    #[test]
+    fn daylight_saving_starts_on_the_last_sunday_of_march_2026() {
+        // 29 March 2026, 01:00 UTC = 03:00 CEST: the 02:00-03:00 hour does not exist in Rome.
+        let before: Timestamp = "2026-03-29T00:59:59Z".parse().unwrap();
+        let after: Timestamp = "2026-03-29T01:00:00Z".parse().unwrap();
+        assert_eq!(UtcMillis::from(before).in_rome().hour(), 1);
+        assert_eq!(UtcMillis::from(after).in_rome().hour(), 3);
+    }
+
+    #[test]
+    fn millis_round_trip() {
+        let ts: Timestamp = "2025-10-26T01:30:00.123Z".parse().unwrap();
+        let m = UtcMillis::from(ts);
+        assert_eq!(m.0, ts.as_millisecond());
+        assert_eq!(m.timestamp(), ts);
+    }
+
+    #[test]
+    fn out_of_range_millis_saturate_instead_of_panicking() {
+        assert_eq!(UtcMillis(i64::MAX).timestamp(), Timestamp::MAX);
+        assert_eq!(UtcMillis(i64::MIN).timestamp(), Timestamp::MIN);
+    }
+}

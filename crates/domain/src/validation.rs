@@ -1,0 +1,105 @@
+//! Validation errors that name the field at fault.
+//!
+//! The domain never writes prose: each error carries a stable field name (the API field) and a
+//! stable `code`, which the web layer translates (`validation-<code>` in the i18n catalogue).
+
+use serde::Serialize;
+
+/// Why a field was refused. Serialised as a stable `snake_case` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    TooLong,
+    InvalidIstatCode,
+    InvalidBelfioreCode,
+    InvalidProvince,
+    InvalidPostalCode,
+    InvalidMonthDay,
+    Negative,
+    Duplicate,
+    InvalidCode,
+}
+
+impl Problem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong => "too_long",
+            Self::InvalidIstatCode => "invalid_istat_code",
+            Self::InvalidBelfioreCode => "invalid_belfiore_code",
+            Self::InvalidProvince => "invalid_province",
+            Self::InvalidPostalCode => "invalid_postal_code",
+            Self::InvalidMonthDay => "invalid_month_day",
+            Self::Negative => "negative",
+            Self::Duplicate => "duplicate",
+            Self::InvalidCode => "invalid_code",
+        }
+    }
+
+    /// Every problem, so the i18n catalogue can be checked for completeness.
+    pub const ALL: [Problem; 10] = [
+        Self::Required,
+        Self::TooLong,
+        Self::InvalidIstatCode,
+        Self::InvalidBelfioreCode,
+        Self::InvalidProvince,
+        Self::InvalidPostalCode,
+        Self::InvalidMonthDay,
+        Self::Negative,
+        Self::Duplicate,
+        Self::InvalidCode,
+    ];
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One refused field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+/// All the refused fields of one input, in the order they were checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: {}", self.0.iter().map(|e| e.field).collect::<Vec<_>>().join(", "))]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn one(field: &'static str, problem: Problem) -> Self {
+        Self(vec![FieldError { field, problem }])
+    }
+
+    pub fn push(&mut self, field: &'static str, problem: Problem) {
+        self.0.push(FieldError { field, problem });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was refused.
+    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Trims `raw` and checks it is present and at most `max` characters long.
+pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: usize) -> String {
+    let value = raw.trim();
+    if value.is_empty() {
+        errors.push(field, Problem::Required);
+    } else if value.chars().count() > max {
+        errors.push(field, Problem::TooLong);
+    }
+    value.to_owned()
+}

@@ -1,0 +1,92 @@
+//! The JSON API under `/api/v1`, plus `/healthz` and `/readyz`. The OpenAPI document is built from
+//! the handlers' annotations, served at `/api/v1/openapi.json` and shown readably at `/api`.
+
+mod health;
+mod reference;
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Presidio API",
+        description = "API JSON della Centrale Operativa del Pronto Intervento Sociale. \
+            Istanti in RFC 3339 (UTC); messaggi di errore in italiano con codici stabili.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
+    ),
+    tags(
+        (name = "sistema", description = "Stato del servizio e documento OpenAPI"),
+        (name = "riferimento", description = "Ambiti e comuni"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(reference::list_ambiti))
+        .routes(routes!(reference::ambito_municipalities))
+        .routes(routes!(reference::municipality))
+}
+
+pub fn router() -> axum::Router<AppState> {
+    api_router().split_for_parts().0
+}
+
+/// The OpenAPI 3 document of this version of Presidio.
+pub fn openapi() -> &'static OpenApiDoc {
+    static DOC: LazyLock<OpenApiDoc> = LazyLock::new(|| {
+        let mut doc = api_router().split_for_parts().1;
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc
+    });
+    &DOC
+}
+
+/// The OpenAPI document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "sistema",
+    responses((status = 200, description = "Documento OpenAPI 3", content_type = "application/json")))]
+async fn openapi_json() -> Json<&'static OpenApiDoc> {
+    Json(openapi())
+}
+
+/// Whether a path belongs to the machine-facing part of the server.
+fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+}
+
+/// Turns every error answer under `/api` that is not JSON yet (unknown route, wrong method, body
+/// too large, malformed path or JSON) into the standard JSON error body.
+pub async fn errors_as_json(request: Request, next: Next) -> Response {
+    let api = is_api_path(request.uri().path());
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if api && (status.is_client_error() || status.is_server_error()) && !is_json {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let mut json = ApiError::from_status(status).into_response();
+        if let Some(allow) = allow {
+            json.headers_mut().insert(header::ALLOW, allow);
+        }
+        return json;
+    }
+    response
+}

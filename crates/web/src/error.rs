@@ -1,0 +1,123 @@
+//! Errors as people and programs see them.
+//!
+//! Use [`ApiError`] in `/api` handlers: it renders `{"error": {"code", "message", "fields"}}` with
+//! a stable snake_case `code` and Italian messages from the catalogue. HTML handlers use
+//! [`crate::pages::PageError`], which renders an Italian error page. Storage errors convert into
+//! both; causes are logged with the request id, never shown.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use presidio_db::DbError;
+use presidio_domain::validation::Invalid;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::{Locale, catalogue};
+
+/// An error answer of the JSON API.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub invalid: Option<Invalid>,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `not_found`, `invalid_input`, `conflict`, …
+    #[schema(example = "invalid_input")]
+    pub code: String,
+    /// For people, in Italian.
+    pub message: String,
+    /// One message per refused field, keyed by the field's API name.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            invalid: None,
+        }
+    }
+
+    /// The error that stands for `status` when nothing more specific is known.
+    pub fn from_status(status: StatusCode) -> Self {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
+            StatusCode::CONFLICT => "conflict",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::REQUEST_TIMEOUT => "timeout",
+            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        Self::new(status, code)
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let tr = catalogue().tr(Locale::Italian);
+        let fields = self
+            .invalid
+            .iter()
+            .flat_map(|invalid| &invalid.0)
+            .map(|e| {
+                let label = tr.t(&format!("field-{}", e.field));
+                let message = tr.t1(&format!("validation-{}", e.problem.code()), "field", &label);
+                (e.field.to_owned(), message)
+            })
+            .collect();
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: tr.t(&format!("error-{}", self.code)),
+                fields,
+            },
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_input",
+            invalid: Some(invalid),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
+            DbError::Conflict => Self::new(StatusCode::CONFLICT, "conflict"),
+            DbError::Invalid(invalid) => invalid.into(),
+            other => {
+                tracing::error!(error = %other, "storage error");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}

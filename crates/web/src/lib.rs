@@ -1,0 +1,85 @@
+//! Presidio on the web: server-rendered pages (`pages/`), the JSON API (`api/`), the embedded
+//! static assets and the cross-cutting layers (security headers, limits, request ids, tracing).
+//!
+//! Handlers know nothing of SQL; they call the storage crate and the domain crate.
+
+mod api;
+mod assets;
+mod error;
+pub mod i18n;
+mod pages;
+mod security;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use presidio_db::Db;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use api::openapi;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub info: Arc<ServerInfo>,
+}
+
+/// Facts about this running server, shown on the "Informazioni" page.
+#[derive(Debug)]
+pub struct ServerInfo {
+    /// The database location, without any password.
+    pub database: String,
+}
+
+impl AppState {
+    pub fn new(db: Db, database: String) -> Self {
+        Self {
+            db,
+            info: Arc::new(ServerInfo { database }),
+        }
+    }
+}
+
+/// The whole application: pages, API, static assets and the layers around them.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .nest("/static", assets::router())
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(api::errors_as_json))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(security::request_span))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish before returning.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,59 @@
+//! The home page of the Centrale Operativa.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use presidio_db::now;
+
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::i18n::Arg;
+
+pub struct AmbitoCard {
+    pub name: String,
+    pub href: String,
+    pub count: String,
+    pub open_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    page: Layout,
+    today: String,
+    ambiti: Vec<AmbitoCard>,
+}
+
+pub async fn page(State(state): State<AppState>) -> Result<HomePage, PageError> {
+    let page = Layout::new("home-title", "home");
+    let t = page.t;
+    let mut ambiti = Vec::new();
+    for ambito in state.db.list_ambiti().await? {
+        let count = state.db.municipalities_of(ambito.id).await?.len();
+        ambiti.push(AmbitoCard {
+            href: format!("/ambiti/{}", ambito.code),
+            count: t.t_args(
+                "municipalities-count",
+                &[("count", Arg::Num(i64::try_from(count).unwrap_or(0)))],
+            ),
+            open_label: t.t1("home-open-ambito", "name", &ambito.name),
+            name: ambito.name,
+        });
+    }
+    let local = now().in_rome();
+    let today = t.t_args(
+        "home-now",
+        &[
+            ("date", Arg::Str(&t.date_long(local.date()))),
+            (
+                "time",
+                Arg::Str(&format!("{:02}:{:02}", local.hour(), local.minute())),
+            ),
+        ],
+    );
+    Ok(HomePage {
+        page,
+        today,
+        ambiti,
+    })
+}
