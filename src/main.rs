@@ -153,6 +153,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .addr
         .parse()
         .map_err(|_| anyhow::anyhow!(tr().t1("cli-bad-addr", "addr", &args.addr)))?;
+    let shutdown = shutdown_signal()?;
     let db = open(&url).await?;
     println!("{}", tr().t1("cli-database", "url", &url.to_string()));
     let listener = tokio::net::TcpListener::bind(addr)
@@ -164,33 +165,35 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         tr().t1("cli-listening", "url", &format!("http://{local}"))
     );
     let state = presidio_web::AppState::new(db.clone(), url.to_string());
-    presidio_web::serve(listener, state, shutdown_signal()).await?;
+    presidio_web::serve(listener, state, shutdown).await?;
     db.close().await;
     println!("{}", tr().t("cli-stopped"));
     Ok(())
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal right after start-up is never lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+            eprintln!("{}", tr().t("cli-stopping"));
+        })
     }
-    eprintln!("{}", tr().t("cli-stopping"));
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("{}", tr().t("cli-stopping"));
+        })
+    }
 }
 
 async fn backup(url: &DatabaseUrl, file: &std::path::Path) -> anyhow::Result<()> {

@@ -1,1 +1,10 @@
-fn main() {}
+//! The one integration test binary. Every test runs against the backend chosen by the
+//! environment: SQLite (a fresh file per test) by default, PostgreSQL (a fresh database per test)
+//! when `PRESIDIO_TEST_POSTGRES_URL` points at a server, as `.ci/run` does.
+
+mod api;
+mod cli;
+mod durability;
+mod pages;
+mod storage;
+mod support;

@@ -53,19 +53,24 @@ impl AppState {
 /// The whole application: pages, API, static assets and the layers around them.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .merge(pages::router())
         .merge(api::router())
         .nest("/static", assets::router())
         .fallback(pages::not_found)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(api::errors_as_json))
+        .with_state(state);
+    // The layers wrap the routed application as a whole (axum applies `Router::layer` route by
+    // route), so they also see what routing itself answers: 404, 405.
+    Router::new()
+        .fallback_service(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Outside the limits, so their refusals become JSON errors too.
+        .layer(axum::middleware::from_fn(api::errors_as_json))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(security::request_span))

@@ -40,13 +40,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// The span of one request: method, route template and request id; never the query string,
-/// which could carry a name or a fiscal code.
+/// The span of one request: method, path and request id; never the query string, which could
+/// carry a name or a fiscal code (paths hold only codes and identifiers).
 pub fn request_span(request: &Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map_or("-", axum::extract::MatchedPath::as_str);
+    let route = request.uri().path();
     let id = request
         .headers()
         .get("x-request-id")

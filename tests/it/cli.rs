@@ -1,0 +1,346 @@
+//! The `presidio` binary as an operator uses it.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::fresh_url;
+
+pub fn presidio() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presidio"));
+    cmd.env_remove("PRESIDIO_DATABASE_URL")
+        .env_remove("PRESIDIO_ADDR")
+        .env_remove("PRESIDIO_DATA_DIR")
+        .env("PRESIDIO_LOG", "warn");
+    cmd
+}
+
+/// A running `presidio serve`, with the address it announced.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub output: Vec<String>,
+}
+
+impl Server {
+    /// Starts the server with `args` and waits until it says where it listens.
+    pub fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("presidio starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut output = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let line = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| {
+                    let _ = child.kill();
+                    panic!("presidio did not announce its address; it printed {output:?}")
+                });
+            output.push(line.clone());
+            if let Some(addr) = line.split("http://").nth(1) {
+                let addr = addr.trim().to_owned();
+                // Keep reading in the background so the pipe never fills up.
+                std::thread::spawn(move || while rx.recv().is_ok() {});
+                return Self {
+                    child,
+                    addr,
+                    output,
+                };
+            }
+        }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String) {
+        http_get(&self.addr, path)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "presidio exited with {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "presidio did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the process at once, like a power cut (SIGKILL).
+    pub fn kill_9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// A minimal HTTP/1.1 GET, so the tests need no HTTP client library.
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("the server accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn sqlite_url(dir: &Path, file: &str) -> String {
+    format!("sqlite://{}", dir.join(file).display())
+}
+
+#[test]
+fn with_no_subcommand_it_serves_from_the_data_folder_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = presidio();
+    cmd.current_dir(dir.path())
+        .env("PRESIDIO_ADDR", "127.0.0.1:0");
+    let server = Server::start(cmd);
+    let db_file = dir.path().join("data/presidio.db");
+    assert!(db_file.exists(), "the database is created under ./data");
+    assert!(
+        server
+            .output
+            .iter()
+            .any(|l| l.contains("Archivio dati") && l.contains(&db_file.display().to_string())),
+        "the database path is printed: {:?}",
+        server.output
+    );
+    assert_eq!(server.get("/readyz").0, 200);
+    let (status, home) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(home.contains("lang=\"it\""));
+    server.terminate();
+    // A clean close checkpoints the write-ahead log into the database file.
+    let wal = dir.path().join("data/presidio.db-wal");
+    assert!(
+        !wal.exists() || wal.metadata().unwrap().len() == 0,
+        "WAL left behind after shutdown"
+    );
+}
+
+#[test]
+fn serve_takes_the_database_url_from_the_flag_or_the_environment() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, _dir) = rt.block_on(fresh_url());
+    let mut cmd = presidio();
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("PRESIDIO_DATABASE_URL", url.to_string());
+    let server = Server::start(cmd);
+    assert_eq!(server.get("/readyz").0, 200);
+    let (status, ambiti) = server.get("/api/v1/ambiti");
+    assert_eq!(status, 200);
+    assert!(ambiti.contains("rhodense"));
+    server.terminate();
+}
+
+#[test]
+fn a_bad_database_url_or_address_is_refused_in_italian() {
+    let out = presidio()
+        .args(["serve", "--database", "mysql://x/y"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Indirizzo dell'archivio dati non valido"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = presidio()
+        .args([
+            "serve",
+            "--addr",
+            "localhost-8080",
+            "--database",
+            &sqlite_url(dir.path(), "p.db"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Indirizzo non valido"));
+}
+
+#[test]
+fn a_killed_server_restarts_on_an_intact_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let mut cmd = presidio();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &url]);
+    let server = Server::start(cmd);
+    assert_eq!(server.get("/api/v1/municipalities/015182").0, 200);
+    server.kill_9();
+
+    let mut cmd = presidio();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &url]);
+    let server = Server::start(cmd);
+    let (status, body) = server.get("/api/v1/ambiti/rhodense/municipalities");
+    assert_eq!(status, 200);
+    assert_eq!(body.matches("istat_code").count(), 9);
+    server.terminate();
+}
+
+#[test]
+fn backup_of_a_live_database_restores_by_starting_on_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = sqlite_url(dir.path(), "live.db");
+    let mut cmd = presidio();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &live]);
+    let server = Server::start(cmd);
+
+    let copy = dir.path().join("backup/copy.db");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let out = presidio()
+        .args(["backup", copy.to_str().unwrap(), "--database", &live])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Copia di sicurezza scritta"));
+    // A second backup to the same file is refused rather than overwriting it.
+    let again = presidio()
+        .args(["backup", copy.to_str().unwrap(), "--database", &live])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    server.terminate();
+
+    // Restoring is putting the copy in place of the database and starting on it.
+    let restored = dir.path().join("restored.db");
+    std::fs::copy(&copy, &restored).unwrap();
+    let mut cmd = presidio();
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        &sqlite_url(dir.path(), "restored.db"),
+    ]);
+    let server = Server::start(cmd);
+    let (status, body) = server.get("/api/v1/municipalities/015182");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"name\":\"Rho\""));
+    server.terminate();
+
+    let pg = presidio()
+        .args([
+            "backup",
+            "x.sql",
+            "--database",
+            "postgres://u:p@127.0.0.1:1/db",
+        ])
+        .output()
+        .unwrap();
+    assert!(!pg.status.success());
+    assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump"));
+}
+
+#[test]
+fn another_ambito_is_imported_from_a_csv_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "istat_code,belfiore_code,name,province\n015027,B162,Bollate,MI\n15146,F205,Milano,MI\n",
+    )
+    .unwrap();
+    let out = presidio()
+        .args([
+            "ambito",
+            "import",
+            "--code",
+            "bollatese",
+            "--name",
+            "Ambito Bollatese",
+            "--csv",
+        ])
+        .arg(&bad)
+        .args(["--database", &url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Riga 3") && err.contains("Codice ISTAT"),
+        "{err}"
+    );
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "istat_code,belfiore_code,name,province\n015027,A940,Bollate,MI\n015165,G686,Paderno Dugnano,MI\n").unwrap();
+    let out = presidio()
+        .args([
+            "ambito",
+            "import",
+            "--code",
+            "bollatese",
+            "--name",
+            "Ambito Bollatese",
+            "--csv",
+        ])
+        .arg(&good)
+        .args(["--database", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("importati 2 comuni"));
+
+    let list = presidio()
+        .args(["ambito", "list", "--database", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("Ambito Bollatese (bollatese): 2 comuni"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Ambito Territoriale Sociale Rhodense (rhodense): 9 comuni"),
+        "{text}"
+    );
+    assert!(!text.contains("Milano"));
+}
