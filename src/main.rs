@@ -1,4 +1,6 @@
 //! `presidio`: the one binary. With no subcommand it serves the web application.
+// Doc comments here are the `--help` text clap prints: plain words, not Markdown.
+#![allow(clippy::doc_markdown)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -26,6 +26,7 @@ pub struct Server {
 
 impl Server {
     /// Starts the server with `args` and waits until it says where it listens.
+    #[allow(clippy::zombie_processes)] // the child is reaped by `Drop` when not before
     pub fn start(mut cmd: Command) -> Self {
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -93,6 +94,16 @@ impl Server {
     pub fn kill_9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+}
+
+/// A test that fails half-way must not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -43,34 +43,30 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The URL of a database nobody has used yet, with the folder that holds it (SQLite).
 pub async fn fresh_url() -> (DatabaseUrl, Option<tempfile::TempDir>) {
-    match postgres_admin_url() {
-        Some(admin) => {
-            let name = format!(
-                "presidio_t_{}_{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            let pool = sqlx::PgPool::connect(&admin)
-                .await
-                .expect("the test PostgreSQL answers");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&pool)
-                .await
-                .expect("a test database can be created");
-            pool.close().await;
-            let base = admin
-                .rsplit_once('/')
-                .map_or(admin.as_str(), |(base, _)| base);
-            (DatabaseUrl::Postgres(format!("{base}/{name}")), None)
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("a temporary folder");
-            (
-                DatabaseUrl::Sqlite(dir.path().join("presidio.db")),
-                Some(dir),
-            )
-        }
-    }
+    let Some(admin) = postgres_admin_url() else {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        return (
+            DatabaseUrl::Sqlite(dir.path().join("presidio.db")),
+            Some(dir),
+        );
+    };
+    let name = format!(
+        "presidio_t_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("the test PostgreSQL answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("a test database can be created");
+    pool.close().await;
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
+    (DatabaseUrl::Postgres(format!("{base}/{name}")), None)
 }
 
 /// The real application over a test database.

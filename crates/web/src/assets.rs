@@ -1,5 +1,5 @@
 //! Static assets (the UI kit, fonts, htmx, our own CSS and JS), embedded in the binary at build
-//! time by `build.rs`, served compressed with ETags, and on content-hashed routes that browsers
+//! time by `build.rs`, served compressed with `ETag`s, and on content-hashed routes that browsers
 //! may cache for a year.
 
 use std::sync::LazyLock;

@@ -1,7 +1,7 @@
 //! Errors as people and programs see them.
 //!
 //! Use [`ApiError`] in `/api` handlers: it renders `{"error": {"code", "message", "fields"}}` with
-//! a stable snake_case `code` and Italian messages from the catalogue. HTML handlers use
+//! a stable `snake_case` `code` and Italian messages from the catalogue. HTML handlers use
 //! [`crate::pages::PageError`], which renders an Italian error page. Storage errors convert into
 //! both; causes are logged with the request id, never shown.
 

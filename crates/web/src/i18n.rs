@@ -86,14 +86,14 @@ impl std::fmt::Debug for Tr<'_> {
     }
 }
 
-impl<'a> Tr<'a> {
+impl Tr<'_> {
     /// The message `id`. A missing id shows as the id itself (and is logged), never as a blank.
-    pub fn t(&self, id: &str) -> String {
+    pub fn t(self, id: &str) -> String {
         self.format(id, None)
     }
 
     /// The message `id` with named arguments (strings, or numbers for plural selection).
-    pub fn t_args(&self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+    pub fn t_args(self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
             let value = match value {
@@ -106,11 +106,11 @@ impl<'a> Tr<'a> {
     }
 
     /// Shorthand for a message with one string argument.
-    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+    pub fn t1(self, id: &str, name: &str, value: &str) -> String {
         self.t_args(id, &[(name, Arg::Str(value))])
     }
 
-    fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
+    fn format(self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let Some(pattern) = self.bundle.get_message(id).and_then(|m| m.value()) else {
             tracing::warn!(message_id = id, "missing translation");
             return id.to_owned();
@@ -124,14 +124,14 @@ impl<'a> Tr<'a> {
     }
 
     /// An integer with thousands separators: `50.052`.
-    pub fn number(&self, n: i64) -> String {
+    pub fn number(self, n: i64) -> String {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
         if n < 0 {
             out.push('-');
         }
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(self.group_separator());
             }
             out.push(c);
@@ -140,25 +140,25 @@ impl<'a> Tr<'a> {
     }
 
     /// An amount in cents as euros: `89.572,80 €`.
-    pub fn euro(&self, cents: i64) -> String {
+    pub fn euro(self, cents: i64) -> String {
         let sign = if cents < 0 { "-" } else { "" };
         let whole = self.number((cents / 100).abs());
         format!("{sign}{whole},{:02}\u{a0}€", (cents % 100).abs())
     }
 
-    fn group_separator(&self) -> char {
+    fn group_separator(self) -> char {
         match self.locale {
             Locale::Italian => '.',
         }
     }
 
     /// A date as `22/11/2026`.
-    pub fn date(&self, date: Date) -> String {
+    pub fn date(self, date: Date) -> String {
         format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
     }
 
     /// An instant on a Rome wall clock: `22/11/2026 14:05`.
-    pub fn date_time(&self, at: UtcMillis) -> String {
+    pub fn date_time(self, at: UtcMillis) -> String {
         let local = at.in_rome();
         let mut out = self.date(local.date());
         let _ = write!(out, " {:02}:{:02}", local.hour(), local.minute());
@@ -166,7 +166,7 @@ impl<'a> Tr<'a> {
     }
 
     /// A date in words: `domenica 22 novembre 2026`.
-    pub fn date_long(&self, date: Date) -> String {
+    pub fn date_long(self, date: Date) -> String {
         let weekday =
             self.t(WEEKDAYS[usize::from(date.weekday().to_monday_zero_offset().unsigned_abs())]);
         format!(
@@ -178,14 +178,14 @@ impl<'a> Tr<'a> {
     }
 
     /// A day of the year without the year: `8 maggio`.
-    pub fn day_month(&self, month: u8, day: u8) -> String {
+    pub fn day_month(self, month: u8, day: u8) -> String {
         format!(
             "{day} {}",
             self.month_name(i8::try_from(month).unwrap_or(1))
         )
     }
 
-    fn month_name(&self, month: i8) -> String {
+    fn month_name(self, month: i8) -> String {
         let index = usize::try_from(month.clamp(1, 12) - 1).unwrap_or(0);
         self.t(MONTHS[index])
     }
@@ -277,5 +277,89 @@ mod tests {
             i18n.tr(Locale::Italian).t("no-such-message"),
             "no-such-message"
         );
+    }
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::*;
+    use presidio_domain::validation::Problem;
+
+    /// Every literal message id a template asks for, e.g. `t.t("nav-home")`.
+    fn ids_in_templates() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for call in [".t(\"", ".t1(\""] {
+                for part in text.split(call).skip(1) {
+                    ids.push(part.split('"').next().unwrap().to_owned());
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_message_a_template_uses_exists() {
+        let i18n = I18n::load();
+        let ids = ids_in_templates();
+        assert!(ids.len() > 20, "the scan found the template calls");
+        let missing: Vec<_> = ids
+            .iter()
+            .filter(|id| !i18n.has(Locale::Italian, id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "missing from locales/it.ftl: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_validation_problem_and_error_code_has_a_message() {
+        let i18n = I18n::load();
+        for problem in Problem::ALL {
+            let id = format!("validation-{}", problem.code());
+            assert!(i18n.has(Locale::Italian, &id), "{id}");
+        }
+        for status in [400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 500, 503] {
+            let status = axum::http::StatusCode::from_u16(status).unwrap();
+            let code = crate::error::ApiError::from_status(status).code;
+            assert!(
+                i18n.has(Locale::Italian, &format!("error-{code}")),
+                "error-{code}"
+            );
+        }
+        for field in [
+            "code",
+            "name",
+            "istat_code",
+            "belfiore_code",
+            "province",
+            "postal_code",
+            "population",
+            "patron_holiday",
+        ] {
+            assert!(
+                i18n.has(Locale::Italian, &format!("field-{field}")),
+                "field-{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_licence_table_names_the_vendored_versions() {
+        let versions = include_str!("../static/vendor/VERSIONS.txt");
+        for line in versions.lines() {
+            let (package, version) = line.split_once(' ').unwrap();
+            let listed = crate::pages::COMPONENTS
+                .iter()
+                .find(|c| c.package == Some(package));
+            assert_eq!(
+                listed.map(|c| c.version),
+                Some(version),
+                "{package} on the Informazioni page"
+            );
+        }
     }
 }

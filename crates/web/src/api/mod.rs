@@ -52,7 +52,7 @@ pub fn router() -> axum::Router<AppState> {
 pub fn openapi() -> &'static OpenApiDoc {
     static DOC: LazyLock<OpenApiDoc> = LazyLock::new(|| {
         let mut doc = api_router().split_for_parts().1;
-        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        env!("CARGO_PKG_VERSION").clone_into(&mut doc.info.version);
         doc
     });
     &DOC

@@ -11,6 +11,9 @@ use crate::AppState;
 /// A component embedded in the binary and served to browsers.
 pub struct Component {
     pub name: &'static str,
+    /// The npm package whose version this is (see `static/vendor/VERSIONS.txt`); the fonts
+    /// ship inside the UI kit's package with versions of their own.
+    pub package: Option<&'static str>,
     pub version: &'static str,
     pub licence: &'static str,
     /// Message id of what it is used for.
@@ -21,36 +24,42 @@ pub struct Component {
 pub const COMPONENTS: [Component; 6] = [
     Component {
         name: "Bootstrap Italia",
+        package: Some("bootstrap-italia"),
         version: "2.18.3",
         licence: "BSD-3-Clause",
         use_id: "use-ui-kit",
     },
     Component {
         name: "Titillium Web",
+        package: None,
         version: "v10",
         licence: "SIL Open Font License 1.1",
         use_id: "use-font-titillium",
     },
     Component {
         name: "Lora",
+        package: None,
         version: "v20",
         licence: "SIL Open Font License 1.1",
         use_id: "use-font-lora",
     },
     Component {
         name: "Roboto Mono",
+        package: None,
         version: "v13",
         licence: "Apache License 2.0",
         use_id: "use-font-roboto-mono",
     },
     Component {
         name: "htmx",
+        package: Some("htmx.org"),
         version: "2.0.11",
         licence: "0BSD (Zero-Clause BSD)",
         use_id: "use-htmx",
     },
     Component {
         name: "htmx-ext-sse",
+        package: Some("htmx-ext-sse"),
         version: "2.2.4",
         licence: "0BSD (Zero-Clause BSD)",
         use_id: "use-htmx-sse",

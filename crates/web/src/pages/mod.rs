@@ -2,6 +2,8 @@
 //! draws the header, the navigation, the skip links and the footer from a [`Layout`].
 
 mod about;
+
+pub use about::COMPONENTS;
 mod api_docs;
 mod home;
 mod reference;
@@ -71,11 +73,14 @@ impl Layout {
         }
     }
 
+    // Methods rather than free functions, so templates reach them through `page`.
+    #[allow(clippy::unused_self)]
     pub fn asset(&self, path: &str) -> String {
         crate::assets::url(path)
     }
 
     /// The URL of an icon of the UI kit's sprite sheet, e.g. `icon("it-pa")`.
+    #[allow(clippy::unused_self)]
     pub fn icon(&self, name: &str) -> String {
         format!(
             "{}#{name}",

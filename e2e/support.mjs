@@ -1,0 +1,99 @@
+// Shared helpers of the browser tests: a real `presidio serve` on a fresh database, Debian's
+// chromium driven by playwright-core (never a downloaded browser), and axe-core checks.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const screenshotsDir = join(here, "..", "docs", "img");
+
+/** Starts presidio on a fresh SQLite database and a free port; resolves to { url, stop }. */
+export async function startPresidio() {
+  const bin = process.env.PRESIDIO_BIN;
+  if (!bin) throw new Error("PRESIDIO_BIN must name the presidio binary");
+  const dir = mkdtempSync(join(tmpdir(), "presidio-e2e-"));
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite://${dir}/presidio.db`], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PRESIDIO_LOG: "warn" },
+  });
+  const url = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`presidio did not start: ${seen}`)), 60_000);
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/http:\/\/[0-9.:]+/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`presidio exited with ${code}: ${seen}`)));
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.removeAllListeners("exit");
+      child.on("exit", resolve);
+      child.kill("SIGTERM");
+    });
+  return { url, stop };
+}
+
+/** Debian chromium, headless, with no network but loopback. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * Opens a page that records what must never happen: console errors (CSP violations show there),
+ * uncaught exceptions, and requests to any host other than the server under test.
+ */
+export async function openPage(browser, baseUrl, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: "it-IT", timezoneId: "Europe/Rome" });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (msg) => {
+    // Failed loads are reported below, with their URL.
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) problems.push(`console: ${msg.text()}`);
+  });
+  page.on("response", (res) => {
+    const isDocument = res.request().resourceType() === "document";
+    if (res.status() >= 400 && !isDocument) problems.push(`failed load: ${res.status()} ${res.url()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`exception: ${err.message}`));
+  page.on("request", (req) => {
+    if (!req.url().startsWith(baseUrl) && !req.url().startsWith("data:")) problems.push(`external request: ${req.url()}`);
+  });
+  return { page, problems, close: () => context.close() };
+}
+
+/** The serious and critical axe violations of the page, WCAG 2.1 A and AA. */
+export async function seriousViolations(page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Saves a screenshot for the user guides in docs/img. */
+export async function screenshot(page, name) {
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+}

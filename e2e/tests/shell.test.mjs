@@ -1,0 +1,83 @@
+// The Italian shell: every page renders in Italian, passes axe, works with the keyboard and on a
+// phone, and loads nothing from another host.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot } from "../support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPresidio();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const pages = [
+  { path: "/", heading: "Centrale Operativa", shot: "inizio" },
+  { path: "/ambiti/rhodense", heading: "Comuni dell'Ambito Territoriale Sociale Rhodense", shot: "comuni" },
+  { path: "/informazioni", heading: "Informazioni", shot: "informazioni" },
+  { path: "/api", heading: "API JSON", shot: "api" },
+  { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
+];
+
+test("the home page renders in Italian with no serious or critical axe violation", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await page.goto(server.url + "/");
+  assert.equal(await page.getAttribute("html", "lang"), "it");
+  assert.match(await page.title(), /Centrale Operativa · Presidio/);
+  assert.equal(await page.locator("h1").innerText(), "Centrale Operativa");
+  assert.match(await page.locator("main").innerText(), /Ambito Territoriale Sociale Rhodense/);
+  // The UI kit's stylesheet and font are in use, served by Presidio itself.
+  const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+  assert.match(font, /Titillium Web/);
+  assert.ok(await page.evaluate(() => document.fonts.check('16px "Titillium Web"')), "Titillium Web loaded");
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+for (const { path, heading, shot } of pages) {
+  test(`${path} passes axe and loads only local resources`, async () => {
+    const { page, problems, close } = await openPage(browser, server.url);
+    await page.goto(server.url + path);
+    assert.equal(await page.locator("h1").innerText(), heading);
+    assert.deepEqual(await seriousViolations(page), []);
+    assert.deepEqual(problems, []);
+    if (shot) await screenshot(page, shot);
+    await close();
+  });
+}
+
+test("the skip link is the first stop of the keyboard and lands on the content", async () => {
+  const { page, close } = await openPage(browser, server.url);
+  await page.goto(server.url + "/");
+  await page.keyboard.press("Tab");
+  const focused = await page.evaluate(() => document.activeElement.textContent.trim());
+  assert.equal(focused, "Vai al contenuto principale");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main-content");
+  await close();
+});
+
+test("on a 390 px phone the page fits and the menu opens from its button", async () => {
+  const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
+  await page.goto(server.url + "/ambiti/rhodense");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  const toggle = page.getByRole("button", { name: "Apri o chiudi il menu" }).first();
+  assert.ok(await toggle.isVisible(), "the menu button shows on a phone");
+  await toggle.click();
+  const link = page.getByRole("link", { name: "Informazioni" }).first();
+  await link.waitFor({ state: "visible" });
+  await link.click();
+  await page.waitForURL(server.url + "/informazioni");
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(problems, []);
+  await screenshot(page, "telefono-informazioni");
+  await close();
+});
