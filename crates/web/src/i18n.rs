@@ -346,20 +346,4 @@ mod catalogue_tests {
             );
         }
     }
-
-    #[test]
-    fn the_licence_table_names_the_vendored_versions() {
-        let versions = include_str!("../static/vendor/VERSIONS.txt");
-        for line in versions.lines() {
-            let (package, version) = line.split_once(' ').unwrap();
-            let listed = crate::pages::COMPONENTS
-                .iter()
-                .find(|c| c.package == Some(package));
-            assert_eq!(
-                listed.map(|c| c.version),
-                Some(version),
-                "{package} on the Informazioni page"
-            );
-        }
-    }
 }

@@ -11,9 +11,6 @@ use crate::AppState;
 /// A component embedded in the binary and served to browsers.
 pub struct Component {
     pub name: &'static str,
-    /// The npm package whose version this is (see `static/vendor/VERSIONS.txt`); the fonts
-    /// ship inside the UI kit's package with versions of their own.
-    pub package: Option<&'static str>,
     pub version: &'static str,
     pub licence: &'static str,
     /// Message id of what it is used for.
@@ -24,42 +21,36 @@ pub struct Component {
 pub const COMPONENTS: [Component; 6] = [
     Component {
         name: "Bootstrap Italia",
-        package: Some("bootstrap-italia"),
         version: "2.18.3",
         licence: "BSD-3-Clause",
         use_id: "use-ui-kit",
     },
     Component {
         name: "Titillium Web",
-        package: None,
         version: "v10",
         licence: "SIL Open Font License 1.1",
         use_id: "use-font-titillium",
     },
     Component {
         name: "Lora",
-        package: None,
         version: "v20",
         licence: "SIL Open Font License 1.1",
         use_id: "use-font-lora",
     },
     Component {
         name: "Roboto Mono",
-        package: None,
         version: "v13",
         licence: "Apache License 2.0",
         use_id: "use-font-roboto-mono",
     },
     Component {
         name: "htmx",
-        package: Some("htmx.org"),
         version: "2.0.11",
         licence: "0BSD (Zero-Clause BSD)",
         use_id: "use-htmx",
     },
     Component {
         name: "htmx-ext-sse",
-        package: Some("htmx-ext-sse"),
         version: "2.2.4",
         licence: "0BSD (Zero-Clause BSD)",
         use_id: "use-htmx-sse",
@@ -86,5 +77,32 @@ pub async fn page(State(state): State<AppState>) -> AboutPage {
         backend,
         database: state.info.database.clone(),
         components: &COMPONENTS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::COMPONENTS;
+
+    #[test]
+    fn the_licence_table_names_the_vendored_versions() {
+        // npm package (as in static/vendor/VERSIONS.txt) → the name on the page.
+        let names = [
+            ("bootstrap-italia", "Bootstrap Italia"),
+            ("htmx.org", "htmx"),
+            ("htmx-ext-sse", "htmx-ext-sse"),
+        ];
+        let versions = include_str!("../../static/vendor/VERSIONS.txt");
+        assert_eq!(versions.lines().count(), names.len());
+        for line in versions.lines() {
+            let (package, version) = line.split_once(' ').unwrap();
+            let name = names.iter().find(|(p, _)| *p == package).map(|(_, n)| *n);
+            let listed = COMPONENTS.iter().find(|c| Some(c.name) == name);
+            assert_eq!(
+                listed.map(|c| c.version),
+                Some(version),
+                "{package} on the Informazioni page"
+            );
+        }
     }
 }

@@ -2,8 +2,6 @@
 //! draws the header, the navigation, the skip links and the footer from a [`Layout`].
 
 mod about;
-
-pub use about::COMPONENTS;
 mod api_docs;
 mod home;
 mod reference;
