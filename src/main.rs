@@ -58,10 +58,13 @@ enum Command {
     CheckConfig,
 }
 
-#[derive(clap::Args, Debug, Default)]
+/// Where Presidio listens unless told otherwise.
+const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+#[derive(clap::Args, Debug)]
 struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "PRESIDIO_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "PRESIDIO_ADDR", default_value = DEFAULT_ADDR)]
     addr: String,
 }
 
@@ -103,7 +106,7 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PRESIDIO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,memory_serve=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -126,14 +129,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli)?;
     match cli.command {
         None => {
-            serve(
-                url,
-                ServeArgs {
-                    addr: std::env::var("PRESIDIO_ADDR")
-                        .unwrap_or_else(|_| "127.0.0.1:8080".into()),
-                },
-            )
-            .await
+            let addr = std::env::var("PRESIDIO_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+            serve(url, ServeArgs { addr }).await
         }
         Some(Command::Serve(args)) => serve(url, args).await,
         Some(Command::Backup { file }) => backup(&url, &file).await,

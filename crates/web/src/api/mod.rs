@@ -24,8 +24,7 @@ use crate::error::ApiError;
     info(
         title = "Presidio API",
         description = "API JSON della Centrale Operativa del Pronto Intervento Sociale. \
-            Istanti in RFC 3339 (UTC); messaggi di errore in italiano con codici stabili.",
-        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
+            Istanti in RFC 3339 (UTC); messaggi di errore in italiano con codici stabili."
     ),
     tags(
         (name = "sistema", description = "Stato del servizio e documento OpenAPI"),

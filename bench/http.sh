@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# HTTP benchmark of a release build on loopback: start-up time, requests per second and latency of
+# the main read paths, and the server's memory (RSS) before and after the load.
+# Needs wrk (Debian package `wrk`). Bounded: each run lasts DURATION seconds.
+#
+#   cargo build --release && bench/http.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${PRESIDIO_BIN:-${CARGO_TARGET_DIR:-target}/release/presidio}
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-32}
+command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+
+dir=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+start=$(date +%s%N)
+"$bin" serve --addr "127.0.0.1:$port" --database "sqlite://$dir/presidio.db" >/dev/null 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.01; done
+ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "first start (empty database, migrations and seed) to ready: ${ready_ms} ms"
+echo "RSS after start: $(rss)"
+for path in /readyz /api/v1/ambiti/rhodense/municipalities /ambiti/rhodense; do
+  echo
+  echo "GET $path (${connections} connections, ${duration}s)"
+  wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port$path" \
+    | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
+done
+echo
+echo "RSS after load: $(rss)"
