@@ -65,6 +65,13 @@ impl Server {
         }
     }
 
+    /// `presidio serve` on a free port of the loopback, on the database at `url`.
+    pub fn on(url: &str) -> Self {
+        let mut cmd = presidio();
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", url]);
+        Self::start(cmd)
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
         http_get(&self.addr, path)
     }
@@ -213,15 +220,11 @@ fn a_bad_database_url_or_address_is_refused_in_italian() {
 fn a_killed_server_restarts_on_an_intact_database() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path(), "p.db");
-    let mut cmd = presidio();
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &url]);
-    let server = Server::start(cmd);
+    let server = Server::on(&url);
     assert_eq!(server.get("/api/v1/municipalities/015182").0, 200);
     server.kill_9();
 
-    let mut cmd = presidio();
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &url]);
-    let server = Server::start(cmd);
+    let server = Server::on(&url);
     let (status, body) = server.get("/api/v1/ambiti/rhodense/municipalities");
     assert_eq!(status, 200);
     assert_eq!(body.matches("istat_code").count(), 9);
@@ -232,9 +235,7 @@ fn a_killed_server_restarts_on_an_intact_database() {
 fn backup_of_a_live_database_restores_by_starting_on_the_copy() {
     let dir = tempfile::tempdir().unwrap();
     let live = sqlite_url(dir.path(), "live.db");
-    let mut cmd = presidio();
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &live]);
-    let server = Server::start(cmd);
+    let server = Server::on(&live);
 
     let copy = dir.path().join("backup/copy.db");
     std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
@@ -259,15 +260,7 @@ fn backup_of_a_live_database_restores_by_starting_on_the_copy() {
     // Restoring is putting the copy in place of the database and starting on it.
     let restored = dir.path().join("restored.db");
     std::fs::copy(&copy, &restored).unwrap();
-    let mut cmd = presidio();
-    cmd.args([
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--database",
-        &sqlite_url(dir.path(), "restored.db"),
-    ]);
-    let server = Server::start(cmd);
+    let server = Server::on(&sqlite_url(dir.path(), "restored.db"));
     let (status, body) = server.get("/api/v1/municipalities/015182");
     assert_eq!(status, 200);
     assert!(body.contains("\"name\":\"Rho\""));

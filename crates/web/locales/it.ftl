@@ -145,20 +145,20 @@ weekday-5 = venerdì
 weekday-6 = sabato
 weekday-7 = domenica
 
-## Riga di comando
+## Riga di comando (i messaggi usati come contesto di un errore non hanno punto finale: segue la causa)
 cli-error = Errore: { $error }
 cli-database = Archivio dati: { $url }
 cli-listening = Presidio è in ascolto su { $url }
 cli-stopping = Arresto in corso: attendo la fine delle richieste in corso…
 cli-stopped = Presidio si è arrestato; l'archivio dati è chiuso.
 cli-bad-addr = Indirizzo non valido: { $addr } (atteso IP:PORTA, ad esempio 127.0.0.1:8080).
-cli-bind-failed = Impossibile mettersi in ascolto su { $addr }: la porta è occupata o non consentita.
+cli-bind-failed = Impossibile mettersi in ascolto su { $addr } (porta occupata o non consentita)
 cli-bad-database-url = Indirizzo dell'archivio dati non valido: { $url } (atteso sqlite://PERCORSO oppure postgres://UTENTE:PASSWORD@HOST/DB).
-cli-database-unavailable = Impossibile aprire l'archivio dati { $url }.
+cli-database-unavailable = Impossibile aprire l'archivio dati { $url }
 cli-database-missing = L'archivio dati { $url } non esiste.
 cli-backup-postgres = Per PostgreSQL usare pg_dump (vedere il README).
 cli-backup-done = Copia di sicurezza scritta in { $file }.
-cli-file-unreadable = Impossibile leggere il file { $file }.
+cli-file-unreadable = Impossibile leggere il file { $file }
 cli-import-done = { $name }: { $count ->
     [one] importato { $count } comune.
    *[other] importati { $count } comuni.
