@@ -272,10 +272,7 @@ fn describe_invalid(invalid: &presidio_domain::validation::Invalid) -> String {
     invalid
         .0
         .iter()
-        .map(|e| {
-            let label = t.t(&format!("field-{}", e.field));
-            t.t1(&format!("validation-{}", e.problem.code()), "field", &label)
-        })
+        .map(|e| t.field_error(e))
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -76,11 +76,7 @@ impl ApiError {
             .invalid
             .iter()
             .flat_map(|invalid| &invalid.0)
-            .map(|e| {
-                let label = tr.t(&format!("field-{}", e.field));
-                let message = tr.t1(&format!("validation-{}", e.problem.code()), "field", &label);
-                (e.field.to_owned(), message)
-            })
+            .map(|e| (e.field.to_owned(), tr.field_error(e)))
             .collect();
         ErrorBody {
             error: ErrorDetail {

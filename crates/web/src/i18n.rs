@@ -9,6 +9,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use jiff::civil::Date;
 use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::FieldError;
 use unic_langid::LanguageIdentifier;
 
 /// The Italian catalogue, compiled into the binary.
@@ -121,6 +122,16 @@ impl Tr<'_> {
             tracing::warn!(message_id = id, ?errors, "translation error");
         }
         text.into_owned()
+    }
+
+    /// The message for one refused field, naming the field: "Codice ISTAT: deve essere di 6 cifre…".
+    pub fn field_error(self, error: &FieldError) -> String {
+        let label = self.t(&format!("field-{}", error.field));
+        self.t1(
+            &format!("validation-{}", error.problem.code()),
+            "field",
+            &label,
+        )
     }
 
     /// An integer with thousands separators: `50.052`.
