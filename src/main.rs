@@ -56,6 +56,55 @@ enum Command {
     Ambito(AmbitoCommand),
     /// Check the configuration and the database, then exit.
     CheckConfig,
+    /// Manage user accounts without the browser.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (first line).
+    Add(UserAddArgs),
+    /// List the accounts.
+    List,
+    /// Disable an account: its sessions and tokens end at once.
+    Disable { username: String },
+}
+
+#[derive(clap::Args, Debug)]
+struct UserAddArgs {
+    #[arg(long)]
+    username: String,
+    /// Full name, e.g. "Maria Rossi".
+    #[arg(long)]
+    name: String,
+    /// admin, coordinatore, operatore_centrale, operatore_pis, servizio_sociale, segnalante, analista
+    #[arg(long)]
+    role: String,
+    /// ISTAT code of a municipality the role covers (servizio_sociale); repeat for several.
+    #[arg(long)]
+    municipality: Vec<String>,
+    /// Code of the Ambito the role is given in (default: the first Ambito).
+    #[arg(long)]
+    ambito: Option<String>,
+    /// Organisation the user belongs to (default: the Ambito's managing body, by its name).
+    #[arg(long)]
+    organisation: Option<String>,
+    /// Kind of the organisation when it has to be created.
+    #[arg(long, default_value = "ente_gestore")]
+    organisation_kind: String,
+    /// Read the password from standard input (required: passwords never go on the command line).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Follow the hash chain; exit 0 when intact, non-zero naming the first bad entry.
+    Verify,
 }
 
 /// Where Presidio listens unless told otherwise.
@@ -66,6 +115,27 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "PRESIDIO_ADDR", default_value = DEFAULT_ADDR)]
     addr: String,
+    /// The address users open, e.g. https://presidio.example.it (default: http://ADDR).
+    /// With https, cookies are marked Secure.
+    #[arg(long, env = "PRESIDIO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Minutes without activity after which a session ends.
+    #[arg(long, env = "PRESIDIO_SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=1440))]
+    session_idle_minutes: u64,
+}
+
+/// The serve options alone, to read their environment variables when no subcommand is given.
+#[derive(Parser, Debug)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    fn from_env() -> Self {
+        ServeOnly::parse_from(["presidio"]).args
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,14 +198,13 @@ fn database_url(cli: &Cli) -> anyhow::Result<DatabaseUrl> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli)?;
     match cli.command {
-        None => {
-            let addr = std::env::var("PRESIDIO_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
-            serve(url, ServeArgs { addr }).await
-        }
+        None => serve(url, ServeArgs::from_env()).await,
         Some(Command::Serve(args)) => serve(url, args).await,
         Some(Command::Backup { file }) => backup(&url, &file).await,
         Some(Command::Ambito(cmd)) => ambito(&url, cmd).await,
         Some(Command::CheckConfig) => check_config(&url).await,
+        Some(Command::User(cmd)) => user(&url, cmd).await,
+        Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
     }
 }
 
@@ -163,11 +232,223 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         "{}",
         tr().t1("cli-listening", "url", &format!("http://{local}"))
     );
-    let state = presidio_web::AppState::new(db.clone(), url.to_string());
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"))
+        .trim_end_matches('/')
+        .to_owned();
+    if db.count_users().await? == 0 {
+        let code = presidio_web::auth::secret::new_secret();
+        let expires = presidio_db::now().0 + SETUP_LINK_MINUTES * 60_000;
+        db.create_setup_token(
+            &presidio_web::auth::secret::stored(&code),
+            presidio_domain::time::UtcMillis(expires),
+        )
+        .await?;
+        println!(
+            "{}",
+            tr().t_args(
+                "cli-setup-link",
+                &[
+                    (
+                        "url",
+                        Arg::Str(&format!(
+                            "{public_url}/configurazione-iniziale?codice={code}"
+                        ))
+                    ),
+                    ("minutes", Arg::Num(SETUP_LINK_MINUTES)),
+                ]
+            )
+        );
+    }
+    let config = presidio_web::auth::AuthConfig {
+        idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
+        secure_cookies: public_url.starts_with("https://"),
+        public_url,
+        ..presidio_web::auth::AuthConfig::default()
+    };
+    let state = presidio_web::AppState::new(db.clone(), url.to_string()).with_auth(config);
     presidio_web::serve(listener, state, shutdown).await?;
     db.close().await;
     println!("{}", tr().t("cli-stopped"));
     Ok(())
+}
+
+/// How long the first-run set-up link stays valid.
+const SETUP_LINK_MINUTES: i64 = 60;
+
+/// What the command line writes in the audit trail as the actor.
+fn cli_entry(action: presidio_domain::audit::Action) -> presidio_domain::audit::Entry {
+    let mut e = presidio_domain::audit::Entry::new(presidio_db::now(), action);
+    let os_user = std::env::var("USER").unwrap_or_default();
+    e.actor = format!("cli:{os_user}");
+    e.client_ip = "cli".into();
+    e
+}
+
+async fn user(url: &DatabaseUrl, cmd: UserCommand) -> anyhow::Result<()> {
+    use presidio_domain::audit::Action;
+    let db = open(url).await?;
+    let t = tr();
+    match cmd {
+        UserCommand::Add(args) => user_add(&db, args).await?,
+        UserCommand::List => {
+            for u in db.users().await? {
+                let state = t.t(if u.disabled {
+                    "user-disabled"
+                } else {
+                    "user-active"
+                });
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.name,
+                    u.organisation,
+                    u.roles.join(","),
+                    state
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            match db
+                .set_user_disabled(&username, true, &cli_entry(Action::UserDisabled))
+                .await
+            {
+                Ok(_) => println!("{}", t.t1("cli-user-disabled", "username", &username)),
+                Err(presidio_db::DbError::NotFound) => {
+                    anyhow::bail!(t.t1("cli-user-unknown", "username", &username))
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// `presidio user add`: checks every field, then creates the account and its audit entry.
+async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
+    use presidio_domain::account::{NewUserInput, OrganisationKind};
+    use presidio_domain::audit::Action;
+    use presidio_domain::validation::{Invalid, Problem};
+    let t = tr();
+    let UserAddArgs {
+        username,
+        name,
+        role,
+        municipality,
+        ambito,
+        organisation,
+        organisation_kind,
+        password_stdin: _,
+    } = args;
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let mut errors = Invalid::default();
+    let user = NewUserInput {
+        username,
+        name,
+        role,
+        password: password.clone(),
+    }
+    .validate();
+    if let Err(e) = &user {
+        errors.0.extend(e.0.iter().cloned());
+    }
+    let all = db.list_ambiti().await?;
+    let ambito = match &ambito {
+        Some(code) => all.into_iter().find(|a| &a.code == code),
+        None => all.into_iter().next(),
+    };
+    if ambito.is_none() {
+        errors.push("ambito", Problem::InvalidCode);
+    }
+    let kind = OrganisationKind::parse(&organisation_kind);
+    if kind.is_none() {
+        errors.push("organisation_kind", Problem::InvalidCode);
+    }
+    let mut bound = Vec::new();
+    if let Some(a) = &ambito {
+        let known = db.municipalities_of(a.id).await?;
+        for code in &municipality {
+            match presidio_domain::reference::IstatCode::parse(code) {
+                Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
+                _ => errors.push("municipality", Problem::UnknownMunicipality),
+            }
+        }
+    }
+    if let Ok(u) = &user
+        && u.role.needs_municipalities()
+        && municipality.is_empty()
+    {
+        errors.push("municipality", Problem::Required);
+    }
+    let (Ok(user), Some(ambito), Some(kind), true) = (user, ambito, kind, errors.is_empty()) else {
+        anyhow::bail!(describe_invalid(&errors));
+    };
+    if !user.role.needs_municipalities() {
+        bound.clear();
+    }
+    let org_name = organisation.unwrap_or_else(|| ambito.name.clone());
+    let hash = presidio_web::auth::password::hash_blocking(&password);
+    let id = db
+        .create_user(
+            &presidio_db::UserToCreate {
+                user: &user,
+                organisation: presidio_db::OrganisationChoice::Named {
+                    name: &org_name,
+                    kind,
+                },
+                ambito: ambito.id,
+                municipalities: &bound,
+                password_hash: &hash,
+            },
+            &cli_entry(Action::UserCreated),
+        )
+        .await
+        .map_err(|e| match e {
+            presidio_db::DbError::Invalid(invalid) => {
+                anyhow::anyhow!(describe_invalid(&invalid))
+            }
+            other => other.into(),
+        })?;
+    println!(
+        "{}",
+        t.t_args(
+            "cli-user-created",
+            &[("username", Arg::Str(&user.username)), ("id", Arg::Num(id))]
+        )
+    );
+    Ok(())
+}
+
+async fn audit_verify(url: &DatabaseUrl) -> anyhow::Result<()> {
+    let db = Db::open(url)
+        .await
+        .with_context(|| tr().t1("cli-database-unavailable", "url", &url.to_string()))?;
+    let result = db.audit_verify().await?;
+    db.close().await;
+    match result {
+        Ok(count) => {
+            println!(
+                "{}",
+                tr().t_args(
+                    "cli-audit-ok",
+                    &[("count", Arg::Num(i64::try_from(count)?))]
+                )
+            );
+            Ok(())
+        }
+        Err(broken) => anyhow::bail!(tr().t_args(
+            "cli-audit-broken",
+            &[
+                ("seq", Arg::Num(broken.seq())),
+                ("detail", Arg::Str(&broken.to_string())),
+            ]
+        )),
+    }
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not

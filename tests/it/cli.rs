@@ -1,5 +1,6 @@
 //! The `presidio` binary as an operator uses it.
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
@@ -22,6 +23,8 @@ pub struct Server {
     pub child: Child,
     pub addr: String,
     pub output: Vec<String>,
+    /// What the server prints after announcing its address.
+    later: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -55,11 +58,18 @@ impl Server {
             if let Some(addr) = line.split("http://").nth(1) {
                 let addr = addr.trim().to_owned();
                 // Keep reading in the background so the pipe never fills up.
-                std::thread::spawn(move || while rx.recv().is_ok() {});
+                let later = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let sink = later.clone();
+                std::thread::spawn(move || {
+                    while let Ok(line) = rx.recv() {
+                        sink.lock().unwrap().push(line);
+                    }
+                });
                 return Self {
                     child,
                     addr,
                     output,
+                    later,
                 };
             }
         }
@@ -74,6 +84,24 @@ impl Server {
 
     pub fn get(&self, path: &str) -> (u16, String) {
         http_get(&self.addr, path)
+    }
+
+    /// The first line printed after the address that contains `needle`, waiting up to `wait`.
+    pub fn line_with(&self, needle: &str, wait: Duration) -> Option<String> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Some(line) = self
+                .later
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return Some(line.clone());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Sends SIGTERM and waits for a clean exit.
@@ -116,15 +144,28 @@ impl Drop for Server {
 
 /// A minimal HTTP/1.1 GET, so the tests need no HTTP client library.
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let (status, _, body) = http(addr, "GET", path, &[], "");
+    (status, body)
+}
+
+/// A minimal HTTP/1.1 request; returns the status, the raw header block and the body.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("the server accepts connections");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        let _ = write!(head, "{k}: {v}\r\n");
+    }
+    let _ = write!(head, "Content-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(head.as_bytes()).unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
     let status = raw
@@ -132,12 +173,60 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    (status, head.to_owned(), body.to_owned())
 }
+
+/// Creates an account with the command line, the password given on standard input.
+pub fn add_user(url: &str, username: &str, role: &str, password: &str) -> std::process::Output {
+    let mut child = presidio()
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--name",
+            "Maria Rossi",
+            "--role",
+            role,
+            "--password-stdin",
+            "--database",
+            url,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+impl Server {
+    /// A bearer token for `username`, from the token endpoint.
+    pub fn token(&self, username: &str, password: &str) -> String {
+        let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+        let (status, _, body) = http(
+            &self.addr,
+            "POST",
+            "/api/v1/auth/token",
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A GET with a bearer token.
+    pub fn get_with_token(&self, path: &str, token: &str) -> (u16, String) {
+        let auth = format!("Bearer {token}");
+        let (status, _, body) = http(&self.addr, "GET", path, &[("Authorization", &auth)], "");
+        (status, body)
+    }
+}
+
+const PASSWORD: &str = crate::support::PASSWORD;
 
 fn sqlite_url(dir: &Path, file: &str) -> String {
     format!("sqlite://{}", dir.join(file).display())
@@ -161,9 +250,16 @@ fn with_no_subcommand_it_serves_from_the_data_folder_and_stops_cleanly() {
         server.output
     );
     assert_eq!(server.get("/readyz").0, 200);
-    let (status, home) = server.get("/");
+    // Nobody is signed in: the home page sends to the login page, which is Italian.
+    let (status, head, _) = http(&server.addr, "GET", "/", &[], "");
+    assert_eq!(status, 303);
+    assert!(
+        head.to_lowercase().contains("location: /accesso?next=%2f"),
+        "{head}"
+    );
+    let (status, login) = server.get("/accesso");
     assert_eq!(status, 200);
-    assert!(home.contains("lang=\"it\""));
+    assert!(login.contains("lang=\"it\""));
     server.terminate();
     // A clean close checkpoints the write-ahead log into the database file.
     let wal = dir.path().join("data/presidio.db-wal");
@@ -180,9 +276,17 @@ fn serve_takes_the_database_url_from_the_flag_or_the_environment() {
     let mut cmd = presidio();
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
         .env("PRESIDIO_DATABASE_URL", url.to_string());
+    let out = add_user(&url.to_string(), "mrossi", "operatore_pis", PASSWORD);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let server = Server::start(cmd);
     assert_eq!(server.get("/readyz").0, 200);
-    let (status, ambiti) = server.get("/api/v1/ambiti");
+    assert_eq!(server.get("/api/v1/ambiti").0, 401);
+    let token = server.token("mrossi", PASSWORD);
+    let (status, ambiti) = server.get_with_token("/api/v1/ambiti", &token);
     assert_eq!(status, 200);
     assert!(ambiti.contains("rhodense"));
     server.terminate();
@@ -220,12 +324,24 @@ fn a_bad_database_url_or_address_is_refused_in_italian() {
 fn a_killed_server_restarts_on_an_intact_database() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path(), "p.db");
+    assert!(
+        add_user(&url, "mrossi", "coordinatore", PASSWORD)
+            .status
+            .success()
+    );
     let server = Server::on(&url);
-    assert_eq!(server.get("/api/v1/municipalities/015182").0, 200);
+    let token = server.token("mrossi", PASSWORD);
+    assert_eq!(
+        server
+            .get_with_token("/api/v1/municipalities/015182", &token)
+            .0,
+        200
+    );
     server.kill_9();
 
+    // The token was acknowledged before the kill: it still works after the restart.
     let server = Server::on(&url);
-    let (status, body) = server.get("/api/v1/ambiti/rhodense/municipalities");
+    let (status, body) = server.get_with_token("/api/v1/ambiti/rhodense/municipalities", &token);
     assert_eq!(status, 200);
     assert_eq!(body.matches("istat_code").count(), 9);
     server.terminate();
@@ -235,6 +351,11 @@ fn a_killed_server_restarts_on_an_intact_database() {
 fn backup_of_a_live_database_restores_by_starting_on_the_copy() {
     let dir = tempfile::tempdir().unwrap();
     let live = sqlite_url(dir.path(), "live.db");
+    assert!(
+        add_user(&live, "mrossi", "coordinatore", PASSWORD)
+            .status
+            .success()
+    );
     let server = Server::on(&live);
 
     let copy = dir.path().join("backup/copy.db");
@@ -261,7 +382,8 @@ fn backup_of_a_live_database_restores_by_starting_on_the_copy() {
     let restored = dir.path().join("restored.db");
     std::fs::copy(&copy, &restored).unwrap();
     let server = Server::on(&sqlite_url(dir.path(), "restored.db"));
-    let (status, body) = server.get("/api/v1/municipalities/015182");
+    let token = server.token("mrossi", PASSWORD);
+    let (status, body) = server.get_with_token("/api/v1/municipalities/015182", &token);
     assert_eq!(status, 200);
     assert!(body.contains("\"name\":\"Rho\""));
     server.terminate();
@@ -347,4 +469,94 @@ fn another_ambito_is_imported_from_a_csv_all_or_nothing() {
         "{text}"
     );
     assert!(!text.contains("Milano"));
+}
+
+#[test]
+fn users_are_added_listed_and_disabled_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    // A weak password is refused in Italian, naming the field, and nothing is written.
+    let weak = add_user(&url, "mrossi", "coordinatore", "password1234");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr).contains("Password: troppo facile"),
+        "{}",
+        String::from_utf8_lossy(&weak.stderr)
+    );
+    let bad_role = add_user(&url, "mrossi", "capo", PASSWORD);
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("Ruolo: scegliere un ruolo"));
+    let list = presidio()
+        .args(["user", "list", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).trim().is_empty());
+
+    let ok = add_user(&url, "mrossi", "coordinatore", PASSWORD);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Utente mrossi creato"));
+    let again = add_user(&url, "mrossi", "coordinatore", PASSWORD);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("Nome utente: valore già in uso"));
+    // A social worker needs the municipalities they serve.
+    let social = add_user(&url, "lverdi", "servizio_sociale", PASSWORD);
+    assert!(String::from_utf8_lossy(&social.stderr).contains("campo obbligatorio"));
+
+    let list = presidio()
+        .args(["user", "list", "--database", &url])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("mrossi\tMaria Rossi") && list.contains("coordinatore@rhodense"),
+        "{list}"
+    );
+    assert!(list.contains("Attivo"));
+
+    let server = Server::on(&url);
+    let token = server.token("mrossi", PASSWORD);
+    let disable = presidio()
+        .args(["user", "disable", "mrossi", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(disable.status.success());
+    assert_eq!(server.get_with_token("/api/v1/me", &token).0, 401);
+    server.terminate();
+    let unknown = presidio()
+        .args(["user", "disable", "nessuno", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Nessun utente con nome nessuno"));
+}
+
+#[test]
+fn an_empty_installation_prints_a_one_time_setup_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let server = Server::on(&url);
+    let line = server
+        .line_with("/configurazione-iniziale?codice=", Duration::from_secs(10))
+        .expect("the set-up link is printed");
+    let path = &line[line.find("/configurazione-iniziale").unwrap()..].trim();
+    let (status, page) = server.get(path);
+    assert_eq!(status, 200);
+    assert!(page.contains("primo amministratore"));
+    // A made-up code opens nothing.
+    let (status, _) = server.get("/configurazione-iniziale?codice=inventato");
+    assert_eq!(status, 404);
+    server.terminate();
+    // Once an account exists, no link is printed.
+    assert!(add_user(&url, "mrossi", "admin", PASSWORD).status.success());
+    let server = Server::on(&url);
+    assert_eq!(server.get("/readyz").0, 200);
+    // Everything is printed before the first request is served.
+    assert!(
+        server
+            .line_with("configurazione-iniziale", Duration::from_millis(500))
+            .is_none()
+    );
+    server.terminate();
 }

@@ -2,6 +2,7 @@
 //! environment: SQLite (a fresh file per test) by default, PostgreSQL (a fresh database per test)
 //! when `PRESIDIO_TEST_POSTGRES_URL` points at a server, as `.ci/run` does.
 
+mod access;
 mod api;
 mod cli;
 mod durability;

@@ -17,7 +17,7 @@ fn links(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_home_page_is_italian_and_uses_only_local_assets() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     let home = app.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
@@ -42,7 +42,7 @@ async fn the_home_page_is_italian_and_uses_only_local_assets() {
 
 #[tokio::test]
 async fn every_linked_asset_is_served_compressed_or_cached() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     let html = app.get("/").await.text();
     let assets: Vec<String> = links(&html)
         .into_iter()
@@ -81,7 +81,7 @@ async fn every_linked_asset_is_served_compressed_or_cached() {
 
 #[tokio::test]
 async fn the_municipalities_page_formats_numbers_and_dates_in_italian() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     // With one Ambito, the list goes straight to it.
     let index = app.get("/ambiti").await;
     assert_eq!(index.status, StatusCode::SEE_OTHER);
@@ -105,7 +105,7 @@ async fn the_municipalities_page_formats_numbers_and_dates_in_italian() {
 
 #[tokio::test]
 async fn about_lists_version_database_and_licences() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     let html = app.get("/informazioni").await.text();
     assert!(html.contains(env!("CARGO_PKG_VERSION")));
     for text in [
@@ -121,7 +121,7 @@ async fn about_lists_version_database_and_licences() {
 
 #[tokio::test]
 async fn the_api_page_lists_the_endpoints() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     let html = app.get("/api").await.text();
     assert!(html.contains("/api/v1/ambiti/{code}/municipalities"));
     assert!(html.contains("/api/v1/openapi.json"));
@@ -130,7 +130,7 @@ async fn the_api_page_lists_the_endpoints() {
 
 #[tokio::test]
 async fn unknown_pages_get_an_italian_404() {
-    let app = TestApp::new().await;
+    let app = TestApp::signed_in("coordinatore").await;
     let r = app.get("/non-esiste").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let html = r.text();

@@ -73,6 +73,41 @@ pub async fn fresh_url() -> (DatabaseUrl, Option<tempfile::TempDir>) {
 pub struct TestApp {
     pub t: TestDb,
     router: axum::Router,
+    /// Whose credentials `get` and `send` present, if anyone's.
+    pub who: Option<Who>,
+}
+
+/// A signed-in test user: a bearer token for the API, a session cookie and its CSRF token for
+/// the pages.
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub username: String,
+    pub token: String,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// A password that passes the password rule.
+pub const PASSWORD: &str = "cavallo batteria graffetta";
+
+/// The value of cookie `name` among the `Set-Cookie` headers of a response.
+pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The value of the hidden `csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let needle = "name=\"csrf\" value=\"";
+    let at = html.find(needle).expect("the page has a CSRF field");
+    let rest = &html[at + needle.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 pub struct TestResponse {
@@ -106,7 +141,172 @@ impl TestApp {
         Self {
             router: presidio_web::router(state),
             t,
+            who: None,
         }
+    }
+
+    /// Rebuilds the application over the same database with another sign-in configuration.
+    pub fn set_auth(&mut self, config: presidio_web::auth::AuthConfig) {
+        let state = presidio_web::AppState::new(self.t.db.clone(), self.t.url.to_string())
+            .with_auth(config);
+        self.router = presidio_web::router(state);
+    }
+
+    /// The application with a signed-in user of `role` presenting their credentials.
+    pub async fn signed_in(role: &str) -> Self {
+        let mut app = Self::new().await;
+        app.who = Some(app.sign_in(role, &[]).await);
+        app
+    }
+
+    /// Creates an account of `role` (bound to `municipalities`) straight in the database.
+    pub async fn create_user(&self, username: &str, role: &str, municipalities: &[&str]) {
+        let user = presidio_domain::account::NewUserInput {
+            username: username.into(),
+            name: format!("Utente {username}"),
+            role: role.into(),
+            password: PASSWORD.into(),
+        }
+        .validate()
+        .expect("a valid test user");
+        let ambito = self.t.db.list_ambiti().await.unwrap().remove(0);
+        let bound: Vec<_> = municipalities
+            .iter()
+            .map(|m| presidio_domain::reference::IstatCode::parse(m).unwrap())
+            .collect();
+        let hash = presidio_web::auth::password::hash_blocking(PASSWORD);
+        self.t
+            .db
+            .create_user(
+                &presidio_db::UserToCreate {
+                    user: &user,
+                    organisation: presidio_db::OrganisationChoice::Named {
+                        name: "Cooperativa di prova",
+                        kind: presidio_domain::account::OrganisationKind::Cooperativa,
+                    },
+                    ambito: ambito.id,
+                    municipalities: &bound,
+                    password_hash: &hash,
+                },
+                &presidio_domain::audit::Entry::new(
+                    presidio_db::now(),
+                    presidio_domain::audit::Action::UserCreated,
+                ),
+            )
+            .await
+            .expect("the test user is stored");
+    }
+
+    /// Creates a user of `role` and signs them in through the API and through the login page.
+    pub async fn sign_in(&self, role: &str, municipalities: &[&str]) -> Who {
+        static USERS: AtomicU32 = AtomicU32::new(0);
+        let username = format!(
+            "{}{}",
+            role.replace('_', ""),
+            USERS.fetch_add(1, Ordering::Relaxed)
+        );
+        self.create_user(&username, role, municipalities).await;
+        self.log_in(&username, PASSWORD)
+            .await
+            .expect("the test user logs in")
+    }
+
+    /// Logs in through the token endpoint and the login form; `None` when either refuses.
+    pub async fn log_in(&self, username: &str, password: &str) -> Option<Who> {
+        let body = serde_json::json!({"username": username, "password": password});
+        let r = self
+            .send(
+                Method::POST,
+                "/api/v1/auth/token",
+                "application/json",
+                body.to_string().into_bytes(),
+            )
+            .await;
+        if r.status != StatusCode::OK {
+            return None;
+        }
+        let token = r.json()["token"].as_str().unwrap().to_owned();
+        let form = self.get_anonymous("/accesso").await;
+        let anon_csrf = set_cookie(&form.headers, "presidio_csrf").expect("a CSRF cookie");
+        assert_eq!(csrf_of(&form.text()), anon_csrf);
+        let fields = serde_urlencoded_pairs(&[
+            ("csrf", &anon_csrf),
+            ("username", username),
+            ("password", password),
+            ("next", "/"),
+        ]);
+        let request = Request::post("/accesso")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("presidio_csrf={anon_csrf}"))
+            .body(Body::from(fields))
+            .unwrap();
+        let r = self.request(request).await;
+        if r.status != StatusCode::SEE_OTHER {
+            return None;
+        }
+        let cookie = format!(
+            "presidio_session={}",
+            set_cookie(&r.headers, "presidio_session").expect("a session cookie")
+        );
+        let home = self.get_with(Some(&cookie), None, "/profilo").await;
+        let csrf = csrf_of(&home.text());
+        Some(Who {
+            username: username.to_owned(),
+            token,
+            cookie,
+            csrf,
+        })
+    }
+
+    async fn get_anonymous(&self, path: &str) -> TestResponse {
+        self.get_with(None, None, path).await
+    }
+
+    /// A GET with this cookie and this bearer token.
+    pub async fn get_with(
+        &self,
+        cookie: Option<&str>,
+        token: Option<&str>,
+        path: &str,
+    ) -> TestResponse {
+        let mut request = Request::get(path);
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        self.request(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// A GET as `who` (API paths with the token, pages with the session).
+    pub async fn get_as(&self, who: &Who, path: &str) -> TestResponse {
+        if path.starts_with("/api/v1/") {
+            self.get_with(None, Some(&who.token), path).await
+        } else {
+            self.get_with(Some(&who.cookie), None, path).await
+        }
+    }
+
+    /// A form POST as `who`, with their CSRF token unless `csrf` says otherwise.
+    pub async fn post_form_as(
+        &self,
+        who: &Who,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf: Option<&str>,
+    ) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = csrf.unwrap_or(&who.csrf);
+        if !token.is_empty() {
+            all.push(("csrf", token));
+        }
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &who.cookie)
+            .body(Body::from(serde_urlencoded_pairs(&all)))
+            .unwrap();
+        self.request(request).await
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
@@ -132,9 +332,12 @@ impl TestApp {
         }
     }
 
+    /// A GET with the credentials of [`TestApp::who`], if any.
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.request(Request::get(path).body(Body::empty()).unwrap())
-            .await
+        match &self.who {
+            Some(who) => self.get_as(who, path).await,
+            None => self.get_anonymous(path).await,
+        }
     }
 
     pub async fn send(
@@ -144,13 +347,35 @@ impl TestApp {
         content_type: &str,
         body: Vec<u8>,
     ) -> TestResponse {
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header("content-type", content_type)
-            .header("content-length", body.len())
-            .body(Body::from(body))
-            .unwrap();
-        self.request(request).await
+            .header("content-length", body.len());
+        if let Some(who) = &self.who {
+            request = request.header("authorization", format!("Bearer {}", who.token));
+        }
+        self.request(request.body(Body::from(body)).unwrap()).await
     }
+}
+
+/// `application/x-www-form-urlencoded` text of these fields.
+pub fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -8,10 +8,13 @@
 //! through a single-connection pool, so write transactions never fight over the lock inside one
 //! process; reads use a pool of their own.
 
+mod accounts;
 mod ambiti;
+mod audit;
 mod error;
 mod import;
 mod municipalities;
+mod sessions;
 mod url;
 
 use std::path::Path;
@@ -24,8 +27,11 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use accounts::{Credentials, Organisation, OrganisationChoice, UserSummary, UserToCreate};
+pub use audit::AuditFilter;
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
+pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use url::DatabaseUrl;
 
 /// Runs the same body against whichever pool the database holds.

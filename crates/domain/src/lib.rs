@@ -3,6 +3,11 @@
 //! Pure code only: no IO, no async, no SQL. Storage and web crates depend on this one, never the
 //! other way round. Every module is named after a concept of the service (see `shared/domain.md`).
 
+pub mod access;
+pub mod account;
+pub mod audit;
+pub mod password;
 pub mod reference;
+pub mod throttle;
 pub mod time;
 pub mod validation;

@@ -9,7 +9,9 @@ pub fn rome() -> TimeZone {
 }
 
 /// An instant, stored as milliseconds since 1970-01-01T00:00:00Z in both database backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct UtcMillis(pub i64);
 
@@ -35,9 +37,40 @@ impl UtcMillis {
     }
 }
 
+/// The instant a day starts in Rome (midnight, or the first hour that exists on that day).
+pub fn rome_day_start(date: jiff::civil::Date) -> UtcMillis {
+    date.to_zoned(rome())
+        .map_or(UtcMillis(0), |z| UtcMillis(z.timestamp().as_millisecond()))
+}
+
+/// A day typed as `AAAA-MM-GG` (what a date field sends).
+pub fn parse_date(raw: &str) -> Option<jiff::civil::Date> {
+    raw.trim().parse().ok()
+}
+
 impl From<Timestamp> for UtcMillis {
     fn from(ts: Timestamp) -> Self {
         Self::from_timestamp(ts)
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn days_start_at_rome_midnight() {
+        let d = parse_date("2026-03-29").unwrap();
+        assert_eq!(
+            rome_day_start(d).timestamp().to_string(),
+            "2026-03-28T23:00:00Z"
+        );
+        let d = parse_date("2026-07-01").unwrap();
+        assert_eq!(
+            rome_day_start(d).timestamp().to_string(),
+            "2026-06-30T22:00:00Z"
+        );
+        assert_eq!(parse_date("31/12/2026"), None);
     }
 }
 

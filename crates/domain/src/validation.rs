@@ -19,6 +19,15 @@ pub enum Problem {
     Negative,
     Duplicate,
     InvalidCode,
+    PasswordTooShort,
+    PasswordCommon,
+    PasswordMismatch,
+    UnknownRole,
+    UnknownMunicipality,
+    UnknownOrganisation,
+    InvalidUsername,
+    OutOfRange,
+    InvalidDate,
 }
 
 impl Problem {
@@ -34,11 +43,20 @@ impl Problem {
             Self::Negative => "negative",
             Self::Duplicate => "duplicate",
             Self::InvalidCode => "invalid_code",
+            Self::PasswordTooShort => "password_too_short",
+            Self::PasswordCommon => "password_common",
+            Self::PasswordMismatch => "password_mismatch",
+            Self::UnknownRole => "unknown_role",
+            Self::UnknownMunicipality => "unknown_municipality",
+            Self::UnknownOrganisation => "unknown_organisation",
+            Self::InvalidUsername => "invalid_username",
+            Self::OutOfRange => "out_of_range",
+            Self::InvalidDate => "invalid_date",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 10] = [
+    pub const ALL: [Problem; 19] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -49,6 +67,15 @@ impl Problem {
         Self::Negative,
         Self::Duplicate,
         Self::InvalidCode,
+        Self::PasswordTooShort,
+        Self::PasswordCommon,
+        Self::PasswordMismatch,
+        Self::UnknownRole,
+        Self::UnknownMunicipality,
+        Self::UnknownOrganisation,
+        Self::InvalidUsername,
+        Self::OutOfRange,
+        Self::InvalidDate,
     ];
 }
 

@@ -15,7 +15,10 @@ nav-home = Inizio
 nav-reference = Ambiti e comuni
 nav-about = Informazioni
 nav-api = API
+nav-admin = Amministrazione
 user-anonymous = Accesso non effettuato
+login-link = Accedi
+logout = Esci
 footer-text = Presidio, il software del Pronto Intervento Sociale degli Ambiti Territoriali Sociali.
 footer-version = Versione { $version }
 footer-time = Ora di Roma: { $time }
@@ -95,7 +98,13 @@ error-unavailable = Il servizio non è momentaneamente disponibile: l'archivio d
 error-timeout = La richiesta ha impiegato troppo tempo.
 error-internal = Errore interno. Il problema è stato registrato.
 error-unauthorized = Autenticazione richiesta.
-error-forbidden = Operazione non consentita.
+error-forbidden = Operazione non consentita: il proprio ruolo non dà accesso a questa risorsa.
+error-unauthenticated = Autenticazione richiesta: ottenere un token con POST /api/v1/auth/token e inviarlo nell'intestazione Authorization: Bearer.
+error-token_invalid = Token non valido, revocato o scaduto: ottenerne uno nuovo.
+error-bad_credentials = Nome utente o password non corretti.
+error-locked = Troppi tentativi falliti: accesso sospeso per 15 minuti. Riprovare più tardi o rivolgersi all'amministratore.
+error-self_disable = Non è possibile disattivare il proprio account: chiedere a un altro amministratore.
+error-csrf = Il modulo è scaduto o non proviene da questa pagina: ricaricare la pagina e riprovare.
 error-page-title = { $status ->
     [404] Pagina non trovata
    *[other] Errore
@@ -164,4 +173,150 @@ cli-import-done = { $name }: { $count ->
    *[other] importati { $count } comuni.
 }
 cli-import-line = Riga { $line }: { $message }
+cli-setup-link = Nessun utente registrato. Per creare il primo amministratore aprire, entro { $minutes } minuti, il collegamento monouso:
+    { $url }
+    (in alternativa: presidio user add --role admin … --password-stdin)
+cli-user-created = Utente { $username } creato (id { $id }).
+cli-user-disabled = Utente { $username } disattivato: le sue sessioni e i suoi token non valgono più.
+cli-user-unknown = Nessun utente con nome { $username }.
+cli-audit-ok = Registro degli accessi integro: { $count } voci verificate.
+cli-audit-broken = Registro degli accessi ALTERATO a partire dalla voce { $seq }: { $detail }
 cli-config-ok = Configurazione valida; l'archivio dati { $url } risponde.
+
+## Accesso
+login-title = Accesso
+login-lead = Inserire nome utente e password personali. Le credenziali non vanno condivise: ogni accesso è registrato.
+login-submit = Accedi
+login-locked = Troppi tentativi falliti: l'accesso è sospeso fino alle { $time }. Per un'urgenza rivolgersi all'amministratore.
+password-rule = La password deve avere almeno 12 caratteri e non essere comune né contenere il nome utente. Una frase di più parole è facile da ricordare e difficile da indovinare.
+form-errors-title = Correggere i campi indicati:
+choose = Scegliere…
+all = Tutte
+search = Cerca
+
+## Profilo
+profile-title = Il mio profilo
+profile-sessions-title = Sessioni aperte
+profile-sessions = { $count ->
+    [one] Una sessione aperta (questa).
+   *[other] { $count } sessioni aperte su questo e altri dispositivi.
+}
+profile-logout-everywhere = Esci da tutti i dispositivi
+
+## Configurazione iniziale
+setup-title = Configurazione iniziale
+setup-lead = Creare l'account del primo amministratore. Il collegamento vale una sola volta.
+setup-submit = Crea l'amministratore ed entra
+setup-invalid = Questo collegamento di configurazione non è valido: è scaduto, è già stato usato oppure esiste già un account. Riavviare Presidio per ottenerne uno nuovo (solo se non esiste alcun account), oppure creare l'amministratore da riga di comando con «presidio user add».
+
+## Ruoli
+role-admin = Amministratore
+role-coordinatore = Coordinatore
+role-operatore_centrale = Operatore di centrale
+role-operatore_pis = Operatore PIS
+role-servizio_sociale = Servizio sociale comunale
+role-segnalante = Segnalante qualificato
+role-analista = Analista
+
+organisation-kind-ente_gestore = Ente gestore dell'Ambito
+organisation-kind-cooperativa = Cooperativa
+organisation-kind-servizio_sociale = Servizio sociale comunale
+organisation-kind-forze_ordine = Forze dell'ordine
+organisation-kind-sanita = Sanità
+organisation-kind-altro = Altro
+organisation-kind-hint = Usato solo se l'organizzazione non esiste ancora.
+
+## Amministrazione
+admin-tabs = Sezioni dell'amministrazione
+admin-users-title = Utenti
+admin-users-table = Utenti registrati
+admin-user-new = Nuovo utente
+admin-user-create = Crea l'utente
+user-created = Utente { $username } creato.
+user-active = Attivo
+user-disabled = Disattivato
+user-disable = Disattiva { $username }
+user-enable = Riattiva { $username }
+municipalities-hint = Solo per il servizio sociale comunale: i comuni di cui vede i casi.
+admin-tokens-title = Token API
+admin-tokens-lead = I token permettono ad altri sistemi di usare l'API a nome di un utente. Si revocano in qualsiasi momento.
+admin-tokens-table = Token emessi
+admin-token-new = Nuovo token per un'integrazione
+admin-token-create = Emetti il token
+token-issued = Token emesso. Copiarlo ora: non sarà più mostrato.
+token-revoke = Revoca { $name }
+token-never-used = mai
+token-live = Valido
+token-revoked = Revocato
+token-expired = Scaduto
+token-kind-login = Accesso
+token-kind-integration = Integrazione
+admin-audit-title = Registro degli accessi
+admin-audit-lead = Ogni lettura e modifica di dati personali e ogni evento di sicurezza. Il registro non si può modificare; anche le ricerche sono registrate.
+admin-audit-search = Ricerca nel registro
+admin-audit-table = Voci del registro, dalla più recente
+
+audit-action-login_ok = Accesso riuscito
+audit-action-login_failed = Accesso fallito
+audit-action-lockout = Blocco per tentativi falliti
+audit-action-logout = Uscita
+audit-action-logout_everywhere = Uscita da tutti i dispositivi
+audit-action-session_expired = Sessione scaduta
+audit-action-token_issued = Token emesso
+audit-action-token_revoked = Token revocato
+audit-action-setup_completed = Configurazione iniziale
+audit-action-user_created = Utente creato
+audit-action-user_updated = Utente modificato
+audit-action-user_disabled = Utente disattivato
+audit-action-user_enabled = Utente riattivato
+audit-action-role_changed = Ruolo modificato
+audit-action-password_changed = Password cambiata
+audit-action-password_reset = Password reimpostata
+audit-action-organisation_created = Organizzazione creata
+audit-action-organisation_updated = Organizzazione modificata
+audit-action-access_denied = Accesso negato
+audit-action-read = Lettura
+audit-action-write = Modifica
+audit-action-export = Esportazione
+audit-action-break_glass = Accesso straordinario
+audit-action-audit_searched = Ricerca nel registro
+
+field-username = Nome utente
+field-password = Password
+field-password_confirm = Ripetere la password
+field-initial_password = Password iniziale
+field-organisation = Organizzazione
+field-organisation_kind = Tipo di organizzazione
+field-role = Ruolo
+field-roles = Ruoli
+field-municipalities = Comuni
+field-state = Stato
+field-actions = Azioni
+field-kind = Tipo
+field-created = Creato
+field-expires = Scade
+field-last_used = Ultimo uso
+field-token_name = Nome del token
+field-token_user = Utente
+field-days = Validità (giorni)
+field-actor = Utente
+field-action = Azione
+field-record = Scheda
+field-record_type = Tipo di scheda
+field-record_id = Identificativo
+field-reason = Motivo
+field-client_ip = Indirizzo IP
+field-seq = N.
+field-when = Quando
+field-from = Dal giorno
+field-to = Al giorno
+
+validation-password_too_short = { $field }: almeno 12 caratteri.
+validation-password_common = { $field }: troppo facile da indovinare (comune, ripetitiva o contiene il nome utente).
+validation-password_mismatch = { $field }: le due password non coincidono.
+validation-unknown_role = { $field }: scegliere un ruolo dall'elenco.
+validation-unknown_municipality = { $field }: comune non appartenente all'Ambito.
+validation-unknown_organisation = { $field }: organizzazione sconosciuta.
+validation-invalid_username = { $field }: da 3 a 40 caratteri tra lettere minuscole, cifre, punto, trattino e trattino basso.
+validation-out_of_range = { $field }: valore fuori dall'intervallo ammesso (da 1 a 366).
+validation-invalid_date = { $field }: indicare una data nel formato AAAA-MM-GG.

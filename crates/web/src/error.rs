@@ -70,6 +70,21 @@ impl ApiError {
         Self::new(status, code)
     }
 
+    /// The codes of refused authentication, each with its message in the catalogue.
+    pub const AUTH_CODES: [&'static str; 4] = [
+        "unauthenticated",
+        "token_invalid",
+        "bad_credentials",
+        "locked",
+    ];
+
+    /// A 401: no credentials (`unauthenticated`), a token that is unknown, revoked or expired
+    /// (`token_invalid`), a wrong username or password (`bad_credentials`), a lockout (`locked`).
+    pub fn unauthenticated(code: &'static str) -> Self {
+        debug_assert!(Self::AUTH_CODES.contains(&code));
+        Self::new(StatusCode::UNAUTHORIZED, code)
+    }
+
     pub fn body(&self) -> ErrorBody {
         let tr = catalogue().tr(Locale::Italian);
         let fields = self
@@ -114,6 +129,13 @@ impl From<DbError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"presidio\""),
+            );
+        }
+        response
     }
 }

@@ -341,6 +341,12 @@ mod catalogue_tests {
                 "error-{code}"
             );
         }
+        for code in crate::error::ApiError::AUTH_CODES {
+            assert!(
+                i18n.has(Locale::Italian, &format!("error-{code}")),
+                "error-{code}"
+            );
+        }
         for field in [
             "code",
             "name",

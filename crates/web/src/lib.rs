@@ -5,9 +5,12 @@
 
 mod api;
 mod assets;
+pub mod auth;
 mod error;
+mod forms;
 pub mod i18n;
 mod pages;
+pub mod policy;
 mod security;
 
 use std::sync::Arc;
@@ -32,6 +35,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub db: Db,
     pub info: Arc<ServerInfo>,
+    pub auth: Arc<auth::AuthConfig>,
 }
 
 /// Facts about this running server, shown on the "Informazioni" page.
@@ -46,7 +50,15 @@ impl AppState {
         Self {
             db,
             info: Arc::new(ServerInfo { database }),
+            auth: Arc::new(auth::AuthConfig::default()),
         }
+    }
+
+    /// The same state with another sign-in configuration.
+    #[must_use]
+    pub fn with_auth(mut self, config: auth::AuthConfig) -> Self {
+        self.auth = Arc::new(config);
+        self
     }
 }
 
@@ -57,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::router())
         .nest("/static", assets::router())
+        // Every route above passes through the policy; the fallback (404) serves nothing.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            policy::authorize,
+        ))
         .fallback(pages::not_found)
         .with_state(state);
     // The layers wrap the routed application as a whole (axum applies `Router::layer` route by
@@ -77,6 +94,17 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// Every route of [`router`] as (method, path as registered), static assets aside (they are
+/// public by the `/static/` prefix rule).
+pub fn routes() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = pages::route_list()
+        .into_iter()
+        .map(|(m, p)| (m.to_owned(), p.to_owned()))
+        .collect();
+    all.extend(api::route_list());
+    all
+}
+
 /// Serves the application on `listener` until `shutdown` resolves, then lets the requests in
 /// flight finish before returning.
 pub async fn serve(
@@ -84,7 +112,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -16,14 +16,14 @@ pub struct Health {
 }
 
 /// The process is alive.
-#[utoipa::path(get, path = "/healthz", tag = "sistema",
+#[utoipa::path(get, path = "/healthz", tag = "sistema", security(()),
     responses((status = 200, description = "Il processo è attivo", body = Health)))]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// The process can serve requests: the database answers.
-#[utoipa::path(get, path = "/readyz", tag = "sistema", responses(
+#[utoipa::path(get, path = "/readyz", tag = "sistema", security(()), responses(
     (status = 200, description = "L'archivio dati risponde", body = Health),
     (status = 503, description = "L'archivio dati non risponde", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {

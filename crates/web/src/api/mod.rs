@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, plus `/healthz` and `/readyz`. The OpenAPI document is built from
 //! the handlers' annotations, served at `/api/v1/openapi.json` and shown readably at `/api`.
 
+mod admin;
+mod auth;
 mod health;
 mod reference;
 
@@ -28,10 +30,28 @@ use crate::error::ApiError;
     ),
     tags(
         (name = "sistema", description = "Stato del servizio e documento OpenAPI"),
+        (name = "accesso", description = "Token di accesso e utente corrente"),
         (name = "riferimento", description = "Ambiti e comuni"),
-    )
+        (name = "amministrazione", description = "Utenti e registro degli accessi"),
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
 )]
 struct ApiDoc;
+
+/// Declares the bearer token scheme every route requires unless it says otherwise.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -41,6 +61,30 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reference::list_ambiti))
         .routes(routes!(reference::ambito_municipalities))
         .routes(routes!(reference::municipality))
+        .routes(routes!(auth::token))
+        .routes(routes!(auth::me))
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::audit))
+}
+
+/// The API routes as (method, path), read from the OpenAPI document built with them.
+pub fn route_list() -> Vec<(String, String)> {
+    let doc = openapi();
+    let mut out = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("PATCH", item.patch.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ] {
+            if op {
+                out.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    out
 }
 
 pub fn router() -> axum::Router<AppState> {
@@ -58,7 +102,7 @@ pub fn openapi() -> &'static OpenApiDoc {
 }
 
 /// The OpenAPI document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "sistema",
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "sistema", security(()),
     responses((status = 200, description = "Documento OpenAPI 3", content_type = "application/json")))]
 async fn openapi_json() -> Json<&'static OpenApiDoc> {
     Json(openapi())

@@ -66,8 +66,11 @@ pub struct AboutPage {
     components: &'static [Component],
 }
 
-pub async fn page(State(state): State<AppState>) -> AboutPage {
-    let page = Layout::new("about-title", "about");
+pub async fn page(
+    State(state): State<AppState>,
+    axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
+) -> AboutPage {
+    let page = Layout::new(&visitor, "about-title", "about");
     let backend = page.t.t(match state.db.backend() {
         Backend::Sqlite => "backend-sqlite",
         Backend::Postgres => "backend-postgres",

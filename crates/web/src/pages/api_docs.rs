@@ -42,7 +42,7 @@ fn endpoint(method: &'static str, path: &str, op: &Operation) -> Endpoint {
     }
 }
 
-pub async fn page() -> ApiDocsPage {
+pub async fn page(axum::Extension(visitor): axum::Extension<crate::auth::Visitor>) -> ApiDocsPage {
     let doc = crate::openapi();
     let mut endpoints = Vec::new();
     for (path, item) in &doc.paths.paths {
@@ -65,7 +65,7 @@ pub async fn page() -> ApiDocsPage {
     ));
     let error_example = serde_json::to_string_pretty(&example.body()).unwrap_or_default();
     ApiDocsPage {
-        page: Layout::new("api-title", "api"),
+        page: Layout::new(&visitor, "api-title", "api"),
         endpoints,
         error_example,
     }

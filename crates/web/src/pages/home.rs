@@ -24,8 +24,11 @@ pub struct HomePage {
     ambiti: Vec<AmbitoCard>,
 }
 
-pub async fn page(State(state): State<AppState>) -> Result<HomePage, PageError> {
-    let page = Layout::new("home-title", "home");
+pub async fn page(
+    State(state): State<AppState>,
+    axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
+) -> Result<HomePage, PageError> {
+    let page = Layout::new(&visitor, "home-title", "home");
     let t = page.t;
     let mut ambiti = Vec::new();
     for ambito in state.db.list_ambiti().await? {

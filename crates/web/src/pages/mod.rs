@@ -2,47 +2,131 @@
 //! draws the header, the navigation, the skip links and the footer from a [`Layout`].
 
 mod about;
+mod admin;
 mod api_docs;
 mod home;
 mod reference;
+mod session;
+mod setup;
+
+pub use admin::AuditQuery;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use presidio_db::DbError;
+use presidio_domain::access::Permission;
 
 use crate::AppState;
+use crate::auth::Visitor;
 use crate::i18n::{Locale, Tr, catalogue};
 
+/// Every page route; each has its rule in [`crate::policy::RULES`].
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::page))
-        .route("/ambiti", get(reference::index))
-        .route("/ambiti/{code}", get(reference::ambito))
-        .route("/informazioni", get(about::page))
-        .route("/api", get(api_docs::page))
+    page_routes().router
 }
 
-/// The main navigation entries, in order: (key, message id, path).
-const NAV: [(&str, &str, &str); 4] = [
-    ("home", "nav-home", "/"),
-    ("reference", "nav-reference", "/ambiti"),
-    ("about", "nav-about", "/informazioni"),
-    ("api", "nav-api", "/api"),
+/// The page routes as (method, path), for the check that each has an access rule.
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    page_routes().list
+}
+
+/// A router that remembers what it was given.
+struct Routes {
+    router: Router<AppState>,
+    list: Vec<(&'static str, &'static str)>,
+}
+
+impl Routes {
+    fn add(
+        mut self,
+        path: &'static str,
+        method: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.list.push((method, path));
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(path, "GET", get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(path, "POST", post(handler))
+    }
+}
+
+fn page_routes() -> Routes {
+    Routes {
+        router: Router::new(),
+        list: Vec::new(),
+    }
+    .get("/", home::page)
+    .get("/accesso", session::login_form)
+    .post("/accesso", session::login)
+    .post("/uscita", session::logout)
+    .get("/profilo", session::profile)
+    .post("/profilo/esci-ovunque", session::logout_everywhere)
+    .get("/configurazione-iniziale", setup::form)
+    .post("/configurazione-iniziale", setup::submit)
+    .get("/ambiti", reference::index)
+    .get("/ambiti/{code}", reference::ambito)
+    .get("/amministrazione/utenti", admin::users)
+    .post("/amministrazione/utenti", admin::create_user)
+    .post(
+        "/amministrazione/utenti/{username}/stato",
+        admin::set_user_state,
+    )
+    .get("/amministrazione/token", admin::tokens)
+    .post("/amministrazione/token", admin::issue_token)
+    .post("/amministrazione/token/{id}/revoca", admin::revoke_token)
+    .get("/amministrazione/registro", admin::audit)
+    .get("/informazioni", about::page)
+    .get("/api", api_docs::page)
+}
+
+/// The main navigation entries, in order: (key, message id, path, permission needed to see it).
+const NAV: [(&str, &str, &str, Option<Permission>); 5] = [
+    ("home", "nav-home", "/", Some(Permission::UseApp)),
+    (
+        "reference",
+        "nav-reference",
+        "/ambiti",
+        Some(Permission::ReadReference),
+    ),
+    (
+        "admin",
+        "nav-admin",
+        "/amministrazione/utenti",
+        Some(Permission::ManageAccounts),
+    ),
+    (
+        "about",
+        "nav-about",
+        "/informazioni",
+        Some(Permission::UseApp),
+    ),
+    ("api", "nav-api", "/api", None),
 ];
 
 /// What the shared layout needs from every page.
 pub struct Layout {
     pub t: Tr<'static>,
     pub title: String,
-    /// The navigation entry this page belongs to.
-    pub section: &'static str,
     pub version: &'static str,
     /// Now, on a Rome wall clock, for the footer.
     pub now: String,
+    /// The signed-in user's name, for the header.
+    pub user: Option<String>,
+    /// The token every form on the page carries back.
+    pub csrf: String,
+    nav: Vec<NavLink>,
 }
 
 /// One navigation link as the template draws it.
@@ -54,20 +138,32 @@ pub struct NavLink {
 
 impl Layout {
     /// The layout of a page titled by message `title_id`, in navigation section `section`.
-    pub fn new(title_id: &str, section: &'static str) -> Self {
+    pub fn new(visitor: &Visitor, title_id: &str, section: &'static str) -> Self {
         let t = catalogue().tr(Locale::Italian);
-        Self::titled(t.t(title_id), section)
+        Self::titled(visitor, t.t(title_id), section)
     }
 
     /// The layout of a page with a title already written.
-    pub fn titled(title: String, section: &'static str) -> Self {
+    pub fn titled(visitor: &Visitor, title: String, section: &'static str) -> Self {
         let t = catalogue().tr(Locale::Italian);
+        let principal = visitor.principal();
+        let nav = NAV
+            .iter()
+            .filter(|(_, _, _, needs)| needs.is_none_or(|p| principal.is_some_and(|u| u.may(p))))
+            .map(|(key, id, href, _)| NavLink {
+                label: t.t(id),
+                href,
+                current: *key == section,
+            })
+            .collect();
         Self {
             t,
             title,
-            section,
             version: env!("CARGO_PKG_VERSION"),
             now: t.date_time(presidio_db::now()),
+            user: principal.map(|p| p.name.clone()),
+            csrf: visitor.csrf.clone(),
+            nav,
         }
     }
 
@@ -86,14 +182,8 @@ impl Layout {
         )
     }
 
-    pub fn nav(&self) -> Vec<NavLink> {
-        NAV.iter()
-            .map(|(key, id, href)| NavLink {
-                label: self.t.t(id),
-                href,
-                current: *key == self.section,
-            })
-            .collect()
+    pub fn nav(&self) -> &[NavLink] {
+        &self.nav
     }
 }
 
@@ -141,10 +231,47 @@ impl IntoResponse for PageError {
             )],
         );
         let page = ErrorPage {
-            page: Layout::titled(title, ""),
+            page: Layout::titled(&Visitor::default(), title, ""),
             message: t.t(&format!("error-{}", self.code)),
         };
         (self.status, page).into_response()
+    }
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        Self { status, code }
+    }
+}
+
+/// The page for a form whose CSRF token is missing or wrong.
+pub fn csrf_refused() -> Response {
+    PageError::new(StatusCode::FORBIDDEN, "csrf").into_response()
+}
+
+/// The page for a signed-in user whose roles do not allow the page.
+pub fn forbidden() -> Response {
+    PageError::new(StatusCode::FORBIDDEN, "forbidden").into_response()
+}
+
+/// The page shown when the database does not answer.
+pub fn unavailable() -> Response {
+    PageError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
+}
+
+/// `text` made safe for a URL query value.
+pub fn encode_component(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// A local path to go back to after login; anything else becomes `/`.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 

@@ -41,13 +41,16 @@ pub struct AmbitoPage {
 }
 
 /// The list of Ambiti; with a single Ambito, straight to its municipalities.
-pub async fn index(State(state): State<AppState>) -> Result<axum::response::Response, PageError> {
+pub async fn index(
+    State(state): State<AppState>,
+    axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
+) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
     let ambiti = state.db.list_ambiti().await?;
     if let [only] = ambiti.as_slice() {
         return Ok(Redirect::to(&format!("/ambiti/{}", only.code)).into_response());
     }
-    let page = Layout::new("reference-title", "reference");
+    let page = Layout::new(&visitor, "reference-title", "reference");
     let mut links = Vec::new();
     for ambito in ambiti {
         let count = state.db.municipalities_of(ambito.id).await?.len();
@@ -70,11 +73,13 @@ pub async fn index(State(state): State<AppState>) -> Result<axum::response::Resp
 /// The municipalities of one Ambito.
 pub async fn ambito(
     State(state): State<AppState>,
+    axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
     Path(code): Path<String>,
 ) -> Result<AmbitoPage, PageError> {
     let ambito = state.db.ambito_by_code(&code).await?;
     let municipalities = state.db.municipalities_of(ambito.id).await?;
     let page = Layout::titled(
+        &visitor,
         catalogue()
             .tr(Locale::Italian)
             .t1("ambito-title", "name", &ambito.name),

@@ -1,0 +1,383 @@
+//! Organisations, users and their roles: storage, and the [`Principal`] the policy works on.
+
+use presidio_domain::access::{Grant, Principal, Role};
+use presidio_domain::account::{NewUser, OrganisationKind};
+use presidio_domain::audit::Entry;
+use presidio_domain::reference::{AmbitoId, IstatCode};
+use presidio_domain::validation::{Invalid, Problem};
+
+use crate::audit::append;
+use crate::error::is_unique_violation;
+use crate::{Db, DbError, dispatch, now};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: i64,
+    pub ambito_id: i64,
+    pub name: String,
+    pub kind: String,
+}
+
+/// What login needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub disabled_at: Option<i64>,
+}
+
+/// One line of the account list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub organisation: String,
+    /// Role codes with their Ambito code, e.g. `operatore_pis@rhodense`.
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub totp: bool,
+    pub created_at: i64,
+}
+
+/// The organisation a new account joins.
+#[derive(Debug, Clone, Copy)]
+pub enum OrganisationChoice<'a> {
+    Existing(i64),
+    /// By name inside the account's Ambito; created with this kind when there is none.
+    Named {
+        name: &'a str,
+        kind: OrganisationKind,
+    },
+}
+
+/// A new account with the role it starts with.
+#[derive(Debug, Clone)]
+pub struct UserToCreate<'a> {
+    pub user: &'a NewUser,
+    pub organisation: OrganisationChoice<'a>,
+    pub ambito: AmbitoId,
+    pub municipalities: &'a [IstatCode],
+    pub password_hash: &'a str,
+}
+
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    id: i64,
+    username: String,
+    name: String,
+    organisation_id: i64,
+    organisation: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: i64,
+    role: String,
+    ambito_id: i64,
+}
+
+fn duplicate(field: &'static str) -> impl Fn(sqlx::Error) -> DbError {
+    move |err| {
+        if is_unique_violation(&err) {
+            Invalid::one(field, Problem::Duplicate).into()
+        } else {
+            err.into()
+        }
+    }
+}
+
+impl Db {
+    /// The organisations of an Ambito, by name.
+    pub async fn organisations(&self, ambito: AmbitoId) -> Result<Vec<Organisation>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id, ambito_id, name, kind FROM organisations
+                     WHERE ambito_id = $1 ORDER BY name",
+                )
+                .bind(ambito.0)
+                .fetch_all(pool)
+                .await
+            }
+        )?)
+    }
+
+    /// How many accounts exist (disabled ones included).
+    pub async fn count_users(&self) -> Result<i64, DbError> {
+        let (n,): (i64,) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT COUNT(*) FROM users")
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        Ok(n)
+    }
+
+    /// Creates an account with its first role, and its audit entry, in one transaction.
+    /// A username already taken is refused on the `username` field.
+    pub async fn create_user(&self, new: &UserToCreate<'_>, audit: &Entry) -> Result<i64, DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let organisation_id = match new.organisation {
+                    OrganisationChoice::Existing(id) => {
+                        let found: Option<(i64,)> = sqlx::query_as(
+                            "SELECT id FROM organisations WHERE id = $1 AND ambito_id = $2",
+                        )
+                        .bind(id)
+                        .bind(new.ambito.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        found
+                            .ok_or_else(|| {
+                                Invalid::one("organisation", Problem::UnknownOrganisation)
+                            })?
+                            .0
+                    }
+                    OrganisationChoice::Named { name, kind } => {
+                        let found: Option<(i64,)> = sqlx::query_as(
+                            "SELECT id FROM organisations WHERE ambito_id = $1 AND name = $2",
+                        )
+                        .bind(new.ambito.0)
+                        .bind(name)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if let Some((id,)) = found {
+                            id
+                        } else {
+                            let (id,): (i64,) = sqlx::query_as(
+                                "INSERT INTO organisations (ambito_id, name, kind, created_at,
+                                    updated_at)
+                                 VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                            )
+                            .bind(new.ambito.0)
+                            .bind(name)
+                            .bind(kind.code())
+                            .bind(at)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            let mut entry = audit.clone().record("organisation", id);
+                            presidio_domain::audit::Action::OrganisationCreated
+                                .code()
+                                .clone_into(&mut entry.action);
+                            append!(tx, &entry).await?;
+                            id
+                        }
+                    }
+                };
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (username, name, organisation_id, password_hash,
+                        password_changed_at, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id",
+                )
+                .bind(&new.user.username)
+                .bind(&new.user.name)
+                .bind(organisation_id)
+                .bind(new.password_hash)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(duplicate("username"))?;
+                let (grant_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO user_roles (user_id, role, ambito_id) VALUES ($1, $2, $3)
+                     RETURNING id",
+                )
+                .bind(id)
+                .bind(new.user.role.code())
+                .bind(new.ambito.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                for m in new.municipalities {
+                    sqlx::query(
+                        "INSERT INTO user_role_municipalities (user_role_id, istat_code)
+                         VALUES ($1, $2)",
+                    )
+                    .bind(grant_id)
+                    .bind(m.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let entry = audit
+                    .clone()
+                    .record("user", id)
+                    .reason(new.user.role.code());
+                append!(tx, &entry).await?;
+                tx.commit().await?;
+                Ok::<i64, DbError>(id)
+            }
+        )
+    }
+
+    /// The credentials of the account named `username`, if there is one.
+    pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id, username, password_hash, totp_secret, disabled_at
+                     FROM users WHERE username = $1",
+                )
+                .bind(username.trim().to_lowercase())
+                .fetch_optional(pool)
+                .await
+            }
+        )?)
+    }
+
+    /// The active user `id` with organisation and roles; `None` when missing or disabled.
+    pub async fn principal(&self, id: i64) -> Result<Option<Principal>, DbError> {
+        dispatch!(
+            self,
+            read | pool | {
+                let row: Option<PrincipalRow> = sqlx::query_as(
+                    "SELECT u.id, u.username, u.name, u.organisation_id, o.name AS organisation
+                     FROM users u JOIN organisations o ON o.id = u.organisation_id
+                     WHERE u.id = $1 AND u.disabled_at IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let grants: Vec<GrantRow> = sqlx::query_as(
+                    "SELECT id, role, ambito_id FROM user_roles WHERE user_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+                let bindings: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT m.user_role_id, m.istat_code FROM user_role_municipalities m
+                     JOIN user_roles r ON r.id = m.user_role_id
+                     WHERE r.user_id = $1 ORDER BY m.istat_code",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+                let mut out = Vec::with_capacity(grants.len());
+                for g in grants {
+                    let role = Role::parse(&g.role).ok_or(DbError::Corrupt("user_roles.role"))?;
+                    let municipalities = bindings
+                        .iter()
+                        .filter(|(grant, _)| *grant == g.id)
+                        .map(|(_, code)| {
+                            IstatCode::parse(code)
+                                .map_err(|_| DbError::Corrupt("user_role_municipalities"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                    out.push(Grant {
+                        role,
+                        ambito: AmbitoId(g.ambito_id),
+                        municipalities,
+                    });
+                }
+                Ok::<_, DbError>(Some(Principal {
+                    user_id: row.id,
+                    username: row.username,
+                    name: row.name,
+                    organisation_id: row.organisation_id,
+                    organisation: row.organisation,
+                    grants: out,
+                }))
+            }
+        )
+    }
+
+    /// Every account, by username.
+    pub async fn users(&self) -> Result<Vec<UserSummary>, DbError> {
+        type Row = (i64, String, String, String, Option<i64>, Option<i64>, i64);
+        let (rows, roles): (Vec<Row>, Vec<(i64, String, String)>) = dispatch!(
+            self,
+            read | pool | {
+                let rows = sqlx::query_as(
+                    "SELECT u.id, u.username, u.name, o.name, u.disabled_at, u.totp_enabled_at,
+                        u.created_at
+                     FROM users u JOIN organisations o ON o.id = u.organisation_id
+                     ORDER BY u.username",
+                )
+                .fetch_all(pool)
+                .await?;
+                let roles = sqlx::query_as(
+                    "SELECT r.user_id, r.role, a.code FROM user_roles r
+                     JOIN ambiti a ON a.id = r.ambito_id ORDER BY r.role",
+                )
+                .fetch_all(pool)
+                .await?;
+                Ok::<_, sqlx::Error>((rows, roles))
+            }
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, username, name, organisation, disabled, totp, created_at)| UserSummary {
+                    id,
+                    username,
+                    name,
+                    organisation,
+                    roles: roles
+                        .iter()
+                        .filter(|(user, _, _)| *user == id)
+                        .map(|(_, role, ambito)| format!("{role}@{ambito}"))
+                        .collect(),
+                    disabled: disabled.is_some(),
+                    totp: totp.is_some(),
+                    created_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Disables (or enables again) the account `username`, ending its sessions and tokens when
+    /// disabling. Returns the account id; `NotFound` for an unknown username.
+    pub async fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        audit: &Entry,
+    ) -> Result<i64, DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let id: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE users SET disabled_at = $2, version = version + 1, updated_at = $3
+                     WHERE username = $1 RETURNING id",
+                )
+                .bind(username.trim().to_lowercase())
+                .bind(disabled.then_some(at))
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((id,)) = id else {
+                    return Err(DbError::NotFound);
+                };
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE api_tokens SET revoked_at = $2
+                         WHERE user_id = $1 AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append!(tx, &audit.clone().record("user", id)).await?;
+                tx.commit().await?;
+                Ok::<i64, DbError>(id)
+            }
+        )
+    }
+}

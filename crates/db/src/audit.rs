@@ -1,0 +1,195 @@
+//! The audit trail: appends chained entries and reads them back for search and verification.
+//!
+//! An append takes the lock on the single `audit_head` row (`UPDATE … RETURNING`), so the chain
+//! has one writer at a time on both backends. Writes of personal data append their entry inside
+//! their own transaction with [`append!`], so a change is never stored without its entry.
+
+use presidio_domain::audit::{Broken, Entry, Stored, Verifier};
+use presidio_domain::time::UtcMillis;
+
+use crate::{Db, DbError, dispatch};
+
+/// Appends `entry` inside the open transaction `tx`; evaluates to `Result<i64, sqlx::Error>`,
+/// the entry's sequence number.
+macro_rules! append {
+    ($tx:expr, $entry:expr) => {
+        async {
+            let entry: &presidio_domain::audit::Entry = $entry;
+            let (seq, prev): (i64, String) = sqlx::query_as(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            )
+            .fetch_one(&mut *$tx)
+            .await?;
+            let hash = presidio_domain::audit::chain_hash(&prev, seq, entry);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor_id, actor, organisation, role, action,
+                    record_type, record_id, section, reason, client_ip, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(seq)
+            .bind(entry.at.0)
+            .bind(entry.actor_id)
+            .bind(&entry.actor)
+            .bind(&entry.organisation)
+            .bind(&entry.role)
+            .bind(&entry.action)
+            .bind(&entry.record_type)
+            .bind(&entry.record_id)
+            .bind(&entry.section)
+            .bind(&entry.reason)
+            .bind(&entry.client_ip)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                .bind(&hash)
+                .execute(&mut *$tx)
+                .await?;
+            Ok::<i64, sqlx::Error>(seq)
+        }
+    };
+}
+pub(crate) use append;
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    at: i64,
+    actor_id: Option<i64>,
+    actor: String,
+    organisation: String,
+    role: String,
+    action: String,
+    record_type: String,
+    record_id: String,
+    section: String,
+    reason: String,
+    client_ip: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRow> for Stored {
+    fn from(r: AuditRow) -> Self {
+        Stored {
+            seq: r.seq,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+            entry: Entry {
+                at: UtcMillis(r.at),
+                actor_id: r.actor_id,
+                actor: r.actor,
+                organisation: r.organisation,
+                role: r.role,
+                action: r.action,
+                record_type: r.record_type,
+                record_id: r.record_id,
+                section: r.section,
+                reason: r.reason,
+                client_ip: r.client_ip,
+            },
+        }
+    }
+}
+
+const COLUMNS: &str = "seq, at, actor_id, actor, organisation, role, action, record_type,
+    record_id, section, reason, client_ip, prev_hash, hash";
+
+/// What to look for in the audit trail; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub from: Option<UtcMillis>,
+    pub to: Option<UtcMillis>,
+    /// Only entries numbered below this (for paging backwards); none for the newest.
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// How many entries verification reads at a time.
+const VERIFY_BATCH: i64 = 5_000;
+
+impl Db {
+    /// Appends one entry in a transaction of its own; returns its number.
+    pub async fn audit(&self, entry: &Entry) -> Result<i64, DbError> {
+        let seq = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let seq = append!(tx, entry).await?;
+                tx.commit().await?;
+                Ok::<i64, sqlx::Error>(seq)
+            }
+        )?;
+        Ok(seq)
+    }
+
+    /// The newest entries matching `filter`, newest first.
+    pub async fn audit_search(&self, filter: &AuditFilter) -> Result<Vec<Stored>, DbError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_log
+             WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2)
+               AND ($3 = '' OR record_type = $3) AND ($4 = '' OR record_id = $4)
+               AND at >= $5 AND at < $6 AND seq < $7
+             ORDER BY seq DESC LIMIT $8"
+        );
+        let rows: Vec<AuditRow> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&filter.actor)
+                    .bind(&filter.action)
+                    .bind(&filter.record_type)
+                    .bind(&filter.record_id)
+                    .bind(filter.from.map_or(i64::MIN, |t| t.0))
+                    .bind(filter.to.map_or(i64::MAX, |t| t.0))
+                    .bind(filter.before_seq.unwrap_or(i64::MAX))
+                    .bind(filter.limit.clamp(1, 1000))
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(rows.into_iter().map(Stored::from).collect())
+    }
+
+    /// Follows the whole chain. The outer error is the database's; the inner one names the first
+    /// entry that was changed, removed or moved.
+    pub async fn audit_verify(&self) -> Result<Result<u64, Broken>, DbError> {
+        let (head,): (i64,) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        let mut verifier = Verifier::default();
+        let mut after = i64::MIN;
+        loop {
+            let sql =
+                format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+            let rows: Vec<AuditRow> = dispatch!(
+                self,
+                read | pool | {
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(after)
+                        .bind(VERIFY_BATCH)
+                        .fetch_all(pool)
+                        .await
+                }
+            )?;
+            let Some(last) = rows.last() else { break };
+            after = last.seq;
+            for row in rows {
+                if let Err(broken) = verifier.push(&Stored::from(row)) {
+                    return Ok(Err(broken));
+                }
+            }
+        }
+        Ok(verifier.finish(head))
+    }
+}

@@ -1,0 +1,376 @@
+//! Who may do what: roles, permissions and the need-to-know rules for case records.
+//!
+//! Deny by default: a permission is granted only by a role that lists it, and only inside the
+//! Ambito the role was given for. The web layer asks [`Principal::may`] for every route and
+//! [`case_access`] for every case record; nothing else decides.
+
+use serde::Serialize;
+
+use crate::reference::{AmbitoId, IstatCode};
+
+/// A user's function in the service. Stored and exchanged by its Italian code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Configures the installation: accounts, organisations, reference data, audit.
+    Admin,
+    /// Oversees the Centrale Operativa of an Ambito; sees every case of it.
+    Coordinatore,
+    /// Call-taker: records and triages reports.
+    OperatoreCentrale,
+    /// Field operator on call: intervenes and activates resources.
+    OperatorePis,
+    /// Municipal social service: sees the cases handed to its municipalities.
+    ServizioSociale,
+    /// Trusted reporter (police, hospital): sends reports and follows their status.
+    Segnalante,
+    /// Planning and statistics: aggregates only, never personal data.
+    Analista,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Self::Admin,
+        Self::Coordinatore,
+        Self::OperatoreCentrale,
+        Self::OperatorePis,
+        Self::ServizioSociale,
+        Self::Segnalante,
+        Self::Analista,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Coordinatore => "coordinatore",
+            Self::OperatoreCentrale => "operatore_centrale",
+            Self::OperatorePis => "operatore_pis",
+            Self::ServizioSociale => "servizio_sociale",
+            Self::Segnalante => "segnalante",
+            Self::Analista => "analista",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    /// Whether a grant of this role must name the municipalities it covers.
+    pub fn needs_municipalities(self) -> bool {
+        self == Self::ServizioSociale
+    }
+
+    /// What this role may do. The one table of the route-level policy.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission as P;
+        match self {
+            Self::Admin => &[P::UseApp, P::ReadReference, P::ManageAccounts, P::ReadAudit],
+            Self::Coordinatore => &[
+                P::UseApp,
+                P::ReadReference,
+                P::ReadCases,
+                P::WriteCases,
+                P::ReadAggregates,
+            ],
+            Self::OperatoreCentrale | Self::OperatorePis => {
+                &[P::UseApp, P::ReadReference, P::ReadCases, P::WriteCases]
+            }
+            Self::ServizioSociale => &[P::UseApp, P::ReadReference, P::ReadCases],
+            Self::Segnalante => &[P::UseApp, P::ReadReference, P::ReadOwnReports],
+            Self::Analista => &[P::UseApp, P::ReadReference, P::ReadAggregates],
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A kind of action a route performs. Routes name the permission they need; roles grant them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Any signed-in user: own account, informational pages.
+    UseApp,
+    /// Ambiti and municipalities (no personal data).
+    ReadReference,
+    /// Accounts, organisations, roles, tokens.
+    ManageAccounts,
+    /// The audit trail.
+    ReadAudit,
+    /// Case records, subject to [`case_access`].
+    ReadCases,
+    /// Recording and updating cases.
+    WriteCases,
+    /// Only the status of the reports of one's own organisation.
+    ReadOwnReports,
+    /// Statistics without personal data.
+    ReadAggregates,
+}
+
+/// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    pub ambito: AmbitoId,
+    pub municipalities: Vec<IstatCode>,
+}
+
+/// The identity of the user behind a request, with everything the policy needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    /// Whether any of the user's roles grants `permission`, in any Ambito.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role.permissions().contains(&permission))
+    }
+
+    /// Whether one of the user's roles grants `permission` inside `ambito`.
+    pub fn may_in(&self, permission: Permission, ambito: AmbitoId) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.ambito == ambito && g.role.permissions().contains(&permission))
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// The roles, each once, for display and for the audit trail.
+    pub fn roles(&self) -> Vec<Role> {
+        let mut roles: Vec<Role> = self.grants.iter().map(|g| g.role).collect();
+        roles.sort();
+        roles.dedup();
+        roles
+    }
+
+    /// The roles as one text, e.g. `coordinatore,operatore_pis`.
+    pub fn roles_text(&self) -> String {
+        self.roles()
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// What the policy needs to know about a case to decide who sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub ambito: AmbitoId,
+    pub municipality: IstatCode,
+    /// Gender-based violence, unaccompanied minor, or flagged by an operator.
+    pub protected: bool,
+    /// Users assigned to the case (the one who recorded the report is among them).
+    pub assigned: Vec<i64>,
+    /// Whether the case was handed to the municipal social service.
+    pub handed_over: bool,
+    /// The organisation that sent the report, when a trusted reporter did.
+    pub reporter_organisation: Option<i64>,
+}
+
+/// How much of a case a user may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseAccess {
+    /// Nothing: the case does not exist for this user.
+    None,
+    /// Protocol number, municipality and status only (a trusted reporter's view of its own
+    /// reports, or a protected case seen by someone not taking care of it).
+    Limited,
+    /// Limited, and the user may open the full record by breaking the glass with a reason.
+    BreakGlass,
+    /// The whole record.
+    Full,
+}
+
+/// The need-to-know rule for one case record.
+pub fn case_access(who: &Principal, case: &CaseFacts) -> CaseAccess {
+    let assigned = case.assigned.contains(&who.user_id);
+    let mut best = CaseAccess::None;
+    for grant in who.grants.iter().filter(|g| g.ambito == case.ambito) {
+        let access = match grant.role {
+            Role::Coordinatore => CaseAccess::Full,
+            Role::OperatoreCentrale | Role::OperatorePis => {
+                if assigned || !case.protected {
+                    CaseAccess::Full
+                } else {
+                    CaseAccess::BreakGlass
+                }
+            }
+            Role::ServizioSociale => {
+                if !case.handed_over || !grant.municipalities.contains(&case.municipality) {
+                    CaseAccess::None
+                } else if assigned || !case.protected {
+                    CaseAccess::Full
+                } else {
+                    CaseAccess::BreakGlass
+                }
+            }
+            Role::Segnalante => {
+                if case.reporter_organisation == Some(who.organisation_id) {
+                    CaseAccess::Limited
+                } else {
+                    CaseAccess::None
+                }
+            }
+            Role::Admin | Role::Analista => CaseAccess::None,
+        };
+        best = best.max_with(access);
+    }
+    best
+}
+
+impl CaseAccess {
+    fn rank(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::Limited => 1,
+            Self::BreakGlass => 2,
+            Self::Full => 3,
+        }
+    }
+
+    fn max_with(self, other: Self) -> Self {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RHO: AmbitoId = AmbitoId(1);
+    const OTHER: AmbitoId = AmbitoId(2);
+
+    fn istat(code: &str) -> IstatCode {
+        IstatCode::parse(code).unwrap()
+    }
+
+    fn user(id: i64, grants: Vec<Grant>) -> Principal {
+        Principal {
+            user_id: id,
+            username: format!("u{id}"),
+            name: format!("Utente {id}"),
+            organisation_id: 10,
+            organisation: "Org".into(),
+            grants,
+        }
+    }
+
+    fn grant(role: Role, ambito: AmbitoId) -> Grant {
+        Grant {
+            role,
+            ambito,
+            municipalities: vec![],
+        }
+    }
+
+    fn case(protected: bool) -> CaseFacts {
+        CaseFacts {
+            ambito: RHO,
+            municipality: istat("015182"),
+            protected,
+            assigned: vec![7],
+            handed_over: false,
+            reporter_organisation: Some(10),
+        }
+    }
+
+    #[test]
+    fn no_role_no_permission() {
+        let nobody = user(1, vec![]);
+        for p in [Permission::UseApp, Permission::ReadCases] {
+            assert!(!nobody.may(p));
+        }
+        assert_eq!(case_access(&nobody, &case(false)), CaseAccess::None);
+    }
+
+    #[test]
+    fn analyst_and_admin_never_see_personal_data() {
+        for role in [Role::Analista, Role::Admin] {
+            let u = user(1, vec![grant(role, RHO)]);
+            assert!(!u.may(Permission::ReadCases));
+            assert_eq!(case_access(&u, &case(false)), CaseAccess::None);
+        }
+        assert!(user(1, vec![grant(Role::Analista, RHO)]).may(Permission::ReadAggregates));
+    }
+
+    #[test]
+    fn roles_are_scoped_to_their_ambito() {
+        let coord = user(1, vec![grant(Role::Coordinatore, OTHER)]);
+        assert!(coord.may_in(Permission::ReadCases, OTHER));
+        assert!(!coord.may_in(Permission::ReadCases, RHO));
+        assert_eq!(case_access(&coord, &case(false)), CaseAccess::None);
+    }
+
+    #[test]
+    fn protected_cases_need_assignment_or_break_glass() {
+        let operator = user(1, vec![grant(Role::OperatorePis, RHO)]);
+        assert_eq!(case_access(&operator, &case(false)), CaseAccess::Full);
+        assert_eq!(case_access(&operator, &case(true)), CaseAccess::BreakGlass);
+        let assigned = user(7, vec![grant(Role::OperatoreCentrale, RHO)]);
+        assert_eq!(case_access(&assigned, &case(true)), CaseAccess::Full);
+        let coord = user(2, vec![grant(Role::Coordinatore, RHO)]);
+        assert_eq!(case_access(&coord, &case(true)), CaseAccess::Full);
+    }
+
+    #[test]
+    fn social_service_sees_only_cases_handed_to_its_municipalities() {
+        let mut g = grant(Role::ServizioSociale, RHO);
+        g.municipalities = vec![istat("015182")];
+        let social = user(3, vec![g]);
+        let mut c = case(false);
+        assert_eq!(case_access(&social, &c), CaseAccess::None);
+        c.handed_over = true;
+        assert_eq!(case_access(&social, &c), CaseAccess::Full);
+        c.protected = true;
+        assert_eq!(case_access(&social, &c), CaseAccess::BreakGlass);
+        c.municipality = istat("015009");
+        assert_eq!(case_access(&social, &c), CaseAccess::None);
+    }
+
+    #[test]
+    fn reporters_see_only_their_organisations_reports_in_short() {
+        let reporter = user(4, vec![grant(Role::Segnalante, RHO)]);
+        let mut c = case(true);
+        assert_eq!(case_access(&reporter, &c), CaseAccess::Limited);
+        c.reporter_organisation = Some(99);
+        assert_eq!(case_access(&reporter, &c), CaseAccess::None);
+        assert!(!reporter.may(Permission::ReadCases));
+    }
+
+    #[test]
+    fn the_widest_grant_wins() {
+        let u = user(
+            5,
+            vec![grant(Role::Segnalante, RHO), grant(Role::Coordinatore, RHO)],
+        );
+        assert_eq!(case_access(&u, &case(true)), CaseAccess::Full);
+        assert_eq!(u.roles_text(), "coordinatore,segnalante");
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! Administration over the API: the accounts and the audit trail.
+
+use axum::extract::{Query, State};
+use axum::{Extension, Json};
+use presidio_domain::audit::Action;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+use crate::pages::AuditQuery;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub organisation: String,
+    /// `role@ambito`, e.g. `operatore_pis@rhodense`.
+    pub roles: Vec<String>,
+    pub disabled: bool,
+    pub totp: bool,
+}
+
+/// Every account.
+#[utoipa::path(get, path = "/api/v1/users", tag = "amministrazione",
+    responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
+pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, ApiError> {
+    let users = state.db.users().await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| UserView {
+                id: u.id,
+                username: u.username,
+                name: u.name,
+                organisation: u.organisation,
+                roles: u.roles,
+                disabled: u.disabled,
+                totp: u.totp,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub seq: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: String,
+    pub organisation: String,
+    pub role: String,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub section: String,
+    pub reason: String,
+    pub client_ip: String,
+    pub hash: String,
+}
+
+/// The newest audit entries matching the filters (at most 1000); the search is itself audited.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "amministrazione",
+    params(
+        ("actor" = Option<String>, Query, description = "Nome utente"),
+        ("action" = Option<String>, Query, description = "Codice dell'azione, es. login_failed"),
+        ("record_type" = Option<String>, Query, description = "Tipo di scheda, es. user"),
+        ("record_id" = Option<String>, Query, description = "Identificativo della scheda"),
+        ("from" = Option<String>, Query, description = "Dal giorno (AAAA-MM-GG, ora di Roma)"),
+        ("to" = Option<String>, Query, description = "Al giorno compreso (AAAA-MM-GG)")),
+    responses((status = 200, body = Vec<AuditEntryView>), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
+    let filter = q.filter(1000)?;
+    let mut entry = visitor.entry(Action::AuditSearched);
+    entry.reason = format!(
+        "actor={} action={} record={} {}",
+        filter.actor, filter.action, filter.record_type, filter.record_id
+    );
+    state.db.audit(&entry).await?;
+    let rows = state.db.audit_search(&filter).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|s| AuditEntryView {
+                seq: s.seq,
+                at: s.entry.at.timestamp().to_string(),
+                actor: s.entry.actor,
+                organisation: s.entry.organisation,
+                role: s.entry.role,
+                action: s.entry.action,
+                record_type: s.entry.record_type,
+                record_id: s.entry.record_id,
+                section: s.entry.section,
+                reason: s.entry.reason,
+                client_ip: s.entry.client_ip,
+                hash: s.hash,
+            })
+            .collect(),
+    ))
+}

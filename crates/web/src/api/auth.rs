@@ -1,0 +1,131 @@
+//! API sign-in: a token for `Authorization: Bearer`, and who the token belongs to.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_db::NewToken;
+use presidio_domain::audit::Action;
+use presidio_domain::time::UtcMillis;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::login::{self, Refusal};
+use crate::auth::{Visitor, secret};
+use crate::error::{ApiError, ErrorBody};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[schema(example = "mrossi")]
+    pub username: String,
+    pub password: String,
+    /// The six-digit code of the authenticator app, for accounts with a second factor.
+    #[serde(default)]
+    #[allow(dead_code)] // read once accounts can enrol a second factor
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send it as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339, UTC.
+    #[schema(example = "2026-11-23T07:00:00Z")]
+    pub expires_at: String,
+}
+
+/// Exchanges a username and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "accesso", security(()),
+    request_body = TokenRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Credenziali errate o accesso sospeso", body = ErrorBody),
+        (status = 422, description = "Corpo non valido", body = ErrorBody)))]
+pub async fn token(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Json(req): Json<TokenRequest>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let principal = match login::check(&state, &visitor, &req.username, &req.password).await {
+        Ok(p) => p,
+        Err(Refusal::BadCredentials) => return Err(ApiError::unauthenticated("bad_credentials")),
+        Err(Refusal::Locked(_)) => return Err(ApiError::unauthenticated("locked")),
+        Err(Refusal::Unavailable) => {
+            return Err(ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE));
+        }
+    };
+    let token = secret::new_secret();
+    let ttl = i64::try_from(state.auth.token_ttl.as_millis()).unwrap_or(i64::MAX);
+    let expires_at = UtcMillis(presidio_db::now().0.saturating_add(ttl));
+    let mut entry = visitor.entry(Action::LoginOk);
+    entry.actor_id = Some(principal.user_id);
+    entry.actor.clone_from(&principal.username);
+    entry.organisation.clone_from(&principal.organisation);
+    entry.role = principal.roles_text();
+    entry.reason = "api".into();
+    state
+        .db
+        .create_token(
+            &NewToken {
+                user_id: principal.user_id,
+                name: "login",
+                token_hash: &secret::stored(&token),
+                kind: "login",
+                created_by: None,
+                expires_at,
+            },
+            &entry,
+        )
+        .await?;
+    Ok(Json(TokenResponse {
+        token,
+        expires_at: expires_at.timestamp().to_string(),
+    }))
+}
+
+/// A role of the signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantView {
+    #[schema(example = "operatore_pis")]
+    pub role: String,
+    pub ambito_id: i64,
+    /// ISTAT codes, for `servizio_sociale`.
+    pub municipalities: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub organisation: String,
+    pub roles: Vec<GrantView>,
+}
+
+/// The user the token belongs to, with their roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accesso",
+    responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
+pub async fn me(Extension(visitor): Extension<Visitor>) -> Result<Json<MeView>, ApiError> {
+    let p = visitor
+        .principal()
+        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))?;
+    Ok(Json(MeView {
+        id: p.user_id,
+        username: p.username.clone(),
+        name: p.name.clone(),
+        organisation: p.organisation.clone(),
+        roles: p
+            .grants
+            .iter()
+            .map(|g| GrantView {
+                role: g.role.code().into(),
+                ambito_id: g.ambito.0,
+                municipalities: g
+                    .municipalities
+                    .iter()
+                    .map(|m| m.as_str().to_owned())
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

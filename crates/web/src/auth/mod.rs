@@ -1,0 +1,178 @@
+//! Who is asking: sessions (browser), bearer tokens (API), login with throttling, and the
+//! audit entries that name the actor. The [`crate::policy`] middleware resolves every request
+//! into a [`Visitor`] before any handler runs.
+
+pub mod login;
+pub mod password;
+pub mod secret;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use presidio_domain::access::Principal;
+use presidio_domain::audit::{Action, Entry};
+
+use crate::AppState;
+
+/// The cookie that holds the session secret.
+pub const SESSION_COOKIE: &str = "presidio_session";
+/// The cookie that holds the CSRF token of visitors not signed in (login and set-up forms).
+pub const CSRF_COOKIE: &str = "presidio_csrf";
+/// The form field (or `x-csrf-token` header) that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// How sign-in behaves; from the configuration.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// A session unused for this long ends (default 30 minutes).
+    pub idle: Duration,
+    /// A session ends this long after login whatever happens (default 14 hours: a night shift).
+    pub max_age: Duration,
+    /// Lifetime of a token obtained from `POST /api/v1/auth/token` (default 12 hours).
+    pub token_ttl: Duration,
+    /// Cookies get `Secure` (set when the public address is `https://`).
+    pub secure_cookies: bool,
+    /// The address users reach Presidio at, for links printed or mailed.
+    pub public_url: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle: Duration::from_secs(30 * 60),
+            max_age: Duration::from_secs(14 * 3600),
+            token_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// How a signed-in request proved who it is.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session { id_hash: String, csrf: String },
+    Token { id: i64 },
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub principal: Arc<Principal>,
+    pub via: Via,
+}
+
+/// Every request's view of who is asking; put in the request extensions by the policy layer.
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    pub auth: Option<Auth>,
+    /// The token forms must carry back (the session's, or the anonymous cookie's).
+    pub csrf: String,
+    /// A new anonymous CSRF cookie to set on the response, when the visitor had none.
+    pub new_csrf_cookie: bool,
+    /// The session cookie to clear on the response (the session had expired).
+    pub clear_session: bool,
+    pub client_ip: String,
+}
+
+impl Visitor {
+    pub fn principal(&self) -> Option<&Principal> {
+        self.auth.as_ref().map(|a| a.principal.as_ref())
+    }
+
+    /// An audit entry for `action` by this visitor, now.
+    pub fn entry(&self, action: Action) -> Entry {
+        let mut e = Entry::new(presidio_db::now(), action);
+        e.client_ip.clone_from(&self.client_ip);
+        if let Some(p) = self.principal() {
+            e.actor_id = Some(p.user_id);
+            e.actor.clone_from(&p.username);
+            e.organisation.clone_from(&p.organisation);
+            e.role = p.roles_text();
+        }
+        e
+    }
+}
+
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` behind TLS; `None`
+/// clears it.
+pub fn set_cookie(state: &AppState, name: &str, value: Option<&str>) -> HeaderValue {
+    let secure = if state.auth.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = match value {
+        Some(v) => format!("{name}={v}; Path=/; HttpOnly; SameSite=Lax{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).expect("cookie values are hex digits")
+}
+
+/// The bearer token of the request, if it has one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// Starts a browser session for `user_id`: stores it with its login audit entry and returns
+/// the secret for the cookie.
+pub async fn start_session(
+    state: &AppState,
+    visitor: &Visitor,
+    principal: &Principal,
+    user_agent: &str,
+) -> Result<String, presidio_db::DbError> {
+    let secret = secret::new_secret();
+    let id_hash = secret::stored(&secret);
+    let csrf = secret::new_secret();
+    let signed = Visitor {
+        auth: Some(Auth {
+            principal: Arc::new(principal.clone()),
+            via: Via::Session {
+                id_hash: id_hash.clone(),
+                csrf: csrf.clone(),
+            },
+        }),
+        ..visitor.clone()
+    };
+    let entry = signed
+        .entry(Action::LoginOk)
+        .record("user", principal.user_id);
+    let ua: String = user_agent.chars().take(200).collect();
+    state
+        .db
+        .create_session(
+            &presidio_db::NewSession {
+                id_hash: &id_hash,
+                user_id: principal.user_id,
+                csrf_token: &csrf,
+                client_ip: &visitor.client_ip,
+                user_agent: &ua,
+            },
+            &entry,
+        )
+        .await?;
+    Ok(secret)
+}

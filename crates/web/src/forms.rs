@@ -1,0 +1,45 @@
+//! Form errors as the templates show them: one Italian message per field, and a summary.
+
+use std::collections::BTreeMap;
+
+use presidio_domain::validation::Invalid;
+
+use crate::i18n::{Locale, catalogue};
+
+/// The refused fields of a submitted form, with their messages.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors {
+    by_field: BTreeMap<&'static str, String>,
+    /// The messages in the order the fields were checked, for the summary at the top.
+    pub all: Vec<(&'static str, String)>,
+}
+
+impl From<&Invalid> for FormErrors {
+    fn from(invalid: &Invalid) -> Self {
+        let t = catalogue().tr(Locale::Italian);
+        let mut out = Self::default();
+        for e in &invalid.0 {
+            let message = t.field_error(e);
+            out.by_field
+                .entry(e.field)
+                .or_insert_with(|| message.clone());
+            out.all.push((e.field, message));
+        }
+        out
+    }
+}
+
+impl FormErrors {
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// The message for `field`, or an empty text.
+    pub fn get(&self, field: &str) -> &str {
+        self.by_field.get(field).map_or("", String::as_str)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.by_field.contains_key(field)
+    }
+}

@@ -1,0 +1,684 @@
+//! Administration: accounts (create, disable, enable), API tokens (issue, revoke) and the audit
+//! trail (search). Only users whose role grants the matching permission reach these pages.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::{AuditFilter, NewToken, OrganisationChoice, UserToCreate};
+use presidio_domain::access::Role;
+use presidio_domain::account::{NewUserInput, OrganisationKind};
+use presidio_domain::audit::Action;
+use presidio_domain::reference::IstatCode;
+use presidio_domain::time::{UtcMillis, parse_date, rome_day_start};
+use presidio_domain::validation::{Invalid, Problem};
+use serde::Deserialize;
+
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::{Visitor, password, secret};
+use crate::forms::FormErrors;
+
+/// One option of a select or a checkbox list.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct UserRow {
+    pub username: String,
+    pub name: String,
+    pub organisation: String,
+    pub roles: String,
+    pub state: String,
+    pub disabled: bool,
+    pub toggle_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+pub struct UsersPage {
+    page: Layout,
+    users: Vec<UserRow>,
+    roles: Vec<Choice>,
+    kinds: Vec<Choice>,
+    organisations: Vec<String>,
+    municipalities: Vec<Choice>,
+    form: UserForm,
+    errors: FormErrors,
+    created: Option<String>,
+}
+
+/// The fields of the new-account form.
+#[derive(Debug, Clone, Default)]
+pub struct UserForm {
+    pub username: String,
+    pub name: String,
+    pub organisation: String,
+    pub organisation_kind: String,
+    pub role: String,
+    pub municipalities: Vec<String>,
+    pub password: String,
+}
+
+impl UserForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = Self::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "username" => f.username = v,
+                "name" => f.name = v,
+                "organisation" => f.organisation = v,
+                "organisation_kind" => f.organisation_kind = v,
+                "role" => f.role = v,
+                "municipalities" => f.municipalities.push(v),
+                "password" => f.password = v,
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreatedQuery {
+    #[serde(default)]
+    creato: String,
+}
+
+async fn users_page(
+    state: &AppState,
+    visitor: &Visitor,
+    form: UserForm,
+    errors: FormErrors,
+    created: Option<String>,
+) -> Result<UsersPage, PageError> {
+    let page = Layout::new(visitor, "admin-users-title", "admin");
+    let t = page.t;
+    let ambito = first_ambito(state).await?;
+    let users = state
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            state: t.t(if u.disabled {
+                "user-disabled"
+            } else {
+                "user-active"
+            }),
+            toggle_label: t.t1(
+                if u.disabled {
+                    "user-enable"
+                } else {
+                    "user-disable"
+                },
+                "username",
+                &u.username,
+            ),
+            roles: u
+                .roles
+                .iter()
+                .map(|r| {
+                    let code = r.split('@').next().unwrap_or(r);
+                    t.t(&format!("role-{code}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            username: u.username,
+            name: u.name,
+            organisation: u.organisation,
+            disabled: u.disabled,
+        })
+        .collect();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: t.t(&format!("role-{}", r.code())),
+            selected: form.role == r.code(),
+        })
+        .collect();
+    let kinds = OrganisationKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.code().into(),
+            label: t.t(&format!("organisation-kind-{}", k.code())),
+            selected: form.organisation_kind == k.code(),
+        })
+        .collect();
+    let organisations = state
+        .db
+        .organisations(ambito.id)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    let municipalities = state
+        .db
+        .municipalities_of(ambito.id)
+        .await?
+        .into_iter()
+        .map(|m| Choice {
+            selected: form
+                .municipalities
+                .iter()
+                .any(|c| c == m.data.istat_code.as_str()),
+            value: m.data.istat_code.as_str().to_owned(),
+            label: m.data.name,
+        })
+        .collect();
+    Ok(UsersPage {
+        page,
+        users,
+        roles,
+        kinds,
+        organisations,
+        municipalities,
+        form,
+        errors,
+        created,
+    })
+}
+
+async fn first_ambito(state: &AppState) -> Result<presidio_domain::reference::Ambito, PageError> {
+    state
+        .db
+        .list_ambiti()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+        ))
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<CreatedQuery>,
+) -> Result<UsersPage, PageError> {
+    let created = (!q.creato.is_empty()).then(|| {
+        crate::i18n::catalogue()
+            .tr(crate::i18n::Locale::Italian)
+            .t1("user-created", "username", &q.creato)
+    });
+    let form = UserForm {
+        organisation_kind: "cooperativa".into(),
+        ..UserForm::default()
+    };
+    users_page(&state, &visitor, form, FormErrors::default(), created).await
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let mut form = UserForm::from_pairs(pairs);
+    let ambito = first_ambito(&state).await?;
+    let mut errors = Invalid::default();
+    let user = NewUserInput {
+        username: form.username.clone(),
+        name: form.name.clone(),
+        role: form.role.clone(),
+        password: form.password.clone(),
+    }
+    .validate();
+    if let Err(e) = &user {
+        errors.0.extend(e.0.iter().cloned());
+    }
+    let organisation = form.organisation.trim().to_owned();
+    if organisation.is_empty() {
+        errors.push("organisation", Problem::Required);
+    }
+    let kind = OrganisationKind::parse(&form.organisation_kind);
+    if kind.is_none() {
+        errors.push("organisation_kind", Problem::Required);
+    }
+    let known = state.db.municipalities_of(ambito.id).await?;
+    let mut bound = Vec::new();
+    for code in &form.municipalities {
+        match IstatCode::parse(code) {
+            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
+            _ => errors.push("municipalities", Problem::UnknownMunicipality),
+        }
+    }
+    if let Ok(u) = &user {
+        if u.role.needs_municipalities() && form.municipalities.is_empty() {
+            errors.push("municipalities", Problem::Required);
+        } else if !u.role.needs_municipalities() {
+            bound.clear();
+        }
+    }
+    let result = match (user, kind, errors.is_empty()) {
+        (Ok(user), Some(kind), true) => {
+            let hash = password::hash(form.password.clone()).await;
+            let entry = visitor.entry(Action::UserCreated);
+            state
+                .db
+                .create_user(
+                    &UserToCreate {
+                        user: &user,
+                        organisation: OrganisationChoice::Named {
+                            name: &organisation,
+                            kind,
+                        },
+                        ambito: ambito.id,
+                        municipalities: &bound,
+                        password_hash: &hash,
+                    },
+                    &entry,
+                )
+                .await
+                .map(|_| user.username)
+        }
+        _ => Err(errors.into()),
+    };
+    match result {
+        Ok(username) => Ok(Redirect::to(&format!(
+            "/amministrazione/utenti?creato={}",
+            super::encode_component(&username)
+        ))
+        .into_response()),
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            form.password.clear();
+            let page = users_page(&state, &visitor, form, FormErrors::from(&invalid), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    /// `disable` or `enable`.
+    action: String,
+}
+
+pub async fn set_user_state(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(username): Path<String>,
+    Form(form): Form<StateForm>,
+) -> Result<Response, PageError> {
+    let disable = match form.action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request")),
+    };
+    if disable && visitor.principal().is_some_and(|p| p.username == username) {
+        return Err(PageError::new(StatusCode::CONFLICT, "self_disable"));
+    }
+    let action = if disable {
+        Action::UserDisabled
+    } else {
+        Action::UserEnabled
+    };
+    state
+        .db
+        .set_user_disabled(&username, disable, &visitor.entry(action))
+        .await?;
+    Ok(Redirect::to("/amministrazione/utenti").into_response())
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub username: String,
+    pub kind: String,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+    pub live: bool,
+    pub state: String,
+    pub revoke_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_tokens.html")]
+pub struct TokensPage {
+    page: Layout,
+    tokens: Vec<TokenRow>,
+    users: Vec<Choice>,
+    token_name: String,
+    days: String,
+    errors: FormErrors,
+    /// The secret of a token just issued: shown once, never again.
+    issued: Option<String>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    visitor: &Visitor,
+    name: String,
+    days: String,
+    errors: FormErrors,
+    issued: Option<String>,
+) -> Result<TokensPage, PageError> {
+    let page = Layout::new(visitor, "admin-tokens-title", "admin");
+    let t = page.t;
+    let now = presidio_db::now();
+    let tokens = state
+        .db
+        .tokens()
+        .await?
+        .into_iter()
+        .map(|tk| {
+            let live = tk.revoked_at.is_none() && tk.expires_at > now.0;
+            TokenRow {
+                id: tk.id,
+                revoke_label: t.t1("token-revoke", "name", &tk.name),
+                name: tk.name,
+                username: tk.username,
+                kind: t.t(&format!("token-kind-{}", tk.kind)),
+                created: t.date_time(UtcMillis(tk.created_at)),
+                expires: t.date_time(UtcMillis(tk.expires_at)),
+                last_used: tk
+                    .last_used_at
+                    .map_or_else(|| t.t("token-never-used"), |at| t.date_time(UtcMillis(at))),
+                live,
+                state: t.t(if tk.revoked_at.is_some() {
+                    "token-revoked"
+                } else if live {
+                    "token-live"
+                } else {
+                    "token-expired"
+                }),
+            }
+        })
+        .collect();
+    let users = state
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| Choice {
+            label: format!("{} ({})", u.name, u.username),
+            value: u.username,
+            selected: false,
+        })
+        .collect();
+    Ok(TokensPage {
+        page,
+        tokens,
+        users,
+        token_name: name,
+        days,
+        errors,
+        issued,
+    })
+}
+
+pub async fn tokens(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<TokensPage, PageError> {
+    tokens_page(
+        &state,
+        &visitor,
+        String::new(),
+        "90".into(),
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// The longest validity of an integration token, in days.
+const TOKEN_MAX_DAYS: i64 = 366;
+
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let mut errors = Invalid::default();
+    let name = presidio_domain::validation::required_text(&mut errors, "name", &form.name, 80);
+    let days = form
+        .days
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| (1..=TOKEN_MAX_DAYS).contains(d));
+    if days.is_none() {
+        errors.push("days", Problem::OutOfRange);
+    }
+    let user = state
+        .db
+        .credentials(&form.username)
+        .await?
+        .filter(|c| c.disabled_at.is_none());
+    if user.is_none() {
+        errors.push("username", Problem::Required);
+    }
+    let (Some(days), Some(user), true) = (days, user, errors.is_empty()) else {
+        let page = tokens_page(
+            &state,
+            &visitor,
+            form.name,
+            form.days,
+            FormErrors::from(&errors),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let token = secret::new_secret();
+    let expires_at = UtcMillis(presidio_db::now().0 + days * 86_400_000);
+    let mut entry = visitor.entry(Action::TokenIssued);
+    entry.reason = format!("integration:{}", user.username);
+    state
+        .db
+        .create_token(
+            &NewToken {
+                user_id: user.id,
+                name: &name,
+                token_hash: &secret::stored(&token),
+                kind: "integration",
+                created_by: visitor.principal().map(|p| p.user_id),
+                expires_at,
+            },
+            &entry,
+        )
+        .await?;
+    let page = tokens_page(
+        &state,
+        &visitor,
+        String::new(),
+        "90".into(),
+        FormErrors::default(),
+        Some(token),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, page).into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    state
+        .db
+        .revoke_token(id, &visitor.entry(Action::TokenRevoked))
+        .await?;
+    Ok(Redirect::to("/amministrazione/token").into_response())
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub record_type: String,
+    #[serde(default)]
+    pub record_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+impl AuditQuery {
+    /// The storage filter, or the refused fields.
+    pub fn filter(&self, limit: i64) -> Result<AuditFilter, Invalid> {
+        let mut errors = Invalid::default();
+        let mut day = |field: &'static str, raw: &str, next: bool| {
+            if raw.trim().is_empty() {
+                return None;
+            }
+            let Some(d) = parse_date(raw) else {
+                errors.push(field, Problem::InvalidDate);
+                return None;
+            };
+            Some(rome_day_start(if next {
+                d.tomorrow().unwrap_or(d)
+            } else {
+                d
+            }))
+        };
+        let from = day("from", &self.from, false);
+        let to = day("to", &self.to, true);
+        if !self.action.is_empty() && Action::parse(&self.action).is_none() {
+            errors.push("action", Problem::InvalidCode);
+        }
+        errors.into_result(AuditFilter {
+            actor: self.actor.trim().to_lowercase(),
+            action: self.action.trim().to_owned(),
+            record_type: self.record_type.trim().to_owned(),
+            record_id: self.record_id.trim().to_owned(),
+            from,
+            to,
+            before_seq: None,
+            limit,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            &self.actor,
+            &self.action,
+            &self.record_type,
+            &self.record_id,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
+    }
+}
+
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub role: String,
+    pub action: String,
+    pub record: String,
+    pub reason: String,
+    pub client_ip: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_audit.html")]
+pub struct AuditPage {
+    page: Layout,
+    q: AuditQuery,
+    actions: Vec<Choice>,
+    rows: Vec<AuditRow>,
+    errors: FormErrors,
+}
+
+/// How many entries one page of the audit search shows.
+const AUDIT_PAGE: i64 = 200;
+
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    let page = Layout::new(&visitor, "admin-audit-title", "admin");
+    let t = page.t;
+    let actions = Action::ALL
+        .iter()
+        .map(|a| Choice {
+            value: a.code().into(),
+            label: t.t(&format!("audit-action-{}", a.code())),
+            selected: q.action == a.code(),
+        })
+        .collect();
+    let (rows, errors, status) = match q.filter(AUDIT_PAGE) {
+        Ok(filter) => {
+            if !q.is_empty() {
+                let mut entry = visitor.entry(Action::AuditSearched);
+                entry.reason = serde_urlencoded::to_string([
+                    ("actor", &q.actor),
+                    ("action", &q.action),
+                    ("record_type", &q.record_type),
+                    ("record_id", &q.record_id),
+                    ("from", &q.from),
+                    ("to", &q.to),
+                ])
+                .unwrap_or_default();
+                state.db.audit(&entry).await?;
+            }
+            let rows = state
+                .db
+                .audit_search(&filter)
+                .await?
+                .into_iter()
+                .map(|s| AuditRow {
+                    seq: s.seq,
+                    at: t.date_time(s.entry.at),
+                    actor: s.entry.actor,
+                    role: s.entry.role,
+                    action: Action::parse(&s.entry.action).map_or(s.entry.action.clone(), |a| {
+                        t.t(&format!("audit-action-{}", a.code()))
+                    }),
+                    record: if s.entry.record_type.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} {}", s.entry.record_type, s.entry.record_id)
+                    },
+                    reason: s.entry.reason,
+                    client_ip: s.entry.client_ip,
+                })
+                .collect();
+            (rows, FormErrors::default(), StatusCode::OK)
+        }
+        Err(invalid) => (
+            Vec::new(),
+            FormErrors::from(&invalid),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
+    Ok((
+        status,
+        AuditPage {
+            page,
+            q,
+            actions,
+            rows,
+            errors,
+        },
+    )
+        .into_response())
+}

@@ -1,0 +1,398 @@
+//! Authorization in one place: every route of the router has a rule here, and the middleware
+//! [`authorize`] applies it before any handler runs. A route without a rule is refused (deny by
+//! default); a test enumerates the router's routes against [`RULES`].
+//!
+//! The middleware also resolves who is asking ([`Visitor`]) and checks the CSRF token of every
+//! state-changing browser request.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_domain::access::Permission;
+use presidio_domain::audit::Action;
+use presidio_domain::time::UtcMillis;
+
+use crate::auth::{self, Auth, CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, Via, Visitor, secret};
+use crate::error::ApiError;
+use crate::{AppState, BODY_LIMIT};
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login, health, static assets, the API description).
+    Public,
+    /// A signed-in user whose roles grant the permission.
+    Needs(Permission),
+}
+
+/// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
+/// everything under `/static/` (the embedded CSS, scripts, fonts) is public.
+pub const RULES: &[(&str, &str, Access)] = &[
+    // System and description
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/readyz", Access::Public),
+    ("GET", "/api/v1/openapi.json", Access::Public),
+    ("GET", "/api", Access::Public),
+    // Signing in and out
+    ("POST", "/api/v1/auth/token", Access::Public),
+    ("GET", "/accesso", Access::Public),
+    ("POST", "/accesso", Access::Public),
+    ("GET", "/configurazione-iniziale", Access::Public),
+    ("POST", "/configurazione-iniziale", Access::Public),
+    ("POST", "/uscita", Access::Needs(Permission::UseApp)),
+    ("GET", "/profilo", Access::Needs(Permission::UseApp)),
+    (
+        "POST",
+        "/profilo/esci-ovunque",
+        Access::Needs(Permission::UseApp),
+    ),
+    ("GET", "/api/v1/me", Access::Needs(Permission::UseApp)),
+    // Pages for every user
+    ("GET", "/", Access::Needs(Permission::UseApp)),
+    ("GET", "/informazioni", Access::Needs(Permission::UseApp)),
+    // Reference data
+    ("GET", "/ambiti", Access::Needs(Permission::ReadReference)),
+    (
+        "GET",
+        "/ambiti/{code}",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "GET",
+        "/api/v1/ambiti",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "GET",
+        "/api/v1/ambiti/{code}/municipalities",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "GET",
+        "/api/v1/municipalities/{istat_code}",
+        Access::Needs(Permission::ReadReference),
+    ),
+    // Administration
+    (
+        "GET",
+        "/amministrazione/utenti",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/utenti",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/utenti/{username}/stato",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/amministrazione/token",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/token",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/token/{id}/revoca",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/amministrazione/registro",
+        Access::Needs(Permission::ReadAudit),
+    ),
+    (
+        "GET",
+        "/api/v1/users",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    ("GET", "/api/v1/audit", Access::Needs(Permission::ReadAudit)),
+];
+
+/// The rule for a request to `route` (the path as registered) with `method`.
+pub fn rule(method: &Method, route: &str) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    if route.starts_with("/static/") {
+        return Some(Access::Public);
+    }
+    RULES
+        .iter()
+        .find(|(m, r, _)| *m == method && *r == route)
+        .map(|(_, _, access)| *access)
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+}
+
+fn unsafe_method(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Applies the route's rule: resolves the visitor, refuses what the rule does not allow, checks
+/// the CSRF token of browser forms, and sets or clears cookies on the way out.
+pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let path = request.uri().path().to_owned();
+    let method = request.method().clone();
+    let api = is_api(&path);
+    let Some(access) = rule(&method, &route) else {
+        return no_rule(&method, &route, api);
+    };
+    if route.starts_with("/static/") {
+        return next.run(request).await;
+    }
+    let visitor = match resolve(&state, request.headers(), request.extensions(), api).await {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    if let Access::Needs(permission) = access {
+        let Some(principal) = visitor.principal() else {
+            return unauthenticated(api, &method, &path, &visitor, &state);
+        };
+        if !principal.may(permission) {
+            let entry = visitor
+                .entry(Action::AccessDenied)
+                .record("route", format!("{method} {route}"));
+            if let Err(err) = state.db.audit(&entry).await {
+                tracing::error!(error = %err, "audit of a refusal failed");
+            }
+            return forbidden(api);
+        }
+    }
+    let mut request = request;
+    if !api && unsafe_method(&method) {
+        match check_csrf(request, &visitor).await {
+            Ok(checked) => request = checked,
+            Err(response) => return response,
+        }
+    }
+    let new_csrf = visitor.new_csrf_cookie.then(|| visitor.csrf.clone());
+    let clear_session = visitor.clear_session;
+    request.extensions_mut().insert(visitor);
+    let mut response = next.run(request).await;
+    if let Some(token) = new_csrf {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            auth::set_cookie(&state, CSRF_COOKIE, Some(&token)),
+        );
+    }
+    if clear_session {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            auth::set_cookie(&state, SESSION_COOKIE, None),
+        );
+    }
+    response
+}
+
+/// Who is asking: a bearer token on the API, a session cookie on pages.
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    api: bool,
+) -> Result<Visitor, Response> {
+    let client_ip = extensions
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+    let mut visitor = Visitor {
+        client_ip,
+        ..Visitor::default()
+    };
+    let now = presidio_db::now();
+    if api {
+        if let Some(token) = auth::bearer(headers) {
+            let found = state
+                .db
+                .live_token(&secret::stored(token), now)
+                .await
+                .map_err(|e| unavailable(&e, true))?;
+            let Some(token) = found else {
+                return Err(ApiError::unauthenticated("token_invalid").into_response());
+            };
+            let principal = state
+                .db
+                .principal(token.user_id)
+                .await
+                .map_err(|e| unavailable(&e, true))?
+                .ok_or_else(|| ApiError::unauthenticated("token_invalid").into_response())?;
+            if token.last_used_at.is_none_or(|t| now.0 - t > 60_000) {
+                let _ = state.db.touch_token(token.id, now).await;
+            }
+            visitor.auth = Some(Auth {
+                principal: Arc::new(principal),
+                via: Via::Token { id: token.id },
+            });
+        }
+        return Ok(visitor);
+    }
+    if let Some(secret_value) = auth::cookie(headers, SESSION_COOKIE) {
+        let id_hash = secret::stored(secret_value);
+        let session = state
+            .db
+            .session(&id_hash)
+            .await
+            .map_err(|e| unavailable(&e, false))?;
+        match session {
+            Some(s) if !expired(state, &s, now) => {
+                if let Some(principal) = state
+                    .db
+                    .principal(s.user_id)
+                    .await
+                    .map_err(|e| unavailable(&e, false))?
+                {
+                    if now.0 - s.last_seen_at > 60_000 {
+                        let _ = state.db.touch_session(&id_hash, now).await;
+                    }
+                    visitor.csrf.clone_from(&s.csrf_token);
+                    visitor.auth = Some(Auth {
+                        principal: Arc::new(principal),
+                        via: Via::Session {
+                            id_hash,
+                            csrf: s.csrf_token,
+                        },
+                    });
+                    return Ok(visitor);
+                }
+                visitor.clear_session = true;
+            }
+            Some(s) => {
+                let mut entry = visitor
+                    .entry(Action::SessionExpired)
+                    .record("user", s.user_id);
+                entry.actor_id = Some(s.user_id);
+                let _ = state.db.end_session(&id_hash, &entry).await;
+                visitor.clear_session = true;
+            }
+            None => visitor.clear_session = true,
+        }
+    }
+    if let Some(token) = auth::cookie(headers, CSRF_COOKIE).filter(|t| t.len() == 64) {
+        token.clone_into(&mut visitor.csrf);
+    } else {
+        visitor.csrf = secret::new_secret();
+        visitor.new_csrf_cookie = true;
+    }
+    Ok(visitor)
+}
+
+fn expired(state: &AppState, s: &presidio_db::Session, now: UtcMillis) -> bool {
+    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    now.0 - s.last_seen_at >= ms(state.auth.idle) || now.0 - s.created_at >= ms(state.auth.max_age)
+}
+
+/// Reads the form (at most the body limit), compares its `csrf` field (or the `x-csrf-token`
+/// header) with the visitor's token, and gives the request back with its body intact.
+async fn check_csrf(request: Request, visitor: &Visitor) -> Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+    let from_header = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let sent = from_header.or_else(|| {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == CSRF_FIELD))
+            .map(|(_, v)| v)
+    });
+    let cross_site = parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    let ok = !cross_site
+        && !visitor.csrf.is_empty()
+        && sent.is_some_and(|s| secret::same(&s, &visitor.csrf));
+    if !ok {
+        return Err(crate::pages::csrf_refused());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// A method the route has no rule for: 405 naming the methods it does have, or 403 (and an
+/// error in the log) when the route has no rule at all.
+fn no_rule(method: &Method, route: &str, api: bool) -> Response {
+    let allowed: Vec<&str> = RULES
+        .iter()
+        .filter(|(_, r, _)| *r == route)
+        .map(|(m, _, _)| *m)
+        .collect();
+    if allowed.is_empty() {
+        tracing::error!(route = %route, method = %method, "route without an access rule: refused");
+        return forbidden(api);
+    }
+    let mut response = if api {
+        ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED).into_response()
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allowed.join(",")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+fn unavailable(err: &presidio_db::DbError, api: bool) -> Response {
+    tracing::error!(error = %err, "storage error while identifying a request");
+    if api {
+        ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
+    } else {
+        crate::pages::unavailable()
+    }
+}
+
+fn forbidden(api: bool) -> Response {
+    if api {
+        ApiError::from_status(StatusCode::FORBIDDEN).into_response()
+    } else {
+        crate::pages::forbidden()
+    }
+}
+
+fn unauthenticated(
+    api: bool,
+    method: &Method,
+    path: &str,
+    visitor: &Visitor,
+    state: &AppState,
+) -> Response {
+    if api {
+        return ApiError::unauthenticated("unauthenticated").into_response();
+    }
+    let target = if *method == Method::GET {
+        format!("/accesso?next={}", crate::pages::encode_component(path))
+    } else {
+        "/accesso".to_owned()
+    };
+    let mut response = Redirect::to(&target).into_response();
+    if visitor.clear_session {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            auth::set_cookie(state, SESSION_COOKIE, None),
+        );
+    }
+    response
+}

@@ -1,0 +1,736 @@
+//! Accounts, sessions, tokens, the access policy and the audit trail, through the real router.
+
+use axum::http::{Method, StatusCode};
+use presidio_web::policy::{self, Access};
+
+use crate::support::{PASSWORD, TestApp, Who, csrf_of, set_cookie};
+
+#[test]
+fn every_route_of_the_router_has_a_rule_and_every_rule_a_route() {
+    let routes = presidio_web::routes();
+    assert!(routes.len() > 20, "{routes:?}");
+    for (method, path) in &routes {
+        let method: Method = method.parse().unwrap();
+        assert!(
+            policy::rule(&method, path).is_some(),
+            "{method} {path} has no access rule in policy::RULES"
+        );
+    }
+    for (method, path, _) in policy::RULES {
+        assert!(
+            routes.iter().any(|(m, p)| m == method && p == path),
+            "the rule for {method} {path} names no route"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_route_without_a_rule_is_refused() {
+    let app = TestApp::new().await;
+    let state = presidio_web::AppState::new(app.t.db.clone(), app.t.url.to_string());
+    let router = axum::Router::new()
+        .route("/senza-regola", axum::routing::get(|| async { "segreto" }))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            policy::authorize,
+        ))
+        .with_state(state);
+    let response = tower::ServiceExt::oneshot(
+        router,
+        axum::http::Request::get("/senza-regola")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+/// Roles in the order of the matrix columns.
+const ROLES: [&str; 7] = [
+    "admin",
+    "coordinatore",
+    "operatore_centrale",
+    "operatore_pis",
+    "servizio_sociale",
+    "segnalante",
+    "analista",
+];
+
+/// Who may open each page or read each endpoint: one letter per role of [`ROLES`]
+/// (`y` allowed, `-` refused). Anonymous visitors are refused everything not public.
+const MATRIX: &[(&str, &str)] = &[
+    ("/", "yyyyyyy"),
+    ("/informazioni", "yyyyyyy"),
+    ("/profilo", "yyyyyyy"),
+    ("/ambiti", "yyyyyyy"),
+    ("/ambiti/rhodense", "yyyyyyy"),
+    ("/amministrazione/utenti", "y------"),
+    ("/amministrazione/token", "y------"),
+    ("/amministrazione/registro", "y------"),
+    ("/api/v1/me", "yyyyyyy"),
+    ("/api/v1/ambiti", "yyyyyyy"),
+    ("/api/v1/ambiti/rhodense/municipalities", "yyyyyyy"),
+    ("/api/v1/municipalities/015182", "yyyyyyy"),
+    ("/api/v1/users", "y------"),
+    ("/api/v1/audit", "y------"),
+];
+
+/// Public routes: anyone gets them, signed in or not.
+const PUBLIC: &[&str] = &[
+    "/accesso",
+    "/api",
+    "/healthz",
+    "/readyz",
+    "/api/v1/openapi.json",
+];
+
+#[tokio::test]
+async fn role_by_route_matrix() {
+    let app = TestApp::new().await;
+    let mut users: Vec<Who> = Vec::new();
+    for role in ROLES {
+        let bound: &[&str] = if role == "servizio_sociale" {
+            &["015182"]
+        } else {
+            &[]
+        };
+        users.push(app.sign_in(role, bound).await);
+    }
+    for (path, allowed) in MATRIX {
+        let api = path.starts_with("/api/");
+        let anonymous = app.get_with(None, None, path).await.status;
+        let refused_anonymous = if api {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::SEE_OTHER
+        };
+        assert_eq!(anonymous, refused_anonymous, "anonymous {path}");
+        for (who, flag) in users.iter().zip(allowed.chars()) {
+            let r = app.get_as(who, path).await;
+            if flag == 'y' {
+                // Allowed: the page itself, or a redirect that is not to the login page.
+                let redirect_inside = r.status == StatusCode::SEE_OTHER
+                    && !r.header("location").starts_with("/accesso");
+                assert!(
+                    r.status == StatusCode::OK || redirect_inside,
+                    "{} {path}: {}",
+                    who.username,
+                    r.status
+                );
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{} {path}", who.username);
+            }
+        }
+    }
+    for path in PUBLIC {
+        assert_eq!(
+            app.get_with(None, None, path).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    // Every GET route of the router is in the matrix or public (the matrix cannot fall behind).
+    for (method, route) in presidio_web::routes() {
+        if method != "GET" || route == "/configurazione-iniziale" {
+            continue;
+        }
+        let listed =
+            MATRIX.iter().any(|(p, _)| concrete(&route) == *p) || PUBLIC.contains(&route.as_str());
+        assert!(listed, "GET {route} is missing from the role matrix");
+    }
+    // State-changing admin forms are refused to the other roles before anything happens.
+    for who in &users[1..] {
+        let r = app
+            .post_form_as(who, "/amministrazione/token/1/revoca", &[], None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", who.username);
+    }
+    // Each refusal is in the audit trail.
+    let denied = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            action: "access_denied".into(),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(denied.len() >= 6 * 5, "{}", denied.len());
+    assert!(matches!(
+        policy::rule(&Method::GET, "/api/v1/users"),
+        Some(Access::Needs(_))
+    ));
+}
+
+fn concrete(route: &str) -> String {
+    route
+        .replace("{code}", "rhodense")
+        .replace("{istat_code}", "015182")
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    let who = app.sign_in("operatore_pis", &[]).await;
+    let user_id = app
+        .t
+        .db
+        .credentials(&who.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let count = || async { app.t.db.session_count(user_id).await.unwrap() };
+    assert_eq!(count().await, 1);
+    for csrf in [Some(""), Some("0".repeat(64).as_str())] {
+        let r = app
+            .post_form_as(&who, "/profilo/esci-ovunque", &[], csrf)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.text().contains("Il modulo è scaduto"), "{}", r.text());
+        assert_eq!(count().await, 1, "nothing changed");
+    }
+    // A cross-site request is refused even with the right token.
+    let request = axum::http::Request::post("/profilo/esci-ovunque")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &who.cookie)
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::from(format!("csrf={}", who.csrf)))
+        .unwrap();
+    assert_eq!(app.request(request).await.status, StatusCode::FORBIDDEN);
+    // The login form needs its token too.
+    let request = axum::http::Request::post("/accesso")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!(
+            "username={}&password={}",
+            who.username, "x"
+        )))
+        .unwrap();
+    assert_eq!(app.request(request).await.status, StatusCode::FORBIDDEN);
+
+    let r = app
+        .post_form_as(&who, "/profilo/esci-ovunque", &[], None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(count().await, 0);
+    // The session and the login token no longer work.
+    assert_eq!(
+        app.get_as(&who, "/profilo").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get_as(&who, "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_token_endpoint_answers_200_or_a_clear_401() {
+    let app = TestApp::new().await;
+    app.create_user("mrossi", "operatore_centrale", &[]).await;
+    let ok = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            "application/json",
+            format!(r#"{{"username":"MRossi","password":"{PASSWORD}"}}"#).into_bytes(),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let body = ok.json();
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let me = app.get_with(None, Some(token), "/api/v1/me").await.json();
+    assert_eq!(me["username"], "mrossi");
+    assert_eq!(me["roles"][0]["role"], "operatore_centrale");
+
+    for body in [
+        r#"{"username":"mrossi","password":"sbagliata-sbagliata"}"#,
+        r#"{"username":"nessuno","password":"sbagliata-sbagliata"}"#,
+    ] {
+        let r = app
+            .send(
+                Method::POST,
+                "/api/v1/auth/token",
+                "application/json",
+                body.into(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.json()["error"]["code"], "bad_credentials");
+        assert_eq!(
+            r.json()["error"]["message"],
+            "Nome utente o password non corretti."
+        );
+        assert!(r.header("www-authenticate").starts_with("Bearer"));
+    }
+    let r = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            "application/json",
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .get_with(None, Some("f".repeat(64).as_str()), "/api/v1/me")
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"]["code"], "token_invalid");
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_and_the_lockout_is_audited() {
+    let app = TestApp::new().await;
+    app.create_user("mrossi", "operatore_pis", &[]).await;
+    let attempt = |password: &'static str| {
+        let body = format!(r#"{{"username":"mrossi","password":"{password}"}}"#);
+        app.send(
+            Method::POST,
+            "/api/v1/auth/token",
+            "application/json",
+            body.into_bytes(),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("sbagliata-sbagliata").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = attempt(PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(locked.json()["error"]["code"], "locked");
+    // The login page says so, in Italian, with the time the lock ends.
+    assert!(app.log_in("mrossi", PASSWORD).await.is_none());
+    let lockouts = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            action: "lockout".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(lockouts.len(), 1);
+    assert_eq!(lockouts[0].entry.actor, "mrossi");
+    assert_eq!(lockouts[0].entry.record_id, "account:mrossi");
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_the_expiry_is_audited() {
+    let mut app = TestApp::new().await;
+    let who = app.sign_in("coordinatore", &[]).await;
+    assert_eq!(app.get_as(&who, "/profilo").await.status, StatusCode::OK);
+    app.set_auth(presidio_web::auth::AuthConfig {
+        idle: std::time::Duration::ZERO,
+        ..Default::default()
+    });
+    let r = app.get_as(&who, "/profilo").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), "/accesso?next=%2Fprofilo");
+    assert_eq!(
+        set_cookie(&r.headers, "presidio_session").as_deref(),
+        Some("")
+    );
+    let expired = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            action: "session_expired".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    // Gone for good, whatever the timeout now.
+    app.set_auth(presidio_web::auth::AuthConfig::default());
+    assert_eq!(
+        app.get_as(&who, "/profilo").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_same_site() {
+    let app = TestApp::new().await;
+    app.create_user("mrossi", "coordinatore", &[]).await;
+    let form = app.get_with(None, None, "/accesso").await;
+    let csrf = csrf_of(&form.text());
+    let request = axum::http::Request::post("/accesso")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("presidio_csrf={csrf}"))
+        .body(axum::body::Body::from(format!(
+            "csrf={csrf}&username=mrossi&password={}&next=%2Fambiti",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    let r = app.request(request).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), "/ambiti");
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("presidio_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "no TLS in the tests: {cookie}");
+    // The stored session id is the hash of the cookie, never the cookie itself.
+    let secret = set_cookie(&r.headers, "presidio_session").unwrap();
+    assert!(app.t.db.session(&secret).await.unwrap().is_none());
+    assert!(
+        app.t
+            .db
+            .session(&presidio_web::auth::secret::stored(&secret))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // An outside address to go to after login is not followed.
+    let request = axum::http::Request::post("/accesso")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("presidio_csrf={csrf}"))
+        .body(axum::body::Body::from(format!(
+            "csrf={csrf}&username=mrossi&password={}&next=%2F%2Fevil.example%2Fx",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    assert_eq!(app.request(request).await.header("location"), "/");
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_a_one_time_link() {
+    let app = TestApp::new().await;
+    let code = presidio_web::auth::secret::new_secret();
+    app.t
+        .db
+        .create_setup_token(
+            &presidio_web::auth::secret::stored(&code),
+            presidio_domain::time::UtcMillis(presidio_db::now().0 + 60_000),
+        )
+        .await
+        .unwrap();
+    let path = format!("/configurazione-iniziale?codice={code}");
+    let form = app.get_with(None, None, &path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = set_cookie(&form.headers, "presidio_csrf").unwrap();
+    let post = |fields: String| {
+        let request = axum::http::Request::post("/configurazione-iniziale")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("presidio_csrf={csrf}"))
+            .body(axum::body::Body::from(format!(
+                "csrf={csrf}&codice={code}&{fields}"
+            )))
+            .unwrap();
+        app.request(request)
+    };
+    // A weak password is refused, naming the field, and nothing is created.
+    let weak = post("organisation=Sercop&name=Anna+Bianchi&username=abianchi&password=password1234&password_confirm=password1234".into()).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        weak.text()
+            .contains("Password: troppo facile da indovinare"),
+        "{}",
+        weak.text()
+    );
+    assert_eq!(app.t.db.count_users().await.unwrap(), 0);
+    let pw = PASSWORD.replace(' ', "+");
+    let ok = post(format!(
+        "organisation=Sercop&name=Anna+Bianchi&username=abianchi&password={pw}&password_confirm={pw}"
+    ))
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert!(set_cookie(&ok.headers, "presidio_session").is_some());
+    let users = app.t.db.users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].roles, vec!["admin@rhodense".to_owned()]);
+    assert_eq!(users[0].organisation, "Sercop");
+    // The link works once.
+    assert_eq!(
+        app.get_with(None, None, &path).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn admins_create_and_disable_accounts_and_issue_and_revoke_tokens() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    // A social worker must be bound to municipalities of the Ambito.
+    let refused = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti",
+            &[
+                ("username", "lverdi"),
+                ("name", "Luca Verdi"),
+                ("organisation", "Comune di Rho"),
+                ("organisation_kind", "servizio_sociale"),
+                ("role", "servizio_sociale"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("Comuni: campo obbligatorio"),
+        "{}",
+        refused.text()
+    );
+    assert!(app.t.db.credentials("lverdi").await.unwrap().is_none());
+    let created = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti",
+            &[
+                ("username", "lverdi"),
+                ("name", "Luca Verdi"),
+                ("organisation", "Comune di Rho"),
+                ("organisation_kind", "servizio_sociale"),
+                ("role", "servizio_sociale"),
+                ("municipalities", "015182"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let social = app.log_in("lverdi", PASSWORD).await.unwrap();
+    // The test users' cooperative, then the municipality's service created with the account.
+    let orgs = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            action: "organisation_created".into(),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(orgs.len(), 2);
+    assert_eq!(orgs[0].entry.actor, admin.username);
+    let me = app.get_as(&social, "/api/v1/me").await.json();
+    assert_eq!(me["roles"][0]["municipalities"][0], "015182");
+    assert_eq!(me["organisation"], "Comune di Rho");
+
+    disable_ends_sessions_and_tokens(&app, &admin, &social).await;
+}
+
+#[tokio::test]
+async fn admins_issue_and_revoke_integration_tokens_and_search_the_audit_trail() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    app.create_user("lverdi", "operatore_pis", &[]).await;
+    // An integration token works until revoked.
+    let issued = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/token",
+            &[
+                ("name", "Gestionale comunale"),
+                ("username", "lverdi"),
+                ("days", "30"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED);
+    let html = issued.text();
+    let at = html.find("id=\"token-secret\">").unwrap() + 18;
+    let token = &html[at..at + 64];
+    assert_eq!(
+        app.get_with(None, Some(token), "/api/v1/me").await.status,
+        StatusCode::OK
+    );
+    let id = app
+        .t
+        .db
+        .tokens()
+        .await
+        .unwrap()
+        .iter()
+        .find(|t| t.kind == "integration")
+        .unwrap()
+        .id;
+    let revoked = app
+        .post_form_as(
+            &admin,
+            &format!("/amministrazione/token/{id}/revoca"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_with(None, Some(token), "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Every step is in the audit trail, which the admin can search.
+    let log = app.get_as(&admin, "/api/v1/audit?actor=").await.json();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in ["token_issued", "token_revoked", "login_ok"] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let bad = app.get_as(&admin, "/api/v1/audit?from=ieri").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.json()["error"]["fields"]["from"]
+            .as_str()
+            .unwrap()
+            .contains("AAAA-MM-GG")
+    );
+    let page = app
+        .get_as(&admin, "/amministrazione/registro?action=token_revoked")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Token revocato"));
+}
+
+async fn disable_ends_sessions_and_tokens(app: &TestApp, admin: &Who, social: &Who) {
+    // Disabling ends the user's sessions and tokens at once.
+    let disabled = app
+        .post_form_as(
+            admin,
+            "/amministrazione/utenti/lverdi/stato",
+            &[("action", "disable")],
+            None,
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_as(social, "/profilo").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get_as(social, "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(app.log_in("lverdi", PASSWORD).await.is_none());
+    // An admin cannot lock themselves out.
+    let own = app
+        .post_form_as(
+            admin,
+            &format!("/amministrazione/utenti/{}/stato", admin.username),
+            &[("action", "disable")],
+            None,
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::CONFLICT);
+
+    let log = app
+        .get_as(admin, "/api/v1/audit?action=user_disabled")
+        .await
+        .json();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert_eq!(log[0]["record_type"], "user");
+}
+
+#[tokio::test]
+async fn the_audit_trail_cannot_be_changed_by_the_application_and_tampering_is_detected() {
+    let app = TestApp::signed_in("coordinatore").await;
+    let _ = app.get("/api/v1/me").await;
+    assert!(matches!(app.t.db.audit_verify().await.unwrap(), Ok(n) if n >= 2));
+    let url = app.t.url.to_string();
+    let verify = || {
+        crate::cli::presidio()
+            .args(["audit", "verify", "--database", &url])
+            .output()
+            .unwrap()
+    };
+    let out = verify();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("integro"));
+
+    // The database itself refuses changes and deletions.
+    let postgres = matches!(app.t.db.backend(), presidio_db::Backend::Postgres);
+    for sql in [
+        "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 1",
+    ] {
+        assert!(raw(&app, sql).await.is_err(), "{sql} was allowed");
+    }
+    // Someone with the database files bypasses the guard and edits entry 2: it is named.
+    let unguard = if postgres {
+        "ALTER TABLE audit_log DISABLE TRIGGER USER"
+    } else {
+        "DROP TRIGGER audit_log_no_update"
+    };
+    raw(&app, unguard).await.unwrap();
+    raw(
+        &app,
+        "UPDATE audit_log SET actor = 'qualcun altro' WHERE seq = 2",
+    )
+    .await
+    .unwrap();
+    let out = verify();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("voce 2"), "{err}");
+}
+
+#[tokio::test]
+async fn deleted_or_reordered_audit_entries_are_detected() {
+    for tamper in ["delete", "reorder"] {
+        let app = TestApp::signed_in("coordinatore").await;
+        let _ = app.get("/api/v1/me").await;
+        let postgres = matches!(app.t.db.backend(), presidio_db::Backend::Postgres);
+        if postgres {
+            raw(&app, "ALTER TABLE audit_log DISABLE TRIGGER USER")
+                .await
+                .unwrap();
+        } else {
+            raw(&app, "DROP TRIGGER audit_log_no_update").await.unwrap();
+            raw(&app, "DROP TRIGGER audit_log_no_delete").await.unwrap();
+        }
+        if tamper == "delete" {
+            raw(&app, "DELETE FROM audit_log WHERE seq = 2")
+                .await
+                .unwrap();
+        } else {
+            raw(&app, "UPDATE audit_log SET seq = -2 WHERE seq = 2")
+                .await
+                .unwrap();
+            raw(&app, "UPDATE audit_log SET seq = 2 WHERE seq = 3")
+                .await
+                .unwrap();
+            raw(&app, "UPDATE audit_log SET seq = 3 WHERE seq = -2")
+                .await
+                .unwrap();
+        }
+        let broken = app.t.db.audit_verify().await.unwrap().unwrap_err();
+        assert_eq!(broken.seq(), 2, "{tamper}: {broken}");
+    }
+}
+
+/// Runs SQL straight on the test database, as someone with access to its files would.
+async fn raw(app: &TestApp, sql: &'static str) -> Result<(), sqlx::Error> {
+    match &app.t.db {
+        presidio_db::Db::Sqlite { write, .. } => sqlx::query(sql).execute(write).await.map(drop),
+        presidio_db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+    }
+}
