@@ -1,6 +1,6 @@
 // Shared helpers of the browser tests: a real `presidio serve` on a fresh database, Debian's
 // chromium driven by playwright-core (never a downloaded browser), and axe-core checks.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -11,12 +11,36 @@ import { AxeBuilder } from "@axe-core/playwright";
 const here = dirname(fileURLToPath(import.meta.url));
 export const screenshotsDir = join(here, "..", "docs", "img");
 
-/** Starts presidio on a fresh SQLite database and a free port; resolves to { url, stop }. */
-export async function startPresidio() {
+/** The password of every test account (it passes the password rule). */
+export const PASSWORD = "cavallo batteria graffetta";
+
+/** The accounts `startPresidio` creates, by role. */
+export const USERS = {
+  admin: { username: "admin.prova", role: "admin", name: "Anna Amministratrice" },
+  coordinatore: { username: "coord.prova", role: "coordinatore", name: "Carlo Coordinatore" },
+};
+
+function addUser(bin, database, { username, role, name }) {
+  const out = spawnSync(
+    bin,
+    ["user", "add", "--username", username, "--name", name, "--role", role, "--password-stdin", "--database", database],
+    { input: PASSWORD + "\n", encoding: "utf8", env: { ...process.env, PRESIDIO_LOG: "warn" } },
+  );
+  if (out.status !== 0) throw new Error(`user add ${username} failed: ${out.stderr}`);
+}
+
+/**
+ * Starts presidio on a fresh SQLite database and a free port; resolves to { url, stop, output }.
+ * With `withUsers` (the default) the accounts of USERS exist; without, the database is empty and
+ * `output` holds the one-time set-up link the server prints.
+ */
+export async function startPresidio({ withUsers = true } = {}) {
   const bin = process.env.PRESIDIO_BIN;
   if (!bin) throw new Error("PRESIDIO_BIN must name the presidio binary");
   const dir = mkdtempSync(join(tmpdir(), "presidio-e2e-"));
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite://${dir}/presidio.db`], {
+  const database = `sqlite://${dir}/presidio.db`;
+  if (withUsers) for (const user of Object.values(USERS)) addUser(bin, database, user);
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", database], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PRESIDIO_LOG: "warn" },
   });
@@ -33,13 +57,28 @@ export async function startPresidio() {
     });
     child.on("exit", (code) => reject(new Error(`presidio exited with ${code}: ${seen}`)));
   });
+  const output = { text: "" };
+  child.stdout.on("data", (chunk) => {
+    output.text += chunk;
+  });
   const stop = () =>
     new Promise((resolve) => {
       child.removeAllListeners("exit");
       child.on("exit", resolve);
       child.kill("SIGTERM");
     });
-  return { url, stop };
+  return { url, stop, output };
+}
+
+/** Signs in through the login form, with the keyboard only. */
+export async function logIn(page, baseUrl, user) {
+  await page.goto(baseUrl + "/accesso");
+  await page.locator("#username").focus();
+  await page.keyboard.type(user.username);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => !u.pathname.startsWith("/accesso"));
 }
 
 /** Debian chromium, headless, with no network but loopback. */

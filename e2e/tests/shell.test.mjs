@@ -2,7 +2,7 @@
 // phone, and loads nothing from another host.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot } from "../support.mjs";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, USERS } from "../support.mjs";
 
 let server;
 let browser;
@@ -27,6 +27,7 @@ const pages = [
 
 test("the home page renders in Italian with no serious or critical axe violation", async () => {
   const { page, problems, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.coordinatore);
   await page.goto(server.url + "/");
   assert.equal(await page.getAttribute("html", "lang"), "it");
   assert.match(await page.title(), /Centrale Operativa · Presidio/);
@@ -44,6 +45,7 @@ test("the home page renders in Italian with no serious or critical axe violation
 for (const { path, heading, shot } of pages) {
   test(`${path} passes axe and loads only local resources`, async () => {
     const { page, problems, close } = await openPage(browser, server.url);
+    await logIn(page, server.url, USERS.coordinatore);
     await page.goto(server.url + path);
     assert.equal(await page.locator("h1").innerText(), heading);
     assert.deepEqual(await seriousViolations(page), []);
@@ -55,6 +57,7 @@ for (const { path, heading, shot } of pages) {
 
 test("the skip link is the first stop of the keyboard and lands on the content", async () => {
   const { page, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.coordinatore);
   await page.goto(server.url + "/");
   await page.keyboard.press("Tab");
   const focused = await page.evaluate(() => document.activeElement.textContent.trim());
@@ -66,6 +69,7 @@ test("the skip link is the first stop of the keyboard and lands on the content",
 
 test("on a 390 px phone the page fits and the menu opens from its button", async () => {
   const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
+  await logIn(page, server.url, USERS.coordinatore);
   await page.goto(server.url + "/ambiti/rhodense");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);

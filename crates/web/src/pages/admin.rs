@@ -35,6 +35,8 @@ pub struct UserRow {
     pub roles: String,
     pub state: String,
     pub disabled: bool,
+    /// The signed-in admin's own row: no disable button (they would lock themselves out).
+    pub is_self: bool,
     pub toggle_label: String,
 }
 
@@ -128,6 +130,9 @@ async fn users_page(
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
+            is_self: visitor
+                .principal()
+                .is_some_and(|p| p.username == u.username),
             username: u.username,
             name: u.name,
             organisation: u.organisation,

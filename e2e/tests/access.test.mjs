@@ -1,0 +1,141 @@
+// Signing in and out, the CSRF guard, the first-run set-up link and the administration screens.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, USERS, PASSWORD,
+} from "../support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPresidio();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("a visitor is sent to the login page, which passes axe and refuses a wrong password in Italian", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await page.goto(server.url + "/ambiti");
+  assert.equal(new URL(page.url()).pathname, "/accesso");
+  assert.equal(await page.locator("h1").innerText(), "Accesso");
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "accesso");
+  await page.fill("#username", USERS.coordinatore.username);
+  await page.fill("#password", "non-e-la-password");
+  await page.press("#password", "Enter");
+  await page.waitForLoadState();
+  assert.match(await page.locator("[role=alert]").innerText(), /Nome utente o password non corretti/);
+  assert.equal(await page.inputValue("#username"), USERS.coordinatore.username, "the username stays");
+  assert.deepEqual(await seriousViolations(page), []);
+  // With the keyboard alone the right password gets in, back where the visitor was going.
+  await page.goto(server.url + "/ambiti/rhodense");
+  await logIn(page, server.url, USERS.coordinatore);
+  assert.match(await page.locator("header").innerText(), /Carlo Coordinatore/);
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("a form without its CSRF token is refused and changes nothing", async () => {
+  const { page, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.coordinatore);
+  await page.goto(server.url + "/profilo");
+  // Strip the token from the "log out everywhere" form, then send it.
+  await page.evaluate(() => {
+    document.querySelectorAll('form[action="/profilo/esci-ovunque"] input[name=csrf]').forEach((i) => i.remove());
+  });
+  await page.getByRole("button", { name: "Esci da tutti i dispositivi" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator("main").innerText(), /Il modulo è scaduto/);
+  assert.deepEqual(await seriousViolations(page), []);
+  // Still signed in: nothing was logged out.
+  await page.goto(server.url + "/profilo");
+  assert.equal(await page.locator("h1").innerText(), "Il mio profilo");
+  await screenshot(page, "profilo");
+  // With the token, the same button works.
+  await page.getByRole("button", { name: "Esci da tutti i dispositivi" }).click();
+  await page.waitForURL((u) => u.pathname === "/accesso");
+  await page.goto(server.url + "/profilo");
+  assert.equal(new URL(page.url()).pathname, "/accesso");
+  await close();
+});
+
+test("the administration screens pass axe; an admin creates an account from the form", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.admin);
+  await page.goto(server.url + "/amministrazione/utenti");
+  assert.equal(await page.locator("h1").innerText(), "Utenti");
+  assert.deepEqual(await seriousViolations(page), []);
+  // A refused form names the fields and passes axe too.
+  await page.getByRole("button", { name: "Crea l'utente" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".alert-danger").innerText(), /Nome utente: campo obbligatorio/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.fill("#username", "o.pis");
+  await page.fill("#name", "Olga Operatrice");
+  await page.fill("#organisation", "Cooperativa Sociale");
+  await page.selectOption("#organisation_kind", "cooperativa");
+  await page.selectOption("#role", "operatore_pis");
+  await page.fill("#password", PASSWORD);
+  await page.getByRole("button", { name: "Crea l'utente" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator("[role=status]").innerText(), /Utente o\.pis creato/);
+  await screenshot(page, "amministrazione-utenti");
+  for (const [path, heading, shot] of [
+    ["/amministrazione/token", "Token API", "amministrazione-token"],
+    ["/amministrazione/registro?action=login_ok", "Registro degli accessi", "amministrazione-registro"],
+  ]) {
+    await page.goto(server.url + path);
+    assert.equal(await page.locator("h1").innerText(), heading);
+    assert.deepEqual(await seriousViolations(page), [], path);
+    await screenshot(page, shot);
+  }
+  assert.match(await page.locator("table").innerText(), /coord\.prova/);
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("a coordinator is refused the administration", async () => {
+  const { page, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.coordinatore);
+  const response = await page.goto(server.url + "/amministrazione/utenti");
+  assert.equal(response.status(), 403);
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.equal(await page.getByRole("link", { name: "Amministrazione" }).count(), 0);
+  await close();
+});
+
+test("on an empty installation the one-time link creates the first administrator", async () => {
+  const fresh = await startPresidio({ withUsers: false });
+  try {
+    let link;
+    for (let i = 0; i < 100 && !link; i++) {
+      link = fresh.output.text.match(/http:\/\/\S+\/configurazione-iniziale\?codice=[0-9a-f]+/)?.[0];
+      if (!link) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(link, `no set-up link in: ${fresh.output.text}`);
+    const { page, problems, close } = await openPage(browser, fresh.url);
+    await page.goto(link);
+    assert.equal(await page.locator("h1").innerText(), "Configurazione iniziale");
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.fill("#name", "Anna Bianchi");
+    await page.fill("#username", "abianchi");
+    await page.fill("#password", PASSWORD);
+    await page.fill("#password_confirm", PASSWORD);
+    await screenshot(page, "configurazione-iniziale");
+    await page.getByRole("button", { name: "Crea l'amministratore ed entra" }).click();
+    await page.waitForURL((u) => u.pathname === "/amministrazione/utenti");
+    assert.match(await page.locator("table").innerText(), /abianchi/);
+    // The link does not work twice.
+    const again = await page.goto(link);
+    assert.equal(again.status(), 404);
+    assert.deepEqual(problems, []);
+    await close();
+  } finally {
+    await fresh.stop();
+  }
+});
