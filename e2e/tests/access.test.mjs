@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, USERS, PASSWORD,
+  startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, USERS, PASSWORD, totp,
 } from "../support.mjs";
 
 let server;
@@ -138,4 +138,37 @@ test("on an empty installation the one-time link creates the first administrator
   } finally {
     await fresh.stop();
   }
+});
+
+test("a user sets up the second factor, then signs in with the code from the keyboard", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.admin);
+  await page.goto(server.url + "/profilo/due-fattori");
+  assert.equal(await page.locator("h1").innerText(), "Verifica in due passaggi");
+  assert.ok(await page.locator("figure.qr-code svg").isVisible(), "the QR code shows");
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "due-fattori");
+  const secret = await page.inputValue("input[name=secret]");
+  await page.fill("#totp_code", totp(secret));
+  await page.getByRole("button", { name: "Attiva" }).click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator("#recovery-codes li").count(), 10);
+  assert.deepEqual(await seriousViolations(page), []);
+  // Out and in again: after the password, the code page.
+  await page.getByRole("button", { name: "Esci" }).click();
+  await page.waitForURL((u) => u.pathname === "/accesso");
+  await page.fill("#username", USERS.admin.username);
+  await page.fill("#password", PASSWORD);
+  await page.press("#password", "Enter");
+  await page.waitForURL((u) => u.pathname === "/accesso/codice");
+  assert.equal(await page.locator("h1").innerText(), "Codice di verifica");
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "codice-di-verifica");
+  // The code field has the focus: type the next code and press Enter.
+  await page.keyboard.type(totp(secret, Math.floor(Date.now() / 1000) + 30));
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => !u.pathname.startsWith("/accesso"));
+  assert.match(await page.locator("header").innerText(), /Anna Amministratrice/);
+  assert.deepEqual(problems, []);
+  await close();
 });

@@ -63,9 +63,12 @@ const MATRIX: &[(&str, &str)] = &[
     ("/", "yyyyyyy"),
     ("/informazioni", "yyyyyyy"),
     ("/profilo", "yyyyyyy"),
+    ("/profilo/due-fattori", "yyyyyyy"),
+    ("/accesso/codice", "yyyyyyy"),
     ("/ambiti", "yyyyyyy"),
     ("/ambiti/rhodense", "yyyyyyy"),
     ("/amministrazione/utenti", "y------"),
+    ("/amministrazione/utenti/mrossi", "y------"),
     ("/amministrazione/token", "y------"),
     ("/amministrazione/registro", "y------"),
     ("/api/v1/me", "yyyyyyy"),
@@ -88,6 +91,7 @@ const PUBLIC: &[&str] = &[
 #[tokio::test]
 async fn role_by_route_matrix() {
     let app = TestApp::new().await;
+    app.create_user("mrossi", "operatore_pis", &[]).await;
     let mut users: Vec<Who> = Vec::new();
     for role in ROLES {
         let bound: &[&str] = if role == "servizio_sociale" {
@@ -166,6 +170,7 @@ async fn role_by_route_matrix() {
 
 fn concrete(route: &str) -> String {
     route
+        .replace("{username}", "mrossi")
         .replace("{code}", "rhodense")
         .replace("{istat_code}", "015182")
 }

@@ -7,5 +7,6 @@ mod api;
 mod cli;
 mod durability;
 mod pages;
+mod second_factor;
 mod storage;
 mod support;

@@ -14,6 +14,7 @@ mod audit;
 mod error;
 mod import;
 mod municipalities;
+mod second_factor;
 mod sessions;
 mod url;
 
@@ -31,6 +32,7 @@ pub use accounts::{Credentials, Organisation, OrganisationChoice, UserSummary, U
 pub use audit::AuditFilter;
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
+pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use url::DatabaseUrl;
 

@@ -13,6 +13,8 @@ use crate::{Db, DbError, dispatch, now};
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub user_id: i64,
+    /// `full`, or `totp` / `enrol` while the second factor is still due.
+    pub stage: String,
     pub csrf_token: String,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -26,6 +28,8 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub client_ip: &'a str,
     pub user_agent: &'a str,
+    /// `full`, `totp` or `enrol`.
+    pub stage: &'a str,
 }
 
 /// An API token, as listed (never with its secret).
@@ -68,8 +72,12 @@ const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.name, t.kind, t.crea
     t.expires_at, t.revoked_at, t.last_used_at";
 
 impl Db {
-    /// Stores a new session and audits the login, in one transaction.
-    pub async fn create_session(&self, s: &NewSession<'_>, audit: &Entry) -> Result<(), DbError> {
+    /// Stores a new session and, when given, the login's audit entry, in one transaction.
+    pub async fn create_session(
+        &self,
+        s: &NewSession<'_>,
+        audit: Option<&Entry>,
+    ) -> Result<(), DbError> {
         let at = now().0;
         dispatch!(
             self,
@@ -77,8 +85,8 @@ impl Db {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at,
-                        client_ip, user_agent)
-                     VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                        client_ip, user_agent, stage)
+                     VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
                 )
                 .bind(s.id_hash)
                 .bind(s.user_id)
@@ -86,9 +94,12 @@ impl Db {
                 .bind(at)
                 .bind(s.client_ip)
                 .bind(s.user_agent)
+                .bind(s.stage)
                 .execute(&mut *tx)
                 .await?;
-                append!(tx, audit).await?;
+                if let Some(entry) = audit {
+                    append!(tx, entry).await?;
+                }
                 tx.commit().await?;
                 Ok::<(), sqlx::Error>(())
             }
@@ -101,7 +112,7 @@ impl Db {
             self,
             read | pool | {
                 sqlx::query_as(
-                    "SELECT user_id, csrf_token, created_at, last_seen_at
+                    "SELECT user_id, stage, csrf_token, created_at, last_seen_at
                      FROM sessions WHERE id = $1",
                 )
                 .bind(id_hash)

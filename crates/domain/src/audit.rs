@@ -41,10 +41,13 @@ pub enum Action {
     Export,
     BreakGlass,
     AuditSearched,
+    SecondFactorEnrolled,
+    SecondFactorReset,
+    SettingsChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Self::LoginOk,
         Self::LoginFailed,
         Self::Lockout,
@@ -69,6 +72,9 @@ impl Action {
         Self::Export,
         Self::BreakGlass,
         Self::AuditSearched,
+        Self::SecondFactorEnrolled,
+        Self::SecondFactorReset,
+        Self::SettingsChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -97,6 +103,9 @@ impl Action {
             Self::Export => "export",
             Self::BreakGlass => "break_glass",
             Self::AuditSearched => "audit_searched",
+            Self::SecondFactorEnrolled => "second_factor_enrolled",
+            Self::SecondFactorReset => "second_factor_reset",
+            Self::SettingsChanged => "settings_changed",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod password;
 pub mod reference;
+pub mod second_factor;
 pub mod throttle;
 pub mod time;
 pub mod validation;

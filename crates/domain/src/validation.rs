@@ -28,6 +28,9 @@ pub enum Problem {
     InvalidUsername,
     OutOfRange,
     InvalidDate,
+    WrongCode,
+    WrongPassword,
+    PasswordUnchanged,
 }
 
 impl Problem {
@@ -52,11 +55,14 @@ impl Problem {
             Self::InvalidUsername => "invalid_username",
             Self::OutOfRange => "out_of_range",
             Self::InvalidDate => "invalid_date",
+            Self::WrongCode => "wrong_code",
+            Self::WrongPassword => "wrong_password",
+            Self::PasswordUnchanged => "password_unchanged",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 19] = [
+    pub const ALL: [Problem; 22] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -76,6 +82,9 @@ impl Problem {
         Self::InvalidUsername,
         Self::OutOfRange,
         Self::InvalidDate,
+        Self::WrongCode,
+        Self::WrongPassword,
+        Self::PasswordUnchanged,
     ];
 }
 

@@ -71,11 +71,13 @@ impl ApiError {
     }
 
     /// The codes of refused authentication, each with its message in the catalogue.
-    pub const AUTH_CODES: [&'static str; 4] = [
+    pub const AUTH_CODES: [&'static str; 6] = [
         "unauthenticated",
         "token_invalid",
         "bad_credentials",
         "locked",
+        "totp_required",
+        "totp_enrolment_required",
     ];
 
     /// A 401: no credentials (`unauthenticated`), a token that is unknown, revoked or expired

@@ -16,7 +16,9 @@ use presidio_domain::access::Permission;
 use presidio_domain::audit::Action;
 use presidio_domain::time::UtcMillis;
 
-use crate::auth::{self, Auth, CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, Via, Visitor, secret};
+use crate::auth::{
+    self, Auth, CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, Stage, Via, Visitor, secret,
+};
 use crate::error::ApiError;
 use crate::{AppState, BODY_LIMIT};
 
@@ -27,6 +29,9 @@ pub enum Access {
     Public,
     /// A signed-in user whose roles grant the permission.
     Needs(Permission),
+    /// A user who gave the right password, whether or not the second factor is still due
+    /// (the pages that take the one-time code or set the second factor up).
+    Password,
 }
 
 /// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
@@ -43,8 +48,17 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("POST", "/accesso", Access::Public),
     ("GET", "/configurazione-iniziale", Access::Public),
     ("POST", "/configurazione-iniziale", Access::Public),
-    ("POST", "/uscita", Access::Needs(Permission::UseApp)),
+    ("GET", "/accesso/codice", Access::Password),
+    ("POST", "/accesso/codice", Access::Password),
+    ("POST", "/uscita", Access::Password),
     ("GET", "/profilo", Access::Needs(Permission::UseApp)),
+    (
+        "POST",
+        "/profilo/password",
+        Access::Needs(Permission::UseApp),
+    ),
+    ("GET", "/profilo/due-fattori", Access::Password),
+    ("POST", "/profilo/due-fattori", Access::Password),
     (
         "POST",
         "/profilo/esci-ovunque",
@@ -88,8 +102,28 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageAccounts),
     ),
     (
+        "GET",
+        "/amministrazione/utenti/{username}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
         "POST",
         "/amministrazione/utenti/{username}/stato",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/utenti/{username}/password",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/utenti/{username}/due-fattori",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/due-fattori",
         Access::Needs(Permission::ManageAccounts),
     ),
     (
@@ -165,8 +199,14 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
         Ok(v) => v,
         Err(response) => return response,
     };
+    if access == Access::Password && visitor.auth.is_none() && visitor.pending.is_none() {
+        return unauthenticated(api, &method, &path, &visitor, &state);
+    }
     if let Access::Needs(permission) = access {
         let Some(principal) = visitor.principal() else {
+            if let Some((_, stage)) = &visitor.pending {
+                return Redirect::to(stage.page()).into_response();
+            }
             return unauthenticated(api, &method, &path, &visitor, &state);
         };
         if !principal.may(permission) {
@@ -265,13 +305,17 @@ async fn resolve(
                         let _ = state.db.touch_session(&id_hash, now).await;
                     }
                     visitor.csrf.clone_from(&s.csrf_token);
-                    visitor.auth = Some(Auth {
+                    let auth = Auth {
                         principal: Arc::new(principal),
                         via: Via::Session {
                             id_hash,
                             csrf: s.csrf_token,
                         },
-                    });
+                    };
+                    match Stage::parse(&s.stage) {
+                        Stage::Full => visitor.auth = Some(auth),
+                        partial => visitor.pending = Some((auth, partial)),
+                    }
                     return Ok(visitor);
                 }
                 visitor.clear_session = true;

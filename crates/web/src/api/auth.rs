@@ -20,8 +20,8 @@ pub struct TokenRequest {
     pub username: String,
     pub password: String,
     /// The six-digit code of the authenticator app, for accounts with a second factor.
+    /// A recovery code is accepted here too.
     #[serde(default)]
-    #[allow(dead_code)] // read once accounts can enrol a second factor
     pub totp: Option<String>,
 }
 
@@ -39,21 +39,39 @@ pub struct TokenResponse {
     request_body = TokenRequest,
     responses(
         (status = 200, body = TokenResponse),
-        (status = 401, description = "Credenziali errate o accesso sospeso", body = ErrorBody),
+        (status = 401, description = "Credenziali errate, codice di verifica mancante o errato, \
+            accesso sospeso", body = ErrorBody),
         (status = 422, description = "Corpo non valido", body = ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Json(req): Json<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
-    let principal = match login::check(&state, &visitor, &req.username, &req.password).await {
-        Ok(p) => p,
-        Err(Refusal::BadCredentials) => return Err(ApiError::unauthenticated("bad_credentials")),
-        Err(Refusal::Locked(_)) => return Err(ApiError::unauthenticated("locked")),
-        Err(Refusal::Unavailable) => {
-            return Err(ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE));
-        }
+    let refused = |r: Refusal| match r {
+        Refusal::BadCredentials => ApiError::unauthenticated("bad_credentials"),
+        Refusal::Locked(_) => ApiError::unauthenticated("locked"),
+        Refusal::Unavailable => ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE),
     };
+    let checked = login::check(&state, &visitor, &req.username, &req.password)
+        .await
+        .map_err(refused)?;
+    let mut how = "api";
+    if let Some(factor) = &checked.second_factor {
+        let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
+            return Err(ApiError::unauthenticated("totp_required"));
+        };
+        let used = login::check_second_factor(&state, &visitor, &checked.principal, factor, code)
+            .await
+            .map_err(refused)?;
+        how = if used == "recovery" {
+            "api,recovery"
+        } else {
+            "api,totp"
+        };
+    } else if checked.must_enrol {
+        return Err(ApiError::unauthenticated("totp_enrolment_required"));
+    }
+    let principal = checked.principal;
     let token = secret::new_secret();
     let ttl = i64::try_from(state.auth.token_ttl.as_millis()).unwrap_or(i64::MAX);
     let expires_at = UtcMillis(presidio_db::now().0.saturating_add(ttl));
@@ -62,7 +80,7 @@ pub async fn token(
     entry.actor.clone_from(&principal.username);
     entry.organisation.clone_from(&principal.organisation);
     entry.role = principal.roles_text();
-    entry.reason = "api".into();
+    how.clone_into(&mut entry.reason);
     state
         .db
         .create_token(

@@ -30,6 +30,29 @@ impl From<presidio_db::DbError> for Refusal {
 /// The longest username worth looking up or writing in the audit trail.
 const USERNAME_MAX: usize = 64;
 
+/// A user whose password was right.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub principal: Principal,
+    /// The user's second factor, when enrolled: a code is still due.
+    pub second_factor: Option<presidio_db::SecondFactor>,
+    /// The user has no second factor but one of their roles requires it.
+    pub must_enrol: bool,
+}
+
+impl Checked {
+    /// The stage a new session starts at.
+    pub fn stage(&self) -> super::Stage {
+        if self.second_factor.is_some() {
+            super::Stage::Totp
+        } else if self.must_enrol {
+            super::Stage::Enrol
+        } else {
+            super::Stage::Full
+        }
+    }
+}
+
 /// Checks the credentials; on success returns the user (the caller starts a session or issues a
 /// token and audits the login with it). Failures and lockouts are audited here.
 pub async fn check(
@@ -37,7 +60,7 @@ pub async fn check(
     visitor: &Visitor,
     username: &str,
     password: &str,
-) -> Result<Principal, Refusal> {
+) -> Result<Checked, Refusal> {
     let username: String = username
         .trim()
         .to_lowercase()
@@ -98,7 +121,72 @@ pub async fn check(
         return Err(Refusal::BadCredentials);
     };
     state.db.clear_throttle(&account_key).await?;
-    Ok(principal)
+    let second_factor = state.db.second_factor(principal.user_id).await?;
+    let required = state.db.roles_requiring_second_factor().await?;
+    let must_enrol =
+        second_factor.is_none() && principal.roles().iter().any(|r| required.contains(r));
+    Ok(Checked {
+        principal,
+        second_factor,
+        must_enrol,
+    })
+}
+
+/// Checks a one-time code or a recovery code of a user whose password was right, spending it.
+/// A wrong code counts as a failed login (throttled and audited).
+pub async fn check_second_factor(
+    state: &AppState,
+    visitor: &Visitor,
+    principal: &Principal,
+    factor: &presidio_db::SecondFactor,
+    code: &str,
+) -> Result<&'static str, Refusal> {
+    use presidio_domain::second_factor as sf;
+    let now = presidio_db::now();
+    let account_key = format!("account:{}", principal.username);
+    let account = state.db.throttle(&account_key).await?;
+    if let Some(until) = account.locked_at(now) {
+        return Err(Refusal::Locked(until));
+    }
+    let accepted = if sf::is_recovery(code) {
+        let hash = super::secret::stored(&sf::normalise_recovery(code));
+        state
+            .db
+            .use_recovery_code(principal.user_id, &hash)
+            .await?
+            .then_some("recovery")
+    } else {
+        let secs = u64::try_from(now.0 / 1000).unwrap_or(0);
+        match sf::from_base32(&factor.totp_secret)
+            .and_then(|secret| sf::accept(&secret, code, secs, factor.totp_last_step))
+        {
+            Some(step) if state.db.use_totp_step(principal.user_id, step).await? => Some("totp"),
+            _ => None,
+        }
+    };
+    if let Some(how) = accepted {
+        state.db.clear_throttle(&account_key).await?;
+        return Ok(how);
+    }
+    let username = principal.username.clone();
+    fail(
+        state,
+        visitor,
+        &username,
+        Some(principal.user_id),
+        &account_key,
+        account,
+        throttle::ACCOUNT,
+        now,
+    )
+    .await?;
+    let mut entry = visitor
+        .entry(Action::LoginFailed)
+        .record("user", principal.user_id)
+        .reason("second_factor");
+    entry.actor_id = Some(principal.user_id);
+    state.db.audit(&with_actor(entry, &username)).await?;
+    Err(Refusal::BadCredentials)
 }
 
 fn with_actor(

@@ -63,10 +63,51 @@ pub struct Auth {
     pub via: Via,
 }
 
+/// How far a browser session has got through signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Full,
+    /// The password was right; the one-time code is awaited.
+    Totp,
+    /// The password was right; the user's role requires a second factor they have not set up.
+    Enrol,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Totp => "totp",
+            Self::Enrol => "enrol",
+        }
+    }
+
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "full" => Self::Full,
+            "enrol" => Self::Enrol,
+            // Anything unexpected counts as not signed in yet.
+            _ => Self::Totp,
+        }
+    }
+
+    /// Where a session at this stage is sent to finish signing in.
+    pub fn page(self) -> &'static str {
+        match self {
+            Self::Full => "/",
+            Self::Totp => "/accesso/codice",
+            Self::Enrol => "/profilo/due-fattori",
+        }
+    }
+}
+
 /// Every request's view of who is asking; put in the request extensions by the policy layer.
 #[derive(Debug, Clone, Default)]
 pub struct Visitor {
+    /// The signed-in user; `None` while a second factor is still due (see `pending`).
     pub auth: Option<Auth>,
+    /// A session whose password was right but whose second factor is still due.
+    pub pending: Option<(Auth, Stage)>,
     /// The token forms must carry back (the session's, or the anonymous cookie's).
     pub csrf: String,
     /// A new anonymous CSRF cookie to set on the response, when the visitor had none.
@@ -81,11 +122,26 @@ impl Visitor {
         self.auth.as_ref().map(|a| a.principal.as_ref())
     }
 
+    /// The user behind the session, signed in fully or still at the second factor.
+    pub fn actor(&self) -> Option<&Principal> {
+        self.principal()
+            .or_else(|| self.pending.as_ref().map(|(a, _)| a.principal.as_ref()))
+    }
+
+    /// The session's id hash, fully signed in or not.
+    pub fn session_id(&self) -> Option<&str> {
+        let auth = self.auth.as_ref().or(self.pending.as_ref().map(|(a, _)| a));
+        match auth.map(|a| &a.via) {
+            Some(Via::Session { id_hash, .. }) => Some(id_hash),
+            _ => None,
+        }
+    }
+
     /// An audit entry for `action` by this visitor, now.
     pub fn entry(&self, action: Action) -> Entry {
         let mut e = Entry::new(presidio_db::now(), action);
         e.client_ip.clone_from(&self.client_ip);
-        if let Some(p) = self.principal() {
+        if let Some(p) = self.actor() {
             e.actor_id = Some(p.user_id);
             e.actor.clone_from(&p.username);
             e.organisation.clone_from(&p.organisation);
@@ -136,13 +192,14 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// Starts a browser session for `user_id`: stores it with its login audit entry and returns
-/// the secret for the cookie.
+/// Starts a browser session for `user_id` at `stage`: stores it (with the login's audit entry
+/// when the stage is full) and returns the secret for the cookie.
 pub async fn start_session(
     state: &AppState,
     visitor: &Visitor,
     principal: &Principal,
     user_agent: &str,
+    sign_in_stage: Stage,
 ) -> Result<String, presidio_db::DbError> {
     let secret = secret::new_secret();
     let id_hash = secret::stored(&secret);
@@ -170,8 +227,9 @@ pub async fn start_session(
                 csrf_token: &csrf,
                 client_ip: &visitor.client_ip,
                 user_agent: &ua,
+                stage: sign_in_stage.code(),
             },
-            &entry,
+            (sign_in_stage == Stage::Full).then_some(&entry),
         )
         .await?;
     Ok(secret)

@@ -52,6 +52,8 @@ pub struct UsersPage {
     form: UserForm,
     errors: FormErrors,
     created: Option<String>,
+    /// Roles with the "second factor required" box, ticked when it is.
+    totp_roles: Vec<Choice>,
 }
 
 /// The fields of the new-account form.
@@ -89,6 +91,8 @@ impl UserForm {
 pub struct CreatedQuery {
     #[serde(default)]
     creato: String,
+    #[serde(default)]
+    salvato: String,
 }
 
 async fn users_page(
@@ -139,14 +143,6 @@ async fn users_page(
             disabled: u.disabled,
         })
         .collect();
-    let roles = Role::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.code().into(),
-            label: t.t(&format!("role-{}", r.code())),
-            selected: form.role == r.code(),
-        })
-        .collect();
     let kinds = OrganisationKind::ALL
         .iter()
         .map(|k| Choice {
@@ -176,10 +172,12 @@ async fn users_page(
             label: m.data.name,
         })
         .collect();
+    let required = state.db.roles_requiring_second_factor().await?;
     Ok(UsersPage {
+        totp_roles: role_choices(t, |r| required.contains(&r)),
+        roles: role_choices(t, |r| form.role == r.code()),
         page,
         users,
-        roles,
         kinds,
         organisations,
         municipalities,
@@ -187,6 +185,18 @@ async fn users_page(
         errors,
         created,
     })
+}
+
+/// Every role as a choice, in Italian, selected where `selected` says.
+fn role_choices(t: crate::i18n::Tr<'_>, selected: impl Fn(Role) -> bool) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: t.t(&format!("role-{}", r.code())),
+            selected: selected(*r),
+        })
+        .collect()
 }
 
 async fn first_ambito(state: &AppState) -> Result<presidio_domain::reference::Ambito, PageError> {
@@ -207,11 +217,14 @@ pub async fn users(
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<CreatedQuery>,
 ) -> Result<UsersPage, PageError> {
-    let created = (!q.creato.is_empty()).then(|| {
-        crate::i18n::catalogue()
-            .tr(crate::i18n::Locale::Italian)
-            .t1("user-created", "username", &q.creato)
-    });
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let created = if !q.creato.is_empty() {
+        Some(t.t1("user-created", "username", &q.creato))
+    } else if !q.salvato.is_empty() {
+        Some(t.t("settings-saved"))
+    } else {
+        None
+    };
     let form = UserForm {
         organisation_kind: "cooperativa".into(),
         ..UserForm::default()
@@ -303,6 +316,145 @@ pub async fn create_user(
 pub struct StateForm {
     /// `disable` or `enable`.
     action: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_user.html")]
+pub struct UserPage {
+    page: Layout,
+    user: UserRow,
+    second_factor: bool,
+    errors: FormErrors,
+    done: Option<String>,
+}
+
+async fn user_page(
+    state: &AppState,
+    visitor: &Visitor,
+    username: &str,
+    errors: FormErrors,
+    done: Option<&str>,
+) -> Result<UserPage, PageError> {
+    let page = users_page(
+        state,
+        visitor,
+        UserForm::default(),
+        FormErrors::default(),
+        None,
+    )
+    .await?;
+    let Some(user) = page.users.into_iter().find(|u| u.username == username) else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let second_factor = state
+        .db
+        .users()
+        .await?
+        .iter()
+        .any(|u| u.username == username && u.totp);
+    let layout = Layout::titled(visitor, user.name.clone(), "admin");
+    let done = done.map(|id| layout.t.t(id));
+    Ok(UserPage {
+        page: layout,
+        user,
+        second_factor,
+        errors,
+        done,
+    })
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(username): Path<String>,
+) -> Result<UserPage, PageError> {
+    user_page(&state, &visitor, &username, FormErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Sets a new initial password for a user who forgot theirs; their sessions end.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(username): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, PageError> {
+    let Some(target) = state.db.credentials(&username).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    if let Err(problem) = presidio_domain::password::check(&form.password, &target.username) {
+        let errors = Invalid::one("password", problem);
+        let page = user_page(&state, &visitor, &username, FormErrors::from(&errors), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let hash = password::hash(form.password).await;
+    state
+        .db
+        .set_password(
+            target.id,
+            &hash,
+            None,
+            &visitor.entry(Action::PasswordReset),
+        )
+        .await?;
+    let page = user_page(
+        &state,
+        &visitor,
+        &username,
+        FormErrors::default(),
+        Some("user-password-reset"),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// Removes a user's second factor (lost phone); they set it up again at the next login.
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(username): Path<String>,
+) -> Result<Response, PageError> {
+    state
+        .db
+        .reset_second_factor(&username, &visitor.entry(Action::SecondFactorReset))
+        .await?;
+    let page = user_page(
+        &state,
+        &visitor,
+        &username,
+        FormErrors::default(),
+        Some("user-2fa-reset"),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// Sets the roles whose users must use the second factor.
+pub async fn require_second_factor(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let mut roles = Vec::new();
+    for (key, value) in &pairs {
+        if key == "roles" {
+            let Some(role) = Role::parse(value) else {
+                return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request"));
+            };
+            roles.push(role);
+        }
+    }
+    let mut entry = visitor
+        .entry(Action::SettingsChanged)
+        .record("role_settings", "totp_required");
+    entry.reason = roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",");
+    state.db.require_second_factor(&roles, &entry).await?;
+    Ok(Redirect::to("/amministrazione/utenti?salvato=1").into_response())
 }
 
 pub async fn set_user_state(

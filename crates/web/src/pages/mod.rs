@@ -6,6 +6,7 @@ mod admin;
 mod api_docs;
 mod home;
 mod reference;
+mod second_factor;
 mod session;
 mod setup;
 
@@ -70,8 +71,13 @@ fn page_routes() -> Routes {
     .get("/", home::page)
     .get("/accesso", session::login_form)
     .post("/accesso", session::login)
+    .get("/accesso/codice", second_factor::code_form)
+    .post("/accesso/codice", second_factor::code_submit)
     .post("/uscita", session::logout)
     .get("/profilo", session::profile)
+    .post("/profilo/password", session::change_password)
+    .get("/profilo/due-fattori", second_factor::enrol_form)
+    .post("/profilo/due-fattori", second_factor::enrol_submit)
     .post("/profilo/esci-ovunque", session::logout_everywhere)
     .get("/configurazione-iniziale", setup::form)
     .post("/configurazione-iniziale", setup::submit)
@@ -79,6 +85,16 @@ fn page_routes() -> Routes {
     .get("/ambiti/{code}", reference::ambito)
     .get("/amministrazione/utenti", admin::users)
     .post("/amministrazione/utenti", admin::create_user)
+    .get("/amministrazione/utenti/{username}", admin::user)
+    .post(
+        "/amministrazione/utenti/{username}/password",
+        admin::reset_password,
+    )
+    .post(
+        "/amministrazione/utenti/{username}/due-fattori",
+        admin::reset_second_factor,
+    )
+    .post("/amministrazione/due-fattori", admin::require_second_factor)
     .post(
         "/amministrazione/utenti/{username}/stato",
         admin::set_user_state,

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::{Layout, PageError, safe_next};
 use crate::AppState;
 use crate::auth::login::{self, Refusal};
-use crate::auth::{self, SESSION_COOKIE, Via, Visitor};
+use crate::auth::{self, SESSION_COOKIE, Stage, Visitor};
+use crate::forms::FormErrors;
 use crate::i18n::Arg;
 
 #[derive(Template, WebTemplate)]
@@ -73,8 +74,8 @@ pub async fn login(
         Ok((status, page).into_response())
     };
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    let principal = match login::check(&state, &visitor, &form.username, &form.password).await {
-        Ok(p) => p,
+    let checked = match login::check(&state, &visitor, &form.username, &form.password).await {
+        Ok(c) => c,
         Err(Refusal::BadCredentials) => {
             return refused(
                 axum::http::StatusCode::UNAUTHORIZED,
@@ -98,8 +99,18 @@ pub async fn login(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let secret = auth::start_session(&state, &visitor, &principal, ua).await?;
-    let mut response = Redirect::to(&next).into_response();
+    let next_stage = checked.stage();
+    let secret = auth::start_session(&state, &visitor, &checked.principal, ua, next_stage).await?;
+    let target = if next_stage == Stage::Full {
+        next
+    } else {
+        format!(
+            "{}?next={}",
+            next_stage.page(),
+            super::encode_component(&next)
+        )
+    };
+    let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         auth::set_cookie(&state, SESSION_COOKIE, Some(&secret)),
@@ -112,7 +123,7 @@ pub async fn logout(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Response, PageError> {
-    if let Some(Via::Session { id_hash, .. }) = visitor.auth.as_ref().map(|a| &a.via) {
+    if let Some(id_hash) = visitor.session_id() {
         let entry = visitor.entry(Action::Logout);
         state.db.end_session(id_hash, &entry).await?;
     }
@@ -132,13 +143,18 @@ pub struct ProfilePage {
     organisation: String,
     roles: Vec<String>,
     sessions: String,
+    second_factor: String,
+    errors: FormErrors,
+    changed: bool,
 }
 
-pub async fn profile(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
+async fn profile_page(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: FormErrors,
+    changed: bool,
 ) -> Result<ProfilePage, PageError> {
-    let page = Layout::new(&visitor, "profile-title", "");
+    let page = Layout::new(visitor, "profile-title", "");
     let t = page.t;
     let Some(p) = visitor.principal() else {
         return Err(PageError::new(
@@ -147,6 +163,7 @@ pub async fn profile(
         ));
     };
     let count = state.db.session_count(p.user_id).await?;
+    let enrolled = state.db.second_factor(p.user_id).await?.is_some();
     Ok(ProfilePage {
         username: p.username.clone(),
         organisation: p.organisation.clone(),
@@ -156,8 +173,78 @@ pub async fn profile(
             .map(|r| t.t(&format!("role-{}", r.code())))
             .collect(),
         sessions: t.t_args("profile-sessions", &[("count", Arg::Num(count))]),
+        second_factor: t.t(if enrolled {
+            "profile-2fa-on"
+        } else {
+            "profile-2fa-off"
+        }),
         page,
+        errors,
+        changed,
     })
+}
+
+pub async fn profile(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<ProfilePage, PageError> {
+    profile_page(&state, &visitor, FormErrors::default(), false).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// Changes one's own password: the current one is asked again; other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    use presidio_domain::validation::{Invalid, Problem};
+    let Some(p) = visitor.principal().cloned() else {
+        return Ok(Redirect::to("/accesso").into_response());
+    };
+    let mut errors = Invalid::default();
+    let stored = state
+        .db
+        .credentials(&p.username)
+        .await?
+        .map(|c| c.password_hash);
+    if !auth::password::verify(form.current_password.clone(), stored).await {
+        errors.push("current_password", Problem::WrongPassword);
+    }
+    if let Err(problem) = presidio_domain::password::check(&form.password, &p.username) {
+        errors.push("password", problem);
+    } else if form.password == form.current_password {
+        errors.push("password", Problem::PasswordUnchanged);
+    }
+    if form.password != form.password_confirm {
+        errors.push("password_confirm", Problem::PasswordMismatch);
+    }
+    if !errors.is_empty() {
+        let page = profile_page(&state, &visitor, FormErrors::from(&errors), false).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let hash = auth::password::hash(form.password).await;
+    state
+        .db
+        .set_password(
+            p.user_id,
+            &hash,
+            visitor.session_id(),
+            &visitor.entry(Action::PasswordChanged),
+        )
+        .await?;
+    Ok(profile_page(&state, &visitor, FormErrors::default(), true)
+        .await?
+        .into_response())
 }
 
 /// Ends every session of the user, on every device, and the API tokens they obtained by login.

@@ -163,7 +163,7 @@ pub async fn submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let secret = auth::start_session(&state, &visitor, &principal, ua).await?;
+    let secret = auth::start_session(&state, &visitor, &principal, ua, auth::Stage::Full).await?;
     let mut response = Redirect::to("/amministrazione/utenti").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
