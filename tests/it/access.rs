@@ -739,3 +739,103 @@ async fn raw(app: &TestApp, sql: &'static str) -> Result<(), sqlx::Error> {
         presidio_db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
     }
 }
+
+#[tokio::test]
+async fn admins_add_and_remove_roles_and_cannot_drop_their_own_admin_role() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let who = app.sign_in("operatore_pis", &[]).await;
+    let base = format!("/amministrazione/utenti/{}/ruoli", who.username);
+    let missing = app
+        .post_form_as(&admin, &base, &[("role", "servizio_sociale")], None)
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.text().contains("Comuni: campo obbligatorio"));
+    let again = app
+        .post_form_as(&admin, &base, &[("role", "operatore_pis")], None)
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again.text().contains("Ruolo: valore già in uso"),
+        "{}",
+        again.text()
+    );
+    let added = app
+        .post_form_as(
+            &admin,
+            &base,
+            &[("role", "servizio_sociale"), ("municipalities", "015182")],
+            None,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(
+        added
+            .text()
+            .contains("Servizio sociale comunale (rhodense): Rho")
+    );
+    let me = app.get_as(&who, "/api/v1/me").await.json();
+    assert_eq!(me["roles"].as_array().unwrap().len(), 2);
+
+    let user_id = app
+        .t
+        .db
+        .credentials(&who.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let grants = app.t.db.grants_of(user_id).await.unwrap();
+    let pis = grants
+        .iter()
+        .find(|g| g.role == "operatore_pis")
+        .unwrap()
+        .id;
+    let removed = app
+        .post_form_as(&admin, &format!("{base}/{pis}/revoca"), &[], None)
+        .await;
+    assert_eq!(removed.status, StatusCode::OK);
+    let me = app.get_as(&who, "/api/v1/me").await.json();
+    assert_eq!(me["roles"][0]["role"], "servizio_sociale");
+    let again = app
+        .post_form_as(&admin, &format!("{base}/{pis}/revoca"), &[], None)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+    let admin_id = app
+        .t
+        .db
+        .credentials(&admin.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let own = app.t.db.grants_of(admin_id).await.unwrap()[0].id;
+    let refused = app
+        .post_form_as(
+            &admin,
+            &format!(
+                "/amministrazione/utenti/{}/ruoli/{own}/revoca",
+                admin.username
+            ),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let changes = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            action: "role_changed".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = changes.iter().map(|e| e.entry.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["-operatore_pis@rhodense", "+servizio_sociale@rhodense"]
+    );
+}

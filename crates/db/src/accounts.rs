@@ -381,3 +381,124 @@ impl Db {
         )
     }
 }
+
+/// One role of a user, as the admin screens list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantSummary {
+    pub id: i64,
+    pub role: String,
+    pub ambito_code: String,
+    pub municipalities: Vec<String>,
+}
+
+impl Db {
+    /// The roles of user `user_id`, with the municipalities each covers.
+    pub async fn grants_of(&self, user_id: i64) -> Result<Vec<GrantSummary>, DbError> {
+        // (grant id, role, Ambito code) and (grant id, municipality name).
+        type Lines = (Vec<(i64, String, String)>, Vec<(i64, String)>);
+        let (grants, bindings): Lines = dispatch!(
+            self,
+            read | pool | {
+                let grants = sqlx::query_as(
+                    "SELECT r.id, r.role, a.code FROM user_roles r
+                     JOIN ambiti a ON a.id = r.ambito_id WHERE r.user_id = $1 ORDER BY r.id",
+                )
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?;
+                let bindings = sqlx::query_as(
+                    "SELECT m.user_role_id, c.name FROM user_role_municipalities m
+                     JOIN user_roles r ON r.id = m.user_role_id
+                     JOIN municipalities c ON c.istat_code = m.istat_code
+                     WHERE r.user_id = $1 ORDER BY c.name",
+                )
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?;
+                Ok::<_, sqlx::Error>((grants, bindings))
+            }
+        )?;
+        Ok(grants
+            .into_iter()
+            .map(|(id, role, ambito_code)| GrantSummary {
+                municipalities: bindings
+                    .iter()
+                    .filter(|(g, _)| *g == id)
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+                id,
+                role,
+                ambito_code,
+            })
+            .collect())
+    }
+
+    /// Gives user `user_id` a role in an Ambito (bound to `municipalities`), with its audit
+    /// entry. A role the user already holds there is refused on the `role` field.
+    pub async fn grant_role(
+        &self,
+        user_id: i64,
+        role: Role,
+        ambito: AmbitoId,
+        municipalities: &[IstatCode],
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let (grant_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO user_roles (user_id, role, ambito_id) VALUES ($1, $2, $3)
+                     RETURNING id",
+                )
+                .bind(user_id)
+                .bind(role.code())
+                .bind(ambito.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(duplicate("role"))?;
+                for m in municipalities {
+                    sqlx::query(
+                        "INSERT INTO user_role_municipalities (user_role_id, istat_code)
+                         VALUES ($1, $2)",
+                    )
+                    .bind(grant_id)
+                    .bind(m.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append!(tx, &audit.clone().record("user", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )
+    }
+
+    /// Takes role `grant_id` away from user `user_id`, with its audit entry; `NotFound` when the
+    /// user holds no such role.
+    pub async fn revoke_role(
+        &self,
+        user_id: i64,
+        grant_id: i64,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let gone = sqlx::query("DELETE FROM user_roles WHERE id = $1 AND user_id = $2")
+                    .bind(grant_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if gone == 0 {
+                    return Err(DbError::NotFound);
+                }
+                append!(tx, &audit.clone().record("user", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )
+    }
+}

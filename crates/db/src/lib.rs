@@ -28,7 +28,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{Credentials, Organisation, OrganisationChoice, UserSummary, UserToCreate};
+pub use accounts::{
+    Credentials, GrantSummary, Organisation, OrganisationChoice, UserSummary, UserToCreate,
+};
 pub use audit::AuditFilter;
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};

@@ -108,6 +108,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/amministrazione/utenti/{username}/ruoli",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/utenti/{username}/ruoli/{id}/revoca",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
         "/amministrazione/utenti/{username}/stato",
         Access::Needs(Permission::ManageAccounts),
     ),

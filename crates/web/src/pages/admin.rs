@@ -324,8 +324,18 @@ pub struct UserPage {
     page: Layout,
     user: UserRow,
     second_factor: bool,
+    grants: Vec<GrantRow>,
+    roles: Vec<Choice>,
+    municipalities: Vec<Choice>,
     errors: FormErrors,
     done: Option<String>,
+}
+
+/// One role of the user on their page, with the button that takes it away.
+pub struct GrantRow {
+    pub id: i64,
+    pub label: String,
+    pub remove_label: String,
 }
 
 async fn user_page(
@@ -343,9 +353,34 @@ async fn user_page(
         None,
     )
     .await?;
+    let (roles, municipalities) = (page.roles, page.municipalities);
     let Some(user) = page.users.into_iter().find(|u| u.username == username) else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    let id = state
+        .db
+        .credentials(username)
+        .await?
+        .map(|c| c.id)
+        .ok_or(PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    let t = page.page.t;
+    let grants = state
+        .db
+        .grants_of(id)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let mut label = format!("{} ({})", t.t(&format!("role-{}", g.role)), g.ambito_code);
+            if !g.municipalities.is_empty() {
+                label = format!("{label}: {}", g.municipalities.join(", "));
+            }
+            GrantRow {
+                id: g.id,
+                remove_label: t.t1("role-remove", "role", &label),
+                label,
+            }
+        })
+        .collect();
     let second_factor = state
         .db
         .users()
@@ -358,6 +393,9 @@ async fn user_page(
         page: layout,
         user,
         second_factor,
+        grants,
+        roles,
+        municipalities,
         errors,
         done,
     })
@@ -429,6 +467,105 @@ pub async fn reset_second_factor(
         &username,
         FormErrors::default(),
         Some("user-2fa-reset"),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// Gives a user one more role (with its municipalities, for the social service).
+pub async fn add_role(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(username): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let Some(target) = state.db.credentials(&username).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let form = UserForm::from_pairs(pairs);
+    let ambito = first_ambito(&state).await?;
+    let mut errors = Invalid::default();
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.push("role", Problem::UnknownRole);
+    }
+    let known = state.db.municipalities_of(ambito.id).await?;
+    let mut bound = Vec::new();
+    for code in &form.municipalities {
+        match IstatCode::parse(code) {
+            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
+            _ => errors.push("municipalities", Problem::UnknownMunicipality),
+        }
+    }
+    if role.is_some_and(Role::needs_municipalities) && bound.is_empty() {
+        errors.push("municipalities", Problem::Required);
+    } else if !role.is_some_and(Role::needs_municipalities) {
+        bound.clear();
+    }
+    let result = match role {
+        Some(role) if errors.is_empty() => {
+            let mut entry = visitor.entry(Action::RoleChanged);
+            entry.reason = format!("+{}@{}", role.code(), ambito.code);
+            state
+                .db
+                .grant_role(target.id, role, ambito.id, &bound, &entry)
+                .await
+        }
+        _ => Err(errors.into()),
+    };
+    match result {
+        Ok(()) => {
+            let page = user_page(
+                &state,
+                &visitor,
+                &username,
+                FormErrors::default(),
+                Some("role-added"),
+            )
+            .await?;
+            Ok(page.into_response())
+        }
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            let page = user_page(
+                &state,
+                &visitor,
+                &username,
+                FormErrors::from(&invalid),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Takes a role away from a user; an admin cannot take away their own admin role.
+pub async fn remove_role(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((username, grant)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    let Some(target) = state.db.credentials(&username).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let grants = state.db.grants_of(target.id).await?;
+    let Some(removed) = grants.iter().find(|g| g.id == grant) else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let own = visitor.principal().is_some_and(|p| p.user_id == target.id);
+    if own && removed.role == Role::Admin.code() {
+        return Err(PageError::new(StatusCode::CONFLICT, "self_disable"));
+    }
+    let mut entry = visitor.entry(Action::RoleChanged);
+    entry.reason = format!("-{}@{}", removed.role, removed.ambito_code);
+    state.db.revoke_role(target.id, grant, &entry).await?;
+    let page = user_page(
+        &state,
+        &visitor,
+        &username,
+        FormErrors::default(),
+        Some("role-removed"),
     )
     .await?;
     Ok(page.into_response())

@@ -86,6 +86,11 @@ fn page_routes() -> Routes {
     .get("/amministrazione/utenti", admin::users)
     .post("/amministrazione/utenti", admin::create_user)
     .get("/amministrazione/utenti/{username}", admin::user)
+    .post("/amministrazione/utenti/{username}/ruoli", admin::add_role)
+    .post(
+        "/amministrazione/utenti/{username}/ruoli/{id}/revoca",
+        admin::remove_role,
+    )
     .post(
         "/amministrazione/utenti/{username}/password",
         admin::reset_password,
