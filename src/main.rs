@@ -105,6 +105,8 @@ struct UserAddArgs {
 enum AuditCommand {
     /// Follow the hash chain; exit 0 when intact, non-zero naming the first bad entry.
     Verify,
+    /// Remove the entries older than the retention period now (the server does it daily).
+    Purge(RetentionArgs),
 }
 
 /// Where Presidio listens unless told otherwise.
@@ -123,6 +125,16 @@ struct ServeArgs {
     #[arg(long, env = "PRESIDIO_SESSION_IDLE_MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=1440))]
     session_idle_minutes: u64,
+    #[command(flatten)]
+    retention: RetentionArgs,
+}
+
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct RetentionArgs {
+    /// Months the audit trail is kept; older entries are removed every day.
+    #[arg(long, env = "PRESIDIO_AUDIT_RETENTION_MONTHS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=600))]
+    audit_retention_months: u32,
 }
 
 /// The serve options alone, to read their environment variables when no subcommand is given.
@@ -205,6 +217,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::CheckConfig) => check_config(&url).await,
         Some(Command::User(cmd)) => user(&url, cmd).await,
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
+        Some(Command::Audit(AuditCommand::Purge(retention))) => {
+            let db = open(&url).await?;
+            let removed = purge_audit(&db, retention).await?;
+            db.close().await;
+            println!(
+                "{}",
+                tr().t_args(
+                    "cli-audit-purged",
+                    &[("count", Arg::Num(i64::try_from(removed)?))]
+                )
+            );
+            Ok(())
+        }
     }
 }
 
@@ -268,11 +293,57 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         ..presidio_web::auth::AuthConfig::default()
     };
+    spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
     let state = presidio_web::AppState::new(db.clone(), url.to_string()).with_auth(config);
     presidio_web::serve(listener, state, shutdown).await?;
     db.close().await;
     println!("{}", tr().t("cli-stopped"));
     Ok(())
+}
+
+/// Removes the audit entries older than the retention period, auditing the removal.
+async fn purge_audit(db: &Db, retention: RetentionArgs) -> anyhow::Result<u64> {
+    let now = presidio_db::now();
+    let before = presidio_domain::time::months_before(now, retention.audit_retention_months);
+    let mut entry =
+        presidio_domain::audit::Entry::new(now, presidio_domain::audit::Action::AuditPurged);
+    entry.actor = "sistema".into();
+    entry.record_type = "audit_log".into();
+    Ok(db.purge_audit(before, &entry).await?)
+}
+
+/// Every six hours (and at start): audit retention, and the removal of ended sessions and old
+/// failed-login counters. Failures are logged and retried at the next round.
+fn spawn_maintenance(
+    db: Db,
+    retention: RetentionArgs,
+    idle: std::time::Duration,
+    max_age: std::time::Duration,
+) {
+    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+        loop {
+            every.tick().await;
+            if let Err(err) = purge_audit(&db, retention).await {
+                tracing::error!(error = %err, "audit retention failed");
+            }
+            let now = presidio_db::now().0;
+            let day = 86_400_000;
+            let swept = db
+                .housekeeping(
+                    // Idle sessions are ended (and audited) when their user comes back; the
+                    // sweep only removes those nobody came back to within a shift.
+                    presidio_domain::time::UtcMillis(now - ms(max_age).max(ms(idle))),
+                    presidio_domain::time::UtcMillis(now - ms(max_age)),
+                    presidio_domain::time::UtcMillis(now - day),
+                )
+                .await;
+            if let Err(err) = swept {
+                tracing::error!(error = %err, "session clean-up failed");
+            }
+        }
+    });
 }
 
 /// How long the first-run set-up link stays valid.

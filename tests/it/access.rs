@@ -839,3 +839,52 @@ async fn admins_add_and_remove_roles_and_cannot_drop_their_own_admin_role() {
         ["-operatore_pis@rhodense", "+servizio_sociale@rhodense"]
     );
 }
+
+#[tokio::test]
+async fn retention_removes_old_entries_from_the_start_and_the_chain_still_verifies() {
+    let app = TestApp::signed_in("coordinatore").await;
+    let before = app.t.db.audit_verify().await.unwrap().unwrap();
+    assert!(before >= 2);
+    // Nothing is older than a month: nothing goes.
+    let url = app.t.url.to_string();
+    let out = crate::cli::presidio()
+        .args([
+            "audit",
+            "purge",
+            "--audit-retention-months",
+            "1",
+            "--database",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 voci"));
+    // Everything written so far is past a cut-off of now.
+    let mut entry = presidio_domain::audit::Entry::new(
+        presidio_db::now(),
+        presidio_domain::audit::Action::AuditPurged,
+    );
+    entry.actor = "sistema".into();
+    let cutoff = presidio_domain::time::UtcMillis(presidio_db::now().0 + 1);
+    let removed = app.t.db.purge_audit(cutoff, &entry).await.unwrap();
+    assert!(removed >= 3, "{removed}");
+    // The purge entry (and the later ones) still verify, from the moved anchor.
+    let _ = app.get("/api/v1/me").await;
+    assert!(matches!(app.t.db.audit_verify().await.unwrap(), Ok(n) if n >= 1));
+    let out = crate::cli::presidio()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Entries after the anchor still cannot be deleted.
+    assert!(raw(&app, "DELETE FROM audit_log").await.is_err());
+}

@@ -128,6 +128,53 @@ impl Db {
         Ok(seq)
     }
 
+    /// Removes the entries older than `before` from the start of the chain (retention), moving
+    /// the chain's anchor past them, and appends an entry saying so, in one transaction.
+    /// Returns how many entries were removed.
+    pub async fn purge_audit(&self, before: UtcMillis, audit: &Entry) -> Result<u64, DbError> {
+        let removed = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let (head, first_seq): (i64, i64) =
+                    sqlx::query_as("SELECT seq, first_seq FROM audit_head WHERE id = 1")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let (keep_from,): (Option<i64>,) =
+                    sqlx::query_as("SELECT MIN(seq) FROM audit_log WHERE at >= $1")
+                        .bind(before.0)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let keep_from = keep_from.unwrap_or(head + 1);
+                if keep_from <= first_seq {
+                    return Ok(0);
+                }
+                let (prev,): (String,) =
+                    sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1")
+                        .bind(keep_from - 1)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                sqlx::query("UPDATE audit_head SET first_seq = $1, first_prev = $2 WHERE id = 1")
+                    .bind(keep_from)
+                    .bind(&prev)
+                    .execute(&mut *tx)
+                    .await?;
+                let removed = sqlx::query("DELETE FROM audit_log WHERE seq < $1")
+                    .bind(keep_from)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let entry = audit
+                    .clone()
+                    .reason(&format!("before={} removed={removed}", before.0));
+                append!(tx, &entry).await?;
+                tx.commit().await?;
+                Ok::<u64, sqlx::Error>(removed)
+            }
+        )?;
+        Ok(removed)
+    }
+
     /// The newest entries matching `filter`, newest first.
     pub async fn audit_search(&self, filter: &AuditFilter) -> Result<Vec<Stored>, DbError> {
         let sql = format!(
@@ -159,15 +206,15 @@ impl Db {
     /// Follows the whole chain. The outer error is the database's; the inner one names the first
     /// entry that was changed, removed or moved.
     pub async fn audit_verify(&self) -> Result<Result<u64, Broken>, DbError> {
-        let (head,): (i64,) = dispatch!(
+        let (head, first_seq, first_prev): (i64, i64, String) = dispatch!(
             self,
             read | pool | {
-                sqlx::query_as("SELECT seq FROM audit_head WHERE id = 1")
+                sqlx::query_as("SELECT seq, first_seq, first_prev FROM audit_head WHERE id = 1")
                     .fetch_one(pool)
                     .await
             }
         )?;
-        let mut verifier = Verifier::default();
+        let mut verifier = Verifier::starting_at(first_seq, &first_prev);
         let mut after = i64::MIN;
         loop {
             let sql =

@@ -425,6 +425,40 @@ impl Db {
         Ok(created)
     }
 
+    /// Deletes sessions unused since `idle_before` or started before `started_before`, and
+    /// failed-login counters with no failure or lock after `throttle_before`. Returns how many
+    /// sessions ended.
+    pub async fn housekeeping(
+        &self,
+        idle_before: UtcMillis,
+        started_before: UtcMillis,
+        throttle_before: UtcMillis,
+    ) -> Result<u64, DbError> {
+        let ended = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let ended =
+                    sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                        .bind(idle_before.0)
+                        .bind(started_before.0)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                sqlx::query(
+                    "DELETE FROM login_throttle
+                     WHERE window_start < $1 AND (locked_until IS NULL OR locked_until < $1)",
+                )
+                .bind(throttle_before.0)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok::<u64, sqlx::Error>(ended)
+            }
+        )?;
+        Ok(ended)
+    }
+
     /// The failed-login counter of `key` (`account:<name>` or `address:<ip>`).
     pub async fn throttle(&self, key: &str) -> Result<Counter, DbError> {
         let row: Option<(i64, i64, Option<i64>)> = dispatch!(

@@ -44,10 +44,11 @@ pub enum Action {
     SecondFactorEnrolled,
     SecondFactorReset,
     SettingsChanged,
+    AuditPurged,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Self::LoginOk,
         Self::LoginFailed,
         Self::Lockout,
@@ -75,6 +76,7 @@ impl Action {
         Self::SecondFactorEnrolled,
         Self::SecondFactorReset,
         Self::SettingsChanged,
+        Self::AuditPurged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Action {
             Self::SecondFactorEnrolled => "second_factor_enrolled",
             Self::SecondFactorReset => "second_factor_reset",
             Self::SettingsChanged => "settings_changed",
+            Self::AuditPurged => "audit_purged",
         }
     }
 
@@ -246,6 +249,16 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// A verifier for a chain whose older entries were removed by retention: it starts at entry
+    /// `first_seq`, whose previous hash must be `prev`.
+    pub fn starting_at(first_seq: i64, prev: &str) -> Self {
+        Self {
+            expected: first_seq,
+            prev: prev.to_owned(),
+            count: 0,
+        }
+    }
+
     /// Checks the next entry.
     pub fn push(&mut self, stored: &Stored) -> Result<(), Broken> {
         if stored.seq != self.expected {
@@ -364,6 +377,19 @@ mod tests {
         let mut c = chain(5);
         c.truncate(3);
         assert_eq!(verify(c, 5), Err(Broken::Tail { last: 3, head: 5 }));
+    }
+
+    #[test]
+    fn a_chain_cut_by_retention_verifies_from_its_anchor() {
+        let c = chain(5);
+        let anchor = c[1].hash.clone();
+        let mut v = Verifier::starting_at(3, &anchor);
+        for stored in &c[2..] {
+            v.push(stored).unwrap();
+        }
+        assert_eq!(v.finish(5), Ok(3));
+        let mut wrong = Verifier::starting_at(3, GENESIS);
+        assert_eq!(wrong.push(&c[2]), Err(Broken::Link { seq: 3 }));
     }
 
     #[test]

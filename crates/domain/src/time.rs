@@ -43,6 +43,16 @@ pub fn rome_day_start(date: jiff::civil::Date) -> UtcMillis {
         .map_or(UtcMillis(0), |z| UtcMillis(z.timestamp().as_millisecond()))
 }
 
+/// The instant `months` calendar months before `now`, on Rome's calendar (for retention periods).
+pub fn months_before(now: UtcMillis, months: u32) -> UtcMillis {
+    let span = jiff::Span::new().months(i64::from(months));
+    now.in_rome()
+        .checked_sub(span)
+        .map_or(UtcMillis(i64::MIN), |z| {
+            UtcMillis(z.timestamp().as_millisecond())
+        })
+}
+
 /// A day typed as `AAAA-MM-GG` (what a date field sends).
 pub fn parse_date(raw: &str) -> Option<jiff::civil::Date> {
     raw.trim().parse().ok()
@@ -57,6 +67,19 @@ impl From<Timestamp> for UtcMillis {
 #[cfg(test)]
 mod day_tests {
     use super::*;
+
+    #[test]
+    fn retention_counts_calendar_months_in_rome() {
+        let now = UtcMillis::from("2026-11-22T08:00:00Z".parse::<Timestamp>().unwrap());
+        let cut = months_before(now, 24);
+        assert_eq!(cut.timestamp().to_string(), "2024-11-22T08:00:00Z");
+        // Across daylight saving time the wall-clock hour is kept.
+        let summer = UtcMillis::from("2026-07-31T10:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            months_before(summer, 5).timestamp().to_string(),
+            "2026-02-28T11:00:00Z"
+        );
+    }
 
     #[test]
     fn days_start_at_rome_midnight() {

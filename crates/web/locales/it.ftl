@@ -181,6 +181,7 @@ cli-setup-link = Nessun utente registrato. Per creare il primo amministratore ap
 cli-user-created = Utente { $username } creato (id { $id }).
 cli-user-disabled = Utente { $username } disattivato: le sue sessioni e i suoi token non valgono più.
 cli-user-unknown = Nessun utente con nome { $username }.
+cli-audit-purged = Registro degli accessi: { $count } voci più vecchie del periodo di conservazione rimosse.
 cli-audit-ok = Registro degli accessi integro: { $count } voci verificate.
 cli-audit-broken = Registro degli accessi ALTERATO a partire dalla voce { $seq }: { $detail }
 cli-config-ok = Configurazione valida; l'archivio dati { $url } risponde.
@@ -285,6 +286,7 @@ audit-action-audit_searched = Ricerca nel registro
 audit-action-second_factor_enrolled = Verifica in due passaggi attivata
 audit-action-second_factor_reset = Verifica in due passaggi azzerata
 audit-action-settings_changed = Impostazioni modificate
+audit-action-audit_purged = Voci scadute rimosse dal registro
 
 field-username = Nome utente
 field-password = Password
