@@ -85,7 +85,12 @@ test("the administration screens pass axe; an admin creates an account from the 
   await page.waitForLoadState();
   assert.match(await page.locator("[role=status]").innerText(), /Utente o\.pis creato/);
   await screenshot(page, "amministrazione-utenti");
+  await page.goto(server.url + "/amministrazione/utenti/o.pis");
+  assert.equal(await page.locator("h1").innerText(), "Olga Operatrice");
+  assert.deepEqual(await seriousViolations(page), [], "user page");
+  await screenshot(page, "amministrazione-utente");
   for (const [path, heading, shot] of [
+    ["/amministrazione/organizzazioni", "Organizzazioni", "amministrazione-organizzazioni"],
     ["/amministrazione/token", "Token API", "amministrazione-token"],
     ["/amministrazione/registro?action=login_ok", "Registro degli accessi", "amministrazione-registro"],
   ]) {

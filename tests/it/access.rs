@@ -69,6 +69,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/ambiti/rhodense", "yyyyyyy"),
     ("/amministrazione/utenti", "y------"),
     ("/amministrazione/utenti/mrossi", "y------"),
+    ("/amministrazione/organizzazioni", "y------"),
     ("/amministrazione/token", "y------"),
     ("/amministrazione/registro", "y------"),
     ("/api/v1/me", "yyyyyyy"),
@@ -887,4 +888,76 @@ async fn retention_removes_old_entries_from_the_start_and_the_chain_still_verifi
     );
     // Entries after the anchor still cannot be deleted.
     assert!(raw(&app, "DELETE FROM audit_log").await.is_err());
+}
+
+#[tokio::test]
+async fn admins_create_and_rename_organisations() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let path = "/amministrazione/organizzazioni";
+    let empty = app
+        .post_form_as(&admin, path, &[("name", " "), ("kind", "sanita")], None)
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().contains("Nome: campo obbligatorio"));
+    let created = app
+        .post_form_as(
+            &admin,
+            path,
+            &[("name", "ASST Rhodense"), ("kind", "sanita")],
+            None,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let twice = app
+        .post_form_as(
+            &admin,
+            path,
+            &[("name", "ASST Rhodense"), ("kind", "sanita")],
+            None,
+        )
+        .await;
+    assert!(twice.text().contains("Nome: valore già in uso"));
+    let ambito = app.t.db.list_ambiti().await.unwrap().remove(0);
+    let org = app
+        .t
+        .db
+        .organisation_summaries(ambito.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "ASST Rhodense")
+        .unwrap();
+    let edit = format!("{path}/{}", org.id);
+    let version = org.version.to_string();
+    let renamed = app
+        .post_form_as(
+            &admin,
+            &edit,
+            &[
+                ("name", "Ospedale di Rho"),
+                ("kind", "sanita"),
+                ("version", &version),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    // A second edit on the version already changed is a conflict, not an overwrite.
+    let stale = app
+        .post_form_as(
+            &admin,
+            &edit,
+            &[
+                ("name", "Altro nome"),
+                ("kind", "sanita"),
+                ("version", &version),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let page = app.get_as(&admin, path).await.text();
+    assert!(page.contains("value=\"Ospedale di Rho\""));
+    assert!(!page.contains("Altro nome"));
 }

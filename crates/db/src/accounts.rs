@@ -502,3 +502,91 @@ impl Db {
         )
     }
 }
+
+/// An organisation with how many accounts belong to it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrganisationSummary {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub users: i64,
+    pub version: i64,
+}
+
+impl Db {
+    /// The organisations of an Ambito with their number of accounts, by name.
+    pub async fn organisation_summaries(
+        &self,
+        ambito: AmbitoId,
+    ) -> Result<Vec<OrganisationSummary>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT o.id, o.name, o.kind, o.version,
+                        (SELECT COUNT(*) FROM users u WHERE u.organisation_id = o.id) AS users
+                     FROM organisations o WHERE o.ambito_id = $1 ORDER BY o.name",
+                )
+                .bind(ambito.0)
+                .fetch_all(pool)
+                .await
+            }
+        )?)
+    }
+
+    /// Creates an organisation (or, with `id`, renames it and changes its kind, if it is still at
+    /// `version`), with its audit entry. A name already used in the Ambito is refused on `name`.
+    pub async fn save_organisation(
+        &self,
+        ambito: AmbitoId,
+        id: Option<(i64, i64)>,
+        name: &str,
+        kind: OrganisationKind,
+        audit: &Entry,
+    ) -> Result<i64, DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write
+                | pool
+                | {
+                    let mut tx = pool.begin().await?;
+                    let saved: Option<(i64,)> = match id {
+                    None => Some(
+                        sqlx::query_as(
+                            "INSERT INTO organisations (ambito_id, name, kind, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                        )
+                        .bind(ambito.0)
+                        .bind(name)
+                        .bind(kind.code())
+                        .bind(at)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(duplicate("name"))?,
+                    ),
+                    Some((id, version)) => sqlx::query_as(
+                        "UPDATE organisations SET name = $3, kind = $4, version = version + 1,
+                            updated_at = $5
+                         WHERE id = $1 AND version = $2 AND ambito_id = $6 RETURNING id",
+                    )
+                    .bind(id)
+                    .bind(version)
+                    .bind(name)
+                    .bind(kind.code())
+                    .bind(at)
+                    .bind(ambito.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(duplicate("name"))?,
+                };
+                    let Some((saved,)) = saved else {
+                        return Err(DbError::Conflict);
+                    };
+                    append!(tx, &audit.clone().record("organisation", saved)).await?;
+                    tx.commit().await?;
+                    Ok::<i64, DbError>(saved)
+                }
+        )
+    }
+}

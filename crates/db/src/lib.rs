@@ -29,7 +29,8 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{
-    Credentials, GrantSummary, Organisation, OrganisationChoice, UserSummary, UserToCreate,
+    Credentials, GrantSummary, Organisation, OrganisationChoice, OrganisationSummary, UserSummary,
+    UserToCreate,
 };
 pub use audit::AuditFilter;
 pub use error::DbError;

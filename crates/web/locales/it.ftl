@@ -380,3 +380,16 @@ role-add = Aggiungi il ruolo
 role-remove = Togli il ruolo { $role }
 role-added = Ruolo aggiunto. Vale dalla prossima richiesta dell'utente.
 role-removed = Ruolo tolto. Vale dalla prossima richiesta dell'utente.
+admin-organisations-title = Organizzazioni
+admin-organisations-lead = Gli enti a cui appartengono gli utenti: l'ente gestore, la cooperativa, i servizi sociali dei comuni, le forze dell'ordine, l'ospedale. Nome e tipo si modificano direttamente nella tabella.
+admin-organisations-table = Organizzazioni dell'Ambito
+admin-organisation-new = Nuova organizzazione
+admin-organisation-create = Crea l'organizzazione
+organisation-users = { $count ->
+    [one] 1 utente
+   *[other] { $count } utenti
+}
+organisation-name-of = Nome di { $name }
+organisation-kind-of = Tipo di { $name }
+organisation-save = Salva { $name }
+admin-user-state = Stato dell'account

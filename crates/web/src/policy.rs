@@ -138,6 +138,21 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/amministrazione/organizzazioni",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/organizzazioni",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "POST",
+        "/amministrazione/organizzazioni/{id}",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
         "/amministrazione/token",
         Access::Needs(Permission::ManageAccounts),
     ),

@@ -199,7 +199,9 @@ fn role_choices(t: crate::i18n::Tr<'_>, selected: impl Fn(Role) -> bool) -> Vec<
         .collect()
 }
 
-async fn first_ambito(state: &AppState) -> Result<presidio_domain::reference::Ambito, PageError> {
+pub(super) async fn first_ambito(
+    state: &AppState,
+) -> Result<presidio_domain::reference::Ambito, PageError> {
     state
         .db
         .list_ambiti()

@@ -5,6 +5,7 @@ mod about;
 mod admin;
 mod api_docs;
 mod home;
+mod organisations;
 mod reference;
 mod second_factor;
 mod session;
@@ -103,6 +104,12 @@ fn page_routes() -> Routes {
     .post(
         "/amministrazione/utenti/{username}/stato",
         admin::set_user_state,
+    )
+    .get("/amministrazione/organizzazioni", organisations::list)
+    .post("/amministrazione/organizzazioni", organisations::create)
+    .post(
+        "/amministrazione/organizzazioni/{id}",
+        organisations::update,
     )
     .get("/amministrazione/token", admin::tokens)
     .post("/amministrazione/token", admin::issue_token)
@@ -229,6 +236,14 @@ impl From<DbError> for PageError {
             DbError::NotFound => Self {
                 status: StatusCode::NOT_FOUND,
                 code: "not_found",
+            },
+            DbError::Conflict => Self {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+            },
+            DbError::Invalid(_) => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_input",
             },
             other => {
                 tracing::error!(error = %other, "storage error while rendering a page");

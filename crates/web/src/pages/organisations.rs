@@ -1,0 +1,165 @@
+//! Administration of organisations: the bodies users belong to (the consortium, the cooperative,
+//! each municipality's social service, police stations, the hospital).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_domain::account::OrganisationKind;
+use presidio_domain::audit::Action;
+use presidio_domain::validation::{Invalid, Problem, required_text};
+use serde::Deserialize;
+
+use super::admin::Choice;
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::FormErrors;
+
+pub struct OrganisationRow {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+    pub users: String,
+    pub kinds: Vec<Choice>,
+    pub name_label: String,
+    pub kind_label: String,
+    pub save_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_organisations.html")]
+pub struct OrganisationsPage {
+    page: Layout,
+    rows: Vec<OrganisationRow>,
+    kinds: Vec<Choice>,
+    new_name: String,
+    errors: FormErrors,
+}
+
+fn kinds(t: crate::i18n::Tr<'_>, selected: &str) -> Vec<Choice> {
+    OrganisationKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.code().into(),
+            label: t.t(&format!("organisation-kind-{}", k.code())),
+            selected: k.code() == selected,
+        })
+        .collect()
+}
+
+async fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    name: String,
+    errors: FormErrors,
+) -> Result<OrganisationsPage, PageError> {
+    let layout = Layout::new(visitor, "admin-organisations-title", "admin");
+    let t = layout.t;
+    let ambito = super::admin::first_ambito(state).await?;
+    let rows = state
+        .db
+        .organisation_summaries(ambito.id)
+        .await?
+        .into_iter()
+        .map(|o| OrganisationRow {
+            id: o.id,
+            version: o.version,
+            users: t.t_args(
+                "organisation-users",
+                &[("count", crate::i18n::Arg::Num(o.users))],
+            ),
+            kinds: kinds(t, &o.kind),
+            name_label: t.t1("organisation-name-of", "name", &o.name),
+            kind_label: t.t1("organisation-kind-of", "name", &o.name),
+            save_label: t.t1("organisation-save", "name", &o.name),
+            name: o.name,
+        })
+        .collect();
+    Ok(OrganisationsPage {
+        page: layout,
+        rows,
+        kinds: kinds(t, "cooperativa"),
+        new_name: name,
+        errors,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<OrganisationsPage, PageError> {
+    page(&state, &visitor, String::new(), FormErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct OrganisationForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+async fn save(
+    state: &AppState,
+    visitor: &Visitor,
+    id: Option<i64>,
+    form: OrganisationForm,
+) -> Result<Response, PageError> {
+    let mut errors = Invalid::default();
+    let name = required_text(&mut errors, "name", &form.name, 120);
+    let kind = OrganisationKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push("kind", Problem::InvalidCode);
+    }
+    let target = match (id, form.version) {
+        (Some(id), Some(version)) => Some((id, version)),
+        (Some(_), None) => return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request")),
+        (None, _) => None,
+    };
+    let result = match kind {
+        Some(kind) if errors.is_empty() => {
+            let ambito = super::admin::first_ambito(state).await?;
+            let action = if target.is_some() {
+                Action::OrganisationUpdated
+            } else {
+                Action::OrganisationCreated
+            };
+            state
+                .db
+                .save_organisation(ambito.id, target, &name, kind, &visitor.entry(action))
+                .await
+        }
+        _ => Err(errors.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/amministrazione/organizzazioni").into_response()),
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            let shown = if id.is_none() { name } else { String::new() };
+            let page = page(state, visitor, shown, FormErrors::from(&invalid)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<OrganisationForm>,
+) -> Result<Response, PageError> {
+    save(&state, &visitor, None, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<OrganisationForm>,
+) -> Result<Response, PageError> {
+    save(&state, &visitor, Some(id), form).await
+}
