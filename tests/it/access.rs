@@ -152,16 +152,7 @@ async fn role_by_route_matrix() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", who.username);
     }
     // Each refusal is in the audit trail.
-    let denied = app
-        .t
-        .db
-        .audit_search(&presidio_db::AuditFilter {
-            action: "access_denied".into(),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let denied = app.audited("access_denied").await;
     assert!(denied.len() >= 6 * 5, "{}", denied.len());
     assert!(matches!(
         policy::rule(&Method::GET, "/api/v1/users"),
@@ -313,16 +304,7 @@ async fn five_wrong_passwords_lock_the_account_and_the_lockout_is_audited() {
     assert_eq!(locked.json()["error"]["code"], "locked");
     // The login page says so, in Italian, with the time the lock ends.
     assert!(app.log_in("mrossi", PASSWORD).await.is_none());
-    let lockouts = app
-        .t
-        .db
-        .audit_search(&presidio_db::AuditFilter {
-            action: "lockout".into(),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let lockouts = app.audited("lockout").await;
     assert_eq!(lockouts.len(), 1);
     assert_eq!(lockouts[0].entry.actor, "mrossi");
     assert_eq!(lockouts[0].entry.record_id, "account:mrossi");
@@ -344,16 +326,7 @@ async fn an_idle_session_ends_and_the_expiry_is_audited() {
         set_cookie(&r.headers, "presidio_session").as_deref(),
         Some("")
     );
-    let expired = app
-        .t
-        .db
-        .audit_search(&presidio_db::AuditFilter {
-            action: "session_expired".into(),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let expired = app.audited("session_expired").await;
     assert_eq!(expired.len(), 1);
     // Gone for good, whatever the timeout now.
     app.set_auth(presidio_web::auth::AuthConfig::default());
@@ -369,15 +342,16 @@ async fn session_cookies_are_http_only_and_same_site() {
     app.create_user("mrossi", "coordinatore", &[]).await;
     let form = app.get_with(None, None, "/accesso").await;
     let csrf = csrf_of(&form.text());
-    let request = axum::http::Request::post("/accesso")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", format!("presidio_csrf={csrf}"))
-        .body(axum::body::Body::from(format!(
-            "csrf={csrf}&username=mrossi&password={}&next=%2Fambiti",
-            PASSWORD.replace(' ', "+")
-        )))
-        .unwrap();
-    let r = app.request(request).await;
+    let r = app
+        .post_anonymous_form(
+            "/accesso",
+            &csrf,
+            &format!(
+                "username=mrossi&password={}&next=%2Fambiti",
+                PASSWORD.replace(' ', "+")
+            ),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.header("location"), "/ambiti");
     let cookie = r
@@ -404,15 +378,19 @@ async fn session_cookies_are_http_only_and_same_site() {
             .is_some()
     );
     // An outside address to go to after login is not followed.
-    let request = axum::http::Request::post("/accesso")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", format!("presidio_csrf={csrf}"))
-        .body(axum::body::Body::from(format!(
-            "csrf={csrf}&username=mrossi&password={}&next=%2F%2Fevil.example%2Fx",
-            PASSWORD.replace(' ', "+")
-        )))
-        .unwrap();
-    assert_eq!(app.request(request).await.header("location"), "/");
+    assert_eq!(
+        app.post_anonymous_form(
+            "/accesso",
+            &csrf,
+            &format!(
+                "username=mrossi&password={}&next=%2F%2Fevil.example%2Fx",
+                PASSWORD.replace(' ', "+")
+            )
+        )
+        .await
+        .header("location"),
+        "/"
+    );
 }
 
 #[tokio::test]
@@ -515,16 +493,7 @@ async fn admins_create_and_disable_accounts_and_issue_and_revoke_tokens() {
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
     let social = app.log_in("lverdi", PASSWORD).await.unwrap();
     // The test users' cooperative, then the municipality's service created with the account.
-    let orgs = app
-        .t
-        .db
-        .audit_search(&presidio_db::AuditFilter {
-            action: "organisation_created".into(),
-            limit: 5,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let orgs = app.audited("organisation_created").await;
     assert_eq!(orgs.len(), 2);
     assert_eq!(orgs[0].entry.actor, admin.username);
     let me = app.get_as(&social, "/api/v1/me").await.json();
@@ -824,16 +793,7 @@ async fn admins_add_and_remove_roles_and_cannot_drop_their_own_admin_role() {
         )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    let changes = app
-        .t
-        .db
-        .audit_search(&presidio_db::AuditFilter {
-            action: "role_changed".into(),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let changes = app.audited("role_changed").await;
     let reasons: Vec<&str> = changes.iter().map(|e| e.entry.reason.as_str()).collect();
     assert_eq!(
         reasons,

@@ -66,15 +66,16 @@ async fn enrol(app: &TestApp, who: &Who) -> (Vec<u8>, Vec<String>) {
 async fn password_step(app: &TestApp, username: &str) -> (String, String) {
     let form = app.get_with(None, None, "/accesso").await;
     let csrf = csrf_of(&form.text());
-    let request = axum::http::Request::post("/accesso")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", format!("presidio_csrf={csrf}"))
-        .body(axum::body::Body::from(format!(
-            "csrf={csrf}&username={username}&password={}&next=%2Fambiti",
-            PASSWORD.replace(' ', "+")
-        )))
-        .unwrap();
-    let r = app.request(request).await;
+    let r = app
+        .post_anonymous_form(
+            "/accesso",
+            &csrf,
+            &format!(
+                "username={username}&password={}&next=%2Fambiti",
+                PASSWORD.replace(' ', "+")
+            ),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let cookie = format!(
         "presidio_session={}",

@@ -258,6 +258,29 @@ impl TestApp {
         })
     }
 
+    /// The audit entries of `action`, newest first.
+    pub async fn audited(&self, action: &str) -> Vec<presidio_domain::audit::Stored> {
+        self.t
+            .db
+            .audit_search(&presidio_db::AuditFilter {
+                action: action.into(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A form POST from a visitor not signed in, carrying `csrf` as cookie and as field.
+    pub async fn post_anonymous_form(&self, path: &str, csrf: &str, fields: &str) -> TestResponse {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", format!("presidio_csrf={csrf}"))
+            .body(Body::from(format!("csrf={csrf}&{fields}")))
+            .unwrap();
+        self.request(request).await
+    }
+
     async fn get_anonymous(&self, path: &str) -> TestResponse {
         self.get_with(None, None, path).await
     }

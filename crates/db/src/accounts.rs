@@ -8,6 +8,7 @@ use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
 use crate::error::is_unique_violation;
+use crate::sessions::end_sign_ins;
 use crate::{Db, DbError, dispatch, now};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -361,10 +362,8 @@ impl Db {
                     return Err(DbError::NotFound);
                 };
                 if disabled {
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    end_sign_ins!(tx, id, at, "").await?;
+                    // Integration tokens too: a disabled account acts nowhere.
                     sqlx::query(
                         "UPDATE api_tokens SET revoked_at = $2
                          WHERE user_id = $1 AND revoked_at IS NULL",

@@ -5,6 +5,7 @@ use presidio_domain::access::Role;
 use presidio_domain::audit::Entry;
 
 use crate::audit::append;
+use crate::sessions::end_sign_ins;
 use crate::{Db, DbError, dispatch, now};
 
 /// A user's second factor, when enrolled.
@@ -147,24 +148,17 @@ impl Db {
 
     /// Marks a session fully signed in after its second factor, with the login's audit entry.
     pub async fn complete_session(&self, id_hash: &str, audit: &Entry) -> Result<(), DbError> {
-        dispatch!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE sessions SET stage = 'full' WHERE id = $1")
-                    .bind(id_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                append!(tx, audit).await?;
-                tx.commit().await?;
-                Ok::<(), sqlx::Error>(())
-            }
-        )?;
-        Ok(())
+        self.one_audited(
+            "UPDATE sessions SET stage = 'full' WHERE id = $1",
+            id_hash,
+            audit,
+        )
+        .await
+        .map(drop)
     }
 
-    /// Removes a user's second factor (lost phone) and ends their sessions; `NotFound` for an
-    /// unknown username.
+    /// Removes a user's second factor (lost phone) and ends their sessions and login tokens;
+    /// `NotFound` for an unknown username.
     pub async fn reset_second_factor(&self, username: &str, audit: &Entry) -> Result<i64, DbError> {
         let at = now().0;
         dispatch!(
@@ -183,12 +177,11 @@ impl Db {
                 let Some((id,)) = id else {
                     return Err(DbError::NotFound);
                 };
-                for sql in [
-                    "DELETE FROM recovery_codes WHERE user_id = $1",
-                    "DELETE FROM sessions WHERE user_id = $1",
-                ] {
-                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-                }
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                end_sign_ins!(tx, id, at, "").await?;
                 append!(tx, &audit.clone().record("user", id)).await?;
                 tx.commit().await?;
                 Ok::<i64, DbError>(id)
@@ -225,19 +218,7 @@ impl Db {
                 if changed == 0 {
                     return Err(DbError::NotFound);
                 }
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                    .bind(user_id)
-                    .bind(keep.unwrap_or(""))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE api_tokens SET revoked_at = $2
-                     WHERE user_id = $1 AND kind = 'login' AND revoked_at IS NULL",
-                )
-                .bind(user_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                end_sign_ins!(tx, user_id, at, keep.unwrap_or("")).await?;
                 append!(tx, &audit.clone().record("user", user_id)).await?;
                 tx.commit().await?;
                 Ok::<(), DbError>(())

@@ -68,6 +68,32 @@ pub enum SetupError {
     Db(#[from] DbError),
 }
 
+/// Inside the open transaction `tx`: ends every session of `user_id` but the one whose id hash
+/// is `keep` (`""` for none) and revokes the tokens they got by logging in. Evaluates to
+/// `Result<u64, sqlx::Error>`, the sessions ended.
+macro_rules! end_sign_ins {
+    ($tx:expr, $user_id:expr, $at:expr, $keep:expr) => {
+        async {
+            let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind($user_id)
+                .bind($keep)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2
+                 WHERE user_id = $1 AND kind = 'login' AND revoked_at IS NULL",
+            )
+            .bind($user_id)
+            .bind($at)
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<u64, sqlx::Error>(ended)
+        }
+    };
+}
+pub(crate) use end_sign_ins;
+
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.name, t.kind, t.created_at,
     t.expires_at, t.revoked_at, t.last_used_at";
 
@@ -140,20 +166,34 @@ impl Db {
 
     /// Ends one session, with its audit entry (logout, or expiry when `audit` says so).
     pub async fn end_session(&self, id_hash: &str, audit: &Entry) -> Result<(), DbError> {
-        dispatch!(
+        self.one_audited("DELETE FROM sessions WHERE id = $1", id_hash, audit)
+            .await
+            .map(drop)
+    }
+
+    /// Runs one statement with one text parameter and appends its audit entry, in one
+    /// transaction; returns how many rows the statement touched.
+    pub(crate) async fn one_audited(
+        &self,
+        sql: &'static str,
+        key: &str,
+        audit: &Entry,
+    ) -> Result<u64, DbError> {
+        let touched = dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                sqlx::query("DELETE FROM sessions WHERE id = $1")
-                    .bind(id_hash)
+                let touched = sqlx::query(sql)
+                    .bind(key)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
                 append!(tx, audit).await?;
                 tx.commit().await?;
-                Ok::<(), sqlx::Error>(())
+                Ok::<u64, sqlx::Error>(touched)
             }
         )?;
-        Ok(())
+        Ok(touched)
     }
 
     /// Ends every session of a user and revokes the tokens obtained by logging in ("log out
@@ -164,19 +204,7 @@ impl Db {
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                sqlx::query(
-                    "UPDATE api_tokens SET revoked_at = $2
-                     WHERE user_id = $1 AND kind = 'login' AND revoked_at IS NULL",
-                )
-                .bind(user_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
+                let ended = end_sign_ins!(tx, user_id, at, "").await?;
                 append!(tx, audit).await?;
                 tx.commit().await?;
                 Ok::<u64, sqlx::Error>(ended)

@@ -403,6 +403,24 @@ async fn user_page(
     })
 }
 
+/// The user's page with the message `message_id` saying what was just done.
+async fn user_done(
+    state: &AppState,
+    visitor: &Visitor,
+    username: &str,
+    message_id: &str,
+) -> Result<Response, PageError> {
+    let page = user_page(
+        state,
+        visitor,
+        username,
+        FormErrors::default(),
+        Some(message_id),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
 pub async fn user(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -442,15 +460,7 @@ pub async fn reset_password(
             &visitor.entry(Action::PasswordReset),
         )
         .await?;
-    let page = user_page(
-        &state,
-        &visitor,
-        &username,
-        FormErrors::default(),
-        Some("user-password-reset"),
-    )
-    .await?;
-    Ok(page.into_response())
+    user_done(&state, &visitor, &username, "user-password-reset").await
 }
 
 /// Removes a user's second factor (lost phone); they set it up again at the next login.
@@ -463,15 +473,7 @@ pub async fn reset_second_factor(
         .db
         .reset_second_factor(&username, &visitor.entry(Action::SecondFactorReset))
         .await?;
-    let page = user_page(
-        &state,
-        &visitor,
-        &username,
-        FormErrors::default(),
-        Some("user-2fa-reset"),
-    )
-    .await?;
-    Ok(page.into_response())
+    user_done(&state, &visitor, &username, "user-2fa-reset").await
 }
 
 /// Gives a user one more role (with its municipalities, for the social service).
@@ -516,17 +518,7 @@ pub async fn add_role(
         _ => Err(errors.into()),
     };
     match result {
-        Ok(()) => {
-            let page = user_page(
-                &state,
-                &visitor,
-                &username,
-                FormErrors::default(),
-                Some("role-added"),
-            )
-            .await?;
-            Ok(page.into_response())
-        }
+        Ok(()) => user_done(&state, &visitor, &username, "role-added").await,
         Err(presidio_db::DbError::Invalid(invalid)) => {
             let page = user_page(
                 &state,
@@ -562,15 +554,7 @@ pub async fn remove_role(
     let mut entry = visitor.entry(Action::RoleChanged);
     entry.reason = format!("-{}@{}", removed.role, removed.ambito_code);
     state.db.revoke_role(target.id, grant, &entry).await?;
-    let page = user_page(
-        &state,
-        &visitor,
-        &username,
-        FormErrors::default(),
-        Some("role-removed"),
-    )
-    .await?;
-    Ok(page.into_response())
+    user_done(&state, &visitor, &username, "role-removed").await
 }
 
 /// Sets the roles whose users must use the second factor.
