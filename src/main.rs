@@ -125,6 +125,10 @@ struct ServeArgs {
     #[arg(long, env = "PRESIDIO_SESSION_IDLE_MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=1440))]
     session_idle_minutes: u64,
+    /// Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry
+    /// (used for login throttling and the audit trail).
+    #[arg(long, env = "PRESIDIO_TRUST_FORWARDED_FOR", default_value_t = false)]
+    trust_forwarded_for: bool,
     #[command(flatten)]
     retention: RetentionArgs,
 }
@@ -290,6 +294,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let config = presidio_web::auth::AuthConfig {
         idle: std::time::Duration::from_secs(args.session_idle_minutes * 60),
         secure_cookies: public_url.starts_with("https://"),
+        trust_forwarded_for: args.trust_forwarded_for,
         public_url,
         ..presidio_web::auth::AuthConfig::default()
     };

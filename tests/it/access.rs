@@ -921,3 +921,31 @@ async fn admins_create_and_rename_organisations() {
     assert!(page.contains("value=\"Ospedale di Rho\""));
     assert!(!page.contains("Altro nome"));
 }
+
+#[tokio::test]
+async fn the_client_address_comes_from_the_proxy_only_when_trusted() {
+    let mut app = TestApp::new().await;
+    app.create_user("mrossi", "coordinatore", &[]).await;
+    failed_login_via_proxy(&app).await;
+    assert_eq!(app.audited("login_failed").await[0].entry.client_ip, "-");
+    app.set_auth(presidio_web::auth::AuthConfig {
+        trust_forwarded_for: true,
+        ..Default::default()
+    });
+    failed_login_via_proxy(&app).await;
+    assert_eq!(
+        app.audited("login_failed").await[0].entry.client_ip,
+        "198.51.100.7"
+    );
+}
+
+async fn failed_login_via_proxy(app: &TestApp) {
+    let request = axum::http::Request::post("/api/v1/auth/token")
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+        .body(axum::body::Body::from(
+            r#"{"username":"mrossi","password":"no-no-no-no"}"#,
+        ))
+        .unwrap();
+    assert_eq!(app.request(request).await.status, StatusCode::UNAUTHORIZED);
+}

@@ -277,9 +277,19 @@ async fn resolve(
     extensions: &axum::http::Extensions,
     api: bool,
 ) -> Result<Visitor, Response> {
-    let client_ip = extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+    let forwarded = state
+        .auth
+        .trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|v| v.rsplit(',').map(str::trim).find(|ip| !ip.is_empty()))
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
+    let client_ip = match forwarded {
+        Some(ip) => ip.to_string(),
+        None => extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string()),
+    };
     let mut visitor = Visitor {
         client_ip,
         ..Visitor::default()

@@ -35,6 +35,10 @@ pub struct AuthConfig {
     pub secure_cookies: bool,
     /// The address users reach Presidio at, for links printed or mailed.
     pub public_url: String,
+    /// Presidio runs behind a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`: take the client address from there (the last entry), not from the
+    /// connection (which would be the proxy's, and lock everybody out together).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for AuthConfig {
@@ -45,6 +49,7 @@ impl Default for AuthConfig {
             token_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             public_url: "http://127.0.0.1:8080".into(),
+            trust_forwarded_for: false,
         }
     }
 }
