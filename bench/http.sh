@@ -38,6 +38,7 @@ for _ in $(seq 20); do
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 done
 echo "login (POST /api/v1/auth/token, Argon2id): $(( ($(date +%s%N) - t0) / 20000000 )) ms each"
+echo "RSS after 20 logins: $(rss)"
 # A browser session for the pages: the login form with its CSRF token.
 jar="$dir/cookies"
 csrf=$(curl -fs -c "$jar" "$base/accesso" | grep -o 'name="csrf" value="[0-9a-f]*' | head -1 | cut -d'"' -f4)
