@@ -6,8 +6,10 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod codes;
 pub mod password;
 pub mod reference;
+pub mod report;
 pub mod second_factor;
 pub mod throttle;
 pub mod time;

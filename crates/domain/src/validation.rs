@@ -31,6 +31,13 @@ pub enum Problem {
     WrongCode,
     WrongPassword,
     PasswordUnchanged,
+    UnknownCode,
+    InFuture,
+    InvalidDateTime,
+    TooMany,
+    InvalidFiscalCode,
+    StaleVersion,
+    BadTransition,
 }
 
 impl Problem {
@@ -58,11 +65,18 @@ impl Problem {
             Self::WrongCode => "wrong_code",
             Self::WrongPassword => "wrong_password",
             Self::PasswordUnchanged => "password_unchanged",
+            Self::UnknownCode => "unknown_code",
+            Self::InFuture => "in_future",
+            Self::InvalidDateTime => "invalid_date_time",
+            Self::TooMany => "too_many",
+            Self::InvalidFiscalCode => "invalid_fiscal_code",
+            Self::StaleVersion => "stale_version",
+            Self::BadTransition => "bad_transition",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 22] = [
+    pub const ALL: [Problem; 29] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -85,6 +99,13 @@ impl Problem {
         Self::WrongCode,
         Self::WrongPassword,
         Self::PasswordUnchanged,
+        Self::UnknownCode,
+        Self::InFuture,
+        Self::InvalidDateTime,
+        Self::TooMany,
+        Self::InvalidFiscalCode,
+        Self::StaleVersion,
+        Self::BadTransition,
     ];
 }
 

@@ -126,12 +126,30 @@ impl Tr<'_> {
 
     /// The message for one refused field, naming the field: "Codice ISTAT: deve essere di 6 cifre…".
     pub fn field_error(self, error: &FieldError) -> String {
-        let label = self.t(&format!("field-{}", error.field));
+        let label = self.field_label(error.field);
         self.t1(
             &format!("validation-{}", error.problem.code()),
             "field",
             &label,
         )
+    }
+
+    /// The label of a field, also of a nested one: `persons[1].fiscal_code` reads
+    /// "Persona 2 · Codice fiscale", `risk_flags[0]` "Situazioni di rischio (1)".
+    pub fn field_label(self, path: &str) -> String {
+        path.split('.')
+            .map(|segment| match segment.split_once('[') {
+                Some((name, index)) => {
+                    let n = index
+                        .trim_end_matches(']')
+                        .parse::<i64>()
+                        .map_or(0, |i| i + 1);
+                    self.t_args(&format!("field-{name}-item"), &[("n", Arg::Num(n))])
+                }
+                None => self.t(&format!("field-{segment}")),
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// An integer with thousands separators: `50.052`.
@@ -362,5 +380,28 @@ mod catalogue_tests {
                 "field-{field}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod field_label_tests {
+    use super::*;
+
+    #[test]
+    fn nested_fields_read_in_italian() {
+        let t = catalogue().tr(Locale::Italian);
+        assert_eq!(
+            t.field_label("persons[1].fiscal_code"),
+            "Persona 2 · Codice fiscale"
+        );
+        assert_eq!(t.field_label("reporter.kind"), "Segnalante · Tipo");
+        let e = presidio_domain::validation::FieldError {
+            field: "risk_flags[0]",
+            problem: presidio_domain::validation::Problem::UnknownCode,
+        };
+        assert_eq!(
+            t.field_error(&e),
+            "Situazione di rischio 1: valore non previsto; scegliere tra quelli dell'elenco."
+        );
     }
 }
