@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod durability;
 mod pages;
+mod reports;
 mod second_factor;
 mod storage;
 mod support;

@@ -14,6 +14,7 @@ mod audit;
 mod error;
 mod import;
 mod municipalities;
+mod reports;
 mod second_factor;
 mod sessions;
 mod url;
@@ -35,6 +36,10 @@ pub use accounts::{
 pub use audit::AuditFilter;
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
+pub use reports::{
+    DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef, StatusEvent,
+    TriageRecord,
+};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use url::DatabaseUrl;

@@ -170,7 +170,8 @@ impl Principal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFacts {
     pub ambito: AmbitoId,
-    pub municipality: IstatCode,
+    /// None for a place outside every known municipality.
+    pub municipality: Option<IstatCode>,
     /// Gender-based violence, unaccompanied minor, or flagged by an operator.
     pub protected: bool,
     /// Users assigned to the case (the one who recorded the report is among them).
@@ -211,7 +212,11 @@ pub fn case_access(who: &Principal, case: &CaseFacts) -> CaseAccess {
                 }
             }
             Role::ServizioSociale => {
-                if !case.handed_over || !grant.municipalities.contains(&case.municipality) {
+                let ours = case
+                    .municipality
+                    .as_ref()
+                    .is_some_and(|m| grant.municipalities.contains(m));
+                if !case.handed_over || !ours {
                     CaseAccess::None
                 } else if assigned || !case.protected {
                     CaseAccess::Full
@@ -285,7 +290,7 @@ mod tests {
     fn case(protected: bool) -> CaseFacts {
         CaseFacts {
             ambito: RHO,
-            municipality: istat("015182"),
+            municipality: Some(istat("015182")),
             protected,
             assigned: vec![7],
             handed_over: false,
@@ -342,7 +347,7 @@ mod tests {
         assert_eq!(case_access(&social, &c), CaseAccess::Full);
         c.protected = true;
         assert_eq!(case_access(&social, &c), CaseAccess::BreakGlass);
-        c.municipality = istat("015009");
+        c.municipality = Some(istat("015009"));
         assert_eq!(case_access(&social, &c), CaseAccess::None);
     }
 

@@ -574,3 +574,69 @@ mod tests {
         assert!(r.persons[0].age_band.unwrap().is_minor());
     }
 }
+
+codes!(
+    /// What a diary entry records.
+    DiaryKind {
+        Nota = "nota",
+        ChiamataEffettuata = "chiamata_effettuata",
+        ChiamataRicevuta = "chiamata_ricevuta",
+        ContattoForzeOrdine = "contatto_forze_ordine",
+        ContattoServizi = "contatto_servizi",
+        Decisione = "decisione",
+    }
+);
+
+/// A stored report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub id: i64,
+    pub ambito: crate::reference::AmbitoId,
+    /// The protocol number, e.g. `PIS-2026-0042`.
+    pub code: String,
+    pub data: ReportData,
+    pub outside_ambito: bool,
+    pub status: lifecycle::Status,
+    pub status_at: UtcMillis,
+    pub outcome: Option<triage::Outcome>,
+    pub triaged_at: Option<UtcMillis>,
+    pub created_by: Option<i64>,
+    pub reporter_organisation: Option<i64>,
+    pub assigned: Vec<i64>,
+    pub version: i64,
+}
+
+impl Report {
+    /// What the access policy needs to decide who sees this report.
+    pub fn facts(&self) -> crate::access::CaseFacts {
+        crate::access::CaseFacts {
+            ambito: self.ambito,
+            municipality: self.data.municipality.clone(),
+            protected: self.data.is_protected(),
+            assigned: self.assigned.clone(),
+            handed_over: matches!(
+                self.status,
+                lifecycle::Status::HandoverSent
+                    | lifecycle::Status::HandoverAcknowledged
+                    | lifecycle::Status::Closed
+            ),
+            reporter_organisation: self.reporter_organisation,
+        }
+    }
+}
+
+/// The protocol number of the `number`-th report of `year`.
+pub fn protocol_code(year: i16, number: i64) -> String {
+    format!("PIS-{year}-{number:04}")
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn protocol_numbers_are_padded_to_four_digits() {
+        assert_eq!(protocol_code(2026, 42), "PIS-2026-0042");
+        assert_eq!(protocol_code(2026, 12345), "PIS-2026-12345");
+    }
+}
