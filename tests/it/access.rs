@@ -58,7 +58,8 @@ const ROLES: [&str; 7] = [
 ];
 
 /// Who may open each page or read each endpoint: one letter per role of [`ROLES`]
-/// (`y` allowed, `-` refused). Anonymous visitors are refused everything not public.
+/// (`y` allowed, `-` refused, `n` allowed by the route but the record is not theirs to know: 404).
+/// Anonymous visitors are refused everything not public.
 const MATRIX: &[(&str, &str)] = &[
     ("/", "yyyyyyy"),
     ("/informazioni", "yyyyyyy"),
@@ -77,6 +78,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/ambiti/rhodense/municipalities", "yyyyyyy"),
     ("/api/v1/municipalities/015182", "yyyyyyy"),
     ("/api/v1/users", "y------"),
+    ("/api/v1/reports", "-yyyyy-"),
+    ("/api/v1/reports/{id}", "-yyynn-"),
     ("/api/v1/audit", "y------"),
 ];
 
@@ -91,8 +94,21 @@ const PUBLIC: &[&str] = &[
 
 #[tokio::test]
 async fn role_by_route_matrix() {
-    let app = TestApp::new().await;
+    let mut app = TestApp::new().await;
     app.create_user("mrossi", "operatore_pis", &[]).await;
+    // One report, recorded by a call-taker, for the report routes.
+    app.who = Some(app.sign_in("operatore_centrale", &[]).await);
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/reports",
+            "application/json",
+            crate::reports_api::minimal().to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let report_id = created.json()["id"].as_i64().unwrap();
+    app.who = None;
     let mut users: Vec<Who> = Vec::new();
     for role in ROLES {
         let bound: &[&str] = if role == "servizio_sociale" {
@@ -103,6 +119,7 @@ async fn role_by_route_matrix() {
         users.push(app.sign_in(role, bound).await);
     }
     for (path, allowed) in MATRIX {
+        let path = &path.replace("{id}", &report_id.to_string());
         let api = path.starts_with("/api/");
         let anonymous = app.get_with(None, None, path).await.status;
         let refused_anonymous = if api {
@@ -123,6 +140,8 @@ async fn role_by_route_matrix() {
                     who.username,
                     r.status
                 );
+            } else if flag == 'n' {
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{} {path}", who.username);
             } else {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "{} {path}", who.username);
             }

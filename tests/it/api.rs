@@ -176,13 +176,24 @@ async fn the_openapi_document_describes_every_route() {
     }
     // Every documented GET answers the admin or the coordinator.
     let admin = app.sign_in("admin", &[]).await;
+    let report = app
+        .send(
+            Method::POST,
+            "/api/v1/reports",
+            "application/json",
+            crate::reports_api::minimal().to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(report.status, StatusCode::CREATED, "{}", report.text());
+    let report_id = report.json()["id"].as_i64().unwrap().to_string();
     for path in &paths {
         if doc["paths"][path].get("get").is_none() {
             continue;
         }
         let concrete = path
             .replace("{code}", "rhodense")
-            .replace("{istat_code}", "015182");
+            .replace("{istat_code}", "015182")
+            .replace("{id}", &report_id);
         let coordinator = app.get(&concrete).await.status;
         let by_admin = app.get_as(&admin, &concrete).await.status;
         assert!(

@@ -8,6 +8,7 @@ mod cli;
 mod durability;
 mod pages;
 mod reports;
+mod reports_api;
 mod second_factor;
 mod storage;
 mod support;

@@ -37,8 +37,8 @@ pub use audit::AuditFilter;
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use reports::{
-    DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef, StatusEvent,
-    TriageRecord,
+    BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, Notification, ReportFilter,
+    ReportLine, ReportRef, StatusEvent, TriageRecord,
 };
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};

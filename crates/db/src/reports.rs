@@ -829,3 +829,120 @@ impl Db {
         Ok(())
     }
 }
+
+/// How long a break-glass opening lasts.
+pub const BREAK_GLASS_MS: i64 = 4 * 3600 * 1000;
+
+/// A notification for the users of a role.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub report_id: Option<i64>,
+    pub actor: Option<String>,
+    pub text: String,
+    pub at: i64,
+}
+
+impl Db {
+    /// The users who broke the glass on report `id` since `since`.
+    pub async fn glass_broken_by(&self, id: i64, since: UtcMillis) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT DISTINCT user_id FROM break_glass WHERE report_id = $1 AND at >= $2",
+                )
+                .bind(id)
+                .bind(since.0)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows.into_iter().map(|(u,)| u).collect())
+    }
+
+    /// Opens a protected report to `user_id` with a written reason: stored, audited, and a
+    /// notification to the coordinators of the report's Ambito, in one transaction.
+    pub async fn break_glass(
+        &self,
+        id: i64,
+        user_id: i64,
+        reason: &str,
+        notice: &str,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write
+                | pool
+                | {
+                    let mut tx = pool.begin().await?;
+                    let ambito: Option<(i64,)> =
+                        sqlx::query_as("SELECT ambito_id FROM reports WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let Some((ambito,)) = ambito else {
+                        return Err(DbError::NotFound);
+                    };
+                    sqlx::query(
+                    "INSERT INTO break_glass (report_id, user_id, at, reason) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(user_id)
+                .bind(at)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+                    sqlx::query(
+                    "INSERT INTO notifications (ambito_id, role, kind, report_id, actor_id, text, at)
+                     VALUES ($1, 'coordinatore', 'break_glass', $2, $3, $4, $5)",
+                )
+                .bind(ambito)
+                .bind(id)
+                .bind(user_id)
+                .bind(notice)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                    append!(tx, &audit.clone().record("report", id).reason(reason)).await?;
+                    tx.commit().await?;
+                    Ok::<(), DbError>(())
+                }
+        )
+    }
+
+    /// The newest notifications for `role` in these Ambiti.
+    pub async fn notifications(
+        &self,
+        ambiti: &[AmbitoId],
+        role: &str,
+        limit: i64,
+    ) -> Result<Vec<Notification>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = ambiti
+            .iter()
+            .map(|a| a.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT n.id, n.kind, n.report_id, u.name AS actor, n.text, n.at
+             FROM notifications n LEFT JOIN users u ON u.id = n.actor_id
+             WHERE n.ambito_id IN ({ids}) AND n.role = $1 ORDER BY n.id DESC LIMIT $2"
+        );
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(role)
+                    .bind(limit.clamp(1, 200))
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+}

@@ -180,6 +180,8 @@ pub struct CaseFacts {
     pub handed_over: bool,
     /// The organisation that sent the report, when a trusted reporter did.
     pub reporter_organisation: Option<i64>,
+    /// Users who broke the glass on this case recently (their opening still lasts).
+    pub glass_broken_by: Vec<i64>,
 }
 
 /// How much of a case a user may see.
@@ -199,6 +201,15 @@ pub enum CaseAccess {
 
 /// The need-to-know rule for one case record.
 pub fn case_access(who: &Principal, case: &CaseFacts) -> CaseAccess {
+    let access = need_to_know(who, case);
+    if access == CaseAccess::BreakGlass && case.glass_broken_by.contains(&who.user_id) {
+        CaseAccess::Full
+    } else {
+        access
+    }
+}
+
+fn need_to_know(who: &Principal, case: &CaseFacts) -> CaseAccess {
     let assigned = case.assigned.contains(&who.user_id);
     let mut best = CaseAccess::None;
     for grant in who.grants.iter().filter(|g| g.ambito == case.ambito) {
@@ -295,6 +306,7 @@ mod tests {
             assigned: vec![7],
             handed_over: false,
             reporter_organisation: Some(10),
+            glass_broken_by: vec![],
         }
     }
 
@@ -334,6 +346,19 @@ mod tests {
         assert_eq!(case_access(&assigned, &case(true)), CaseAccess::Full);
         let coord = user(2, vec![grant(Role::Coordinatore, RHO)]);
         assert_eq!(case_access(&coord, &case(true)), CaseAccess::Full);
+    }
+
+    #[test]
+    fn breaking_the_glass_opens_the_case_to_that_user_only() {
+        let operator = user(1, vec![grant(Role::OperatorePis, RHO)]);
+        let mut c = case(true);
+        c.glass_broken_by = vec![1];
+        assert_eq!(case_access(&operator, &c), CaseAccess::Full);
+        let other = user(9, vec![grant(Role::OperatorePis, RHO)]);
+        assert_eq!(case_access(&other, &c), CaseAccess::BreakGlass);
+        // It never widens what a role may see at all.
+        let reporter = user(1, vec![grant(Role::Segnalante, RHO)]);
+        assert_eq!(case_access(&reporter, &c), CaseAccess::Limited);
     }
 
     #[test]

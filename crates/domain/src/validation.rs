@@ -38,6 +38,8 @@ pub enum Problem {
     InvalidFiscalCode,
     StaleVersion,
     BadTransition,
+    WrongType,
+    TooShort,
 }
 
 impl Problem {
@@ -72,11 +74,13 @@ impl Problem {
             Self::InvalidFiscalCode => "invalid_fiscal_code",
             Self::StaleVersion => "stale_version",
             Self::BadTransition => "bad_transition",
+            Self::WrongType => "wrong_type",
+            Self::TooShort => "too_short",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 29] = [
+    pub const ALL: [Problem; 31] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -106,6 +110,8 @@ impl Problem {
         Self::InvalidFiscalCode,
         Self::StaleVersion,
         Self::BadTransition,
+        Self::WrongType,
+        Self::TooShort,
     ];
 }
 

@@ -23,6 +23,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub invalid: Option<Invalid>,
+    pub current: Option<serde_json::Value>,
 }
 
 /// The body of every error answer.
@@ -40,6 +41,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// One message per refused field, keyed by the field's API name.
     pub fields: BTreeMap<String, String>,
+    /// On a 409: the record as it is now, to compare with what was about to be saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -48,6 +53,15 @@ impl ApiError {
             status,
             code,
             invalid: None,
+            current: None,
+        }
+    }
+
+    /// A 409 carrying the record as it is now.
+    pub fn conflict_with(current: serde_json::Value) -> Self {
+        Self {
+            current: Some(current),
+            ..Self::new(StatusCode::CONFLICT, "conflict")
         }
     }
 
@@ -100,6 +114,7 @@ impl ApiError {
                 code: self.code.to_owned(),
                 message: tr.t(&format!("error-{}", self.code)),
                 fields,
+                current: self.current.clone(),
             },
         }
     }
@@ -111,6 +126,7 @@ impl From<Invalid> for ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: "invalid_input",
             invalid: Some(invalid),
+            current: None,
         }
     }
 }

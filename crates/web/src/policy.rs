@@ -32,7 +32,12 @@ pub enum Access {
     /// A user who gave the right password, whether or not the second factor is still due
     /// (the pages that take the one-time code or set the second factor up).
     Password,
+    /// A signed-in user whose roles grant any of these permissions.
+    AnyOf(&'static [Permission]),
 }
+
+/// Reading reports: the whole case load, or only one's own organisation's reports.
+const READ_REPORTS: &[Permission] = &[Permission::ReadCases, Permission::ReadOwnReports];
 
 /// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
 /// everything under `/static/` (the embedded CSS, scripts, fonts) is public.
@@ -177,6 +182,39 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageAccounts),
     ),
     ("GET", "/api/v1/audit", Access::Needs(Permission::ReadAudit)),
+    // Reports
+    (
+        "POST",
+        "/api/v1/reports",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/api/v1/reports", Access::AnyOf(READ_REPORTS)),
+    ("GET", "/api/v1/reports/{id}", Access::AnyOf(READ_REPORTS)),
+    (
+        "PATCH",
+        "/api/v1/reports/{id}",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/triage",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/status",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/diary",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/break-glass",
+        Access::Needs(Permission::ReadCases),
+    ),
 ];
 
 /// The rule for a request to `route` (the path as registered) with `method`.
@@ -227,14 +265,19 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
     if access == Access::Password && visitor.auth.is_none() && visitor.pending.is_none() {
         return unauthenticated(api, &method, &path, &visitor, &state);
     }
-    if let Access::Needs(permission) = access {
+    let needed: &[Permission] = match &access {
+        Access::Needs(p) => std::slice::from_ref(p),
+        Access::AnyOf(list) => list,
+        Access::Public | Access::Password => &[],
+    };
+    if !needed.is_empty() {
         let Some(principal) = visitor.principal() else {
             if let Some((_, stage)) = &visitor.pending {
                 return Redirect::to(stage.page()).into_response();
             }
             return unauthenticated(api, &method, &path, &visitor, &state);
         };
-        if !principal.may(permission) {
+        if !needed.iter().any(|p| principal.may(*p)) {
             let entry = visitor
                 .entry(Action::AccessDenied)
                 .record("route", format!("{method} {route}"));

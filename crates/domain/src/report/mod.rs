@@ -607,8 +607,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// What the access policy needs to decide who sees this report.
-    pub fn facts(&self) -> crate::access::CaseFacts {
+    /// What the access policy needs to decide who sees this report; `glass_broken_by` are the
+    /// users whose break-glass opening still lasts.
+    pub fn facts(&self, glass_broken_by: Vec<i64>) -> crate::access::CaseFacts {
         crate::access::CaseFacts {
             ambito: self.ambito,
             municipality: self.data.municipality.clone(),
@@ -621,6 +622,7 @@ impl Report {
                     | lifecycle::Status::Closed
             ),
             reporter_organisation: self.reporter_organisation,
+            glass_broken_by,
         }
     }
 }

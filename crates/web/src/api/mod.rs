@@ -4,7 +4,9 @@
 mod admin;
 mod auth;
 mod health;
+mod json;
 mod reference;
+mod reports;
 
 use std::sync::LazyLock;
 
@@ -32,6 +34,7 @@ use crate::error::ApiError;
         (name = "sistema", description = "Stato del servizio e documento OpenAPI"),
         (name = "accesso", description = "Token di accesso e utente corrente"),
         (name = "riferimento", description = "Ambiti e comuni"),
+        (name = "segnalazioni", description = "Segnalazioni: registrazione, valutazione, stato, diario"),
         (name = "amministrazione", description = "Utenti e registro degli accessi"),
     ),
     modifiers(&BearerAuth),
@@ -65,6 +68,12 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(admin::users))
         .routes(routes!(admin::audit))
+        .routes(routes!(reports::create, reports::list))
+        .routes(routes!(reports::read, reports::update))
+        .routes(routes!(reports::triage))
+        .routes(routes!(reports::status))
+        .routes(routes!(reports::diary))
+        .routes(routes!(reports::break_glass))
 }
 
 /// The API routes as (method, path), read from the OpenAPI document built with them.

@@ -1,0 +1,809 @@
+//! Reports over the API: record, list, read (by the need-to-know rule), correct with a version,
+//! triage, move along the lifecycle, write in the diary, break the glass.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_db::{NewReport, ReportFilter, ReportLine};
+use presidio_domain::access::{CaseAccess, Permission, Principal, case_access};
+use presidio_domain::audit::Action;
+use presidio_domain::reference::{AmbitoId, IstatCode};
+use presidio_domain::report::lifecycle::Status;
+use presidio_domain::report::triage::TriageInput;
+use presidio_domain::report::{DiaryKind, Report, ReportData, ReportInput};
+use presidio_domain::time::{UtcMillis, parse_date, rome_day_start};
+use presidio_domain::validation::{Invalid, Problem};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::ApiJson;
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+
+/// The reporter, as sent and as read back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterView {
+    /// `carabinieri`, `polizia_stato`, `polizia_locale`, `altre_forze_ordine`, `pronto_soccorso`,
+    /// `servizio_118`, `servizi_sociali`, `terzo_settore`, `cittadino`, `altro`
+    #[schema(example = "carabinieri")]
+    pub kind: String,
+    pub organization: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// A person of a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    /// `beneficiario`, `familiare`, `minore`, `accompagnatore`, `altro`
+    pub role: String,
+    /// Null for "sconosciuto".
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    /// `M`, `F`, `X` (not known)
+    pub sex: String,
+    pub age: Option<u8>,
+    /// `0_5`, `6_13`, `14_17`, `18_29`, `30_64`, `65_79`, `80_plus`
+    pub age_band: Option<String>,
+    /// ISO 3166-1 alpha-2
+    pub citizenship: Option<String>,
+    pub fiscal_code: Option<String>,
+    pub language: Option<String>,
+    pub needs_mediator: bool,
+    pub known_to_services: Option<bool>,
+}
+
+/// A report as the API writes it: `POST /api/v1/reports` and `PATCH` (with `version`).
+/// Codes are stable values; every field refused is named in the 422 answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // documents the body; the handlers read it as `ReportInput`
+pub struct ReportBody {
+    /// RFC 3339; omitted for now.
+    pub received_at: Option<String>,
+    /// `telefono`, `email`, `pec`, `portale`, `di_persona`
+    #[schema(example = "telefono")]
+    pub channel: String,
+    pub reporter: ReporterBody,
+    /// ISTAT code; omitted when the place is outside every known municipality (then `place`).
+    #[schema(example = "015182")]
+    pub municipality: Option<String>,
+    pub place: Option<String>,
+    pub current_location: Option<String>,
+    /// `senza_dimora`, `grave_emarginazione`, `msna`, `fragilita`, `emergenza_abitativa`,
+    /// `violenza_genere`, `altro`
+    #[schema(example = "senza_dimora")]
+    pub target_group: String,
+    pub persons: Vec<PersonBody>,
+    /// `pericolo_immediato`, `autore_presente`, `minori_presenti`, `problema_sanitario`,
+    /// `salute_mentale`, `sostanze`, `animali`, `mobilita_ridotta`
+    pub risk_flags: Option<Vec<String>>,
+    pub description: String,
+    /// Marks the record protected (besides `msna` and `violenza_genere`).
+    pub protected: Option<bool>,
+    /// Only for `PATCH`: the version read.
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ReporterBody {
+    pub kind: String,
+    pub organization: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PersonBody {
+    pub role: String,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub sex: Option<String>,
+    pub age: Option<i64>,
+    pub age_band: Option<String>,
+    pub citizenship: Option<String>,
+    pub fiscal_code: Option<String>,
+    pub language: Option<String>,
+    pub needs_mediator: Option<bool>,
+    pub known_to_services: Option<bool>,
+}
+
+/// What a write answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportRefView {
+    pub id: i64,
+    /// The protocol number.
+    #[schema(example = "PIS-2026-0042")]
+    pub code: String,
+    #[schema(example = "received")]
+    pub status: String,
+    pub version: i64,
+}
+
+impl From<presidio_db::ReportRef> for ReportRefView {
+    fn from(r: presidio_db::ReportRef) -> Self {
+        Self {
+            id: r.id,
+            code: r.code,
+            status: r.status.code().into(),
+            version: r.version,
+        }
+    }
+}
+
+/// A whole report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    pub id: i64,
+    pub code: String,
+    pub ambito_id: i64,
+    /// False: the whole record.
+    pub restricted: bool,
+    pub status: String,
+    pub status_at: String,
+    /// Latest triage: `non_pertinente`, `urgenza`, `emergenza`.
+    pub outcome: Option<String>,
+    pub received_at: String,
+    pub channel: String,
+    pub reporter: ReporterView,
+    pub municipality: Option<String>,
+    pub outside_ambito: bool,
+    pub place: Option<String>,
+    pub current_location: Option<String>,
+    pub target_group: String,
+    pub persons: Vec<PersonView>,
+    pub risk_flags: Vec<String>,
+    pub description: String,
+    pub protected: bool,
+    pub version: i64,
+}
+
+/// A protected report seen by someone not taking care of it, or a trusted reporter's view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestrictedView {
+    pub id: i64,
+    pub code: String,
+    /// True: only protocol number, municipality and status.
+    pub restricted: bool,
+    pub municipality: Option<String>,
+    pub status: String,
+    /// The whole record opens with `POST /api/v1/reports/{id}/break-glass` and a reason.
+    pub break_glass: bool,
+}
+
+/// A report, whole or restricted.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReportRead {
+    Full(Box<ReportView>),
+    Restricted(RestrictedView),
+}
+
+fn rfc3339(t: UtcMillis) -> String {
+    t.timestamp().to_string()
+}
+
+fn full(r: Report) -> ReportView {
+    let d = r.data;
+    ReportView {
+        id: r.id,
+        code: r.code,
+        ambito_id: r.ambito.0,
+        restricted: false,
+        status: r.status.code().into(),
+        status_at: rfc3339(r.status_at),
+        outcome: r.outcome.map(|o| o.code().into()),
+        received_at: rfc3339(d.received_at),
+        channel: d.channel.code().into(),
+        reporter: ReporterView {
+            kind: d.reporter.kind.code().into(),
+            organization: d.reporter.organization,
+            name: d.reporter.name,
+            phone: d.reporter.phone,
+            reference: d.reporter.reference,
+        },
+        municipality: d.municipality.map(|m| m.as_str().to_owned()),
+        outside_ambito: r.outside_ambito,
+        place: d.place,
+        current_location: d.current_location,
+        target_group: d.target_group.code().into(),
+        persons: d
+            .persons
+            .into_iter()
+            .map(|p| PersonView {
+                role: p.role.code().into(),
+                name: p.name,
+                alias: p.alias,
+                sex: p.sex.code().into(),
+                age: p.age,
+                age_band: p.age_band.map(|b| b.code().into()),
+                citizenship: p.citizenship,
+                fiscal_code: p.fiscal_code,
+                language: p.language,
+                needs_mediator: p.needs_mediator,
+                known_to_services: p.known_to_services,
+            })
+            .collect(),
+        risk_flags: d.risk_flags.iter().map(|f| f.code().into()).collect(),
+        protected: d.protected || d.target_group.is_protected(),
+        description: d.description,
+        version: r.version,
+    }
+}
+
+/// The user's principal; the policy layer guarantees one on these routes.
+fn principal(visitor: &Visitor) -> Result<&Principal, ApiError> {
+    visitor
+        .principal()
+        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))
+}
+
+/// The Ambito a new report of this user belongs to: the municipality's, when the user records
+/// reports there; else the first where they may.
+async fn ambito_for(
+    state: &AppState,
+    who: &Principal,
+    data: &ReportData,
+) -> Result<(AmbitoId, bool), ApiError> {
+    let allowed: Vec<AmbitoId> = who
+        .grants
+        .iter()
+        .filter(|g| g.role.permissions().contains(&Permission::WriteCases))
+        .map(|g| g.ambito)
+        .collect();
+    let first = *allowed
+        .first()
+        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
+    let Some(code) = &data.municipality else {
+        return Ok((first, true));
+    };
+    let municipality = match state.db.municipality(code).await {
+        Ok(m) => m,
+        Err(presidio_db::DbError::NotFound) => {
+            return Err(Invalid::one("municipality", Problem::UnknownMunicipality).into());
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if allowed.contains(&municipality.ambito_id) {
+        Ok((municipality.ambito_id, false))
+    } else {
+        Ok((first, true))
+    }
+}
+
+/// Records a report; it gets the next protocol number of its Ambito.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "segnalazioni", request_body = ReportBody,
+    responses(
+        (status = 201, body = ReportRefView),
+        (status = 400, description = "Corpo non JSON", body = ErrorBody),
+        (status = 422, description = "Campi rifiutati, ognuno con il suo messaggio", body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(input): ApiJson<ReportInput>,
+) -> Result<(StatusCode, Json<ReportRefView>), ApiError> {
+    let who = principal(&visitor)?;
+    let now = presidio_db::now();
+    let data = input.validate(now)?;
+    let (ambito, outside) = ambito_for(&state, who, &data).await?;
+    let year = now.in_rome().year();
+    let created = state
+        .db
+        .create_report(
+            &NewReport {
+                ambito,
+                data: &data,
+                outside_ambito: outside,
+                created_by: Some(who.user_id),
+                reporter_organisation: None,
+                year,
+            },
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// A status code, e.g. `received`.
+    #[serde(default)]
+    pub status: String,
+    /// ISTAT code.
+    #[serde(default)]
+    pub municipality: String,
+    /// From this day (AAAA-MM-GG, Rome).
+    #[serde(default)]
+    pub from: String,
+    /// To this day included.
+    #[serde(default)]
+    pub to: String,
+    /// Only open reports, by severity and waiting time (the board).
+    #[serde(default)]
+    pub open: bool,
+    /// 1 to 500, default 100.
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<i64>,
+}
+
+/// A line of the list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportLineView {
+    pub id: i64,
+    pub code: String,
+    pub restricted: bool,
+    pub status: String,
+    pub municipality: Option<String>,
+    /// Hidden (null) on restricted lines.
+    pub received_at: Option<String>,
+    pub outcome: Option<String>,
+    pub target_group: Option<String>,
+    pub assigned: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportPage {
+    pub items: Vec<ReportLineView>,
+    /// Pass as `offset` for the next page; null on the last.
+    pub next_offset: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(&self, ambiti: Vec<AmbitoId>) -> Result<ReportFilter, Invalid> {
+        let mut errors = Invalid::default();
+        let status = if self.status.trim().is_empty() {
+            None
+        } else {
+            let s = Status::parse(&self.status);
+            if s.is_none() {
+                errors.push("status", Problem::UnknownCode);
+            }
+            s
+        };
+        let municipality = if self.municipality.trim().is_empty() {
+            None
+        } else {
+            IstatCode::parse(&self.municipality)
+                .map_err(|p| errors.push("municipality", p))
+                .ok()
+        };
+        let mut day = |field: &'static str, raw: &str, next: bool| {
+            if raw.trim().is_empty() {
+                return None;
+            }
+            let Some(d) = parse_date(raw) else {
+                errors.push(field, Problem::InvalidDate);
+                return None;
+            };
+            Some(rome_day_start(if next {
+                d.tomorrow().unwrap_or(d)
+            } else {
+                d
+            }))
+        };
+        let from = day("from", &self.from, false);
+        let to = day("to", &self.to, true);
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            errors.push("limit", Problem::OutOfRange);
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            errors.push("offset", Problem::OutOfRange);
+        }
+        errors.into_result(ReportFilter {
+            ambiti,
+            status,
+            open_only: self.open,
+            municipality,
+            from,
+            to,
+            limit,
+            offset,
+        })
+    }
+}
+
+/// The Ambiti where the user reads reports (all their cases or their organisation's).
+fn readable_ambiti(who: &Principal) -> Vec<AmbitoId> {
+    let mut out: Vec<AmbitoId> = who
+        .grants
+        .iter()
+        .filter(|g| {
+            let p = g.role.permissions();
+            p.contains(&Permission::ReadCases) || p.contains(&Permission::ReadOwnReports)
+        })
+        .map(|g| g.ambito)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Facts for a line of the list (assignees are not in the line: protected lines stay limited
+/// for everyone but coordinators, until the report itself is opened).
+fn line_facts(line: &ReportLine) -> presidio_domain::access::CaseFacts {
+    presidio_domain::access::CaseFacts {
+        ambito: AmbitoId(line.ambito_id),
+        municipality: line
+            .municipality
+            .as_deref()
+            .and_then(|m| IstatCode::parse(m).ok()),
+        protected: line.protected == 1,
+        assigned: Vec::new(),
+        handed_over: matches!(
+            line.status.as_str(),
+            "handover_sent" | "handover_acknowledged" | "closed"
+        ),
+        reporter_organisation: line.reporter_organisation_id,
+        glass_broken_by: Vec::new(),
+    }
+}
+
+/// Reports the user may know of, newest first (or, with `open=true`, the board's order).
+#[utoipa::path(get, path = "/api/v1/reports", tag = "segnalazioni", params(ListQuery),
+    responses((status = 200, body = ReportPage), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ReportPage>, ApiError> {
+    let who = principal(&visitor)?;
+    let filter = q.filter(readable_ambiti(who))?;
+    let lines = state.db.reports(&filter).await?;
+    let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
+    let items: Vec<ReportLineView> = lines
+        .into_iter()
+        .filter_map(|l| {
+            let access = case_access(who, &line_facts(&l));
+            let restricted = match access {
+                CaseAccess::None => return None,
+                CaseAccess::Full => false,
+                CaseAccess::Limited | CaseAccess::BreakGlass => true,
+            };
+            Some(ReportLineView {
+                id: l.id,
+                code: l.code,
+                restricted,
+                status: l.status,
+                municipality: l.municipality,
+                received_at: (!restricted).then(|| rfc3339(UtcMillis(l.received_at))),
+                outcome: l.outcome.filter(|_| !restricted),
+                target_group: (!restricted).then_some(l.target_group),
+                assigned: l.assigned_name.filter(|_| !restricted),
+                version: l.version,
+            })
+        })
+        .collect();
+    let mut entry = visitor.entry(Action::Read).record("report_list", "");
+    entry.reason = format!("{} voci", items.len());
+    state.db.audit(&entry).await?;
+    Ok(Json(ReportPage {
+        items,
+        next_offset: full_page.then_some(filter.offset + filter.limit),
+    }))
+}
+
+/// Loads a report and decides what this user may see of it.
+async fn load(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<(Report, CaseAccess), ApiError> {
+    let report = state.db.report(id).await?;
+    let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+    let glass = state.db.glass_broken_by(id, since).await?;
+    let access = case_access(who, &report.facts(glass));
+    if access == CaseAccess::None {
+        // Not even its existence is told.
+        return Err(ApiError::from_status(StatusCode::NOT_FOUND));
+    }
+    Ok((report, access))
+}
+
+/// One report: whole, or restricted to protocol number, municipality and status.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "segnalazioni",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ReportRead), (status = 404, body = ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<ReportRead>, ApiError> {
+    let who = principal(&visitor)?;
+    let (report, access) = load(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    if access != CaseAccess::Full {
+        entry.section = "limited".into();
+    }
+    state.db.audit(&entry).await?;
+    Ok(Json(match access {
+        CaseAccess::Full => ReportRead::Full(Box::new(full(report))),
+        _ => ReportRead::Restricted(RestrictedView {
+            id: report.id,
+            code: report.code,
+            restricted: true,
+            municipality: report.data.municipality.map(|m| m.as_str().to_owned()),
+            status: report.status.code().into(),
+            break_glass: access == CaseAccess::BreakGlass,
+        }),
+    }))
+}
+
+/// A write needs the whole record: refuses restricted ones.
+async fn writable(state: &AppState, who: &Principal, id: i64) -> Result<Report, ApiError> {
+    let (report, access) = load(state, who, id).await?;
+    if access != CaseAccess::Full || !who.may_in(Permission::WriteCases, report.ambito) {
+        return Err(ApiError::from_status(StatusCode::FORBIDDEN));
+    }
+    Ok(report)
+}
+
+/// A correction: the whole report as for `POST`, and the version read.
+#[derive(Debug, Deserialize)]
+pub struct PatchInput {
+    #[serde(default)]
+    pub version: Option<i64>,
+    #[serde(flatten)]
+    pub report: ReportInput,
+}
+
+/// Corrects a report; `version` must be the one read, else 409 with the current record.
+#[utoipa::path(patch, path = "/api/v1/reports/{id}", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = ReportBody,
+    responses((status = 200, body = ReportRefView), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PatchInput>,
+) -> Result<Json<ReportRefView>, ApiError> {
+    let who = principal(&visitor)?;
+    let Some(version) = body.version else {
+        return Err(Invalid::one("version", Problem::Required).into());
+    };
+    let input = body.report;
+    let report = writable(&state, who, id).await?;
+    let data = input.validate(presidio_db::now())?;
+    let (_, outside) = ambito_for(&state, who, &data).await?;
+    match state
+        .db
+        .update_report(id, version, &data, outside, &visitor.entry(Action::Write))
+        .await
+    {
+        Ok(new_version) => Ok(Json(ReportRefView {
+            id,
+            code: report.code,
+            status: report.status.code().into(),
+            version: new_version,
+        })),
+        Err(presidio_db::DbError::Conflict) => Err(ApiError::conflict_with(
+            serde_json::to_value(full(state.db.report(id).await?)).unwrap_or_default(),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The triage decision (or a revised one): outcome, reason and destination when not pertinent,
+/// rationale, and the checklist criteria ticked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TriageBody {
+    /// `non_pertinente`, `urgenza`, `emergenza`
+    pub outcome: String,
+    /// `casistica` or `richiesta`, for `non_pertinente`
+    pub not_pertinent_reason: Option<String>,
+    pub redirected_to: Option<String>,
+    pub rationale: String,
+    /// Checklist codes, e.g. `pericolo_immediato`, `minore_solo`.
+    pub criteria: Option<Vec<String>>,
+}
+
+fn moved(err: presidio_db::MoveError) -> ApiError {
+    match err {
+        presidio_db::MoveError::Transition(_) => {
+            Invalid::one("status", Problem::BadTransition).into()
+        }
+        presidio_db::MoveError::Db(e) => e.into(),
+    }
+}
+
+/// Triages (or re-triages) a report.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/triage", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = TriageBody,
+    responses((status = 200, body = ReportRefView), (status = 422, body = ErrorBody)))]
+pub async fn triage(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<TriageInput>,
+) -> Result<Json<ReportRefView>, ApiError> {
+    let who = principal(&visitor)?;
+    writable(&state, who, id).await?;
+    let decision = input.validate()?;
+    let done = state
+        .db
+        .triage_report(
+            id,
+            &decision,
+            Some(who.user_id),
+            &visitor.entry(Action::Write),
+        )
+        .await
+        .map_err(moved)?;
+    Ok(Json(done.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusBody {
+    /// The next status, e.g. `operator_alerted`.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Moves a report along its lifecycle; a move the lifecycle does not allow is a 422.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/status", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = StatusBody,
+    responses((status = 200, body = ReportRefView), (status = 422, body = ErrorBody)))]
+pub async fn status(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Json<ReportRefView>, ApiError> {
+    let who = principal(&visitor)?;
+    writable(&state, who, id).await?;
+    let to = if body.status.trim().is_empty() {
+        return Err(Invalid::one("status", Problem::Required).into());
+    } else {
+        Status::parse(&body.status).ok_or_else(|| Invalid::one("status", Problem::UnknownCode))?
+    };
+    if body.note.chars().count() > 4000 {
+        return Err(Invalid::one("note", Problem::TooLong).into());
+    }
+    let done = state
+        .db
+        .move_report(
+            id,
+            to,
+            body.note.trim(),
+            Some(who.user_id),
+            &visitor.entry(Action::Write),
+        )
+        .await
+        .map_err(moved)?;
+    Ok(Json(done.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DiaryBody {
+    /// `nota`, `chiamata_effettuata`, `chiamata_ricevuta`, `contatto_forze_ordine`,
+    /// `contatto_servizi`, `decisione`
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub text: String,
+    /// The id of the entry this one corrects.
+    #[serde(default)]
+    pub corrects: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryRef {
+    pub id: i64,
+}
+
+/// Adds a diary entry; entries are never changed: a correction is a new entry naming the old.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/diary", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = DiaryBody,
+    responses((status = 201, body = DiaryRef), (status = 422, body = ErrorBody)))]
+pub async fn diary(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DiaryBody>,
+) -> Result<(StatusCode, Json<DiaryRef>), ApiError> {
+    let who = principal(&visitor)?;
+    writable(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let kind = if body.kind.trim().is_empty() {
+        errors.push("kind", Problem::Required);
+        None
+    } else {
+        let k = DiaryKind::parse(&body.kind);
+        if k.is_none() {
+            errors.push("kind", Problem::UnknownCode);
+        }
+        k
+    };
+    let text = presidio_domain::validation::required_text(&mut errors, "text", &body.text, 10_000);
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let entry = state
+        .db
+        .add_diary(
+            id,
+            kind,
+            &text,
+            body.corrects,
+            Some(who.user_id),
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(DiaryRef { id: entry })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BreakGlassBody {
+    /// Why the record must be opened now (at least 10 characters); the coordinators see it.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Opens a protected report to a user who is not taking care of it, for four hours, with a
+/// written reason; audited, and the Ambito's coordinators are notified.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/break-glass", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = BreakGlassBody,
+    responses((status = 200, body = ReportRead), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn break_glass(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<BreakGlassBody>,
+) -> Result<Json<ReportRead>, ApiError> {
+    let who = principal(&visitor)?.clone();
+    let (report, access) = load(&state, &who, id).await?;
+    if access != CaseAccess::BreakGlass {
+        // Already open to this user, or a role that never opens it.
+        return Err(ApiError::from_status(if access == CaseAccess::Full {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::FORBIDDEN
+        }));
+    }
+    let reason = body.reason.trim();
+    if reason.chars().count() < 10 {
+        return Err(Invalid::one("reason", Problem::TooShort).into());
+    }
+    if reason.chars().count() > 1000 {
+        return Err(Invalid::one("reason", Problem::TooLong).into());
+    }
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let notice = t.t_args(
+        "notice-break-glass",
+        &[
+            ("name", crate::i18n::Arg::Str(&who.name)),
+            ("code", crate::i18n::Arg::Str(&report.code)),
+            ("reason", crate::i18n::Arg::Str(reason)),
+        ],
+    );
+    state
+        .db
+        .break_glass(
+            id,
+            who.user_id,
+            reason,
+            &notice,
+            &visitor.entry(Action::BreakGlass),
+        )
+        .await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.reason = "break_glass".into();
+    state.db.audit(&entry).await?;
+    Ok(Json(ReportRead::Full(Box::new(full(
+        state.db.report(id).await?,
+    )))))
+}

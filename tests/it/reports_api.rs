@@ -1,0 +1,409 @@
+//! The reports API: recording, every refusal, versions, triage, lifecycle, diary, and the
+//! need-to-know rule with break-glass.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, Who};
+
+/// The smallest valid report.
+pub fn minimal() -> Value {
+    json!({
+        "channel": "telefono",
+        "reporter": {"kind": "carabinieri", "organization": "Stazione di Rho"},
+        "municipality": "015182",
+        "target_group": "senza_dimora",
+        "persons": [{"role": "beneficiario", "sex": "M", "age": 54}],
+        "description": "Uomo al freddo davanti alla stazione"
+    })
+}
+
+async fn post(app: &TestApp, who: &Who, path: &str, body: &Value) -> crate::support::TestResponse {
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", who.token))
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    app.request(request).await
+}
+
+async fn patch(app: &TestApp, who: &Who, path: &str, body: &Value) -> crate::support::TestResponse {
+    let request = axum::http::Request::builder()
+        .method(Method::PATCH)
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", who.token))
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    app.request(request).await
+}
+
+#[tokio::test]
+async fn a_report_is_recorded_with_the_next_protocol_number_and_read_back() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let r = post(&app, &op, "/api/v1/reports", &minimal()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let body = r.json();
+    let year = presidio_db::now().in_rome().year();
+    assert_eq!(body["code"], format!("PIS-{year}-0001"));
+    assert_eq!(
+        (body["status"].as_str(), body["version"].as_i64()),
+        (Some("received"), Some(1))
+    );
+    let second = post(&app, &op, "/api/v1/reports", &minimal()).await.json();
+    assert_eq!(second["code"], format!("PIS-{year}-0002"));
+    let id = body["id"].as_i64().unwrap();
+    let read = app
+        .get_as(&op, &format!("/api/v1/reports/{id}"))
+        .await
+        .json();
+    assert_eq!(read["restricted"], false);
+    assert_eq!(read["persons"][0]["age_band"], "30_64");
+    assert_eq!(read["reporter"]["organization"], "Stazione di Rho");
+    let list = app.get_as(&op, "/api/v1/reports?open=true").await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert!(list["next_offset"].is_null());
+    // Reads are in the audit trail.
+    let reads = app.audited("read").await;
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.entry.record_type == "report" && e.entry.record_id == id.to_string())
+    );
+}
+
+#[tokio::test]
+async fn every_refusal_names_its_field_in_italian_and_stores_nothing() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    for (change, field, message) in refusals() {
+        let mut body = minimal();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = post(&app, &op, "/api/v1/reports", &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.text()
+        );
+        let text = r.json()["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(text.starts_with(message), "{field}: {text}");
+    }
+    let not_json = app
+        .send(
+            Method::POST,
+            "/api/v1/reports",
+            "application/json",
+            b"{channel:".to_vec(),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNAUTHORIZED, "without a token");
+    let request = axum::http::Request::post("/api/v1/reports")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", op.token))
+        .body(axum::body::Body::from("{channel:"))
+        .unwrap();
+    let r = app.request(request).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["code"], "invalid_json");
+    let request = axum::http::Request::post("/api/v1/reports")
+        .header("content-type", "text/plain")
+        .header("authorization", format!("Bearer {}", op.token))
+        .body(axum::body::Body::from(minimal().to_string()))
+        .unwrap();
+    assert_eq!(
+        app.request(request).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let list = app.get_as(&op, "/api/v1/reports").await.json();
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing was stored"
+    );
+    let bad_filter = app
+        .get_as(&op, "/api/v1/reports?status=boh&from=ieri&limit=0")
+        .await;
+    assert_eq!(bad_filter.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = bad_filter.json()["error"]["fields"].clone();
+    for f in ["status", "from", "limit"] {
+        assert!(fields[f].is_string(), "{f}: {fields}");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_correction_gets_409_with_the_current_record() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let id = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/reports/{id}");
+    let mut body = minimal();
+    body["description"] = "Trovato vicino al sottopasso".into();
+    let missing = patch(&app, &op, &path, &body).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    body["version"] = 1.into();
+    let ok = patch(&app, &op, &path, &body).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(ok.json()["version"], 2);
+    body["description"] = "Una modifica su una versione vecchia".into();
+    let stale = patch(&app, &op, &path, &body).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let current = &stale.json()["error"]["current"];
+    assert_eq!(current["description"], "Trovato vicino al sottopasso");
+    assert_eq!(current["version"], 2);
+}
+
+#[tokio::test]
+async fn triage_lifecycle_and_diary_through_the_api() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let id = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let base = format!("/api/v1/reports/{id}");
+    let too_early = post(
+        &app,
+        &op,
+        &format!("{base}/status"),
+        &json!({"status": "operator_alerted"}),
+    )
+    .await;
+    assert_eq!(too_early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_early.json()["error"]["fields"]["status"]
+            .as_str()
+            .unwrap()
+            .contains("non consentito")
+    );
+    let bad = post(
+        &app,
+        &op,
+        &format!("{base}/triage"),
+        &json!({"outcome": "non_pertinente"}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = bad.json()["error"]["fields"].clone();
+    for f in ["not_pertinent_reason", "redirected_to", "rationale"] {
+        assert!(fields[f].is_string(), "{f}");
+    }
+    let ok = post(
+        &app,
+        &op,
+        &format!("{base}/triage"),
+        &json!({"outcome": "emergenza", "rationale": "Temperature sotto zero", "criteria": ["pericolo_immediato"]}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(ok.json()["status"], "triaged");
+    let moved = post(
+        &app,
+        &op,
+        &format!("{base}/status"),
+        &json!({"status": "operator_alerted", "note": "Chiamato Marco"}),
+    )
+    .await;
+    assert_eq!(moved.json()["status"], "operator_alerted");
+    let entry = post(
+        &app,
+        &op,
+        &format!("{base}/diary"),
+        &json!({"kind": "chiamata_effettuata", "text": "Chiamato il reperibile"}),
+    )
+    .await;
+    assert_eq!(entry.status, StatusCode::CREATED);
+    let first = entry.json()["id"].as_i64().unwrap();
+    let fix = post(
+        &app,
+        &op,
+        &format!("{base}/diary"),
+        &json!({"kind": "nota", "text": "Era il secondo reperibile", "corrects": first}),
+    )
+    .await;
+    assert_eq!(fix.status, StatusCode::CREATED);
+    let empty = post(&app, &op, &format!("{base}/diary"), &json!({"kind": "boh"})).await;
+    let fields = empty.json()["error"]["fields"].clone();
+    assert!(
+        fields["kind"].is_string() && fields["text"].is_string(),
+        "{fields}"
+    );
+    let h = app.t.db.report_history(id).await.unwrap();
+    assert_eq!(h.diary.len(), 2);
+    assert_eq!(h.events.last().unwrap().note, "Chiamato Marco");
+}
+
+#[tokio::test]
+async fn protected_reports_are_need_to_know_with_break_glass() {
+    let app = TestApp::new().await;
+    let recorder = app.sign_in("operatore_centrale", &[]).await;
+    let other = app.sign_in("operatore_pis", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let social = app.sign_in("servizio_sociale", &["015182"]).await;
+    let analyst = app.sign_in("analista", &[]).await;
+    let mut body = minimal();
+    body["target_group"] = "violenza_genere".into();
+    body["persons"] = json!([{"role": "beneficiario", "sex": "F", "name": "Anna"}]);
+    let id = post(&app, &recorder, "/api/v1/reports", &body).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/reports/{id}");
+    // The one who recorded it and the coordinator see it all.
+    assert_eq!(
+        app.get_as(&recorder, &path).await.json()["persons"][0]["name"],
+        "Anna"
+    );
+    assert_eq!(
+        app.get_as(&coordinator, &path).await.json()["restricted"],
+        false
+    );
+    // Another operator sees protocol number, municipality and status only.
+    let limited = app.get_as(&other, &path).await.json();
+    assert_eq!(limited["restricted"], true);
+    assert_eq!(limited["break_glass"], true);
+    assert!(limited.get("persons").is_none() && limited.get("description").is_none());
+    let line = app.get_as(&other, "/api/v1/reports").await.json()["items"][0].clone();
+    assert_eq!(line["restricted"], true);
+    assert!(line["target_group"].is_null());
+    // Writing needs the whole record.
+    let refused = post(
+        &app,
+        &other,
+        &format!("{path}/diary"),
+        &json!({"kind": "nota", "text": "x"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // Breaking the glass needs a real reason, then opens it, audited and notified.
+    let short = post(
+        &app,
+        &other,
+        &format!("{path}/break-glass"),
+        &json!({"reason": "serve"}),
+    )
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let opened = post(
+        &app,
+        &other,
+        &format!("{path}/break-glass"),
+        &json!({"reason": "Chiamata della vittima, il collega è irraggiungibile"}),
+    )
+    .await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.text());
+    assert_eq!(opened.json()["persons"][0]["name"], "Anna");
+    assert_eq!(app.get_as(&other, &path).await.json()["restricted"], false);
+    let glass = app.audited("break_glass").await;
+    assert_eq!(glass.len(), 1);
+    assert!(glass[0].entry.reason.contains("irraggiungibile"));
+    let ambito = app.t.db.list_ambiti().await.unwrap().remove(0).id;
+    let notes = app
+        .t
+        .db
+        .notifications(&[ambito], "coordinatore", 10)
+        .await
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].text.contains("accesso straordinario"),
+        "{}",
+        notes[0].text
+    );
+    // The municipal service sees nothing before the handover; the analyst never.
+    assert_eq!(
+        app.get_as(&social, &path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.get_as(&social, "/api/v1/reports").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.get_as(&analyst, &path).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(&analyst, "/api/v1/reports").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The coordinator, who sees it anyway, has nothing to break.
+    let again = post(
+        &app,
+        &coordinator,
+        &format!("{path}/break-glass"),
+        &json!({"reason": "Per controllo di routine"}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+/// Changes to a good report, the field each one breaks, and the start of its message.
+fn refusals() -> Vec<(Value, &'static str, &'static str)> {
+    vec![
+        (
+            json!({"channel": "piccione"}),
+            "channel",
+            "Canale: valore non previsto",
+        ),
+        (
+            json!({"received_at": "ieri"}),
+            "received_at",
+            "Ricevuta alle: indicare data e ora",
+        ),
+        (
+            json!({"municipality": "999999"}),
+            "municipality",
+            "Comune: comune non appartenente",
+        ),
+        (
+            json!({"municipality": "15182"}),
+            "municipality",
+            "Comune: deve essere di 6 cifre",
+        ),
+        (
+            json!({"target_group": ""}),
+            "target_group",
+            "Destinatari: campo obbligatorio",
+        ),
+        (
+            json!({"persons": []}),
+            "persons",
+            "Persone: campo obbligatorio",
+        ),
+        (
+            json!({"persons": [{"role": "minore", "fiscal_code": "RSSMRA85T10A562T"}]}),
+            "persons[0].fiscal_code",
+            "Persona 1 · Codice fiscale: codice fiscale non valido",
+        ),
+        (
+            json!({"persons": [{"role": "minore", "age": "dieci"}]}),
+            "persons[0].age",
+            "Persona 1 · Età: tipo di valore errato",
+        ),
+        (
+            json!({"risk_flags": ["boh"]}),
+            "risk_flags[0]",
+            "Situazione di rischio 1: valore non previsto",
+        ),
+        (
+            json!({"description": "x".repeat(10_001)}),
+            "description",
+            "Descrizione: testo troppo lungo",
+        ),
+        (
+            json!({"reporter": {"kind": 7}}),
+            "reporter.kind",
+            "Segnalante · Tipo: tipo di valore errato",
+        ),
+    ]
+}
