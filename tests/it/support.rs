@@ -72,6 +72,8 @@ pub async fn fresh_url() -> (DatabaseUrl, Option<tempfile::TempDir>) {
 /// The real application over a test database.
 pub struct TestApp {
     pub t: TestDb,
+    /// The application state the router serves (to watch the board's events).
+    pub state: presidio_web::AppState,
     router: axum::Router,
     /// Whose credentials `get` and `send` present, if anyone's.
     pub who: Option<Who>,
@@ -139,7 +141,8 @@ impl TestApp {
         let t = TestDb::seeded().await;
         let state = presidio_web::AppState::new(t.db.clone(), t.url.to_string());
         Self {
-            router: presidio_web::router(state),
+            router: presidio_web::router(state.clone()),
+            state,
             t,
             who: None,
         }
@@ -149,7 +152,8 @@ impl TestApp {
     pub fn set_auth(&mut self, config: presidio_web::auth::AuthConfig) {
         let state = presidio_web::AppState::new(self.t.db.clone(), self.t.url.to_string())
             .with_auth(config);
-        self.router = presidio_web::router(state);
+        self.router = presidio_web::router(state.clone());
+        self.state = state;
     }
 
     /// The application with a signed-in user of `role` presenting their credentials.
@@ -283,6 +287,24 @@ impl TestApp {
 
     async fn get_anonymous(&self, path: &str) -> TestResponse {
         self.get_with(None, None, path).await
+    }
+
+    /// The status and headers of a GET as `who`, without reading the body (for event streams,
+    /// which never end).
+    pub async fn head_as(&self, who: &Who, path: &str) -> (StatusCode, HeaderMap) {
+        let mut request = Request::get(path);
+        request = if path.starts_with("/api/v1/") {
+            request.header("authorization", format!("Bearer {}", who.token))
+        } else {
+            request.header("cookie", &who.cookie)
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .expect("the router answers");
+        (response.status(), response.headers().clone())
     }
 
     /// A GET with this cookie and this bearer token.

@@ -53,6 +53,19 @@ pub fn months_before(now: UtcMillis, months: u32) -> UtcMillis {
         })
 }
 
+/// A wall-clock time typed in a form (`AAAA-MM-GGTHH:MM`, as a `datetime-local` field sends it),
+/// read as Rome time; at a daylight-saving change an hour that does not exist moves forward.
+pub fn parse_rome_local(raw: &str) -> Option<UtcMillis> {
+    let civil: jiff::civil::DateTime = raw.trim().parse().ok()?;
+    let zoned = civil.to_zoned(rome()).ok()?;
+    Some(UtcMillis(zoned.timestamp().as_millisecond()))
+}
+
+/// The form value of an instant for a `datetime-local` field, in Rome time.
+pub fn rome_local_value(at: UtcMillis) -> String {
+    at.in_rome().strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
 /// A day typed as `AAAA-MM-GG` (what a date field sends).
 pub fn parse_date(raw: &str) -> Option<jiff::civil::Date> {
     raw.trim().parse().ok()
@@ -79,6 +92,16 @@ mod day_tests {
             months_before(summer, 5).timestamp().to_string(),
             "2026-02-28T11:00:00Z"
         );
+    }
+
+    #[test]
+    fn form_times_are_rome_wall_clock() {
+        let at = parse_rome_local("2026-11-22T03:10").unwrap();
+        assert_eq!(at.timestamp().to_string(), "2026-11-22T02:10:00Z");
+        assert_eq!(rome_local_value(at), "2026-11-22T03:10");
+        let summer = parse_rome_local("2026-07-01T03:10").unwrap();
+        assert_eq!(summer.timestamp().to_string(), "2026-07-01T01:10:00Z");
+        assert_eq!(parse_rome_local("22/11/2026 03:10"), None);
     }
 
     #[test]

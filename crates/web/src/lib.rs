@@ -6,6 +6,7 @@
 mod api;
 mod assets;
 pub mod auth;
+mod cases;
 mod error;
 mod forms;
 pub mod i18n;
@@ -36,6 +37,15 @@ pub struct AppState {
     pub db: Db,
     pub info: Arc<ServerInfo>,
     pub auth: Arc<auth::AuthConfig>,
+    /// Changes to reports, for the live boards (within this process).
+    pub board: tokio::sync::broadcast::Sender<BoardEvent>,
+}
+
+/// A report changed: the boards of its Ambito refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct BoardEvent {
+    pub ambito_id: i64,
+    pub report_id: i64,
 }
 
 /// Facts about this running server, shown on the "Informazioni" page.
@@ -51,7 +61,16 @@ impl AppState {
             db,
             info: Arc::new(ServerInfo { database }),
             auth: Arc::new(auth::AuthConfig::default()),
+            board: tokio::sync::broadcast::channel(256).0,
         }
+    }
+
+    /// Tells the live boards that a report changed (nobody listening is fine).
+    pub fn changed(&self, ambito: presidio_domain::reference::AmbitoId, report_id: i64) {
+        let _ = self.board.send(BoardEvent {
+            ambito_id: ambito.0,
+            report_id,
+        });
     }
 
     /// The same state with another sign-in configuration.

@@ -73,6 +73,54 @@ pub const RULES: &[(&str, &str, Access)] = &[
     // Pages for every user
     ("GET", "/", Access::Needs(Permission::UseApp)),
     ("GET", "/informazioni", Access::Needs(Permission::UseApp)),
+    // The live board
+    (
+        "GET",
+        "/bacheca/righe",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "GET",
+        "/bacheca/eventi",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "GET",
+        "/api/v1/board/events",
+        Access::Needs(Permission::ReadCases),
+    ),
+    // Reports in the browser
+    (
+        "GET",
+        "/segnalazioni/nuova",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/nuova",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/segnalazioni/{id}", Access::AnyOf(READ_REPORTS)),
+    (
+        "POST",
+        "/segnalazioni/{id}/valutazione",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/stato",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/diario",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/accesso-straordinario",
+        Access::Needs(Permission::ReadCases),
+    ),
     // Reference data
     ("GET", "/ambiti", Access::Needs(Permission::ReadReference)),
     (

@@ -1,2 +1,50 @@
 // Presidio: behaviour shared by every page. No inline scripts anywhere (CSP script-src 'self').
 "use strict";
+
+// The live board: refresh the rows when the server says a report changed, and every minute
+// for the waiting times. The server renders the rows; nothing here builds HTML.
+(function () {
+  const rows = document.getElementById("board-rows");
+  if (!rows) return;
+  let pending = false;
+  const refresh = () => {
+    if (pending) return;
+    pending = true;
+    fetch(rows.dataset.boardRows, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
+      .then((html) => {
+        const focused = document.activeElement && document.activeElement.closest("#board-rows") ? document.activeElement.textContent : null;
+        rows.innerHTML = html;
+        if (focused) {
+          const again = Array.from(rows.querySelectorAll("a.board-link")).find((a) => a.textContent === focused);
+          if (again) again.focus();
+        }
+      })
+      .catch(() => {})
+      .finally(() => { pending = false; });
+  };
+  const events = new EventSource(rows.dataset.boardEvents);
+  events.addEventListener("board", refresh);
+  setInterval(refresh, 60000);
+})();
+
+// Keyboard: N opens a new report, J/K move through the board's reports (not while typing).
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const t = e.target;
+  if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  const newReport = document.querySelector("a[aria-keyshortcuts='n']");
+  if ((e.key === "n" || e.key === "N") && newReport) {
+    e.preventDefault();
+    window.location.href = newReport.getAttribute("href");
+    return;
+  }
+  if (e.key === "j" || e.key === "k") {
+    const links = Array.from(document.querySelectorAll("#board-rows a.board-link"));
+    if (!links.length) return;
+    const at = links.indexOf(document.activeElement);
+    const next = e.key === "j" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+    e.preventDefault();
+    links[at === -1 ? 0 : next].focus();
+  }
+});

@@ -74,6 +74,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::status))
         .routes(routes!(reports::diary))
         .routes(routes!(reports::break_glass))
+        .routes(routes!(reports::board_events))
 }
 
 /// The API routes as (method, path), read from the OpenAPI document built with them.

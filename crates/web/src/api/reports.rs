@@ -4,13 +4,13 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use presidio_db::{NewReport, ReportFilter, ReportLine};
-use presidio_domain::access::{CaseAccess, Permission, Principal, case_access};
+use presidio_db::{NewReport, ReportFilter};
+use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::report::lifecycle::Status;
 use presidio_domain::report::triage::TriageInput;
-use presidio_domain::report::{DiaryKind, Report, ReportData, ReportInput};
+use presidio_domain::report::{DiaryKind, Report, ReportInput};
 use presidio_domain::time::{UtcMillis, parse_date, rome_day_start};
 use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
@@ -242,39 +242,6 @@ fn principal(visitor: &Visitor) -> Result<&Principal, ApiError> {
         .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))
 }
 
-/// The Ambito a new report of this user belongs to: the municipality's, when the user records
-/// reports there; else the first where they may.
-async fn ambito_for(
-    state: &AppState,
-    who: &Principal,
-    data: &ReportData,
-) -> Result<(AmbitoId, bool), ApiError> {
-    let allowed: Vec<AmbitoId> = who
-        .grants
-        .iter()
-        .filter(|g| g.role.permissions().contains(&Permission::WriteCases))
-        .map(|g| g.ambito)
-        .collect();
-    let first = *allowed
-        .first()
-        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
-    let Some(code) = &data.municipality else {
-        return Ok((first, true));
-    };
-    let municipality = match state.db.municipality(code).await {
-        Ok(m) => m,
-        Err(presidio_db::DbError::NotFound) => {
-            return Err(Invalid::one("municipality", Problem::UnknownMunicipality).into());
-        }
-        Err(other) => return Err(other.into()),
-    };
-    if allowed.contains(&municipality.ambito_id) {
-        Ok((municipality.ambito_id, false))
-    } else {
-        Ok((first, true))
-    }
-}
-
 /// Records a report; it gets the next protocol number of its Ambito.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "segnalazioni", request_body = ReportBody,
     responses(
@@ -289,7 +256,9 @@ pub async fn create(
     let who = principal(&visitor)?;
     let now = presidio_db::now();
     let data = input.validate(now)?;
-    let (ambito, outside) = ambito_for(&state, who, &data).await?;
+    let (ambito, outside) = crate::cases::ambito_for(&state, who, &data)
+        .await?
+        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
     let year = now.in_rome().year();
     let created = state
         .db
@@ -305,6 +274,7 @@ pub async fn create(
             &visitor.entry(Action::Write),
         )
         .await?;
+    state.changed(ambito, created.id);
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -412,42 +382,6 @@ impl ListQuery {
     }
 }
 
-/// The Ambiti where the user reads reports (all their cases or their organisation's).
-fn readable_ambiti(who: &Principal) -> Vec<AmbitoId> {
-    let mut out: Vec<AmbitoId> = who
-        .grants
-        .iter()
-        .filter(|g| {
-            let p = g.role.permissions();
-            p.contains(&Permission::ReadCases) || p.contains(&Permission::ReadOwnReports)
-        })
-        .map(|g| g.ambito)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Facts for a line of the list (assignees are not in the line: protected lines stay limited
-/// for everyone but coordinators, until the report itself is opened).
-fn line_facts(line: &ReportLine) -> presidio_domain::access::CaseFacts {
-    presidio_domain::access::CaseFacts {
-        ambito: AmbitoId(line.ambito_id),
-        municipality: line
-            .municipality
-            .as_deref()
-            .and_then(|m| IstatCode::parse(m).ok()),
-        protected: line.protected == 1,
-        assigned: Vec::new(),
-        handed_over: matches!(
-            line.status.as_str(),
-            "handover_sent" | "handover_acknowledged" | "closed"
-        ),
-        reporter_organisation: line.reporter_organisation_id,
-        glass_broken_by: Vec::new(),
-    }
-}
-
 /// Reports the user may know of, newest first (or, with `open=true`, the board's order).
 #[utoipa::path(get, path = "/api/v1/reports", tag = "segnalazioni", params(ListQuery),
     responses((status = 200, body = ReportPage), (status = 422, body = ErrorBody)))]
@@ -457,30 +391,22 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ReportPage>, ApiError> {
     let who = principal(&visitor)?;
-    let filter = q.filter(readable_ambiti(who))?;
+    let filter = q.filter(crate::cases::readable_ambiti(who))?;
     let lines = state.db.reports(&filter).await?;
     let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
-    let items: Vec<ReportLineView> = lines
+    let items: Vec<ReportLineView> = crate::cases::visible(who, lines)
         .into_iter()
-        .filter_map(|l| {
-            let access = case_access(who, &line_facts(&l));
-            let restricted = match access {
-                CaseAccess::None => return None,
-                CaseAccess::Full => false,
-                CaseAccess::Limited | CaseAccess::BreakGlass => true,
-            };
-            Some(ReportLineView {
-                id: l.id,
-                code: l.code,
-                restricted,
-                status: l.status,
-                municipality: l.municipality,
-                received_at: (!restricted).then(|| rfc3339(UtcMillis(l.received_at))),
-                outcome: l.outcome.filter(|_| !restricted),
-                target_group: (!restricted).then_some(l.target_group),
-                assigned: l.assigned_name.filter(|_| !restricted),
-                version: l.version,
-            })
+        .map(|(l, restricted)| ReportLineView {
+            id: l.id,
+            code: l.code,
+            restricted,
+            status: l.status,
+            municipality: l.municipality,
+            received_at: (!restricted).then(|| rfc3339(UtcMillis(l.received_at))),
+            outcome: l.outcome.filter(|_| !restricted),
+            target_group: (!restricted).then_some(l.target_group),
+            assigned: l.assigned_name.filter(|_| !restricted),
+            version: l.version,
         })
         .collect();
     let mut entry = visitor.entry(Action::Read).record("report_list", "");
@@ -492,21 +418,16 @@ pub async fn list(
     }))
 }
 
-/// Loads a report and decides what this user may see of it.
+/// Loads a report and decides what this user may see of it; 404 when nothing.
 async fn load(
     state: &AppState,
     who: &Principal,
     id: i64,
 ) -> Result<(Report, CaseAccess), ApiError> {
-    let report = state.db.report(id).await?;
-    let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
-    let glass = state.db.glass_broken_by(id, since).await?;
-    let access = case_access(who, &report.facts(glass));
-    if access == CaseAccess::None {
-        // Not even its existence is told.
-        return Err(ApiError::from_status(StatusCode::NOT_FOUND));
-    }
-    Ok((report, access))
+    // Not even its existence is told.
+    crate::cases::load(state, who, id)
+        .await?
+        .ok_or(ApiError::from_status(StatusCode::NOT_FOUND))
 }
 
 /// One report: whole, or restricted to protocol number, municipality and status.
@@ -574,18 +495,23 @@ pub async fn update(
     let input = body.report;
     let report = writable(&state, who, id).await?;
     let data = input.validate(presidio_db::now())?;
-    let (_, outside) = ambito_for(&state, who, &data).await?;
+    let (_, outside) = crate::cases::ambito_for(&state, who, &data)
+        .await?
+        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
     match state
         .db
         .update_report(id, version, &data, outside, &visitor.entry(Action::Write))
         .await
     {
-        Ok(new_version) => Ok(Json(ReportRefView {
-            id,
-            code: report.code,
-            status: report.status.code().into(),
-            version: new_version,
-        })),
+        Ok(new_version) => {
+            state.changed(report.ambito, id);
+            Ok(Json(ReportRefView {
+                id,
+                code: report.code,
+                status: report.status.code().into(),
+                version: new_version,
+            }))
+        }
         Err(presidio_db::DbError::Conflict) => Err(ApiError::conflict_with(
             serde_json::to_value(full(state.db.report(id).await?)).unwrap_or_default(),
         )),
@@ -628,7 +554,7 @@ pub async fn triage(
     ApiJson(input): ApiJson<TriageInput>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
+    let report = writable(&state, who, id).await?;
     let decision = input.validate()?;
     let done = state
         .db
@@ -640,6 +566,7 @@ pub async fn triage(
         )
         .await
         .map_err(moved)?;
+    state.changed(report.ambito, id);
     Ok(Json(done.into()))
 }
 
@@ -663,7 +590,7 @@ pub async fn status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
+    let report = writable(&state, who, id).await?;
     let to = if body.status.trim().is_empty() {
         return Err(Invalid::one("status", Problem::Required).into());
     } else {
@@ -683,6 +610,7 @@ pub async fn status(
         )
         .await
         .map_err(moved)?;
+    state.changed(report.ambito, id);
     Ok(Json(done.into()))
 }
 
@@ -715,7 +643,7 @@ pub async fn diary(
     ApiJson(body): ApiJson<DiaryBody>,
 ) -> Result<(StatusCode, Json<DiaryRef>), ApiError> {
     let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
+    let report = writable(&state, who, id).await?;
     let mut errors = Invalid::default();
     let kind = if body.kind.trim().is_empty() {
         errors.push("kind", Problem::Required);
@@ -742,6 +670,7 @@ pub async fn diary(
             &visitor.entry(Action::Write),
         )
         .await?;
+    state.changed(report.ambito, id);
     Ok((StatusCode::CREATED, Json(DiaryRef { id: entry })))
 }
 
@@ -806,4 +735,15 @@ pub async fn break_glass(
     Ok(Json(ReportRead::Full(Box::new(full(
         state.db.report(id).await?,
     )))))
+}
+
+/// Server-Sent Events of the live board: an event `board` with `{"ambito_id","report_id"}`
+/// each time a report of the user's Ambiti changes.
+#[utoipa::path(get, path = "/api/v1/board/events", tag = "segnalazioni",
+    responses((status = 200, description = "Flusso text/event-stream", content_type = "text/event-stream")))]
+pub async fn board_events(
+    state: State<AppState>,
+    visitor: Extension<Visitor>,
+) -> impl axum::response::IntoResponse {
+    crate::pages::board::events(state, visitor).await
 }

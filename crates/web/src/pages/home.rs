@@ -24,11 +24,28 @@ pub struct HomePage {
     ambiti: Vec<AmbitoCard>,
 }
 
+/// The board for users who read cases; for the others, the Ambiti served.
 pub async fn page(
     State(state): State<AppState>,
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    if let Some(who) = visitor
+        .principal()
+        .filter(|p| p.may(presidio_domain::access::Permission::ReadCases))
+    {
+        return Ok(super::board::page(&state, &visitor, who)
+            .await?
+            .into_response());
+    }
+    Ok(ambiti_page(&state, &visitor).await?.into_response())
+}
+
+async fn ambiti_page(
+    state: &AppState,
+    visitor: &crate::auth::Visitor,
 ) -> Result<HomePage, PageError> {
-    let page = Layout::new(&visitor, "home-title", "home");
+    let page = Layout::new(visitor, "home-title", "home");
     let t = page.t;
     let mut ambiti = Vec::new();
     for ambito in state.db.list_ambiti().await? {

@@ -4,9 +4,11 @@
 mod about;
 mod admin;
 mod api_docs;
+pub(crate) mod board;
 mod home;
 mod organisations;
 mod reference;
+mod reports;
 mod second_factor;
 mod session;
 mod setup;
@@ -70,6 +72,18 @@ fn page_routes() -> Routes {
         list: Vec::new(),
     }
     .get("/", home::page)
+    .get("/bacheca/righe", board::rows_partial)
+    .get("/bacheca/eventi", board::events)
+    .get("/segnalazioni/nuova", reports::intake_form)
+    .post("/segnalazioni/nuova", reports::intake_submit)
+    .get("/segnalazioni/{id}", reports::show)
+    .post("/segnalazioni/{id}/valutazione", reports::triage)
+    .post("/segnalazioni/{id}/stato", reports::move_status)
+    .post("/segnalazioni/{id}/diario", reports::diary)
+    .post(
+        "/segnalazioni/{id}/accesso-straordinario",
+        reports::break_glass,
+    )
     .get("/accesso", session::login_form)
     .post("/accesso", session::login)
     .get("/accesso/codice", second_factor::code_form)

@@ -1,0 +1,111 @@
+//! What a user may see of reports: shared by the API and the pages, so both apply the same
+//! need-to-know rule (`presidio_domain::access::case_access`).
+
+use presidio_db::{DbError, ReportLine};
+use presidio_domain::access::{CaseAccess, CaseFacts, Permission, Principal, case_access};
+use presidio_domain::reference::{AmbitoId, IstatCode};
+use presidio_domain::report::Report;
+use presidio_domain::time::UtcMillis;
+
+use crate::AppState;
+
+/// The Ambiti where the user reads reports (all their cases, or their organisation's).
+pub fn readable_ambiti(who: &Principal) -> Vec<AmbitoId> {
+    let mut out: Vec<AmbitoId> = who
+        .grants
+        .iter()
+        .filter(|g| {
+            let p = g.role.permissions();
+            p.contains(&Permission::ReadCases) || p.contains(&Permission::ReadOwnReports)
+        })
+        .map(|g| g.ambito)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Facts for a line of a list. Assignees are not in the line, so protected lines stay
+/// restricted for everyone but coordinators until the report itself is opened.
+fn line_facts(line: &ReportLine) -> CaseFacts {
+    CaseFacts {
+        ambito: AmbitoId(line.ambito_id),
+        municipality: line
+            .municipality
+            .as_deref()
+            .and_then(|m| IstatCode::parse(m).ok()),
+        protected: line.protected == 1,
+        assigned: Vec::new(),
+        handed_over: matches!(
+            line.status.as_str(),
+            "handover_sent" | "handover_acknowledged" | "closed"
+        ),
+        reporter_organisation: line.reporter_organisation_id,
+        glass_broken_by: Vec::new(),
+    }
+}
+
+/// The lines the user may know of, each with whether it is restricted.
+pub fn visible(who: &Principal, lines: Vec<ReportLine>) -> Vec<(ReportLine, bool)> {
+    lines
+        .into_iter()
+        .filter_map(|l| match case_access(who, &line_facts(&l)) {
+            CaseAccess::None => None,
+            CaseAccess::Full => Some((l, false)),
+            CaseAccess::Limited | CaseAccess::BreakGlass => Some((l, true)),
+        })
+        .collect()
+}
+
+/// A report and what the user may see of it; `None` when they may not even know it exists.
+pub async fn load(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Option<(Report, CaseAccess)>, DbError> {
+    let report = match state.db.report(id).await {
+        Ok(r) => r,
+        Err(DbError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+    let glass = state.db.glass_broken_by(id, since).await?;
+    let access = case_access(who, &report.facts(glass));
+    Ok((access != CaseAccess::None).then_some((report, access)))
+}
+
+/// The Ambito a new report of this user belongs to, and whether its place is outside it: the
+/// municipality's Ambito when the user records reports there, else the first where they may.
+/// `None` when the user records reports nowhere; an unknown municipality is refused on its
+/// field.
+pub async fn ambito_for(
+    state: &AppState,
+    who: &Principal,
+    data: &presidio_domain::report::ReportData,
+) -> Result<Option<(AmbitoId, bool)>, DbError> {
+    use presidio_domain::validation::{Invalid, Problem};
+    let allowed: Vec<AmbitoId> = who
+        .grants
+        .iter()
+        .filter(|g| g.role.permissions().contains(&Permission::WriteCases))
+        .map(|g| g.ambito)
+        .collect();
+    let Some(first) = allowed.first().copied() else {
+        return Ok(None);
+    };
+    let Some(code) = &data.municipality else {
+        return Ok(Some((first, true)));
+    };
+    let municipality = match state.db.municipality(code).await {
+        Ok(m) => m,
+        Err(DbError::NotFound) => {
+            return Err(Invalid::one("municipality", Problem::UnknownMunicipality).into());
+        }
+        Err(other) => return Err(other),
+    };
+    if allowed.contains(&municipality.ambito_id) {
+        Ok(Some((municipality.ambito_id, false)))
+    } else {
+        Ok(Some((first, true)))
+    }
+}

@@ -1,0 +1,215 @@
+//! The live board, home page of the Centrale: open reports by severity and waiting time, kept
+//! current by Server-Sent Events (every change to a report of the user's Ambiti refreshes the
+//! rows within a second) and by a refresh each minute for the waiting times.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use presidio_db::ReportFilter;
+use presidio_domain::access::{Permission, Principal};
+use presidio_domain::audit::Action;
+use presidio_domain::time::UtcMillis;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::i18n::{Locale, Tr, catalogue};
+
+/// One line of the board.
+pub struct BoardRow {
+    pub code: String,
+    pub href: String,
+    /// `emergenza`, `urgenza`, `non_pertinente` or `none`, for the badge.
+    pub severity: &'static str,
+    pub outcome: String,
+    pub status: String,
+    pub waiting: String,
+    pub received: String,
+    pub municipality: String,
+    pub target: String,
+    pub assigned: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board.html")]
+pub struct BoardPage {
+    page: Layout,
+    rows: Vec<BoardRow>,
+    can_write: bool,
+    notices: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board_rows.html")]
+pub struct BoardRows {
+    t: Tr<'static>,
+    rows: Vec<BoardRow>,
+}
+
+/// "12 min", "2 h 05 min", "3 g 4 h": how long a report has waited.
+fn waiting(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
+    let minutes = ((now.0 - since.0) / 60_000).max(0);
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    if days > 0 {
+        t.t_args(
+            "board-wait-days",
+            &[
+                ("days", crate::i18n::Arg::Num(days)),
+                ("hours", crate::i18n::Arg::Num(hours)),
+            ],
+        )
+    } else if hours > 0 {
+        t.t_args(
+            "board-wait-hours",
+            &[
+                ("hours", crate::i18n::Arg::Num(hours)),
+                ("minutes", crate::i18n::Arg::Str(&format!("{mins:02}"))),
+            ],
+        )
+    } else {
+        t.t_args(
+            "board-wait-minutes",
+            &[("minutes", crate::i18n::Arg::Num(mins))],
+        )
+    }
+}
+
+async fn rows(
+    state: &AppState,
+    visitor: &Visitor,
+    who: &Principal,
+) -> Result<Vec<BoardRow>, PageError> {
+    let t = catalogue().tr(Locale::Italian);
+    let filter = ReportFilter {
+        ambiti: crate::cases::readable_ambiti(who),
+        open_only: true,
+        limit: 200,
+        ..ReportFilter::default()
+    };
+    let lines = state.db.reports(&filter).await?;
+    let now = presidio_db::now();
+    let rows: Vec<BoardRow> = crate::cases::visible(who, lines)
+        .into_iter()
+        .map(|(l, restricted)| {
+            let severity = match l.outcome.as_deref() {
+                Some("emergenza") => "emergenza",
+                Some("urgenza") => "urgenza",
+                Some("non_pertinente") => "non_pertinente",
+                _ => "none",
+            };
+            BoardRow {
+                href: format!("/segnalazioni/{}", l.id),
+                code: l.code,
+                severity,
+                outcome: t.t(&format!("outcome-{severity}")),
+                status: t.t(&format!("status-{}", l.status)),
+                waiting: waiting(t, UtcMillis(l.received_at), now),
+                received: t.date_time(UtcMillis(l.received_at)),
+                municipality: l.municipality_name.unwrap_or_else(|| t.t("board-outside")),
+                target: if restricted {
+                    t.t("board-restricted")
+                } else {
+                    t.t(&format!("target-{}", l.target_group))
+                },
+                assigned: if restricted {
+                    String::new()
+                } else {
+                    l.assigned_name.unwrap_or_default()
+                },
+            }
+        })
+        .collect();
+    let mut entry = visitor.entry(Action::Read).record("report_list", "board");
+    entry.reason = format!("{} voci", rows.len());
+    state.db.audit(&entry).await?;
+    Ok(rows)
+}
+
+/// The board page (the home page of users who read cases).
+pub async fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    who: &Principal,
+) -> Result<BoardPage, PageError> {
+    let rows = rows(state, visitor, who).await?;
+    let coordinator_of: Vec<_> = who
+        .grants
+        .iter()
+        .filter(|g| g.role == presidio_domain::access::Role::Coordinatore)
+        .map(|g| g.ambito)
+        .collect();
+    let notices = state
+        .db
+        .notifications(&coordinator_of, "coordinatore", 5)
+        .await?
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    Ok(BoardPage {
+        page: Layout::new(visitor, "board-title", "home"),
+        rows,
+        can_write: who.may(Permission::WriteCases),
+        notices,
+    })
+}
+
+/// The rows alone, for the live refresh.
+pub async fn rows_partial(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<BoardRows, PageError> {
+    let Some(who) = visitor.principal() else {
+        return Err(PageError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ));
+    };
+    Ok(BoardRows {
+        t: catalogue().tr(Locale::Italian),
+        rows: rows(&state, &visitor, who).await?,
+    })
+}
+
+/// Server-Sent Events: `board` each time a report of the user's Ambiti changes, with
+/// `{"ambito_id","report_id"}`; a comment every 15 s keeps proxies from closing the stream.
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let ambiti: Vec<i64> = visitor
+        .principal()
+        .map(|who| {
+            crate::cases::readable_ambiti(who)
+                .iter()
+                .map(|a| a.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    let receiver = state.board.subscribe();
+    let stream = stream::unfold((receiver, ambiti), |(mut rx, ambiti)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(event) if ambiti.contains(&event.ambito_id) => {
+                    let data = serde_json::to_string(&event).unwrap_or_default();
+                    let sse = Event::default().event("board").data(data);
+                    return Some((Ok(sse), (rx, ambiti)));
+                }
+                Ok(_) => {}
+                // Fell behind: one refresh covers whatever was missed.
+                Err(RecvError::Lagged(_)) => {
+                    let sse = Event::default().event("board").data("{}");
+                    return Some((Ok(sse), (rx, ambiti)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

@@ -1,0 +1,923 @@
+//! Reports in the browser: the intake form (keyboard first), the report page with triage,
+//! lifecycle moves and the diary, and the break-glass form for protected reports.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::{MoveError, NewReport};
+use presidio_domain::access::{CaseAccess, Permission, Principal};
+use presidio_domain::audit::Action;
+use presidio_domain::report::lifecycle::Status;
+use presidio_domain::report::triage::{
+    Criterion, NotPertinentReason, Outcome, TriageInput, suggest,
+};
+use presidio_domain::report::{
+    AgeBand, Channel, DiaryKind, PersonInput, PersonRole, Report, ReportInput, ReporterInput,
+    ReporterKind, RiskFlag, Sex, TargetGroup,
+};
+use presidio_domain::time::{UtcMillis, parse_rome_local, rome_local_value};
+use presidio_domain::validation::{Invalid, Problem};
+
+use super::admin::Choice;
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::FormErrors;
+use crate::i18n::{Locale, Tr, catalogue};
+
+/// Choices of a code list, labelled from the catalogue as `<prefix>-<code>`.
+fn choices<T: Copy>(
+    t: Tr<'_>,
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    prefix: &str,
+    selected: &[&str],
+) -> Vec<Choice> {
+    all.iter()
+        .map(|v| {
+            let c = code(*v);
+            Choice {
+                value: c.into(),
+                label: t.t(&format!("{prefix}-{c}")),
+                selected: selected.contains(&c),
+            }
+        })
+        .collect()
+}
+
+/// One person block of the form, as typed.
+pub struct PersonFields {
+    pub index: usize,
+    pub legend: String,
+    pub roles: Vec<Choice>,
+    pub sexes: Vec<Choice>,
+    pub bands: Vec<Choice>,
+    pub name: String,
+    pub age: String,
+    pub citizenship: String,
+    pub fiscal_code: String,
+    pub language: String,
+    pub needs_mediator: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report_new.html")]
+pub struct IntakePage {
+    page: Layout,
+    received_at: String,
+    channels: Vec<Choice>,
+    reporter_kinds: Vec<Choice>,
+    reporter: ReporterInput,
+    municipalities: Vec<Choice>,
+    place: String,
+    current_location: String,
+    targets: Vec<Choice>,
+    persons: Vec<PersonFields>,
+    risks: Vec<Choice>,
+    description: String,
+    protected: bool,
+    errors: FormErrors,
+}
+
+/// A typed age: empty is none; anything not a number is kept as -1 so the check refuses it.
+fn parse_age(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        None
+    } else {
+        Some(raw.parse().unwrap_or(-1))
+    }
+}
+
+/// The form's raw values: `persons[0].role`, … and repeated `risk_flags`.
+fn input_from(pairs: &[(String, String)]) -> (ReportInput, String, usize) {
+    let mut input = ReportInput::default();
+    let mut received_local = String::new();
+    let mut count = 1usize;
+    for (k, v) in pairs {
+        if let Some(rest) = k.strip_prefix("persons[") {
+            let Some((index, field)) = rest.split_once("].") else {
+                continue;
+            };
+            let Ok(i) = index.parse::<usize>() else {
+                continue;
+            };
+            if i >= presidio_domain::report::MAX_PERSONS {
+                continue;
+            }
+            while input.persons.len() <= i {
+                input.persons.push(PersonInput::default());
+            }
+            let p = &mut input.persons[i];
+            match field {
+                "role" => p.role.clone_from(v),
+                "name" => p.name.clone_from(v),
+                "sex" => p.sex.clone_from(v),
+                "age" => p.age = parse_age(v),
+                "age_band" => p.age_band.clone_from(v),
+                "citizenship" => p.citizenship.clone_from(v),
+                "fiscal_code" => p.fiscal_code.clone_from(v),
+                "language" => p.language.clone_from(v),
+                "needs_mediator" => p.needs_mediator = true,
+                _ => {}
+            }
+            continue;
+        }
+        match k.as_str() {
+            "received_at" => received_local.clone_from(v),
+            "channel" => input.channel.clone_from(v),
+            "reporter.kind" => input.reporter.kind.clone_from(v),
+            "reporter.organization" => input.reporter.organization.clone_from(v),
+            "reporter.name" => input.reporter.name.clone_from(v),
+            "reporter.phone" => input.reporter.phone.clone_from(v),
+            "reporter.reference" => input.reporter.reference.clone_from(v),
+            "municipality" => input.municipality.clone_from(v),
+            "place" => input.place.clone_from(v),
+            "current_location" => input.current_location.clone_from(v),
+            "target_group" => input.target_group.clone_from(v),
+            "risk_flags" => input.risk_flags.push(v.clone()),
+            "description" => input.description.clone_from(v),
+            "protected" => input.protected = true,
+            "persons_count" => count = v.parse().unwrap_or(1).clamp(1, 20),
+            _ => {}
+        }
+    }
+    // A person block left entirely empty is not a person.
+    input.persons.retain(|p| {
+        !(p.role.is_empty()
+            && p.name.trim().is_empty()
+            && p.age.is_none()
+            && p.fiscal_code.trim().is_empty())
+    });
+    (input, received_local, count)
+}
+
+/// The fields of the `i`-th person block of the intake form.
+fn person_fields(t: Tr<'_>, i: usize, p: &PersonInput) -> PersonFields {
+    PersonFields {
+        index: i,
+        legend: t.t_args(
+            "field-persons-item",
+            &[(
+                "n",
+                crate::i18n::Arg::Num(i64::try_from(i + 1).unwrap_or(0)),
+            )],
+        ),
+        roles: choices(
+            t,
+            PersonRole::ALL,
+            PersonRole::code,
+            "person-role",
+            &[p.role.as_str()],
+        ),
+        sexes: choices(
+            t,
+            Sex::ALL,
+            Sex::code,
+            "sex",
+            &[if p.sex.is_empty() {
+                "X"
+            } else {
+                p.sex.as_str()
+            }],
+        ),
+        bands: choices(
+            t,
+            AgeBand::ALL,
+            AgeBand::code,
+            "age-band",
+            &[p.age_band.as_str()],
+        ),
+        name: p.name.clone(),
+        age: p
+            .age
+            .filter(|a| *a >= 0)
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        citizenship: p.citizenship.clone(),
+        fiscal_code: p.fiscal_code.clone(),
+        language: p.language.clone(),
+        needs_mediator: p.needs_mediator,
+    }
+}
+
+async fn intake_page(
+    state: &AppState,
+    visitor: &Visitor,
+    input: &ReportInput,
+    received_local: String,
+    persons: usize,
+    errors: FormErrors,
+) -> Result<IntakePage, PageError> {
+    let page = Layout::new(visitor, "intake-title", "home");
+    let t = page.t;
+    let ambito = super::admin::first_ambito(state).await?;
+    let mut municipalities: Vec<Choice> = state
+        .db
+        .municipalities_of(ambito.id)
+        .await?
+        .into_iter()
+        .map(|m| Choice {
+            selected: input.municipality == m.data.istat_code.as_str(),
+            value: m.data.istat_code.as_str().to_owned(),
+            label: m.data.name,
+        })
+        .collect();
+    municipalities.insert(
+        0,
+        Choice {
+            value: String::new(),
+            label: t.t("intake-municipality-outside"),
+            selected: input.municipality.is_empty(),
+        },
+    );
+    let count = persons.max(input.persons.len()).max(1);
+    let empty = PersonInput::default();
+    let persons = (0..count)
+        .map(|i| person_fields(t, i, input.persons.get(i).unwrap_or(&empty)))
+        .collect();
+    let risks: Vec<&str> = input.risk_flags.iter().map(String::as_str).collect();
+    Ok(IntakePage {
+        received_at: if received_local.is_empty() {
+            rome_local_value(presidio_db::now())
+        } else {
+            received_local
+        },
+        channels: choices(
+            t,
+            Channel::ALL,
+            Channel::code,
+            "channel",
+            &[if input.channel.is_empty() {
+                "telefono"
+            } else {
+                input.channel.as_str()
+            }],
+        ),
+        reporter_kinds: choices(
+            t,
+            ReporterKind::ALL,
+            ReporterKind::code,
+            "reporter-kind",
+            &[input.reporter.kind.as_str()],
+        ),
+        reporter: input.reporter.clone(),
+        municipalities,
+        place: input.place.clone(),
+        current_location: input.current_location.clone(),
+        targets: choices(
+            t,
+            TargetGroup::ALL,
+            TargetGroup::code,
+            "target",
+            &[input.target_group.as_str()],
+        ),
+        persons,
+        risks: choices(t, RiskFlag::ALL, RiskFlag::code, "risk", &risks),
+        description: input.description.clone(),
+        protected: input.protected,
+        errors,
+        page,
+    })
+}
+
+pub async fn intake_form(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<IntakePage, PageError> {
+    intake_page(
+        &state,
+        &visitor,
+        &ReportInput::default(),
+        String::new(),
+        1,
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn intake_submit(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let (mut input, received_local, count) = input_from(&pairs);
+    if pairs
+        .iter()
+        .any(|(k, v)| k == "action" && v == "add_person")
+    {
+        let page = intake_page(
+            &state,
+            &visitor,
+            &input,
+            received_local,
+            count + 1,
+            FormErrors::default(),
+        )
+        .await?;
+        return Ok(page.into_response());
+    }
+    let now = presidio_db::now();
+    let mut early = Invalid::default();
+    if !received_local.trim().is_empty() {
+        match parse_rome_local(&received_local) {
+            Some(at) => input.received_at = at.timestamp().to_string(),
+            None => early.push("received_at", Problem::InvalidDateTime),
+        }
+    }
+    let data = match input.validate(now) {
+        Ok(d) if early.is_empty() => d,
+        Ok(_) => {
+            return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
+        }
+        Err(mut e) => {
+            e.0.retain(|f| f.field != "received_at" || early.is_empty());
+            early.0.extend(e.0);
+            return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
+        }
+    };
+    let place = match crate::cases::ambito_for(&state, who, &data).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            return refuse_intake(&state, &visitor, &input, &received_local, count, &invalid).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let created = state
+        .db
+        .create_report(
+            &NewReport {
+                ambito: place.0,
+                data: &data,
+                outside_ambito: place.1,
+                created_by: Some(who.user_id),
+                reporter_organisation: None,
+                year: now.in_rome().year(),
+            },
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    state.changed(place.0, created.id);
+    Ok(Redirect::to(&format!("/segnalazioni/{}", created.id)).into_response())
+}
+
+/// The intake form again, with what was typed and what was refused.
+async fn refuse_intake(
+    state: &AppState,
+    visitor: &Visitor,
+    input: &ReportInput,
+    received_local: &str,
+    count: usize,
+    errors: &Invalid,
+) -> Result<Response, PageError> {
+    let page = intake_page(
+        state,
+        visitor,
+        input,
+        received_local.to_owned(),
+        count,
+        FormErrors::from(errors),
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+fn principal(visitor: &Visitor) -> Result<&Principal, PageError> {
+    visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))
+}
+
+/// A line of the report's history, for the timeline.
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub what: String,
+    pub note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    page: Layout,
+    id: i64,
+    restricted: bool,
+    can_break_glass: bool,
+    can_write: bool,
+    status: String,
+    outcome: String,
+    severity: &'static str,
+    municipality: String,
+    details: Vec<(String, String)>,
+    persons: Vec<String>,
+    description: String,
+    outcomes: Vec<Choice>,
+    reasons: Vec<Choice>,
+    criteria: Vec<Choice>,
+    suggestion: String,
+    next: Vec<Choice>,
+    diary_kinds: Vec<Choice>,
+    history: Vec<HistoryLine>,
+    diary: Vec<HistoryLine>,
+    errors: FormErrors,
+    done: Option<String>,
+}
+
+/// Criteria the recorded risks already answer, ticked in advance.
+fn criteria_from(report: &Report) -> Vec<Criterion> {
+    let mut out = Vec::new();
+    let d = &report.data;
+    if d.risk_flags.contains(&RiskFlag::PericoloImmediato) {
+        out.push(Criterion::DangerNow);
+    }
+    if d.target_group == TargetGroup::Msna {
+        out.push(Criterion::MinorAlone);
+    }
+    if d.risk_flags.contains(&RiskFlag::ProblemaSanitario) {
+        out.push(Criterion::HealthOnly);
+    }
+    if report.outside_ambito {
+        out.push(Criterion::OutsideAmbito);
+    }
+    out
+}
+
+/// The facts of a report, as label and value.
+fn details_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<(String, String)> {
+    let mut details = vec![
+        (t.t("field-received_at"), t.date_time(d.received_at)),
+        (
+            t.t("field-channel"),
+            t.t(&format!("channel-{}", d.channel.code())),
+        ),
+        (
+            t.t("field-reporter"),
+            [
+                Some(t.t(&format!("reporter-kind-{}", d.reporter.kind.code()))),
+                d.reporter.organization.clone(),
+                d.reporter.name.clone(),
+                d.reporter.phone.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+        ),
+        (
+            t.t("field-target_group"),
+            t.t(&format!("target-{}", d.target_group.code())),
+        ),
+    ];
+    if let Some(place) = &d.place {
+        details.push((t.t("field-place"), place.clone()));
+    }
+    if let Some(now_at) = &d.current_location {
+        details.push((t.t("field-current_location"), now_at.clone()));
+    }
+    if !d.risk_flags.is_empty() {
+        details.push((
+            t.t("field-risk_flags"),
+            d.risk_flags
+                .iter()
+                .map(|f| t.t(&format!("risk-{}", f.code())))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    if d.is_protected() {
+        details.push((t.t("report-protected"), t.t("report-protected-yes")));
+    }
+    details
+}
+
+/// One line per person of a report.
+fn persons_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<String> {
+    d.persons
+        .iter()
+        .map(|p| {
+            [
+                Some(t.t(&format!("person-role-{}", p.role.code()))),
+                Some(p.name.clone().unwrap_or_else(|| t.t("person-unknown"))),
+                Some(t.t(&format!("sex-{}", p.sex.code()))),
+                p.age
+                    .map(|a| {
+                        t.t_args(
+                            "person-age",
+                            &[("age", crate::i18n::Arg::Num(i64::from(a)))],
+                        )
+                    })
+                    .or_else(|| p.age_band.map(|b| t.t(&format!("age-band-{}", b.code())))),
+                p.citizenship.clone(),
+                p.fiscal_code.clone(),
+                p.language.clone(),
+                p.needs_mediator.then(|| t.t("person-mediator")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+        })
+        .collect()
+}
+
+/// The status moves and triage decisions, oldest first, and the diary.
+fn history_of(t: Tr<'_>, h: &presidio_db::History) -> (Vec<HistoryLine>, Vec<HistoryLine>) {
+    let mut history: Vec<(i64, HistoryLine)> = h
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.at,
+                HistoryLine {
+                    at: t.date_time(UtcMillis(e.at)),
+                    actor: e.actor.clone().unwrap_or_default(),
+                    what: t.t(&format!("status-{}", e.status_to)),
+                    note: e.note.clone(),
+                },
+            )
+        })
+        .collect();
+    history.extend(h.triages.iter().map(|tr| {
+        (
+            tr.at,
+            HistoryLine {
+                at: t.date_time(UtcMillis(tr.at)),
+                actor: tr.actor.clone().unwrap_or_default(),
+                what: t.t1(
+                    "report-triaged",
+                    "outcome",
+                    &t.t(&format!("outcome-{}", tr.outcome)),
+                ),
+                note: tr.rationale.clone(),
+            },
+        )
+    }));
+    history.sort_by_key(|(at, _)| *at);
+    let diary = h
+        .diary
+        .iter()
+        .map(|e| HistoryLine {
+            at: t.date_time(UtcMillis(e.at)),
+            actor: e.actor.clone().unwrap_or_default(),
+            what: t.t(&format!("diary-kind-{}", e.kind)),
+            note: e.text.clone(),
+        })
+        .collect();
+    (history.into_iter().map(|(_, l)| l).collect(), diary)
+}
+
+/// Every opening of a report is in the audit trail, whole or limited.
+async fn audit_read(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    restricted: bool,
+) -> Result<(), PageError> {
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    if restricted {
+        entry.section = "limited".into();
+    }
+    state.db.audit(&entry).await?;
+    Ok(())
+}
+
+async fn report_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    errors: FormErrors,
+    done: Option<&str>,
+) -> Result<ReportPage, PageError> {
+    let who = principal(visitor)?;
+    let Some((report, access)) = crate::cases::load(state, who, id).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let t = catalogue().tr(Locale::Italian);
+    let page = Layout::titled(visitor, t.t1("report-title", "code", &report.code), "home");
+    let restricted = access != CaseAccess::Full;
+    audit_read(state, visitor, id, restricted).await?;
+    let municipality = match &report.data.municipality {
+        Some(code) => state
+            .db
+            .municipality(code)
+            .await
+            .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
+        None => t.t("board-outside"),
+    };
+    let severity = report.outcome.map_or("none", Outcome::code);
+    let base = ReportPage {
+        id,
+        restricted,
+        can_break_glass: access == CaseAccess::BreakGlass,
+        can_write: !restricted && who.may_in(Permission::WriteCases, report.ambito),
+        status: t.t(&format!("status-{}", report.status.code())),
+        outcome: t.t(&format!("outcome-{severity}")),
+        severity,
+        municipality,
+        details: Vec::new(),
+        persons: Vec::new(),
+        description: String::new(),
+        outcomes: Vec::new(),
+        reasons: Vec::new(),
+        criteria: Vec::new(),
+        suggestion: String::new(),
+        next: Vec::new(),
+        diary_kinds: Vec::new(),
+        history: Vec::new(),
+        diary: Vec::new(),
+        errors,
+        done: done.map(|d| t.t(d)),
+        page,
+    };
+    if restricted {
+        return Ok(base);
+    }
+    let d = &report.data;
+    let details = details_of(t, d);
+    let persons = persons_of(t, d);
+    let ticked = criteria_from(&report);
+    let h = state.db.report_history(id).await?;
+    let (history, diary) = history_of(t, &h);
+    Ok(ReportPage {
+        details,
+        persons,
+        description: d.description.clone(),
+        outcomes: choices(
+            t,
+            Outcome::ALL,
+            Outcome::code,
+            "outcome",
+            &[report.outcome.map_or("", Outcome::code)],
+        ),
+        reasons: choices(
+            t,
+            NotPertinentReason::ALL,
+            NotPertinentReason::code,
+            "npr",
+            &[],
+        ),
+        criteria: choices(
+            t,
+            Criterion::ALL,
+            Criterion::code,
+            "criterion",
+            &ticked.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        ),
+        suggestion: t.t1(
+            "triage-suggestion",
+            "outcome",
+            &t.t(&format!("outcome-{}", suggest(&ticked).code())),
+        ),
+        next: report
+            .status
+            .next(report.outcome)
+            .iter()
+            .map(|s| Choice {
+                value: s.code().into(),
+                label: t.t(&format!("status-{}", s.code())),
+                selected: false,
+            })
+            .collect(),
+        diary_kinds: choices(t, DiaryKind::ALL, DiaryKind::code, "diary-kind", &["nota"]),
+        history,
+        diary,
+        ..base
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<ReportPage, PageError> {
+    report_page(&state, &visitor, id, FormErrors::default(), None).await
+}
+
+/// Loads the report for a write from its page: the whole record is needed.
+async fn for_write(state: &AppState, who: &Principal, id: i64) -> Result<Report, PageError> {
+    match crate::cases::load(state, who, id).await? {
+        Some((report, CaseAccess::Full)) if who.may_in(Permission::WriteCases, report.ambito) => {
+            Ok(report)
+        }
+        Some(_) => Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
+        None => Err(PageError::new(StatusCode::NOT_FOUND, "not_found")),
+    }
+}
+
+/// After a write: the page again with what went wrong, or a redirect to it (so reloading does
+/// not send the form twice).
+async fn after(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    result: Result<(), Invalid>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response()),
+        Err(invalid) => {
+            let page = report_page(state, visitor, id, FormErrors::from(&invalid), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+fn moved(err: MoveError) -> Result<Result<(), Invalid>, PageError> {
+    match err {
+        MoveError::Transition(_) => Ok(Err(Invalid::one("status", Problem::BadTransition))),
+        MoveError::Db(e) => Err(e.into()),
+    }
+}
+
+pub async fn triage(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let mut input = TriageInput::default();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "outcome" => input.outcome.clone_from(v),
+            "not_pertinent_reason" => input.not_pertinent_reason.clone_from(v),
+            "redirected_to" => input.redirected_to.clone_from(v),
+            "rationale" => input.rationale.clone_from(v),
+            "criteria" => input.criteria.push(v.clone()),
+            _ => {}
+        }
+    }
+    let result = match input.validate() {
+        Ok(decision) => match state
+            .db
+            .triage_report(
+                id,
+                &decision,
+                Some(who.user_id),
+                &visitor.entry(Action::Write),
+            )
+            .await
+        {
+            Ok(_) => {
+                state.changed(report.ambito, id);
+                Ok(())
+            }
+            Err(e) => moved(e)?,
+        },
+        Err(invalid) => Err(invalid),
+    };
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn move_status(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let Some(to) = Status::parse(&form.status) else {
+        return after(
+            &state,
+            &visitor,
+            id,
+            Err(Invalid::one("status", Problem::UnknownCode)),
+        )
+        .await;
+    };
+    if form.note.chars().count() > 4000 {
+        return after(
+            &state,
+            &visitor,
+            id,
+            Err(Invalid::one("note", Problem::TooLong)),
+        )
+        .await;
+    }
+    let result = match state
+        .db
+        .move_report(
+            id,
+            to,
+            form.note.trim(),
+            Some(who.user_id),
+            &visitor.entry(Action::Write),
+        )
+        .await
+    {
+        Ok(_) => {
+            state.changed(report.ambito, id);
+            Ok(())
+        }
+        Err(e) => moved(e)?,
+    };
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct DiaryForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn diary(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<DiaryForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let kind = DiaryKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push("kind", Problem::UnknownCode);
+    }
+    let text = presidio_domain::validation::required_text(&mut errors, "text", &form.text, 10_000);
+    let result = match kind.filter(|_| errors.is_empty()) {
+        Some(kind) => {
+            state
+                .db
+                .add_diary(
+                    id,
+                    kind,
+                    &text,
+                    None,
+                    Some(who.user_id),
+                    &visitor.entry(Action::Write),
+                )
+                .await?;
+            state.changed(report.ambito, id);
+            Ok(())
+        }
+        None => Err(errors),
+    };
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct GlassForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn break_glass(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<GlassForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?.clone();
+    let Some((report, access)) = crate::cases::load(&state, &who, id).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    if access != CaseAccess::BreakGlass {
+        return Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response());
+    }
+    let reason = form.reason.trim();
+    let problem = match reason.chars().count() {
+        0 => Some(Problem::Required),
+        1..=9 => Some(Problem::TooShort),
+        1001.. => Some(Problem::TooLong),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        return after(&state, &visitor, id, Err(Invalid::one("reason", problem))).await;
+    }
+    let t = catalogue().tr(Locale::Italian);
+    let notice = t.t_args(
+        "notice-break-glass",
+        &[
+            ("name", crate::i18n::Arg::Str(&who.name)),
+            ("code", crate::i18n::Arg::Str(&report.code)),
+            ("reason", crate::i18n::Arg::Str(reason)),
+        ],
+    );
+    state
+        .db
+        .break_glass(
+            id,
+            who.user_id,
+            reason,
+            &notice,
+            &visitor.entry(Action::BreakGlass),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
+}
