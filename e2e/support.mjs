@@ -19,6 +19,7 @@ export const PASSWORD = "cavallo batteria graffetta";
 export const USERS = {
   admin: { username: "admin.prova", role: "admin", name: "Anna Amministratrice" },
   coordinatore: { username: "coord.prova", role: "coordinatore", name: "Carlo Coordinatore" },
+  centrale: { username: "oc.prova", role: "operatore_centrale", name: "Olivia Centrale" },
 };
 
 function addUser(bin, database, { username, role, name }) {

@@ -573,3 +573,4 @@ report-diary-add = Nuova voce di diario
 report-diary-submit = Aggiungi al diario
 report-diary-empty = Nessuna voce.
 report-history = Storia della segnalazione
+intake-add-person-hint = Per un'altra persona: «Aggiungi un'altra persona», in fondo.

@@ -1,0 +1,105 @@
+// The Centrale at work: a call-taker records a report with the keyboard alone and triages it;
+// the coordinator's board, open in another browser, shows it without reloading.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, USERS } from "../support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPresidio();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Types into the field with this id (ids hold dots and brackets, so no CSS shorthand). */
+async function typeInto(page, id, text) {
+  await page.locator(`[id="${id}"]`).focus();
+  await page.keyboard.type(text);
+}
+
+test("a report recorded by keyboard alone appears on another browser's board without reload", async () => {
+  const coordinator = await openPage(browser, server.url);
+  await logIn(coordinator.page, server.url, USERS.coordinatore);
+  await coordinator.page.goto(server.url + "/");
+  assert.equal(await coordinator.page.locator("h1").innerText(), "Bacheca della Centrale");
+  assert.match(await coordinator.page.locator("#board-rows").innerText(), /Nessuna segnalazione aperta/);
+  assert.deepEqual(await seriousViolations(coordinator.page), []);
+
+  const operator = await openPage(browser, server.url);
+  const page = operator.page;
+  await logIn(page, server.url, USERS.centrale);
+  await page.goto(server.url + "/");
+  // N opens the intake form; its first field has the focus.
+  await page.keyboard.press("n");
+  await page.waitForURL((u) => u.pathname === "/segnalazioni/nuova");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "channel");
+  assert.deepEqual(await seriousViolations(page), []);
+  // Channel stays "Telefono" and the time "now"; the reporter's kind is chosen by typing.
+  await typeInto(page, "reporter.kind", "Carabinieri");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Stazione di Rho");
+  await typeInto(page, "municipality", "Rho");
+  await typeInto(page, "place", "Piazza della stazione");
+  await typeInto(page, "target_group", "Persone senza");
+  await typeInto(page, "persons[0].role", "Beneficiario");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Maschio");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("58");
+  await page.locator("#risk-pericolo_immediato").focus();
+  await page.keyboard.press("Space");
+  await typeInto(page, "description", "Uomo al freddo, non vuole andare al dormitorio");
+  await screenshot(page, "nuova-segnalazione");
+  // Enter in a text field saves the report.
+  await page.locator('[id="place"]').focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => /^\/segnalazioni\/\d+$/.test(u.pathname));
+  const code = (await page.locator("h1").innerText()).replace("Segnalazione ", "");
+  assert.match(code, /^PIS-\d{4}-0001$/);
+  assert.match(await page.locator("main").innerText(), /Suggerimento dalla lista: Emergenza/);
+  assert.deepEqual(await seriousViolations(page), []);
+
+  // The coordinator's board shows it, pushed by the server.
+  await coordinator.page.locator("#board-rows a", { hasText: code }).waitFor({ timeout: 5000 });
+
+  // Triage with the keyboard: the checklist is ticked from the risks; choose Emergenza.
+  await page.locator("#outcome-emergenza").focus();
+  await page.keyboard.press("Space");
+  await typeInto(page, "rationale", "Notte sotto zero, nessuna rete");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), "Registra la valutazione");
+  await page.keyboard.press("Enter");
+  await page.locator(".lead", { hasText: "Emergenza" }).waitFor({ timeout: 5000 });
+  await screenshot(page, "segnalazione");
+  await coordinator.page.locator("#board-rows .badge", { hasText: "Emergenza" }).waitFor({ timeout: 5000 });
+  await screenshot(coordinator.page, "bacheca");
+
+  // J moves through the board, Enter opens the report.
+  await coordinator.page.keyboard.press("j");
+  assert.equal(await coordinator.page.evaluate(() => document.activeElement.textContent), code);
+  await coordinator.page.keyboard.press("Enter");
+  await coordinator.page.waitForURL((u) => /^\/segnalazioni\/\d+$/.test(u.pathname));
+  assert.deepEqual(operator.problems, []);
+  assert.deepEqual(coordinator.problems, []);
+  await operator.close();
+  await coordinator.close();
+});
+
+test("on a 390 px phone the board and a report fit the screen", async () => {
+  const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
+  await logIn(page, server.url, USERS.coordinatore);
+  await page.goto(server.url + "/");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the board is ${overflow}px wider than the phone`);
+  assert.deepEqual(await seriousViolations(page), []);
+  await screenshot(page, "telefono-bacheca");
+  assert.deepEqual(problems, []);
+  await close();
+});
