@@ -18,21 +18,21 @@ after(async () => {
 });
 
 const pages = [
-  { path: "/", heading: "Centrale Operativa", shot: "inizio" },
+  { path: "/", heading: "Bacheca della Centrale", shot: "inizio" },
   { path: "/ambiti/rhodense", heading: "Comuni dell'Ambito Territoriale Sociale Rhodense", shot: "comuni" },
   { path: "/informazioni", heading: "Informazioni", shot: "informazioni" },
   { path: "/api", heading: "API JSON", shot: "api" },
   { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
 ];
 
-test("the home page renders in Italian with no serious or critical axe violation", async () => {
+test("the home page (the board, for a coordinator) renders in Italian with no serious or critical axe violation", async () => {
   const { page, problems, close } = await openPage(browser, server.url);
   await logIn(page, server.url, USERS.coordinatore);
   await page.goto(server.url + "/");
   assert.equal(await page.getAttribute("html", "lang"), "it");
-  assert.match(await page.title(), /Centrale Operativa · Presidio/);
-  assert.equal(await page.locator("h1").innerText(), "Centrale Operativa");
-  assert.match(await page.locator("main").innerText(), /Ambito Territoriale Sociale Rhodense/);
+  assert.match(await page.title(), /Bacheca della Centrale · Presidio/);
+  assert.equal(await page.locator("h1").innerText(), "Bacheca della Centrale");
+  assert.match(await page.locator("main").innerText(), /Nuova segnalazione/);
   // The UI kit's stylesheet and font are in use, served by Presidio itself.
   const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
   assert.match(font, /Titillium Web/);
