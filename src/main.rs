@@ -62,6 +62,11 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// For benchmarks only: add N synthetic reports (1 in 500 left open) to the first Ambito.
+    BenchData {
+        #[arg(long, default_value_t = 100_000)]
+        reports: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -220,6 +225,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ambito(cmd)) => ambito(&url, cmd).await,
         Some(Command::CheckConfig) => check_config(&url).await,
         Some(Command::User(cmd)) => user(&url, cmd).await,
+        Some(Command::BenchData { reports }) => bench_data(&url, reports).await,
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
         Some(Command::Audit(AuditCommand::Purge(retention))) => {
             let db = open(&url).await?;
@@ -497,6 +503,102 @@ async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
             &[("username", Arg::Str(&user.username)), ("id", Arg::Num(id))]
         )
     );
+    Ok(())
+}
+
+/// Fills the database with synthetic reports for the benchmarks: names are invented, places
+/// cycle through the Ambito's municipalities; 1 in 500 stays open (half triaged as emergencies).
+async fn bench_data(url: &DatabaseUrl, count: u32) -> anyhow::Result<()> {
+    use presidio_domain::audit::{Action, Entry};
+    use presidio_domain::report::triage::TriageInput;
+    use presidio_domain::report::{PersonInput, ReportInput, ReporterInput};
+    let db = open(url).await?;
+    let ambito = db
+        .list_ambiti()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no Ambito"))?;
+    let places = db.municipalities_of(ambito.id).await?;
+    let groups = [
+        "senza_dimora",
+        "fragilita",
+        "msna",
+        "emergenza_abitativa",
+        "violenza_genere",
+    ];
+    let started = std::time::Instant::now();
+    let year = presidio_db::now().in_rome().year();
+    for n in 0..count {
+        let i = n as usize;
+        let data = ReportInput {
+            channel: "telefono".into(),
+            reporter: ReporterInput {
+                kind: "carabinieri".into(),
+                organization: format!("Stazione {}", i % 7),
+                ..Default::default()
+            },
+            municipality: places[i % places.len()].data.istat_code.as_str().to_owned(),
+            target_group: groups[i % groups.len()].into(),
+            persons: vec![PersonInput {
+                role: "beneficiario".into(),
+                name: format!("Persona {n}"),
+                sex: if n % 2 == 0 { "M" } else { "F" }.into(),
+                age: Some(i64::from(18 + n % 70)),
+                ..Default::default()
+            }],
+            description: format!("Segnalazione sintetica numero {n} per le misure di prestazione"),
+            ..Default::default()
+        }
+        .validate(presidio_db::now())
+        .map_err(|e| anyhow::anyhow!(describe_invalid(&e)))?;
+        let entry = Entry::new(presidio_db::now(), Action::Write);
+        let created = db
+            .create_report(
+                &presidio_db::NewReport {
+                    ambito: ambito.id,
+                    data: &data,
+                    outside_ambito: false,
+                    created_by: None,
+                    reporter_organisation: None,
+                    year,
+                },
+                &entry,
+            )
+            .await?;
+        let open = n % 500 == 0;
+        if !open || n % 1000 == 0 {
+            let outcome = if open { "emergenza" } else { "non_pertinente" };
+            let triage = TriageInput {
+                outcome: outcome.into(),
+                not_pertinent_reason: "casistica".into(),
+                redirected_to: "118".into(),
+                rationale: "Dati sintetici".into(),
+                criteria: vec![],
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!(describe_invalid(&e)))?;
+            db.triage_report(created.id, &triage, None, &entry)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            if !open {
+                db.move_report(
+                    created.id,
+                    presidio_domain::report::lifecycle::Status::Closed,
+                    "",
+                    None,
+                    &entry,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            }
+        }
+        if (n + 1) % 10_000 == 0 {
+            eprintln!("{} / {count} ({:.0?})", n + 1, started.elapsed());
+        }
+    }
+    db.close().await;
+    println!("{count} segnalazioni in {:.1?}", started.elapsed());
     Ok(())
 }
 

@@ -240,3 +240,82 @@ impl Db {
         Ok(verifier.finish(head))
     }
 }
+
+/// Appends entries of many concurrent requests in shared transactions (group commit): each
+/// caller still waits until its entry is committed, so nothing is acknowledged before it is
+/// durable, but one disk flush serves a whole batch.
+#[derive(Clone, Debug)]
+pub struct AuditBatcher {
+    queue: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<Result<i64, String>>)>,
+}
+
+/// The most entries one transaction takes.
+const BATCH: usize = 256;
+
+impl AuditBatcher {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> Self {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<(
+            Entry,
+            tokio::sync::oneshot::Sender<Result<i64, String>>,
+        )>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let entries: Vec<&Entry> = batch.iter().map(|(e, _)| e).collect();
+                match db.audit_all(&entries).await {
+                    Ok(seqs) => {
+                        for ((_, reply), seq) in batch.into_iter().zip(seqs) {
+                            let _ = reply.send(Ok(seq));
+                        }
+                    }
+                    Err(err) => {
+                        let message = err.to_string();
+                        for (_, reply) in batch {
+                            let _ = reply.send(Err(message.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    /// Appends `entry` and returns its number once it is committed.
+    pub async fn append(&self, entry: Entry) -> Result<i64, DbError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .send((entry, reply))
+            .await
+            .map_err(|_| DbError::Io("audit writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| DbError::Io("audit writer stopped".into()))?
+            .map_err(DbError::Io)
+    }
+}
+
+impl Db {
+    /// Appends several entries in one transaction, in order; returns their numbers.
+    pub async fn audit_all(&self, entries: &[&Entry]) -> Result<Vec<i64>, DbError> {
+        let seqs = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let mut seqs = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    seqs.push(append!(tx, entry).await?);
+                }
+                tx.commit().await?;
+                Ok::<Vec<i64>, sqlx::Error>(seqs)
+            }
+        )?;
+        Ok(seqs)
+    }
+}

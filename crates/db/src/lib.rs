@@ -33,7 +33,7 @@ pub use accounts::{
     Credentials, GrantSummary, Organisation, OrganisationChoice, OrganisationSummary, UserSummary,
     UserToCreate,
 };
-pub use audit::AuditFilter;
+pub use audit::{AuditBatcher, AuditFilter};
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use reports::{

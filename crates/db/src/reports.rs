@@ -489,24 +489,45 @@ impl Db {
             .join(",");
         let order = if filter.open_only {
             "CASE r.outcome WHEN 'emergenza' THEN 0 WHEN 'urgenza' THEN 2 WHEN 'non_pertinente' THEN 3
-                ELSE 1 END, r.received_at"
+                ELSE 1 END, r.received_at, r.id"
         } else {
             "r.received_at DESC, r.id DESC"
         };
-        // The Ambito ids are numbers we formatted ourselves, never user text.
+        // Only fixed fragments and numbers we formatted ourselves go into the text; every value
+        // a user typed is a bound parameter. Conditions are added only when filtered on, so the
+        // planner can use the indexes (the partial index of open reports for the board).
+        let mut conditions = vec![format!("r.ambito_id IN ({ambiti})")];
+        let mut n = 0;
+        let mut param = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.status.is_some() {
+            conditions.push(format!("r.status = {}", param()));
+        }
+        if filter.open_only {
+            conditions.push("r.status <> 'closed'".into());
+        }
+        if filter.municipality.is_some() {
+            conditions.push(format!("r.municipality = {}", param()));
+        }
+        if filter.from.is_some() {
+            conditions.push(format!("r.received_at >= {}", param()));
+        }
+        if filter.to.is_some() {
+            conditions.push(format!("r.received_at < {}", param()));
+        }
+        let (limit, offset) = (param(), param());
         let sql = format!(
             "SELECT r.id, r.ambito_id, r.code, r.received_at, r.status, r.status_at, r.outcome,
                 r.municipality, m.name AS municipality_name, r.target_group, r.protected,
                 (SELECT u.name FROM report_assignees a JOIN users u ON u.id = a.user_id
                   WHERE a.report_id = r.id ORDER BY a.since DESC LIMIT 1) AS assigned_name,
                 r.reporter_organisation_id, r.version
-             FROM reports r LEFT JOIN municipalities m ON m.istat_code = r.municipality
-             WHERE r.ambito_id IN ({ambiti})
-               AND ($1 = '' OR r.status = $1)
-               AND ($2 = 0 OR r.status <> 'closed')
-               AND ($3 = '' OR r.municipality = $3)
-               AND r.received_at >= $4 AND r.received_at < $5
-             ORDER BY {order} LIMIT $6 OFFSET $7"
+             FROM (SELECT * FROM reports r WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}) r
+             LEFT JOIN municipalities m ON m.istat_code = r.municipality
+             ORDER BY {order}",
+            conditions.join(" AND ")
         );
         if filter.ambiti.is_empty() {
             return Ok(Vec::new());
@@ -514,13 +535,20 @@ impl Db {
         Ok(dispatch!(
             self,
             read | pool | {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(filter.status.map_or("", Status::code))
-                    .bind(i64::from(filter.open_only))
-                    .bind(filter.municipality.as_ref().map_or("", IstatCode::as_str))
-                    .bind(filter.from.map_or(i64::MIN, |t| t.0))
-                    .bind(filter.to.map_or(i64::MAX, |t| t.0))
-                    .bind(filter.limit.clamp(1, 500))
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                if let Some(status) = filter.status {
+                    q = q.bind(status.code());
+                }
+                if let Some(m) = &filter.municipality {
+                    q = q.bind(m.as_str());
+                }
+                if let Some(from) = filter.from {
+                    q = q.bind(from.0);
+                }
+                if let Some(to) = filter.to {
+                    q = q.bind(to.0);
+                }
+                q.bind(filter.limit.clamp(1, 500))
                     .bind(filter.offset.max(0))
                     .fetch_all(pool)
                     .await

@@ -39,6 +39,8 @@ pub struct AppState {
     pub auth: Arc<auth::AuthConfig>,
     /// Changes to reports, for the live boards (within this process).
     pub board: tokio::sync::broadcast::Sender<BoardEvent>,
+    /// Audit entries of reads, written in shared transactions (group commit).
+    pub audit: presidio_db::AuditBatcher,
 }
 
 /// A report changed: the boards of its Ambito refresh.
@@ -56,8 +58,10 @@ pub struct ServerInfo {
 }
 
 impl AppState {
+    /// Needs a running Tokio runtime (it starts the audit writer).
     pub fn new(db: Db, database: String) -> Self {
         Self {
+            audit: presidio_db::AuditBatcher::start(db.clone()),
             db,
             info: Arc::new(ServerInfo { database }),
             auth: Arc::new(auth::AuthConfig::default()),

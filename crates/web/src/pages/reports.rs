@@ -582,7 +582,7 @@ async fn audit_read(
     if restricted {
         entry.section = "limited".into();
     }
-    state.db.audit(&entry).await?;
+    state.audit.append(entry).await?;
     Ok(())
 }
 
