@@ -109,3 +109,28 @@ pub async fn ambito_for(
         Ok(Some((first, true)))
     }
 }
+
+/// Opens a protected report to `who` with a written reason (already checked): stored, audited,
+/// and the coordinators of its Ambito notified.
+pub async fn break_glass(
+    state: &AppState,
+    visitor: &crate::auth::Visitor,
+    who: &Principal,
+    report: &Report,
+    reason: &str,
+) -> Result<(), DbError> {
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let notice = t.t_args(
+        "notice-break-glass",
+        &[
+            ("name", crate::i18n::Arg::Str(&who.name)),
+            ("code", crate::i18n::Arg::Str(&report.code)),
+            ("reason", crate::i18n::Arg::Str(reason)),
+        ],
+    );
+    let entry = visitor.entry(presidio_domain::audit::Action::BreakGlass);
+    state
+        .db
+        .break_glass(report.id, who.user_id, reason, &notice, &entry)
+        .await
+}

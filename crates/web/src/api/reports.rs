@@ -709,25 +709,7 @@ pub async fn break_glass(
     if reason.chars().count() > 1000 {
         return Err(Invalid::one("reason", Problem::TooLong).into());
     }
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    let notice = t.t_args(
-        "notice-break-glass",
-        &[
-            ("name", crate::i18n::Arg::Str(&who.name)),
-            ("code", crate::i18n::Arg::Str(&report.code)),
-            ("reason", crate::i18n::Arg::Str(reason)),
-        ],
-    );
-    state
-        .db
-        .break_glass(
-            id,
-            who.user_id,
-            reason,
-            &notice,
-            &visitor.entry(Action::BreakGlass),
-        )
-        .await?;
+    crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
     let mut entry = visitor.entry(Action::Read).record("report", id);
     entry.reason = "break_glass".into();
     state.db.audit(&entry).await?;

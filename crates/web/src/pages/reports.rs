@@ -900,24 +900,6 @@ pub async fn break_glass(
     if let Some(problem) = problem {
         return after(&state, &visitor, id, Err(Invalid::one("reason", problem))).await;
     }
-    let t = catalogue().tr(Locale::Italian);
-    let notice = t.t_args(
-        "notice-break-glass",
-        &[
-            ("name", crate::i18n::Arg::Str(&who.name)),
-            ("code", crate::i18n::Arg::Str(&report.code)),
-            ("reason", crate::i18n::Arg::Str(reason)),
-        ],
-    );
-    state
-        .db
-        .break_glass(
-            id,
-            who.user_id,
-            reason,
-            &notice,
-            &visitor.entry(Action::BreakGlass),
-        )
-        .await?;
+    crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
     Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
 }
