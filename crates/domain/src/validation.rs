@@ -166,3 +166,97 @@ pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: 
     }
     value.to_owned()
 }
+
+/// A `from`/`to` pair of days typed as `AAAA-MM-GG` (Rome), as the instants that bound them:
+/// from the start of `from` to the end of `to` (the start of the day after). Empty texts leave
+/// that end open; a text that is not a day is refused on its field.
+pub fn day_range(
+    errors: &mut Invalid,
+    from: &str,
+    to: &str,
+) -> (
+    Option<crate::time::UtcMillis>,
+    Option<crate::time::UtcMillis>,
+) {
+    use crate::time::{parse_date, rome_day_start};
+    let mut day = |field: &'static str, raw: &str, end: bool| {
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let Some(d) = parse_date(raw) else {
+            errors.push(field, Problem::InvalidDate);
+            return None;
+        };
+        Some(rome_day_start(if end {
+            d.tomorrow().unwrap_or(d)
+        } else {
+            d
+        }))
+    };
+    (day("from", from, false), day("to", to, true))
+}
+
+/// The `&'static str` name of a nested field path built at run time (`persons[0].age`), kept for
+/// the life of the process. Indexes of 100 and more read `*`, and past 2000 distinct paths every
+/// new one reads `body`, so hostile input cannot grow the set.
+pub fn field_name(path: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{LazyLock, Mutex};
+    static NAMES: LazyLock<Mutex<HashSet<&'static str>>> =
+        LazyLock::new(|| Mutex::new(HashSet::new()));
+    let path = collapse_indexes(path);
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = names.get(path.as_str()) {
+        return found;
+    }
+    if names.len() > 2000 {
+        return "body";
+    }
+    let leaked: &'static str = Box::leak(path.into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+fn collapse_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..=open]);
+        let close = rest[open..].find(']').map_or(rest.len(), |c| open + c);
+        let index = &rest[open + 1..close];
+        match index.parse::<u32>() {
+            Ok(n) if n < 100 => out.push_str(index),
+            _ => out.push('*'),
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_are_interned_and_bounded() {
+        assert_eq!(field_name("persons[3].age"), "persons[3].age");
+        assert!(std::ptr::eq(
+            field_name("persons[3].age"),
+            field_name("persons[3].age")
+        ));
+        assert_eq!(field_name("risk_flags[123456]"), "risk_flags[*]");
+    }
+
+    #[test]
+    fn day_ranges_cover_whole_rome_days() {
+        let mut errors = Invalid::default();
+        let (from, to) = day_range(&mut errors, "2026-11-01", "2026-11-01");
+        assert_eq!(to.unwrap().0 - from.unwrap().0, 86_400_000);
+        let (from, to) = day_range(&mut errors, "ieri", "");
+        assert_eq!((from, to), (None, None));
+        assert_eq!(errors.0[0].field, "from");
+    }
+}

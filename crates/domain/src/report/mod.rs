@@ -239,7 +239,7 @@ struct Check {
 impl Check {
     fn push(&mut self, field: &str, problem: Problem) {
         self.errors.0.push(FieldError {
-            field: field_name(field),
+            field: crate::validation::field_name(field),
             problem,
         });
     }
@@ -264,24 +264,6 @@ impl Check {
         }
         parsed
     }
-}
-
-/// Field names are `&'static str` in [`FieldError`]; nested paths are built at run time and
-/// interned here (a bounded set: at most [`MAX_PERSONS`] people times a dozen fields).
-fn field_name(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{LazyLock, Mutex};
-    static NAMES: LazyLock<Mutex<HashSet<&'static str>>> =
-        LazyLock::new(|| Mutex::new(HashSet::new()));
-    let mut names = NAMES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(found) = names.get(name) {
-        return found;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(leaked);
-    leaked
 }
 
 impl ReportInput {

@@ -33,7 +33,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(err) => {
                 let path = err.path().to_string();
                 if err.inner().is_data() && path != "." {
-                    let field = intern(&path);
+                    let field = presidio_domain::validation::field_name(&path);
                     Err(Invalid(vec![FieldError {
                         field,
                         problem: Problem::WrongType,
@@ -45,44 +45,4 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         }
     }
-}
-
-/// Field paths of wrong values, kept for the life of the process; bounded by the shapes of our
-/// bodies (at most a few hundred distinct paths).
-fn intern(path: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{LazyLock, Mutex};
-    static PATHS: LazyLock<Mutex<HashSet<&'static str>>> =
-        LazyLock::new(|| Mutex::new(HashSet::new()));
-    // Indexes beyond the first few collapse, so a hostile body cannot grow the set.
-    let path = collapse_indexes(path);
-    let mut paths = PATHS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(p) = paths.get(path.as_str()) {
-        return p;
-    }
-    if paths.len() > 2000 {
-        return "body";
-    }
-    let leaked: &'static str = Box::leak(path.into_boxed_str());
-    paths.insert(leaked);
-    leaked
-}
-
-fn collapse_indexes(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..=open]);
-        let close = rest[open..].find(']').map_or(rest.len(), |c| open + c);
-        let index = &rest[open + 1..close];
-        match index.parse::<u32>() {
-            Ok(n) if n < 100 => out.push_str(index),
-            _ => out.push('*'),
-        }
-        rest = &rest[close..];
-    }
-    out.push_str(rest);
-    out
 }

@@ -11,7 +11,7 @@ use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::report::lifecycle::Status;
 use presidio_domain::report::triage::TriageInput;
 use presidio_domain::report::{DiaryKind, Report, ReportInput};
-use presidio_domain::time::{UtcMillis, parse_date, rome_day_start};
+use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -345,22 +345,7 @@ impl ListQuery {
                 .map_err(|p| errors.push("municipality", p))
                 .ok()
         };
-        let mut day = |field: &'static str, raw: &str, next: bool| {
-            if raw.trim().is_empty() {
-                return None;
-            }
-            let Some(d) = parse_date(raw) else {
-                errors.push(field, Problem::InvalidDate);
-                return None;
-            };
-            Some(rome_day_start(if next {
-                d.tomorrow().unwrap_or(d)
-            } else {
-                d
-            }))
-        };
-        let from = day("from", &self.from, false);
-        let to = day("to", &self.to, true);
+        let (from, to) = presidio_domain::validation::day_range(&mut errors, &self.from, &self.to);
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
             errors.push("limit", Problem::OutOfRange);

@@ -12,7 +12,7 @@ use presidio_domain::access::Role;
 use presidio_domain::account::{NewUserInput, OrganisationKind};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::IstatCode;
-use presidio_domain::time::{UtcMillis, parse_date, rome_day_start};
+use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
@@ -821,22 +821,7 @@ impl AuditQuery {
     /// The storage filter, or the refused fields.
     pub fn filter(&self, limit: i64) -> Result<AuditFilter, Invalid> {
         let mut errors = Invalid::default();
-        let mut day = |field: &'static str, raw: &str, next: bool| {
-            if raw.trim().is_empty() {
-                return None;
-            }
-            let Some(d) = parse_date(raw) else {
-                errors.push(field, Problem::InvalidDate);
-                return None;
-            };
-            Some(rome_day_start(if next {
-                d.tomorrow().unwrap_or(d)
-            } else {
-                d
-            }))
-        };
-        let from = day("from", &self.from, false);
-        let to = day("to", &self.to, true);
+        let (from, to) = presidio_domain::validation::day_range(&mut errors, &self.from, &self.to);
         if !self.action.is_empty() && Action::parse(&self.action).is_none() {
             errors.push("action", Problem::InvalidCode);
         }
