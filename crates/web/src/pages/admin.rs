@@ -29,6 +29,7 @@ pub struct Choice {
 }
 
 pub struct UserRow {
+    pub id: i64,
     pub username: String,
     pub name: String,
     pub organisation: String,
@@ -37,6 +38,8 @@ pub struct UserRow {
     pub disabled: bool,
     /// The signed-in admin's own row: no disable button (they would lock themselves out).
     pub is_self: bool,
+    /// The user has set up the second factor.
+    pub totp: bool,
     pub toggle_label: String,
 }
 
@@ -137,6 +140,8 @@ async fn users_page(
             is_self: visitor
                 .principal()
                 .is_some_and(|p| p.username == u.username),
+            id: u.id,
+            totp: u.totp,
             username: u.username,
             name: u.name,
             organisation: u.organisation,
@@ -359,12 +364,7 @@ async fn user_page(
     let Some(user) = page.users.into_iter().find(|u| u.username == username) else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
-    let id = state
-        .db
-        .credentials(username)
-        .await?
-        .map(|c| c.id)
-        .ok_or(PageError::new(StatusCode::NOT_FOUND, "not_found"))?;
+    let (id, second_factor) = (user.id, user.totp);
     let t = page.page.t;
     let grants = state
         .db
@@ -383,12 +383,6 @@ async fn user_page(
             }
         })
         .collect();
-    let second_factor = state
-        .db
-        .users()
-        .await?
-        .iter()
-        .any(|u| u.username == username && u.totp);
     let layout = Layout::titled(visitor, user.name.clone(), "admin");
     let done = done.map(|id| layout.t.t(id));
     Ok(UserPage {
