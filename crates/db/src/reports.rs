@@ -278,6 +278,24 @@ macro_rules! conflict_or_missing {
     };
 }
 
+/// Inside the open transaction `tx`: records a status move of report `id` in its history.
+/// Evaluates to `Result<(), sqlx::Error>`.
+macro_rules! record_move {
+    ($tx:expr, $id:expr, $at:expr, $actor:expr, $from:expr, $to:expr, $note:expr) => {
+        sqlx::query(
+            "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($id)
+        .bind($at)
+        .bind($actor)
+        .bind($from)
+        .bind($to)
+        .bind($note)
+        .execute(&mut *$tx)
+    };
+}
+
 /// Inside the open transaction `tx`: writes the people of report `id` (replacing any).
 macro_rules! write_persons {
     ($tx:expr, $id:expr, $persons:expr) => {
@@ -386,14 +404,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                     }
-                    sqlx::query(
-                    "INSERT INTO report_events (report_id, at, actor_id, status_to) VALUES ($1, $2, $3, 'received')",
-                )
-                .bind(id)
-                .bind(at)
-                .bind(new.created_by)
-                .execute(&mut *tx)
-                .await?;
+                    record_move!(tx, id, at, new.created_by, None::<&str>, "received", "").await?;
                     append!(tx, &audit.clone().record("report", id)).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(ReportRef {
@@ -675,18 +686,17 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;
-                    sqlx::query(
-                    "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
-                     VALUES ($1, $2, $3, $4, 'triaged', $5)",
-                )
-                .bind(id)
-                .bind(at)
-                .bind(actor)
-                .bind(from.code())
-                .bind(triage.outcome.code())
-                .execute(&mut *tx)
-                .await
-                .map_err(DbError::from)?;
+                    record_move!(
+                        tx,
+                        id,
+                        at,
+                        actor,
+                        Some(from.code()),
+                        "triaged",
+                        triage.outcome.code()
+                    )
+                    .await
+                    .map_err(DbError::from)?;
                     append!(tx, &audit.clone().record("report", id))
                         .await
                         .map_err(DbError::from)?;
@@ -714,56 +724,44 @@ impl Db {
         let at = now().0;
         let moved = dispatch!(
             self,
-            write
-                | pool
-                | {
-                    let mut tx = pool.begin().await.map_err(DbError::from)?;
-                    let current: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
-                        "SELECT status, outcome, code, version FROM reports WHERE id = $1",
-                    )
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(DbError::from)?;
-                    let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
-                    let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
-                    lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse))?;
-                    sqlx::query(
-                        "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
-                        updated_at = $3
-                     WHERE id = $1 AND version = $4",
-                    )
-                    .bind(id)
-                    .bind(to.code())
-                    .bind(at)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(DbError::from)?;
-                    sqlx::query(
-                    "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+            write | pool | {
+                let mut tx = pool.begin().await.map_err(DbError::from)?;
+                let current: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
+                    "SELECT status, outcome, code, version FROM reports WHERE id = $1",
                 )
                 .bind(id)
-                .bind(at)
-                .bind(actor)
-                .bind(from.code())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(DbError::from)?;
+                let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
+                let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
+                lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse))?;
+                sqlx::query(
+                    "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
+                        updated_at = $3
+                     WHERE id = $1 AND version = $4",
+                )
+                .bind(id)
                 .bind(to.code())
-                .bind(note)
+                .bind(at)
+                .bind(version)
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;
-                    append!(tx, &audit.clone().record("report", id))
-                        .await
-                        .map_err(DbError::from)?;
-                    tx.commit().await.map_err(DbError::from)?;
-                    Ok::<_, MoveError>(ReportRef {
-                        id,
-                        code,
-                        status: to,
-                        version: version + 1,
-                    })
-                }
+                record_move!(tx, id, at, actor, Some(from.code()), to.code(), note)
+                    .await
+                    .map_err(DbError::from)?;
+                append!(tx, &audit.clone().record("report", id))
+                    .await
+                    .map_err(DbError::from)?;
+                tx.commit().await.map_err(DbError::from)?;
+                Ok::<_, MoveError>(ReportRef {
+                    id,
+                    code,
+                    status: to,
+                    version: version + 1,
+                })
+            }
         )?;
         Ok(moved)
     }
