@@ -92,7 +92,7 @@ test("a report recorded by keyboard alone appears on another browser's board wit
   await coordinator.close();
 });
 
-test("on a 390 px phone the board and a report fit the screen", async () => {
+test("on a 390 px phone the board, the intake form and a report fit the screen", async () => {
   const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
   await logIn(page, server.url, USERS.coordinatore);
   await page.goto(server.url + "/");
@@ -100,6 +100,13 @@ test("on a 390 px phone the board and a report fit the screen", async () => {
   assert.ok(overflow <= 0, `the board is ${overflow}px wider than the phone`);
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "telefono-bacheca");
+  for (const path of ["/segnalazioni/nuova", "/segnalazioni/1"]) {
+    await page.goto(server.url + path);
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wider <= 0, `${path} is ${wider}px wider than the phone`);
+    assert.deepEqual(await seriousViolations(page), [], path);
+  }
+  await screenshot(page, "telefono-segnalazione");
   assert.deepEqual(problems, []);
   await close();
 });
