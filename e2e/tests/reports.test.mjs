@@ -49,6 +49,7 @@ test("a report recorded by keyboard alone appears on another browser's board wit
   await typeInto(page, "target_group", "Persone senza");
   await typeInto(page, "persons[0].role", "Beneficiario");
   await page.keyboard.press("Tab");
+  await page.keyboard.type("Mario Rossi");
   await page.keyboard.press("Tab");
   await page.keyboard.type("Maschio");
   await page.keyboard.press("Tab");
@@ -107,6 +108,33 @@ test("on a 390 px phone the board, the intake form and a report fit the screen",
     assert.deepEqual(await seriousViolations(page), [], path);
   }
   await screenshot(page, "telefono-segnalazione");
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("an admin finds who has seen a person's record", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.admin);
+  await page.goto(server.url + "/amministrazione/accessi-persona");
+  assert.equal(await page.locator("h1").innerText(), "Accessi a una persona");
+  assert.deepEqual(await seriousViolations(page), []);
+  // Too short a name is refused, naming the field.
+  await page.fill("#name", "ro");
+  await page.getByRole("button", { name: "Cerca" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".alert-danger").innerText(), /almeno 3 caratteri/);
+  assert.deepEqual(await seriousViolations(page), [], "refused search");
+  await page.fill("#name", "rossi");
+  await page.getByRole("button", { name: "Cerca" }).click();
+  await page.waitForLoadState();
+  const tables = page.locator("table");
+  assert.match(await tables.nth(0).innerText(), /PIS-\d{4}-0001[\s\S]*Mario Rossi/);
+  // The call-taker who recorded it and the coordinator who opened it are listed.
+  const accesses = await tables.nth(1).innerText();
+  assert.match(accesses, new RegExp(USERS.centrale.username.replace(".", "\\.")));
+  assert.match(accesses, new RegExp(USERS.coordinatore.username.replace(".", "\\.")));
+  assert.deepEqual(await seriousViolations(page), [], "results");
+  await screenshot(page, "amministrazione-accessi-persona");
   assert.deepEqual(problems, []);
   await close();
 });

@@ -11,4 +11,5 @@ mod reports;
 mod reports_api;
 mod second_factor;
 mod storage;
+mod subject_access;
 mod support;

@@ -18,7 +18,12 @@ pub fn minimal() -> Value {
     })
 }
 
-async fn post(app: &TestApp, who: &Who, path: &str, body: &Value) -> crate::support::TestResponse {
+pub async fn post(
+    app: &TestApp,
+    who: &Who,
+    path: &str,
+    body: &Value,
+) -> crate::support::TestResponse {
     let request = axum::http::Request::builder()
         .method(Method::POST)
         .uri(path)

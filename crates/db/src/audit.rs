@@ -53,7 +53,7 @@ macro_rules! append {
 pub(crate) use append;
 
 #[derive(sqlx::FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     seq: i64,
     at: i64,
     actor_id: Option<i64>,
@@ -93,7 +93,8 @@ impl From<AuditRow> for Stored {
     }
 }
 
-const COLUMNS: &str = "seq, at, actor_id, actor, organisation, role, action, record_type,
+pub(crate) const COLUMNS: &str =
+    "seq, at, actor_id, actor, organisation, role, action, record_type,
     record_id, section, reason, client_ip, prev_hash, hash";
 
 /// What to look for in the audit trail; empty fields match everything.

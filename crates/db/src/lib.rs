@@ -17,6 +17,7 @@ mod municipalities;
 mod reports;
 mod second_factor;
 mod sessions;
+mod subject_access;
 mod url;
 
 use std::path::Path;
@@ -42,6 +43,7 @@ pub use reports::{
 };
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
+pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
 pub use url::DatabaseUrl;
 
 /// Runs the same body against whichever pool the database holds.

@@ -144,6 +144,19 @@ impl Principal {
             .any(|g| g.ambito == ambito && g.role.permissions().contains(&permission))
     }
 
+    /// The Ambiti where one of the user's roles grants `permission`, each once.
+    pub fn ambiti_with(&self, permission: Permission) -> Vec<AmbitoId> {
+        let mut out: Vec<AmbitoId> = self
+            .grants
+            .iter()
+            .filter(|g| g.role.permissions().contains(&permission))
+            .map(|g| g.ambito)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }

@@ -258,6 +258,15 @@ admin-audit-title = Registro degli accessi
 admin-audit-lead = Ogni lettura e modifica di dati personali e ogni evento di sicurezza. Il registro non si può modificare; anche le ricerche sono registrate.
 admin-audit-search = Ricerca nel registro
 admin-audit-table = Voci del registro, dalla più recente
+person-access-title = Accessi a una persona
+person-access-lead = Chi ha letto o modificato le schede in cui compare una persona, per rispondere al diritto di accesso dell'interessato. Cercare per codice fiscale o per parte del nome o dello pseudonimo; la ricerca stessa è registrata.
+person-access-search = Ricerca di una persona
+person-access-name = Nome o pseudonimo (almeno 3 caratteri)
+person-access-persons = Schede in cui compare la persona
+person-access-accesses = Letture e modifiche di queste schede, dalla più recente
+person-access-none = Nessuna persona trovata negli Ambiti di competenza.
+person-access-section = Sezione
+person-access-truncated = Sono mostrate solo le voci più recenti: restringere la ricerca per vedere le precedenti.
 
 audit-action-login_ok = Accesso riuscito
 audit-action-login_failed = Accesso fallito
@@ -432,7 +441,10 @@ validation-invalid_fiscal_code = { $field }: codice fiscale non valido (16 carat
 validation-stale_version = { $field }: la scheda è stata modificata da un'altra persona; ricaricare.
 validation-bad_transition = { $field }: passaggio di stato non consentito.
 validation-wrong_type = { $field }: tipo di valore errato (ad esempio testo al posto di un numero).
-validation-too_short = { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
+validation-too_short = { $key ->
+        [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
+       *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
+    }
 field-note = Nota
 field-text = Testo
 field-corrects = Voce corretta

@@ -127,10 +127,11 @@ impl Tr<'_> {
     /// The message for one refused field, naming the field: "Codice ISTAT: deve essere di 6 cifre…".
     pub fn field_error(self, error: &FieldError) -> String {
         let label = self.field_label(error.field);
-        self.t1(
+        // `key` (the API field) lets a message vary by field with a Fluent selector.
+        let key = error.field.rsplit('.').next().unwrap_or(error.field);
+        self.t_args(
             &format!("validation-{}", error.problem.code()),
-            "field",
-            &label,
+            &[("field", Arg::Str(&label)), ("key", Arg::Str(key))],
         )
     }
 

@@ -13,6 +13,7 @@ pub mod i18n;
 mod pages;
 pub mod policy;
 mod security;
+mod subject_access;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -226,10 +226,20 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/amministrazione/accessi-persona",
+        Access::Needs(Permission::ReadAudit),
+    ),
+    (
+        "GET",
         "/api/v1/users",
         Access::Needs(Permission::ManageAccounts),
     ),
     ("GET", "/api/v1/audit", Access::Needs(Permission::ReadAudit)),
+    (
+        "GET",
+        "/api/v1/audit/person",
+        Access::Needs(Permission::ReadAudit),
+    ),
     // Reports
     (
         "POST",

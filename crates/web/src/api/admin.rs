@@ -2,7 +2,8 @@
 
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
-use presidio_domain::audit::Action;
+use presidio_domain::audit::{Action, Stored};
+use presidio_domain::time::UtcMillis;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -10,6 +11,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
 use crate::pages::AuditQuery;
+use crate::subject_access::{self, PersonAccessQuery};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -85,22 +87,81 @@ pub async fn audit(
     );
     state.db.audit(&entry).await?;
     let rows = state.db.audit_search(&filter).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|s| AuditEntryView {
-                seq: s.seq,
-                at: s.entry.at.timestamp().to_string(),
-                actor: s.entry.actor,
-                organisation: s.entry.organisation,
-                role: s.entry.role,
-                action: s.entry.action,
-                record_type: s.entry.record_type,
-                record_id: s.entry.record_id,
-                section: s.entry.section,
-                reason: s.entry.reason,
-                client_ip: s.entry.client_ip,
-                hash: s.hash,
+    Ok(Json(rows.into_iter().map(AuditEntryView::from).collect()))
+}
+
+impl From<Stored> for AuditEntryView {
+    fn from(s: Stored) -> Self {
+        AuditEntryView {
+            seq: s.seq,
+            at: s.entry.at.timestamp().to_string(),
+            actor: s.entry.actor,
+            organisation: s.entry.organisation,
+            role: s.entry.role,
+            action: s.entry.action,
+            record_type: s.entry.record_type,
+            record_id: s.entry.record_id,
+            section: s.entry.section,
+            reason: s.entry.reason,
+            client_ip: s.entry.client_ip,
+            hash: s.hash,
+        }
+    }
+}
+
+/// A person found in a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonMatchView {
+    pub report_id: i64,
+    /// The report's protocol number.
+    pub code: String,
+    /// When the report was received, RFC 3339, UTC.
+    pub received_at: String,
+    pub role: String,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub fiscal_code: Option<String>,
+}
+
+/// The people found and every audited read or write of their reports, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonAccessView {
+    pub persons: Vec<PersonMatchView>,
+    pub accesses: Vec<AuditEntryView>,
+}
+
+/// Who has seen this person's record (right of access): the reports naming the person, in the
+/// user's Ambiti, and their audit entries. Needs the fiscal code or a part of the name.
+#[utoipa::path(get, path = "/api/v1/audit/person", tag = "amministrazione",
+    params(PersonAccessQuery),
+    responses((status = 200, body = PersonAccessView), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn person_accesses(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<PersonAccessQuery>,
+) -> Result<Json<PersonAccessView>, ApiError> {
+    let query = q.query()?;
+    let who = super::reports::principal(&visitor)?;
+    let found = subject_access::lookup(&state, &visitor, who, &query).await?;
+    Ok(Json(PersonAccessView {
+        persons: found
+            .persons
+            .into_iter()
+            .map(|p| PersonMatchView {
+                report_id: p.report_id,
+                code: p.code,
+                received_at: UtcMillis(p.received_at).timestamp().to_string(),
+                role: p.role,
+                name: p.name,
+                alias: p.alias,
+                fiscal_code: p.fiscal_code,
             })
             .collect(),
-    ))
+        accesses: found
+            .accesses
+            .into_iter()
+            .map(AuditEntryView::from)
+            .collect(),
+    }))
 }

@@ -68,6 +68,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(admin::users))
         .routes(routes!(admin::audit))
+        .routes(routes!(admin::person_accesses))
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::read, reports::update))
         .routes(routes!(reports::triage))

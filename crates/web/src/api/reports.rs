@@ -236,7 +236,7 @@ fn full(r: Report) -> ReportView {
 }
 
 /// The user's principal; the policy layer guarantees one on these routes.
-fn principal(visitor: &Visitor) -> Result<&Principal, ApiError> {
+pub(crate) fn principal(visitor: &Visitor) -> Result<&Principal, ApiError> {
     visitor
         .principal()
         .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))

@@ -12,6 +12,7 @@ mod reports;
 mod second_factor;
 mod session;
 mod setup;
+mod subject_access;
 
 pub use admin::AuditQuery;
 
@@ -129,6 +130,7 @@ fn page_routes() -> Routes {
     .post("/amministrazione/token", admin::issue_token)
     .post("/amministrazione/token/{id}/revoca", admin::revoke_token)
     .get("/amministrazione/registro", admin::audit)
+    .get("/amministrazione/accessi-persona", subject_access::page)
     .get("/informazioni", about::page)
     .get("/api", api_docs::page)
 }

@@ -387,7 +387,7 @@ async fn refuse_intake(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-fn principal(visitor: &Visitor) -> Result<&Principal, PageError> {
+pub(crate) fn principal(visitor: &Visitor) -> Result<&Principal, PageError> {
     visitor
         .principal()
         .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))
