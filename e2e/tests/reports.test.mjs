@@ -101,7 +101,7 @@ test("on a 390 px phone the board, the intake form and a report fit the screen",
   assert.ok(overflow <= 0, `the board is ${overflow}px wider than the phone`);
   assert.deepEqual(await seriousViolations(page), []);
   await screenshot(page, "telefono-bacheca");
-  for (const path of ["/segnalazioni/nuova", "/segnalazioni/1"]) {
+  for (const path of ["/segnalazioni/nuova", "/segnalazioni/1", "/notifiche"]) {
     await page.goto(server.url + path);
     const wider = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(wider <= 0, `${path} is ${wider}px wider than the phone`);

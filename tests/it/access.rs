@@ -84,6 +84,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/segnalazioni/nuova", "-yyy---"),
     ("/segnalazioni/{id}", "-yyynn-"),
     ("/bacheca/righe", "-yyyy--"),
+    ("/notifiche", "-yyyy--"),
+    ("/api/v1/notifications", "-yyyy--"),
     ("/api/v1/audit", "y------"),
     ("/api/v1/audit/person?name=rossi", "y------"),
 ];

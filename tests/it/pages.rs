@@ -334,10 +334,36 @@ async fn a_protected_report_opens_to_others_only_by_breaking_the_glass() {
             .text()
             .contains("Minore solo in caserma")
     );
-    // The coordinator reads the notice on the board.
+    // The board tells the coordinator a notification is waiting, without its text.
     let coordinator = app.sign_in("coordinatore", &[]).await;
     let board = app.get_as(&coordinator, "/").await.text();
-    assert!(board.contains("accesso straordinario") && board.contains("trasferito a me dal 112"));
+    assert!(board.contains("Una notifica da leggere"), "{board}");
+    assert!(!board.contains("trasferito a me dal 112"));
+    let list = app.get_as(&coordinator, "/notifiche").await.text();
+    assert!(list.contains("accesso straordinario") && list.contains("trasferito a me dal 112"));
+    assert!(list.contains("Da leggere"));
+    let newest = list
+        .split("name=\"up_to\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let read = app
+        .post_form_as(
+            &coordinator,
+            "/notifiche/lette",
+            &[("up_to", &newest)],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER);
+    let board = app.get_as(&coordinator, "/").await.text();
+    assert!(!board.contains("da leggere") && board.contains("href=\"/notifiche\""));
+    let list = app.get_as(&coordinator, "/notifiche").await.text();
+    assert!(list.contains("trasferito a me dal 112") && !list.contains("Da leggere"));
+    // Other roles have none.
+    let list = app.get_as(&other, "/notifiche").await.text();
+    assert!(list.contains("Nessuna notifica"));
 }
 
 #[tokio::test]

@@ -246,6 +246,61 @@ async fn triage_lifecycle_and_diary_through_the_api() {
     assert_eq!(h.events.last().unwrap().note, "Chiamato Marco");
 }
 
+/// After a break-glass by `other`, the coordinators read the notification and mark it as read.
+async fn coordinator_is_notified(app: &TestApp, other: &Who) {
+    // The coordinators are notified; marking as read is theirs alone.
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let notes = app
+        .get_as(&coordinator, "/api/v1/notifications")
+        .await
+        .json();
+    let items = notes["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{notes}");
+    assert!(
+        items[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("accesso straordinario")
+    );
+    assert_eq!(items[0]["read"], false);
+    assert_eq!(items[0]["kind"], "break_glass");
+    let up_to = items[0]["id"].clone();
+    let r = post(
+        app,
+        &coordinator,
+        "/api/v1/notifications/read",
+        &json!({"up_to": up_to}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = post(
+        app,
+        &coordinator,
+        "/api/v1/notifications/read",
+        &json!({"up_to": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let unread = app
+        .get_as(&coordinator, "/api/v1/notifications?unread=true")
+        .await;
+    assert_eq!(unread.json()["items"], json!([]));
+    let all = app
+        .get_as(&coordinator, "/api/v1/notifications")
+        .await
+        .json();
+    assert_eq!(all["items"][0]["read"], true);
+    assert_eq!(
+        app.get_as(other, "/api/v1/notifications").await.json()["items"],
+        json!([])
+    );
+    assert!(
+        app.audited("read").await.iter().any(
+            |e| e.entry.record_type == "notifications" && e.entry.actor == coordinator.username
+        )
+    );
+}
+
 #[tokio::test]
 async fn protected_reports_are_need_to_know_with_break_glass() {
     let app = TestApp::new().await;
@@ -309,19 +364,7 @@ async fn protected_reports_are_need_to_know_with_break_glass() {
     let glass = app.audited("break_glass").await;
     assert_eq!(glass.len(), 1);
     assert!(glass[0].entry.reason.contains("irraggiungibile"));
-    let ambito = app.t.db.list_ambiti().await.unwrap().remove(0).id;
-    let notes = app
-        .t
-        .db
-        .notifications(&[ambito], "coordinatore", 10)
-        .await
-        .unwrap();
-    assert_eq!(notes.len(), 1);
-    assert!(
-        notes[0].text.contains("accesso straordinario"),
-        "{}",
-        notes[0].text
-    );
+    coordinator_is_notified(&app, &other).await;
     // The municipal service sees nothing before the handover; the analyst never.
     assert_eq!(
         app.get_as(&social, &path).await.status,

@@ -14,6 +14,7 @@ mod audit;
 mod error;
 mod import;
 mod municipalities;
+mod notifications;
 mod reports;
 mod second_factor;
 mod sessions;
@@ -37,9 +38,10 @@ pub use accounts::{
 pub use audit::{AuditBatcher, AuditFilter};
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
+pub use notifications::Notification;
 pub use reports::{
-    BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, Notification, ReportFilter,
-    ReportLine, ReportRef, StatusEvent, TriageRecord,
+    BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
+    StatusEvent, TriageRecord,
 };
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
@@ -202,4 +204,13 @@ pub fn now() -> UtcMillis {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     UtcMillis(ms)
+}
+
+/// Ambito ids as the body of an SQL `IN (…)` list (numbers only, so safe to inline).
+pub(crate) fn ambito_list(ambiti: &[presidio_domain::reference::AmbitoId]) -> String {
+    ambiti
+        .iter()
+        .map(|a| a.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -492,12 +492,7 @@ impl Db {
     /// Reports matching `filter`: open ones by severity then waiting time (the board), others
     /// newest first.
     pub async fn reports(&self, filter: &ReportFilter) -> Result<Vec<ReportLine>, DbError> {
-        let ambiti = filter
-            .ambiti
-            .iter()
-            .map(|a| a.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ambiti = crate::ambito_list(&filter.ambiti);
         let order = if filter.open_only {
             "CASE r.outcome WHEN 'emergenza' THEN 0 WHEN 'urgenza' THEN 2 WHEN 'non_pertinente' THEN 3
                 ELSE 1 END, r.received_at, r.id"
@@ -859,17 +854,6 @@ impl Db {
 /// How long a break-glass opening lasts.
 pub const BREAK_GLASS_MS: i64 = 4 * 3600 * 1000;
 
-/// A notification for the users of a role.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Notification {
-    pub id: i64,
-    pub kind: String,
-    pub report_id: Option<i64>,
-    pub actor: Option<String>,
-    pub text: String,
-    pub at: i64,
-}
-
 impl Db {
     /// The users who broke the glass on report `id` since `since`.
     pub async fn glass_broken_by(&self, id: i64, since: UtcMillis) -> Result<Vec<i64>, DbError> {
@@ -938,37 +922,5 @@ impl Db {
                     Ok::<(), DbError>(())
                 }
         )
-    }
-
-    /// The newest notifications for `role` in these Ambiti.
-    pub async fn notifications(
-        &self,
-        ambiti: &[AmbitoId],
-        role: &str,
-        limit: i64,
-    ) -> Result<Vec<Notification>, DbError> {
-        if ambiti.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = ambiti
-            .iter()
-            .map(|a| a.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "SELECT n.id, n.kind, n.report_id, u.name AS actor, n.text, n.at
-             FROM notifications n LEFT JOIN users u ON u.id = n.actor_id
-             WHERE n.ambito_id IN ({ids}) AND n.role = $1 ORDER BY n.id DESC LIMIT $2"
-        );
-        Ok(dispatch!(
-            self,
-            read | pool | {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(role)
-                    .bind(limit.clamp(1, 200))
-                    .fetch_all(pool)
-                    .await
-            }
-        )?)
     }
 }

@@ -42,14 +42,6 @@ fn like_pattern(part: &str) -> String {
     out
 }
 
-fn in_list(ambiti: &[AmbitoId]) -> String {
-    ambiti
-        .iter()
-        .map(|a| a.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Db {
     /// The people matching `query` in the reports of these Ambiti, newest report first.
     pub async fn persons_matching(
@@ -73,7 +65,7 @@ impl Db {
              FROM report_persons p JOIN reports r ON r.id = p.report_id
              WHERE r.ambito_id IN ({}) AND {condition}
              ORDER BY r.received_at DESC, p.position LIMIT $2",
-            in_list(ambiti)
+            crate::ambito_list(ambiti)
         );
         Ok(dispatch!(
             self,

@@ -451,6 +451,16 @@ field-corrects = Voce corretta
 field-limit = Numero di voci
 field-offset = Posizione
 field-body = Corpo della richiesta
+notifications-title = Notifiche
+notifications-lead = Avvisi per la coordinatrice o il coordinatore, come gli accessi straordinari alle segnalazioni protette, dal più recente. La lettura di questa pagina è registrata.
+notifications-none = Nessuna notifica.
+notifications-mark-read = Segna tutte come lette
+notifications-new = Da leggere
+notifications-open = Apri la segnalazione
+board-unread = { $count ->
+        [one] Una notifica da leggere
+       *[other] { $count } notifiche da leggere
+    }
 notice-break-glass = { $name } ha aperto la segnalazione protetta { $code } con accesso straordinario. Motivo: { $reason }
 
 ## Segnalazioni: codici

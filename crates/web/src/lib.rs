@@ -10,6 +10,7 @@ mod cases;
 mod error;
 mod forms;
 pub mod i18n;
+mod notifications;
 mod pages;
 pub mod policy;
 mod security;

@@ -246,6 +246,22 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/reports",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "GET",
+        "/api/v1/notifications",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/read",
+        Access::Needs(Permission::ReadCases),
+    ),
+    ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
+    (
+        "POST",
+        "/notifiche/lette",
+        Access::Needs(Permission::ReadCases),
+    ),
     ("GET", "/api/v1/reports", Access::AnyOf(READ_REPORTS)),
     ("GET", "/api/v1/reports/{id}", Access::AnyOf(READ_REPORTS)),
     (

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod health;
 mod json;
+mod notifications;
 mod reference;
 mod reports;
 
@@ -69,6 +70,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::users))
         .routes(routes!(admin::audit))
         .routes(routes!(admin::person_accesses))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::mark_read))
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::read, reports::update))
         .routes(routes!(reports::triage))

@@ -42,7 +42,10 @@ pub struct BoardPage {
     page: Layout,
     rows: Vec<BoardRow>,
     can_write: bool,
-    notices: Vec<String>,
+    /// "3 notifiche da leggere" (coordinators), or empty.
+    unread: String,
+    /// The user receives notifications (a link to the list is shown).
+    notified: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -132,24 +135,22 @@ pub async fn page(
     who: &Principal,
 ) -> Result<BoardPage, PageError> {
     let rows = rows(state, who).await?;
-    let coordinator_of: Vec<_> = who
-        .grants
-        .iter()
-        .filter(|g| g.role == presidio_domain::access::Role::Coordinatore)
-        .map(|g| g.ambito)
-        .collect();
-    let notices = state
-        .db
-        .notifications(&coordinator_of, "coordinatore", 5)
-        .await?
-        .into_iter()
-        .map(|n| n.text)
-        .collect();
+    // Only the count: the texts may carry reasons about cases, and a board may be on a wall.
+    let unread = crate::notifications::of(state, who, true, 100).await?.len();
+    let page = Layout::new(visitor, "board-title", "home");
+    let unread = if unread == 0 {
+        String::new()
+    } else {
+        let count = i64::try_from(unread).unwrap_or(i64::MAX);
+        page.t
+            .t_args("board-unread", &[("count", crate::i18n::Arg::Num(count))])
+    };
     Ok(BoardPage {
-        page: Layout::new(visitor, "board-title", "home"),
+        page,
         rows,
         can_write: who.may(Permission::WriteCases),
-        notices,
+        unread,
+        notified: who.has_role(presidio_domain::access::Role::Coordinatore),
     })
 }
 

@@ -6,6 +6,7 @@ mod admin;
 mod api_docs;
 pub(crate) mod board;
 mod home;
+mod notifications;
 mod organisations;
 mod reference;
 mod reports;
@@ -131,6 +132,8 @@ fn page_routes() -> Routes {
     .post("/amministrazione/token/{id}/revoca", admin::revoke_token)
     .get("/amministrazione/registro", admin::audit)
     .get("/amministrazione/accessi-persona", subject_access::page)
+    .get("/notifiche", notifications::page)
+    .post("/notifiche/lette", notifications::mark_read)
     .get("/informazioni", about::page)
     .get("/api", api_docs::page)
 }
