@@ -182,6 +182,9 @@ async fn the_board_lists_open_reports_by_severity_and_refreshes_from_events() {
         .await
         .unwrap()[0]
         .id;
+    // The rows seen now are kept; the triage below must show at once all the same.
+    let before = app.get("/bacheca/righe").await.text();
+    assert!(before.contains("Anziani o persone fragili") && !before.contains("Emergenza"));
     let triage = serde_json::json!({"outcome": "emergenza", "rationale": "Sola in casa, senza riscaldamento"});
     app.send(
         axum::http::Method::POST,

@@ -410,3 +410,45 @@ fn input_rho() -> MunicipalityInput {
         ..MunicipalityInput::default()
     }
 }
+
+#[tokio::test]
+async fn concurrent_audit_batches_and_single_appends_keep_one_unbroken_chain() {
+    use presidio_domain::audit::{Action, Entry};
+    let t = TestDb::seeded().await;
+    let batcher = presidio_db::AuditBatcher::start(t.db.clone());
+    let mut tasks = Vec::new();
+    // More entries than one insert takes, from many callers at once, with single appends between.
+    for i in 0..300_i64 {
+        let batcher = batcher.clone();
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let entry = Entry::new(presidio_db::now(), Action::Read).record("report", i);
+            if i % 10 == 0 {
+                db.audit(&entry).await
+            } else {
+                batcher.append(entry).await
+            }
+        }));
+    }
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.push(task.await.unwrap().unwrap());
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 300, "every entry got its own number");
+    assert_eq!(seqs[299] - seqs[0], 299, "numbers without gaps");
+    assert!(matches!(t.db.audit_verify().await.unwrap(), Ok(n) if n >= 300));
+    // Each entry is stored as given.
+    let stored =
+        t.db.audit_search(&presidio_db::AuditFilter {
+            record_type: "report".into(),
+            record_id: "123".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].entry.action, "read");
+}

@@ -65,19 +65,68 @@ pub struct UserToCreate<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct PrincipalRow {
-    id: i64,
-    username: String,
-    name: String,
-    organisation_id: i64,
-    organisation: String,
+pub(crate) struct PrincipalRow {
+    id: Option<i64>,
+    username: Option<String>,
+    name: Option<String>,
+    organisation_id: Option<i64>,
+    organisation: Option<String>,
+    grant_id: Option<i64>,
+    role: Option<String>,
+    ambito_id: Option<i64>,
+    istat_code: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct GrantRow {
-    id: i64,
-    role: String,
-    ambito_id: i64,
+/// The columns of [`PrincipalRow`], from `users u`, `organisations o`, `user_roles r` and
+/// `user_role_municipalities m`.
+pub(crate) const PRINCIPAL_COLUMNS: &str = "u.id, u.username, u.name, u.organisation_id,
+    o.name AS organisation, r.id AS grant_id, r.role, r.ambito_id, m.istat_code";
+
+/// Builds the principal from its rows (one per role and municipality binding, ordered by
+/// role); `None` when the rows hold no active user.
+pub(crate) fn assemble_principal(
+    rows: impl IntoIterator<Item = PrincipalRow>,
+) -> Result<Option<Principal>, DbError> {
+    let mut principal: Option<Principal> = None;
+    let mut last_grant = None;
+    for row in rows {
+        let (Some(id), Some(username), Some(name), Some(organisation_id), Some(organisation)) = (
+            row.id,
+            row.username,
+            row.name,
+            row.organisation_id,
+            row.organisation,
+        ) else {
+            return Ok(None);
+        };
+        let p = principal.get_or_insert_with(|| Principal {
+            user_id: id,
+            username,
+            name,
+            organisation_id,
+            organisation,
+            grants: Vec::new(),
+        });
+        let (Some(grant_id), Some(role), Some(ambito)) = (row.grant_id, &row.role, row.ambito_id)
+        else {
+            continue;
+        };
+        if last_grant != Some(grant_id) {
+            last_grant = Some(grant_id);
+            p.grants.push(Grant {
+                role: Role::parse(role).ok_or(DbError::Corrupt("user_roles.role"))?,
+                ambito: AmbitoId(ambito),
+                municipalities: Vec::new(),
+            });
+        }
+        if let (Some(code), Some(grant)) = (row.istat_code, p.grants.last_mut()) {
+            grant.municipalities.push(
+                IstatCode::parse(&code)
+                    .map_err(|_| DbError::Corrupt("user_role_municipalities"))?,
+            );
+        }
+    }
+    Ok(principal)
 }
 
 fn duplicate(field: &'static str) -> impl Fn(sqlx::Error) -> DbError {
@@ -234,62 +283,26 @@ impl Db {
     }
 
     /// The active user `id` with organisation and roles; `None` when missing or disabled.
+    /// One query (every request resolves its user): a row per role and municipality binding.
     pub async fn principal(&self, id: i64) -> Result<Option<Principal>, DbError> {
-        dispatch!(
+        let sql = format!(
+            "SELECT {PRINCIPAL_COLUMNS}
+             FROM users u JOIN organisations o ON o.id = u.organisation_id
+             LEFT JOIN user_roles r ON r.user_id = u.id
+             LEFT JOIN user_role_municipalities m ON m.user_role_id = r.id
+             WHERE u.id = $1 AND u.disabled_at IS NULL
+             ORDER BY r.id, m.istat_code"
+        );
+        let rows: Vec<PrincipalRow> = dispatch!(
             self,
             read | pool | {
-                let row: Option<PrincipalRow> = sqlx::query_as(
-                    "SELECT u.id, u.username, u.name, u.organisation_id, o.name AS organisation
-                     FROM users u JOIN organisations o ON o.id = u.organisation_id
-                     WHERE u.id = $1 AND u.disabled_at IS NULL",
-                )
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let grants: Vec<GrantRow> = sqlx::query_as(
-                    "SELECT id, role, ambito_id FROM user_roles WHERE user_id = $1 ORDER BY id",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await?;
-                let bindings: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT m.user_role_id, m.istat_code FROM user_role_municipalities m
-                     JOIN user_roles r ON r.id = m.user_role_id
-                     WHERE r.user_id = $1 ORDER BY m.istat_code",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await?;
-                let mut out = Vec::with_capacity(grants.len());
-                for g in grants {
-                    let role = Role::parse(&g.role).ok_or(DbError::Corrupt("user_roles.role"))?;
-                    let municipalities = bindings
-                        .iter()
-                        .filter(|(grant, _)| *grant == g.id)
-                        .map(|(_, code)| {
-                            IstatCode::parse(code)
-                                .map_err(|_| DbError::Corrupt("user_role_municipalities"))
-                        })
-                        .collect::<Result<_, _>>()?;
-                    out.push(Grant {
-                        role,
-                        ambito: AmbitoId(g.ambito_id),
-                        municipalities,
-                    });
-                }
-                Ok::<_, DbError>(Some(Principal {
-                    user_id: row.id,
-                    username: row.username,
-                    name: row.name,
-                    organisation_id: row.organisation_id,
-                    organisation: row.organisation,
-                    grants: out,
-                }))
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await
             }
-        )
+        )?;
+        assemble_principal(rows)
     }
 
     /// Every account, by username.

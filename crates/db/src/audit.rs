@@ -302,20 +302,84 @@ impl AuditBatcher {
     }
 }
 
+/// Rows per INSERT of a batch (14 parameters each, well under every backend's limit).
+const ROWS_PER_INSERT: usize = 64;
+
 impl Db {
-    /// Appends several entries in one transaction, in order; returns their numbers.
+    /// Appends several entries in one transaction, in order; returns their numbers. The chain
+    /// head moves once for the whole batch and the rows go in multi-row inserts.
     pub async fn audit_all(&self, entries: &[&Entry]) -> Result<Vec<i64>, DbError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = i64::try_from(entries.len()).map_err(|_| DbError::Corrupt("audit batch"))?;
         let seqs = dispatch!(
             self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                let mut seqs = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    seqs.push(append!(tx, entry).await?);
+            write
+                | pool
+                | {
+                    let mut tx = pool.begin().await?;
+                    let (last, mut prev): (i64, String) = sqlx::query_as(
+                        "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+                    )
+                    .bind(count)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let first = last - count + 1;
+                    let mut rows = Vec::with_capacity(entries.len());
+                    for (seq, entry) in (first..).zip(entries.iter()) {
+                        let hash = presidio_domain::audit::chain_hash(&prev, seq, entry);
+                        rows.push((
+                            seq,
+                            *entry,
+                            std::mem::replace(&mut prev, hash.clone()),
+                            hash,
+                        ));
+                    }
+                    for chunk in rows.chunks(ROWS_PER_INSERT) {
+                        let values = (0..chunk.len())
+                        .map(|i| {
+                            let p = i * 14;
+                            format!(
+                                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                                p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7,
+                                p + 8, p + 9, p + 10, p + 11, p + 12, p + 13, p + 14
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                        let sql = format!(
+                            "INSERT INTO audit_log (seq, at, actor_id, actor, organisation, role,
+                            action, record_type, record_id, section, reason, client_ip,
+                            prev_hash, hash) VALUES {values}"
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for (seq, entry, prev_hash, hash) in chunk {
+                            q = q
+                                .bind(*seq)
+                                .bind(entry.at.0)
+                                .bind(entry.actor_id)
+                                .bind(&entry.actor)
+                                .bind(&entry.organisation)
+                                .bind(&entry.role)
+                                .bind(&entry.action)
+                                .bind(&entry.record_type)
+                                .bind(&entry.record_id)
+                                .bind(&entry.section)
+                                .bind(&entry.reason)
+                                .bind(&entry.client_ip)
+                                .bind(prev_hash)
+                                .bind(hash);
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                        .bind(&prev)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok::<Vec<i64>, sqlx::Error>((first..=last).collect())
                 }
-                tx.commit().await?;
-                Ok::<Vec<i64>, sqlx::Error>(seqs)
-            }
         )?;
         Ok(seqs)
     }

@@ -107,7 +107,7 @@ impl Db {
                     .await
                     .map_err(DbError::Unavailable)?;
                 let read = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(4)
                     .connect_with(options.read_only(true))
                     .await
                     .map_err(DbError::Unavailable)?;

@@ -63,6 +63,35 @@ impl Db {
         Ok(list)
     }
 
+    /// How many notifications for `role` in these Ambiti `user_id` has not read yet.
+    pub async fn unread_notifications(
+        &self,
+        ambiti: &[AmbitoId],
+        role: &str,
+        user_id: i64,
+    ) -> Result<i64, DbError> {
+        if ambiti.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "SELECT COUNT(*) FROM notifications n
+             WHERE n.ambito_id IN ({}) AND n.role = $1 AND n.id > COALESCE(
+                (SELECT last_seen FROM notification_reads WHERE user_id = $2), 0)",
+            crate::ambito_list(ambiti)
+        );
+        let (count,): (i64,) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(role)
+                    .bind(user_id)
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        Ok(count)
+    }
+
     /// Marks as read every notification up to `up_to` for `user_id`; never moves backwards.
     pub async fn mark_notifications_read(&self, user_id: i64, up_to: i64) -> Result<(), DbError> {
         dispatch!(

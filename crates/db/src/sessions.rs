@@ -5,7 +5,9 @@ use presidio_domain::audit::Entry;
 use presidio_domain::throttle::Counter;
 use presidio_domain::time::UtcMillis;
 
-use crate::accounts::UserToCreate;
+use presidio_domain::access::Principal;
+
+use crate::accounts::{PRINCIPAL_COLUMNS, PrincipalRow, UserToCreate, assemble_principal};
 use crate::audit::append;
 use crate::{Db, DbError, dispatch, now};
 
@@ -146,6 +148,56 @@ impl Db {
                 .await
             }
         )?)
+    }
+
+    /// A session with its user's principal, in one query (every page request needs both); the
+    /// principal is `None` when the user is disabled or gone.
+    pub async fn session_with_principal(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(Session, Option<Principal>)>, DbError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            user_id: i64,
+            stage: String,
+            csrf_token: String,
+            created_at: i64,
+            last_seen_at: i64,
+            #[sqlx(flatten)]
+            principal: PrincipalRow,
+        }
+        let sql = format!(
+            "SELECT s.user_id, s.stage, s.csrf_token, s.created_at, s.last_seen_at,
+                {PRINCIPAL_COLUMNS}
+             FROM sessions s
+             LEFT JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
+             LEFT JOIN organisations o ON o.id = u.organisation_id
+             LEFT JOIN user_roles r ON r.user_id = u.id
+             LEFT JOIN user_role_municipalities m ON m.user_role_id = r.id
+             WHERE s.id = $1
+             ORDER BY r.id, m.istat_code"
+        );
+        let rows: Vec<Row> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id_hash)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let session = Session {
+            user_id: first.user_id,
+            stage: first.stage.clone(),
+            csrf_token: first.csrf_token.clone(),
+            created_at: first.created_at,
+            last_seen_at: first.last_seen_at,
+        };
+        let principal = assemble_principal(rows.into_iter().map(|r| r.principal))?;
+        Ok(Some((session, principal)))
     }
 
     /// Records activity on a session (the idle timeout counts from here).

@@ -111,7 +111,7 @@ pub enum Permission {
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Grant {
     pub role: Role,
     pub ambito: AmbitoId,
@@ -119,7 +119,7 @@ pub struct Grant {
 }
 
 /// The identity of the user behind a request, with everything the policy needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Principal {
     pub user_id: i64,
     pub username: String,

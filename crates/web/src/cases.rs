@@ -7,7 +7,10 @@ use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::report::Report;
 use presidio_domain::time::UtcMillis;
 
+use std::sync::Arc;
+
 use crate::AppState;
+use crate::cache::CachedReport;
 
 /// The Ambiti where the user reads reports (all their cases, or their organisation's).
 pub fn readable_ambiti(who: &Principal) -> Vec<AmbitoId> {
@@ -132,5 +135,53 @@ pub async fn break_glass(
     state
         .db
         .break_glass(report.id, who.user_id, reason, &notice, &entry)
-        .await
+        .await?;
+    // The opening shows on the next read of the report.
+    state.caches.invalidate();
+    Ok(())
+}
+
+/// A report with its history and what this user may see of it, for reading (the report page):
+/// from the cache when no report changed since it was loaded. `None` when they may not even
+/// know it exists.
+pub async fn load_for_reading(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Option<(Arc<CachedReport>, CaseAccess)>, DbError> {
+    let key = crate::cache::key_of(&id);
+    let loaded = state
+        .caches
+        .reports
+        .get_or_fill(&state.caches, key, async || {
+            let report = match state.db.report(id).await {
+                Ok(r) => r,
+                Err(DbError::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+            let glass = state.db.glass_broken_by(id, since).await?;
+            let history = state.db.report_history(id).await?;
+            let municipality = match &report.data.municipality {
+                Some(code) => Some(
+                    state
+                        .db
+                        .municipality(code)
+                        .await
+                        .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
+                ),
+                None => None,
+            };
+            Ok(Some(Arc::new(CachedReport {
+                report,
+                glass,
+                history,
+                municipality,
+            })))
+        })
+        .await?;
+    Ok(loaded.and_then(|c| {
+        let access = case_access(who, &c.report.facts(c.glass.clone()));
+        (access != CaseAccess::None).then_some((c, access))
+    }))
 }

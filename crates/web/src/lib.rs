@@ -6,6 +6,7 @@
 mod api;
 mod assets;
 pub mod auth;
+mod cache;
 mod cases;
 mod error;
 mod forms;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub board: tokio::sync::broadcast::Sender<BoardEvent>,
     /// Audit entries of reads, written in shared transactions (group commit).
     pub audit: presidio_db::AuditBatcher,
+    /// Board rows and report pages, dropped at each report change.
+    pub caches: Arc<cache::Caches>,
 }
 
 /// A report changed: the boards of its Ambito refresh.
@@ -68,11 +71,13 @@ impl AppState {
             info: Arc::new(ServerInfo { database }),
             auth: Arc::new(auth::AuthConfig::default()),
             board: tokio::sync::broadcast::channel(256).0,
+            caches: Arc::default(),
         }
     }
 
     /// Tells the live boards that a report changed (nobody listening is fine).
     pub fn changed(&self, ambito: presidio_domain::reference::AmbitoId, report_id: i64) {
+        self.caches.invalidate();
         let _ = self.board.send(BoardEvent {
             ambito_id: ambito.0,
             report_id,

@@ -5,6 +5,7 @@
 use presidio_db::{DbError, Notification};
 use presidio_domain::access::{Principal, Role};
 use presidio_domain::audit::Action;
+use presidio_domain::reference::AmbitoId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -24,16 +25,26 @@ pub(crate) async fn of(
     unread_only: bool,
     limit: i64,
 ) -> Result<Vec<Notification>, DbError> {
-    let ambiti: Vec<_> = who
-        .grants
+    state
+        .db
+        .notifications(&ambiti(who), ROLE.code(), who.user_id, unread_only, limit)
+        .await
+}
+
+/// How many of the user's notifications are unread.
+pub(crate) async fn unread(state: &AppState, who: &Principal) -> Result<i64, DbError> {
+    state
+        .db
+        .unread_notifications(&ambiti(who), ROLE.code(), who.user_id)
+        .await
+}
+
+fn ambiti(who: &Principal) -> Vec<AmbitoId> {
+    who.grants
         .iter()
         .filter(|g| g.role == ROLE)
         .map(|g| g.ambito)
-        .collect();
-    state
-        .db
-        .notifications(&ambiti, ROLE.code(), who.user_id, unread_only, limit)
-        .await
+        .collect()
 }
 
 /// Opening the list reads the texts: audited.

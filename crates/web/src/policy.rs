@@ -442,17 +442,12 @@ async fn resolve(
         let id_hash = secret::stored(secret_value);
         let session = state
             .db
-            .session(&id_hash)
+            .session_with_principal(&id_hash)
             .await
             .map_err(|e| unavailable(&e, false))?;
         match session {
-            Some(s) if !expired(state, &s, now) => {
-                if let Some(principal) = state
-                    .db
-                    .principal(s.user_id)
-                    .await
-                    .map_err(|e| unavailable(&e, false))?
-                {
+            Some((s, principal)) if !expired(state, &s, now) => {
+                if let Some(principal) = principal {
                     if now.0 - s.last_seen_at > 60_000 {
                         let _ = state.db.touch_session(&id_hash, now).await;
                     }
@@ -472,7 +467,7 @@ async fn resolve(
                 }
                 visitor.clear_session = true;
             }
-            Some(s) => {
+            Some((s, _)) => {
                 let mut entry = visitor
                     .entry(Action::SessionExpired)
                     .record("user", s.user_id);

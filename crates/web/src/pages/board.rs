@@ -3,12 +3,14 @@
 //! rows within a second) and by a refresh each minute for the waiting times.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::State;
+use axum::response::Html;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use presidio_db::ReportFilter;
@@ -40,7 +42,8 @@ pub struct BoardRow {
 #[template(path = "board.html")]
 pub struct BoardPage {
     page: Layout,
-    rows: Vec<BoardRow>,
+    /// The rendered rows (`board_rows.html`), shared with the live refresh.
+    rows: Arc<str>,
     can_write: bool,
     /// "3 notifiche da leggere" (coordinators), or empty.
     unread: String,
@@ -134,16 +137,15 @@ pub async fn page(
     visitor: &Visitor,
     who: &Principal,
 ) -> Result<BoardPage, PageError> {
-    let rows = rows(state, who).await?;
+    let rows = rendered_rows(state, who).await?;
     // Only the count: the texts may carry reasons about cases, and a board may be on a wall.
-    let unread = crate::notifications::of(state, who, true, 100).await?.len();
+    let unread = crate::notifications::unread(state, who).await?;
     let page = Layout::new(visitor, "board-title", "home");
     let unread = if unread == 0 {
         String::new()
     } else {
-        let count = i64::try_from(unread).unwrap_or(i64::MAX);
         page.t
-            .t_args("board-unread", &[("count", crate::i18n::Arg::Num(count))])
+            .t_args("board-unread", &[("count", crate::i18n::Arg::Num(unread))])
     };
     Ok(BoardPage {
         page,
@@ -158,17 +160,35 @@ pub async fn page(
 pub async fn rows_partial(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
-) -> Result<BoardRows, PageError> {
+) -> Result<Html<String>, PageError> {
     let Some(who) = visitor.principal() else {
         return Err(PageError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unauthorized",
         ));
     };
-    Ok(BoardRows {
-        t: catalogue().tr(Locale::Italian),
-        rows: rows(&state, who).await?,
-    })
+    Ok(Html(rendered_rows(&state, who).await?.to_string()))
+}
+
+/// The board rows as this user sees them now, from the cache or freshly rendered. Every user
+/// of the Centrale refreshes the board on each change, and a wall screen every minute: most
+/// requests find their rows there.
+async fn rendered_rows(state: &AppState, who: &Principal) -> Result<Arc<str>, PageError> {
+    state
+        .caches
+        .board
+        .get_or_fill(&state.caches, crate::cache::key_of(who), async || {
+            let template = BoardRows {
+                t: catalogue().tr(Locale::Italian),
+                rows: rows(state, who).await?,
+            };
+            let html = template.render().map_err(|e| {
+                tracing::error!(error = %e, "board rows not rendered");
+                PageError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            })?;
+            Ok(Arc::from(html))
+        })
+        .await
 }
 
 /// Server-Sent Events: `board` each time a report of the user's Ambiti changes, with

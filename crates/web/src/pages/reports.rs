@@ -594,21 +594,18 @@ async fn report_page(
     done: Option<&str>,
 ) -> Result<ReportPage, PageError> {
     let who = principal(visitor)?;
-    let Some((report, access)) = crate::cases::load(state, who, id).await? else {
+    let Some((cached, access)) = crate::cases::load_for_reading(state, who, id).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
+    let report = &cached.report;
     let t = catalogue().tr(Locale::Italian);
     let page = Layout::titled(visitor, t.t1("report-title", "code", &report.code), "home");
     let restricted = access != CaseAccess::Full;
     audit_read(state, visitor, id, restricted).await?;
-    let municipality = match &report.data.municipality {
-        Some(code) => state
-            .db
-            .municipality(code)
-            .await
-            .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
-        None => t.t("board-outside"),
-    };
+    let municipality = cached
+        .municipality
+        .clone()
+        .unwrap_or_else(|| t.t("board-outside"));
     let severity = report.outcome.map_or("none", Outcome::code);
     let base = ReportPage {
         id,
@@ -640,9 +637,8 @@ async fn report_page(
     let d = &report.data;
     let details = details_of(t, d);
     let persons = persons_of(t, d);
-    let ticked = criteria_from(&report);
-    let h = state.db.report_history(id).await?;
-    let (history, diary) = history_of(t, &h);
+    let ticked = criteria_from(report);
+    let (history, diary) = history_of(t, &cached.history);
     Ok(ReportPage {
         details,
         persons,

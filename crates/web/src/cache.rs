@@ -1,0 +1,117 @@
+//! In-process caches of what many requests read and few change: the board's rendered rows and
+//! the records behind a report page. Every report change bumps one counter
+//! ([`Caches::invalidate`], called by [`crate::AppState::changed`]) and so drops them all; an
+//! entry also lives at most until the minute turns (waiting times count minutes, a break-glass
+//! lapses). One process serves an installation (the live board's events are in-process too).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use presidio_db::History;
+use presidio_domain::report::Report;
+
+/// Beyond this many entries a cache starts afresh.
+const CAPACITY: usize = 512;
+
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Bumped by every report change.
+    generation: AtomicU64,
+    /// Rendered board rows, by user view (the user with their roles).
+    pub board: Cache<Arc<str>>,
+    /// A report with its history, by report id.
+    pub reports: Cache<Option<Arc<CachedReport>>>,
+}
+
+/// What a report page shows, as stored; access is decided per request from it.
+#[derive(Debug)]
+pub struct CachedReport {
+    pub report: Report,
+    /// Users with a break-glass opening still running when loaded.
+    pub glass: Vec<i64>,
+    pub history: History,
+    /// The municipality's name (its code when unknown); none when outside any.
+    pub municipality: Option<String>,
+}
+
+impl Caches {
+    /// Something changed: every entry of every cache is stale.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A key for `value` (e.g. a user's principal).
+pub fn key_of(value: &impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Debug)]
+pub struct Cache<V> {
+    entries: Mutex<HashMap<u64, Entry<V>>>,
+    /// One fill at a time: the clients waiting at a change or at the turn of the minute then
+    /// find the fresh entry instead of all querying at once.
+    fill: tokio::sync::Mutex<()>,
+}
+
+impl<V> Default for Cache<V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::default(),
+            fill: tokio::sync::Mutex::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    generation: u64,
+    minute: i64,
+    value: V,
+}
+
+impl<V: Clone> Cache<V> {
+    fn lookup(&self, key: u64, generation: u64, minute: i64) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(&key)
+            .filter(|e| e.generation == generation && e.minute == minute)
+            .map(|e| e.value.clone())
+    }
+
+    /// The entry for `key`, or `fill`'s value, kept for the next requests.
+    pub async fn get_or_fill<E, F>(&self, caches: &Caches, key: u64, fill: F) -> Result<V, E>
+    where
+        F: AsyncFnOnce() -> Result<V, E>,
+    {
+        let minute = presidio_db::now().0.div_euclid(60_000);
+        // Read before the database: a change committed meanwhile makes this fill stale at once.
+        let generation = caches.generation.load(Ordering::SeqCst);
+        if let Some(value) = self.lookup(key, generation, minute) {
+            return Ok(value);
+        }
+        let _filling = self.fill.lock().await;
+        let generation = caches.generation.load(Ordering::SeqCst);
+        if let Some(value) = self.lookup(key, generation, minute) {
+            return Ok(value);
+        }
+        let value = fill().await?;
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= CAPACITY {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Entry {
+                generation,
+                minute,
+                value: value.clone(),
+            },
+        );
+        Ok(value)
+    }
+}
