@@ -40,6 +40,8 @@ pub enum Problem {
     BadTransition,
     WrongType,
     TooShort,
+    InvalidHours,
+    OverlappingHours,
 }
 
 impl Problem {
@@ -76,11 +78,13 @@ impl Problem {
             Self::BadTransition => "bad_transition",
             Self::WrongType => "wrong_type",
             Self::TooShort => "too_short",
+            Self::InvalidHours => "invalid_hours",
+            Self::OverlappingHours => "overlapping_hours",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 31] = [
+    pub const ALL: [Problem; 33] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -112,6 +116,8 @@ impl Problem {
         Self::BadTransition,
         Self::WrongType,
         Self::TooShort,
+        Self::InvalidHours,
+        Self::OverlappingHours,
     ];
 }
 

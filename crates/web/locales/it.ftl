@@ -441,6 +441,8 @@ validation-invalid_fiscal_code = { $field }: codice fiscale non valido (16 carat
 validation-stale_version = { $field }: la scheda è stata modificata da un'altra persona; ricaricare.
 validation-bad_transition = { $field }: passaggio di stato non consentito.
 validation-wrong_type = { $field }: tipo di valore errato (ad esempio testo al posto di un numero).
+validation-invalid_hours = { $field }: orario non valido; scrivere gli intervalli come 08:30-12:30, 14:00-17:00 (vuoto se chiuso).
+validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
        *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
