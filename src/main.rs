@@ -62,6 +62,9 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The service calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// For benchmarks only: add N synthetic reports (1 in 500 left open) to the first Ambito.
     BenchData {
         #[arg(long, default_value_t = 100_000)]
@@ -160,6 +163,20 @@ impl ServeArgs {
 }
 
 #[derive(Subcommand, Debug)]
+enum CalendarCommand {
+    /// Print, as JSON, whether the PIS is active for a municipality at an instant, why, when
+    /// that changes and when the municipality's social service next opens.
+    Status {
+        /// ISTAT code of the municipality.
+        #[arg(long)]
+        municipality: String,
+        /// RFC 3339 instant (default: now).
+        #[arg(long, default_value = "")]
+        at: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum AmbitoCommand {
     /// List the Ambiti and their municipalities.
     List,
@@ -227,6 +244,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::User(cmd)) => user(&url, cmd).await,
         Some(Command::BenchData { reports }) => bench_data(&url, reports).await,
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
+        Some(Command::Calendar(CalendarCommand::Status { municipality, at })) => {
+            let db = open(&url).await?;
+            let answer =
+                presidio_web::calendar::status(&db, &municipality, &at, presidio_db::now()).await;
+            db.close().await;
+            match answer {
+                Ok(status) => {
+                    println!("{}", serde_json::to_string_pretty(&status)?);
+                    Ok(())
+                }
+                Err(presidio_db::DbError::Invalid(invalid)) => {
+                    for e in &invalid.0 {
+                        eprintln!("{}", tr().field_error(e));
+                    }
+                    anyhow::bail!(tr().t("cli-calendar-refused"))
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
         Some(Command::Audit(AuditCommand::Purge(retention))) => {
             let db = open(&url).await?;
             let removed = purge_audit(&db, retention).await?;

@@ -78,6 +78,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/ambiti", "yyyyyyy"),
     ("/api/v1/ambiti/rhodense/municipalities", "yyyyyyy"),
     ("/api/v1/municipalities/015182", "yyyyyyy"),
+    ("/api/v1/calendar/status?municipality=015182", "yyyyyyy"),
     ("/api/v1/users", "y------"),
     ("/api/v1/reports", "-yyyyy-"),
     ("/api/v1/reports/{id}", "-yyynn-"),

@@ -4,6 +4,7 @@
 
 mod access;
 mod api;
+mod calendar;
 mod cli;
 mod durability;
 mod pages;

@@ -135,6 +135,25 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;
+                        // A patron saint's day becomes a local holiday of the service calendar,
+                        // once (later edits are the calendar's).
+                        if let Some(day) = m.patron_holiday {
+                            sqlx::query(
+                                "INSERT INTO local_holidays (istat_code, month, day, name, source,
+                                    created_at)
+                                 SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT), CAST($3 AS BIGINT),
+                                    'Festa patronale', 'Anagrafica dei comuni', CAST($4 AS BIGINT)
+                                 WHERE NOT EXISTS (SELECT 1 FROM local_holidays
+                                    WHERE istat_code = $1 AND month = $2 AND day = $3)",
+                            )
+                            .bind(m.istat_code.as_str())
+                            .bind(i64::from(day.month))
+                            .bind(i64::from(day.day))
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(DbError::from)?;
+                        }
                     }
                     tx.commit().await.map_err(DbError::from)?;
                     Ok::<i64, DbError>(id)

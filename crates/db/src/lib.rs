@@ -11,6 +11,7 @@
 mod accounts;
 mod ambiti;
 mod audit;
+mod calendar;
 mod error;
 mod import;
 mod municipalities;
@@ -36,6 +37,7 @@ pub use accounts::{
     UserToCreate,
 };
 pub use audit::{AuditBatcher, AuditFilter};
+pub use calendar::{CalendarEntry, StoredCalendar};
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use notifications::Notification;

@@ -411,6 +411,7 @@ field-organization = Ente
 field-phone = Telefono
 field-reference = Riferimento
 field-municipality = Comune
+field-at = Istante
 field-place = Luogo
 field-current_location = Dove si trovano ora
 field-target_group = Destinatari
@@ -598,3 +599,25 @@ report-diary-submit = Aggiungi al diario
 report-diary-empty = Nessuna voce.
 report-history = Storia della segnalazione
 intake-add-person-hint = Per un'altra persona: «Aggiungi un'altra persona», in fondo.
+
+## Calendario del servizio
+
+calendar-reason-open = Servizio sociale aperto: il PIS non è attivo.
+calendar-reason-outside_hours = Fuori dall'orario del servizio sociale: il PIS è attivo.
+calendar-reason-national = { $name } (festività nazionale): il PIS è attivo.
+calendar-reason-local = { $name } (festività locale): il PIS è attivo.
+calendar-reason-closure = Chiusura straordinaria del servizio ({ $reason }): il PIS è attivo.
+holiday-capodanno = Capodanno
+holiday-epifania = Epifania
+holiday-pasqua = Pasqua
+holiday-lunedi_dell_angelo = Lunedì dell'Angelo
+holiday-liberazione = Festa della Liberazione
+holiday-festa_del_lavoro = Festa del Lavoro
+holiday-festa_della_repubblica = Festa della Repubblica
+holiday-ferragosto = Ferragosto
+holiday-san_francesco = San Francesco d'Assisi, patrono d'Italia
+holiday-ognissanti = Ognissanti
+holiday-immacolata = Immacolata Concezione
+holiday-natale = Natale
+holiday-santo_stefano = Santo Stefano
+cli-calendar-refused = richiesta non valida

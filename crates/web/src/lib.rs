@@ -7,6 +7,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod cache;
+pub mod calendar;
 mod cases;
 mod error;
 mod forms;

@@ -248,6 +248,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/calendar/status",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "GET",
         "/api/v1/notifications",
         Access::Needs(Permission::ReadCases),
     ),

@@ -18,7 +18,11 @@ pub fn easter(year: i16) -> Date {
     let m = (a + 11 * h + 22 * l) / 451;
     let n = h + l - 7 * m + 114;
     // Month 3 or 4, day 1..=31: both fit an i8.
-    date(year, i8::try_from(n / 31).unwrap_or(4), i8::try_from(n % 31 + 1).unwrap_or(1))
+    date(
+        year,
+        i8::try_from(n / 31).unwrap_or(4),
+        i8::try_from(n % 31 + 1).unwrap_or(1),
+    )
 }
 
 /// A national holiday. Stable codes; the screens show Italian names.
@@ -169,7 +173,10 @@ mod tests {
             }
             day = day.tomorrow().unwrap();
         }
-        let expected: Vec<_> = expected.iter().map(|(d, h)| ((*d).to_owned(), *h)).collect();
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(d, h)| ((*d).to_owned(), *h))
+            .collect();
         assert_eq!(found, expected);
     }
 

@@ -60,7 +60,11 @@ impl WeeklyHours {
     /// Reads one day written as `08:30-12:30, 14:00-17:00` (empty: closed).
     pub fn parse_day(raw: &str) -> Result<Vec<(Minute, Minute)>, Problem> {
         let mut out: Vec<(Minute, Minute)> = Vec::new();
-        for part in raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in raw
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let (a, b) = part.split_once('-').ok_or(Problem::InvalidHours)?;
             let (a, b) = (
                 parse_minute(a).ok_or(Problem::InvalidHours)?,
@@ -130,8 +134,19 @@ mod tests {
         );
         assert_eq!(WeeklyHours::parse_day(""), Ok(vec![]));
         assert_eq!(WeeklyHours::parse_day("00:00-24:00"), Ok(vec![(0, 1440)]));
-        for bad in ["8-17", "08:30", "17:00-08:30", "25:00-26:00", "08:60-09:00", "24:30-24:45"] {
-            assert_eq!(WeeklyHours::parse_day(bad), Err(Problem::InvalidHours), "{bad}");
+        for bad in [
+            "8-17",
+            "08:30",
+            "17:00-08:30",
+            "25:00-26:00",
+            "08:60-09:00",
+            "24:30-24:45",
+        ] {
+            assert_eq!(
+                WeeklyHours::parse_day(bad),
+                Err(Problem::InvalidHours),
+                "{bad}"
+            );
         }
         assert_eq!(
             WeeklyHours::parse_day("08:00-12:00, 11:00-13:00"),

@@ -237,15 +237,11 @@ impl ServiceCalendar {
         if let Some(reason) = self.holiday(day) {
             return reason;
         }
-        let minute = Minute::try_from(i32::from(zoned.hour()) * 60 + i32::from(zoned.minute()))
-            .unwrap_or(0);
+        let minute =
+            Minute::try_from(i32::from(zoned.hour()) * 60 + i32::from(zoned.minute())).unwrap_or(0);
         self.closures
             .iter()
-            .find(|c| {
-                c.date == day
-                    && c.hours
-                        .is_none_or(|(a, b)| (a..b).contains(&minute))
-            })
+            .find(|c| c.date == day && c.hours.is_none_or(|(a, b)| (a..b).contains(&minute)))
             .map_or(Reason::OutsideHours, |c| Reason::Closure(c.reason.clone()))
     }
 

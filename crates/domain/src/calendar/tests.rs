@@ -7,7 +7,10 @@ use super::*;
 
 /// A wall-clock instant in Rome.
 fn rome_at(y: i16, mo: i8, d: i8, h: i8, mi: i8) -> UtcMillis {
-    instant(date(y, mo, d), Minute::try_from(i32::from(h) * 60 + i32::from(mi)).unwrap())
+    instant(
+        date(y, mo, d),
+        Minute::try_from(i32::from(h) * 60 + i32::from(mi)).unwrap(),
+    )
 }
 
 /// An instant in UTC, for checking the conversions independently.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod calendar;
 mod health;
 mod json;
 mod notifications;
@@ -37,6 +38,7 @@ use crate::error::ApiError;
         (name = "riferimento", description = "Ambiti e comuni"),
         (name = "segnalazioni", description = "Segnalazioni: registrazione, valutazione, stato, diario"),
         (name = "amministrazione", description = "Utenti e registro degli accessi"),
+        (name = "calendario", description = "Quando il PIS è attivo per ogni comune"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -71,6 +73,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::audit))
         .routes(routes!(admin::person_accesses))
         .routes(routes!(notifications::list))
+        .routes(routes!(calendar::status))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(reports::create, reports::list))
         .routes(routes!(reports::read, reports::update))
