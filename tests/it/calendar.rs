@@ -220,3 +220,249 @@ async fn removals_are_scoped_and_audited(app: &TestApp, id: i64, entry: &Entry) 
         assert!(records.iter().any(|r| r == kind), "{kind}: {records:?}");
     }
 }
+
+#[tokio::test]
+async fn coordinators_edit_the_calendar_from_the_pages_and_others_only_read_it() {
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_centrale", &[]).await;
+    let month = app.get_as(&operator, "/calendario?mese=2026-12").await;
+    assert_eq!(month.status, StatusCode::OK);
+    let html = month.text();
+    assert!(html.contains("dicembre 2026") && html.contains("Pregnana Milanese"));
+    assert!(html.contains("PIS tutto il giorno · Natale"), "{html}");
+    assert!(html.contains("Aperto 08:30–17:00"));
+    assert!(
+        !html.contains("href=\"/calendario/015182\""),
+        "operators do not edit"
+    );
+    assert_eq!(
+        app.get_as(&operator, "/calendario/015182").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let edit = app.get_as(&coordinator, "/calendario/015182").await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.text().contains("Calendario di Rho") && edit.text().contains("Festa patronale"));
+    // Hours: refused with the day named, then saved, then a stale save is a conflict.
+    let mut days = vec![("version", "0"), ("lunedi", "8-12")];
+    let r = app
+        .post_form_as(&coordinator, "/calendario/015182/orari", &days, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Lunedì: orario non valido"),
+        "{}",
+        r.text()
+    );
+    days[1] = ("lunedi", "08:30-12:30");
+    let r = app
+        .post_form_as(&coordinator, "/calendario/015182/orari", &days, None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app
+        .post_form_as(&coordinator, "/calendario/015182/orari", &days, None)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let html = app
+        .get_as(&coordinator, "/calendario?mese=2026-12")
+        .await
+        .text();
+    assert!(html.contains("Aperto 08:30–12:30") && html.contains("href=\"/calendario/015182\""));
+    // A local holiday and a closure, refused then accepted, then removed.
+    let r = app
+        .post_form_as(
+            &coordinator,
+            "/calendario/015182/festivita",
+            &[("day", "31-12"), ("name", "")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Giorno (MM-GG)") && r.text().contains("Fonte"));
+    let r = app
+        .post_form_as(
+            &coordinator,
+            "/calendario/015182/chiusure",
+            &[("date", "2026-12-07"), ("reason", "Sciopero generale")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let html = app
+        .get_as(&coordinator, "/calendario?mese=2026-12")
+        .await
+        .text();
+    assert!(html.contains("PIS tutto il giorno · Sciopero generale"));
+    let id = app
+        .t
+        .db
+        .service_calendar(&IstatCode::parse(RHO).unwrap())
+        .await
+        .unwrap()
+        .closure_ids[0];
+    let r = app
+        .post_form_as(
+            &coordinator,
+            &format!("/calendario/015182/chiusure/{id}/elimina"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let html = app
+        .get_as(&coordinator, "/calendario?mese=2026-12")
+        .await
+        .text();
+    assert!(!html.contains("Sciopero generale"));
+    assert!(app.audited("settings_changed").await.len() >= 3);
+}
+
+/// A JSON request as `who` (or anonymous).
+async fn call(
+    app: &mut TestApp,
+    who: Option<&crate::support::Who>,
+    method: axum::http::Method,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    app.who = who.cloned();
+    let r = app
+        .send(
+            method,
+            path,
+            "application/json",
+            body.to_string().into_bytes(),
+        )
+        .await;
+    let v = if r.text().is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+#[tokio::test]
+async fn the_calendar_is_edited_through_the_api_with_the_same_rules() {
+    use axum::http::Method;
+    use serde_json::json;
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let base = "/api/v1/calendar/municipalities/015182";
+    let (s, v) = call(&mut app, Some(&operator), Method::GET, base, &Value::Null).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["hours"]["lunedi"], "08:30-17:00");
+    assert_eq!(v["hours"]["sabato"], "");
+    assert_eq!(v["hours_version"], 0);
+    assert_eq!(v["local_holidays"][0]["day"], "05-08");
+    // Operators read, they do not edit.
+    let week =
+        json!({"version": 0, "lunedi": "09:00-13:00", "venerdi": "09:00-13:00, 14:00-16:00"});
+    let hours = format!("{base}/hours");
+    let (s, _) = call(&mut app, Some(&operator), Method::PUT, &hours, &week).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &week).await;
+    assert_eq!(
+        (s, v["hours_version"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{v}"
+    );
+    let (s, _) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &week).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let bad = json!({"version": 1, "martedi": "13:00-09:00", "mercoledi": 9});
+    let (s, v) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"]["fields"]["mercoledi"].is_string(), "{v}");
+    let bad = json!({"version": 1, "martedi": "13:00-09:00"});
+    let (_, v) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &bad).await;
+    assert!(
+        v["error"]["fields"]["martedi"]
+            .as_str()
+            .unwrap()
+            .starts_with("Martedì: orario non valido"),
+        "{v}"
+    );
+    holidays_and_closures_through_the_api(&mut app, &coordinator, &operator, base).await;
+    let (s, _) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/calendar/municipalities/999999",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// Holidays and closures over the API: refused naming fields, created, listed, followed by the
+/// status, removed only by coordinators, once.
+async fn holidays_and_closures_through_the_api(
+    app: &mut TestApp,
+    coordinator: &crate::support::Who,
+    operator: &crate::support::Who,
+    base: &str,
+) {
+    use axum::http::Method;
+    use serde_json::json;
+    // Holidays and closures: refused naming fields, created, listed, removed.
+    let holidays = format!("{base}/local-holidays");
+    let (s, v) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        &holidays,
+        &json!({"day": "02-30", "name": ""}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["day", "name", "source"] {
+        assert!(v["error"]["fields"][field].is_string(), "{field}: {v}");
+    }
+    let (s, v) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        &holidays,
+        &json!({"day": "12-07", "name": "Sant'Ambrogio", "from_year": 2026, "source": "Delibera 12/2026"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let holiday = v["id"].as_i64().unwrap();
+    let closures = format!("{base}/closures");
+    let (s, v) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        &closures,
+        &json!({"date": "2026-12-24", "start": "12:00", "end": "24:00", "reason": "Vigilia"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let closure = v["id"].as_i64().unwrap();
+    let (_, v) = call(app, Some(operator), Method::GET, base, &Value::Null).await;
+    assert_eq!(v["hours"]["venerdi"], "09:00-13:00, 14:00-16:00");
+    assert_eq!(v["closures"][0]["end"], "24:00");
+    assert_eq!(v["local_holidays"].as_array().unwrap().len(), 2);
+    // The status follows: Monday 7 December 2026 is now a holiday in Rho.
+    let (_, v) = call(
+        app,
+        Some(operator),
+        Method::GET,
+        "/api/v1/calendar/status?municipality=015182&at=2026-12-07T09:00:00Z",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v["reason_code"], "festivita_locale", "{v}");
+    for path in [
+        format!("{holidays}/{holiday}"),
+        format!("{closures}/{closure}"),
+    ] {
+        let (s, _) = call(app, Some(operator), Method::DELETE, &path, &Value::Null).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = call(app, Some(coordinator), Method::DELETE, &path, &Value::Null).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{path}");
+        let (s, _) = call(app, Some(coordinator), Method::DELETE, &path, &Value::Null).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+    }
+}

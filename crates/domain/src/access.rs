@@ -64,13 +64,20 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission as P;
         match self {
-            Self::Admin => &[P::UseApp, P::ReadReference, P::ManageAccounts, P::ReadAudit],
+            Self::Admin => &[
+                P::UseApp,
+                P::ReadReference,
+                P::ManageAccounts,
+                P::ReadAudit,
+                P::ManageCalendar,
+            ],
             Self::Coordinatore => &[
                 P::UseApp,
                 P::ReadReference,
                 P::ReadCases,
                 P::WriteCases,
                 P::ReadAggregates,
+                P::ManageCalendar,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => {
                 &[P::UseApp, P::ReadReference, P::ReadCases, P::WriteCases]
@@ -108,6 +115,8 @@ pub enum Permission {
     ReadOwnReports,
     /// Statistics without personal data.
     ReadAggregates,
+    /// The service calendar: opening hours, local holidays, closures.
+    ManageCalendar,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

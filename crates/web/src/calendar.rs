@@ -111,3 +111,62 @@ pub async fn status(
         next_opening: next_opening.map(rfc3339),
     })
 }
+
+/// Why a calendar cannot be edited by this user.
+#[derive(Debug)]
+pub enum NotEditable {
+    /// No such municipality (or a malformed code).
+    Missing,
+    /// Not a coordinator or admin of its Ambito.
+    Forbidden,
+    Db(DbError),
+}
+
+impl From<DbError> for NotEditable {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => Self::Missing,
+            other => Self::Db(other),
+        }
+    }
+}
+
+impl From<NotEditable> for crate::pages::PageError {
+    fn from(err: NotEditable) -> Self {
+        use axum::http::StatusCode;
+        match err {
+            NotEditable::Missing => Self::new(StatusCode::NOT_FOUND, "not_found"),
+            NotEditable::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
+            NotEditable::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<NotEditable> for crate::error::ApiError {
+    fn from(err: NotEditable) -> Self {
+        use axum::http::StatusCode;
+        match err {
+            NotEditable::Missing => Self::from_status(StatusCode::NOT_FOUND),
+            NotEditable::Forbidden => Self::from_status(StatusCode::FORBIDDEN),
+            NotEditable::Db(e) => e.into(),
+        }
+    }
+}
+
+/// The municipality `raw` names, if it exists and `who` coordinates or administers its Ambito.
+pub async fn editable(
+    db: &Db,
+    who: &presidio_domain::access::Principal,
+    raw: &str,
+) -> Result<IstatCode, NotEditable> {
+    let code = IstatCode::parse(raw).map_err(|_| NotEditable::Missing)?;
+    let m = db.municipality(&code).await?;
+    if who.may_in(
+        presidio_domain::access::Permission::ManageCalendar,
+        m.ambito_id,
+    ) {
+        Ok(code)
+    } else {
+        Err(NotEditable::Forbidden)
+    }
+}

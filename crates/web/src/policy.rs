@@ -253,6 +253,36 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/api/v1/calendar/municipalities/{istat_code}",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "PUT",
+        "/api/v1/calendar/municipalities/{istat_code}/hours",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/api/v1/calendar/municipalities/{istat_code}/local-holidays",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/api/v1/calendar/municipalities/{istat_code}/closures",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "DELETE",
+        "/api/v1/calendar/municipalities/{istat_code}/local-holidays/{id}",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "DELETE",
+        "/api/v1/calendar/municipalities/{istat_code}/closures/{id}",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "GET",
         "/api/v1/notifications",
         Access::Needs(Permission::ReadCases),
     ),
@@ -262,6 +292,41 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
+    (
+        "GET",
+        "/calendario",
+        Access::Needs(Permission::ReadReference),
+    ),
+    (
+        "GET",
+        "/calendario/{istat_code}",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/calendario/{istat_code}/orari",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/calendario/{istat_code}/festivita",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/calendario/{istat_code}/festivita/{id}/elimina",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/calendario/{istat_code}/chiusure",
+        Access::Needs(Permission::ManageCalendar),
+    ),
+    (
+        "POST",
+        "/calendario/{istat_code}/chiusure/{id}/elimina",
+        Access::Needs(Permission::ManageCalendar),
+    ),
     (
         "POST",
         "/notifiche/lette",

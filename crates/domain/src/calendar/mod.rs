@@ -10,6 +10,7 @@
 
 pub mod holidays;
 pub mod hours;
+pub mod input;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -137,7 +138,7 @@ fn subtract(intervals: Vec<(Minute, Minute)>, a: Minute, b: Minute) -> Vec<(Minu
 
 impl ServiceCalendar {
     /// Why the whole of `day` is closed, if it is a holiday.
-    fn holiday(&self, day: Date) -> Option<Reason> {
+    pub fn holiday(&self, day: Date) -> Option<Reason> {
         if let Some(h) = NationalHoliday::on(day) {
             return Some(Reason::NationalHoliday(h));
         }
@@ -148,7 +149,7 @@ impl ServiceCalendar {
     }
 
     /// The opening intervals of `day`, in minutes, after holidays and closures.
-    fn day_minutes(&self, day: Date) -> Vec<(Minute, Minute)> {
+    pub fn day_minutes(&self, day: Date) -> Vec<(Minute, Minute)> {
         if self.holiday(day).is_some() {
             return Vec::new();
         }

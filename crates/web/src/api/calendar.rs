@@ -1,11 +1,22 @@
 //! The service calendar over the API.
 
-use axum::Json;
-use axum::extract::{Query, State};
-use serde::Deserialize;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_db::CalendarEntry;
+use presidio_domain::audit::Action;
+use presidio_domain::calendar::WeeklyHours;
+use presidio_domain::calendar::hours::format_minute;
+use presidio_domain::calendar::input::{ClosureInput, LocalHolidayInput, weekly_hours};
+use presidio_domain::reference::IstatCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::json::ApiJson;
+use super::reports::principal;
 use crate::AppState;
-use crate::calendar::CalendarStatus;
+use crate::auth::Visitor;
+use crate::calendar::{CalendarStatus, editable};
 use crate::error::{ApiError, ErrorBody};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -30,4 +41,306 @@ pub async fn status(
     Ok(Json(
         crate::calendar::status(&state.db, &q.municipality, &q.at, presidio_db::now()).await?,
     ))
+}
+
+/// The seven days of weekly hours, Monday first, each as `08:30-12:30, 14:00-17:00` (empty:
+/// closed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeekView {
+    pub lunedi: String,
+    pub martedi: String,
+    pub mercoledi: String,
+    pub giovedi: String,
+    pub venerdi: String,
+    pub sabato: String,
+    pub domenica: String,
+}
+
+impl WeekView {
+    fn of(hours: &WeeklyHours) -> Self {
+        Self {
+            lunedi: hours.format_day(0),
+            martedi: hours.format_day(1),
+            mercoledi: hours.format_day(2),
+            giovedi: hours.format_day(3),
+            venerdi: hours.format_day(4),
+            sabato: hours.format_day(5),
+            domenica: hours.format_day(6),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocalHolidayView {
+    pub id: i64,
+    /// `MM-DD`.
+    pub day: String,
+    pub name: String,
+    pub from_year: Option<i16>,
+    pub to_year: Option<i16>,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosureView {
+    pub id: i64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:MM`; both null: the whole day.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub reason: String,
+}
+
+/// A municipality's service calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarView {
+    pub municipality: String,
+    pub hours: WeekView,
+    /// 0 while the hours are the default (Monday–Friday 08:30–17:00).
+    pub hours_version: i64,
+    pub local_holidays: Vec<LocalHolidayView>,
+    pub closures: Vec<ClosureView>,
+}
+
+/// A municipality's calendar: weekly hours, local holidays, closures.
+#[utoipa::path(get, path = "/api/v1/calendar/municipalities/{istat_code}", tag = "calendario",
+    params(("istat_code" = String, Path)),
+    responses((status = 200, body = CalendarView), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    Path(istat_code): Path<String>,
+) -> Result<Json<CalendarView>, ApiError> {
+    let code =
+        IstatCode::parse(&istat_code).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    state.db.municipality(&code).await?;
+    let s = state.db.service_calendar(&code).await?;
+    Ok(Json(CalendarView {
+        municipality: code.as_str().to_owned(),
+        hours: WeekView::of(&s.calendar.hours),
+        hours_version: s.hours_version,
+        local_holidays: s
+            .holiday_ids
+            .iter()
+            .zip(&s.calendar.local_holidays)
+            .map(|(id, h)| LocalHolidayView {
+                id: *id,
+                day: h.day.to_string(),
+                name: h.name.clone(),
+                from_year: h.from_year,
+                to_year: h.to_year,
+                source: h.source.clone(),
+            })
+            .collect(),
+        closures: s
+            .closure_ids
+            .iter()
+            .zip(&s.calendar.closures)
+            .map(|(id, c)| ClosureView {
+                id: *id,
+                date: c.date.to_string(),
+                start: c.hours.map(|(a, _)| format_minute(a)),
+                end: c.hours.map(|(_, b)| format_minute(b)),
+                reason: c.reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// The weekly hours to save, with the `hours_version` read (0 while they are the default).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HoursBody {
+    pub version: i64,
+    #[serde(default)]
+    pub lunedi: String,
+    #[serde(default)]
+    pub martedi: String,
+    #[serde(default)]
+    pub mercoledi: String,
+    #[serde(default)]
+    pub giovedi: String,
+    #[serde(default)]
+    pub venerdi: String,
+    #[serde(default)]
+    pub sabato: String,
+    #[serde(default)]
+    pub domenica: String,
+}
+
+impl HoursBody {
+    fn days(&self) -> [&str; 7] {
+        [
+            &self.lunedi,
+            &self.martedi,
+            &self.mercoledi,
+            &self.giovedi,
+            &self.venerdi,
+            &self.sabato,
+            &self.domenica,
+        ]
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoursSaved {
+    pub hours_version: i64,
+}
+
+/// Replaces the weekly hours (coordinators and admins of the Ambito); a stale `version` gets 409.
+#[utoipa::path(put, path = "/api/v1/calendar/municipalities/{istat_code}/hours",
+    tag = "calendario", params(("istat_code" = String, Path)), request_body = HoursBody,
+    responses((status = 200, body = HoursSaved), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn save_hours(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(istat_code): Path<String>,
+    ApiJson(body): ApiJson<HoursBody>,
+) -> Result<Json<HoursSaved>, ApiError> {
+    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let hours = weekly_hours(body.days())?;
+    let version = state
+        .db
+        .set_service_hours(
+            &code,
+            &hours,
+            body.version,
+            &visitor.entry(Action::SettingsChanged),
+        )
+        .await?;
+    Ok(Json(HoursSaved {
+        hours_version: version,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HolidayBody {
+    /// `MM-DD`.
+    #[serde(default)]
+    pub day: String,
+    #[serde(default)]
+    pub name: String,
+    pub from_year: Option<i16>,
+    pub to_year: Option<i16>,
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Adds a local holiday.
+#[utoipa::path(post, path = "/api/v1/calendar/municipalities/{istat_code}/local-holidays",
+    tag = "calendario", params(("istat_code" = String, Path)), request_body = HolidayBody,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(istat_code): Path<String>,
+    ApiJson(body): ApiJson<HolidayBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let year = |y: Option<i16>| y.map(|y| y.to_string()).unwrap_or_default();
+    let holiday = LocalHolidayInput {
+        day: body.day,
+        name: body.name,
+        from_year: year(body.from_year),
+        to_year: year(body.to_year),
+        source: body.source,
+    }
+    .validate()?;
+    let id = state
+        .db
+        .add_local_holiday(&code, &holiday, &visitor.entry(Action::SettingsChanged))
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClosureBody {
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub date: String,
+    /// `HH:MM`; both absent: the whole day.
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Adds a closure of the service.
+#[utoipa::path(post, path = "/api/v1/calendar/municipalities/{istat_code}/closures",
+    tag = "calendario", params(("istat_code" = String, Path)), request_body = ClosureBody,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn add_closure(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(istat_code): Path<String>,
+    ApiJson(body): ApiJson<ClosureBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let closure = ClosureInput {
+        date: body.date,
+        from: body.start,
+        to: body.end,
+        reason: body.reason,
+    }
+    .validate()?;
+    let id = state
+        .db
+        .add_closure(&code, &closure, &visitor.entry(Action::SettingsChanged))
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Removes a local holiday.
+#[utoipa::path(delete, path = "/api/v1/calendar/municipalities/{istat_code}/local-holidays/{id}",
+    tag = "calendario", params(("istat_code" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn remove_holiday(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((istat_code, id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    remove(
+        &state,
+        &visitor,
+        &istat_code,
+        CalendarEntry::LocalHoliday,
+        id,
+    )
+    .await
+}
+
+/// Removes a closure.
+#[utoipa::path(delete, path = "/api/v1/calendar/municipalities/{istat_code}/closures/{id}",
+    tag = "calendario", params(("istat_code" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn remove_closure(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((istat_code, id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    remove(&state, &visitor, &istat_code, CalendarEntry::Closure, id).await
+}
+
+async fn remove(
+    state: &AppState,
+    visitor: &Visitor,
+    istat_code: &str,
+    kind: CalendarEntry,
+    id: i64,
+) -> Result<StatusCode, ApiError> {
+    let code = editable(&state.db, principal(visitor)?, istat_code).await?;
+    state
+        .db
+        .remove_calendar_entry(kind, &code, id, &visitor.entry(Action::SettingsChanged))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

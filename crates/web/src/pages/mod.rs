@@ -5,6 +5,7 @@ mod about;
 mod admin;
 mod api_docs;
 pub(crate) mod board;
+mod calendar;
 mod home;
 mod notifications;
 mod organisations;
@@ -133,14 +134,33 @@ fn page_routes() -> Routes {
     .get("/amministrazione/registro", admin::audit)
     .get("/amministrazione/accessi-persona", subject_access::page)
     .get("/notifiche", notifications::page)
+    .get("/calendario", calendar::month)
+    .get("/calendario/{istat_code}", calendar::edit)
+    .post("/calendario/{istat_code}/orari", calendar::save_hours)
+    .post("/calendario/{istat_code}/festivita", calendar::add_holiday)
+    .post(
+        "/calendario/{istat_code}/festivita/{id}/elimina",
+        calendar::remove_holiday,
+    )
+    .post("/calendario/{istat_code}/chiusure", calendar::add_closure)
+    .post(
+        "/calendario/{istat_code}/chiusure/{id}/elimina",
+        calendar::remove_closure,
+    )
     .post("/notifiche/lette", notifications::mark_read)
     .get("/informazioni", about::page)
     .get("/api", api_docs::page)
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 5] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 6] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
+    (
+        "calendar",
+        "nav-calendar",
+        "/calendario",
+        Some(Permission::ReadReference),
+    ),
     (
         "reference",
         "nav-reference",
