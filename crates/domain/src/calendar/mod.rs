@@ -246,6 +246,31 @@ impl ServiceCalendar {
             .map_or(Reason::OutsideHours, |c| Reason::Closure(c.reason.clone()))
     }
 
+    /// The spans within `[from, to)` when the service is closed (the PIS is active).
+    pub fn closed_spans(&self, from: UtcMillis, to: UtcMillis) -> Vec<(UtcMillis, UtcMillis)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at < to {
+            match self.block_from(at) {
+                // Never open again: closed to the end.
+                None => {
+                    out.push((at, to));
+                    break;
+                }
+                Some(b) if b.start > at => {
+                    out.push((at, b.start.min(to)));
+                    match b.end {
+                        Some(end) => at = end,
+                        None => break,
+                    }
+                }
+                Some(Block { end: Some(end), .. }) => at = end,
+                Some(Block { end: None, .. }) => break,
+            }
+        }
+        out
+    }
+
     /// Whether the service is open at `at` (the PIS is then not active).
     pub fn is_open(&self, at: UtcMillis) -> bool {
         self.block_from(at).is_some_and(|b| b.start <= at)

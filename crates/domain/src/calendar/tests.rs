@@ -246,6 +246,18 @@ fn invariants_hold_at_every_sampled_instant_of_2026_and_2027() {
                     assert_eq!(Some(opening), s.next_change, "{name} {at}");
                 }
             }
+            // The closed spans of the next three days agree with the state at their edges.
+            if rng.next().is_multiple_of(50) {
+                let to = UtcMillis(at + 3 * 86_400_000);
+                for (a, b) in cal.closed_spans(t, to) {
+                    assert!(
+                        !cal.is_open(a) && !cal.is_open(UtcMillis(b.0 - 1)),
+                        "{name} {at}"
+                    );
+                    assert!(a == t || cal.is_open(UtcMillis(a.0 - 1)), "{name} {at}");
+                    assert!(b == to || cal.is_open(b), "{name} {at}");
+                }
+            }
             // Steps of 1 to 180 minutes, at any millisecond.
             at += i64::try_from(rng.next() % (180 * 60_000)).unwrap() + 60_000;
         }
