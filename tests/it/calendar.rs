@@ -318,7 +318,7 @@ async fn coordinators_edit_the_calendar_from_the_pages_and_others_only_read_it()
 }
 
 /// A JSON request as `who` (or anonymous).
-async fn call(
+pub async fn call(
     app: &mut TestApp,
     who: Option<&crate::support::Who>,
     method: axum::http::Method,

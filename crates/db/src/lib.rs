@@ -17,6 +17,7 @@ mod import;
 mod municipalities;
 mod notifications;
 mod reports;
+mod roster;
 mod second_factor;
 mod sessions;
 mod subject_access;
@@ -45,6 +46,7 @@ pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,
 };
+pub use roster::{RosterPerson, StoredShift};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};

@@ -78,10 +78,16 @@ impl Role {
                 P::WriteCases,
                 P::ReadAggregates,
                 P::ManageCalendar,
+                P::ReadRoster,
+                P::ManageRoster,
             ],
-            Self::OperatoreCentrale | Self::OperatorePis => {
-                &[P::UseApp, P::ReadReference, P::ReadCases, P::WriteCases]
-            }
+            Self::OperatoreCentrale | Self::OperatorePis => &[
+                P::UseApp,
+                P::ReadReference,
+                P::ReadCases,
+                P::WriteCases,
+                P::ReadRoster,
+            ],
             Self::ServizioSociale => &[P::UseApp, P::ReadReference, P::ReadCases],
             Self::Segnalante => &[P::UseApp, P::ReadReference, P::ReadOwnReports],
             Self::Analista => &[P::UseApp, P::ReadReference, P::ReadAggregates],
@@ -117,6 +123,10 @@ pub enum Permission {
     ReadAggregates,
     /// The service calendar: opening hours, local holidays, closures.
     ManageCalendar,
+    /// The on-call roster: who is on call, and the gaps.
+    ReadRoster,
+    /// Adding and removing shifts.
+    ManageRoster,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

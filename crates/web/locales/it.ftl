@@ -669,3 +669,38 @@ field-giovedi = Giovedì
 field-venerdi = Venerdì
 field-sabato = Sabato
 field-domenica = Domenica
+
+## Turni di reperibilità
+
+roster-title = Turni di reperibilità
+nav-roster = Turni
+roster-role-centrale = Centrale
+roster-role-pronto_intervento = Pronto intervento
+roster-role-coordinatore_reperibile = Coordinatore reperibile
+roster-span = dal { $start } al { $end }
+roster-week = Settimana dal { $from } al { $to }
+roster-weeks = Settimane
+roster-previous = ← Settimana precedente
+roster-next = Settimana successiva →
+roster-now = Di turno adesso
+roster-now-nobody = Nessuno è di turno in questo momento.
+roster-gaps = Scoperture
+roster-gaps-none = Nessuna scopertura in questa settimana: quando il PIS è attivo, ogni ruolo ha qualcuno di turno.
+roster-cover = Copri ({ $role })
+roster-shifts = Turni della settimana
+roster-shifts-none = Nessun turno in questa settimana.
+roster-when = Quando
+roster-person = Persona
+roster-remove = Elimina il turno di { $who }
+roster-add-title = Nuovo turno
+roster-add = Aggiungi il turno
+roster-start = Inizio del turno
+roster-end = Fine del turno
+roster-done-added = Turno aggiunto.
+roster-done-removed = Turno eliminato.
+board-on-call = Di turno adesso
+board-gaps = { $count ->
+        [one] Una scopertura nei turni delle prossime due settimane
+       *[other] { $count } scoperture nei turni delle prossime due settimane
+    }
+field-user_id = Persona di turno

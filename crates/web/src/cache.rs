@@ -1,6 +1,7 @@
-//! In-process caches of what many requests read and few change: the board's rendered rows and
-//! the records behind a report page. Every report change bumps one counter
-//! ([`Caches::invalidate`], called by [`crate::AppState::changed`]) and so drops them all; an
+//! In-process caches of what many requests read and few change: the board's rendered rows, the
+//! records behind a report page and the roster's summary. Every report, shift or calendar change
+//! bumps one counter ([`Caches::invalidate`], called by [`crate::AppState::changed`] and by the
+//! roster and calendar handlers) and so drops them all; an
 //! entry also lives at most until the minute turns (waiting times count minutes, a break-glass
 //! lapses). One process serves an installation (the live board's events are in-process too).
 
@@ -23,6 +24,8 @@ pub struct Caches {
     pub board: Cache<Arc<str>>,
     /// A report with its history, by report id.
     pub reports: Cache<Option<Arc<CachedReport>>>,
+    /// Who is on call and the gaps ahead, by Ambito (dropped by shift and calendar changes too).
+    pub roster: Cache<Arc<crate::roster::Summary>>,
 }
 
 /// What a report page shows, as stored; access is decided per request from it.

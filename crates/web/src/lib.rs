@@ -15,6 +15,7 @@ pub mod i18n;
 mod notifications;
 mod pages;
 pub mod policy;
+mod roster;
 mod security;
 mod subject_access;
 

@@ -292,6 +292,38 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
+    ("GET", "/turni", Access::Needs(Permission::ReadRoster)),
+    (
+        "GET",
+        "/api/v1/roster/shifts",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "POST",
+        "/api/v1/roster/shifts",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "DELETE",
+        "/api/v1/roster/shifts/{id}",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "GET",
+        "/api/v1/roster/gaps",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "GET",
+        "/api/v1/roster/on-call",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    ("POST", "/turni", Access::Needs(Permission::ManageRoster)),
+    (
+        "POST",
+        "/turni/{id}/elimina",
+        Access::Needs(Permission::ManageRoster),
+    ),
     (
         "GET",
         "/calendario",

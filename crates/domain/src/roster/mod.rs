@@ -8,6 +8,7 @@
 use crate::calendar::ServiceCalendar;
 use crate::codes;
 use crate::time::UtcMillis;
+use crate::validation::{Invalid, Problem, required_text};
 
 codes!(
     /// The roles of the roster.
@@ -26,6 +27,62 @@ pub struct Shift {
     pub end: UtcMillis,
     pub user_id: i64,
     pub phone: String,
+}
+
+/// The longest shift accepted (a whole weekend with its holidays fits).
+pub const LONGEST_SHIFT_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// A shift as typed; the instants are already read (a malformed one is refused by the caller,
+/// which then passes `None` and its own error).
+#[derive(Debug, Clone, Default)]
+pub struct ShiftInput<'a> {
+    pub role: &'a str,
+    pub user_id: Option<i64>,
+    pub phone: &'a str,
+    pub start: Option<UtcMillis>,
+    pub end: Option<UtcMillis>,
+}
+
+impl ShiftInput<'_> {
+    /// The shift, or every refused field (added to `errors`, which may already hold some).
+    pub fn validate(&self, mut errors: Invalid) -> Result<Shift, Invalid> {
+        let role = if self.role.trim().is_empty() {
+            errors.push("role", Problem::Required);
+            None
+        } else {
+            let r = RosterRole::parse(self.role);
+            if r.is_none() {
+                errors.push("role", Problem::UnknownCode);
+            }
+            r
+        };
+        if self.user_id.is_none() {
+            errors.push("user_id", Problem::Required);
+        }
+        let phone = required_text(&mut errors, "phone", self.phone, 30);
+        if !phone.is_empty()
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/'))
+        {
+            errors.push("phone", Problem::InvalidCode);
+        }
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && (end <= start || end.0 - start.0 > LONGEST_SHIFT_MS)
+        {
+            errors.push("end", Problem::OutOfRange);
+        }
+        match (role, self.user_id, self.start, self.end) {
+            (Some(role), Some(user_id), Some(start), Some(end)) => errors.into_result(Shift {
+                role,
+                start,
+                end,
+                user_id,
+                phone,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// An interval `[start, end)`.

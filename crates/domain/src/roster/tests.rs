@@ -168,3 +168,47 @@ fn on_call_lists_the_running_shifts_by_role() {
         vec![RosterRole::Centrale, RosterRole::ProntoIntervento]
     );
 }
+
+#[test]
+fn shift_input_is_checked_field_by_field() {
+    let ok = ShiftInput {
+        role: "centrale",
+        user_id: Some(3),
+        phone: "+39 02 1234 5678",
+        start: Some(utc("2026-11-20T16:00:00Z")),
+        end: Some(utc("2026-11-21T07:30:00Z")),
+    };
+    assert_eq!(
+        ok.validate(Invalid::default()).unwrap().role,
+        RosterRole::Centrale
+    );
+    let bad = ShiftInput {
+        role: "capo",
+        user_id: None,
+        phone: "chiamare Mario",
+        start: Some(utc("2026-11-21T16:00:00Z")),
+        end: Some(utc("2026-11-20T16:00:00Z")),
+    };
+    let fields: Vec<_> = bad
+        .validate(Invalid::default())
+        .unwrap_err()
+        .0
+        .iter()
+        .map(|e| (e.field, e.problem))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("role", Problem::UnknownCode),
+            ("user_id", Problem::Required),
+            ("phone", Problem::InvalidCode),
+            ("end", Problem::OutOfRange)
+        ]
+    );
+    let long = ShiftInput {
+        end: Some(utc("2026-11-28T16:00:01Z")),
+        start: Some(utc("2026-11-20T16:00:00Z")),
+        ..ok
+    };
+    assert!(long.validate(Invalid::default()).is_err());
+}

@@ -208,6 +208,7 @@ pub async fn save_hours(
             &visitor.entry(Action::SettingsChanged),
         )
         .await?;
+    state.caches.invalidate();
     Ok(Json(HoursSaved {
         hours_version: version,
     }))
@@ -256,6 +257,7 @@ pub async fn add_holiday(
         .db
         .add_local_holiday(&code, &holiday, &visitor.entry(Action::SettingsChanged))
         .await?;
+    state.caches.invalidate();
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -296,6 +298,7 @@ pub async fn add_closure(
         .db
         .add_closure(&code, &closure, &visitor.entry(Action::SettingsChanged))
         .await?;
+    state.caches.invalidate();
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -342,5 +345,6 @@ async fn remove(
         .db
         .remove_calendar_entry(kind, &code, id, &visitor.entry(Action::SettingsChanged))
         .await?;
+    state.caches.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }

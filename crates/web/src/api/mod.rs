@@ -9,6 +9,7 @@ mod json;
 mod notifications;
 mod reference;
 mod reports;
+mod roster;
 
 use std::sync::LazyLock;
 
@@ -39,6 +40,7 @@ use crate::error::ApiError;
         (name = "segnalazioni", description = "Segnalazioni: registrazione, valutazione, stato, diario"),
         (name = "amministrazione", description = "Utenti e registro degli accessi"),
         (name = "calendario", description = "Quando il PIS è attivo per ogni comune"),
+        (name = "turni", description = "Turni di reperibilità, scoperture, chi è di turno"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -74,6 +76,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::person_accesses))
         .routes(routes!(notifications::list))
         .routes(routes!(calendar::status))
+        .routes(routes!(roster::shifts, roster::add))
+        .routes(routes!(roster::remove))
+        .routes(routes!(roster::gaps))
+        .routes(routes!(roster::on_call))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::save_hours))
         .routes(routes!(calendar::add_holiday))

@@ -49,6 +49,18 @@ pub struct BoardPage {
     unread: String,
     /// The user receives notifications (a link to the list is shown).
     notified: bool,
+    /// Who is on call now, for users who read the roster.
+    on_call: Option<Vec<OnCall>>,
+    /// "2 scoperture nei turni…", or empty.
+    gaps: String,
+}
+
+/// Someone on call now, as the board lists them.
+pub struct OnCall {
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+    pub tel: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -147,9 +159,41 @@ pub async fn page(
         page.t
             .t_args("board-unread", &[("count", crate::i18n::Arg::Num(unread))])
     };
+    let (on_call, gaps) = match crate::roster::ambito_of(who) {
+        Some(ambito) => {
+            let summary = crate::roster::summary(state, ambito).await?;
+            let on_call = summary
+                .on_call
+                .iter()
+                .map(|(role, name, phone)| {
+                    let digits: String = phone
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == '+')
+                        .collect();
+                    OnCall {
+                        role: page.t.t(&format!("roster-role-{}", role.code())),
+                        name: name.clone(),
+                        phone: phone.clone(),
+                        tel: format!("tel:{digits}"),
+                    }
+                })
+                .collect();
+            let count = i64::try_from(summary.gaps.len()).unwrap_or(i64::MAX);
+            let gaps = if count == 0 {
+                String::new()
+            } else {
+                page.t
+                    .t_args("board-gaps", &[("count", crate::i18n::Arg::Num(count))])
+            };
+            (Some(on_call), gaps)
+        }
+        None => (None, String::new()),
+    };
     Ok(BoardPage {
         page,
         rows,
+        on_call,
+        gaps,
         can_write: who.may(Permission::WriteCases),
         unread,
         notified: who.has_role(presidio_domain::access::Role::Coordinatore),

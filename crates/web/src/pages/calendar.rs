@@ -467,7 +467,10 @@ pub async fn save_hours(
         .set_service_hours(&code, &hours, form.version, &entry)
         .await
     {
-        Ok(_) => Ok(back(&code, "orari")),
+        Ok(_) => {
+            state.caches.invalidate();
+            Ok(back(&code, "orari"))
+        }
         Err(DbError::Conflict) => {
             let shown = Shown {
                 errors: FormErrors::from(&Invalid::one(
@@ -500,6 +503,7 @@ pub async fn add_holiday(
         Ok(h) => {
             let entry = visitor.entry(Action::SettingsChanged);
             state.db.add_local_holiday(&code, &h, &entry).await?;
+            state.caches.invalidate();
             Ok(back(&code, "festivita"))
         }
         Err(invalid) => {
@@ -537,6 +541,7 @@ pub async fn add_closure(
         Ok(c) => {
             let entry = visitor.entry(Action::SettingsChanged);
             state.db.add_closure(&code, &c, &entry).await?;
+            state.caches.invalidate();
             Ok(back(&code, "chiusura"))
         }
         Err(invalid) => {
@@ -570,6 +575,7 @@ async fn remove(
         .db
         .remove_calendar_entry(kind, &code, id, &entry)
         .await?;
+    state.caches.invalidate();
     Ok(back(&code, "rimosso"))
 }
 

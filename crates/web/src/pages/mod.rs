@@ -11,6 +11,7 @@ mod notifications;
 mod organisations;
 mod reference;
 mod reports;
+mod roster;
 mod second_factor;
 mod session;
 mod setup;
@@ -134,6 +135,9 @@ fn page_routes() -> Routes {
     .get("/amministrazione/registro", admin::audit)
     .get("/amministrazione/accessi-persona", subject_access::page)
     .get("/notifiche", notifications::page)
+    .get("/turni", roster::week)
+    .post("/turni", roster::add)
+    .post("/turni/{id}/elimina", roster::remove)
     .get("/calendario", calendar::month)
     .get("/calendario/{istat_code}", calendar::edit)
     .post("/calendario/{istat_code}/orari", calendar::save_hours)
@@ -153,8 +157,14 @@ fn page_routes() -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 6] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 7] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
+    (
+        "roster",
+        "nav-roster",
+        "/turni",
+        Some(Permission::ReadRoster),
+    ),
     (
         "calendar",
         "nav-calendar",

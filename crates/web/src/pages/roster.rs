@@ -1,0 +1,365 @@
+//! The on-call roster on screen: a week of shifts, who is on call now, the gaps, and for the
+//! coordinator the forms that add and remove shifts (a gap's "Copri" link fills the form).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::ToSpan;
+use jiff::civil::Date;
+use presidio_domain::access::Permission;
+use presidio_domain::audit::Action;
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::roster::{RosterRole, ShiftInput};
+use presidio_domain::time::{UtcMillis, parse_rome_local, rome_day_start, rome_local_value};
+use presidio_domain::validation::{Invalid, Problem};
+use serde::Deserialize;
+
+use super::admin::Choice;
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::FormErrors;
+use crate::i18n::Tr;
+
+pub struct ShiftRow {
+    pub id: i64,
+    pub when: String,
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+    pub tel: String,
+}
+
+pub struct GapRow {
+    pub role: String,
+    pub when: String,
+    /// Fills the form with this gap.
+    pub cover: String,
+}
+
+pub struct OnCallRow {
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+    pub tel: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "roster.html")]
+pub struct RosterPage {
+    page: Layout,
+    week_label: String,
+    week: String,
+    previous: String,
+    next: String,
+    on_call: Vec<OnCallRow>,
+    gaps: Vec<GapRow>,
+    shifts: Vec<ShiftRow>,
+    can_manage: bool,
+    roles: Vec<Choice>,
+    people: Vec<Choice>,
+    form: ShiftForm,
+    errors: FormErrors,
+    done: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ShiftForm {
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    /// The week shown, to come back to it.
+    #[serde(default)]
+    pub week: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct WeekQuery {
+    #[serde(default)]
+    settimana: String,
+    #[serde(default)]
+    ruolo: String,
+    #[serde(default)]
+    dal: String,
+    #[serde(default)]
+    al: String,
+    #[serde(default)]
+    fatto: String,
+}
+
+/// The Monday of the week holding `raw` (a date), or of this week.
+fn monday_of(raw: &str) -> Date {
+    let day = presidio_domain::time::parse_date(raw)
+        .unwrap_or_else(|| presidio_db::now().in_rome().date());
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.checked_sub(back.days()).unwrap_or(day)
+}
+
+/// `tel:` link for a phone number typed with spaces or dots.
+fn tel(phone: &str) -> String {
+    let digits: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+fn role_label(t: Tr<'_>, role: RosterRole) -> String {
+    t.t(&format!("roster-role-{}", role.code()))
+}
+
+fn span_text(t: Tr<'_>, start: UtcMillis, end: UtcMillis) -> String {
+    t.t_args(
+        "roster-span",
+        &[
+            ("start", crate::i18n::Arg::Str(&t.date_time(start))),
+            ("end", crate::i18n::Arg::Str(&t.date_time(end))),
+        ],
+    )
+}
+
+fn roster_ambito(visitor: &Visitor) -> Result<(AmbitoId, bool), PageError> {
+    let who = super::reports::principal(visitor)?;
+    let ambito =
+        crate::roster::ambito_of(who).ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
+    Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
+}
+
+/// The gaps (from now on) and the shifts of the week `[from, to)`.
+async fn week_lines(
+    state: &AppState,
+    ambito: AmbitoId,
+    t: Tr<'_>,
+    week: &str,
+    from: UtcMillis,
+    to: UtcMillis,
+) -> Result<(Vec<GapRow>, Vec<ShiftRow>), PageError> {
+    // The gaps of the week shown (from now on if it is this week).
+    let gap_from = from.max(presidio_db::now());
+    let gaps = if gap_from < to {
+        crate::roster::gaps_between(state, ambito, gap_from, to).await?
+    } else {
+        Vec::new()
+    };
+    let gaps = gaps
+        .into_iter()
+        .map(|g| GapRow {
+            role: role_label(t, g.role),
+            when: span_text(t, g.start, g.end),
+            cover: format!(
+                "/turni?settimana={week}&ruolo={}&dal={}&al={}#nuovo-turno",
+                g.role.code(),
+                rome_local_value(g.start),
+                rome_local_value(g.end)
+            ),
+        })
+        .collect();
+    let shifts = state
+        .db
+        .shifts(ambito, from, to)
+        .await?
+        .into_iter()
+        .map(|s| ShiftRow {
+            id: s.id,
+            when: span_text(t, s.shift.start, s.shift.end),
+            role: role_label(t, s.shift.role),
+            name: s.name,
+            tel: tel(&s.shift.phone),
+            phone: s.shift.phone,
+        })
+        .collect();
+    Ok((gaps, shifts))
+}
+
+async fn roster_page(
+    state: &AppState,
+    visitor: &Visitor,
+    q: &WeekQuery,
+    form: ShiftForm,
+    errors: FormErrors,
+) -> Result<RosterPage, PageError> {
+    let (ambito, can_manage) = roster_ambito(visitor)?;
+    let page = Layout::new(visitor, "roster-title", "roster");
+    let t = page.t;
+    let monday = monday_of(if form.week.is_empty() {
+        &q.settimana
+    } else {
+        &form.week
+    });
+    let sunday = monday.checked_add(6.days()).unwrap_or(monday);
+    let from = rome_day_start(monday);
+    let to = rome_day_start(monday.checked_add(7.days()).unwrap_or(monday));
+    let week = monday.to_string();
+    let summary = crate::roster::summary(state, ambito).await?;
+    let on_call = summary
+        .on_call
+        .iter()
+        .map(|(role, name, phone)| OnCallRow {
+            role: role_label(t, *role),
+            name: name.clone(),
+            phone: phone.clone(),
+            tel: tel(phone),
+        })
+        .collect();
+    let (gaps, shifts) = week_lines(state, ambito, t, &week, from, to).await?;
+    let mut form = form;
+    if form.role.is_empty() && form.start.is_empty() {
+        form.role.clone_from(&q.ruolo);
+        form.start.clone_from(&q.dal);
+        form.end.clone_from(&q.al);
+    }
+    let roles = RosterRole::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: role_label(t, *r),
+            selected: form.role == r.code(),
+        })
+        .collect();
+    let people = state
+        .db
+        .roster_people(ambito)
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            selected: form.user_id == p.id.to_string(),
+            value: p.id.to_string(),
+            label: format!("{} ({})", p.name, p.username),
+        })
+        .collect();
+    let done = match q.fatto.as_str() {
+        "aggiunto" => Some(t.t("roster-done-added")),
+        "rimosso" => Some(t.t("roster-done-removed")),
+        _ => None,
+    };
+    Ok(RosterPage {
+        week_label: t.t_args(
+            "roster-week",
+            &[
+                ("from", crate::i18n::Arg::Str(&t.date(monday))),
+                ("to", crate::i18n::Arg::Str(&t.date(sunday))),
+            ],
+        ),
+        previous: monday.checked_sub(7.days()).unwrap_or(monday).to_string(),
+        next: monday.checked_add(7.days()).unwrap_or(monday).to_string(),
+        week,
+        on_call,
+        gaps,
+        shifts,
+        can_manage,
+        roles,
+        people,
+        form,
+        errors,
+        done,
+        page,
+    })
+}
+
+pub async fn week(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<WeekQuery>,
+) -> Result<RosterPage, PageError> {
+    roster_page(
+        &state,
+        &visitor,
+        &q,
+        ShiftForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// A Rome wall-clock instant from a form field, or the field's error.
+fn instant(errors: &mut Invalid, field: &'static str, raw: &str) -> Option<UtcMillis> {
+    if raw.trim().is_empty() {
+        errors.push(field, Problem::Required);
+        return None;
+    }
+    let at = parse_rome_local(raw);
+    if at.is_none() {
+        errors.push(field, Problem::InvalidDateTime);
+    }
+    at
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<ShiftForm>,
+) -> Result<Response, PageError> {
+    let (ambito, can_manage) = roster_ambito(&visitor)?;
+    if !can_manage {
+        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let mut errors = Invalid::default();
+    let start = instant(&mut errors, "start", &form.start);
+    let end = instant(&mut errors, "end", &form.end);
+    let input = ShiftInput {
+        role: &form.role,
+        user_id: form.user_id.trim().parse().ok(),
+        phone: &form.phone,
+        start,
+        end,
+    };
+    let shift = input.validate(errors);
+    let outcome = match shift {
+        Ok(shift) => {
+            state
+                .db
+                .add_shift(ambito, &shift, &visitor.entry(Action::Write))
+                .await
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
+    match outcome {
+        Ok(_) => {
+            state.caches.invalidate();
+            Ok(
+                Redirect::to(&format!("/turni?settimana={}&fatto=aggiunto", form.week))
+                    .into_response(),
+            )
+        }
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            let errors = FormErrors::from(&invalid);
+            let page = roster_page(&state, &visitor, &WeekQuery::default(), form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RemoveForm {
+    #[serde(default)]
+    pub week: String,
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> Result<Response, PageError> {
+    let (ambito, can_manage) = roster_ambito(&visitor)?;
+    if !can_manage {
+        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    state
+        .db
+        .remove_shift(ambito, id, &visitor.entry(Action::Write))
+        .await?;
+    state.caches.invalidate();
+    Ok(Redirect::to(&format!("/turni?settimana={}&fatto=rimosso", form.week)).into_response())
+}
