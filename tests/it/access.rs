@@ -98,6 +98,10 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/audit/person?name=rossi", "y------"),
 ];
 
+/// Addresses whose secret is the credential: anyone may ask, a wrong secret gets 404 (the
+/// right one is tested with its feature).
+const SECRET_ADDRESSES: &[&str] = &["/turni/ics/{secret}"];
+
 /// Public routes: anyone gets them, signed in or not.
 const PUBLIC: &[&str] = &[
     "/accesso",
@@ -177,13 +181,6 @@ async fn role_by_route_matrix() {
             }
         }
     }
-    for path in PUBLIC {
-        assert_eq!(
-            app.get_with(None, None, path).await.status,
-            StatusCode::OK,
-            "{path}"
-        );
-    }
     // Every GET route of the router is in the matrix or public (the matrix cannot fall behind).
     for (method, route) in presidio_web::routes() {
         if method != "GET" || route == "/configurazione-iniziale" {
@@ -193,6 +190,7 @@ async fn role_by_route_matrix() {
             let p = p.split('?').next().unwrap_or(p);
             concrete(&route) == p || route == p
         }) || PUBLIC.contains(&route.as_str())
+            || SECRET_ADDRESSES.contains(&route.as_str())
             || route.ends_with("/eventi")
             || route.ends_with("/events");
         assert!(listed, "GET {route} is missing from the role matrix");
@@ -211,6 +209,26 @@ async fn role_by_route_matrix() {
         policy::rule(&Method::GET, "/api/v1/users"),
         Some(Access::Needs(_))
     ));
+}
+
+#[tokio::test]
+async fn public_and_secret_addresses_answer_anyone() {
+    let app = TestApp::new().await;
+    for route in SECRET_ADDRESSES {
+        let path = route.replace("{secret}", "sbagliato");
+        assert_eq!(
+            app.get_with(None, None, &path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    for path in PUBLIC {
+        assert_eq!(
+            app.get_with(None, None, path).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
 }
 
 fn concrete(route: &str) -> String {

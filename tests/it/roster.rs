@@ -288,3 +288,94 @@ async fn roster_api_refusals_name_their_fields() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v["error"]["fields"]["from"].is_string(), "{v}");
 }
+
+#[tokio::test]
+async fn a_secret_calendar_feed_carries_ones_own_shifts_until_revoked() {
+    use icalendar::Component;
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let pis = user_id(&app, &operator.username).await;
+    let me = user_id(&app, &coordinator.username).await;
+    let now = presidio_db::now().0;
+    let (start, end) = (now + 86_400_000, now + 2 * 86_400_000);
+    for who in [pis, me] {
+        let r = add_shift(
+            &app,
+            &coordinator,
+            if who == pis {
+                "pronto_intervento"
+            } else {
+                "centrale"
+            },
+            who,
+            &rome_local_value(UtcMillis(start)),
+            &rome_local_value(UtcMillis(end)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let created = app
+        .post_form_as(&operator, "/turni/calendario-personale", &[], None)
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    let html = created.text();
+    let url = html
+        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the address is shown once")
+        .to_owned();
+    let path = url
+        .split_once("/turni/ics/")
+        .map(|(_, s)| format!("/turni/ics/{s}"))
+        .unwrap();
+    let feed = app.get_with(None, None, &path).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert_eq!(feed.header("content-type"), "text/calendar; charset=utf-8");
+    let text = feed.text();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    // A standard RFC 5545 parser reads it: one event, the operator's, at the right time.
+    let calendar: icalendar::Calendar = text.parse().expect("the feed parses");
+    let events: Vec<_> = calendar.events().collect();
+    assert_eq!(events.len(), 1, "{text}");
+    assert_eq!(
+        events[0].get_summary(),
+        Some("Turno PIS: Pronto intervento")
+    );
+    let expected = chrono::DateTime::from_timestamp_millis(start - start % 1000).unwrap();
+    assert_eq!(
+        events[0].get_start(),
+        Some(icalendar::DatePerhapsTime::DateTime(
+            icalendar::CalendarDateTime::Utc(
+                expected - chrono::Duration::seconds(expected.timestamp() % 60)
+            )
+        ))
+    );
+    assert!(!text.contains(&coordinator.username) && !text.contains("Centrale\r\n"));
+    // A new address replaces the old one; revoking ends it.
+    let again = app
+        .post_form_as(&operator, "/turni/calendario-personale", &[], None)
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        app.get_with(None, None, &path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post_form_as(&operator, "/turni/calendario-personale/revoca", &[], None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get_as(&operator, "/turni")
+            .await
+            .text()
+            .contains("Nessun collegamento attivo")
+    );
+    assert_eq!(
+        app.get_with(None, None, "/turni/ics/nonesiste")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

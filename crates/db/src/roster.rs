@@ -37,6 +37,20 @@ pub struct RosterPerson {
     pub username: String,
 }
 
+fn stored(r: ShiftRow) -> Result<StoredShift, DbError> {
+    Ok(StoredShift {
+        id: r.id,
+        shift: Shift {
+            role: RosterRole::parse(&r.role).ok_or(DbError::Corrupt("shifts.role"))?,
+            start: UtcMillis(r.start_at),
+            end: UtcMillis(r.end_at),
+            user_id: r.user_id,
+            phone: r.phone,
+        },
+        name: r.name,
+    })
+}
+
 impl Db {
     /// The shifts of an Ambito that overlap `[from, to)`, by start.
     pub async fn shifts(
@@ -61,21 +75,7 @@ impl Db {
                 .await
             }
         )?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(StoredShift {
-                    id: r.id,
-                    shift: Shift {
-                        role: RosterRole::parse(&r.role).ok_or(DbError::Corrupt("shifts.role"))?,
-                        start: UtcMillis(r.start_at),
-                        end: UtcMillis(r.end_at),
-                        user_id: r.user_id,
-                        phone: r.phone,
-                    },
-                    name: r.name,
-                })
-            })
-            .collect()
+        rows.into_iter().map(stored).collect()
     }
 
     /// Adds a shift; returns its id. The person must hold an operational role in the Ambito.
@@ -153,6 +153,111 @@ impl Db {
                 Ok::<(), DbError>(())
             }
         )
+    }
+
+    /// The shifts of one person overlapping `[from, to)`, in every Ambito, by start.
+    pub async fn user_shifts(
+        &self,
+        user_id: i64,
+        from: UtcMillis,
+        to: UtcMillis,
+    ) -> Result<Vec<StoredShift>, DbError> {
+        let rows: Vec<ShiftRow> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT s.id, s.role, s.user_id, u.name, s.phone, s.start_at, s.end_at
+                     FROM shifts s JOIN users u ON u.id = s.user_id
+                     WHERE s.user_id = $1 AND s.end_at > $2 AND s.start_at < $3
+                     ORDER BY s.start_at, s.id",
+                )
+                .bind(user_id)
+                .bind(from.0)
+                .bind(to.0)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        rows.into_iter().map(stored).collect()
+    }
+
+    /// Gives `user_id` a new feed secret (stored as its hash), replacing any earlier one.
+    pub async fn set_shift_feed(
+        &self,
+        user_id: i64,
+        secret_hash: &str,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO shift_feeds (user_id, secret_hash, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash,
+                        created_at = excluded.created_at",
+                )
+                .bind(user_id)
+                .bind(secret_hash)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                append!(tx, &audit.clone().record("shift_feed", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )
+    }
+
+    /// Revokes the feed of `user_id` (nothing when there is none).
+    pub async fn remove_shift_feed(&self, user_id: i64, audit: &Entry) -> Result<(), DbError> {
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM shift_feeds WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                append!(tx, &audit.clone().record("shift_feed", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )
+    }
+
+    /// The active user whose feed secret hashes to `secret_hash`: (id, name).
+    pub async fn shift_feed_user(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(i64, String)>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT u.id, u.name FROM shift_feeds f JOIN users u ON u.id = f.user_id
+                     WHERE f.secret_hash = $1 AND u.disabled_at IS NULL",
+                )
+                .bind(secret_hash)
+                .fetch_optional(pool)
+                .await
+            }
+        )?)
+    }
+
+    /// Whether `user_id` has a feed.
+    pub async fn has_shift_feed(&self, user_id: i64) -> Result<bool, DbError> {
+        let row: Option<(i64,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT user_id FROM shift_feeds WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_optional(pool)
+                    .await
+            }
+        )?;
+        Ok(row.is_some())
     }
 
     /// The people who can be on call in an Ambito, by name.

@@ -704,3 +704,15 @@ board-gaps = { $count ->
        *[other] { $count } scoperture nei turni delle prossime due settimane
     }
 field-user_id = Persona di turno
+feed-name = Turni PIS di { $name }
+feed-summary = Turno PIS: { $role }
+feed-description = Telefono del turno: { $phone }
+roster-feed-title = I miei turni nel calendario del telefono
+roster-feed-lead = Un indirizzo segreto che l'app calendario del telefono può seguire («iscriviti a un calendario»): mostra i propri turni, senza altri dati. Chi ha l'indirizzo vede i turni: se lo si perde, crearne uno nuovo disattiva il precedente.
+roster-feed-on = Il collegamento è attivo.
+roster-feed-off = Nessun collegamento attivo.
+roster-feed-create = Crea un nuovo collegamento
+roster-feed-revoke = Disattiva il collegamento
+roster-feed-created = Copiare ora questo indirizzo nell'app calendario: per sicurezza non sarà più mostrato.
+roster-feed-address = Indirizzo del calendario
+roster-done-feed-revoked = Collegamento disattivato.

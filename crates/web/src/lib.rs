@@ -17,6 +17,7 @@ mod pages;
 pub mod policy;
 mod roster;
 mod security;
+mod shift_feed;
 mod subject_access;
 
 use std::sync::Arc;

@@ -294,6 +294,18 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
     ("GET", "/turni", Access::Needs(Permission::ReadRoster)),
     (
+        "POST",
+        "/turni/calendario-personale",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "POST",
+        "/turni/calendario-personale/revoca",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    // The secret in the address is the credential.
+    ("GET", "/turni/ics/{secret}", Access::Public),
+    (
         "GET",
         "/api/v1/roster/shifts",
         Access::Needs(Permission::ReadRoster),

@@ -43,11 +43,29 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// The span of one request: method, path and request id; never the query string, which could
 /// carry a name or a fiscal code (paths hold only codes and identifiers).
 pub fn request_span(request: &Request) -> Span {
-    let route = request.uri().path();
+    let route = loggable_path(request.uri().path());
     let id = request
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), route, id)
+}
+
+/// The path as logs may show it: a secret carried in the path (a calendar feed's) is hidden.
+pub fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/turni/ics/") {
+        "/turni/ics/…"
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_in_paths_stay_out_of_the_logs() {
+        assert_eq!(super::loggable_path("/turni/ics/abc123"), "/turni/ics/…");
+        assert_eq!(super::loggable_path("/segnalazioni/4"), "/segnalazioni/4");
+    }
 }

@@ -64,6 +64,10 @@ pub struct RosterPage {
     form: ShiftForm,
     errors: FormErrors,
     done: Option<String>,
+    /// The user has a calendar feed.
+    has_feed: bool,
+    /// A feed address just created, shown once.
+    feed_url: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -240,8 +244,11 @@ async fn roster_page(
     let done = match q.fatto.as_str() {
         "aggiunto" => Some(t.t("roster-done-added")),
         "rimosso" => Some(t.t("roster-done-removed")),
+        "revocato" => Some(t.t("roster-done-feed-revoked")),
         _ => None,
     };
+    let who = super::reports::principal(visitor)?;
+    let has_feed = state.db.has_shift_feed(who.user_id).await?;
     Ok(RosterPage {
         week_label: t.t_args(
             "roster-week",
@@ -262,6 +269,8 @@ async fn roster_page(
         form,
         errors,
         done,
+        has_feed,
+        feed_url: None,
         page,
     })
 }
@@ -362,4 +371,93 @@ pub async fn remove(
         .await?;
     state.caches.invalidate();
     Ok(Redirect::to(&format!("/turni?settimana={}&fatto=rimosso", form.week)).into_response())
+}
+
+/// Creates (or replaces) the user's calendar feed and shows its address once.
+pub async fn create_feed(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<RosterPage, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let secret = crate::auth::secret::new_secret();
+    state
+        .db
+        .set_shift_feed(
+            who.user_id,
+            &crate::auth::secret::stored(&secret),
+            &visitor.entry(Action::TokenIssued),
+        )
+        .await?;
+    let mut page = roster_page(
+        &state,
+        &visitor,
+        &WeekQuery::default(),
+        ShiftForm::default(),
+        FormErrors::default(),
+    )
+    .await?;
+    page.has_feed = true;
+    page.feed_url = Some(format!("{}/turni/ics/{secret}", state.auth.public_url));
+    Ok(page)
+}
+
+/// Revokes the user's calendar feed.
+pub async fn revoke_feed(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    state
+        .db
+        .remove_shift_feed(who.user_id, &visitor.entry(Action::TokenRevoked))
+        .await?;
+    Ok(Redirect::to("/turni?fatto=revocato").into_response())
+}
+
+/// The feed itself: public, the secret in the address is the credential. An unknown or revoked
+/// secret gets 404, like any address that does not exist.
+pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
+    let answer = async {
+        let Some((user_id, name)) = state
+            .db
+            .shift_feed_user(&crate::auth::secret::stored(&secret))
+            .await?
+        else {
+            return Ok::<_, presidio_db::DbError>(None);
+        };
+        let now = presidio_db::now().0;
+        let shifts = state
+            .db
+            .user_shifts(
+                user_id,
+                UtcMillis(now - crate::shift_feed::PAST_MS),
+                UtcMillis(now + crate::shift_feed::AHEAD_MS),
+            )
+            .await?;
+        let host = state
+            .auth
+            .public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("presidio")
+            .trim_end_matches('/')
+            .to_owned();
+        let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+        Ok(Some(crate::shift_feed::ics(t, &name, &host, &shifts)))
+    };
+    match answer.await {
+        Ok(Some(body)) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/calendar; charset=utf-8",
+                ),
+                (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(None) => PageError::new(StatusCode::NOT_FOUND, "not_found").into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
 }

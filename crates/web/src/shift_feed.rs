@@ -1,0 +1,35 @@
+//! A person's own shifts as an iCalendar feed (RFC 5545) that a phone's calendar subscribes to
+//! through a secret, revocable address. The feed holds roles and times only.
+
+use icalendar::{Calendar, Component, Event, EventLike};
+use presidio_db::StoredShift;
+use presidio_domain::time::UtcMillis;
+
+use crate::i18n::Tr;
+
+/// How far back and ahead the feed reaches.
+pub const PAST_MS: i64 = 31 * 86_400_000;
+pub const AHEAD_MS: i64 = 366 * 86_400_000;
+
+fn utc(at: UtcMillis) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(at.0).unwrap_or_default()
+}
+
+/// The feed of `shifts` for the person called `name`.
+pub fn ics(t: Tr<'_>, name: &str, host: &str, shifts: &[StoredShift]) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name(&t.t1("feed-name", "name", name));
+    for s in shifts {
+        let role = t.t(&format!("roster-role-{}", s.shift.role.code()));
+        calendar.push(
+            Event::new()
+                .uid(&format!("turno-{}@{host}", s.id))
+                .summary(&t.t1("feed-summary", "role", &role))
+                .description(&t.t1("feed-description", "phone", &s.shift.phone))
+                .starts(utc(s.shift.start))
+                .ends(utc(s.shift.end))
+                .done(),
+        );
+    }
+    calendar.done().to_string()
+}
