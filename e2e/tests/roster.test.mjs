@@ -77,3 +77,31 @@ test("a refused shift names its fields and the roster fits a phone", async () =>
   assert.deepEqual(problems, []);
   await close();
 });
+
+test("the weekly rota generates a month of weekends and passes axe", async () => {
+  const { page, problems, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.coordinatore);
+  await page.goto(`${server.url}/turni`);
+  await page.getByRole("link", { name: "Schema settimanale e generazione dei turni" }).click();
+  await page.waitForURL((u) => u.pathname === "/turni/schema");
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.selectOption("#weekday", { label: "Venerdì" });
+  await page.fill("#start", "17:00");
+  await page.fill("#end", "08:30");
+  await page.fill("#extra_days", "2");
+  await page.selectOption("#role", { label: "Pronto intervento" });
+  await page.selectOption("#user_id", { label: OPERATOR });
+  await page.fill("#phone", "+39 333 000 1111");
+  await page.getByRole("button", { name: "Aggiungi la riga" }).click();
+  await page.waitForURL((u) => u.searchParams.get("fatto") === "aggiunta");
+  assert.match(await page.locator("table").innerText(), /17:00–08:30 di 3 giorni dopo/);
+  await screenshot(page, "turni-schema");
+  await page.fill("#from", "2030-02-04");
+  await page.fill("#weeks", "4");
+  await page.getByRole("button", { name: "Genera i turni" }).click();
+  await page.waitForURL((u) => u.pathname === "/turni" && u.searchParams.get("fatto") === "generati");
+  assert.match(await page.locator("main").innerText(), /Turni generati dallo schema: 4/);
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(problems, []);
+  await close();
+});

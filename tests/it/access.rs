@@ -89,6 +89,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/notifiche", "-yyyy--"),
     ("/calendario", "yyyyyyy"),
     ("/turni", "-yyy---"),
+    ("/turni/schema", "-y-----"),
+    ("/turni/{id}/cambio", "-nnn---"),
     ("/api/v1/roster/shifts", "-yyy---"),
     ("/api/v1/roster/gaps", "-yyy---"),
     ("/api/v1/roster/on-call", "-yyy---"),

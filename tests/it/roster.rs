@@ -379,3 +379,164 @@ async fn a_secret_calendar_feed_carries_ones_own_shifts_until_revoked() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_weekly_rota_generates_shifts_once_and_swaps_are_decided_by_the_coordinator() {
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let me = user_id(&app, &coordinator.username).await;
+    let pis = user_id(&app, &operator.username).await;
+    // Refused with the fields named, then Friday 17:00 to Monday 08:30.
+    let r = app
+        .post_form_as(
+            &coordinator,
+            "/turni/schema",
+            &[("weekday", "9"), ("start", "17")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Giorno di inizio") && r.text().contains("Telefono"));
+    let weekend = [
+        ("weekday", "4"),
+        ("start", "17:00"),
+        ("end", "08:30"),
+        ("extra_days", "2"),
+        ("role", "pronto_intervento"),
+        ("user_id", &pis.to_string()),
+        ("phone", "333 1"),
+    ];
+    let r = app
+        .post_form_as(&coordinator, "/turni/schema", &weekend, None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let rota = app.get_as(&coordinator, "/turni/schema").await.text();
+    assert!(rota.contains("17:00–08:30 di 3 giorni dopo"), "{rota}");
+    for expected in ["2", "0"] {
+        let r = app
+            .post_form_as(
+                &coordinator,
+                "/turni/genera",
+                &[("from", "2030-01-09"), ("weeks", "2")],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            r.header("location")
+                .ends_with(&format!("quanti={expected}")),
+            "{}",
+            r.header("location")
+        );
+    }
+    let r = app
+        .post_form_as(
+            &coordinator,
+            "/turni/genera",
+            &[("from", "x"), ("weeks", "20")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let week = app
+        .get_as(&coordinator, "/turni?settimana=2030-01-07")
+        .await
+        .text();
+    assert!(
+        week.contains("dal 11/01/2030 17:00 al 14/01/2030 08:30"),
+        "{week}"
+    );
+    swap_is_asked_and_decided(&app, &coordinator, &operator, me, pis).await;
+}
+
+/// The operator asks the coordinator to take their shift; the coordinator approves, once.
+async fn swap_is_asked_and_decided(
+    app: &TestApp,
+    coordinator: &Who,
+    operator: &Who,
+    me: i64,
+    pis: i64,
+) {
+    // The operator asks the coordinator to take it; the coordinator approves.
+    let shift = app
+        .t
+        .db
+        .user_shifts(pis, UtcMillis(0), UtcMillis(i64::MAX))
+        .await
+        .unwrap()[0]
+        .id;
+    let mine = app
+        .get_as(operator, "/turni?settimana=2030-01-07")
+        .await
+        .text();
+    assert!(mine.contains(&format!("/turni/{shift}/cambio")));
+    assert_eq!(
+        app.get_as(coordinator, &format!("/turni/{shift}/cambio"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "only one's own shift"
+    );
+    let path = format!("/turni/{shift}/cambio");
+    let r = app
+        .post_form_as(operator, &path, &[("to_user_id", &me.to_string())], None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Nota: campo obbligatorio"));
+    let r = app
+        .post_form_as(
+            operator,
+            &path,
+            &[("to_user_id", &me.to_string()), ("note", "Visita medica")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let board = app.get_as(coordinator, "/turni").await.text();
+    assert!(board.contains("Motivo: Visita medica"), "{board}");
+    let swap = app
+        .t
+        .db
+        .pending_swaps(presidio_domain::reference::AmbitoId(1))
+        .await
+        .unwrap();
+    let swap_id = swap[0].id;
+    let r = app
+        .post_form_as(
+            operator,
+            &format!("/turni/cambi/{swap_id}/approva"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .post_form_as(
+            coordinator,
+            &format!("/turni/cambi/{swap_id}/approva"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app
+        .post_form_as(
+            coordinator,
+            &format!("/turni/cambi/{swap_id}/rifiuta"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let now_mine = app
+        .t
+        .db
+        .user_shifts(me, UtcMillis(0), UtcMillis(i64::MAX))
+        .await
+        .unwrap();
+    assert!(
+        now_mine.iter().any(|s| s.id == shift),
+        "the shift passed to the coordinator"
+    );
+}

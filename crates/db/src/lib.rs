@@ -46,7 +46,7 @@ pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,
 };
-pub use roster::{RosterPerson, StoredShift};
+pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};

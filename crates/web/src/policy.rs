@@ -303,6 +303,46 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/turni/calendario-personale/revoca",
         Access::Needs(Permission::ReadRoster),
     ),
+    (
+        "GET",
+        "/turni/schema",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/turni/schema",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/turni/schema/{id}/elimina",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/turni/genera",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "GET",
+        "/turni/{id}/cambio",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "POST",
+        "/turni/{id}/cambio",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "POST",
+        "/turni/cambi/{id}/approva",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/turni/cambi/{id}/rifiuta",
+        Access::Needs(Permission::ManageRoster),
+    ),
     // The secret in the address is the credential.
     ("GET", "/turni/ics/{secret}", Access::Public),
     (

@@ -5,6 +5,8 @@
 //! least one municipality (its social service is closed) must have somebody in each role; what
 //! is left uncovered is a gap.
 
+pub mod rota;
+
 use crate::calendar::ServiceCalendar;
 use crate::codes;
 use crate::time::UtcMillis;

@@ -12,6 +12,7 @@ mod organisations;
 mod reference;
 mod reports;
 mod roster;
+mod rota;
 mod second_factor;
 mod session;
 mod setup;
@@ -138,6 +139,14 @@ fn page_routes() -> Routes {
     .get("/turni", roster::week)
     .post("/turni", roster::add)
     .post("/turni/{id}/elimina", roster::remove)
+    .get("/turni/schema", rota::show)
+    .post("/turni/schema", rota::add)
+    .post("/turni/schema/{id}/elimina", rota::remove)
+    .post("/turni/genera", rota::generate_shifts)
+    .get("/turni/{id}/cambio", rota::swap_form)
+    .post("/turni/{id}/cambio", rota::request_swap)
+    .post("/turni/cambi/{id}/approva", rota::approve)
+    .post("/turni/cambi/{id}/rifiuta", rota::refuse)
     .post("/turni/calendario-personale", roster::create_feed)
     .post("/turni/calendario-personale/revoca", roster::revoke_feed)
     .get("/turni/ics/{secret}", roster::feed)

@@ -26,6 +26,8 @@ use crate::i18n::Tr;
 
 pub struct ShiftRow {
     pub id: i64,
+    /// The user's own shift, still to come: they may ask for a swap.
+    pub mine: bool,
     pub when: String,
     pub role: String,
     pub name: String,
@@ -68,6 +70,13 @@ pub struct RosterPage {
     has_feed: bool,
     /// A feed address just created, shown once.
     feed_url: Option<String>,
+    /// Swap requests awaiting the coordinator.
+    swaps: Vec<SwapLine>,
+}
+
+pub struct SwapLine {
+    pub id: i64,
+    pub text: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -99,6 +108,8 @@ pub struct WeekQuery {
     al: String,
     #[serde(default)]
     fatto: String,
+    #[serde(default)]
+    quanti: String,
 }
 
 /// The Monday of the week holding `raw` (a date), or of this week.
@@ -147,7 +158,9 @@ async fn week_lines(
     week: &str,
     from: UtcMillis,
     to: UtcMillis,
+    user_id: i64,
 ) -> Result<(Vec<GapRow>, Vec<ShiftRow>), PageError> {
+    let now = presidio_db::now();
     // The gaps of the week shown (from now on if it is this week).
     let gap_from = from.max(presidio_db::now());
     let gaps = if gap_from < to {
@@ -175,6 +188,7 @@ async fn week_lines(
         .into_iter()
         .map(|s| ShiftRow {
             id: s.id,
+            mine: s.shift.user_id == user_id && s.shift.end > now,
             when: span_text(t, s.shift.start, s.shift.end),
             role: role_label(t, s.shift.role),
             name: s.name,
@@ -183,6 +197,58 @@ async fn week_lines(
         })
         .collect();
     Ok((gaps, shifts))
+}
+
+/// The confirmation a redirect asks for (`?fatto=…`).
+fn done_message(t: Tr<'_>, q: &WeekQuery) -> Option<String> {
+    match q.fatto.as_str() {
+        "aggiunto" => Some(t.t("roster-done-added")),
+        "rimosso" => Some(t.t("roster-done-removed")),
+        "revocato" => Some(t.t("roster-done-feed-revoked")),
+        "generati" => Some(t.t_args(
+            "roster-done-generated",
+            &[(
+                "count",
+                crate::i18n::Arg::Num(q.quanti.parse().unwrap_or_default()),
+            )],
+        )),
+        "cambio" => Some(t.t("roster-done-swap")),
+        "deciso" => Some(t.t("roster-done-decided")),
+        _ => None,
+    }
+}
+
+/// The swap requests awaiting the coordinator, in words.
+async fn swap_lines(
+    state: &AppState,
+    ambito: AmbitoId,
+    t: Tr<'_>,
+) -> Result<Vec<SwapLine>, PageError> {
+    Ok(state
+        .db
+        .pending_swaps(ambito)
+        .await?
+        .into_iter()
+        .map(|w| SwapLine {
+            id: w.id,
+            text: t.t_args(
+                "roster-swap-line",
+                &[
+                    ("from", crate::i18n::Arg::Str(&w.from_name)),
+                    ("to", crate::i18n::Arg::Str(&w.to_name)),
+                    (
+                        "shift",
+                        crate::i18n::Arg::Str(&format!(
+                            "{} {}",
+                            t.t(&format!("roster-role-{}", w.role)),
+                            span_text(t, UtcMillis(w.start_at), UtcMillis(w.end_at))
+                        )),
+                    ),
+                    ("note", crate::i18n::Arg::Str(&w.note)),
+                ],
+            ),
+        })
+        .collect())
 }
 
 async fn roster_page(
@@ -215,7 +281,8 @@ async fn roster_page(
             tel: tel(phone),
         })
         .collect();
-    let (gaps, shifts) = week_lines(state, ambito, t, &week, from, to).await?;
+    let who_id = super::reports::principal(visitor)?.user_id;
+    let (gaps, shifts) = week_lines(state, ambito, t, &week, from, to, who_id).await?;
     let mut form = form;
     if form.role.is_empty() && form.start.is_empty() {
         form.role.clone_from(&q.ruolo);
@@ -241,14 +308,15 @@ async fn roster_page(
             label: format!("{} ({})", p.name, p.username),
         })
         .collect();
-    let done = match q.fatto.as_str() {
-        "aggiunto" => Some(t.t("roster-done-added")),
-        "rimosso" => Some(t.t("roster-done-removed")),
-        "revocato" => Some(t.t("roster-done-feed-revoked")),
-        _ => None,
-    };
+    let done = done_message(t, q);
     let who = super::reports::principal(visitor)?;
     let has_feed = state.db.has_shift_feed(who.user_id).await?;
+    let swaps = if can_manage {
+        swap_lines(state, ambito, t).await?
+    } else {
+        Vec::new()
+    };
+
     Ok(RosterPage {
         week_label: t.t_args(
             "roster-week",
@@ -271,6 +339,7 @@ async fn roster_page(
         done,
         has_feed,
         feed_url: None,
+        swaps,
         page,
     })
 }

@@ -1,0 +1,487 @@
+//! The weekly rota pattern of an Ambito and the generation of its shifts (coordinators), and
+//! the requests to swap a shift (the person on call asks, the coordinator decides).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_domain::access::Permission;
+use presidio_domain::audit::Action;
+use presidio_domain::calendar::hours::format_minute;
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::roster::RosterRole;
+use presidio_domain::roster::rota::{RotaInput, generate};
+use presidio_domain::validation::{Invalid, Problem, required_text};
+use serde::Deserialize;
+
+use super::admin::Choice;
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::FormErrors;
+
+const WEEKDAYS: [&str; 7] = [
+    "field-lunedi",
+    "field-martedi",
+    "field-mercoledi",
+    "field-giovedi",
+    "field-venerdi",
+    "field-sabato",
+    "field-domenica",
+];
+
+pub struct RotaRow {
+    pub id: i64,
+    pub day: String,
+    pub hours: String,
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rota.html")]
+pub struct RotaPage {
+    page: Layout,
+    rows: Vec<RotaRow>,
+    weekdays: Vec<Choice>,
+    roles: Vec<Choice>,
+    people: Vec<Choice>,
+    form: RotaForm,
+    generate: GenerateForm,
+    errors: FormErrors,
+    done: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct RotaForm {
+    #[serde(default)]
+    pub weekday: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub extra_days: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct GenerateForm {
+    /// A day of the first week.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub weeks: String,
+}
+
+/// The Ambito whose roster the user manages (403 otherwise).
+fn managed(visitor: &Visitor) -> Result<AmbitoId, PageError> {
+    let who = super::reports::principal(visitor)?;
+    crate::roster::ambito_of(who)
+        .filter(|a| who.may_in(Permission::ManageRoster, *a))
+        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))
+}
+
+async fn rota_page(
+    state: &AppState,
+    visitor: &Visitor,
+    form: RotaForm,
+    generate: GenerateForm,
+    errors: FormErrors,
+    done: Option<&str>,
+) -> Result<RotaPage, PageError> {
+    let ambito = managed(visitor)?;
+    let page = Layout::new(visitor, "rota-title", "roster");
+    let t = page.t;
+    let rows = state
+        .db
+        .rota(ambito)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let e = &r.entry;
+            let days = u16::from(e.extra_days) + u16::from(e.end <= e.start);
+            let end = if days == 0 {
+                format_minute(e.end)
+            } else {
+                t.t_args(
+                    "rota-end-later",
+                    &[
+                        ("time", crate::i18n::Arg::Str(&format_minute(e.end))),
+                        ("days", crate::i18n::Arg::Num(i64::from(days))),
+                    ],
+                )
+            };
+            RotaRow {
+                id: r.id,
+                day: t.t(WEEKDAYS[usize::from(e.weekday.min(6))]),
+                hours: format!("{}–{end}", format_minute(e.start)),
+                role: t.t(&format!("roster-role-{}", e.role.code())),
+                name: r.name,
+                phone: e.phone.clone(),
+            }
+        })
+        .collect();
+    let weekdays = WEEKDAYS
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Choice {
+            value: i.to_string(),
+            label: t.t(id),
+            selected: form.weekday == i.to_string(),
+        })
+        .collect();
+    let roles = RosterRole::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: t.t(&format!("roster-role-{}", r.code())),
+            selected: form.role == r.code(),
+        })
+        .collect();
+    let people = state
+        .db
+        .roster_people(ambito)
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            selected: form.user_id == p.id.to_string(),
+            value: p.id.to_string(),
+            label: format!("{} ({})", p.name, p.username),
+        })
+        .collect();
+    Ok(RotaPage {
+        rows,
+        weekdays,
+        roles,
+        people,
+        form,
+        generate,
+        errors,
+        done: done.map(|d| t.t(d)),
+        page,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<RotaPage, PageError> {
+    let done = match q.get("fatto").map(String::as_str) {
+        Some("aggiunta") => Some("rota-done-added"),
+        Some("rimossa") => Some("rota-done-removed"),
+        _ => None,
+    };
+    rota_page(
+        &state,
+        &visitor,
+        RotaForm::default(),
+        GenerateForm::default(),
+        FormErrors::default(),
+        done,
+    )
+    .await
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<RotaForm>,
+) -> Result<Response, PageError> {
+    let ambito = managed(&visitor)?;
+    let input = RotaInput {
+        weekday: &form.weekday,
+        start: &form.start,
+        end: &form.end,
+        extra_days: &form.extra_days,
+        role: &form.role,
+        user_id: form.user_id.trim().parse().ok(),
+        phone: &form.phone,
+    };
+    let outcome = match input.validate() {
+        Ok(entry) => {
+            state
+                .db
+                .add_rota_entry(ambito, &entry, &visitor.entry(Action::Write))
+                .await
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/turni/schema?fatto=aggiunta").into_response()),
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            let errors = FormErrors::from(&invalid);
+            let page = rota_page(
+                &state,
+                &visitor,
+                form,
+                GenerateForm::default(),
+                errors,
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let ambito = managed(&visitor)?;
+    state
+        .db
+        .remove_rota_entry(ambito, id, &visitor.entry(Action::Write))
+        .await?;
+    Ok(Redirect::to("/turni/schema?fatto=rimossa").into_response())
+}
+
+/// Turns the rota into shifts for 1 to 8 weeks from the week of `from`; shows that week.
+pub async fn generate_shifts(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<GenerateForm>,
+) -> Result<Response, PageError> {
+    let ambito = managed(&visitor)?;
+    let mut errors = Invalid::default();
+    let from = presidio_domain::time::parse_date(&form.from);
+    if from.is_none() {
+        errors.push("from", Problem::InvalidDate);
+    }
+    let weeks = form
+        .weeks
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|w| (1..=8).contains(w));
+    if weeks.is_none() {
+        errors.push("weeks", Problem::OutOfRange);
+    }
+    let (Some(from), Some(weeks)) = (from, weeks) else {
+        let errors = FormErrors::from(&errors);
+        let page = rota_page(&state, &visitor, RotaForm::default(), form, errors, None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let monday = from
+        .checked_sub(jiff::Span::new().days(i64::from(from.weekday().to_monday_zero_offset())))
+        .unwrap_or(from);
+    let entries: Vec<_> = state
+        .db
+        .rota(ambito)
+        .await?
+        .into_iter()
+        .map(|r| r.entry)
+        .collect();
+    let shifts = generate(&entries, monday, weeks);
+    let added = state
+        .db
+        .add_generated_shifts(ambito, &shifts, &visitor.entry(Action::Write))
+        .await?;
+    state.caches.invalidate();
+    Ok(Redirect::to(&format!(
+        "/turni?settimana={monday}&fatto=generati&quanti={added}"
+    ))
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "swap.html")]
+pub struct SwapPage {
+    page: Layout,
+    shift_id: i64,
+    shift: String,
+    people: Vec<Choice>,
+    note: String,
+    errors: FormErrors,
+}
+
+/// The person on call's own shift, or 404.
+async fn own_shift(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+) -> Result<(AmbitoId, presidio_db::StoredShift), PageError> {
+    let who = super::reports::principal(visitor)?;
+    let ambito =
+        crate::roster::ambito_of(who).ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
+    // Shifts still to come (or running), however far ahead.
+    state
+        .db
+        .user_shifts(
+            who.user_id,
+            presidio_db::now(),
+            presidio_domain::time::UtcMillis(i64::MAX),
+        )
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .map(|s| (ambito, s))
+        .ok_or(PageError::new(StatusCode::NOT_FOUND, "not_found"))
+}
+
+async fn swap_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    selected: &str,
+    note: String,
+    errors: FormErrors,
+) -> Result<SwapPage, PageError> {
+    let (ambito, shift) = own_shift(state, visitor, id).await?;
+    let page = Layout::new(visitor, "swap-title", "roster");
+    let t = page.t;
+    let people = state
+        .db
+        .roster_people(ambito)
+        .await?
+        .into_iter()
+        .filter(|p| p.id != shift.shift.user_id)
+        .map(|p| Choice {
+            selected: selected == p.id.to_string(),
+            value: p.id.to_string(),
+            label: format!("{} ({})", p.name, p.username),
+        })
+        .collect();
+    Ok(SwapPage {
+        shift_id: id,
+        shift: format!(
+            "{} · {}",
+            t.t(&format!("roster-role-{}", shift.shift.role.code())),
+            t.t_args(
+                "roster-span",
+                &[
+                    (
+                        "start",
+                        crate::i18n::Arg::Str(&t.date_time(shift.shift.start))
+                    ),
+                    ("end", crate::i18n::Arg::Str(&t.date_time(shift.shift.end))),
+                ],
+            )
+        ),
+        people,
+        note,
+        errors,
+        page,
+    })
+}
+
+pub async fn swap_form(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<SwapPage, PageError> {
+    swap_page(
+        &state,
+        &visitor,
+        id,
+        "",
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct SwapForm {
+    #[serde(default)]
+    pub to_user_id: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn request_swap(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<SwapForm>,
+) -> Result<Response, PageError> {
+    let (ambito, shift) = own_shift(&state, &visitor, id).await?;
+    let mut errors = Invalid::default();
+    let to = form.to_user_id.trim().parse::<i64>().ok();
+    if to.is_none() {
+        errors.push("to_user_id", Problem::Required);
+    }
+    let note = required_text(&mut errors, "note", &form.note, 500);
+    let outcome = match (to, errors.is_empty()) {
+        (Some(to), true) => {
+            state
+                .db
+                .request_swap(
+                    ambito,
+                    id,
+                    shift.shift.user_id,
+                    to,
+                    &note,
+                    &visitor.entry(Action::Write),
+                )
+                .await
+        }
+        _ => Err(errors.into()),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/turni?fatto=cambio").into_response()),
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            let page = swap_page(
+                &state,
+                &visitor,
+                id,
+                &form.to_user_id,
+                form.note,
+                FormErrors::from(&invalid),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn decide(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    approve: bool,
+) -> Result<Response, PageError> {
+    let ambito = managed(visitor)?;
+    let who = super::reports::principal(visitor)?;
+    state
+        .db
+        .decide_swap(
+            ambito,
+            id,
+            approve,
+            who.user_id,
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    state.caches.invalidate();
+    Ok(Redirect::to("/turni?fatto=deciso").into_response())
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    decide(&state, &visitor, id, true).await
+}
+
+pub async fn refuse(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    decide(&state, &visitor, id, false).await
+}
