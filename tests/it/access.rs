@@ -94,6 +94,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/roster/shifts", "-yyy---"),
     ("/api/v1/roster/gaps", "-yyy---"),
     ("/api/v1/roster/on-call", "-yyy---"),
+    ("/api/v1/roster/rota", "-y-----"),
+    ("/api/v1/roster/swaps", "-y-----"),
     ("/calendario/015182", "yy-----"),
     ("/api/v1/notifications", "-yyyy--"),
     ("/api/v1/audit", "y------"),

@@ -540,3 +540,173 @@ async fn swap_is_asked_and_decided(
         "the shift passed to the coordinator"
     );
 }
+
+#[tokio::test]
+async fn the_rota_and_swaps_through_the_api() {
+    use axum::http::Method;
+    use serde_json::{Value, json};
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let me = user_id(&app, &coordinator.username).await;
+    let pis = user_id(&app, &operator.username).await;
+    let line = json!({"weekday": 4, "start": "17:00", "end": "08:30", "extra_days": 2,
+        "role": "pronto_intervento", "user_id": pis, "phone": "333"});
+    let (s, _) = call(
+        &mut app,
+        Some(&operator),
+        Method::POST,
+        "/api/v1/roster/rota",
+        &line,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        "/api/v1/roster/rota",
+        &line,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let bad = json!({"weekday": 8, "start": "x"});
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        "/api/v1/roster/rota",
+        &bad,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["weekday", "start", "end", "role", "user_id", "phone"] {
+        assert!(v["error"]["fields"][field].is_string(), "{field}: {v}");
+    }
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/roster/rota",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v[0]["end"], "08:30");
+    let generate = json!({"from": "2030-03-06", "weeks": 3});
+    let gen_path = "/api/v1/roster/rota/generate";
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        gen_path,
+        &generate,
+    )
+    .await;
+    assert_eq!((s, v["created"].as_i64()), (StatusCode::OK, Some(3)), "{v}");
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        gen_path,
+        &generate,
+    )
+    .await;
+    assert_eq!(v["created"], 0, "no duplicates");
+    let (s, _) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        gen_path,
+        &json!({"from": "2030-03-06", "weeks": 9}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    api_swap_is_asked_and_refused(&mut app, &coordinator, &operator, me, pis).await;
+    let (s, _) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::DELETE,
+        "/api/v1/roster/rota/1",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}
+
+/// Over the API: only the person on call asks, only the coordinator decides, once.
+async fn api_swap_is_asked_and_refused(
+    app: &mut TestApp,
+    coordinator: &Who,
+    operator: &Who,
+    me: i64,
+    pis: i64,
+) {
+    use axum::http::Method;
+    use serde_json::{Value, json};
+    // A swap: asked by the person on call, decided by the coordinator.
+    let shift = app
+        .t
+        .db
+        .user_shifts(pis, UtcMillis(0), UtcMillis(i64::MAX))
+        .await
+        .unwrap()[0]
+        .id;
+    let ask = format!("/api/v1/roster/shifts/{shift}/swaps");
+    let body = json!({"to_user_id": me, "note": "Esame all'università"});
+    let (s, _) = call(app, Some(coordinator), Method::POST, &ask, &body).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not the coordinator's shift"
+    );
+    let (s, v) = call(app, Some(operator), Method::POST, &ask, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let swap = v["id"].as_i64().unwrap();
+    let (_, v) = call(
+        app,
+        Some(coordinator),
+        Method::GET,
+        "/api/v1/roster/swaps",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v[0]["note"], "Esame all'università");
+    let decide = format!("/api/v1/roster/swaps/{swap}/decision");
+    let (s, _) = call(
+        app,
+        Some(operator),
+        Method::POST,
+        &decide,
+        &json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        &decide,
+        &json!({"approve": false}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        &decide,
+        &json!({"approve": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let still = app
+        .t
+        .db
+        .user_shifts(pis, UtcMillis(0), UtcMillis(i64::MAX))
+        .await
+        .unwrap();
+    assert!(
+        still.iter().any(|s| s.id == shift),
+        "a refused swap changes nothing"
+    );
+}

@@ -370,6 +370,41 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/roster/on-call",
         Access::Needs(Permission::ReadRoster),
     ),
+    (
+        "GET",
+        "/api/v1/roster/rota",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/api/v1/roster/rota",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "DELETE",
+        "/api/v1/roster/rota/{id}",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/api/v1/roster/rota/generate",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/api/v1/roster/shifts/{id}/swaps",
+        Access::Needs(Permission::ReadRoster),
+    ),
+    (
+        "GET",
+        "/api/v1/roster/swaps",
+        Access::Needs(Permission::ManageRoster),
+    ),
+    (
+        "POST",
+        "/api/v1/roster/swaps/{id}/decision",
+        Access::Needs(Permission::ManageRoster),
+    ),
     ("POST", "/turni", Access::Needs(Permission::ManageRoster)),
     (
         "POST",

@@ -5,10 +5,12 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_domain::access::Permission;
 use presidio_domain::audit::Action;
+use presidio_domain::calendar::hours::format_minute;
 use presidio_domain::reference::AmbitoId;
+use presidio_domain::roster::rota::RotaInput;
 use presidio_domain::roster::{RosterRole, ShiftInput};
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem};
+use presidio_domain::validation::{Invalid, Problem, required_text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -264,4 +266,294 @@ pub async fn on_call(
             )
             .collect(),
     ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotaView {
+    pub id: i64,
+    /// 0 = Monday.
+    pub weekday: u8,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`; at or before `start`: the next day.
+    pub end: String,
+    pub extra_days: u8,
+    pub role: String,
+    pub user_id: i64,
+    pub name: String,
+    pub phone: String,
+}
+
+/// The weekly rota pattern of the Ambito (coordinators).
+#[utoipa::path(get, path = "/api/v1/roster/rota", tag = "turni",
+    responses((status = 200, body = Vec<RotaView>), (status = 403, body = ErrorBody)))]
+pub async fn rota(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<RotaView>>, ApiError> {
+    let ambito = managed(&visitor)?;
+    Ok(Json(
+        state
+            .db
+            .rota(ambito)
+            .await?
+            .into_iter()
+            .map(|r| RotaView {
+                id: r.id,
+                weekday: r.entry.weekday,
+                start: format_minute(r.entry.start),
+                end: format_minute(r.entry.end),
+                extra_days: r.entry.extra_days,
+                role: r.entry.role.code().into(),
+                user_id: r.entry.user_id,
+                name: r.name,
+                phone: r.entry.phone,
+            })
+            .collect(),
+    ))
+}
+
+fn managed(visitor: &Visitor) -> Result<AmbitoId, ApiError> {
+    match ambito(visitor)? {
+        (ambito, true) => Ok(ambito),
+        _ => Err(ApiError::from_status(StatusCode::FORBIDDEN)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RotaBody {
+    pub weekday: Option<u8>,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+    pub extra_days: Option<u8>,
+    #[serde(default)]
+    pub role: String,
+    pub user_id: Option<i64>,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// Adds a line to the weekly rota.
+#[utoipa::path(post, path = "/api/v1/roster/rota", tag = "turni", request_body = RotaBody,
+    responses((status = 201, body = ShiftCreated), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn add_rota(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<RotaBody>,
+) -> Result<(StatusCode, Json<ShiftCreated>), ApiError> {
+    let ambito = managed(&visitor)?;
+    let weekday = body.weekday.map(|d| d.to_string()).unwrap_or_default();
+    let extra = body.extra_days.map(|d| d.to_string()).unwrap_or_default();
+    let entry = RotaInput {
+        weekday: &weekday,
+        start: &body.start,
+        end: &body.end,
+        extra_days: &extra,
+        role: &body.role,
+        user_id: body.user_id,
+        phone: &body.phone,
+    }
+    .validate()?;
+    let id = state
+        .db
+        .add_rota_entry(ambito, &entry, &visitor.entry(Action::Write))
+        .await?;
+    Ok((StatusCode::CREATED, Json(ShiftCreated { id })))
+}
+
+/// Removes a line of the weekly rota.
+#[utoipa::path(delete, path = "/api/v1/roster/rota/{id}", tag = "turni",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn remove_rota(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let ambito = managed(&visitor)?;
+    state
+        .db
+        .remove_rota_entry(ambito, id, &visitor.entry(Action::Write))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GenerateBody {
+    /// A day of the first week, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub from: String,
+    /// 1 to 8.
+    pub weeks: Option<u8>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Generated {
+    /// Shifts added (those already there are not repeated).
+    pub created: u64,
+}
+
+/// Turns the weekly rota into shifts for 1 to 8 weeks from the week of `from`.
+#[utoipa::path(post, path = "/api/v1/roster/rota/generate", tag = "turni",
+    request_body = GenerateBody,
+    responses((status = 200, body = Generated), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn generate(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<GenerateBody>,
+) -> Result<Json<Generated>, ApiError> {
+    let ambito = managed(&visitor)?;
+    let mut errors = Invalid::default();
+    let from = presidio_domain::time::parse_date(&body.from);
+    if from.is_none() {
+        errors.push("from", Problem::InvalidDate);
+    }
+    let weeks = body.weeks.filter(|w| (1..=8).contains(w));
+    if weeks.is_none() {
+        errors.push("weeks", Problem::OutOfRange);
+    }
+    let (Some(from), Some(weeks)) = (from, weeks) else {
+        return Err(errors.into());
+    };
+    let monday = from
+        .checked_sub(jiff::Span::new().days(i64::from(from.weekday().to_monday_zero_offset())))
+        .unwrap_or(from);
+    let entries: Vec<_> = state
+        .db
+        .rota(ambito)
+        .await?
+        .into_iter()
+        .map(|r| r.entry)
+        .collect();
+    let created = state
+        .db
+        .add_generated_shifts(
+            ambito,
+            &presidio_domain::roster::rota::generate(&entries, monday, weeks),
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    state.caches.invalidate();
+    Ok(Json(Generated { created }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SwapBody {
+    pub to_user_id: Option<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Asks that a colleague take one's own shift; the coordinator decides.
+#[utoipa::path(post, path = "/api/v1/roster/shifts/{id}/swaps", tag = "turni",
+    params(("id" = i64, Path)), request_body = SwapBody,
+    responses((status = 201, body = ShiftCreated), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn request_swap(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SwapBody>,
+) -> Result<(StatusCode, Json<ShiftCreated>), ApiError> {
+    let (ambito, _) = ambito(&visitor)?;
+    let who = principal(&visitor)?;
+    let mut errors = Invalid::default();
+    if body.to_user_id.is_none() {
+        errors.push("to_user_id", Problem::Required);
+    }
+    let note = required_text(&mut errors, "note", &body.note, 500);
+    let Some(to) = body.to_user_id.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let swap = state
+        .db
+        .request_swap(
+            ambito,
+            id,
+            who.user_id,
+            to,
+            &note,
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(ShiftCreated { id: swap })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SwapView {
+    pub id: i64,
+    pub shift_id: i64,
+    pub role: String,
+    pub start: String,
+    pub end: String,
+    pub from_name: String,
+    pub to_user_id: i64,
+    pub to_name: String,
+    pub note: String,
+}
+
+/// The swap requests awaiting a decision (coordinators).
+#[utoipa::path(get, path = "/api/v1/roster/swaps", tag = "turni",
+    responses((status = 200, body = Vec<SwapView>), (status = 403, body = ErrorBody)))]
+pub async fn swaps(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<SwapView>>, ApiError> {
+    let ambito = managed(&visitor)?;
+    Ok(Json(
+        state
+            .db
+            .pending_swaps(ambito)
+            .await?
+            .into_iter()
+            .map(|w| SwapView {
+                id: w.id,
+                shift_id: w.shift_id,
+                role: w.role,
+                start: rfc3339(UtcMillis(w.start_at)),
+                end: rfc3339(UtcMillis(w.end_at)),
+                from_name: w.from_name,
+                to_user_id: w.to_user_id,
+                to_name: w.to_name,
+                note: w.note,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// True: the shift passes to the colleague; false: it stays.
+    pub approve: bool,
+}
+
+/// Approves or refuses a swap request (coordinators); 409 when already decided.
+#[utoipa::path(post, path = "/api/v1/roster/swaps/{id}/decision", tag = "turni",
+    params(("id" = i64, Path)), request_body = DecisionBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn decide_swap(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<StatusCode, ApiError> {
+    let ambito = managed(&visitor)?;
+    let who = principal(&visitor)?;
+    state
+        .db
+        .decide_swap(
+            ambito,
+            id,
+            body.approve,
+            who.user_id,
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    state.caches.invalidate();
+    Ok(StatusCode::NO_CONTENT)
 }
