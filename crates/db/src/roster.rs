@@ -143,11 +143,31 @@ impl Db {
         id: i64,
         audit: &Entry,
     ) -> Result<(), DbError> {
+        self.delete_in_ambito(
+            "DELETE FROM shifts WHERE id = $1 AND ambito_id = $2",
+            "shift",
+            ambito,
+            id,
+            audit,
+        )
+        .await
+    }
+
+    /// Runs `sql` (a DELETE of row `$1` of Ambito `$2`) with its audit entry on `record`, in one
+    /// transaction; `NotFound` when no row of that Ambito was removed.
+    async fn delete_in_ambito(
+        &self,
+        sql: &'static str,
+        record: &'static str,
+        ambito: AmbitoId,
+        id: i64,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
         dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                let removed = sqlx::query("DELETE FROM shifts WHERE id = $1 AND ambito_id = $2")
+                let removed = sqlx::query(sql)
                     .bind(id)
                     .bind(ambito.0)
                     .execute(&mut *tx)
@@ -156,7 +176,7 @@ impl Db {
                 if removed == 0 {
                     return Err(DbError::NotFound);
                 }
-                append!(tx, &audit.clone().record("shift", id)).await?;
+                append!(tx, &audit.clone().record(record, id)).await?;
                 tx.commit().await?;
                 Ok::<(), DbError>(())
             }
@@ -419,25 +439,14 @@ impl Db {
         id: i64,
         audit: &Entry,
     ) -> Result<(), DbError> {
-        dispatch!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                let removed =
-                    sqlx::query("DELETE FROM rota_entries WHERE id = $1 AND ambito_id = $2")
-                        .bind(id)
-                        .bind(ambito.0)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                if removed == 0 {
-                    return Err(DbError::NotFound);
-                }
-                append!(tx, &audit.clone().record("rota_entry", id)).await?;
-                tx.commit().await?;
-                Ok::<(), DbError>(())
-            }
+        self.delete_in_ambito(
+            "DELETE FROM rota_entries WHERE id = $1 AND ambito_id = $2",
+            "rota_entry",
+            ambito,
+            id,
+            audit,
         )
+        .await
     }
 
     /// Adds the generated `shifts`, leaving out any already there (same role, person and

@@ -70,3 +70,32 @@ pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>,
         })
         .await
 }
+
+/// Turns the Ambito's weekly rota into shifts for `weeks` weeks from the week holding `from`
+/// (no duplicates); returns that week's Monday and how many shifts were added.
+pub async fn generate(
+    state: &AppState,
+    ambito: AmbitoId,
+    from: jiff::civil::Date,
+    weeks: u8,
+    audit: &presidio_domain::audit::Entry,
+) -> Result<(jiff::civil::Date, u64), DbError> {
+    let back = i64::from(from.weekday().to_monday_zero_offset());
+    let monday = from
+        .checked_sub(jiff::Span::new().days(back))
+        .unwrap_or(from);
+    let entries: Vec<_> = state
+        .db
+        .rota(ambito)
+        .await?
+        .into_iter()
+        .map(|r| r.entry)
+        .collect();
+    let shifts = presidio_domain::roster::rota::generate(&entries, monday, weeks);
+    let added = state
+        .db
+        .add_generated_shifts(ambito, &shifts, audit)
+        .await?;
+    state.caches.invalidate();
+    Ok((monday, added))
+}

@@ -419,25 +419,8 @@ pub async fn generate(
     let (Some(from), Some(weeks)) = (from, weeks) else {
         return Err(errors.into());
     };
-    let monday = from
-        .checked_sub(jiff::Span::new().days(i64::from(from.weekday().to_monday_zero_offset())))
-        .unwrap_or(from);
-    let entries: Vec<_> = state
-        .db
-        .rota(ambito)
-        .await?
-        .into_iter()
-        .map(|r| r.entry)
-        .collect();
-    let created = state
-        .db
-        .add_generated_shifts(
-            ambito,
-            &presidio_domain::roster::rota::generate(&entries, monday, weeks),
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.caches.invalidate();
+    let (_, created) =
+        crate::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write)).await?;
     Ok(Json(Generated { created }))
 }
 

@@ -297,17 +297,7 @@ async fn roster_page(
             selected: form.role == r.code(),
         })
         .collect();
-    let people = state
-        .db
-        .roster_people(ambito)
-        .await?
-        .into_iter()
-        .map(|p| Choice {
-            selected: form.user_id == p.id.to_string(),
-            value: p.id.to_string(),
-            label: format!("{} ({})", p.name, p.username),
-        })
-        .collect();
+    let people = people_choices(state, ambito, &form.user_id, None).await?;
     let done = done_message(t, q);
     let who = super::reports::principal(visitor)?;
     let has_feed = state.db.has_shift_feed(who.user_id).await?;
@@ -529,4 +519,25 @@ pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> 
         Ok(None) => PageError::new(StatusCode::NOT_FOUND, "not_found").into_response(),
         Err(e) => PageError::from(e).into_response(),
     }
+}
+
+/// The people who can be on call in the Ambito, as options (one selected, one left out).
+pub(super) async fn people_choices(
+    state: &AppState,
+    ambito: AmbitoId,
+    selected: &str,
+    except: Option<i64>,
+) -> Result<Vec<Choice>, PageError> {
+    Ok(state
+        .db
+        .roster_people(ambito)
+        .await?
+        .into_iter()
+        .filter(|p| Some(p.id) != except)
+        .map(|p| Choice {
+            selected: selected == p.id.to_string(),
+            value: p.id.to_string(),
+            label: format!("{} ({})", p.name, p.username),
+        })
+        .collect())
 }

@@ -12,7 +12,7 @@ use presidio_domain::audit::Action;
 use presidio_domain::calendar::hours::format_minute;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::RosterRole;
-use presidio_domain::roster::rota::{RotaInput, generate};
+use presidio_domain::roster::rota::RotaInput;
 use presidio_domain::validation::{Invalid, Problem, required_text};
 use serde::Deserialize;
 
@@ -147,17 +147,7 @@ async fn rota_page(
             selected: form.role == r.code(),
         })
         .collect();
-    let people = state
-        .db
-        .roster_people(ambito)
-        .await?
-        .into_iter()
-        .map(|p| Choice {
-            selected: form.user_id == p.id.to_string(),
-            value: p.id.to_string(),
-            label: format!("{} ({})", p.name, p.username),
-        })
-        .collect();
+    let people = super::roster::people_choices(state, ambito, &form.user_id, None).await?;
     Ok(RotaPage {
         rows,
         weekdays,
@@ -274,22 +264,8 @@ pub async fn generate_shifts(
         let page = rota_page(&state, &visitor, RotaForm::default(), form, errors, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let monday = from
-        .checked_sub(jiff::Span::new().days(i64::from(from.weekday().to_monday_zero_offset())))
-        .unwrap_or(from);
-    let entries: Vec<_> = state
-        .db
-        .rota(ambito)
-        .await?
-        .into_iter()
-        .map(|r| r.entry)
-        .collect();
-    let shifts = generate(&entries, monday, weeks);
-    let added = state
-        .db
-        .add_generated_shifts(ambito, &shifts, &visitor.entry(Action::Write))
-        .await?;
-    state.caches.invalidate();
+    let (monday, added) =
+        crate::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write)).await?;
     Ok(Redirect::to(&format!(
         "/turni?settimana={monday}&fatto=generati&quanti={added}"
     ))
@@ -342,18 +318,8 @@ async fn swap_page(
     let (ambito, shift) = own_shift(state, visitor, id).await?;
     let page = Layout::new(visitor, "swap-title", "roster");
     let t = page.t;
-    let people = state
-        .db
-        .roster_people(ambito)
-        .await?
-        .into_iter()
-        .filter(|p| p.id != shift.shift.user_id)
-        .map(|p| Choice {
-            selected: selected == p.id.to_string(),
-            value: p.id.to_string(),
-            label: format!("{} ({})", p.name, p.username),
-        })
-        .collect();
+    let people =
+        super::roster::people_choices(state, ambito, selected, Some(shift.shift.user_id)).await?;
     Ok(SwapPage {
         shift_id: id,
         shift: format!(
