@@ -89,6 +89,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/notifiche", "-yyyy--"),
     ("/calendario", "yyyyyyy"),
     ("/turni", "-yyy---"),
+    ("/risorse", "-yyy---"),
+    ("/api/v1/resources", "-yyy---"),
     ("/turni/schema", "-y-----"),
     ("/turni/{id}/cambio", "-nnn---"),
     ("/api/v1/roster/shifts", "-yyy---"),

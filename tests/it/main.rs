@@ -10,6 +10,7 @@ mod durability;
 mod pages;
 mod reports;
 mod reports_api;
+mod resources;
 mod roster;
 mod second_factor;
 mod storage;

@@ -17,6 +17,7 @@ mod import;
 mod municipalities;
 mod notifications;
 mod reports;
+mod resources;
 mod roster;
 mod second_factor;
 mod sessions;
@@ -46,6 +47,7 @@ pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,
 };
+pub use resources::StoredResource;
 pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};

@@ -80,6 +80,8 @@ impl Role {
                 P::ManageCalendar,
                 P::ReadRoster,
                 P::ManageRoster,
+                P::ReadResources,
+                P::ManageResources,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -87,6 +89,7 @@ impl Role {
                 P::ReadCases,
                 P::WriteCases,
                 P::ReadRoster,
+                P::ReadResources,
             ],
             Self::ServizioSociale => &[P::UseApp, P::ReadReference, P::ReadCases],
             Self::Segnalante => &[P::UseApp, P::ReadReference, P::ReadOwnReports],
@@ -127,6 +130,10 @@ pub enum Permission {
     ReadRoster,
     /// Adding and removing shifts.
     ManageRoster,
+    /// The resource directory and its free places (addresses by confidentiality).
+    ReadResources,
+    /// Recording resources.
+    ManageResources,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

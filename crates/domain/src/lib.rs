@@ -11,6 +11,7 @@ pub mod codes;
 pub mod password;
 pub mod reference;
 pub mod report;
+pub mod resources;
 pub mod roster;
 pub mod second_factor;
 pub mod throttle;

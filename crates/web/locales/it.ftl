@@ -334,7 +334,20 @@ validation-unknown_role = { $field }: scegliere un ruolo dall'elenco.
 validation-unknown_municipality = { $field }: comune non appartenente all'Ambito.
 validation-unknown_organisation = { $field }: organizzazione sconosciuta.
 validation-invalid_username = { $field }: da 3 a 40 caratteri tra lettere minuscole, cifre, punto, trattino e trattino basso.
-validation-out_of_range = { $field }: valore fuori dall'intervallo ammesso (da 1 a 366).
+validation-out_of_range = { $key ->
+        [days] { $field }: valore fuori dall'intervallo ammesso (da 1 a 366).
+        [weeks] { $field }: valore fuori dall'intervallo ammesso (da 1 a 8).
+        [extra_days] { $field }: valore fuori dall'intervallo ammesso (da 0 a 6).
+        [limit] { $field }: valore fuori dall'intervallo ammesso (da 1 a 500).
+        [age] { $field }: un'età da 0 a 120 anni.
+        [free] { $field }: un numero da 0 alla capacità della risorsa.
+        [capacity] { $field }: un numero da 0 a 10.000.
+        [tariff] { $field }: un importo in euro, per esempio 45,50.
+        [end] { $field }: deve venire dopo l'inizio, al più 7 giorni dopo (per i periodi, al più 3 mesi).
+        [to_year] { $field }: un anno tra il 1900 e il 2200, non prima dell'anno iniziale.
+        [from_year] { $field }: un anno tra il 1900 e il 2200.
+       *[other] { $field }: valore fuori dall'intervallo ammesso.
+    }
 validation-invalid_date = { $field }: indicare una data nel formato AAAA-MM-GG.
 
 ## Verifica in due passaggi
@@ -751,3 +764,46 @@ roster-done-generated = Turni generati dallo schema: { $count }.
 roster-done-swap = Richiesta di cambio inviata al coordinamento.
 roster-done-decided = Richiesta di cambio decisa.
 field-weekday = Giorno di inizio
+
+## Risorse
+
+resources-title = Risorse e posti liberi
+nav-resources = Risorse
+resources-board = Posti letto liberi
+resources-board-empty = Nessuna struttura con posti letto registrata.
+resources-free-of = { $free } liberi su { $capacity }
+resources-table = Risorse dell'Ambito
+resources-empty = Nessuna risorsa registrata.
+resources-free = Posti o unità liberi
+resources-free-label = Liberi a { $name }
+resources-update = Aggiorna
+resources-updated = aggiornato il { $when } da { $who }
+resources-never-updated = mai aggiornato
+resources-address-hidden = Indirizzo riservato
+resources-add-title = Nuova risorsa
+resources-add = Aggiungi la risorsa
+resources-done-added = Risorsa aggiunta.
+resources-done-updated = Posti liberi aggiornati.
+field-address = Indirizzo
+field-provider = Gestore
+field-confidentiality = Riservatezza dell'indirizzo
+field-capacity = Capacità
+field-unit = Unità
+field-contact = Contatto 24 ore
+field-tariff = Tariffa per notte o unità (euro)
+field-notes = Note
+field-free = Posti liberi
+resource-kind-dormitorio = Dormitorio o accoglienza notturna
+resource-kind-albergo = Albergo convenzionato
+resource-kind-comunita_minori = Comunità di prima accoglienza per minori
+resource-kind-centro_antiviolenza = Centro antiviolenza
+resource-kind-casa_rifugio = Casa rifugio (struttura protetta)
+resource-kind-mediazione = Mediazione linguistico-culturale
+resource-kind-trasporto = Trasporto e accompagnamento
+resource-kind-beni_primari = Beni di prima necessità
+resource-kind-contributo_economico = Contributo economico
+resource-level-pubblico = Visibile a tutti
+resource-level-riservato = Solo operatori e coordinamento
+resource-level-protetto = Solo coordinamento (struttura protetta)
+resource-unit-posti_letto = posti letto
+resource-unit-unita = unità

@@ -292,6 +292,32 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
+    (
+        "GET",
+        "/api/v1/resources",
+        Access::Needs(Permission::ReadResources),
+    ),
+    (
+        "POST",
+        "/api/v1/resources",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
+        "PUT",
+        "/api/v1/resources/{id}/free",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/risorse", Access::Needs(Permission::ReadResources)),
+    (
+        "POST",
+        "/risorse",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
+        "POST",
+        "/risorse/{id}/posti",
+        Access::Needs(Permission::WriteCases),
+    ),
     ("GET", "/turni", Access::Needs(Permission::ReadRoster)),
     (
         "POST",

@@ -9,6 +9,7 @@ mod json;
 mod notifications;
 mod reference;
 mod reports;
+mod resources;
 mod roster;
 
 use std::sync::LazyLock;
@@ -41,6 +42,7 @@ use crate::error::ApiError;
         (name = "amministrazione", description = "Utenti e registro degli accessi"),
         (name = "calendario", description = "Quando il PIS è attivo per ogni comune"),
         (name = "turni", description = "Turni di reperibilità, scoperture, chi è di turno"),
+        (name = "risorse", description = "Risorse, posti liberi, riservatezza degli indirizzi"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -76,6 +78,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::person_accesses))
         .routes(routes!(notifications::list))
         .routes(routes!(calendar::status))
+        .routes(routes!(resources::list, resources::create))
+        .routes(routes!(resources::set_free))
         .routes(routes!(roster::shifts, roster::add))
         .routes(routes!(roster::remove))
         .routes(routes!(roster::gaps))

@@ -11,6 +11,7 @@ mod notifications;
 mod organisations;
 mod reference;
 mod reports;
+mod resources;
 mod roster;
 mod rota;
 mod second_factor;
@@ -136,6 +137,9 @@ fn page_routes() -> Routes {
     .get("/amministrazione/registro", admin::audit)
     .get("/amministrazione/accessi-persona", subject_access::page)
     .get("/notifiche", notifications::page)
+    .get("/risorse", resources::list)
+    .post("/risorse", resources::create)
+    .post("/risorse/{id}/posti", resources::set_free)
     .get("/turni", roster::week)
     .post("/turni", roster::add)
     .post("/turni/{id}/elimina", roster::remove)
@@ -169,13 +173,19 @@ fn page_routes() -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 7] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "roster",
         "nav-roster",
         "/turni",
         Some(Permission::ReadRoster),
+    ),
+    (
+        "resources",
+        "nav-resources",
+        "/risorse",
+        Some(Permission::ReadResources),
     ),
     (
         "calendar",

@@ -1,0 +1,190 @@
+//! The resource directory over the API, with the same confidentiality as the pages: a
+//! resource's address is null for those who may not read it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_domain::access::Permission;
+use presidio_domain::audit::Action;
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::resources::{ResourceInput, may_read_address};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use super::reports::principal;
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+
+fn directory(visitor: &Visitor, needs: Permission) -> Result<AmbitoId, ApiError> {
+    let who = principal(visitor)?;
+    who.ambiti_with(Permission::ReadResources)
+        .first()
+        .copied()
+        .filter(|a| who.may_in(needs, *a))
+        .ok_or_else(|| ApiError::from_status(StatusCode::FORBIDDEN))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResourceView {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub provider: String,
+    /// Null when the user may not read it (its confidentiality).
+    pub address: Option<String>,
+    /// `pubblico`, `riservato`, `protetto`.
+    pub confidentiality: String,
+    pub capacity: u32,
+    pub free: u32,
+    /// `posti_letto` or `unita`.
+    pub unit: String,
+    pub contact: String,
+    pub tariff_cents: i64,
+    pub notes: String,
+    /// When and by whom the free places were last set (RFC 3339, UTC).
+    pub free_updated_at: Option<String>,
+    pub free_updated_by: Option<String>,
+    pub version: i64,
+}
+
+/// The resources of the user's Ambito with their free places.
+#[utoipa::path(get, path = "/api/v1/resources", tag = "risorse",
+    responses((status = 200, body = Vec<ResourceView>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<ResourceView>>, ApiError> {
+    let ambito = directory(&visitor, Permission::ReadResources)?;
+    let who = principal(&visitor)?;
+    Ok(Json(
+        state
+            .db
+            .resources(ambito)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let r = s.resource;
+                ResourceView {
+                    id: s.id,
+                    kind: r.kind.code().into(),
+                    address: may_read_address(who, ambito, r.confidentiality).then_some(r.address),
+                    confidentiality: r.confidentiality.code().into(),
+                    capacity: r.capacity,
+                    free: s.free,
+                    unit: r.unit.code().into(),
+                    contact: r.contact,
+                    tariff_cents: r.tariff_cents,
+                    notes: r.notes,
+                    free_updated_at: s
+                        .free_updated_at
+                        .map(|at| presidio_domain::time::UtcMillis(at).timestamp().to_string()),
+                    free_updated_by: s.free_updated_by,
+                    name: r.name,
+                    provider: r.provider,
+                    version: s.version,
+                }
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResourceBody {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub provider: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub confidentiality: String,
+    pub capacity: Option<u32>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub contact: String,
+    /// Euro, e.g. `"45,50"`.
+    #[serde(default)]
+    pub tariff: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResourceCreated {
+    pub id: i64,
+}
+
+/// Records a resource (coordinators); all its places start free. A protected shelter
+/// (`casa_rifugio`) is always `protetto`.
+#[utoipa::path(post, path = "/api/v1/resources", tag = "risorse", request_body = ResourceBody,
+    responses((status = 201, body = ResourceCreated), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<ResourceBody>,
+) -> Result<(StatusCode, Json<ResourceCreated>), ApiError> {
+    let ambito = directory(&visitor, Permission::ManageResources)?;
+    let capacity = body.capacity.map(|c| c.to_string()).unwrap_or_default();
+    let resource = ResourceInput {
+        kind: &body.kind,
+        name: &body.name,
+        provider: &body.provider,
+        address: &body.address,
+        confidentiality: &body.confidentiality,
+        capacity: &capacity,
+        unit: &body.unit,
+        contact: &body.contact,
+        tariff: &body.tariff,
+        notes: &body.notes,
+    }
+    .validate()?;
+    let id = state
+        .db
+        .create_resource(ambito, &resource, &visitor.entry(Action::Write))
+        .await?;
+    Ok((StatusCode::CREATED, Json(ResourceCreated { id })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FreeBody {
+    pub free: u32,
+    /// The `version` read.
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FreeSaved {
+    pub version: i64,
+}
+
+/// Sets the free places (operators and coordinators); more than the capacity is refused, a
+/// stale `version` gets 409.
+#[utoipa::path(put, path = "/api/v1/resources/{id}/free", tag = "risorse",
+    params(("id" = i64, Path)), request_body = FreeBody,
+    responses((status = 200, body = FreeSaved), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_free(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<FreeBody>,
+) -> Result<Json<FreeSaved>, ApiError> {
+    let ambito = directory(&visitor, Permission::WriteCases)?;
+    let version = state
+        .db
+        .set_free_places(
+            ambito,
+            id,
+            body.free,
+            body.version,
+            &visitor.entry(Action::Write),
+        )
+        .await?;
+    Ok(Json(FreeSaved { version }))
+}
