@@ -91,6 +91,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/turni", "-yyy---"),
     ("/risorse", "-yyy---"),
     ("/api/v1/resources", "-yyy---"),
+    ("/api/v1/reports/{id}/activations", "-yyy---"),
     ("/turni/schema", "-y-----"),
     ("/turni/{id}/cambio", "-nnn---"),
     ("/api/v1/roster/shifts", "-yyy---"),

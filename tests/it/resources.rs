@@ -216,3 +216,189 @@ async fn free_places_follow_versions(app: &TestApp, operator: &Who) {
         "{html}"
     );
 }
+
+/// A resource of `capacity` beds, created directly; returns its id.
+async fn beds(app: &TestApp, capacity: u32) -> i64 {
+    let resource = presidio_domain::resources::Resource {
+        kind: presidio_domain::resources::ResourceKind::Dormitorio,
+        name: "Casa Itaca".into(),
+        provider: "Cooperativa".into(),
+        address: "Via dei Mille 3".into(),
+        confidentiality: presidio_domain::resources::Confidentiality::Pubblico,
+        capacity,
+        unit: presidio_domain::resources::Unit::PostiLetto,
+        contact: "02 1".into(),
+        tariff_cents: 3550,
+        notes: String::new(),
+    };
+    app.t
+        .db
+        .create_resource(
+            presidio_domain::reference::AmbitoId(1),
+            &resource,
+            &presidio_domain::audit::Entry::new(
+                presidio_db::now(),
+                presidio_domain::audit::Action::Write,
+            ),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_last_bed_booked_twice_at_once_goes_to_exactly_one() {
+    use serde_json::json;
+
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let a = app.sign_in("operatore_centrale", &[]).await;
+    let b = app.sign_in("operatore_centrale", &[]).await;
+    let resource = beds(&app, 1).await;
+    let report = post(&app, &a, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let other = post(&app, &b, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let body = json!({"resource_id": resource, "nights": 2});
+    let (path_a, path_b) = (
+        format!("/api/v1/reports/{report}/activations"),
+        format!("/api/v1/reports/{other}/activations"),
+    );
+    let (first, second) = tokio::join!(
+        post(&app, &a, &path_a, &body),
+        post(&app, &b, &path_b, &body)
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+    let refused = if first.status == StatusCode::CREATED {
+        &second
+    } else {
+        &first
+    };
+    assert!(
+        refused.json()["error"]["fields"]["places"]
+            .as_str()
+            .unwrap()
+            .contains("non ci sono abbastanza posti liberi")
+    );
+    let won = if first.status == StatusCode::CREATED {
+        &first
+    } else {
+        &second
+    };
+    assert_eq!(won.json()["status"], "held");
+    assert_eq!(won.json()["cost_cents"], 7100);
+    let stored = app
+        .t
+        .db
+        .resources(presidio_domain::reference::AmbitoId(1))
+        .await
+        .unwrap();
+    assert_eq!(stored[0].free, 0, "never below zero");
+}
+
+#[tokio::test]
+async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
+    use serde_json::json;
+
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 2).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let hold = format!("/api/v1/reports/{report}/activations");
+    let r = post(
+        &app,
+        &op,
+        &hold,
+        &json!({"resource_id": resource, "places": 0, "hold_minutes": 0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = r.json();
+    assert!(
+        v["error"]["fields"]["places"].is_string()
+            && v["error"]["fields"]["hold_minutes"].is_string(),
+        "{v}"
+    );
+    let r = post(&app, &op, &hold, &json!({"resource_id": resource})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let id = r.json()["id"].as_i64().unwrap();
+    let free = |app: &TestApp| {
+        let db = app.t.db.clone();
+        async move {
+            db.resources(presidio_domain::reference::AmbitoId(1))
+                .await
+                .unwrap()[0]
+                .free
+        }
+    };
+    assert_eq!(free(&app).await, 1);
+    let path = format!("/api/v1/activations/{id}/status");
+    let r = post(&app, &op, &path, &json!({"status": "ended", "version": 1})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a hold is not ended"
+    );
+    let mut version = 1;
+    for to in ["confirmed", "started", "ended"] {
+        let r = post(&app, &op, &path, &json!({"status": to, "version": version})).await;
+        assert_eq!(r.status, StatusCode::OK, "{to}: {}", r.text());
+        version = r.json()["version"].as_i64().unwrap();
+    }
+    assert_eq!(free(&app).await, 2, "the place came back");
+    let r = post(
+        &app,
+        &op,
+        &path,
+        &json!({"status": "cancelled", "version": 1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a stale version");
+    // A hold that lapsed gives its place back to the next booking.
+    let lapsed = app
+        .t
+        .db
+        .hold_places(
+            presidio_domain::reference::AmbitoId(1),
+            report,
+            resource,
+            2,
+            1,
+            presidio_db::now().0 - 1,
+            &presidio_domain::audit::Entry::new(
+                presidio_db::now(),
+                presidio_domain::audit::Action::Write,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(lapsed.status, "held");
+    let r = post(
+        &app,
+        &op,
+        &hold,
+        &json!({"resource_id": resource, "places": 2}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let list = app
+        .get_as(&op, &format!("/api/v1/reports/{report}/activations"))
+        .await
+        .json();
+    let statuses: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["ended", "cancelled", "held"]);
+}

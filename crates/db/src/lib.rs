@@ -47,7 +47,7 @@ pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,
 };
-pub use resources::StoredResource;
+pub use resources::{StoredActivation, StoredResource};
 pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};

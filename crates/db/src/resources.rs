@@ -185,3 +185,242 @@ impl Db {
         )
     }
 }
+
+/// An activation as stored, with its resource's name.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredActivation {
+    pub id: i64,
+    pub report_id: i64,
+    pub resource_id: i64,
+    pub resource: String,
+    pub status: String,
+    pub places: i64,
+    pub nights: i64,
+    pub cost_cents: i64,
+    pub held_until: i64,
+    pub version: i64,
+}
+
+const ACTIVATION_COLUMNS: &str = "a.id, a.report_id, a.resource_id, r.name AS resource, a.status,
+    a.places, a.nights, a.cost_cents, a.held_until, a.version";
+
+fn invalid(field: &'static str, problem: presidio_domain::validation::Problem) -> DbError {
+    DbError::Invalid(presidio_domain::validation::Invalid::one(field, problem))
+}
+
+/// Lapsed holds of a resource (or of all, with `None`) are cancelled and their places come
+/// back, inside `tx`.
+macro_rules! expire_holds {
+    ($tx:expr, $now:expr) => {
+        async {
+            let lapsed: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "SELECT id, resource_id, places FROM activations
+                 WHERE status = 'held' AND held_until <= $1",
+            )
+            .bind($now)
+            .fetch_all(&mut *$tx)
+            .await?;
+            for (id, resource, places) in &lapsed {
+                sqlx::query(
+                    "UPDATE activations SET status = 'cancelled', updated_at = $2,
+                        version = version + 1 WHERE id = $1",
+                )
+                .bind(id)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE resources SET free = CASE WHEN free + $2 > capacity THEN capacity
+                        ELSE free + $2 END, version = version + 1 WHERE id = $1",
+                )
+                .bind(resource)
+                .bind(places)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<usize, sqlx::Error>(lapsed.len())
+        }
+    };
+}
+
+impl Db {
+    /// Books `places` of a resource of the Ambito for report `report_id`, held until
+    /// `held_until`: the free places drop at once, never below zero (concurrent bookings of the
+    /// last place: one wins, the other is refused on `places`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn hold_places(
+        &self,
+        ambito: AmbitoId,
+        report_id: i64,
+        resource_id: i64,
+        places: u32,
+        nights: u32,
+        held_until: i64,
+        audit: &Entry,
+    ) -> Result<StoredActivation, DbError> {
+        use presidio_domain::validation::Problem;
+        let at = now().0;
+        let id = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                expire_holds!(tx, at).await?;
+                let tariff: Option<(i64,)> = sqlx::query_as(
+                    "SELECT tariff_cents FROM resources WHERE id = $1 AND ambito_id = $2",
+                )
+                .bind(resource_id)
+                .bind(ambito.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((tariff,)) = tariff else {
+                    return Err(invalid("resource_id", Problem::UnknownCode));
+                };
+                let taken = sqlx::query(
+                    "UPDATE resources SET free = free - $2, version = version + 1
+                     WHERE id = $1 AND free >= $2",
+                )
+                .bind(resource_id)
+                .bind(i64::from(places))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if taken == 0 {
+                    return Err(invalid("places", Problem::NoFreePlaces));
+                }
+                let cost =
+                    presidio_domain::resources::activation::cost_cents(places, nights, tariff);
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO activations (report_id, resource_id, status, places, nights,
+                        cost_cents, held_until, created_by, created_at, updated_at)
+                     VALUES ($1, $2, 'held', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                )
+                .bind(report_id)
+                .bind(resource_id)
+                .bind(i64::from(places))
+                .bind(i64::from(nights))
+                .bind(cost)
+                .bind(held_until)
+                .bind(audit.actor_id)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                append!(
+                    tx,
+                    &audit
+                        .clone()
+                        .record("report", report_id)
+                        .reason(&format!("activation={id}"))
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<i64, DbError>(id)
+            }
+        )?;
+        self.activation(id).await
+    }
+
+    /// One activation.
+    pub async fn activation(&self, id: i64) -> Result<StoredActivation, DbError> {
+        let sql = format!(
+            "SELECT {ACTIVATION_COLUMNS} FROM activations a JOIN resources r ON r.id = a.resource_id
+             WHERE a.id = $1"
+        );
+        dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+            }
+        )?
+        .ok_or(DbError::NotFound)
+    }
+
+    /// The activations of a report, oldest first.
+    pub async fn activations_of(&self, report_id: i64) -> Result<Vec<StoredActivation>, DbError> {
+        let sql = format!(
+            "SELECT {ACTIVATION_COLUMNS} FROM activations a JOIN resources r ON r.id = a.resource_id
+             WHERE a.report_id = $1 ORDER BY a.id"
+        );
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(report_id)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+
+    /// Moves an activation to `to` if `version` is still its own and the move is allowed;
+    /// ending or cancelling gives its places back. A lapsed hold cannot be confirmed.
+    pub async fn move_activation(
+        &self,
+        id: i64,
+        to: presidio_domain::resources::activation::ActivationStatus,
+        version: i64,
+        audit: &Entry,
+    ) -> Result<StoredActivation, DbError> {
+        use presidio_domain::resources::activation::ActivationStatus;
+        use presidio_domain::validation::Problem;
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                expire_holds!(tx, at).await?;
+                let row: Option<(String, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT status, places, resource_id, version, report_id FROM activations
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((status, places, resource, current, report)) = row else {
+                    return Err(DbError::NotFound);
+                };
+                if current != version {
+                    return Err(DbError::Conflict);
+                }
+                let from = ActivationStatus::parse(&status)
+                    .ok_or(DbError::Corrupt("activations.status"))?;
+                if !from.next().contains(&to) {
+                    return Err(invalid("status", Problem::BadTransition));
+                }
+                sqlx::query(
+                    "UPDATE activations SET status = $2, updated_at = $3, version = version + 1
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(to.code())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                if from.holds_places() && !to.holds_places() {
+                    sqlx::query(
+                        "UPDATE resources SET free = CASE WHEN free + $2 > capacity
+                            THEN capacity ELSE free + $2 END, version = version + 1
+                         WHERE id = $1",
+                    )
+                    .bind(resource)
+                    .bind(places)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append!(
+                    tx,
+                    &audit
+                        .clone()
+                        .record("report", report)
+                        .reason(&format!("activation={id} {}", to.code()))
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )?;
+        self.activation(id).await
+    }
+}

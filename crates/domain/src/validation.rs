@@ -42,6 +42,7 @@ pub enum Problem {
     TooShort,
     InvalidHours,
     OverlappingHours,
+    NoFreePlaces,
 }
 
 impl Problem {
@@ -80,11 +81,12 @@ impl Problem {
             Self::TooShort => "too_short",
             Self::InvalidHours => "invalid_hours",
             Self::OverlappingHours => "overlapping_hours",
+            Self::NoFreePlaces => "no_free_places",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 33] = [
+    pub const ALL: [Problem; 34] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -118,6 +120,7 @@ impl Problem {
         Self::TooShort,
         Self::InvalidHours,
         Self::OverlappingHours,
+        Self::NoFreePlaces,
     ];
 }
 

@@ -457,6 +457,7 @@ validation-bad_transition = { $field }: passaggio di stato non consentito.
 validation-wrong_type = { $field }: tipo di valore errato (ad esempio testo al posto di un numero).
 validation-invalid_hours = { $field }: orario non valido; scrivere gli intervalli come 08:30-12:30, 14:00-17:00 (vuoto se chiuso).
 validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
+validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
        *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
@@ -807,3 +808,6 @@ resource-level-riservato = Solo operatori e coordinamento
 resource-level-protetto = Solo coordinamento (struttura protetta)
 resource-unit-posti_letto = posti letto
 resource-unit-unita = unità
+field-places = Posti
+field-nights = Notti o unità
+field-resource_id = Risorsa

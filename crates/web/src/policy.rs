@@ -299,6 +299,21 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/reports/{id}/activations",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/activations",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/activations/{id}/status",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
         "/api/v1/resources",
         Access::Needs(Permission::ManageResources),
     ),

@@ -2,6 +2,8 @@
 //! protected shelters, mediators, transport, basic goods, cash help — with capacity, free places
 //! and a confidentiality level that decides who may read the address.
 
+pub mod activation;
+
 use crate::access::{Permission, Principal, Role};
 use crate::codes;
 use crate::reference::AmbitoId;

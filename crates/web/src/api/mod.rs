@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, plus `/healthz` and `/readyz`. The OpenAPI document is built from
 //! the handlers' annotations, served at `/api/v1/openapi.json` and shown readably at `/api`.
 
+mod activations;
 mod admin;
 mod auth;
 mod calendar;
@@ -80,6 +81,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::status))
         .routes(routes!(resources::list, resources::create))
         .routes(routes!(resources::set_free))
+        .routes(routes!(activations::hold, activations::list))
+        .routes(routes!(activations::move_to))
         .routes(routes!(roster::shifts, roster::add))
         .routes(routes!(roster::remove))
         .routes(routes!(roster::gaps))

@@ -444,7 +444,11 @@ pub async fn read(
 }
 
 /// A write needs the whole record: refuses restricted ones.
-async fn writable(state: &AppState, who: &Principal, id: i64) -> Result<Report, ApiError> {
+pub(crate) async fn writable(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Report, ApiError> {
     let (report, access) = load(state, who, id).await?;
     if access != CaseAccess::Full || !who.may_in(Permission::WriteCases, report.ambito) {
         return Err(ApiError::from_status(StatusCode::FORBIDDEN));
