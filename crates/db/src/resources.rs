@@ -201,6 +201,10 @@ pub struct StoredActivation {
     pub version: i64,
 }
 
+/// Gives `$2` places back to resource `$1`, never above its capacity.
+pub(crate) const GIVE_BACK: &str = "UPDATE resources SET free = CASE WHEN free + $2 > capacity
+    THEN capacity ELSE free + $2 END, version = version + 1 WHERE id = $1";
+
 const ACTIVATION_COLUMNS: &str = "a.id, a.report_id, a.resource_id, r.name AS resource, a.status,
     a.places, a.nights, a.cost_cents, a.held_until, a.version";
 
@@ -229,14 +233,11 @@ macro_rules! expire_holds {
                 .bind($now)
                 .execute(&mut *$tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE resources SET free = CASE WHEN free + $2 > capacity THEN capacity
-                        ELSE free + $2 END, version = version + 1 WHERE id = $1",
-                )
-                .bind(resource)
-                .bind(places)
-                .execute(&mut *$tx)
-                .await?;
+                sqlx::query($crate::resources::GIVE_BACK)
+                    .bind(resource)
+                    .bind(places)
+                    .execute(&mut *$tx)
+                    .await?;
             }
             Ok::<usize, sqlx::Error>(lapsed.len())
         }
@@ -399,15 +400,11 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
                 if from.holds_places() && !to.holds_places() {
-                    sqlx::query(
-                        "UPDATE resources SET free = CASE WHEN free + $2 > capacity
-                            THEN capacity ELSE free + $2 END, version = version + 1
-                         WHERE id = $1",
-                    )
-                    .bind(resource)
-                    .bind(places)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(GIVE_BACK)
+                        .bind(resource)
+                        .bind(places)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 append!(
                     tx,
