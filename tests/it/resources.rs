@@ -402,3 +402,85 @@ async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
         .collect();
     assert_eq!(statuses, ["ended", "cancelled", "held"]);
 }
+
+#[tokio::test]
+async fn a_bed_is_held_and_confirmed_from_the_report_page() {
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 2).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let page = format!("/segnalazioni/{report}");
+    let html = app.get_as(&op, &page).await.text();
+    assert!(
+        html.contains("Nessuna risorsa attivata") && html.contains("Casa Itaca (2 liberi)"),
+        "{html}"
+    );
+    let r = app
+        .post_form_as(
+            &op,
+            &format!("{page}/attivazioni"),
+            &[("resource_id", ""), ("places", "0")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Risorsa: campo obbligatorio"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_form_as(
+            &op,
+            &format!("{page}/attivazioni"),
+            &[
+                ("resource_id", &resource.to_string()),
+                ("places", "2"),
+                ("nights", "3"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let html = app.get_as(&op, &page).await.text();
+    assert!(
+        html.contains("Casa Itaca: tenuto · posti 2 · notti o unità 3 · 213,00"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Casa Itaca (0 liberi)"),
+        "a full resource is not offered"
+    );
+    let activation = app.t.db.activations_of(report).await.unwrap()[0].id;
+    let r = app
+        .post_form_as(
+            &op,
+            &format!("{page}/attivazioni/{activation}/stato"),
+            &[("status", "confirmed"), ("version", "1")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get_as(&op, &page)
+            .await
+            .text()
+            .contains("Casa Itaca: confermato")
+    );
+    // Another report's activation is not reachable from this page.
+    let other = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .post_form_as(
+            &op,
+            &format!("/segnalazioni/{other}/attivazioni/{activation}/stato"),
+            &[("status", "cancelled"), ("version", "2")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

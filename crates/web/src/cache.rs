@@ -37,6 +37,10 @@ pub struct CachedReport {
     pub history: History,
     /// The municipality's name (its code when unknown); none when outside any.
     pub municipality: Option<String>,
+    /// The resources activated for the case.
+    pub activations: Vec<presidio_db::StoredActivation>,
+    /// The Ambito's resources, to choose from (with their free places).
+    pub resources: Vec<presidio_db::StoredResource>,
 }
 
 impl Caches {

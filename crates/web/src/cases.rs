@@ -172,11 +172,15 @@ pub async fn load_for_reading(
                 ),
                 None => None,
             };
+            let activations = state.db.activations_of(id).await?;
+            let resources = state.db.resources(report.ambito).await?;
             Ok(Some(Arc::new(CachedReport {
                 report,
                 glass,
                 history,
                 municipality,
+                activations,
+                resources,
             })))
         })
         .await?;

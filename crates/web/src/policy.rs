@@ -322,6 +322,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/resources/{id}/free",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "POST",
+        "/segnalazioni/{id}/attivazioni",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/attivazioni/{activation}/stato",
+        Access::Needs(Permission::WriteCases),
+    ),
     ("GET", "/risorse", Access::Needs(Permission::ReadResources)),
     (
         "POST",

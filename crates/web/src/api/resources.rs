@@ -148,6 +148,7 @@ pub async fn create(
         .db
         .create_resource(ambito, &resource, &visitor.entry(Action::Write))
         .await?;
+    state.caches.invalidate();
     Ok((StatusCode::CREATED, Json(ResourceCreated { id })))
 }
 
@@ -186,5 +187,6 @@ pub async fn set_free(
             &visitor.entry(Action::Write),
         )
         .await?;
+    state.caches.invalidate();
     Ok(Json(FreeSaved { version }))
 }

@@ -2,6 +2,7 @@
 //! draws the header, the navigation, the skip links and the footer from a [`Layout`].
 
 mod about;
+mod activations;
 mod admin;
 mod api_docs;
 pub(crate) mod board;
@@ -73,7 +74,7 @@ impl Routes {
 }
 
 fn page_routes() -> Routes {
-    Routes {
+    let routes = Routes {
         router: Router::new(),
         list: Vec::new(),
     }
@@ -86,6 +87,11 @@ fn page_routes() -> Routes {
     .post("/segnalazioni/{id}/valutazione", reports::triage)
     .post("/segnalazioni/{id}/stato", reports::move_status)
     .post("/segnalazioni/{id}/diario", reports::diary)
+    .post("/segnalazioni/{id}/attivazioni", activations::hold)
+    .post(
+        "/segnalazioni/{id}/attivazioni/{activation}/stato",
+        activations::move_to,
+    )
     .post(
         "/segnalazioni/{id}/accesso-straordinario",
         reports::break_glass,
@@ -137,39 +143,45 @@ fn page_routes() -> Routes {
     .get("/amministrazione/registro", admin::audit)
     .get("/amministrazione/accessi-persona", subject_access::page)
     .get("/notifiche", notifications::page)
-    .get("/risorse", resources::list)
-    .post("/risorse", resources::create)
-    .post("/risorse/{id}/posti", resources::set_free)
-    .get("/turni", roster::week)
-    .post("/turni", roster::add)
-    .post("/turni/{id}/elimina", roster::remove)
-    .get("/turni/schema", rota::show)
-    .post("/turni/schema", rota::add)
-    .post("/turni/schema/{id}/elimina", rota::remove)
-    .post("/turni/genera", rota::generate_shifts)
-    .get("/turni/{id}/cambio", rota::swap_form)
-    .post("/turni/{id}/cambio", rota::request_swap)
-    .post("/turni/cambi/{id}/approva", rota::approve)
-    .post("/turni/cambi/{id}/rifiuta", rota::refuse)
-    .post("/turni/calendario-personale", roster::create_feed)
-    .post("/turni/calendario-personale/revoca", roster::revoke_feed)
-    .get("/turni/ics/{secret}", roster::feed)
-    .get("/calendario", calendar::month)
-    .get("/calendario/{istat_code}", calendar::edit)
-    .post("/calendario/{istat_code}/orari", calendar::save_hours)
-    .post("/calendario/{istat_code}/festivita", calendar::add_holiday)
-    .post(
-        "/calendario/{istat_code}/festivita/{id}/elimina",
-        calendar::remove_holiday,
-    )
-    .post("/calendario/{istat_code}/chiusure", calendar::add_closure)
-    .post(
-        "/calendario/{istat_code}/chiusure/{id}/elimina",
-        calendar::remove_closure,
-    )
     .post("/notifiche/lette", notifications::mark_read)
     .get("/informazioni", about::page)
-    .get("/api", api_docs::page)
+    .get("/api", api_docs::page);
+    service_routes(routes)
+}
+
+/// Resources, roster and calendar.
+fn service_routes(routes: Routes) -> Routes {
+    routes
+        .get("/risorse", resources::list)
+        .post("/risorse", resources::create)
+        .post("/risorse/{id}/posti", resources::set_free)
+        .get("/turni", roster::week)
+        .post("/turni", roster::add)
+        .post("/turni/{id}/elimina", roster::remove)
+        .get("/turni/schema", rota::show)
+        .post("/turni/schema", rota::add)
+        .post("/turni/schema/{id}/elimina", rota::remove)
+        .post("/turni/genera", rota::generate_shifts)
+        .get("/turni/{id}/cambio", rota::swap_form)
+        .post("/turni/{id}/cambio", rota::request_swap)
+        .post("/turni/cambi/{id}/approva", rota::approve)
+        .post("/turni/cambi/{id}/rifiuta", rota::refuse)
+        .post("/turni/calendario-personale", roster::create_feed)
+        .post("/turni/calendario-personale/revoca", roster::revoke_feed)
+        .get("/turni/ics/{secret}", roster::feed)
+        .get("/calendario", calendar::month)
+        .get("/calendario/{istat_code}", calendar::edit)
+        .post("/calendario/{istat_code}/orari", calendar::save_hours)
+        .post("/calendario/{istat_code}/festivita", calendar::add_holiday)
+        .post(
+            "/calendario/{istat_code}/festivita/{id}/elimina",
+            calendar::remove_holiday,
+        )
+        .post("/calendario/{istat_code}/chiusure", calendar::add_closure)
+        .post(
+            "/calendario/{istat_code}/chiusure/{id}/elimina",
+            calendar::remove_closure,
+        )
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).

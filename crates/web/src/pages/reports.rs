@@ -424,6 +424,8 @@ pub struct ReportPage {
     diary_kinds: Vec<Choice>,
     history: Vec<HistoryLine>,
     diary: Vec<HistoryLine>,
+    activations: Vec<super::activations::ActivationLine>,
+    resource_choices: Vec<Choice>,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -627,6 +629,8 @@ async fn report_page(
         diary_kinds: Vec::new(),
         history: Vec::new(),
         diary: Vec::new(),
+        activations: Vec::new(),
+        resource_choices: Vec::new(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -682,6 +686,8 @@ async fn report_page(
         diary_kinds: choices(t, DiaryKind::ALL, DiaryKind::code, "diary-kind", &["nota"]),
         history,
         diary,
+        activations: super::activations::lines(t, &cached.activations),
+        resource_choices: super::activations::resource_choices(t, &cached.resources),
         ..base
     })
 }
@@ -695,7 +701,11 @@ pub async fn show(
 }
 
 /// Loads the report for a write from its page: the whole record is needed.
-async fn for_write(state: &AppState, who: &Principal, id: i64) -> Result<Report, PageError> {
+pub(super) async fn for_write(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Report, PageError> {
     match crate::cases::load(state, who, id).await? {
         Some((report, CaseAccess::Full)) if who.may_in(Permission::WriteCases, report.ambito) => {
             Ok(report)
@@ -707,7 +717,7 @@ async fn for_write(state: &AppState, who: &Principal, id: i64) -> Result<Report,
 
 /// After a write: the page again with what went wrong, or a redirect to it (so reloading does
 /// not send the form twice).
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     visitor: &Visitor,
     id: i64,

@@ -269,6 +269,7 @@ pub async fn create(
                 .db
                 .create_resource(ambito, &resource, &visitor.entry(Action::Write))
                 .await?;
+            state.caches.invalidate();
             Ok(Redirect::to("/risorse?fatto=aggiunta").into_response())
         }
         Err(invalid) => {
@@ -313,7 +314,10 @@ pub async fn set_free(
         Err(_) => Err(Invalid::one("free", Problem::OutOfRange).into()),
     };
     match outcome {
-        Ok(_) => Ok(Redirect::to("/risorse?fatto=aggiornati").into_response()),
+        Ok(_) => {
+            state.caches.invalidate();
+            Ok(Redirect::to("/risorse?fatto=aggiornati").into_response())
+        }
         Err(presidio_db::DbError::Invalid(invalid)) => {
             let errors = FormErrors::from(&invalid);
             let page =

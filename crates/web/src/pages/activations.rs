@@ -1,0 +1,194 @@
+//! Resources activated inside a case, on the report page: book places (held at once, never
+//! below zero), then confirm, start, end or cancel.
+
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use presidio_db::{DbError, StoredActivation, StoredResource};
+use presidio_domain::audit::Action;
+use presidio_domain::resources::activation::{ActivationStatus, DEFAULT_HOLD_MINUTES};
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::{Invalid, Problem};
+use serde::Deserialize;
+
+use super::PageError;
+use super::admin::Choice;
+use super::reports::{after, for_write, principal};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::i18n::Tr;
+
+/// An activation as the report page lists it.
+pub struct ActivationLine {
+    pub id: i64,
+    pub version: i64,
+    pub text: String,
+    /// (status code, button label) of the moves allowed.
+    pub moves: Vec<(&'static str, String)>,
+}
+
+pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine> {
+    activations
+        .iter()
+        .map(|a| {
+            let status = ActivationStatus::parse(&a.status);
+            ActivationLine {
+                id: a.id,
+                version: a.version,
+                text: t.t_args(
+                    "activation-line",
+                    &[
+                        ("resource", crate::i18n::Arg::Str(&a.resource)),
+                        (
+                            "status",
+                            crate::i18n::Arg::Str(&t.t(&format!("activation-{}", a.status))),
+                        ),
+                        ("places", crate::i18n::Arg::Num(a.places)),
+                        ("nights", crate::i18n::Arg::Num(a.nights)),
+                        ("cost", crate::i18n::Arg::Str(&t.euro(a.cost_cents))),
+                        (
+                            "until",
+                            crate::i18n::Arg::Str(&t.date_time(UtcMillis(a.held_until))),
+                        ),
+                    ],
+                ),
+                moves: status
+                    .map(ActivationStatus::next)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| (s.code(), t.t(&format!("activation-to-{}", s.code()))))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The Ambito's resources with free places, as options.
+pub fn resource_choices(t: Tr<'_>, resources: &[StoredResource]) -> Vec<Choice> {
+    resources
+        .iter()
+        .filter(|r| r.free > 0)
+        .map(|r| Choice {
+            value: r.id.to_string(),
+            label: t.t_args(
+                "activation-resource",
+                &[
+                    ("name", crate::i18n::Arg::Str(&r.resource.name)),
+                    ("free", crate::i18n::Arg::Num(i64::from(r.free))),
+                ],
+            ),
+            selected: false,
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct HoldForm {
+    #[serde(default)]
+    pub resource_id: String,
+    #[serde(default)]
+    pub places: String,
+    #[serde(default)]
+    pub nights: String,
+}
+
+fn count(errors: &mut Invalid, field: &'static str, raw: &str, max: u32) -> Option<u32> {
+    if raw.trim().is_empty() {
+        return Some(1);
+    }
+    let n = raw
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n));
+    if n.is_none() {
+        errors.push(field, Problem::OutOfRange);
+    }
+    n
+}
+
+pub async fn hold(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<HoldForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let resource = form.resource_id.trim().parse::<i64>().ok();
+    if resource.is_none() {
+        errors.push("resource_id", Problem::Required);
+    }
+    let places = count(&mut errors, "places", &form.places, 50);
+    let nights = count(&mut errors, "nights", &form.nights, 366);
+    let (Some(resource), Some(places), Some(nights)) = (resource, places, nights) else {
+        return after(&state, &visitor, id, Err(errors)).await;
+    };
+    let result = state
+        .db
+        .hold_places(
+            report.ambito,
+            id,
+            resource,
+            places,
+            nights,
+            presidio_db::now().0 + DEFAULT_HOLD_MINUTES * 60_000,
+            &visitor.entry(Action::Write),
+        )
+        .await;
+    match result {
+        Ok(_) => {
+            state.changed(report.ambito, id);
+            after(&state, &visitor, id, Ok(())).await
+        }
+        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MoveForm {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub version: i64,
+}
+
+pub async fn move_to(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, activation)): Path<(i64, i64)>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let current = state.db.activation(activation).await?;
+    if current.report_id != id {
+        return Err(PageError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+        ));
+    }
+    let Some(to) = ActivationStatus::parse(&form.status) else {
+        return after(
+            &state,
+            &visitor,
+            id,
+            Err(Invalid::one("status", Problem::UnknownCode)),
+        )
+        .await;
+    };
+    match state
+        .db
+        .move_activation(activation, to, form.version, &visitor.entry(Action::Write))
+        .await
+    {
+        Ok(_) => {
+            state.changed(report.ambito, id);
+            after(&state, &visitor, id, Ok(())).await
+        }
+        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(e) => Err(e.into()),
+    }
+}
