@@ -91,6 +91,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/turni", "-yyy---"),
     ("/risorse", "-yyy---"),
     ("/api/v1/resources", "-yyy---"),
+    ("/bilancio", "-y-----"),
+    ("/api/v1/budget", "-y-----"),
     ("/api/v1/reports/{id}/activations", "-yyy---"),
     ("/turni/schema", "-y-----"),
     ("/turni/{id}/cambio", "-nnn---"),

@@ -484,3 +484,126 @@ async fn a_bed_is_held_and_confirmed_from_the_report_page() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_budget_counts_confirmed_activations_and_forecasts_the_period() {
+    use axum::http::Method;
+    use serde_json::{Value, json};
+
+    use crate::calendar::call;
+    use crate::reports_api::{minimal, post};
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/budget",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (s, &v["amount_cents"]),
+        (StatusCode::OK, &Value::Null),
+        "no budget yet"
+    );
+    budget_form_names_its_faults(&app, &coordinator).await;
+    // A period around today, so that the activation below falls in it.
+    let today = presidio_db::now().in_rome().date();
+    let from = today.checked_sub(jiff::Span::new().days(9)).unwrap();
+    let to = today.checked_add(jiff::Span::new().days(10)).unwrap();
+    let r = app
+        .post_form_as(
+            &coordinator,
+            "/bilancio",
+            &[
+                ("amount", "89.572,80"),
+                ("from", &from.to_string()),
+                ("to", &to.to_string()),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let resource = beds(&app, 3).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let held = post(
+        &app,
+        &op,
+        &format!("/api/v1/reports/{report}/activations"),
+        &json!({"resource_id": resource, "places": 2, "nights": 2}),
+    )
+    .await
+    .json();
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/budget",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v["spent_cents"], 0, "a hold is not spending: {v}");
+    let id = held["id"].as_i64().unwrap();
+    let r = post(
+        &app,
+        &op,
+        &format!("/api/v1/activations/{id}/status"),
+        &json!({"status": "confirmed", "version": 1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/budget",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(v["amount_cents"], 8_957_280);
+    assert_eq!(v["spent_cents"], 14_200, "2 places × 2 nights × 35,50");
+    // 10 days gone of 20: twice the spending at the end.
+    assert_eq!(v["forecast_cents"], 28_400);
+    let html = app.get_as(&coordinator, "/bilancio").await.text();
+    assert!(
+        html.contains("89.572,80") && html.contains("142,00") && html.contains("284,00"),
+        "{html}"
+    );
+    // Operators are refused the budget: see the role matrix.
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::PUT,
+        "/api/v1/budget",
+        &json!({"amount": "x", "from": "2026-01-01", "to": "2027-12-31"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"]["fields"]["amount"].is_string());
+}
+
+/// The budget page refuses a bad amount and an inverted period, naming both.
+async fn budget_form_names_its_faults(app: &TestApp, coordinator: &Who) {
+    let r = app
+        .post_form_as(
+            coordinator,
+            "/bilancio",
+            &[
+                ("amount", "molti"),
+                ("from", "2027-12-31"),
+                ("to", "2026-01-01"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Importo (euro)") && r.text().contains("Al giorno"),
+        "{}",
+        r.text()
+    );
+}

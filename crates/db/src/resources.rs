@@ -421,3 +421,99 @@ impl Db {
         self.activation(id).await
     }
 }
+
+impl Db {
+    /// The Ambito's budget, if set.
+    pub async fn budget(
+        &self,
+        ambito: AmbitoId,
+    ) -> Result<Option<presidio_domain::resources::budget::Budget>, DbError> {
+        let row: Option<(i64, String, String)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT amount_cents, from_day, to_day FROM budgets WHERE ambito_id = $1",
+                )
+                .bind(ambito.0)
+                .fetch_optional(pool)
+                .await
+            }
+        )?;
+        row.map(|(amount_cents, from, to)| {
+            let day = |raw: &str| raw.parse().map_err(|_| DbError::Corrupt("budgets"));
+            Ok(presidio_domain::resources::budget::Budget {
+                amount_cents,
+                from: day(&from)?,
+                to: day(&to)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets the Ambito's budget (replacing the one before).
+    pub async fn set_budget(
+        &self,
+        ambito: AmbitoId,
+        budget: &presidio_domain::resources::budget::Budget,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO budgets (ambito_id, amount_cents, from_day, to_day, updated_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (ambito_id) DO UPDATE SET amount_cents = excluded.amount_cents,
+                        from_day = excluded.from_day, to_day = excluded.to_day,
+                        version = budgets.version + 1, updated_at = excluded.updated_at",
+                )
+                .bind(ambito.0)
+                .bind(budget.amount_cents)
+                .bind(budget.from.to_string())
+                .bind(budget.to.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                append!(
+                    tx,
+                    &audit.clone().record("budget", ambito.0).reason(&format!(
+                        "{} {}..{}",
+                        budget.amount_cents, budget.from, budget.to
+                    ))
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<(), DbError>(())
+            }
+        )
+    }
+
+    /// What the confirmed, started and ended activations of the Ambito booked within
+    /// `[from, to)` cost, in cents.
+    pub async fn spent_cents(
+        &self,
+        ambito: AmbitoId,
+        from: presidio_domain::time::UtcMillis,
+        to: presidio_domain::time::UtcMillis,
+    ) -> Result<i64, DbError> {
+        let (spent,): (i64,) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(a.cost_cents), 0) AS BIGINT)
+                     FROM activations a JOIN reports r ON r.id = a.report_id
+                     WHERE r.ambito_id = $1 AND a.status IN ('confirmed', 'started', 'ended')
+                       AND a.created_at >= $2 AND a.created_at < $3",
+                )
+                .bind(ambito.0)
+                .bind(from.0)
+                .bind(to.0)
+                .fetch_one(pool)
+                .await
+            }
+        )?;
+        Ok(spent)
+    }
+}

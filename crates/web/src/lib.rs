@@ -6,6 +6,7 @@
 mod api;
 mod assets;
 pub mod auth;
+mod budget;
 mod cache;
 pub mod calendar;
 mod cases;

@@ -334,6 +334,26 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/risorse", Access::Needs(Permission::ReadResources)),
     (
+        "GET",
+        "/bilancio",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
+        "GET",
+        "/api/v1/budget",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
+        "PUT",
+        "/api/v1/budget",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
+        "POST",
+        "/bilancio",
+        Access::Needs(Permission::ManageResources),
+    ),
+    (
         "POST",
         "/risorse",
         Access::Needs(Permission::ManageResources),

@@ -3,6 +3,7 @@
 //! and a confidentiality level that decides who may read the address.
 
 pub mod activation;
+pub mod budget;
 
 use crate::access::{Permission, Principal, Role};
 use crate::codes;

@@ -81,6 +81,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::status))
         .routes(routes!(resources::list, resources::create))
         .routes(routes!(resources::set_free))
+        .routes(routes!(resources::budget, resources::set_budget))
         .routes(routes!(activations::hold, activations::list))
         .routes(routes!(activations::move_to))
         .routes(routes!(roster::shifts, roster::add))

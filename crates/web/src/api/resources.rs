@@ -190,3 +190,63 @@ pub async fn set_free(
     state.caches.invalidate();
     Ok(Json(FreeSaved { version }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetView {
+    /// Null while no budget is set.
+    pub amount_cents: Option<i64>,
+    /// First and last day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Confirmed, started and ended activations booked in the period.
+    pub spent_cents: i64,
+    /// Spending at the end of the period if it goes on as so far.
+    pub forecast_cents: i64,
+}
+
+/// The Ambito's budget with its spending and forecast (coordinators).
+#[utoipa::path(get, path = "/api/v1/budget", tag = "risorse",
+    responses((status = 200, body = BudgetView), (status = 403, body = ErrorBody)))]
+pub async fn budget(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<BudgetView>, ApiError> {
+    let ambito = directory(&visitor, Permission::ManageResources)?;
+    let s = crate::budget::summary(&state, ambito).await?;
+    Ok(Json(BudgetView {
+        amount_cents: s.as_ref().map(|s| s.budget.amount_cents),
+        from: s.as_ref().map(|s| s.budget.from.to_string()),
+        to: s.as_ref().map(|s| s.budget.to.to_string()),
+        spent_cents: s.as_ref().map_or(0, |s| s.spent_cents),
+        forecast_cents: s.as_ref().map_or(0, |s| s.forecast_cents),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BudgetBody {
+    /// Euro, e.g. `"89572,80"`.
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// Sets the Ambito's budget for a period (coordinators).
+#[utoipa::path(put, path = "/api/v1/budget", tag = "risorse", request_body = BudgetBody,
+    responses((status = 200, body = BudgetView), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn set_budget(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<BudgetBody>,
+) -> Result<Json<BudgetView>, ApiError> {
+    let ambito = directory(&visitor, Permission::ManageResources)?;
+    let b = presidio_domain::resources::budget::validate(&body.amount, &body.from, &body.to)?;
+    state
+        .db
+        .set_budget(ambito, &b, &visitor.entry(Action::SettingsChanged))
+        .await?;
+    budget(State(state), Extension(visitor)).await
+}

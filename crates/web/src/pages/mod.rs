@@ -6,6 +6,7 @@ mod activations;
 mod admin;
 mod api_docs;
 pub(crate) mod board;
+mod budget;
 mod calendar;
 mod home;
 mod notifications;
@@ -153,6 +154,8 @@ fn page_routes() -> Routes {
 fn service_routes(routes: Routes) -> Routes {
     routes
         .get("/risorse", resources::list)
+        .get("/bilancio", budget::show)
+        .post("/bilancio", budget::save)
         .post("/risorse", resources::create)
         .post("/risorse/{id}/posti", resources::set_free)
         .get("/turni", roster::week)
