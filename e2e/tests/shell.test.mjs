@@ -22,6 +22,7 @@ const pages = [
   { path: "/ambiti/rhodense", heading: "Comuni dell'Ambito Territoriale Sociale Rhodense", shot: "comuni" },
   { path: "/informazioni", heading: "Informazioni", shot: "informazioni" },
   { path: "/risorse", heading: "Risorse e posti liberi", shot: null },
+  { path: "/bilancio", heading: "Bilancio delle risorse", shot: null },
   { path: "/api", heading: "API JSON", shot: "api" },
   { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
 ];
