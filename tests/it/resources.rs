@@ -607,3 +607,66 @@ async fn budget_form_names_its_faults(app: &TestApp, coordinator: &Who) {
         r.text()
     );
 }
+
+#[tokio::test]
+async fn a_protected_shelter_is_named_only_as_such_in_a_case() {
+    use serde_json::json;
+
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let r = create(
+        &app,
+        &coordinator,
+        &[
+            ("kind", "casa_rifugio"),
+            ("name", "Casa delle donne"),
+            ("provider", "CAV Rhodense"),
+            ("address", "Via Segreta 7"),
+            ("confidentiality", "protetto"),
+            ("capacity", "3"),
+            ("unit", "posti_letto"),
+            ("contact", "1522"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut body = minimal();
+    body["target_group"] = "violenza_genere".into();
+    let report = post(&app, &coordinator, "/api/v1/reports", &body)
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let page = format!("/segnalazioni/{report}");
+    let html = app.get_as(&coordinator, &page).await.text();
+    assert!(
+        html.contains("Struttura protetta tramite CAV (3 liberi)"),
+        "{html}"
+    );
+    let shelter = app
+        .t
+        .db
+        .resources(presidio_domain::reference::AmbitoId(1))
+        .await
+        .unwrap()[0]
+        .id;
+    let held = post(
+        &app,
+        &coordinator,
+        &format!("/api/v1/reports/{report}/activations"),
+        &json!({"resource_id": shelter}),
+    )
+    .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text());
+    assert_eq!(held.json()["resource"], "Struttura protetta tramite CAV");
+    let html = app.get_as(&coordinator, &page).await.text();
+    assert!(
+        html.contains("Struttura protetta tramite CAV: tenuto"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Casa delle donne") && !html.contains("Via Segreta"),
+        "{html}"
+    );
+}

@@ -193,6 +193,8 @@ pub struct StoredActivation {
     pub report_id: i64,
     pub resource_id: i64,
     pub resource: String,
+    /// The resource's kind: a protected shelter is named to nobody through its activations.
+    pub kind: String,
     pub status: String,
     pub places: i64,
     pub nights: i64,
@@ -205,7 +207,8 @@ pub struct StoredActivation {
 pub(crate) const GIVE_BACK: &str = "UPDATE resources SET free = CASE WHEN free + $2 > capacity
     THEN capacity ELSE free + $2 END, version = version + 1 WHERE id = $1";
 
-const ACTIVATION_COLUMNS: &str = "a.id, a.report_id, a.resource_id, r.name AS resource, a.status,
+const ACTIVATION_COLUMNS: &str = "a.id, a.report_id, a.resource_id, r.name AS resource, r.kind,
+    a.status,
     a.places, a.nights, a.cost_cents, a.held_until, a.version";
 
 fn invalid(field: &'static str, problem: presidio_domain::validation::Problem) -> DbError {

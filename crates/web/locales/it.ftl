@@ -841,3 +841,4 @@ budget-save = Salva il budget
 budget-saved = Budget salvato.
 resources-budget-link = Bilancio delle risorse
 field-amount = Importo (euro)
+activation-protected-shelter = Struttura protetta tramite CAV

@@ -23,6 +23,7 @@ pub struct ActivationView {
     pub id: i64,
     pub report_id: i64,
     pub resource_id: i64,
+    /// The resource's name; a protected shelter reads "Struttura protetta tramite CAV".
     pub resource: String,
     /// `held`, `confirmed`, `started`, `ended`, `cancelled`.
     pub status: String,
@@ -36,11 +37,13 @@ pub struct ActivationView {
 
 impl From<StoredActivation> for ActivationView {
     fn from(a: StoredActivation) -> Self {
+        let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+        let resource = crate::pages::activation_resource_name(t, &a);
         Self {
             id: a.id,
             report_id: a.report_id,
             resource_id: a.resource_id,
-            resource: a.resource,
+            resource,
             status: a.status,
             places: a.places,
             nights: a.nights,

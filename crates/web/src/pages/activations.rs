@@ -38,7 +38,7 @@ pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine>
                 text: t.t_args(
                     "activation-line",
                     &[
-                        ("resource", crate::i18n::Arg::Str(&a.resource)),
+                        ("resource", crate::i18n::Arg::Str(&resource_name(t, a))),
                         (
                             "status",
                             crate::i18n::Arg::Str(&t.t(&format!("activation-{}", a.status))),
@@ -63,6 +63,16 @@ pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine>
         .collect()
 }
 
+/// How an activation names its resource: a protected shelter only as "struttura protetta
+/// tramite CAV", whoever reads the case.
+pub fn resource_name(t: Tr<'_>, a: &StoredActivation) -> String {
+    if a.kind == presidio_domain::resources::ResourceKind::CasaRifugio.code() {
+        t.t("activation-protected-shelter")
+    } else {
+        a.resource.clone()
+    }
+}
+
 /// The Ambito's resources with free places, as options.
 pub fn resource_choices(t: Tr<'_>, resources: &[StoredResource]) -> Vec<Choice> {
     resources
@@ -73,7 +83,16 @@ pub fn resource_choices(t: Tr<'_>, resources: &[StoredResource]) -> Vec<Choice> 
             label: t.t_args(
                 "activation-resource",
                 &[
-                    ("name", crate::i18n::Arg::Str(&r.resource.name)),
+                    (
+                        "name",
+                        crate::i18n::Arg::Str(&if r.resource.kind
+                            == presidio_domain::resources::ResourceKind::CasaRifugio
+                        {
+                            t.t("activation-protected-shelter")
+                        } else {
+                            r.resource.name.clone()
+                        }),
+                    ),
                     ("free", crate::i18n::Arg::Num(i64::from(r.free))),
                 ],
             ),

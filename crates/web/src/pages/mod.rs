@@ -21,6 +21,7 @@ mod session;
 mod setup;
 mod subject_access;
 
+pub use activations::resource_name as activation_resource_name;
 pub use admin::AuditQuery;
 
 use askama::Template;
