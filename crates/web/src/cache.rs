@@ -6,11 +6,13 @@
 //! lapses). One process serves an installation (the live board's events are in-process too).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use presidio_db::History;
+use presidio_domain::access::Principal;
+use presidio_domain::reference::AmbitoId;
 use presidio_domain::report::Report;
 
 /// Beyond this many entries a cache starts afresh.
@@ -21,11 +23,11 @@ pub struct Caches {
     /// Bumped by every report change.
     generation: AtomicU64,
     /// Rendered board rows, by user view (the user with their roles).
-    pub board: Cache<Arc<str>>,
+    pub board: Cache<Principal, Arc<str>>,
     /// A report with its history, by report id.
-    pub reports: Cache<Option<Arc<CachedReport>>>,
+    pub reports: Cache<i64, Option<Arc<CachedReport>>>,
     /// Who is on call and the gaps ahead, by Ambito (dropped by shift and calendar changes too).
-    pub roster: Cache<Arc<crate::roster::Summary>>,
+    pub roster: Cache<AmbitoId, Arc<crate::roster::Summary>>,
 }
 
 /// What a report page shows, as stored; access is decided per request from it.
@@ -50,22 +52,16 @@ impl Caches {
     }
 }
 
-/// A key for `value` (e.g. a user's principal).
-pub fn key_of(value: &impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
-}
-
+/// Entries by their full key (never a hash of it: two users must never share a view).
 #[derive(Debug)]
-pub struct Cache<V> {
-    entries: Mutex<HashMap<u64, Entry<V>>>,
+pub struct Cache<K, V> {
+    entries: Mutex<HashMap<K, Entry<V>>>,
     /// One fill at a time: the clients waiting at a change or at the turn of the minute then
     /// find the fresh entry instead of all querying at once.
     fill: tokio::sync::Mutex<()>,
 }
 
-impl<V> Default for Cache<V> {
+impl<K, V> Default for Cache<K, V> {
     fn default() -> Self {
         Self {
             entries: Mutex::default(),
@@ -81,17 +77,17 @@ struct Entry<V> {
     value: V,
 }
 
-impl<V: Clone> Cache<V> {
-    fn lookup(&self, key: u64, generation: u64, minute: i64) -> Option<V> {
+impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
+    fn lookup(&self, key: &K, generation: u64, minute: i64) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
-            .get(&key)
+            .get(key)
             .filter(|e| e.generation == generation && e.minute == minute)
             .map(|e| e.value.clone())
     }
 
     /// The entry for `key`, or `fill`'s value, kept for the next requests.
-    pub async fn get_or_fill<E, F>(&self, caches: &Caches, key: u64, fill: F) -> Result<V, E>
+    pub async fn get_or_fill<E, F>(&self, caches: &Caches, key: &K, fill: F) -> Result<V, E>
     where
         F: AsyncFnOnce() -> Result<V, E>,
     {
@@ -112,7 +108,7 @@ impl<V: Clone> Cache<V> {
             entries.clear();
         }
         entries.insert(
-            key,
+            key.clone(),
             Entry {
                 generation,
                 minute,

@@ -149,11 +149,10 @@ pub async fn load_for_reading(
     who: &Principal,
     id: i64,
 ) -> Result<Option<(Arc<CachedReport>, CaseAccess)>, DbError> {
-    let key = crate::cache::key_of(&id);
     let loaded = state
         .caches
         .reports
-        .get_or_fill(&state.caches, key, async || {
+        .get_or_fill(&state.caches, &id, async || {
             let report = match state.db.report(id).await {
                 Ok(r) => r,
                 Err(DbError::NotFound) => return Ok(None),

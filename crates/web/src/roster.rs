@@ -51,7 +51,7 @@ pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>,
     state
         .caches
         .roster
-        .get_or_fill(&state.caches, crate::cache::key_of(&ambito), async || {
+        .get_or_fill(&state.caches, &ambito, async || {
             let now = presidio_db::now();
             let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
             let shifts: Vec<_> = stored.iter().map(|s| s.shift.clone()).collect();

@@ -221,7 +221,7 @@ async fn rendered_rows(state: &AppState, who: &Principal) -> Result<Arc<str>, Pa
     state
         .caches
         .board
-        .get_or_fill(&state.caches, crate::cache::key_of(who), async || {
+        .get_or_fill(&state.caches, who, async || {
             let template = BoardRows {
                 t: catalogue().tr(Locale::Italian),
                 rows: rows(state, who).await?,
