@@ -401,6 +401,7 @@ async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
         .map(|a| a["status"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(statuses, ["ended", "cancelled", "held"]);
+    assert_activations_read_audited(&app, report).await;
 }
 
 #[tokio::test]
@@ -668,5 +669,15 @@ async fn a_protected_shelter_is_named_only_as_such_in_a_case() {
     assert!(
         !html.contains("Casa delle donne") && !html.contains("Via Segreta"),
         "{html}"
+    );
+}
+
+async fn assert_activations_read_audited(app: &TestApp, report: i64) {
+    let reads = app.audited("read").await;
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.entry.section == "activations" && e.entry.record_id == report.to_string()),
+        "reading a case's activations is audited"
     );
 }

@@ -121,6 +121,9 @@ pub async fn list(
 ) -> Result<Json<Vec<ActivationView>>, ApiError> {
     let who = principal(&visitor)?;
     writable(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.section = "activations".into();
+    state.audit.append(entry).await?;
     Ok(Json(
         state
             .db
