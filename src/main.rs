@@ -139,6 +139,27 @@ struct ServeArgs {
     trust_forwarded_for: bool,
     #[command(flatten)]
     retention: RetentionArgs,
+    #[command(flatten)]
+    field: FieldArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct FieldArgs {
+    /// Minutes between the check-ins of an operator on site; a missed one raises an alarm.
+    #[arg(long, env = "PRESIDIO_CHECK_IN_MINUTES", default_value_t = 45,
+          value_parser = clap::value_parser!(u32).range(5..=240))]
+    check_in_minutes: u32,
+    /// SMTP relay for alerts and alarms, e.g. smtp://relay.example.it:25 or
+    /// smtps://user:password@smtp.example.it:465 (no e-mail when unset).
+    #[arg(long, env = "PRESIDIO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of those e-mails.
+    #[arg(
+        long,
+        env = "PRESIDIO_MAIL_FROM",
+        default_value = "Presidio <presidio@localhost>"
+    )]
+    mail_from: String,
 }
 
 #[derive(clap::Args, Debug, Clone, Copy)]
@@ -341,7 +362,20 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ..presidio_web::auth::AuthConfig::default()
     };
     spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
-    let state = presidio_web::AppState::new(db.clone(), url.to_string()).with_auth(config);
+    let mailer = match &args.field.smtp_url {
+        Some(smtp) => Some(
+            presidio_web::mail::Mailer::new(smtp, &args.field.mail_from)
+                .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-smtp", "error", &e)))?,
+        ),
+        None => None,
+    };
+    let state = presidio_web::AppState::new(db.clone(), url.to_string())
+        .with_auth(config)
+        .with_field(presidio_web::FieldConfig {
+            check_in_minutes: args.field.check_in_minutes,
+            mailer,
+        });
+    presidio_web::interventions::spawn_sweeper(state.clone());
     presidio_web::serve(listener, state, shutdown).await?;
     db.close().await;
     println!("{}", tr().t("cli-stopped"));

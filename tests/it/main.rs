@@ -7,6 +7,7 @@ mod api;
 mod calendar;
 mod cli;
 mod durability;
+mod interventions;
 mod pages;
 mod reports;
 mod reports_api;

@@ -14,6 +14,7 @@ mod audit;
 mod calendar;
 mod error;
 mod import;
+mod interventions;
 mod municipalities;
 mod notifications;
 mod reports;
@@ -42,6 +43,7 @@ pub use audit::{AuditBatcher, AuditFilter};
 pub use calendar::{CalendarEntry, StoredCalendar};
 pub use error::DbError;
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
+pub use interventions::{StoredDispatch, StoredStep};
 pub use notifications::Notification;
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,

@@ -13,6 +13,8 @@ mod cases;
 mod error;
 mod forms;
 pub mod i18n;
+pub mod interventions;
+pub mod mail;
 mod notifications;
 mod pages;
 pub mod policy;
@@ -50,6 +52,23 @@ pub struct AppState {
     pub audit: presidio_db::AuditBatcher,
     /// Board rows and report pages, dropped at each report change.
     pub caches: Arc<cache::Caches>,
+    pub field: Arc<FieldConfig>,
+}
+
+/// Field work: the lone-worker check-in interval and the e-mail relay, if any.
+#[derive(Debug)]
+pub struct FieldConfig {
+    pub check_in_minutes: u32,
+    pub mailer: Option<mail::Mailer>,
+}
+
+impl Default for FieldConfig {
+    fn default() -> Self {
+        Self {
+            check_in_minutes: presidio_domain::intervention::DEFAULT_CHECK_IN_MINUTES,
+            mailer: None,
+        }
+    }
 }
 
 /// A report changed: the boards of its Ambito refresh.
@@ -76,6 +95,7 @@ impl AppState {
             auth: Arc::new(auth::AuthConfig::default()),
             board: tokio::sync::broadcast::channel(256).0,
             caches: Arc::default(),
+            field: Arc::default(),
         }
     }
 
@@ -89,6 +109,12 @@ impl AppState {
     }
 
     /// The same state with another sign-in configuration.
+    #[must_use]
+    pub fn with_field(mut self, config: FieldConfig) -> Self {
+        self.field = Arc::new(config);
+        self
+    }
+
     #[must_use]
     pub fn with_auth(mut self, config: auth::AuthConfig) -> Self {
         self.auth = Arc::new(config);

@@ -314,6 +314,36 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/reports/{id}/dispatches",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/dispatches",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/dispatches/{id}/steps",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/field",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/procedures",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/procedures",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
         "/api/v1/resources",
         Access::Needs(Permission::ManageResources),
     ),

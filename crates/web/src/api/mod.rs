@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod calendar;
 mod health;
+mod interventions;
 mod json;
 mod notifications;
 mod reference;
@@ -44,6 +45,7 @@ use crate::error::ApiError;
         (name = "calendario", description = "Quando il PIS è attivo per ogni comune"),
         (name = "turni", description = "Turni di reperibilità, scoperture, chi è di turno"),
         (name = "risorse", description = "Risorse, posti liberi, riservatezza degli indirizzi"),
+        (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -84,6 +86,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(resources::budget, resources::set_budget))
         .routes(routes!(activations::hold, activations::list))
         .routes(routes!(activations::move_to))
+        .routes(routes!(interventions::alert, interventions::list))
+        .routes(routes!(interventions::step))
+        .routes(routes!(interventions::mine))
+        .routes(routes!(
+            interventions::procedures,
+            interventions::record_procedure
+        ))
         .routes(routes!(roster::shifts, roster::add))
         .routes(routes!(roster::remove))
         .routes(routes!(roster::gaps))

@@ -36,6 +36,16 @@ pub struct BoardRow {
     pub municipality: String,
     pub target: String,
     pub assigned: String,
+    /// "Sul posto da 32 min", or empty.
+    pub dispatch: String,
+    /// A check-in of the operator on site is overdue.
+    pub alarm: bool,
+}
+
+/// A line above the rows: a missed check-in (for everyone) or an alert for this user.
+pub struct Notice {
+    pub href: String,
+    pub text: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -68,6 +78,10 @@ pub struct OnCall {
 pub struct BoardRows {
     t: Tr<'static>,
     rows: Vec<BoardRow>,
+    /// Missed check-ins, first of all.
+    alarms: Vec<Notice>,
+    /// This user's alerts not yet acknowledged.
+    mine: Vec<Notice>,
 }
 
 /// "12 min", "2 h 05 min", "3 g 4 h": how long a report has waited.
@@ -98,10 +112,12 @@ fn waiting(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
     }
 }
 
-async fn rows(state: &AppState, who: &Principal) -> Result<Vec<BoardRow>, PageError> {
+async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError> {
     let t = catalogue().tr(Locale::Italian);
+    let ambiti = crate::cases::readable_ambiti(who);
+    let dispatches = state.db.dispatches_under_way(&ambiti).await?;
     let filter = ReportFilter {
-        ambiti: crate::cases::readable_ambiti(who),
+        ambiti,
         open_only: true,
         limit: 200,
         ..ReportFilter::default()
@@ -117,7 +133,14 @@ async fn rows(state: &AppState, who: &Principal) -> Result<Vec<BoardRow>, PageEr
                 Some("non_pertinente") => "non_pertinente",
                 _ => "none",
             };
+            let (dispatch, alarm) = dispatches
+                .iter()
+                .find(|d| d.report_id == l.id)
+                .map(|d| crate::interventions::stage_text(t, d, now))
+                .unwrap_or_default();
             BoardRow {
+                dispatch,
+                alarm,
                 href: format!("/segnalazioni/{}", l.id),
                 code: l.code,
                 severity,
@@ -139,8 +162,38 @@ async fn rows(state: &AppState, who: &Principal) -> Result<Vec<BoardRow>, PageEr
             }
         })
         .collect();
+    let alarms = dispatches
+        .iter()
+        .filter(|d| d.dispatch.check_in_missed(now))
+        .map(|d| Notice {
+            href: format!("/segnalazioni/{}", d.report_id),
+            text: t.t_args(
+                "dispatch-alarm-text",
+                &[
+                    ("operator", crate::i18n::Arg::Str(&d.operator)),
+                    ("code", crate::i18n::Arg::Str(&d.report_code)),
+                ],
+            ),
+        })
+        .collect();
+    let mine = dispatches
+        .iter()
+        .filter(|d| {
+            d.operator_id == who.user_id
+                && d.dispatch.stage().0 == presidio_domain::intervention::Stage::Alerted
+        })
+        .map(|d| Notice {
+            href: "/campo".into(),
+            text: t.t1("dispatch-mine-row", "code", &d.report_code),
+        })
+        .collect();
     // The board holds no personal data (see `api::reports::list`); opening a report is audited.
-    Ok(rows)
+    Ok(BoardRows {
+        t,
+        rows,
+        alarms,
+        mine,
+    })
 }
 
 /// The board page (the home page of users who read cases).
@@ -222,10 +275,7 @@ async fn rendered_rows(state: &AppState, who: &Principal) -> Result<Arc<str>, Pa
         .caches
         .board
         .get_or_fill(&state.caches, who, async || {
-            let template = BoardRows {
-                t: catalogue().tr(Locale::Italian),
-                rows: rows(state, who).await?,
-            };
+            let template = rows(state, who).await?;
             let html = template.render().map_err(|e| {
                 tracing::error!(error = %e, "board rows not rendered");
                 PageError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")

@@ -1,0 +1,305 @@
+//! The intervention over the API: alert the field operator, record the steps and check-ins,
+//! the operator's own dispatches, and the checklists of the special procedures.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_db::StoredDispatch;
+use presidio_domain::audit::Action;
+use presidio_domain::intervention::procedures::{StepInput, checklist_of};
+use presidio_domain::time::UtcMillis;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use super::reports::{principal, writable};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+
+fn rfc3339(at: Option<UtcMillis>) -> Option<String> {
+    at.map(|t| t.timestamp().to_string())
+}
+
+/// A dispatch: the operator alerted for a report and each step's time (RFC 3339, UTC).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DispatchView {
+    pub id: i64,
+    pub report_id: i64,
+    pub report_code: String,
+    pub operator_id: i64,
+    pub operator: String,
+    /// `alerted`, `acknowledged`, `departed`, `on_site`, `remote`, `ended`, `cancelled`.
+    pub stage: String,
+    pub alerted_at: String,
+    pub acknowledged_at: Option<String>,
+    pub departed_at: Option<String>,
+    pub arrived_at: Option<String>,
+    pub remote_at: Option<String>,
+    pub assessed_at: Option<String>,
+    pub persons_met: Option<u32>,
+    pub assessment: Option<String>,
+    pub last_check_in_at: Option<String>,
+    pub check_in_minutes: u32,
+    /// When the next check-in is due (only while on site).
+    pub check_in_due: Option<String>,
+    /// When the alarm of a missed check-in was raised (cleared by the next check-in).
+    pub alarm_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    /// The steps that may be recorded now.
+    pub allowed: Vec<String>,
+    pub version: i64,
+}
+
+impl From<StoredDispatch> for DispatchView {
+    fn from(s: StoredDispatch) -> Self {
+        let d = &s.dispatch;
+        Self {
+            id: s.id,
+            report_id: s.report_id,
+            report_code: s.report_code.clone(),
+            operator_id: s.operator_id,
+            operator: s.operator.clone(),
+            stage: d.stage().0.code().into(),
+            alerted_at: d.alerted_at.timestamp().to_string(),
+            acknowledged_at: rfc3339(d.acknowledged_at),
+            departed_at: rfc3339(d.departed_at),
+            arrived_at: rfc3339(d.arrived_at),
+            remote_at: rfc3339(d.remote_at),
+            assessed_at: rfc3339(d.assessed_at),
+            persons_met: d.assessment.as_ref().map(|a| a.persons_met),
+            assessment: d.assessment.as_ref().map(|a| a.text.clone()),
+            last_check_in_at: rfc3339(d.last_check_in_at),
+            check_in_minutes: d.check_in_minutes,
+            check_in_due: rfc3339(d.check_in_due()),
+            alarm_at: rfc3339(s.alarm_at),
+            ended_at: rfc3339(d.ended_at),
+            cancelled_at: rfc3339(d.cancelled_at),
+            allowed: d.allowed().iter().map(|s| s.code().to_owned()).collect(),
+            version: s.version,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AlertBody {
+    /// The operator to alert; default: the roster's field operator on call now.
+    pub operator_id: Option<i64>,
+}
+
+/// Alerts a field operator for an emergency (default: the one on call): the report moves to
+/// "operatore allertato", the operator sees it on the board and, with an e-mail address for
+/// alerts and a relay configured, gets an e-mail with a link (no personal data).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/dispatches", tag = "intervento",
+    params(("id" = i64, Path)), request_body = AlertBody,
+    responses((status = 201, body = DispatchView), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn alert(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AlertBody>,
+) -> Result<(StatusCode, Json<DispatchView>), ApiError> {
+    let who = principal(&visitor)?;
+    let report = writable(&state, who, id).await?;
+    let d = crate::interventions::alert(
+        &state,
+        &report,
+        body.operator_id,
+        &visitor.entry(Action::Write),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// The dispatches of a report, oldest first (reading them is audited).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/dispatches", tag = "intervento",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DispatchView>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<DispatchView>>, ApiError> {
+    let who = principal(&visitor)?;
+    writable(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.section = "dispatches".into();
+    state.audit.append(entry).await?;
+    let list = state.db.dispatches_of(id).await?;
+    Ok(Json(list.into_iter().map(DispatchView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StepBody {
+    /// `acknowledge`, `depart`, `arrive`, `remote`, `check_in`, `assess`, `end`, `cancel`.
+    #[serde(default)]
+    pub step: String,
+    /// The dispatch's version as read (409 when it changed since).
+    pub version: i64,
+    /// For `assess`: how many persons the operator met.
+    pub persons_met: Option<i64>,
+    /// For `assess`: what the operator found.
+    #[serde(default)]
+    pub assessment: String,
+}
+
+/// Records a step of a dispatch at the server's time; the report follows (accepted, on site,
+/// remote, intervention closed). A check-in restarts the lone-worker timer and clears its alarm.
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/steps", tag = "intervento",
+    params(("id" = i64, Path)), request_body = StepBody,
+    responses((status = 200, body = DispatchView), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<StepBody>,
+) -> Result<Json<DispatchView>, ApiError> {
+    let who = principal(&visitor)?;
+    let d = state.db.dispatch(id).await?;
+    writable(&state, who, d.report_id)
+        .await
+        .map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let moved = crate::interventions::step(
+        &state,
+        &d,
+        &body.step,
+        (body.persons_met, &body.assessment),
+        body.version,
+        &visitor.entry(Action::Write),
+    )
+    .await?;
+    Ok(Json(moved.into()))
+}
+
+/// The caller's own dispatches under way, newest first: the field operator's current cases.
+#[utoipa::path(get, path = "/api/v1/field", tag = "intervento",
+    responses((status = 200, body = Vec<DispatchView>)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<DispatchView>>, ApiError> {
+    let who = principal(&visitor)?;
+    let list = state.db.dispatches_for(who.user_id).await?;
+    Ok(Json(list.into_iter().map(DispatchView::from).collect()))
+}
+
+/// One step of a special procedure's checklist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistItemView {
+    /// `procura_minori`, `tribunale_minori`, `ministero_lavoro`, `colloquio_mediatore`,
+    /// `collocamento_comunita`, `contatto_cav`, `collocamento_cav`.
+    pub step: String,
+    pub label: String,
+    /// `done`, `pending` or `overdue`.
+    pub state: String,
+    pub due: String,
+    pub done_at: Option<String>,
+    pub done_by: Option<String>,
+    pub protocol: Option<String>,
+    pub note: Option<String>,
+    /// Who recorded it in Presidio.
+    pub recorded_by: Option<String>,
+}
+
+async fn checklist(
+    state: &AppState,
+    report: &presidio_domain::report::Report,
+) -> Result<Vec<ChecklistItemView>, ApiError> {
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let stored = state.db.procedure_steps(report.id).await?;
+    let records: Vec<_> = stored.iter().map(|s| s.record.clone()).collect();
+    let items = checklist_of(
+        report.data.target_group,
+        report.data.received_at,
+        &records,
+        presidio_db::now(),
+    );
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            let by = stored
+                .iter()
+                .find(|s| s.record.step == i.step)
+                .and_then(|s| s.recorded_by.clone());
+            ChecklistItemView {
+                step: i.step.code().into(),
+                label: t.t(&format!("procedure-{}", i.step.code())),
+                state: i.state.code().into(),
+                due: i.due.timestamp().to_string(),
+                done_at: i.record.as_ref().map(|r| r.done_at.timestamp().to_string()),
+                done_by: i.record.as_ref().map(|r| r.done_by.clone()),
+                protocol: i.record.as_ref().and_then(|r| r.protocol.clone()),
+                note: i.record.as_ref().map(|r| r.note.clone()),
+                recorded_by: by,
+            }
+        })
+        .collect())
+}
+
+/// The checklist of the report's special procedure (MSNA notices, CAV contact); empty for
+/// target groups without one. Overdue steps are marked. Reading it is audited.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/procedures", tag = "intervento",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ChecklistItemView>), (status = 403, body = ErrorBody)))]
+pub async fn procedures(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ChecklistItemView>>, ApiError> {
+    let who = principal(&visitor)?;
+    let report = writable(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.section = "procedures".into();
+    state.audit.append(entry).await?;
+    Ok(Json(checklist(&state, &report).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProcedureBody {
+    /// A step of the report's checklist.
+    #[serde(default)]
+    pub step: String,
+    /// When it was done: RFC 3339 or Rome time `AAAA-MM-GGTHH:MM`; default now.
+    #[serde(default)]
+    pub done_at: String,
+    /// Who did it (a person or an office).
+    #[serde(default)]
+    pub done_by: String,
+    /// The protocol number (required for the three notices).
+    #[serde(default)]
+    pub protocol: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records (or corrects) a step of the report's special procedure; returns the checklist.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/procedures", tag = "intervento",
+    params(("id" = i64, Path)), request_body = ProcedureBody,
+    responses((status = 200, body = Vec<ChecklistItemView>), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn record_procedure(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ProcedureBody>,
+) -> Result<Json<Vec<ChecklistItemView>>, ApiError> {
+    let who = principal(&visitor)?;
+    let report = writable(&state, who, id).await?;
+    let input = StepInput {
+        step: body.step,
+        done_at: body.done_at,
+        done_by: body.done_by,
+        protocol: body.protocol,
+        note: body.note,
+    };
+    let record = input.validate(report.data.target_group, presidio_db::now())?;
+    state
+        .db
+        .record_procedure_step(id, &record, &visitor.entry(Action::Write))
+        .await?;
+    state.changed(report.ambito, id);
+    Ok(Json(checklist(&state, &report).await?))
+}

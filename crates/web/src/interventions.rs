@@ -1,0 +1,167 @@
+//! The intervention shared by the pages and the API: who to alert (the roster's field operator
+//! on call), the alert itself with its e-mail, the steps, the lone-worker sweep that raises the
+//! alarm of a missed check-in, and the texts a dispatch shows.
+
+use presidio_db::{DbError, StoredDispatch};
+use presidio_domain::audit::Entry;
+use presidio_domain::intervention::{Assessment, FieldStep, Stage};
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::report::Report;
+use presidio_domain::report::triage::Outcome;
+use presidio_domain::roster::{RosterRole, on_call};
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::{Invalid, Problem};
+
+use crate::AppState;
+use crate::i18n::{Arg, Tr};
+
+/// Who holds the `role` shift of the Ambito now, if anybody.
+pub async fn on_call_now(
+    state: &AppState,
+    ambito: AmbitoId,
+    role: RosterRole,
+) -> Result<Option<i64>, DbError> {
+    let now = presidio_db::now();
+    let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
+    let shifts: Vec<_> = stored.into_iter().map(|s| s.shift).collect();
+    Ok(on_call(&shifts, now)
+        .into_iter()
+        .find(|s| s.role == role)
+        .map(|s| s.user_id))
+}
+
+/// Alerts the operator named, or else the field operator on call, for `report`: only an
+/// emergency gets one, an operator must have a role in the Ambito, one dispatch at a time.
+pub async fn alert(
+    state: &AppState,
+    report: &Report,
+    operator: Option<i64>,
+    audit: &Entry,
+) -> Result<StoredDispatch, DbError> {
+    if report.outcome != Some(Outcome::Emergenza) || !report.status.is_open() {
+        return Err(Invalid::one("outcome", Problem::BadTransition).into());
+    }
+    let operator = match operator {
+        Some(id) => id,
+        None => on_call_now(state, report.ambito, RosterRole::ProntoIntervento)
+            .await?
+            .ok_or_else(|| Invalid::one("operator_id", Problem::Required))?,
+    };
+    let people = state.db.roster_people(report.ambito).await?;
+    if !people.iter().any(|p| p.id == operator) {
+        return Err(Invalid::one("operator_id", Problem::UnknownCode).into());
+    }
+    let d = state
+        .db
+        .alert_operator(report.id, operator, state.field.check_in_minutes, audit)
+        .await?;
+    state.changed(report.ambito, report.id);
+    crate::mail::tell(state, operator, "mail-alert-subject", "mail-alert-body", &d);
+    Ok(d)
+}
+
+/// Records a step of dispatch `id` on a report the caller may write.
+pub async fn step(
+    state: &AppState,
+    d: &StoredDispatch,
+    step: &str,
+    assessment: (Option<i64>, &str),
+    version: i64,
+    audit: &Entry,
+) -> Result<StoredDispatch, DbError> {
+    let Some(step) = FieldStep::parse(step) else {
+        return Err(Invalid::one("step", Problem::UnknownCode).into());
+    };
+    let found = if step == FieldStep::Assess {
+        Some(Assessment::parse(assessment.0, assessment.1)?)
+    } else {
+        None
+    };
+    let moved = state
+        .db
+        .record_field_step(d.id, step, found, version, audit)
+        .await?;
+    state.changed(d.ambito, d.report_id);
+    Ok(moved)
+}
+
+/// Raises the alarm of every check-in missed at `now`: a notification to the coordinators of
+/// the Ambito, an e-mail to the coordinator on call, and the boards refresh. Returns how many.
+pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let mut raised = 0;
+    for d in state.db.missed_check_ins(now).await? {
+        let text = t.t_args(
+            "dispatch-alarm-text",
+            &[
+                ("operator", Arg::Str(&d.operator)),
+                ("code", Arg::Str(&d.report_code)),
+            ],
+        );
+        if state.db.raise_alarm(&d, &text).await? {
+            raised += 1;
+            tracing::warn!(dispatch = d.id, "lone-worker check-in missed");
+            state.changed(d.ambito, d.report_id);
+            if let Some(coordinator) =
+                on_call_now(state, d.ambito, RosterRole::CoordinatoreReperibile).await?
+            {
+                crate::mail::tell(
+                    state,
+                    coordinator,
+                    "mail-alarm-subject",
+                    "mail-alarm-body",
+                    &d,
+                );
+            }
+        }
+    }
+    Ok(raised)
+}
+
+/// Every 30 seconds: the lone-worker sweep.
+pub fn spawn_sweeper(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            if let Err(err) = sweep(&state, presidio_db::now()).await {
+                tracing::error!(error = %err, "lone-worker sweep failed");
+            }
+        }
+    });
+}
+
+/// How long ago, as "12 min" or "1 h 05 min".
+pub fn ago(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
+    let minutes = ((now.0 - since.0) / 60_000).max(0);
+    if minutes >= 60 {
+        t.t_args(
+            "board-wait-hours",
+            &[
+                ("hours", Arg::Num(minutes / 60)),
+                ("minutes", Arg::Str(&format!("{:02}", minutes % 60))),
+            ],
+        )
+    } else {
+        t.t_args("board-wait-minutes", &[("minutes", Arg::Num(minutes))])
+    }
+}
+
+/// "Sul posto da 32 min", with whether a check-in is overdue.
+pub fn stage_text(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> (String, bool) {
+    let (stage, since) = d.dispatch.stage();
+    let text = t.t_args(
+        "dispatch-stage-since",
+        &[
+            (
+                "stage",
+                Arg::Str(&t.t(&format!("dispatch-stage-{}", stage.code()))),
+            ),
+            ("since", Arg::Str(&ago(t, since, now))),
+        ],
+    );
+    (
+        text,
+        stage == Stage::OnSite && d.dispatch.check_in_missed(now),
+    )
+}

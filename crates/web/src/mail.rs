@@ -1,0 +1,97 @@
+//! E-mail through an SMTP relay (lettre), when one is configured. A message carries a link and
+//! the report's protocol code, never personal data; a failure is logged without the address.
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use presidio_db::StoredDispatch;
+
+use crate::AppState;
+use crate::i18n::{Arg, Locale, catalogue};
+
+/// The SMTP relay and the sender.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// From an SMTP URL (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`) and the sender address.
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| e.to_string())?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| e.to_string())?;
+        Ok(Self { transport, from })
+    }
+
+    /// Sends one plain-text message.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| e.to_string())?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Tells user `user_id` about dispatch `d` by e-mail, in the background, if a relay is
+/// configured and the user gave an address for alerts.
+pub fn tell(
+    state: &AppState,
+    user_id: i64,
+    subject: &'static str,
+    body: &'static str,
+    d: &StoredDispatch,
+) {
+    let Some(mailer) = state.field.mailer.clone() else {
+        return;
+    };
+    let db = state.db.clone();
+    let link = format!("{}/campo", state.auth.public_url);
+    let report = format!("{}/segnalazioni/{}", state.auth.public_url, d.report_id);
+    let code = d.report_code.clone();
+    tokio::spawn(async move {
+        let to = match db.alert_email(user_id).await {
+            Ok(Some(to)) => to,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::error!(error = %err, "alert address not read");
+                return;
+            }
+        };
+        let t = catalogue().tr(Locale::Italian);
+        let args = [
+            ("code", Arg::Str(&code)),
+            ("link", Arg::Str(&link)),
+            ("report", Arg::Str(&report)),
+        ];
+        let subject = t.t_args(subject, &args);
+        if let Err(err) = mailer.send(&to, &subject, t.t_args(body, &args)).await {
+            tracing::warn!(user = user_id, error = %err, "e-mail not sent");
+        }
+    });
+}
