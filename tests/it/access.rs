@@ -97,6 +97,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/reports/{id}/dispatches", "-yyy---"),
     ("/api/v1/reports/{id}/procedures", "-yyy---"),
     ("/api/v1/field", "-yyy---"),
+    ("/campo", "-yyy---"),
     ("/turni/schema", "-y-----"),
     ("/turni/{id}/cambio", "-nnn---"),
     ("/api/v1/roster/shifts", "-yyy---"),

@@ -290,3 +290,420 @@ async fn an_unaccompanied_minor_s_notices_are_recorded_and_overdue_ones_marked()
     .await;
     assert_eq!(list, json!([]));
 }
+
+/// A local SMTP server that keeps every message it is given.
+async fn smtp_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = got.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read);
+                write.write_all(b"220 sink\r\n").await.unwrap();
+                let mut line = String::new();
+                while lines.read_line(&mut line).await.unwrap_or(0) > 0 {
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "DATA" => {
+                            write.write_all(b"354 go on\r\n").await.unwrap();
+                            let mut message = String::new();
+                            loop {
+                                let mut l = String::new();
+                                if lines.read_line(&mut l).await.unwrap_or(0) == 0 || l == ".\r\n" {
+                                    break;
+                                }
+                                message.push_str(&l);
+                            }
+                            kept.lock().unwrap().push(message);
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(answer).await.unwrap();
+                    line.clear();
+                }
+            });
+        }
+    });
+    (url, got)
+}
+
+/// Waits (up to 10 s) until the sink holds `n` messages.
+async fn mails(got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    got.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn alerts_and_alarms_are_mailed_as_a_link_and_a_protected_shelter_stays_hidden() {
+    let (url, got) = smtp_sink().await;
+    let mut app = TestApp::new().await;
+    app.set_field(presidio_web::FieldConfig {
+        check_in_minutes: 45,
+        mailer: Some(
+            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
+        ),
+    });
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let field = app.sign_in("operatore_pis", &[]).await;
+    alert_addresses(&app, &coordinator, &field).await;
+    on_call(&mut app, &coordinator, &field, "pronto_intervento").await;
+    on_call(
+        &mut app,
+        &coordinator,
+        &coordinator,
+        "coordinatore_reperibile",
+    )
+    .await;
+    let shelter = json!({"kind": "casa_rifugio", "name": "Casa Girasole", "provider": "CAV Rhodense",
+        "address": "Via Segreta 7, Rho", "confidentiality": "protetto", "capacity": 3,
+        "unit": "posti_letto", "contact": "02 000 1522", "tariff": "0"});
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        "/api/v1/resources",
+        &shelter,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let shelter_id = v["id"].as_i64().unwrap();
+    let mut body = minimal();
+    body["target_group"] = json!("violenza_genere");
+    body["persons"] =
+        json!([{"role": "beneficiario", "name": "Maria Bianchi", "sex": "F", "age": 34}]);
+    body["description"] = json!("Fuggita dal compagno violento con il figlio");
+    let id = emergency(&mut app, &desk, body).await;
+    let (s, d) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/dispatches"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let sent = mails(&got, 1).await;
+    assert_eq!(sent.len(), 1, "the alert is mailed");
+    let code = d["report_code"].as_str().unwrap();
+    assert!(
+        sent[0].contains("To: operatore@coop.example.it"),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[0].contains("http://127.0.0.1:8080/campo") && sent[0].contains(code),
+        "{}",
+        sent[0]
+    );
+    // The operator goes on site and places her through the CAV.
+    let (_, d) = step(&mut app, &field, &d, json!({"step": "acknowledge"})).await;
+    let (_, d) = step(&mut app, &field, &d, json!({"step": "arrive"})).await;
+    let (s, v) = call(
+        &mut app,
+        Some(&field),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/activations"),
+        &json!({"resource_id": shelter_id}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["resource"], "Struttura protetta tramite CAV");
+    let late = presidio_domain::time::UtcMillis(presidio_db::now().0 + 46 * 60_000);
+    assert_eq!(
+        presidio_web::interventions::sweep(&app.state, late)
+            .await
+            .unwrap(),
+        1
+    );
+    let sent = mails(&got, 2).await;
+    assert_eq!(
+        sent.len(),
+        2,
+        "the alarm is mailed to the coordinator on call"
+    );
+    assert!(
+        sent[1].contains("To: coord@coop.example.it")
+            && sent[1].contains(&format!("/segnalazioni/{id}")),
+        "{}",
+        sent[1]
+    );
+    let _ = d;
+    nothing_shows_the_shelter(&app, &coordinator, &field, id, &sent).await;
+    let audit = format!("{:?}", app.audited("write").await);
+    assert!(!audit.contains("Via Segreta"));
+}
+
+/// Each sets an address for alerts on their profile (a wrong one is refused, naming the field).
+async fn alert_addresses(app: &TestApp, coordinator: &Who, field: &Who) {
+    let r = app
+        .post_form_as(
+            field,
+            "/profilo/avvisi",
+            &[("alert_email", "non un indirizzo")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("E-mail per gli avvisi: indirizzo e-mail non valido"),
+        "{}",
+        r.text()
+    );
+    for (who, address) in [
+        (field, "operatore@coop.example.it"),
+        (coordinator, "coord@coop.example.it"),
+    ] {
+        let r = app
+            .post_form_as(who, "/profilo/avvisi", &[("alert_email", address)], None)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    assert!(
+        app.get_as(field, "/profilo")
+            .await
+            .text()
+            .contains("operatore@coop.example.it")
+    );
+}
+
+/// Nothing the operator, the board, the lists or the mails show names the shelter's place or
+/// the woman.
+async fn nothing_shows_the_shelter(
+    app: &TestApp,
+    coordinator: &Who,
+    field: &Who,
+    id: i64,
+    sent: &[String],
+) {
+    let (coordinator, field) = (coordinator, field);
+    let mut seen = sent.join("\n");
+    for (who, path) in [
+        (field, "/campo".to_owned()),
+        (field, "/".to_owned()),
+        (coordinator, "/".to_owned()),
+        (field, "/risorse".to_owned()),
+        (field, format!("/segnalazioni/{id}")),
+        (field, "/api/v1/resources".to_owned()),
+        (field, format!("/api/v1/reports/{id}/activations")),
+        (coordinator, "/api/v1/notifications".to_owned()),
+        (coordinator, "/notifiche".to_owned()),
+    ] {
+        let r = app.get_as(who, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let text = r.text();
+        assert!(
+            !text.contains("Via Segreta"),
+            "the shelter's address leaked in {path}"
+        );
+        assert!(
+            path.contains("resources") || path == "/risorse" || !text.contains("Casa Girasole"),
+            "the shelter's name leaked in {path}"
+        );
+        seen.push_str(&text);
+    }
+    assert!(
+        !seen.contains("Via Segreta"),
+        "the shelter's address leaked"
+    );
+    assert!(
+        !sent.join("\n").contains("Maria") && !sent.join("\n").contains("compagno"),
+        "personal data mailed"
+    );
+}
+
+/// The dispatch's version as the operator reads it now.
+async fn current(app: &mut TestApp, field: &Who) -> Value {
+    let (_, mine) = call(app, Some(field), Method::GET, "/api/v1/field", &Value::Null).await;
+    mine[0].clone()
+}
+
+async fn tap(app: &mut TestApp, field: &Who, id: i64, step: &str) {
+    let d = current(app, field).await;
+    let version = d["version"].to_string();
+    let path = format!("/segnalazioni/{id}/intervento/{}", d["id"]);
+    let r = app
+        .post_form_as(
+            field,
+            &path,
+            &[("step", step), ("version", &version), ("back", "campo")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{step}: {}", r.text());
+    assert_eq!(r.header("location"), format!("/campo#caso-{id}"));
+}
+
+#[tokio::test]
+async fn the_field_view_takes_an_emergency_from_the_alert_to_a_confirmed_bed() {
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let field = app.sign_in("operatore_pis", &[]).await;
+    on_call(&mut app, &coordinator, &field, "pronto_intervento").await;
+    let id = bed_and_emergency(&mut app, &coordinator, &desk).await;
+    let page = app
+        .get_as(&desk, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    assert!(page.contains("Allerta l&#39;operatore"), "{page}");
+    assert!(
+        page.contains("Operatore di turno (Utente operatorepis"),
+        "the one on call comes first"
+    );
+    let r = app
+        .post_form_as(
+            &desk,
+            &format!("/segnalazioni/{id}/intervento"),
+            &[("operator_id", "")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let view = app.get_as(&field, "/campo").await.text();
+    assert!(
+        view.contains("Ricevuto, me ne occupo") && view.contains("tel:0293301234"),
+        "{view}"
+    );
+    assert!(
+        view.contains("Stazione di Rho, binario 1") && view.contains("Casa Itaca"),
+        "{view}"
+    );
+    tap(&mut app, &field, id, "acknowledge").await;
+    tap(&mut app, &field, id, "depart").await;
+    tap(&mut app, &field, id, "arrive").await;
+    let view = app.get_as(&field, "/campo").await.text();
+    assert!(
+        view.contains("Sul posto da") && view.contains("Prossimo check-in entro le"),
+        "{view}"
+    );
+    // A refused assessment comes back to the field view naming the fields.
+    let d = current(&mut app, &field).await;
+    let path = format!("/segnalazioni/{id}/intervento/{}", d["id"]);
+    let version = d["version"].to_string();
+    let r = app
+        .post_form_as(
+            &field,
+            &path,
+            &[
+                ("step", "assess"),
+                ("version", &version),
+                ("back", "campo"),
+                ("persons_met", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Persone incontrate: campo obbligatorio"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_form_as(
+            &field,
+            &format!("/segnalazioni/{id}/nota-veloce"),
+            &[("text", "Accetta il posto letto")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    hold_and_confirm_a_bed(&mut app, &field, id).await;
+    let view = app.get_as(&field, "/campo").await.text();
+    assert!(view.contains("confermat"), "{view}");
+    let page = app
+        .get_as(&coordinator, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    assert!(
+        page.contains("Accetta il posto letto") && page.contains("Tempi dell&#39;intervento"),
+        "{page}"
+    );
+    let reads = app.audited("read").await;
+    assert!(
+        reads.iter().any(|r| r.entry.section == "field"),
+        "the field view's reads are audited"
+    );
+}
+
+/// The bed is held from the field view, then confirmed.
+async fn hold_and_confirm_a_bed(app: &mut TestApp, field: &Who, id: i64) {
+    let (_, resources) = call(
+        app,
+        Some(field),
+        Method::GET,
+        "/api/v1/resources",
+        &Value::Null,
+    )
+    .await;
+    let bed_id = resources[0]["id"].to_string();
+    let r = app
+        .post_form_as(
+            field,
+            &format!("/segnalazioni/{id}/attivazioni"),
+            &[("resource_id", &bed_id), ("back", "campo")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let (_, acts) = call(
+        app,
+        Some(field),
+        Method::GET,
+        &format!("/api/v1/reports/{id}/activations"),
+        &Value::Null,
+    )
+    .await;
+    let path = format!("/segnalazioni/{id}/attivazioni/{}/stato", acts[0]["id"]);
+    let version = acts[0]["version"].to_string();
+    let r = app
+        .post_form_as(
+            field,
+            &path,
+            &[
+                ("status", "confirmed"),
+                ("version", &version),
+                ("back", "campo"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+}
+
+/// A dormitory with one bed, and an emergency at the station whose reporter left a number.
+async fn bed_and_emergency(app: &mut TestApp, coordinator: &Who, desk: &Who) -> i64 {
+    let bed = json!({"kind": "dormitorio", "name": "Casa Itaca", "provider": "Cooperativa",
+        "address": "Via dei Mille 3, Rho", "confidentiality": "pubblico", "capacity": 1,
+        "unit": "posti_letto", "contact": "02 930 1111", "tariff": "25"});
+    let (s, _) = call(
+        app,
+        Some(coordinator),
+        Method::POST,
+        "/api/v1/resources",
+        &bed,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut body = minimal();
+    body["reporter"]["phone"] = json!("02 9330 1234");
+    body["current_location"] = json!("Stazione di Rho, binario 1");
+    emergency(app, desk, body).await
+}

@@ -156,6 +156,15 @@ impl TestApp {
         self.state = state;
     }
 
+    /// Rebuilds the application over the same database with another field configuration
+    /// (check-in interval, e-mail relay).
+    pub fn set_field(&mut self, config: presidio_web::FieldConfig) {
+        let state = presidio_web::AppState::new(self.t.db.clone(), self.t.url.to_string())
+            .with_field(config);
+        self.router = presidio_web::router(state.clone());
+        self.state = state;
+    }
+
     /// The application with a signed-in user of `role` presenting their credentials.
     pub async fn signed_in(role: &str) -> Self {
         let mut app = Self::new().await;

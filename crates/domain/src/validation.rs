@@ -43,6 +43,7 @@ pub enum Problem {
     InvalidHours,
     OverlappingHours,
     NoFreePlaces,
+    InvalidEmail,
 }
 
 impl Problem {
@@ -82,11 +83,12 @@ impl Problem {
             Self::InvalidHours => "invalid_hours",
             Self::OverlappingHours => "overlapping_hours",
             Self::NoFreePlaces => "no_free_places",
+            Self::InvalidEmail => "invalid_email",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 34] = [
+    pub const ALL: [Problem; 35] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -121,6 +123,7 @@ impl Problem {
         Self::InvalidHours,
         Self::OverlappingHours,
         Self::NoFreePlaces,
+        Self::InvalidEmail,
     ];
 }
 
@@ -267,5 +270,47 @@ mod path_tests {
         let (from, to) = day_range(&mut errors, "ieri", "");
         assert_eq!((from, to), (None, None));
         assert_eq!(errors.0[0].field, "from");
+    }
+}
+
+/// An e-mail address as typed (trimmed): one `@` with something on both sides, a dot in the
+/// domain, no spaces, at most 254 characters. Empty is `None`.
+pub fn optional_email(raw: &str) -> Result<Option<String>, Problem> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let ok = value.len() <= 254
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(Some(value.to_owned()))
+    } else {
+        Err(Problem::InvalidEmail)
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn an_alert_address_is_checked_loosely_but_surely() {
+        assert_eq!(optional_email("  "), Ok(None));
+        assert_eq!(
+            optional_email(" m.rossi@coop.example.it "),
+            Ok(Some("m.rossi@coop.example.it".into()))
+        );
+        for bad in [
+            "rossi", "rossi@", "@coop.it", "a@b", "a b@c.it", "a@@c.it", "a@c.it.",
+        ] {
+            assert_eq!(optional_email(bad), Err(Problem::InvalidEmail), "{bad}");
+        }
     }
 }

@@ -459,6 +459,7 @@ validation-wrong_type = { $field }: tipo di valore errato (ad esempio testo al p
 validation-invalid_hours = { $field }: orario non valido; scrivere gli intervalli come 08:30-12:30, 14:00-17:00 (vuoto se chiuso).
 validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
 validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
+validation-invalid_email = { $field }: indirizzo e-mail non valido (ad esempio nome.cognome@ente.it).
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
        *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
@@ -918,5 +919,4 @@ mail-alarm-body = Un operatore sul posto per la segnalazione { $code } non ha fa
 profile-alert-email = E-mail per gli avvisi
 profile-alert-email-help = Qui ricevi le allerte e gli allarmi (solo un link, nessun dato personale). Lascia vuoto per non riceverle.
 profile-alert-email-save = Salva l'indirizzo
-profile-alert-email-saved = Indirizzo per gli avvisi salvato.
 nav-field = Campo

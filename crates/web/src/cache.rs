@@ -43,6 +43,10 @@ pub struct CachedReport {
     pub activations: Vec<presidio_db::StoredActivation>,
     /// The Ambito's resources, to choose from (with their free places).
     pub resources: Vec<presidio_db::StoredResource>,
+    /// The field operators alerted for the case, oldest first.
+    pub dispatches: Vec<presidio_db::StoredDispatch>,
+    /// The steps of its special procedure recorded so far.
+    pub steps: Vec<presidio_db::StoredStep>,
 }
 
 impl Caches {

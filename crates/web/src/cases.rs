@@ -173,6 +173,8 @@ pub async fn load_for_reading(
             };
             let activations = state.db.activations_of(id).await?;
             let resources = state.db.resources(report.ambito).await?;
+            let dispatches = state.db.dispatches_of(id).await?;
+            let steps = state.db.procedure_steps(id).await?;
             Ok(Some(Arc::new(CachedReport {
                 report,
                 glass,
@@ -180,6 +182,8 @@ pub async fn load_for_reading(
                 municipality,
                 activations,
                 resources,
+                dispatches,
+                steps,
             })))
         })
         .await?;

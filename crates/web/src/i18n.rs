@@ -195,6 +195,12 @@ impl Tr<'_> {
         out
     }
 
+    /// The time of day in Rome: `03:40`.
+    pub fn time(self, at: UtcMillis) -> String {
+        let local = at.in_rome();
+        format!("{:02}:{:02}", local.hour(), local.minute())
+    }
+
     /// A date in words: `domenica 22 novembre 2026`.
     pub fn date_long(self, date: Date) -> String {
         let weekday =

@@ -62,6 +62,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/profilo/password",
         Access::Needs(Permission::UseApp),
     ),
+    ("POST", "/profilo/avvisi", Access::Needs(Permission::UseApp)),
     ("GET", "/profilo/due-fattori", Access::Password),
     ("POST", "/profilo/due-fattori", Access::Password),
     (
@@ -357,6 +358,27 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/segnalazioni/{id}/attivazioni",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "POST",
+        "/segnalazioni/{id}/intervento",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/intervento/{dispatch}",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/procedura",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/nota-veloce",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/campo", Access::Needs(Permission::WriteCases)),
     (
         "POST",
         "/segnalazioni/{id}/attivazioni/{activation}/stato",

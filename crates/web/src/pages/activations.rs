@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::PageError;
 use super::admin::Choice;
-use super::reports::{after, for_write, principal};
+use super::reports::{for_write, principal};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::i18n::Tr;
@@ -109,6 +109,9 @@ pub struct HoldForm {
     pub places: String,
     #[serde(default)]
     pub nights: String,
+    /// `campo` when sent from the field view.
+    #[serde(default)]
+    pub back: String,
 }
 
 fn count(errors: &mut Invalid, field: &'static str, raw: &str, max: u32) -> Option<u32> {
@@ -142,7 +145,7 @@ pub async fn hold(
     let places = count(&mut errors, "places", &form.places, 50);
     let nights = count(&mut errors, "nights", &form.nights, 366);
     let (Some(resource), Some(places), Some(nights)) = (resource, places, nights) else {
-        return after(&state, &visitor, id, Err(errors)).await;
+        return super::interventions::back(&state, &visitor, id, &form.back, Err(errors)).await;
     };
     let result = state
         .db
@@ -159,9 +162,11 @@ pub async fn hold(
     match result {
         Ok(_) => {
             state.changed(report.ambito, id);
-            after(&state, &visitor, id, Ok(())).await
+            super::interventions::back(&state, &visitor, id, &form.back, Ok(())).await
         }
-        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(DbError::Invalid(invalid)) => {
+            super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -172,6 +177,8 @@ pub struct MoveForm {
     pub status: String,
     #[serde(default)]
     pub version: i64,
+    #[serde(default)]
+    pub back: String,
 }
 
 pub async fn move_to(
@@ -190,13 +197,8 @@ pub async fn move_to(
         ));
     }
     let Some(to) = ActivationStatus::parse(&form.status) else {
-        return after(
-            &state,
-            &visitor,
-            id,
-            Err(Invalid::one("status", Problem::UnknownCode)),
-        )
-        .await;
+        let invalid = Invalid::one("status", Problem::UnknownCode);
+        return super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await;
     };
     match state
         .db
@@ -205,9 +207,11 @@ pub async fn move_to(
     {
         Ok(_) => {
             state.changed(report.ambito, id);
-            after(&state, &visitor, id, Ok(())).await
+            super::interventions::back(&state, &visitor, id, &form.back, Ok(())).await
         }
-        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(DbError::Invalid(invalid)) => {
+            super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod board;
 mod budget;
 mod calendar;
 mod home;
+mod interventions;
 mod notifications;
 mod organisations;
 mod reference;
@@ -94,6 +95,14 @@ fn page_routes() -> Routes {
         "/segnalazioni/{id}/attivazioni/{activation}/stato",
         activations::move_to,
     )
+    .post("/segnalazioni/{id}/intervento", interventions::alert)
+    .post(
+        "/segnalazioni/{id}/intervento/{dispatch}",
+        interventions::step,
+    )
+    .post("/segnalazioni/{id}/procedura", interventions::procedure)
+    .post("/segnalazioni/{id}/nota-veloce", interventions::quick_note)
+    .get("/campo", interventions::field)
     .post(
         "/segnalazioni/{id}/accesso-straordinario",
         reports::break_glass,
@@ -105,6 +114,7 @@ fn page_routes() -> Routes {
     .post("/uscita", session::logout)
     .get("/profilo", session::profile)
     .post("/profilo/password", session::change_password)
+    .post("/profilo/avvisi", session::set_alert_email)
     .get("/profilo/due-fattori", second_factor::enrol_form)
     .post("/profilo/due-fattori", second_factor::enrol_submit)
     .post("/profilo/esci-ovunque", session::logout_everywhere)
@@ -189,8 +199,9 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 8] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 9] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
+    ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
     (
         "roster",
         "nav-roster",

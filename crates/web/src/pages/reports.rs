@@ -7,6 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::now;
 use presidio_db::{MoveError, NewReport};
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
@@ -426,6 +427,7 @@ pub struct ReportPage {
     diary: Vec<HistoryLine>,
     activations: Vec<super::activations::ActivationLine>,
     resource_choices: Vec<Choice>,
+    intervention: super::interventions::ReportIntervention,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -498,7 +500,7 @@ fn details_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<(String
 }
 
 /// One line per person of a report.
-fn persons_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<String> {
+pub(super) fn persons_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<String> {
     d.persons
         .iter()
         .map(|p| {
@@ -631,6 +633,7 @@ async fn report_page(
         diary: Vec::new(),
         activations: Vec::new(),
         resource_choices: Vec::new(),
+        intervention: super::interventions::ReportIntervention::default(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -688,6 +691,7 @@ async fn report_page(
         diary,
         activations: super::activations::lines(t, &cached.activations),
         resource_choices: super::activations::resource_choices(t, &cached.resources),
+        intervention: super::interventions::for_report(state, t, &cached, now()).await?,
         ..base
     })
 }

@@ -144,6 +144,7 @@ pub struct ProfilePage {
     roles: Vec<String>,
     sessions: String,
     second_factor: String,
+    alert_email: String,
     errors: FormErrors,
     changed: bool,
 }
@@ -164,7 +165,9 @@ async fn profile_page(
     };
     let count = state.db.session_count(p.user_id).await?;
     let enrolled = state.db.second_factor(p.user_id).await?.is_some();
+    let alert_email = state.db.alert_email(p.user_id).await?.unwrap_or_default();
     Ok(ProfilePage {
+        alert_email,
         username: p.username.clone(),
         organisation: p.organisation.clone(),
         roles: p
@@ -189,6 +192,38 @@ pub async fn profile(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<ProfilePage, PageError> {
     profile_page(&state, &visitor, FormErrors::default(), false).await
+}
+
+#[derive(Deserialize)]
+pub struct AlertEmailForm {
+    #[serde(default)]
+    alert_email: String,
+}
+
+/// Sets (or clears) one's own address for alerts and alarms.
+pub async fn set_alert_email(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<AlertEmailForm>,
+) -> Result<Response, PageError> {
+    let Some(p) = visitor.principal().cloned() else {
+        return Ok(Redirect::to("/accesso").into_response());
+    };
+    match presidio_domain::validation::optional_email(&form.alert_email) {
+        Ok(email) => {
+            let entry = visitor.entry(presidio_domain::audit::Action::Write);
+            state
+                .db
+                .set_alert_email(p.user_id, email.as_deref(), &entry)
+                .await?;
+            Ok(Redirect::to("/profilo#avvisi").into_response())
+        }
+        Err(problem) => {
+            let invalid = presidio_domain::validation::Invalid::one("alert_email", problem);
+            let page = profile_page(&state, &visitor, FormErrors::from(&invalid), false).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]

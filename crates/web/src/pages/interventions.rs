@@ -1,0 +1,545 @@
+//! The intervention on the report page (alert, steps, timeline, special procedure checklist)
+//! and the field view: the operator's current cases on a phone, with one-tap steps, a quick
+//! diary, a call to the reporter and the resources with free places.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::{DbError, StoredDispatch, StoredStep};
+use presidio_domain::audit::Action;
+use presidio_domain::intervention::FieldStep;
+use presidio_domain::intervention::procedures::{StepInput, checklist_of};
+use presidio_domain::report::Report;
+use presidio_domain::report::triage::Outcome;
+use presidio_domain::resources::{Confidentiality, ResourceKind};
+use presidio_domain::roster::RosterRole;
+use presidio_domain::time::{UtcMillis, rome_local_value};
+use presidio_domain::validation::{Invalid, Problem};
+use serde::Deserialize;
+
+use super::admin::Choice;
+use super::reports::{after, for_write, principal};
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::FormErrors;
+use crate::i18n::{Arg, Tr};
+
+/// A dispatch as a page shows it.
+pub struct DispatchPanel {
+    pub id: i64,
+    pub version: i64,
+    pub operator: String,
+    pub stage: String,
+    pub alarm: bool,
+    /// "Prossimo check-in entro le 03:40", or the missed one, or empty.
+    pub check_in: String,
+    /// (what, when) for each step recorded.
+    pub timeline: Vec<(String, String)>,
+    /// (step code, button label) of the one-tap steps allowed now.
+    pub steps: Vec<(&'static str, String)>,
+    pub can_assess: bool,
+    pub assessment: String,
+}
+
+pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
+    let (stage, alarm) = crate::interventions::stage_text(t, d, now);
+    let x = &d.dispatch;
+    let check_in = match x.check_in_due() {
+        Some(due) if alarm => t.t1("dispatch-check-in-missed", "time", &t.time(due)),
+        Some(due) => t.t1("dispatch-check-in-due", "time", &t.time(due)),
+        None => String::new(),
+    };
+    let mut timeline = vec![(t.t("dispatch-stage-alerted"), t.date_time(x.alerted_at))];
+    for (at, key) in [
+        (x.acknowledged_at, "dispatch-stage-acknowledged"),
+        (x.departed_at, "dispatch-stage-departed"),
+        (x.arrived_at, "dispatch-stage-on_site"),
+        (x.remote_at, "dispatch-stage-remote"),
+        (x.last_check_in_at, "dispatch-step-check_in"),
+        (x.assessed_at, "dispatch-step-assess"),
+        (x.ended_at, "dispatch-stage-ended"),
+        (x.cancelled_at, "dispatch-stage-cancelled"),
+    ] {
+        if let Some(at) = at {
+            timeline.push((t.t(key), t.date_time(at)));
+        }
+    }
+    let allowed = x.allowed();
+    DispatchPanel {
+        id: d.id,
+        version: d.version,
+        operator: d.operator.clone(),
+        stage,
+        alarm,
+        check_in,
+        timeline,
+        steps: allowed
+            .iter()
+            .filter(|s| **s != FieldStep::Assess)
+            .map(|s| (s.code(), t.t(&format!("dispatch-step-{}", s.code()))))
+            .collect(),
+        can_assess: allowed.contains(&FieldStep::Assess),
+        assessment: x.assessment.as_ref().map_or_else(String::new, |a| {
+            format!(
+                "{}: {} · {}",
+                t.t("field-persons_met"),
+                a.persons_met,
+                a.text
+            )
+        }),
+    }
+}
+
+/// One line of the special procedure's checklist.
+pub struct ChecklistLine {
+    pub step: &'static str,
+    pub label: String,
+    pub state: &'static str,
+    pub state_label: String,
+    /// "entro le …" for steps not done; "who, when · prot. …" for done ones.
+    pub detail: String,
+}
+
+pub fn checklist(
+    t: Tr<'_>,
+    report: &Report,
+    steps: &[StoredStep],
+    now: UtcMillis,
+) -> Vec<ChecklistLine> {
+    let records: Vec<_> = steps.iter().map(|s| s.record.clone()).collect();
+    checklist_of(
+        report.data.target_group,
+        report.data.received_at,
+        &records,
+        now,
+    )
+    .into_iter()
+    .map(|i| {
+        let detail = match &i.record {
+            Some(r) => {
+                let mut d = t.t_args(
+                    "procedure-done-by-at",
+                    &[
+                        ("by", Arg::Str(&r.done_by)),
+                        ("at", Arg::Str(&t.date_time(r.done_at))),
+                    ],
+                );
+                if let Some(p) = &r.protocol {
+                    d = format!("{d} · {}", t.t1("procedure-protocol", "protocol", p));
+                }
+                d
+            }
+            None => t.t1("procedure-due", "time", &t.date_time(i.due)),
+        };
+        ChecklistLine {
+            step: i.step.code(),
+            label: t.t(&format!("procedure-{}", i.step.code())),
+            state: i.state.code(),
+            state_label: t.t(&format!("procedure-state-{}", i.state.code())),
+            detail,
+        }
+    })
+    .collect()
+}
+
+/// The report page's intervention: the dispatches, the operators to alert when none is under
+/// way, and the special procedure's checklist.
+#[derive(Default)]
+pub struct ReportIntervention {
+    pub dispatches: Vec<DispatchPanel>,
+    /// Empty when no alert can be sent now.
+    pub operator_choices: Vec<Choice>,
+    pub checklist: Vec<ChecklistLine>,
+    /// Now, for the `datetime-local` field of a procedure step.
+    pub now_value: String,
+}
+
+pub async fn for_report(
+    state: &AppState,
+    t: Tr<'_>,
+    cached: &crate::cache::CachedReport,
+    now: UtcMillis,
+) -> Result<ReportIntervention, PageError> {
+    let operator_choices = if cached.dispatches.iter().any(|d| d.dispatch.is_active()) {
+        Vec::new()
+    } else {
+        operator_choices(state, &cached.report).await?
+    };
+    Ok(ReportIntervention {
+        dispatches: cached.dispatches.iter().map(|d| panel(t, d, now)).collect(),
+        operator_choices,
+        checklist: checklist(t, &cached.report, &cached.steps, now),
+        now_value: rome_local_value(now),
+    })
+}
+
+/// What the report page needs to alert an operator: the choices, with the one on call first.
+pub async fn operator_choices(state: &AppState, report: &Report) -> Result<Vec<Choice>, PageError> {
+    if report.outcome != Some(Outcome::Emergenza) || !report.status.is_open() {
+        return Ok(Vec::new());
+    }
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let on_call =
+        crate::interventions::on_call_now(state, report.ambito, RosterRole::ProntoIntervento)
+            .await?;
+    let people = state.db.roster_people(report.ambito).await?;
+    let mut choices: Vec<Choice> = people
+        .into_iter()
+        .map(|p| Choice {
+            selected: Some(p.id) == on_call,
+            label: if Some(p.id) == on_call {
+                t.t1("dispatch-on-call", "name", &p.name)
+            } else {
+                p.name
+            },
+            value: p.id.to_string(),
+        })
+        .collect();
+    choices.sort_by_key(|c| !c.selected);
+    Ok(choices)
+}
+
+#[derive(Deserialize, Default)]
+pub struct AlertForm {
+    #[serde(default)]
+    operator_id: String,
+}
+
+/// Alerts the operator chosen (by default the one on call).
+pub async fn alert(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<AlertForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let raw = form.operator_id.trim();
+    let operator = raw.parse::<i64>().ok();
+    if operator.is_none() && !raw.is_empty() {
+        let invalid = Invalid::one("operator_id", Problem::UnknownCode);
+        return after(&state, &visitor, id, Err(invalid)).await;
+    }
+    let entry = visitor.entry(Action::Write);
+    match crate::interventions::alert(&state, &report, operator, &entry).await {
+        Ok(_) => after(&state, &visitor, id, Ok(())).await,
+        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(DbError::Conflict) => {
+            let invalid = Invalid::one("operator_id", Problem::BadTransition);
+            after(&state, &visitor, id, Err(invalid)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    persons_met: String,
+    #[serde(default)]
+    assessment: String,
+    /// `campo` when sent from the field view (it comes back there).
+    #[serde(default)]
+    back: String,
+}
+
+/// Records a step of a dispatch of this report.
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, dispatch)): Path<(i64, i64)>,
+    Form(form): Form<StepForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    for_write(&state, who, id).await?;
+    let d = state.db.dispatch(dispatch).await?;
+    if d.report_id != id {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    }
+    let persons = match form.persons_met.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().unwrap_or(-1)),
+    };
+    let entry = visitor.entry(Action::Write);
+    let result = match crate::interventions::step(
+        &state,
+        &d,
+        &form.step,
+        (persons, &form.assessment),
+        form.version,
+        &entry,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(DbError::Invalid(invalid)) => Err(invalid),
+        Err(DbError::Conflict) => Err(Invalid::one("step", Problem::BadTransition)),
+        Err(e) => return Err(e.into()),
+    };
+    back(&state, &visitor, id, &form.back, result).await
+}
+
+/// After a write from the report page or the field view: back where it came from.
+pub(super) async fn back(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    from: &str,
+    result: Result<(), Invalid>,
+) -> Result<Response, PageError> {
+    if from != "campo" {
+        return after(state, visitor, id, result).await;
+    }
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/campo#caso-{id}")).into_response()),
+        Err(invalid) => {
+            let page = field_page(state, visitor, "", FormErrors::from(&invalid)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Records a step of the report's special procedure.
+pub async fn procedure(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(input): Form<StepInput>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let result = match input.validate(report.data.target_group, presidio_db::now()) {
+        Ok(record) => {
+            state
+                .db
+                .record_procedure_step(id, &record, &visitor.entry(Action::Write))
+                .await?;
+            state.changed(report.ambito, id);
+            Ok(())
+        }
+        Err(invalid) => Err(invalid),
+    };
+    after(&state, &visitor, id, result).await
+}
+
+/// One of the operator's current cases, as the field view shows it.
+pub struct FieldCase {
+    pub id: i64,
+    pub code: String,
+    pub severity: &'static str,
+    pub outcome: String,
+    pub status: String,
+    pub place: String,
+    pub municipality: String,
+    pub target: String,
+    pub persons: Vec<String>,
+    pub reporter: String,
+    pub phone: String,
+    pub tel: String,
+    pub dispatch: DispatchPanel,
+    pub activations: Vec<super::activations::ActivationLine>,
+}
+
+/// A resource with free places, as the field view lists it.
+pub struct FieldResource {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub free: String,
+    pub contact: String,
+    pub tel: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "field.html")]
+pub struct FieldPage {
+    page: Layout,
+    cases: Vec<FieldCase>,
+    resources: Vec<FieldResource>,
+    query: String,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FieldQuery {
+    #[serde(default)]
+    q: String,
+}
+
+fn tel(phone: &str) -> String {
+    let digits: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+pub async fn field(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(query): Query<FieldQuery>,
+) -> Result<FieldPage, PageError> {
+    field_page(&state, &visitor, &query.q, FormErrors::default()).await
+}
+
+async fn field_page(
+    state: &AppState,
+    visitor: &Visitor,
+    query: &str,
+    errors: FormErrors,
+) -> Result<FieldPage, PageError> {
+    let who = principal(visitor)?;
+    let page = Layout::new(visitor, "field-view-title", "field");
+    let t = page.t;
+    let now = presidio_db::now();
+    let mut cases = Vec::new();
+    let mut ambito = None;
+    for d in state.db.dispatches_for(who.user_id).await? {
+        let Some((cached, presidio_domain::access::CaseAccess::Full)) =
+            crate::cases::load_for_reading(state, who, d.report_id).await?
+        else {
+            continue;
+        };
+        let mut entry = visitor.entry(Action::Read).record("report", d.report_id);
+        entry.section = "field".into();
+        state.audit.append(entry).await?;
+        let r = &cached.report;
+        ambito.get_or_insert(r.ambito);
+        let data = &r.data;
+        let severity = r.outcome.map_or("none", Outcome::code);
+        let phone = data.reporter.phone.clone().unwrap_or_default();
+        let reporter = [
+            Some(t.t(&format!("reporter-kind-{}", data.reporter.kind.code()))),
+            data.reporter.organization.clone(),
+            data.reporter.name.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        cases.push(FieldCase {
+            id: r.id,
+            code: r.code.clone(),
+            severity,
+            outcome: t.t(&format!("outcome-{severity}")),
+            status: t.t(&format!("status-{}", r.status.code())),
+            place: [data.current_location.clone(), data.place.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            municipality: cached.municipality.clone().unwrap_or_default(),
+            target: t.t(&format!("target-{}", data.target_group.code())),
+            persons: super::reports::persons_of(t, data),
+            reporter,
+            tel: tel(&phone),
+            phone,
+            dispatch: panel(t, &d, now),
+            activations: super::activations::lines(t, &cached.activations),
+        });
+    }
+    let resources = match ambito.or_else(|| crate::roster::ambito_of(who)) {
+        Some(ambito) => field_resources(state, who, ambito, query, t).await?,
+        None => Vec::new(),
+    };
+    Ok(FieldPage {
+        page,
+        cases,
+        resources,
+        query: query.trim().to_owned(),
+        errors,
+    })
+}
+
+async fn field_resources(
+    state: &AppState,
+    who: &presidio_domain::access::Principal,
+    ambito: presidio_domain::reference::AmbitoId,
+    query: &str,
+    t: Tr<'_>,
+) -> Result<Vec<FieldResource>, PageError> {
+    let needle = query.trim().to_lowercase();
+    Ok(state
+        .db
+        .resources(ambito)
+        .await?
+        .into_iter()
+        .filter(|r| r.free > 0)
+        .filter_map(|r| {
+            let protected = r.resource.kind == ResourceKind::CasaRifugio
+                || r.resource.confidentiality == Confidentiality::Protetto;
+            let name = if r.resource.kind == ResourceKind::CasaRifugio {
+                t.t("activation-protected-shelter")
+            } else {
+                r.resource.name.clone()
+            };
+            let kind = t.t(&format!("resource-kind-{}", r.resource.kind.code()));
+            let address = if protected
+                || !presidio_domain::resources::may_read_address(
+                    who,
+                    ambito,
+                    r.resource.confidentiality,
+                ) {
+                t.t("resources-address-hidden")
+            } else {
+                r.resource.address.clone()
+            };
+            let haystack = format!("{name} {kind} {address}").to_lowercase();
+            (needle.is_empty() || haystack.contains(&needle)).then(|| FieldResource {
+                id: r.id,
+                name,
+                kind,
+                address,
+                free: t.t_args("field-view-free", &[("free", Arg::Num(i64::from(r.free)))]),
+                tel: tel(&r.resource.contact),
+                contact: r.resource.contact.clone(),
+            })
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct QuickNote {
+    #[serde(default)]
+    text: String,
+}
+
+/// A quick diary note from the field view.
+pub async fn quick_note(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<QuickNote>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let text = presidio_domain::validation::required_text(&mut errors, "text", &form.text, 10_000);
+    let result = if errors.is_empty() {
+        state
+            .db
+            .add_diary(
+                id,
+                presidio_domain::report::DiaryKind::Nota,
+                &text,
+                None,
+                Some(who.user_id),
+                &visitor.entry(Action::Write),
+            )
+            .await?;
+        state.changed(report.ambito, id);
+        Ok(())
+    } else {
+        Err(errors)
+    };
+    back(&state, &visitor, id, "campo", result).await
+}
