@@ -20,7 +20,26 @@ export const USERS = {
   admin: { username: "admin.prova", role: "admin", name: "Anna Amministratrice" },
   coordinatore: { username: "coord.prova", role: "coordinatore", name: "Carlo Coordinatore" },
   centrale: { username: "oc.prova", role: "operatore_centrale", name: "Olivia Centrale" },
+  campo: { username: "pis.prova", role: "operatore_pis", name: "Paolo Pronto" },
 };
+
+/** Calls the JSON API as `user`; resolves to the parsed body, throwing on an unexpected status. */
+export async function api(baseUrl, user, method, path, body, expected = [200, 201]) {
+  const login = await fetch(baseUrl + "/api/v1/auth/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: user.username, password: PASSWORD }),
+  });
+  const { token } = await login.json();
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!expected.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
 
 function addUser(bin, database, { username, role, name }) {
   const out = spawnSync(

@@ -314,6 +314,13 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!(tr().t1("cli-bad-addr", "addr", &args.addr)))?;
     let shutdown = shutdown_signal()?;
+    let mailer = match &args.field.smtp_url {
+        Some(smtp) => Some(
+            presidio_web::mail::Mailer::new(smtp, &args.field.mail_from)
+                .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-smtp", "error", &e)))?,
+        ),
+        None => None,
+    };
     let db = open(&url).await?;
     println!("{}", tr().t1("cli-database", "url", &url.to_string()));
     let listener = tokio::net::TcpListener::bind(addr)
@@ -362,13 +369,6 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ..presidio_web::auth::AuthConfig::default()
     };
     spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
-    let mailer = match &args.field.smtp_url {
-        Some(smtp) => Some(
-            presidio_web::mail::Mailer::new(smtp, &args.field.mail_from)
-                .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-smtp", "error", &e)))?,
-        ),
-        None => None,
-    };
     let state = presidio_web::AppState::new(db.clone(), url.to_string())
         .with_auth(config)
         .with_field(presidio_web::FieldConfig {

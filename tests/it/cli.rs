@@ -318,6 +318,25 @@ fn a_bad_database_url_or_address_is_refused_in_italian() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Indirizzo non valido"));
+
+    let out = presidio()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--smtp-url",
+            "posta.example.it",
+            "--database",
+            &sqlite_url(dir.path(), "p.db"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Indirizzo del server di posta"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -891,7 +891,10 @@ field-view-diary-save = Salva la nota
 field-view-resources = Cerca una risorsa
 field-view-resources-search = Nome, tipo o comune
 field-view-hold = Blocca un posto
-field-view-free = { $free } liberi
+field-view-free = { $free ->
+        [one] 1 posto libero
+       *[other] { $free } posti liberi
+    }
 field-view-place = Luogo
 procedure-title = Procedura speciale
 procedure-procura_minori = Comunicazione alla Procura presso il Tribunale per i minorenni

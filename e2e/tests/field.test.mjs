@@ -1,0 +1,101 @@
+// Dispatch and field work: the call-taker alerts the operator on call from the report page; the
+// operator, on a 390 px phone, acknowledges, sets off, arrives, finds a bed and confirms it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS } from "../support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPresidio();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const PHONE = { width: 390, height: 844 };
+
+/** The roster puts the field operator on call now; a dormitory has two beds. */
+async function setUp() {
+  const me = await api(server.url, USERS.campo, "GET", "/api/v1/me");
+  const now = Date.now();
+  await api(server.url, USERS.coordinatore, "POST", "/api/v1/roster/shifts", {
+    role: "pronto_intervento", user_id: me.id, phone: "+39 333 765 4321",
+    start: new Date(now - 3600_000).toISOString(), end: new Date(now + 8 * 3600_000).toISOString(),
+  });
+  await api(server.url, USERS.coordinatore, "POST", "/api/v1/resources", {
+    kind: "dormitorio", name: "Casa Itaca", provider: "Cooperativa Sociale", address: "Via dei Mille 3, Rho",
+    confidentiality: "pubblico", capacity: 2, unit: "posti_letto", contact: "02 930 0000", tariff: "35,50",
+  });
+  await api(server.url, USERS.coordinatore, "POST", "/api/v1/resources", {
+    kind: "casa_rifugio", name: "Casa Girasole", provider: "CAV", address: "Via Segreta 7, Rho",
+    confidentiality: "protetto", capacity: 2, unit: "posti_letto", contact: "1522", tariff: "0",
+  });
+  const report = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono",
+    reporter: { kind: "carabinieri", organization: "Stazione di Rho", phone: "02 9330 1234" },
+    municipality: "015182", current_location: "Stazione di Rho, binario 1", target_group: "senza_dimora",
+    persons: [{ role: "beneficiario", sex: "M", age: 61 }],
+    description: "Uomo al freddo sulla banchina",
+  });
+  await api(server.url, USERS.centrale, "POST", `/api/v1/reports/${report.id}/triage`, {
+    outcome: "emergenza", rationale: "Notte sotto zero, nessuna rete", criteria: ["pericolo_immediato"],
+  });
+  return report;
+}
+
+test("on a phone, an emergency goes from the alert to a confirmed bed", async () => {
+  const report = await setUp();
+  // The call-taker alerts the operator on call, who is chosen already.
+  const desk = await openPage(browser, server.url);
+  await logIn(desk.page, server.url, USERS.centrale);
+  await desk.page.goto(`${server.url}/segnalazioni/${report.id}`);
+  assert.match(await desk.page.locator("#operator_id option:checked").innerText(), /Operatore di turno \(Paolo Pronto\)/);
+  await desk.page.getByRole("button", { name: "Allerta l'operatore" }).click();
+  await desk.page.locator(".dispatch", { hasText: "Allertato da" }).waitFor();
+
+  // The operator's phone: the board says so; the field view takes over.
+  const { page, problems, close } = await openPage(browser, server.url, PHONE);
+  await logIn(page, server.url, USERS.campo);
+  await page.goto(server.url + "/");
+  await page.getByRole("link", { name: `Sei stato allertato per ${report.code}: apri la vista di campo` }).click();
+  await page.waitForURL((u) => u.pathname === "/campo");
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.equal(await page.getByRole("link", { name: /Chiama chi ha segnalato/ }).getAttribute("href"), "tel:0293301234");
+  for (const step of ["Ricevuto, me ne occupo", "Parto ora", "Arrivato sul posto"]) {
+    await page.getByRole("button", { name: step }).click();
+    await page.waitForURL((u) => u.pathname === "/campo");
+  }
+  const view = await page.locator("main").innerText();
+  assert.match(view, /Sul posto da \d+ min/);
+  assert.match(view, /Prossimo check-in entro le \d\d:\d\d/);
+  // The desk sees it on the board without reloading.
+  await desk.page.goto(server.url + "/");
+  await desk.page.locator("#board-rows", { hasText: "Sul posto da" }).waitFor();
+
+  // Look for a bed, hold it, confirm it.
+  await page.fill("#q", "itaca");
+  await page.getByRole("button", { name: "Cerca" }).click();
+  const found = await page.locator("main").innerText();
+  assert.match(found, /Casa Itaca/);
+  assert.doesNotMatch(found, /Via Segreta|Struttura protetta/, "the search kept only what was asked");
+  await page.getByRole("button", { name: "Blocca un posto: Casa Itaca" }).click();
+  await page.waitForURL((u) => u.pathname === "/campo");
+  await page.getByRole("button", { name: "Conferma", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/campo");
+  assert.match(await page.locator(`#caso-${report.id}`).innerText(), /Casa Itaca: confermato/);
+  // Everything fits the phone's width; the screen passes axe; the protected address is nowhere.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no sideways scrolling");
+  assert.doesNotMatch(await page.content(), /Via Segreta/);
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.getByRole("button", { name: "Check-in: tutto bene" }).scrollIntoViewIfNeeded();
+  await screenshot(page, "campo");
+  assert.deepEqual(problems, []);
+  assert.deepEqual(desk.problems, []);
+  await close();
+  await desk.close();
+});
