@@ -707,3 +707,54 @@ async fn bed_and_emergency(app: &mut TestApp, coordinator: &Who, desk: &Who) -> 
     body["current_location"] = json!("Stazione di Rho, binario 1");
     emergency(app, desk, body).await
 }
+
+#[tokio::test]
+async fn the_report_page_lists_the_procedure_and_records_a_notice() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let mut body = minimal();
+    body["target_group"] = json!("msna");
+    body["persons"] = json!([{"role": "beneficiario", "sex": "M", "age": 16}]);
+    let received = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(26))
+        .unwrap();
+    body["received_at"] = json!(received.to_string());
+    let id = emergency(&mut app, &desk, body).await;
+    let path = format!("/segnalazioni/{id}");
+    let page = app.get_as(&desk, &path).await.text();
+    assert!(page.contains("Procedura speciale"), "{page}");
+    assert_eq!(page.matches("procedure-overdue").count(), 3, "{page}");
+    let form = format!("{path}/procedura");
+    let r = app
+        .post_form_as(
+            &desk,
+            &form,
+            &[("step", "procura_minori"), ("done_by", "Operatrice PIS")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains("Numero di protocollo: campo obbligatorio"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_form_as(
+            &desk,
+            &form,
+            &[
+                ("step", "procura_minori"),
+                ("done_by", "Operatrice PIS"),
+                ("protocol", "PM-2026/77"),
+                ("done_at", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.get_as(&desk, &path).await.text();
+    assert_eq!(page.matches("procedure-overdue").count(), 2);
+    assert!(page.contains("prot. PM-2026/77"), "{page}");
+}

@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod codes;
+pub mod handover;
 pub mod intervention;
 pub mod password;
 pub mod reference;

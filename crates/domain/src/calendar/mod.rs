@@ -276,6 +276,25 @@ impl ServiceCalendar {
         self.block_from(at).is_some_and(|b| b.start <= at)
     }
 
+    /// The instant at which `minutes` of opening time have passed since `from` (counting only
+    /// while the service is open): "four working hours after". None beyond the horizon.
+    pub fn after_open_minutes(&self, from: UtcMillis, minutes: u32) -> Option<UtcMillis> {
+        let mut left = i64::from(minutes) * 60_000;
+        let mut at = from;
+        loop {
+            let block = self.block_from(at)?;
+            let start = block.start.max(at);
+            let Some(end) = block.end else {
+                return Some(UtcMillis(start.0 + left));
+            };
+            if end.0 - start.0 >= left {
+                return Some(UtcMillis(start.0 + left));
+            }
+            left -= end.0 - start.0;
+            at = end;
+        }
+    }
+
     /// The open intervals of `day` as instants, for the month view.
     pub fn open_intervals(&self, day: Date) -> Vec<(UtcMillis, UtcMillis)> {
         self.day_minutes(day)
