@@ -153,6 +153,15 @@ struct FieldArgs {
     /// smtps://user:password@smtp.example.it:465 (no e-mail when unset).
     #[arg(long, env = "PRESIDIO_SMTP_URL")]
     smtp_url: Option<String>,
+    /// Working minutes after the municipal service's next opening within which it must
+    /// acknowledge a handover.
+    #[arg(long, env = "PRESIDIO_HANDOVER_GRACE_MINUTES", default_value_t = 240,
+          value_parser = clap::value_parser!(u32).range(0..=2400))]
+    handover_grace_minutes: u32,
+    /// Working minutes after that deadline at which the coordinator is alerted.
+    #[arg(long, env = "PRESIDIO_HANDOVER_ESCALATION_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(0..=2400))]
+    handover_escalation_minutes: u32,
     /// The sender of those e-mails.
     #[arg(
         long,
@@ -374,6 +383,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .with_field(presidio_web::FieldConfig {
             check_in_minutes: args.field.check_in_minutes,
             mailer,
+            handover_grace_minutes: args.field.handover_grace_minutes,
+            handover_escalation_minutes: args.field.handover_escalation_minutes,
         });
     presidio_web::interventions::spawn_sweeper(state.clone());
     presidio_web::serve(listener, state, shutdown).await?;

@@ -292,7 +292,7 @@ async fn an_unaccompanied_minor_s_notices_are_recorded_and_overdue_ones_marked()
 }
 
 /// A local SMTP server that keeps every message it is given.
-async fn smtp_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+pub async fn smtp_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("smtp://{}", listener.local_addr().unwrap());
@@ -338,7 +338,7 @@ async fn smtp_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) 
 }
 
 /// Waits (up to 10 s) until the sink holds `n` messages.
-async fn mails(got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>, n: usize) -> Vec<String> {
+pub async fn mails(got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>, n: usize) -> Vec<String> {
     for _ in 0..200 {
         if got.lock().unwrap().len() >= n {
             break;
@@ -354,6 +354,8 @@ async fn alerts_and_alarms_are_mailed_as_a_link_and_a_protected_shelter_stays_hi
     let mut app = TestApp::new().await;
     app.set_field(presidio_web::FieldConfig {
         check_in_minutes: 45,
+        handover_grace_minutes: 240,
+        handover_escalation_minutes: 120,
         mailer: Some(
             presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
         ),

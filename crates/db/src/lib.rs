@@ -13,6 +13,7 @@ mod ambiti;
 mod audit;
 mod calendar;
 mod error;
+mod handovers;
 mod import;
 mod interventions;
 mod municipalities;
@@ -42,6 +43,7 @@ pub use accounts::{
 pub use audit::{AuditBatcher, AuditFilter};
 pub use calendar::{CalendarEntry, StoredCalendar};
 pub use error::DbError;
+pub use handovers::{CaseMessage, StoredHandover};
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use interventions::{StoredDispatch, StoredStep};
 pub use notifications::Notification;

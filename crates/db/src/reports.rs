@@ -730,6 +730,9 @@ impl Db {
                 .map_err(DbError::from)?;
                 let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
                 let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
+                if to.by_handover_only() {
+                    return Err(MoveError::Transition(lifecycle::BadTransition { from, to }));
+                }
                 lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse))?;
                 sqlx::query(
                     "UPDATE reports SET status = $2, status_at = $3, version = version + 1,

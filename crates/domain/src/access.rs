@@ -91,7 +91,12 @@ impl Role {
                 P::ReadRoster,
                 P::ReadResources,
             ],
-            Self::ServizioSociale => &[P::UseApp, P::ReadReference, P::ReadCases],
+            Self::ServizioSociale => &[
+                P::UseApp,
+                P::ReadReference,
+                P::ReadCases,
+                P::ReceiveHandovers,
+            ],
             Self::Segnalante => &[P::UseApp, P::ReadReference, P::ReadOwnReports],
             Self::Analista => &[P::UseApp, P::ReadReference, P::ReadAggregates],
         }
@@ -134,6 +139,8 @@ pub enum Permission {
     ReadResources,
     /// Recording resources.
     ManageResources,
+    /// Acknowledging the handovers to one's municipalities and answering them.
+    ReceiveHandovers,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.
@@ -161,6 +168,29 @@ impl Principal {
         self.grants
             .iter()
             .any(|g| g.role.permissions().contains(&permission))
+    }
+
+    /// Whether the user receives handovers for `municipality` in `ambito` (a social service
+    /// bound to it).
+    pub fn receives_for(&self, ambito: AmbitoId, municipality: &IstatCode) -> bool {
+        self.grants.iter().any(|g| {
+            g.ambito == ambito
+                && g.role.permissions().contains(&Permission::ReceiveHandovers)
+                && g.municipalities.contains(municipality)
+        })
+    }
+
+    /// The municipalities the user receives handovers for.
+    pub fn receiving_municipalities(&self) -> Vec<IstatCode> {
+        let mut out: Vec<IstatCode> = self
+            .grants
+            .iter()
+            .filter(|g| g.role.permissions().contains(&Permission::ReceiveHandovers))
+            .flat_map(|g| g.municipalities.iter().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Whether one of the user's roles grants `permission` inside `ambito`.
@@ -266,12 +296,12 @@ fn need_to_know(who: &Principal, case: &CaseFacts) -> CaseAccess {
                     .municipality
                     .as_ref()
                     .is_some_and(|m| grant.municipalities.contains(m));
-                if !case.handed_over || !ours {
-                    CaseAccess::None
-                } else if assigned || !case.protected {
+                // Handed to this service, the case is theirs to know, protected or not: they
+                // take charge of the person. Before the handover it does not exist for them.
+                if case.handed_over && ours {
                     CaseAccess::Full
                 } else {
-                    CaseAccess::BreakGlass
+                    CaseAccess::None
                 }
             }
             Role::Segnalante => {
@@ -410,7 +440,14 @@ mod tests {
         c.handed_over = true;
         assert_eq!(case_access(&social, &c), CaseAccess::Full);
         c.protected = true;
-        assert_eq!(case_access(&social, &c), CaseAccess::BreakGlass);
+        assert_eq!(
+            case_access(&social, &c),
+            CaseAccess::Full,
+            "handed over: the receiving service needs it"
+        );
+        c.handed_over = false;
+        assert_eq!(case_access(&social, &c), CaseAccess::None);
+        c.handed_over = true;
         c.municipality = Some(istat("015009"));
         assert_eq!(case_access(&social, &c), CaseAccess::None);
     }

@@ -923,3 +923,44 @@ profile-alert-email = E-mail per gli avvisi
 profile-alert-email-help = Qui ricevi le allerte e gli allarmi (solo un link, nessun dato personale). Lascia vuoto per non riceverle.
 profile-alert-email-save = Salva l'indirizzo
 nav-field = Campo
+
+## Handover to the municipal social service
+handover-title = Passaggio al servizio sociale
+handover-none = Non ancora inviata al servizio sociale.
+handover-send = Invia al servizio sociale di { $municipality }
+handover-timing = Inviato il { $sent }, da prendere in carico entro il { $due }
+handover-overdue = In ritardo
+handover-status-sent = In attesa di presa visione
+handover-status-acknowledged = Presa visione
+handover-status-taken_in_charge = Presa in carico
+handover-status-not_competent = Non competente: restituita al coordinamento
+handover-status-closed = Chiusa dal servizio
+handover-to-acknowledged = Presa visione
+handover-to-taken_in_charge = Presa in carico
+handover-to-not_competent = Non di nostra competenza
+handover-to-closed = Chiudi con motivo
+handover-acknowledged-by = Presa visione: { $by }, { $at }
+handover-answered-by = { $outcome }: { $by }, { $at }
+handover-returned-notice = Passaggio { $code } restituito dal servizio sociale di { $municipality }: non competente. Da inviare al servizio giusto.
+handover-overdue-notice = Passaggio { $code } al servizio sociale di { $municipality } non preso in carico entro la scadenza.
+handover-list-title = Passaggi ai servizi sociali
+handover-list-empty = Nessun passaggio in attesa.
+handover-sheet = Scheda di passaggio
+handover-board = Passaggio in ritardo
+handover-messages = Messaggi tra PIS e servizio sociale
+handover-messages-empty = Nessun messaggio.
+handover-message-send = Invia il messaggio
+
+field-message = Messaggio
+nav-handovers = Passaggi
+mail-handover-reminder-subject = Presidio: passaggio { $code } da prendere in carico ({ $municipality })
+mail-handover-reminder-body = Il passaggio della segnalazione { $code } al servizio sociale di { $municipality } attende ancora la presa visione ed è scaduto.
+    Apri i passaggi: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
+mail-handover-overdue-subject = Presidio: passaggio { $code } in ritardo ({ $municipality })
+mail-handover-overdue-body = Il servizio sociale di { $municipality } non ha ancora preso visione del passaggio { $code }, nonostante il promemoria.
+    Verifica: { $report }
+    (Per riservatezza questo messaggio non contiene dati personali.)
+board-handover-late = Passaggio in ritardo: { $code } al servizio sociale di { $municipality }, scaduto il { $due }
+board-handover-late-service = Da prendere in carico, in ritardo: { $code } ({ $municipality }), scaduto il { $due }
+board-handover-waiting = Da prendere in carico: { $code } ({ $municipality }) entro il { $due }

@@ -47,6 +47,10 @@ pub struct CachedReport {
     pub dispatches: Vec<presidio_db::StoredDispatch>,
     /// The steps of its special procedure recorded so far.
     pub steps: Vec<presidio_db::StoredStep>,
+    /// Its handovers to the municipal social services, oldest first.
+    pub handovers: Vec<presidio_db::StoredHandover>,
+    /// The thread between the PIS and the receiving service.
+    pub messages: Vec<presidio_db::CaseMessage>,
 }
 
 impl Caches {

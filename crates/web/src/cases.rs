@@ -175,6 +175,8 @@ pub async fn load_for_reading(
             let resources = state.db.resources(report.ambito).await?;
             let dispatches = state.db.dispatches_of(id).await?;
             let steps = state.db.procedure_steps(id).await?;
+            let handovers = state.db.handovers_of(id).await?;
+            let messages = state.db.case_messages(id).await?;
             Ok(Some(Arc::new(CachedReport {
                 report,
                 glass,
@@ -184,6 +186,8 @@ pub async fn load_for_reading(
                 resources,
                 dispatches,
                 steps,
+                handovers,
+                messages,
             })))
         })
         .await?;

@@ -118,14 +118,18 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
     Ok(raised)
 }
 
-/// Every 30 seconds: the lone-worker sweep.
+/// Every 30 seconds: the lone-worker sweep and the handovers' escalation.
 pub fn spawn_sweeper(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             every.tick().await;
-            if let Err(err) = sweep(&state, presidio_db::now()).await {
+            let now = presidio_db::now();
+            if let Err(err) = sweep(&state, now).await {
                 tracing::error!(error = %err, "lone-worker sweep failed");
+            }
+            if let Err(err) = crate::handovers::sweep(&state, now).await {
+                tracing::error!(error = %err, "handover escalation failed");
             }
         }
     });

@@ -12,6 +12,7 @@ pub mod calendar;
 mod cases;
 mod error;
 mod forms;
+pub mod handovers;
 pub mod i18n;
 pub mod interventions;
 pub mod mail;
@@ -60,6 +61,10 @@ pub struct AppState {
 pub struct FieldConfig {
     pub check_in_minutes: u32,
     pub mailer: Option<mail::Mailer>,
+    /// Working minutes after the service's next opening within which a handover is due.
+    pub handover_grace_minutes: u32,
+    /// Working minutes after that deadline at which the coordinator is alerted.
+    pub handover_escalation_minutes: u32,
 }
 
 impl Default for FieldConfig {
@@ -67,6 +72,8 @@ impl Default for FieldConfig {
         Self {
             check_in_minutes: presidio_domain::intervention::DEFAULT_CHECK_IN_MINUTES,
             mailer: None,
+            handover_grace_minutes: presidio_domain::handover::DEFAULT_GRACE_MINUTES,
+            handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
         }
     }
 }

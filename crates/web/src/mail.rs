@@ -95,3 +95,28 @@ pub fn tell(
         }
     });
 }
+
+/// Sends the message `key` (`key-subject` and `key-body`) about handover `h` to `to`, in the
+/// background, if a relay is configured: the report's code, the municipality and a link only.
+pub fn send_to(state: &AppState, to: String, key: &'static str, h: &presidio_db::StoredHandover) {
+    let Some(mailer) = state.field.mailer.clone() else {
+        return;
+    };
+    let link = format!("{}/passaggi", state.auth.public_url);
+    let report = format!("{}/segnalazioni/{}", state.auth.public_url, h.report_id);
+    let (code, municipality) = (h.report_code.clone(), h.municipality_name.clone());
+    tokio::spawn(async move {
+        let t = catalogue().tr(Locale::Italian);
+        let args = [
+            ("code", Arg::Str(&code)),
+            ("municipality", Arg::Str(&municipality)),
+            ("link", Arg::Str(&link)),
+            ("report", Arg::Str(&report)),
+        ];
+        let subject = t.t_args(&format!("{key}-subject"), &args);
+        let body = t.t_args(&format!("{key}-body"), &args);
+        if let Err(err) = mailer.send(&to, &subject, body).await {
+            tracing::warn!(error = %err, "e-mail not sent");
+        }
+    });
+}

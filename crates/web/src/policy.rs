@@ -315,6 +315,36 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/reports/{id}/handover",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/handovers",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "GET",
+        "/api/v1/handovers",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "POST",
+        "/api/v1/handovers/{id}/answer",
+        Access::Needs(Permission::ReceiveHandovers),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/messages",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/messages",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "POST",
         "/api/v1/reports/{id}/dispatches",
         Access::Needs(Permission::WriteCases),
     ),
@@ -357,6 +387,22 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "POST",
         "/segnalazioni/{id}/attivazioni",
         Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/passaggi", Access::Needs(Permission::ReadCases)),
+    (
+        "POST",
+        "/segnalazioni/{id}/passaggio",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/passaggio/{handover}",
+        Access::Needs(Permission::ReceiveHandovers),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/messaggi",
+        Access::Needs(Permission::ReadCases),
     ),
     (
         "POST",

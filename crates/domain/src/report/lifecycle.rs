@@ -44,7 +44,9 @@ impl Status {
                 Some(Outcome::Emergenza) => &[S::OperatorAlerted],
                 None => &[],
             },
-            S::Redirected | S::HandoverAcknowledged => &[S::Closed],
+            S::Redirected => &[S::Closed],
+            // A service that is not competent gives the case back to be sent elsewhere.
+            S::HandoverAcknowledged => &[S::Closed, S::HandoverQueued],
             S::Advice | S::InterventionClosed => &[S::HandoverQueued, S::Closed],
             S::HandoverQueued => &[S::HandoverSent],
             S::OperatorAlerted => &[S::Accepted],
@@ -55,6 +57,15 @@ impl Status {
             S::Placed => &[S::InterventionClosed],
             S::HandoverSent => &[S::HandoverAcknowledged],
         }
+    }
+
+    /// Statuses reached only through the handover (sending it, the service's answer), never
+    /// by a plain move.
+    pub fn by_handover_only(self) -> bool {
+        matches!(
+            self,
+            Self::HandoverQueued | Self::HandoverSent | Self::HandoverAcknowledged
+        )
     }
 
     /// Whether the report can be (re-)triaged now: any time before it is closed.

@@ -5,6 +5,7 @@ mod activations;
 mod admin;
 mod auth;
 mod calendar;
+mod handovers;
 mod health;
 mod interventions;
 mod json;
@@ -45,6 +46,7 @@ use crate::error::ApiError;
         (name = "calendario", description = "Quando il PIS è attivo per ogni comune"),
         (name = "turni", description = "Turni di reperibilità, scoperture, chi è di turno"),
         (name = "risorse", description = "Risorse, posti liberi, riservatezza degli indirizzi"),
+        (name = "passaggi", description = "Passaggio ai servizi sociali comunali: invio, scadenze, presa in carico, messaggi"),
         (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
     ),
     modifiers(&BearerAuth),
@@ -89,6 +91,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(interventions::alert, interventions::list))
         .routes(routes!(interventions::step))
         .routes(routes!(interventions::mine))
+        .routes(routes!(handovers::send))
+        .routes(routes!(handovers::of_report))
+        .routes(routes!(handovers::list))
+        .routes(routes!(handovers::answer))
+        .routes(routes!(handovers::messages, handovers::post_message))
         .routes(routes!(
             interventions::procedures,
             interventions::record_procedure

@@ -82,6 +82,8 @@ pub struct BoardRows {
     alarms: Vec<Notice>,
     /// This user's alerts not yet acknowledged.
     mine: Vec<Notice>,
+    /// Handovers past their deadline (PIS staff), or waiting for this service.
+    handovers: Vec<Notice>,
 }
 
 /// "12 min", "2 h 05 min", "3 g 4 h": how long a report has waited.
@@ -187,13 +189,54 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
             text: t.t1("dispatch-mine-row", "code", &d.report_code),
         })
         .collect();
+    let handovers = handover_notices(state, who, t, now).await?;
     // The board holds no personal data (see `api::reports::list`); opening a report is audited.
     Ok(BoardRows {
         t,
         rows,
         alarms,
         mine,
+        handovers,
     })
+}
+
+/// Overdue handovers for the PIS staff (they stay until the service answers); for a social
+/// service, every handover waiting for it, overdue ones first.
+async fn handover_notices(
+    state: &AppState,
+    who: &Principal,
+    t: Tr<'static>,
+    now: UtcMillis,
+) -> Result<Vec<Notice>, PageError> {
+    let pis = who.may(Permission::WriteCases);
+    Ok(crate::handovers::waiting(state, who)
+        .await?
+        .iter()
+        .filter_map(|h| {
+            let overdue =
+                presidio_domain::handover::is_overdue(h.status(), UtcMillis(h.due_at), now);
+            let key = match (pis, overdue) {
+                (true, false) => return None,
+                (true, true) => "board-handover-late",
+                (false, true) => "board-handover-late-service",
+                (false, false) => "board-handover-waiting",
+            };
+            Some(Notice {
+                href: format!("/segnalazioni/{}#passaggio", h.report_id),
+                text: t.t_args(
+                    key,
+                    &[
+                        ("code", crate::i18n::Arg::Str(&h.report_code)),
+                        ("municipality", crate::i18n::Arg::Str(&h.municipality_name)),
+                        (
+                            "due",
+                            crate::i18n::Arg::Str(&t.date_time(UtcMillis(h.due_at))),
+                        ),
+                    ],
+                ),
+            })
+        })
+        .collect())
 }
 
 /// The board page (the home page of users who read cases).

@@ -8,6 +8,7 @@ mod api_docs;
 pub(crate) mod board;
 mod budget;
 mod calendar;
+mod handovers;
 mod home;
 mod interventions;
 mod notifications;
@@ -103,6 +104,10 @@ fn page_routes() -> Routes {
     .post("/segnalazioni/{id}/procedura", interventions::procedure)
     .post("/segnalazioni/{id}/nota-veloce", interventions::quick_note)
     .get("/campo", interventions::field)
+    .get("/passaggi", handovers::list)
+    .post("/segnalazioni/{id}/passaggio", handovers::send)
+    .post("/segnalazioni/{id}/passaggio/{handover}", handovers::answer)
+    .post("/segnalazioni/{id}/messaggi", handovers::message)
     .post(
         "/segnalazioni/{id}/accesso-straordinario",
         reports::break_glass,
@@ -199,9 +204,15 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 9] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
+    (
+        "handovers",
+        "nav-handovers",
+        "/passaggi",
+        Some(Permission::ReadCases),
+    ),
     (
         "roster",
         "nav-roster",

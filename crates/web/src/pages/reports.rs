@@ -428,8 +428,24 @@ pub struct ReportPage {
     activations: Vec<super::activations::ActivationLine>,
     resource_choices: Vec<Choice>,
     intervention: super::interventions::ReportIntervention,
+    handover: super::handovers::ReportHandover,
     errors: FormErrors,
     done: Option<String>,
+}
+
+/// The statuses the report may move to by a plain move (the handover has its own section).
+fn next_choices(t: Tr<'_>, report: &Report) -> Vec<Choice> {
+    report
+        .status
+        .next(report.outcome)
+        .iter()
+        .filter(|s| !s.by_handover_only())
+        .map(|s| Choice {
+            value: s.code().into(),
+            label: t.t(&format!("status-{}", s.code())),
+            selected: false,
+        })
+        .collect()
 }
 
 /// Criteria the recorded risks already answer, ticked in advance.
@@ -634,6 +650,7 @@ async fn report_page(
         activations: Vec::new(),
         resource_choices: Vec::new(),
         intervention: super::interventions::ReportIntervention::default(),
+        handover: super::handovers::ReportHandover::default(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -676,22 +693,14 @@ async fn report_page(
             "outcome",
             &t.t(&format!("outcome-{}", suggest(&ticked).code())),
         ),
-        next: report
-            .status
-            .next(report.outcome)
-            .iter()
-            .map(|s| Choice {
-                value: s.code().into(),
-                label: t.t(&format!("status-{}", s.code())),
-                selected: false,
-            })
-            .collect(),
+        next: next_choices(t, report),
         diary_kinds: choices(t, DiaryKind::ALL, DiaryKind::code, "diary-kind", &["nota"]),
         history,
         diary,
         activations: super::activations::lines(t, &cached.activations),
         resource_choices: super::activations::resource_choices(t, &cached.resources),
         intervention: super::interventions::for_report(state, t, &cached, now()).await?,
+        handover: super::handovers::for_report(t, who, &cached, base.can_write, now()),
         ..base
     })
 }

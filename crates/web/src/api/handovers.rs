@@ -1,0 +1,266 @@
+//! Handovers over the API: send a case to its municipality's social service, the service's
+//! list and answers, and the thread of messages of a case.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_db::StoredHandover;
+use presidio_domain::access::{CaseAccess, Principal};
+use presidio_domain::audit::Action;
+use presidio_domain::report::Report;
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::required_text;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::json::ApiJson;
+use super::reports::{principal, writable};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+
+fn rfc3339(at: Option<i64>) -> Option<String> {
+    at.map(|t| UtcMillis(t).timestamp().to_string())
+}
+
+/// A handover (instants in RFC 3339, UTC).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoverView {
+    pub id: i64,
+    pub report_id: i64,
+    pub report_code: String,
+    /// ISTAT code of the receiving municipality.
+    pub municipality: String,
+    pub municipality_name: String,
+    /// `sent`, `acknowledged`, `taken_in_charge`, `not_competent`, `closed`.
+    pub status: String,
+    pub sent_at: String,
+    /// The service acknowledges by then (next opening + grace of working time).
+    pub due_at: String,
+    /// Still not acknowledged by then: the coordinator is alerted.
+    pub escalate_at: String,
+    pub overdue: bool,
+    pub reminded_at: Option<String>,
+    pub escalated_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+    pub outcome_at: Option<String>,
+    pub outcome_by: Option<String>,
+    pub reason: String,
+    pub version: i64,
+}
+
+impl From<StoredHandover> for HandoverView {
+    fn from(h: StoredHandover) -> Self {
+        let overdue = presidio_domain::handover::is_overdue(
+            h.status(),
+            UtcMillis(h.due_at),
+            presidio_db::now(),
+        );
+        Self {
+            id: h.id,
+            report_id: h.report_id,
+            report_code: h.report_code,
+            municipality: h.municipality,
+            municipality_name: h.municipality_name,
+            status: h.status,
+            sent_at: UtcMillis(h.sent_at).timestamp().to_string(),
+            due_at: UtcMillis(h.due_at).timestamp().to_string(),
+            escalate_at: UtcMillis(h.escalate_at).timestamp().to_string(),
+            overdue,
+            reminded_at: rfc3339(h.reminded_at),
+            escalated_at: rfc3339(h.escalated_at),
+            acknowledged_at: rfc3339(h.acknowledged_at),
+            acknowledged_by: h.acknowledged_by,
+            outcome_at: rfc3339(h.outcome_at),
+            outcome_by: h.outcome_by,
+            reason: h.reason,
+            version: h.version,
+        }
+    }
+}
+
+/// Sends the case to the social service of its municipality: due at the service's next
+/// opening plus the grace of working time (`PRESIDIO_HANDOVER_GRACE_MINUTES`).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/handover", tag = "passaggi",
+    params(("id" = i64, Path)),
+    responses((status = 201, body = HandoverView), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<HandoverView>), ApiError> {
+    let who = principal(&visitor)?;
+    let report = writable(&state, who, id).await?;
+    let h = crate::handovers::send(&state, &report, &visitor.entry(Action::Write)).await?;
+    Ok((StatusCode::CREATED, Json(h.into())))
+}
+
+/// The report, when the caller may read all of it (the PIS staff, or the service it was
+/// handed to).
+pub(crate) async fn readable(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<Report, ApiError> {
+    match crate::cases::load(state, who, id).await? {
+        Some((report, CaseAccess::Full)) => Ok(report),
+        Some(_) => Err(ApiError::from_status(StatusCode::FORBIDDEN)),
+        None => Err(ApiError::from_status(StatusCode::NOT_FOUND)),
+    }
+}
+
+/// The handovers of a report, oldest first.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/handovers", tag = "passaggi",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<HandoverView>), (status = 403, body = ErrorBody)))]
+pub async fn of_report(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<HandoverView>>, ApiError> {
+    let who = principal(&visitor)?;
+    readable(&state, who, id).await?;
+    let list = state.db.handovers_of(id).await?;
+    Ok(Json(list.into_iter().map(HandoverView::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct WaitingQuery {
+    /// Only those past their deadline.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// The handovers waiting for their service: a social service sees its municipalities'.
+#[utoipa::path(get, path = "/api/v1/handovers", tag = "passaggi", params(WaitingQuery),
+    responses((status = 200, body = Vec<HandoverView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(query): Query<WaitingQuery>,
+) -> Result<Json<Vec<HandoverView>>, ApiError> {
+    let who = principal(&visitor)?;
+    let list: Vec<HandoverView> = crate::handovers::waiting(&state, who)
+        .await?
+        .into_iter()
+        .map(HandoverView::from)
+        .filter(|h| !query.overdue || h.overdue)
+        .collect();
+    Ok(Json(list))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AnswerBody {
+    /// `acknowledged`, then `taken_in_charge`, `not_competent` or `closed`.
+    #[serde(default)]
+    pub outcome: String,
+    /// Required for `not_competent` and `closed`.
+    #[serde(default)]
+    pub reason: String,
+    pub version: i64,
+}
+
+/// The receiving service acknowledges a handover, then records the outcome of taking charge;
+/// `not_competent` gives the case back to the coordinator.
+#[utoipa::path(post, path = "/api/v1/handovers/{id}/answer", tag = "passaggi",
+    params(("id" = i64, Path)), request_body = AnswerBody,
+    responses((status = 200, body = HandoverView), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn answer(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AnswerBody>,
+) -> Result<Json<HandoverView>, ApiError> {
+    let who = principal(&visitor)?;
+    let h = state.db.handover(id).await?;
+    let answered = crate::handovers::answer(
+        &state,
+        who,
+        &h,
+        &body.outcome,
+        &body.reason,
+        body.version,
+        &visitor.entry(Action::Write),
+    )
+    .await?;
+    Ok(Json(answered.into()))
+}
+
+/// A message of a case's thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub at: String,
+    pub author: Option<String>,
+    pub text: String,
+}
+
+/// The thread of a case between the PIS and the receiving service (reading it is audited).
+#[utoipa::path(get, path = "/api/v1/reports/{id}/messages", tag = "passaggi",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MessageView>), (status = 403, body = ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
+    let who = principal(&visitor)?;
+    readable(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.section = "messages".into();
+    state.audit.append(entry).await?;
+    let list = state.db.case_messages(id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                at: UtcMillis(m.at).timestamp().to_string(),
+                author: m.author,
+                text: m.text,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MessageBody {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Adds a message to the thread of a case (the PIS staff, or the service it was handed to).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/messages", tag = "passaggi",
+    params(("id" = i64, Path)), request_body = MessageBody,
+    responses((status = 201, body = MessageView), (status = 422, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<MessageBody>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let who = principal(&visitor)?;
+    let report = readable(&state, who, id).await?;
+    let mut errors = presidio_domain::validation::Invalid::default();
+    let text = required_text(&mut errors, "text", &body.text, 4000);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let message = state
+        .db
+        .add_case_message(id, &text, &visitor.entry(Action::Write))
+        .await?;
+    state.changed(report.ambito, id);
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageView {
+            id: message,
+            at: presidio_db::now().timestamp().to_string(),
+            author: Some(who.name.clone()),
+            text,
+        }),
+    ))
+}

@@ -1,0 +1,253 @@
+//! Handovers shared by the pages and the API: sending a case to the competent municipality's
+//! social service with its deadlines, the service's answers, the escalation sweep (reminder to
+//! the service, then alert to the coordinator), and what a handover shows.
+
+use presidio_db::{DbError, StoredHandover};
+use presidio_domain::access::Principal;
+use presidio_domain::audit::Entry;
+use presidio_domain::handover::{Escalation, HandoverStatus, check_outcome, deadlines, escalation};
+use presidio_domain::report::Report;
+use presidio_domain::roster::RosterRole;
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::{Invalid, Problem};
+
+use crate::AppState;
+use crate::i18n::{Arg, Tr};
+
+/// Sends `report` to the social service of its municipality, due at the service's next opening
+/// plus the configured grace of working time.
+pub async fn send(
+    state: &AppState,
+    report: &Report,
+    audit: &Entry,
+) -> Result<StoredHandover, DbError> {
+    let Some(municipality) = report
+        .data
+        .municipality
+        .clone()
+        .filter(|_| !report.outside_ambito)
+    else {
+        return Err(Invalid::one("municipality", Problem::Required).into());
+    };
+    let calendar = state.db.service_calendar(&municipality).await?.calendar;
+    let now = presidio_db::now();
+    let config = &state.field;
+    let due = deadlines(
+        &calendar,
+        now,
+        config.handover_grace_minutes,
+        config.handover_escalation_minutes,
+    )
+    .unwrap_or(presidio_domain::handover::Deadlines {
+        // A service that never opens: the clock runs on wall time, never without a deadline.
+        due: UtcMillis(now.0 + i64::from(config.handover_grace_minutes) * 60_000),
+        escalate: UtcMillis(
+            now.0
+                + i64::from(config.handover_grace_minutes + config.handover_escalation_minutes)
+                    * 60_000,
+        ),
+    });
+    let h = state
+        .db
+        .send_handover(report.id, &municipality, due, audit)
+        .await?;
+    state.changed(report.ambito, report.id);
+    Ok(h)
+}
+
+/// The receiving service's answer: `acknowledged`, then `taken_in_charge`, `not_competent` or
+/// `closed` (the last two with a reason). Only a social service bound to the municipality.
+pub async fn answer(
+    state: &AppState,
+    who: &Principal,
+    h: &StoredHandover,
+    outcome: &str,
+    reason: &str,
+    version: i64,
+    audit: &Entry,
+) -> Result<StoredHandover, DbError> {
+    let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
+    let ours = presidio_domain::reference::IstatCode::parse(&h.municipality)
+        .is_ok_and(|m| who.receives_for(ambito, &m));
+    if !ours {
+        return Err(DbError::NotFound);
+    }
+    let (to, reason) = check_outcome(h.status(), outcome, reason)?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let notice = t.t_args(
+        "handover-returned-notice",
+        &[
+            ("code", Arg::Str(&h.report_code)),
+            ("municipality", Arg::Str(&h.municipality_name)),
+        ],
+    );
+    let answered = state
+        .db
+        .answer_handover(h.id, to, &reason, version, &notice, audit)
+        .await?;
+    state.changed(ambito, h.report_id);
+    Ok(answered)
+}
+
+/// Sends what late handovers need at `now`: a reminder to their service (by e-mail, and the
+/// overdue mark on its list), then an alert to the coordinators (a notification, an e-mail to
+/// the coordinator on call, a line on the board). Returns how many steps were taken.
+pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let mut taken = 0;
+    for h in state.db.late_handovers(now).await? {
+        let Some(step) = escalation(
+            h.status(),
+            h.deadlines(),
+            h.reminded_at.is_some(),
+            h.escalated_at.is_some(),
+            now,
+        ) else {
+            continue;
+        };
+        let args = [
+            ("code", Arg::Str(&h.report_code)),
+            ("municipality", Arg::Str(&h.municipality_name)),
+        ];
+        let notice = t.t_args("handover-overdue-notice", &args);
+        if !state.db.mark_escalation(&h, step, &notice).await? {
+            continue;
+        }
+        taken += 1;
+        let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
+        state.changed(ambito, h.report_id);
+        match step {
+            Escalation::Reminder => {
+                for to in state.db.service_addresses(&h.municipality).await? {
+                    crate::mail::send_to(state, to, "mail-handover-reminder", &h);
+                }
+            }
+            Escalation::Coordinator => {
+                let coordinator = crate::interventions::on_call_now(
+                    state,
+                    ambito,
+                    RosterRole::CoordinatoreReperibile,
+                )
+                .await?;
+                if let Some(c) = coordinator
+                    && let Some(to) = state.db.alert_email(c).await?
+                {
+                    crate::mail::send_to(state, to, "mail-handover-overdue", &h);
+                }
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// A handover as a page shows it.
+pub struct HandoverLine {
+    pub id: i64,
+    pub version: i64,
+    pub report_id: i64,
+    pub code: String,
+    pub municipality: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub overdue: bool,
+    /// "Inviato il …, da prendere in carico entro …".
+    pub timing: String,
+    /// Who acknowledged and answered, and the reason.
+    pub answers: Vec<String>,
+    /// (outcome code, button label) the viewer may record now.
+    pub moves: Vec<(&'static str, String)>,
+}
+
+pub fn line(t: Tr<'_>, who: &Principal, h: &StoredHandover, now: UtcMillis) -> HandoverLine {
+    let status = h.status();
+    let overdue = presidio_domain::handover::is_overdue(status, UtcMillis(h.due_at), now);
+    let mut answers = Vec::new();
+    if let (Some(at), Some(by)) = (h.acknowledged_at, &h.acknowledged_by) {
+        answers.push(t.t_args(
+            "handover-acknowledged-by",
+            &[
+                ("by", Arg::Str(by)),
+                ("at", Arg::Str(&t.date_time(UtcMillis(at)))),
+            ],
+        ));
+    }
+    if let (Some(at), Some(by)) = (h.outcome_at, &h.outcome_by) {
+        answers.push(t.t_args(
+            "handover-answered-by",
+            &[
+                (
+                    "outcome",
+                    Arg::Str(&t.t(&format!("handover-status-{}", h.status))),
+                ),
+                ("by", Arg::Str(by)),
+                ("at", Arg::Str(&t.date_time(UtcMillis(at)))),
+            ],
+        ));
+    }
+    if !h.reason.is_empty() {
+        answers.push(h.reason.clone());
+    }
+    let ours = presidio_domain::reference::IstatCode::parse(&h.municipality)
+        .is_ok_and(|m| who.receives_for(presidio_domain::reference::AmbitoId(h.ambito_id), &m));
+    HandoverLine {
+        id: h.id,
+        version: h.version,
+        report_id: h.report_id,
+        code: h.report_code.clone(),
+        municipality: h.municipality_name.clone(),
+        status: status.code(),
+        status_label: t.t(&format!("handover-status-{}", status.code())),
+        overdue,
+        timing: t.t_args(
+            "handover-timing",
+            &[
+                ("sent", Arg::Str(&t.date_time(UtcMillis(h.sent_at)))),
+                ("due", Arg::Str(&t.date_time(UtcMillis(h.due_at)))),
+            ],
+        ),
+        answers,
+        moves: if ours {
+            status
+                .next()
+                .iter()
+                .map(|s| (s.code(), t.t(&format!("handover-to-{}", s.code()))))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The handovers waiting for an answer, soonest deadline first: a social service sees those
+/// of its municipalities, the PIS staff those of their Ambiti.
+pub async fn waiting(state: &AppState, who: &Principal) -> Result<Vec<StoredHandover>, DbError> {
+    use presidio_domain::access::Permission;
+    let pis = who.ambiti_with(Permission::WriteCases);
+    if pis.is_empty() {
+        let ambiti = who.ambiti_with(Permission::ReceiveHandovers);
+        let municipalities = who.receiving_municipalities();
+        state
+            .db
+            .waiting_handovers(&ambiti, Some(&municipalities))
+            .await
+    } else {
+        state.db.waiting_handovers(&pis, None).await
+    }
+}
+
+/// Whether the report can be sent to its municipality's service now.
+pub fn can_send(report: &Report) -> bool {
+    use presidio_domain::report::lifecycle::Status;
+    report.data.municipality.is_some()
+        && !report.outside_ambito
+        && (report.status == Status::HandoverQueued
+            || report
+                .status
+                .next(report.outcome)
+                .contains(&Status::HandoverQueued))
+}
+
+/// Only the social service's statuses that the receiving side records.
+pub fn is_answer(code: &str) -> bool {
+    HandoverStatus::parse(code).is_some_and(|s| s != HandoverStatus::Sent)
+}

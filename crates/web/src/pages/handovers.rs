@@ -1,0 +1,189 @@
+//! Handovers in the pages: the section of the report page (send, the service's answers, the
+//! thread), the list of handovers waiting, and the printable handover sheet.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::DbError;
+use presidio_domain::access::{CaseAccess, Principal};
+use presidio_domain::audit::Action;
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::{Invalid, Problem, required_text};
+use serde::Deserialize;
+
+use super::reports::{after, for_write, principal};
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::cache::CachedReport;
+use crate::handovers::HandoverLine;
+use crate::i18n::Tr;
+
+/// The report page's handover section.
+#[derive(Default)]
+pub struct ReportHandover {
+    pub lines: Vec<HandoverLine>,
+    /// "Invia al servizio sociale di Rho", when the viewer may send it now.
+    pub send: String,
+    /// (when, who, text) of the thread.
+    pub messages: Vec<(String, String, String)>,
+}
+
+pub fn for_report(
+    t: Tr<'_>,
+    who: &Principal,
+    cached: &CachedReport,
+    can_write: bool,
+    now: UtcMillis,
+) -> ReportHandover {
+    let report = &cached.report;
+    let send = if can_write && crate::handovers::can_send(report) {
+        t.t1(
+            "handover-send",
+            "municipality",
+            cached.municipality.as_deref().unwrap_or_default(),
+        )
+    } else {
+        String::new()
+    };
+    ReportHandover {
+        lines: cached
+            .handovers
+            .iter()
+            .map(|h| crate::handovers::line(t, who, h, now))
+            .collect(),
+        send,
+        messages: cached
+            .messages
+            .iter()
+            .map(|m| {
+                (
+                    t.date_time(UtcMillis(m.at)),
+                    m.author.clone().unwrap_or_default(),
+                    m.text.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Sends the case to its municipality's social service.
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let result = match crate::handovers::send(&state, &report, &visitor.entry(Action::Write)).await
+    {
+        Ok(_) => Ok(()),
+        Err(DbError::Invalid(invalid)) => Err(invalid),
+        Err(e) => return Err(e.into()),
+    };
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AnswerForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: i64,
+}
+
+/// The receiving service's answer, from the report page.
+pub async fn answer(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, handover)): Path<(i64, i64)>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let h = state.db.handover(handover).await?;
+    if h.report_id != id {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    }
+    let entry = visitor.entry(Action::Write);
+    let result = match crate::handovers::answer(
+        &state,
+        who,
+        &h,
+        &form.outcome,
+        &form.reason,
+        form.version,
+        &entry,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(DbError::Invalid(invalid)) => Err(invalid),
+        Err(DbError::Conflict) => Err(Invalid::one("outcome", Problem::BadTransition)),
+        Err(e) => return Err(e.into()),
+    };
+    // Given back as not competent, the case is no longer theirs: back to the list.
+    if result.is_ok() && crate::cases::load(&state, who, id).await?.is_none() {
+        return Ok(Redirect::to("/passaggi").into_response());
+    }
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct MessageForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// A message in the case's thread, from either side.
+pub async fn message(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let Some((report, CaseAccess::Full)) = crate::cases::load(&state, who, id).await? else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let mut errors = Invalid::default();
+    let text = required_text(&mut errors, "message", &form.text, 4000);
+    let result = if errors.is_empty() {
+        state
+            .db
+            .add_case_message(id, &text, &visitor.entry(Action::Write))
+            .await?;
+        state.changed(report.ambito, id);
+        Ok(())
+    } else {
+        Err(errors)
+    };
+    after(&state, &visitor, id, result).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "handovers.html")]
+pub struct HandoversPage {
+    page: Layout,
+    lines: Vec<HandoverLine>,
+}
+
+/// The handovers waiting for an answer: a social service's own, or the Ambito's for the PIS.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<HandoversPage, PageError> {
+    let who = principal(&visitor)?;
+    let page = Layout::new(&visitor, "handover-list-title", "handovers");
+    let now = presidio_db::now();
+    let lines = crate::handovers::waiting(&state, who)
+        .await?
+        .iter()
+        .map(|h| crate::handovers::line(page.t, who, h, now))
+        .collect();
+    Ok(HandoversPage { page, lines })
+}

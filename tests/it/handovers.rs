@@ -1,0 +1,342 @@
+//! Handovers to the municipal social services: sending, deadlines from the calendar, the
+//! receiving side's answers and thread, need-to-know across municipalities, and the escalation
+//! with a controllable clock.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::calendar::call;
+use crate::interventions::{mails, smtp_sink};
+use crate::reports_api::minimal;
+use crate::support::{TestApp, Who};
+
+const RHO: &str = "015182";
+const ARESE: &str = "015009";
+
+/// Records a report in Rho and triages it as an urgency; returns its id.
+async fn urgency(app: &mut TestApp, who: &Who, body: Value) -> i64 {
+    let (s, v) = call(app, Some(who), Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let triage = json!({"outcome": "urgenza", "rationale": "Serve il servizio sociale domani"});
+    let path = format!("/api/v1/reports/{id}/triage");
+    let (s, v) = call(app, Some(who), Method::POST, &path, &triage).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    id
+}
+
+async fn answer(
+    app: &mut TestApp,
+    who: &Who,
+    h: &Value,
+    outcome: &str,
+    reason: &str,
+) -> (StatusCode, Value) {
+    let path = format!("/api/v1/handovers/{}/answer", h["id"]);
+    let body = json!({"outcome": outcome, "reason": reason, "version": h["version"]});
+    call(app, Some(who), Method::POST, &path, &body).await
+}
+
+async fn status_of(app: &mut TestApp, who: &Who, id: i64) -> String {
+    let (_, v) = call(
+        app,
+        Some(who),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    v["status"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_municipal_service_acknowledges_answers_and_talks_back() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &[RHO]).await;
+    let arese = app.sign_in("servizio_sociale", &[ARESE]).await;
+    let mut body = minimal();
+    body["target_group"] = json!("msna");
+    let id = urgency(&mut app, &desk, body).await;
+    // Before the handover the service does not know the case; the plain move is refused.
+    let (s, _) = call(
+        &mut app,
+        Some(&rho),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/status"),
+        &json!({"status": "handover_queued"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, h) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    assert_eq!(
+        (h["status"].as_str(), h["municipality_name"].as_str()),
+        (Some("sent"), Some("Rho"))
+    );
+    assert!(h["due_at"].as_str().unwrap() > h["sent_at"].as_str().unwrap());
+    assert_eq!(status_of(&mut app, &desk, id).await, "handover_sent");
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "sent once");
+    // Rho's service sees it (a protected case: handed to them, theirs to know); Arese's does not.
+    let (_, list) = call(
+        &mut app,
+        Some(&rho),
+        Method::GET,
+        "/api/v1/handovers",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(list[0]["id"], h["id"], "{list}");
+    assert_eq!(status_of(&mut app, &rho, id).await, "handover_sent");
+    let (_, list) = call(
+        &mut app,
+        Some(&arese),
+        Method::GET,
+        "/api/v1/handovers",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(list, json!([]));
+    let (s, _) = call(
+        &mut app,
+        Some(&arese),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = answer(&mut app, &arese, &h, "acknowledged", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = answer(&mut app, &coordinator, &h, "acknowledged", "").await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the PIS does not answer for the service"
+    );
+    service_answers(&mut app, [&desk, &coordinator, &rho, &arese], id, &h).await;
+}
+
+#[tokio::test]
+async fn a_friday_night_handover_is_reminded_on_monday_then_escalated() {
+    let (url, got) = smtp_sink().await;
+    let mut app = TestApp::new().await;
+    app.set_field(presidio_web::FieldConfig {
+        mailer: Some(
+            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
+        ),
+        ..presidio_web::FieldConfig::default()
+    });
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &[RHO]).await;
+    let r = app
+        .post_form_as(
+            &rho,
+            "/profilo/avvisi",
+            &[("alert_email", "sociale@comune.rho.mi.it")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut body = minimal();
+    body["persons"] =
+        json!([{"role": "beneficiario", "name": "Giuseppe Verdi", "sex": "M", "age": 80}]);
+    let id = urgency(&mut app, &desk, body).await;
+    // Sent on Friday 13 November 2026 at 23:40, Rome time: due Monday 12:30, escalated 14:30.
+    let friday = rome(2026, 11, 13, 23, 40);
+    let calendar = app
+        .t
+        .db
+        .service_calendar(&presidio_domain::reference::IstatCode::parse(RHO).unwrap())
+        .await
+        .unwrap()
+        .calendar;
+    let due = presidio_domain::handover::deadlines(&calendar, friday, 240, 120).unwrap();
+    assert_eq!(due.due, rome(2026, 11, 16, 12, 30));
+    let entry = presidio_domain::audit::Entry::new(friday, presidio_domain::audit::Action::Write);
+    let rho_code = presidio_domain::reference::IstatCode::parse(RHO).unwrap();
+    app.t
+        .db
+        .send_handover(id, &rho_code, due, &entry)
+        .await
+        .unwrap();
+    let sweep = presidio_web::handovers::sweep;
+    assert_eq!(
+        sweep(&app.state, rome(2026, 11, 16, 12, 0)).await.unwrap(),
+        0,
+        "not yet due"
+    );
+    assert_eq!(
+        sweep(&app.state, rome(2026, 11, 16, 12, 31)).await.unwrap(),
+        1,
+        "the reminder"
+    );
+    assert_eq!(
+        sweep(&app.state, rome(2026, 11, 16, 12, 32)).await.unwrap(),
+        0,
+        "only once"
+    );
+    let sent = mails(&got, 1).await;
+    assert!(
+        sent[0].contains("To: sociale@comune.rho.mi.it") && sent[0].contains("/passaggi"),
+        "{}",
+        sent[0]
+    );
+    assert!(!sent[0].contains("Verdi"), "no personal data by e-mail");
+    let (_, notes) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/notifications",
+        &Value::Null,
+    )
+    .await;
+    assert!(
+        !notes.to_string().contains("handover_overdue"),
+        "the coordinator waits for the escalation"
+    );
+    assert_eq!(
+        sweep(&app.state, rome(2026, 11, 16, 14, 31)).await.unwrap(),
+        1,
+        "the escalation"
+    );
+    let (_, notes) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/notifications",
+        &Value::Null,
+    )
+    .await;
+    assert!(notes.to_string().contains("handover_overdue"), "{notes}");
+    stays_on_the_board_until_answered(&mut app, &coordinator, &rho, id).await;
+}
+
+fn rome(y: i16, mo: i8, d: i8, h: i8, mi: i8) -> presidio_domain::time::UtcMillis {
+    let z = jiff::civil::date(y, mo, d)
+        .at(h, mi, 0, 0)
+        .to_zoned(presidio_domain::time::rome())
+        .unwrap();
+    presidio_domain::time::UtcMillis(z.timestamp().as_millisecond())
+}
+
+/// The service answers, in order and on a fresh version; the thread between the two sides;
+/// given back as not competent, the case is no longer theirs.
+async fn service_answers(app: &mut TestApp, people: [&Who; 4], id: i64, h: &Value) {
+    let [desk, coordinator, rho, arese] = people;
+    let (s, v) = answer(app, rho, h, "taken_in_charge", "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, h2) = answer(app, rho, h, "acknowledged", "").await;
+    assert_eq!(s, StatusCode::OK, "{h2}");
+    assert!(
+        h2["acknowledged_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("Utente")
+    );
+    assert_eq!(status_of(app, desk, id).await, "handover_acknowledged");
+    // The thread between the two sides.
+    let path = format!("/api/v1/reports/{id}/messages");
+    let (s, v) = call(app, Some(rho), Method::POST, &path, &json!({"text": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = call(
+        app,
+        Some(rho),
+        Method::POST,
+        &path,
+        &json!({"text": "Il ragazzo risulta seguito da Arese"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, thread) = call(app, Some(desk), Method::GET, &path, &Value::Null).await;
+    assert_eq!(thread[0]["text"], "Il ragazzo risulta seguito da Arese");
+    let (s, _) = call(app, Some(arese), Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = answer(app, rho, h, "not_competent", "Residente ad Arese").await;
+    assert_eq!(s, StatusCode::CONFLICT, "stale version");
+    let (s, v) = answer(app, rho, &h2, "not_competent", " ").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"]["fields"]["reason"].is_string(), "{v}");
+    let (s, h3) = answer(app, rho, &h2, "not_competent", "Residente ad Arese").await;
+    assert_eq!(s, StatusCode::OK, "{h3}");
+    assert_eq!(status_of(app, desk, id).await, "handover_queued");
+    let (_, notes) = call(
+        app,
+        Some(coordinator),
+        Method::GET,
+        "/api/v1/notifications",
+        &Value::Null,
+    )
+    .await;
+    assert!(notes.to_string().contains("handover_returned"), "{notes}");
+    let (s, _) = call(
+        app,
+        Some(rho),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "given back: no longer theirs");
+}
+
+/// It stays on the coordinator's board and in the overdue list until answered.
+async fn stays_on_the_board_until_answered(
+    app: &mut TestApp,
+    coordinator: &Who,
+    rho: &Who,
+    id: i64,
+) {
+    let board = app.get_as(coordinator, "/").await.text();
+    assert!(board.contains("Passaggio in ritardo"), "{board}");
+    let (_, late) = call(
+        app,
+        Some(coordinator),
+        Method::GET,
+        "/api/v1/handovers?overdue=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(late[0]["report_id"], id);
+    let (_, mine) = call(
+        app,
+        Some(rho),
+        Method::GET,
+        "/api/v1/handovers",
+        &Value::Null,
+    )
+    .await;
+    let (s, _) = answer(app, rho, &mine[0], "acknowledged", "").await;
+    assert_eq!(s, StatusCode::OK);
+    let board = app.get_as(coordinator, "/").await.text();
+    assert!(
+        !board.contains("Passaggio in ritardo"),
+        "acknowledged: off the board"
+    );
+}
