@@ -340,3 +340,152 @@ async fn stays_on_the_board_until_answered(
         "acknowledged: off the board"
     );
 }
+
+/// Checks what a PDF viewer needs to open the file: the header, the cross-reference table that
+/// `startxref` points to, and every object where that table says it is.
+fn assert_pdf_opens(bytes: &[u8]) {
+    // Byte offsets: the file is read as Latin-1, one character per byte.
+    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
+    assert!(text.starts_with("%PDF-"), "a PDF header");
+    let tail = &text[text.rfind("startxref").expect("startxref")..];
+    let offset: usize = tail.lines().nth(1).unwrap().trim().parse().unwrap();
+    let xref: String = text.chars().skip(offset).collect();
+    assert!(xref.starts_with("xref"), "startxref points to the table");
+    let mut lines = xref.lines().skip(1);
+    let header: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    for object in header[0]..header[0] + header[1] {
+        let entry = lines.next().unwrap();
+        if entry.trim_end().ends_with('n') {
+            let at: usize = entry[..10].parse().unwrap();
+            let found: String = text.chars().skip(at).take(20).collect();
+            assert!(
+                found.starts_with(&format!("{object} 0 obj")),
+                "object {object} is where the table says: {found}"
+            );
+        }
+    }
+    assert!(text.contains("/Root") && text.trim_end().ends_with("%%EOF"));
+}
+
+/// The text the pages show: every string drawn with `Tj`, literal `(…)` or hexadecimal `<…>`,
+/// read as Latin-1 (`WinAnsi` for the letters Italian needs), one line each.
+fn pdf_text(bytes: &[u8]) -> String {
+    let raw: String = bytes.iter().map(|b| char::from(*b)).collect();
+    let mut out = String::new();
+    for line in raw.lines().filter(|l| l.ends_with(" Tj")) {
+        let shown = &line[..line.len() - 3];
+        if let Some(hex) = shown.strip_prefix('<').and_then(|h| h.strip_suffix('>')) {
+            let hex: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+            for pair in hex.chunks(2) {
+                let byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap();
+                out.push(char::from(byte));
+            }
+        } else if let Some(lit) = shown.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
+            out.push_str(&lit.replace("\\(", "(").replace("\\)", ")"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_handover_sheet_prints_and_comes_as_a_pdf_with_its_protections() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &[RHO]).await;
+    let shelter = json!({"kind": "casa_rifugio", "name": "Casa Girasole", "provider": "CAV",
+        "address": "Via Segreta 7, Rho", "confidentiality": "protetto", "capacity": 2,
+        "unit": "posti_letto", "contact": "1522", "tariff": "0"});
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::POST,
+        "/api/v1/resources",
+        &shelter,
+    )
+    .await;
+    let shelter_id = v["id"].as_i64().unwrap();
+    let mut body = minimal();
+    body["target_group"] = json!("violenza_genere");
+    body["current_location"] = json!("Bar della stazione, via Madonna");
+    body["description"] = json!("Donna con il figlio, fuggita di casa");
+    let id = urgency(&mut app, &desk, body).await;
+    let path = format!("/api/v1/reports/{id}/activations");
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &path,
+        &json!({"resource_id": shelter_id}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let sheet = app
+        .get_as(&rho, &format!("/segnalazioni/{id}/scheda"))
+        .await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    let html = sheet.text();
+    for part in [
+        "Scheda di passaggio PIS-",
+        "Donna con il figlio",
+        "Struttura protetta tramite CAV",
+        "Passaggio al servizio sociale",
+        "Contatto con il Centro antiviolenza",
+    ] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    assert!(
+        !html.contains("Via Segreta")
+            && !html.contains("Casa Girasole")
+            && !html.contains("Bar della stazione")
+    );
+    let pdf = app
+        .get_as(&rho, &format!("/segnalazioni/{id}/scheda.pdf"))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    let bytes = pdf.body.clone();
+    assert_pdf_opens(&bytes);
+    let text = pdf_text(&bytes);
+    for part in [
+        "Scheda di passaggio PIS-",
+        "Donna con il figlio",
+        "Struttura protetta tramite CAV",
+        "Contatto con il Centro antiviolenza",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    assert!(
+        text.contains("Carabinieri · Stazione di Rho"),
+        "accents and dots survive: {text}"
+    );
+    assert!(
+        !text.contains("Segreta")
+            && !text.contains("Girasole")
+            && !text.contains("Bar della stazione")
+    );
+    let reads = app.audited("read").await;
+    assert!(reads.iter().any(|r| r.entry.section == "sheet_pdf"));
+    let arese = app.sign_in("servizio_sociale", &[ARESE]).await;
+    assert_eq!(
+        app.get_as(&arese, &format!("/segnalazioni/{id}/scheda.pdf"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

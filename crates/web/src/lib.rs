@@ -18,6 +18,7 @@ pub mod interventions;
 pub mod mail;
 mod notifications;
 mod pages;
+mod pdf;
 pub mod policy;
 mod roster;
 mod security;

@@ -388,6 +388,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/segnalazioni/{id}/attivazioni",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "GET",
+        "/segnalazioni/{id}/scheda",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "GET",
+        "/segnalazioni/{id}/scheda.pdf",
+        Access::Needs(Permission::ReadCases),
+    ),
     ("GET", "/passaggi", Access::Needs(Permission::ReadCases)),
     (
         "POST",

@@ -21,10 +21,12 @@ mod rota;
 mod second_factor;
 mod session;
 mod setup;
+mod sheet;
 mod subject_access;
 
 pub use activations::resource_name as activation_resource_name;
 pub use admin::AuditQuery;
+pub use sheet::Sheet;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -105,6 +107,8 @@ fn page_routes() -> Routes {
     .post("/segnalazioni/{id}/nota-veloce", interventions::quick_note)
     .get("/campo", interventions::field)
     .get("/passaggi", handovers::list)
+    .get("/segnalazioni/{id}/scheda", sheet::page)
+    .get("/segnalazioni/{id}/scheda.pdf", sheet::pdf)
     .post("/segnalazioni/{id}/passaggio", handovers::send)
     .post("/segnalazioni/{id}/passaggio/{handover}", handovers::answer)
     .post("/segnalazioni/{id}/messaggi", handovers::message)

@@ -468,7 +468,10 @@ fn criteria_from(report: &Report) -> Vec<Criterion> {
 }
 
 /// The facts of a report, as label and value.
-fn details_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> Vec<(String, String)> {
+pub(super) fn details_of(
+    t: Tr<'_>,
+    d: &presidio_domain::report::ReportData,
+) -> Vec<(String, String)> {
     let mut details = vec![
         (t.t("field-received_at"), t.date_time(d.received_at)),
         (
@@ -546,7 +549,10 @@ pub(super) fn persons_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> 
 }
 
 /// The status moves and triage decisions, oldest first, and the diary.
-fn history_of(t: Tr<'_>, h: &presidio_db::History) -> (Vec<HistoryLine>, Vec<HistoryLine>) {
+pub(super) fn history_of(
+    t: Tr<'_>,
+    h: &presidio_db::History,
+) -> (Vec<HistoryLine>, Vec<HistoryLine>) {
     let mut history: Vec<(i64, HistoryLine)> = h
         .events
         .iter()
