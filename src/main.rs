@@ -667,6 +667,7 @@ async fn bench_data(url: &DatabaseUrl, count: u32) -> anyhow::Result<()> {
                     created.id,
                     presidio_domain::report::lifecycle::Status::Closed,
                     "",
+                    Some(presidio_domain::report::lifecycle::ClosingOutcome::NoActionNeeded),
                     None,
                     &entry,
                 )

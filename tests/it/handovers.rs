@@ -489,3 +489,121 @@ async fn the_handover_sheet_prints_and_comes_as_a_pdf_with_its_protections() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_case_closes_with_an_outcome_and_reopens_keeping_its_history() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let id = urgency(&mut app, &desk, minimal()).await;
+    let status = format!("/api/v1/reports/{id}/status");
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &status,
+        &json!({"status": "advice"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &status,
+        &json!({"status": "closed"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["error"]["fields"]["closing_outcome"].is_string(), "{v}");
+    let (s, v) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &status,
+        &json!({"status": "closed", "closing_outcome": "boh"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = call(&mut app, Some(&desk), Method::POST, &status,
+        &json!({"status": "closed", "closing_outcome": "returned_home", "note": "Rientrato dalla figlia"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, r) = call(
+        &mut app,
+        Some(&desk),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (r["status"].as_str(), r["closing_outcome"].as_str()),
+        (Some("closed"), Some("returned_home"))
+    );
+    let page = app
+        .get_as(&desk, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    assert!(
+        page.contains("Chiusa: Rientrata a casa") && page.contains("Riaprire la segnalazione"),
+        "{page}"
+    );
+    reopens_keeping_the_history(&mut app, &desk, id).await;
+}
+
+/// Reopened with a reason, the case goes back to triaged; the history keeps both moves.
+async fn reopens_keeping_the_history(app: &mut TestApp, desk: &Who, id: i64) {
+    let reopen = format!("/api/v1/reports/{id}/reopen");
+    let (s, _) = call(
+        app,
+        Some(desk),
+        Method::POST,
+        &reopen,
+        &json!({"reason": ""}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form_as(
+            desk,
+            &format!("/segnalazioni/{id}/riapri"),
+            &[("reopen_reason", "La persona ha richiamato")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let (_, r) = call(
+        app,
+        Some(desk),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (r["status"].as_str(), r["closing_outcome"].as_str()),
+        (Some("triaged"), None)
+    );
+    let (s, _) = call(
+        app,
+        Some(desk),
+        Method::POST,
+        &reopen,
+        &json!({"reason": "ancora"}),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only a closed case reopens"
+    );
+    let page = app
+        .get_as(desk, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    assert!(
+        page.contains("Chiusa: Rientrata a casa")
+            && page.contains("Riaperta")
+            && page.contains("La persona ha richiamato"),
+        "the history keeps both: {page}"
+    );
+}

@@ -114,7 +114,7 @@ async fn triage_then_the_lifecycle_with_its_history() {
     let r = create(&t, &sample()).await;
     // No move before triage.
     let early =
-        t.db.move_report(r.id, Status::OperatorAlerted, "", None, &entry())
+        t.db.move_report(r.id, Status::OperatorAlerted, "", None, None, &entry())
             .await;
     assert!(matches!(early, Err(MoveError::Transition(_))));
     let triage = TriageInput {
@@ -131,12 +131,12 @@ async fn triage_then_the_lifecycle_with_its_history() {
             .unwrap();
     assert_eq!((triaged.status, triaged.version), (Status::Triaged, 2));
     for to in [Status::OperatorAlerted, Status::Accepted, Status::OnSite] {
-        t.db.move_report(r.id, to, "ok", None, &entry())
+        t.db.move_report(r.id, to, "ok", None, None, &entry())
             .await
             .unwrap();
     }
     let wrong =
-        t.db.move_report(r.id, Status::HandoverAcknowledged, "", None, &entry())
+        t.db.move_report(r.id, Status::HandoverAcknowledged, "", None, None, &entry())
             .await;
     assert!(matches!(wrong, Err(MoveError::Transition(_))));
     // Re-triage keeps the history.

@@ -78,6 +78,8 @@ pub struct StatusEvent {
     pub status_from: Option<String>,
     pub status_to: String,
     pub note: String,
+    /// The closing outcome on a closing move, `reopened` on a reopening.
+    pub detail: Option<String>,
 }
 
 /// One triage decision.
@@ -147,6 +149,7 @@ struct ReportRow {
     triaged_at: Option<i64>,
     created_by: Option<i64>,
     version: i64,
+    closing_outcome: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -242,6 +245,10 @@ fn report(row: ReportRow, persons: Vec<PersonRow>, assigned: Vec<i64>) -> Result
         created_by: row.created_by,
         reporter_organisation: row.reporter_organisation_id,
         assigned,
+        closing_outcome: row
+            .closing_outcome
+            .as_deref()
+            .and_then(lifecycle::ClosingOutcome::parse),
         version: row.version,
     })
 }
@@ -257,7 +264,8 @@ fn flags(data: &ReportData) -> String {
 const REPORT_COLUMNS: &str = "id, ambito_id, code, received_at, channel, reporter_kind,
     reporter_organization, reporter_name, reporter_phone, reporter_reference,
     reporter_organisation_id, municipality, outside_ambito, place, current_location, target_group,
-    risk_flags, description, flagged, status, status_at, outcome, triaged_at, created_by, version";
+    risk_flags, description, flagged, status, status_at, outcome, triaged_at, created_by, version,
+    closing_outcome";
 
 /// Inside the open transaction `tx`, after a versioned update touched nothing: evaluates to
 /// `NotFound` when report `id` is gone, else `Conflict`.
@@ -282,9 +290,12 @@ macro_rules! conflict_or_missing {
 /// Evaluates to `Result<(), sqlx::Error>`.
 macro_rules! record_move {
     ($tx:expr, $id:expr, $at:expr, $actor:expr, $from:expr, $to:expr, $note:expr) => {
+        record_move!($tx, $id, $at, $actor, $from, $to, $note, None::<&str>)
+    };
+    ($tx:expr, $id:expr, $at:expr, $actor:expr, $from:expr, $to:expr, $note:expr, $detail:expr) => {
         sqlx::query(
-            "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note,
+                detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind($id)
         .bind($at)
@@ -292,6 +303,7 @@ macro_rules! record_move {
         .bind($from)
         .bind($to)
         .bind($note)
+        .bind($detail)
         .execute(&mut *$tx)
     };
 }
@@ -455,7 +467,7 @@ impl Db {
             self,
             read | pool | {
                 let events = sqlx::query_as(
-                    "SELECT e.at, u.name AS actor, e.status_from, e.status_to, e.note
+                    "SELECT e.at, u.name AS actor, e.status_from, e.status_to, e.note, e.detail
                      FROM report_events e LEFT JOIN users u ON u.id = e.actor_id
                      WHERE e.report_id = $1 ORDER BY e.id",
                 )
@@ -713,9 +725,13 @@ impl Db {
         id: i64,
         to: Status,
         note: &str,
+        closing: Option<lifecycle::ClosingOutcome>,
         actor: Option<i64>,
         audit: &Entry,
     ) -> Result<ReportRef, MoveError> {
+        let closing = closing
+            .filter(|_| to == Status::Closed)
+            .map(lifecycle::ClosingOutcome::code);
         let at = now().0;
         let moved = dispatch!(
             self,
@@ -734,22 +750,104 @@ impl Db {
                     return Err(MoveError::Transition(lifecycle::BadTransition { from, to }));
                 }
                 lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse))?;
+                if to == Status::Closed && closing.is_none() {
+                    return Err(MoveError::Db(DbError::Invalid(
+                        presidio_domain::validation::Invalid::one(
+                            "closing_outcome",
+                            presidio_domain::validation::Problem::Required,
+                        ),
+                    )));
+                }
                 sqlx::query(
                     "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
-                        updated_at = $3
+                        updated_at = $3, closing_outcome = $5
                      WHERE id = $1 AND version = $4",
                 )
                 .bind(id)
                 .bind(to.code())
                 .bind(at)
                 .bind(version)
+                .bind(closing)
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;
-                record_move!(tx, id, at, actor, Some(from.code()), to.code(), note)
+                record_move!(
+                    tx,
+                    id,
+                    at,
+                    actor,
+                    Some(from.code()),
+                    to.code(),
+                    note,
+                    closing
+                )
+                .await
+                .map_err(DbError::from)?;
+                append!(tx, &audit.clone().record("report", id))
                     .await
                     .map_err(DbError::from)?;
-                append!(tx, &audit.clone().record("report", id))
+                tx.commit().await.map_err(DbError::from)?;
+                Ok::<_, MoveError>(ReportRef {
+                    id,
+                    code,
+                    status: to,
+                    version: version + 1,
+                })
+            }
+        )?;
+        Ok(moved)
+    }
+
+    /// Reopens a closed report with a reason: it goes back to triaged (or received), its
+    /// closing outcome is cleared, and the history keeps everything.
+    pub async fn reopen_report(
+        &self,
+        id: i64,
+        reason: &str,
+        actor: Option<i64>,
+        audit: &Entry,
+    ) -> Result<ReportRef, MoveError> {
+        let at = now().0;
+        let moved = dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await.map_err(DbError::from)?;
+                let current: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
+                    "SELECT status, outcome, code, version FROM reports WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(DbError::from)?;
+                let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
+                let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
+                let to = Status::reopened(outcome.as_deref().and_then(Outcome::parse));
+                if from != Status::Closed {
+                    return Err(MoveError::Transition(lifecycle::BadTransition { from, to }));
+                }
+                sqlx::query(
+                    "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
+                        updated_at = $3, closing_outcome = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(to.code())
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(DbError::from)?;
+                record_move!(
+                    tx,
+                    id,
+                    at,
+                    actor,
+                    Some(from.code()),
+                    to.code(),
+                    reason,
+                    Some("reopened")
+                )
+                .await
+                .map_err(DbError::from)?;
+                append!(tx, &audit.clone().record("report", id).reason("reopened"))
                     .await
                     .map_err(DbError::from)?;
                 tx.commit().await.map_err(DbError::from)?;

@@ -973,3 +973,17 @@ sheet-open = Bisogni aperti e comunicazioni da fare
 sheet-handover = { $status } · inviato il { $sent }, scadenza { $due }
 sheet-back = Torna alla segnalazione
 sheet-pdf = Scarica il PDF
+
+## Closing and reopening a case
+field-closing_outcome = Esito della chiusura
+field-reopen_reason = Motivo della riapertura
+closing-outcome-hint = Solo per chiudere la segnalazione.
+closing-outcome-placed = Persona accolta o collocata
+closing-outcome-returned_home = Rientrata a casa
+closing-outcome-refused_help = Ha rifiutato l'aiuto
+closing-outcome-referred = Inviata ad altro servizio
+closing-outcome-no_action_needed = Nessun intervento necessario
+report-closed-with = Chiusa: { $outcome }
+report-reopened = Riaperta
+report-reopen = Riaprire la segnalazione
+report-reopen-submit = Riapri

@@ -315,6 +315,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/reports/{id}/reopen",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/riapri",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
         "/api/v1/reports/{id}/handover",
         Access::Needs(Permission::WriteCases),
     ),

@@ -134,16 +134,5 @@ pub fn check_outcome(
     }
 }
 
-codes!(
-    /// How a case ends.
-    CaseOutcome {
-        Placed = "placed",
-        ReturnedHome = "returned_home",
-        RefusedHelp = "refused_help",
-        Referred = "referred",
-        NoActionNeeded = "no_action_needed",
-    }
-);
-
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,17 @@ codes!(
     }
 );
 
+codes!(
+    /// How a case ends.
+    ClosingOutcome {
+        Placed = "placed",
+        ReturnedHome = "returned_home",
+        RefusedHelp = "refused_help",
+        Referred = "referred",
+        NoActionNeeded = "no_action_needed",
+    }
+);
+
 impl Status {
     /// Whether the report still needs someone (it shows on the live board).
     pub fn is_open(self) -> bool {
@@ -66,6 +77,15 @@ impl Status {
             self,
             Self::HandoverQueued | Self::HandoverSent | Self::HandoverAcknowledged
         )
+    }
+
+    /// The status a closed report returns to when reopened: triaged if it ever was.
+    pub fn reopened(outcome: Option<Outcome>) -> Self {
+        if outcome.is_some() {
+            Self::Triaged
+        } else {
+            Self::Received
+        }
     }
 
     /// Whether the report can be (re-)triaged now: any time before it is closed.

@@ -585,6 +585,8 @@ pub struct Report {
     pub created_by: Option<i64>,
     pub reporter_organisation: Option<i64>,
     pub assigned: Vec<i64>,
+    /// How the case ended, while it is closed.
+    pub closing_outcome: Option<lifecycle::ClosingOutcome>,
     pub version: i64,
 }
 

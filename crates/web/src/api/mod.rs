@@ -12,6 +12,7 @@ mod json;
 mod notifications;
 mod reference;
 mod reports;
+pub(crate) use reports::closing_outcome;
 mod resources;
 mod roster;
 
@@ -121,6 +122,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::read, reports::update))
         .routes(routes!(reports::triage))
         .routes(routes!(reports::status))
+        .routes(routes!(reports::reopen))
         .routes(routes!(reports::diary))
         .routes(routes!(reports::break_glass))
         .routes(routes!(reports::board_events))

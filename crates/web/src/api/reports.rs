@@ -8,7 +8,7 @@ use presidio_db::{NewReport, ReportFilter};
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::{AmbitoId, IstatCode};
-use presidio_domain::report::lifecycle::Status;
+use presidio_domain::report::lifecycle::{ClosingOutcome, Status};
 use presidio_domain::report::triage::TriageInput;
 use presidio_domain::report::{DiaryKind, Report, ReportInput};
 use presidio_domain::time::UtcMillis;
@@ -159,6 +159,9 @@ pub struct ReportView {
     pub risk_flags: Vec<String>,
     pub description: String,
     pub protected: bool,
+    /// How the case ended, while closed: `placed`, `returned_home`, `refused_help`,
+    /// `referred`, `no_action_needed`.
+    pub closing_outcome: Option<String>,
     pub version: i64,
 }
 
@@ -231,6 +234,7 @@ fn full(r: Report) -> ReportView {
         risk_flags: d.risk_flags.iter().map(|f| f.code().into()).collect(),
         protected: d.protected || d.target_group.is_protected(),
         description: d.description,
+        closing_outcome: r.closing_outcome.map(|c| c.code().into()),
         version: r.version,
     }
 }
@@ -560,11 +564,25 @@ pub async fn triage(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct StatusBody {
-    /// The next status, e.g. `operator_alerted`.
+    /// The next status, e.g. `advice` or `closed`.
     #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub note: String,
+    /// Required to close: `placed`, `returned_home`, `refused_help`, `referred`,
+    /// `no_action_needed`.
+    #[serde(default)]
+    pub closing_outcome: String,
+}
+
+/// The closing outcome typed, if any; an unknown one is refused on its field.
+pub(crate) fn closing_outcome(raw: &str) -> Result<Option<ClosingOutcome>, Invalid> {
+    match raw.trim() {
+        "" => Ok(None),
+        code => ClosingOutcome::parse(code)
+            .map(Some)
+            .ok_or_else(|| Invalid::one("closing_outcome", Problem::UnknownCode)),
+    }
 }
 
 /// Moves a report along its lifecycle; a move the lifecycle does not allow is a 422.
@@ -587,12 +605,54 @@ pub async fn status(
     if body.note.chars().count() > 4000 {
         return Err(Invalid::one("note", Problem::TooLong).into());
     }
+    let closing = closing_outcome(&body.closing_outcome)?;
     let done = state
         .db
         .move_report(
             id,
             to,
             body.note.trim(),
+            closing,
+            Some(who.user_id),
+            &visitor.entry(Action::Write),
+        )
+        .await
+        .map_err(moved)?;
+    state.changed(report.ambito, id);
+    Ok(Json(done.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReopenBody {
+    /// Why the case opens again.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Reopens a closed case with a reason: back to triaged (or received); the history keeps the
+/// closing and the reopening.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/reopen", tag = "segnalazioni",
+    params(("id" = i64, Path)), request_body = ReopenBody,
+    responses((status = 200, body = ReportRefView), (status = 422, body = ErrorBody)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ReopenBody>,
+) -> Result<Json<ReportRefView>, ApiError> {
+    let who = principal(&visitor)?;
+    let report = writable(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let reason =
+        presidio_domain::validation::required_text(&mut errors, "reason", &body.reason, 2000);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let done = state
+        .db
+        .reopen_report(
+            id,
+            &reason,
             Some(who.user_id),
             &visitor.entry(Action::Write),
         )

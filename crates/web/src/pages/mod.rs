@@ -107,6 +107,7 @@ fn page_routes() -> Routes {
     .post("/segnalazioni/{id}/nota-veloce", interventions::quick_note)
     .get("/campo", interventions::field)
     .get("/passaggi", handovers::list)
+    .post("/segnalazioni/{id}/riapri", reports::reopen)
     .get("/segnalazioni/{id}/scheda", sheet::page)
     .get("/segnalazioni/{id}/scheda.pdf", sheet::pdf)
     .post("/segnalazioni/{id}/passaggio", handovers::send)

@@ -428,6 +428,10 @@ pub struct ReportPage {
     activations: Vec<super::activations::ActivationLine>,
     resource_choices: Vec<Choice>,
     intervention: super::interventions::ReportIntervention,
+    /// The closing outcomes to choose from when the case can be closed now.
+    closing_outcomes: Vec<Choice>,
+    /// "Chiusa: persona accolta", while closed.
+    closed_with: String,
     handover: super::handovers::ReportHandover,
     errors: FormErrors,
     done: Option<String>,
@@ -446,6 +450,33 @@ fn next_choices(t: Tr<'_>, report: &Report) -> Vec<Choice> {
             selected: false,
         })
         .collect()
+}
+
+/// "Chiusa: …" while the case is closed.
+fn closed_with(t: Tr<'_>, report: &Report) -> String {
+    report.closing_outcome.map_or_else(String::new, |c| {
+        t.t1(
+            "report-closed-with",
+            "outcome",
+            &t.t(&format!("closing-outcome-{}", c.code())),
+        )
+    })
+}
+
+/// The closing outcomes, when the case may be closed now.
+fn closing_choices(t: Tr<'_>, report: &Report) -> Vec<Choice> {
+    use presidio_domain::report::lifecycle::ClosingOutcome;
+    if report.status.next(report.outcome).contains(&Status::Closed) {
+        choices(
+            t,
+            ClosingOutcome::ALL,
+            ClosingOutcome::code,
+            "closing-outcome",
+            &[],
+        )
+    } else {
+        Vec::new()
+    }
 }
 
 /// Criteria the recorded risks already answer, ticked in advance.
@@ -562,7 +593,15 @@ pub(super) fn history_of(
                 HistoryLine {
                     at: t.date_time(UtcMillis(e.at)),
                     actor: e.actor.clone().unwrap_or_default(),
-                    what: t.t(&format!("status-{}", e.status_to)),
+                    what: match e.detail.as_deref() {
+                        Some("reopened") => t.t("report-reopened"),
+                        Some(outcome) => t.t1(
+                            "report-closed-with",
+                            "outcome",
+                            &t.t(&format!("closing-outcome-{outcome}")),
+                        ),
+                        None => t.t(&format!("status-{}", e.status_to)),
+                    },
                     note: e.note.clone(),
                 },
             )
@@ -656,6 +695,8 @@ async fn report_page(
         activations: Vec::new(),
         resource_choices: Vec::new(),
         intervention: super::interventions::ReportIntervention::default(),
+        closing_outcomes: Vec::new(),
+        closed_with: String::new(),
         handover: super::handovers::ReportHandover::default(),
         errors,
         done: done.map(|d| t.t(d)),
@@ -700,6 +741,8 @@ async fn report_page(
             &t.t(&format!("outcome-{}", suggest(&ticked).code())),
         ),
         next: next_choices(t, report),
+        closing_outcomes: closing_choices(t, report),
+        closed_with: closed_with(t, report),
         diary_kinds: choices(t, DiaryKind::ALL, DiaryKind::code, "diary-kind", &["nota"]),
         history,
         diary,
@@ -754,8 +797,54 @@ pub(super) async fn after(
 fn moved(err: MoveError) -> Result<Result<(), Invalid>, PageError> {
     match err {
         MoveError::Transition(_) => Ok(Err(Invalid::one("status", Problem::BadTransition))),
+        MoveError::Db(presidio_db::DbError::Invalid(invalid)) => Ok(Err(invalid)),
         MoveError::Db(e) => Err(e.into()),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReopenForm {
+    #[serde(default)]
+    reopen_reason: String,
+}
+
+/// Reopens a closed case with a reason.
+pub async fn reopen(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<ReopenForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let mut errors = Invalid::default();
+    let reason = presidio_domain::validation::required_text(
+        &mut errors,
+        "reopen_reason",
+        &form.reopen_reason,
+        2000,
+    );
+    let result = if errors.is_empty() {
+        match state
+            .db
+            .reopen_report(
+                id,
+                &reason,
+                Some(who.user_id),
+                &visitor.entry(Action::Write),
+            )
+            .await
+        {
+            Ok(_) => {
+                state.changed(report.ambito, id);
+                Ok(())
+            }
+            Err(e) => moved(e)?,
+        }
+    } else {
+        Err(errors)
+    };
+    after(&state, &visitor, id, result).await
 }
 
 pub async fn triage(
@@ -805,6 +894,8 @@ pub struct MoveForm {
     status: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    closing_outcome: String,
 }
 
 pub async fn move_status(
@@ -833,12 +924,17 @@ pub async fn move_status(
         )
         .await;
     }
+    let closing = match crate::api::closing_outcome(&form.closing_outcome) {
+        Ok(c) => c,
+        Err(invalid) => return after(&state, &visitor, id, Err(invalid)).await,
+    };
     let result = match state
         .db
         .move_report(
             id,
             to,
             form.note.trim(),
+            closing,
             Some(who.user_id),
             &visitor.entry(Action::Write),
         )
