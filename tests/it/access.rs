@@ -83,7 +83,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/users", "y------"),
     ("/api/v1/reports", "-yyyyy-"),
     ("/api/v1/reports/{id}", "-yyynn-"),
-    ("/segnalazioni/nuova", "-yyy---"),
+    ("/segnalazioni/nuova", "-yyy-y-"),
     ("/segnalazioni/{id}", "-yyynn-"),
     ("/bacheca/righe", "-yyyy--"),
     ("/notifiche", "-yyyy--"),
@@ -119,7 +119,7 @@ const MATRIX: &[(&str, &str)] = &[
 
 /// Addresses whose secret is the credential: anyone may ask, a wrong secret gets 404 (the
 /// right one is tested with its feature).
-const SECRET_ADDRESSES: &[&str] = &["/turni/ics/{secret}"];
+const SECRET_ADDRESSES: &[&str] = &["/turni/ics/{secret}", "/stato/{secret}"];
 
 /// Public routes: anyone gets them, signed in or not.
 const PUBLIC: &[&str] = &[

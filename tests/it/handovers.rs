@@ -607,3 +607,146 @@ async fn reopens_keeping_the_history(app: &mut TestApp, desk: &Who, id: i64) {
         "the history keeps both: {page}"
     );
 }
+
+#[tokio::test]
+async fn the_reporter_follows_its_report_in_four_steps_without_personal_details() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let mut body = minimal();
+    body["persons"] = json!([{"role": "beneficiario", "name": "Anna Neri", "sex": "F", "age": 70}]);
+    let id = urgency(&mut app, &desk, body).await;
+    let (s, link) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/status-link"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    let url = link["url"].as_str().unwrap();
+    let path = url.trim_start_matches("http://127.0.0.1:8080");
+    assert!(
+        path.starts_with("/stato/") && path.len() == "/stato/".len() + 64,
+        "{url}"
+    );
+    app.who = None;
+    let page = app.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("In lavorazione") && html.contains("PIS-"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Anna")
+            && !html.contains("Uomo al freddo")
+            && !html.contains("Stazione di Rho"),
+        "{html}"
+    );
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.who = None;
+    assert!(
+        app.get(path)
+            .await
+            .text()
+            .contains("Passata al servizio sociale del comune")
+    );
+    // A new link replaces the old one; a made-up one opens nothing.
+    let (_, again) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/status-link"),
+        &Value::Null,
+    )
+    .await;
+    assert_ne!(again["url"], link["url"]);
+    app.who = None;
+    assert_eq!(app.get(path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/stato/nonesiste").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let writes = app.audited("write").await;
+    assert!(writes.iter().any(|w| w.entry.section == "status_link"));
+    assert!(
+        !format!("{writes:?}").contains(url.rsplit('/').next().unwrap()),
+        "the secret is not audited"
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_reporter_sends_a_report_and_sees_only_where_it_stands() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let police = app.sign_in("segnalante", &[]).await;
+    let (s, sent) = call(
+        &mut app,
+        Some(&police),
+        Method::POST,
+        "/api/v1/reports",
+        &minimal(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{sent}");
+    let id = sent["id"].as_i64().unwrap();
+    let path = format!("/api/v1/reports/{id}");
+    let (s, v) = call(&mut app, Some(&police), Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (v["restricted"].as_bool(), v["status"].as_str()),
+        (Some(true), Some("received")),
+        "{v}"
+    );
+    assert!(
+        v.get("persons").is_none() && v.get("description").is_none(),
+        "{v}"
+    );
+    let triage =
+        json!({"outcome": "emergenza", "rationale": "Freddo", "criteria": ["pericolo_immediato"]});
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("{path}/triage"),
+        &triage,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = call(&mut app, Some(&police), Method::GET, &path, &Value::Null).await;
+    assert_eq!(v["status"], "in_progress", "not the inner lifecycle: {v}");
+    let board = app.get_as(&police, "/").await.text();
+    assert!(
+        board.contains("In lavorazione") && !board.contains("Valutata"),
+        "{board}"
+    );
+    // A report the organisation did not send does not exist for it.
+    let other = urgency(&mut app, &desk, minimal()).await;
+    let (s, _) = call(
+        &mut app,
+        Some(&police),
+        Method::GET,
+        &format!("/api/v1/reports/{other}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(
+        &mut app,
+        Some(&police),
+        Method::POST,
+        &format!("{path}/triage"),
+        &triage,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a reporter does not triage");
+}

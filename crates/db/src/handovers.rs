@@ -441,3 +441,58 @@ impl Db {
         )?)
     }
 }
+
+impl Db {
+    /// Makes (or replaces) the status link of a report, keeping only the secret's hash.
+    pub async fn set_status_link(
+        &self,
+        report_id: i64,
+        secret_hash: &str,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        let at = now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO status_links (report_id, secret_hash, created_at, created_by)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (report_id) DO UPDATE SET secret_hash = $2, created_at = $3,
+                        created_by = $4",
+                )
+                .bind(report_id)
+                .bind(secret_hash)
+                .bind(at)
+                .bind(audit.actor_id)
+                .execute(&mut *tx)
+                .await?;
+                let mut entry = audit.clone().record("report", report_id);
+                entry.section = "status_link".into();
+                append!(tx, &entry).await?;
+                tx.commit().await?;
+                Ok::<(), sqlx::Error>(())
+            }
+        )?;
+        Ok(())
+    }
+
+    /// The code, reception time and status of the report a status link opens.
+    pub async fn status_by_link(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<(String, i64, String)>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT r.code, r.received_at, r.status FROM status_links l
+                     JOIN reports r ON r.id = l.report_id WHERE l.secret_hash = $1",
+                )
+                .bind(secret_hash)
+                .fetch_optional(pool)
+                .await
+            }
+        )?)
+    }
+}

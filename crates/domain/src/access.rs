@@ -97,7 +97,12 @@ impl Role {
                 P::ReadCases,
                 P::ReceiveHandovers,
             ],
-            Self::Segnalante => &[P::UseApp, P::ReadReference, P::ReadOwnReports],
+            Self::Segnalante => &[
+                P::UseApp,
+                P::ReadReference,
+                P::ReadOwnReports,
+                P::SendReports,
+            ],
             Self::Analista => &[P::UseApp, P::ReadReference, P::ReadAggregates],
         }
     }
@@ -141,6 +146,8 @@ pub enum Permission {
     ManageResources,
     /// Acknowledging the handovers to one's municipalities and answering them.
     ReceiveHandovers,
+    /// Sending reports as a trusted reporting organisation (then following only their status).
+    SendReports,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

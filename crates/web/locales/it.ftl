@@ -987,3 +987,15 @@ report-closed-with = Chiusa: { $outcome }
 report-reopened = Riaperta
 report-reopen = Riaprire la segnalazione
 report-reopen-submit = Riapri
+
+## Closing the loop with the reporter
+reporter-stage-received = Ricevuta
+reporter-stage-in_progress = In lavorazione
+reporter-stage-handed_over = Passata al servizio sociale del comune
+reporter-stage-closed = Chiusa
+status-link-title = Link di stato per { $code }
+status-link-lead = Leggete o inviate questo indirizzo a chi ha segnalato: mostra solo il codice, quando è arrivata la segnalazione e a che punto è, senza dati personali.
+status-link-once = L'indirizzo è mostrato solo ora; crearne uno nuovo disattiva questo.
+status-link-make = Link di stato per chi ha segnalato
+status-public-title = Stato della segnalazione
+status-public-note = Per riservatezza qui non compare nessun dato delle persone coinvolte. Per informazioni chiamate la Centrale Operativa.

@@ -90,7 +90,10 @@ pub async fn ambito_for(
     let allowed: Vec<AmbitoId> = who
         .grants
         .iter()
-        .filter(|g| g.role.permissions().contains(&Permission::WriteCases))
+        .filter(|g| {
+            let p = g.role.permissions();
+            p.contains(&Permission::WriteCases) || p.contains(&Permission::SendReports)
+        })
         .map(|g| g.ambito)
         .collect();
     let Some(first) = allowed.first().copied() else {
@@ -195,4 +198,10 @@ pub async fn load_for_reading(
         let access = case_access(who, &c.report.facts(c.glass.clone()));
         (access != CaseAccess::None).then_some((c, access))
     }))
+}
+
+/// The reporting organisation to record on a new report: the sender's own, when they send it
+/// as a trusted reporter rather than as staff of the Centrale.
+pub fn reporting_organisation(who: &Principal, ambito: AmbitoId) -> Option<i64> {
+    (!who.may_in(Permission::WriteCases, ambito)).then_some(who.organisation_id)
 }

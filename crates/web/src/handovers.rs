@@ -251,3 +251,17 @@ pub fn can_send(report: &Report) -> bool {
 pub fn is_answer(code: &str) -> bool {
     HandoverStatus::parse(code).is_some_and(|s| s != HandoverStatus::Sent)
 }
+
+/// Makes a new status link for a report (the old one stops working); returns its address.
+pub async fn new_status_link(
+    state: &AppState,
+    report_id: i64,
+    audit: &Entry,
+) -> Result<String, DbError> {
+    let secret = crate::auth::secret::new_secret();
+    state
+        .db
+        .set_status_link(report_id, &crate::auth::secret::stored(&secret), audit)
+        .await?;
+    Ok(format!("{}/stato/{secret}", state.auth.public_url))
+}

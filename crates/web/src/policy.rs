@@ -38,6 +38,7 @@ pub enum Access {
 
 /// Reading reports: the whole case load, or only one's own organisation's reports.
 const READ_REPORTS: &[Permission] = &[Permission::ReadCases, Permission::ReadOwnReports];
+const SEND_REPORTS: &[Permission] = &[Permission::WriteCases, Permission::SendReports];
 
 /// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
 /// everything under `/static/` (the embedded CSS, scripts, fonts) is public.
@@ -91,16 +92,8 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     // Reports in the browser
-    (
-        "GET",
-        "/segnalazioni/nuova",
-        Access::Needs(Permission::WriteCases),
-    ),
-    (
-        "POST",
-        "/segnalazioni/nuova",
-        Access::Needs(Permission::WriteCases),
-    ),
+    ("GET", "/segnalazioni/nuova", Access::AnyOf(SEND_REPORTS)),
+    ("POST", "/segnalazioni/nuova", Access::AnyOf(SEND_REPORTS)),
     ("GET", "/segnalazioni/{id}", Access::AnyOf(READ_REPORTS)),
     (
         "POST",
@@ -242,11 +235,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadAudit),
     ),
     // Reports
-    (
-        "POST",
-        "/api/v1/reports",
-        Access::Needs(Permission::WriteCases),
-    ),
+    ("POST", "/api/v1/reports", Access::AnyOf(SEND_REPORTS)),
     (
         "GET",
         "/api/v1/calendar/status",
@@ -316,6 +305,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/reports/{id}/reopen",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/reports/{id}/status-link",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/link-stato",
         Access::Needs(Permission::WriteCases),
     ),
     (
@@ -534,6 +533,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     // The secret in the address is the credential.
     ("GET", "/turni/ics/{secret}", Access::Public),
+    ("GET", "/stato/{secret}", Access::Public),
     (
         "GET",
         "/api/v1/roster/shifts",

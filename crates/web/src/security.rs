@@ -56,6 +56,8 @@ pub fn request_span(request: &Request) -> Span {
 pub fn loggable_path(path: &str) -> &str {
     if path.starts_with("/turni/ics/") {
         "/turni/ics/…"
+    } else if path.starts_with("/stato/") {
+        "/stato/…"
     } else {
         path
     }
@@ -66,6 +68,7 @@ mod tests {
     #[test]
     fn secrets_in_paths_stay_out_of_the_logs() {
         assert_eq!(super::loggable_path("/turni/ics/abc123"), "/turni/ics/…");
+        assert_eq!(super::loggable_path("/stato/abc123"), "/stato/…");
         assert_eq!(super::loggable_path("/segnalazioni/4"), "/segnalazioni/4");
     }
 }

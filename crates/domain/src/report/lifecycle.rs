@@ -37,7 +37,28 @@ codes!(
     }
 );
 
+codes!(
+    /// What a reporter is told of a report: no more than where it stands.
+    ReporterStage {
+        Received = "received",
+        InProgress = "in_progress",
+        HandedOver = "handed_over",
+        Closed = "closed",
+    }
+);
+
 impl Status {
+    /// Where the report stands for the reporter who sent it.
+    pub fn reporter_stage(self) -> ReporterStage {
+        use Status as S;
+        match self {
+            S::Received => ReporterStage::Received,
+            S::HandoverSent | S::HandoverAcknowledged => ReporterStage::HandedOver,
+            S::Closed => ReporterStage::Closed,
+            _ => ReporterStage::InProgress,
+        }
+    }
+
     /// Whether the report still needs someone (it shows on the live board).
     pub fn is_open(self) -> bool {
         self != Self::Closed
@@ -160,6 +181,21 @@ mod tests {
         );
         assert!(check(Status::Triaged, Status::Advice, Some(Outcome::Urgenza)).is_ok());
         assert!(check(Status::Triaged, Status::Advice, None).is_err());
+    }
+
+    #[test]
+    fn a_reporter_sees_four_stages_only() {
+        assert_eq!(Status::Received.reporter_stage(), ReporterStage::Received);
+        assert_eq!(Status::OnSite.reporter_stage(), ReporterStage::InProgress);
+        assert_eq!(
+            Status::HandoverQueued.reporter_stage(),
+            ReporterStage::InProgress
+        );
+        assert_eq!(
+            Status::HandoverAcknowledged.reporter_stage(),
+            ReporterStage::HandedOver
+        );
+        assert_eq!(Status::Closed.reporter_stage(), ReporterStage::Closed);
     }
 
     #[test]

@@ -123,6 +123,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::triage))
         .routes(routes!(reports::status))
         .routes(routes!(reports::reopen))
+        .routes(routes!(reports::status_link))
         .routes(routes!(reports::diary))
         .routes(routes!(reports::break_glass))
         .routes(routes!(reports::board_events))

@@ -173,6 +173,8 @@ pub struct RestrictedView {
     /// True: only protocol number, municipality and status.
     pub restricted: bool,
     pub municipality: Option<String>,
+    /// The lifecycle status; for the reporting organisation, only `received`, `in_progress`,
+    /// `handed_over` or `closed`.
     pub status: String,
     /// The whole record opens with `POST /api/v1/reports/{id}/break-glass` and a reason.
     pub break_glass: bool,
@@ -272,7 +274,7 @@ pub async fn create(
                 data: &data,
                 outside_ambito: outside,
                 created_by: Some(who.user_id),
-                reporter_organisation: None,
+                reporter_organisation: crate::cases::reporting_organisation(who, ambito),
                 year,
             },
             &visitor.entry(Action::Write),
@@ -441,7 +443,11 @@ pub async fn read(
             code: report.code,
             restricted: true,
             municipality: report.data.municipality.map(|m| m.as_str().to_owned()),
-            status: report.status.code().into(),
+            status: if access == CaseAccess::Limited {
+                report.status.reporter_stage().code().into()
+            } else {
+                report.status.code().into()
+            },
             break_glass: access == CaseAccess::BreakGlass,
         }),
     }))
@@ -620,6 +626,30 @@ pub async fn status(
         .map_err(moved)?;
     state.changed(report.ambito, id);
     Ok(Json(done.into()))
+}
+
+/// A status link: the address to read out or send to the reporter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusLinkView {
+    /// Opens a page with the report's code and where it stands, nothing personal; a new link
+    /// replaces the old one.
+    pub url: String,
+}
+
+/// Makes a secret link to the report's minimal status for the reporter (received, in
+/// progress, handed over, closed); any earlier link stops working.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/status-link", tag = "segnalazioni",
+    params(("id" = i64, Path)),
+    responses((status = 201, body = StatusLinkView), (status = 403, body = ErrorBody)))]
+pub async fn status_link(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<StatusLinkView>), ApiError> {
+    let who = principal(&visitor)?;
+    writable(&state, who, id).await?;
+    let url = crate::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    Ok((StatusCode::CREATED, Json(StatusLinkView { url })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -147,7 +147,13 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
                 code: l.code,
                 severity,
                 outcome: t.t(&format!("outcome-{severity}")),
-                status: t.t(&format!("status-{}", l.status)),
+                // A reporting organisation sees only where its report stands, in four steps.
+                status: match presidio_domain::report::lifecycle::Status::parse(&l.status) {
+                    Some(s) if restricted && !who.may(Permission::ReadCases) => {
+                        t.t(&format!("reporter-stage-{}", s.reporter_stage().code()))
+                    }
+                    _ => t.t(&format!("status-{}", l.status)),
+                },
                 waiting: waiting(t, UtcMillis(l.received_at), now),
                 received: t.date_time(UtcMillis(l.received_at)),
                 municipality: l.municipality_name.unwrap_or_else(|| t.t("board-outside")),
@@ -290,7 +296,7 @@ pub async fn page(
         rows,
         on_call,
         gaps,
-        can_write: who.may(Permission::WriteCases),
+        can_write: who.may(Permission::WriteCases) || who.may(Permission::SendReports),
         unread,
         notified: who.has_role(presidio_domain::access::Role::Coordinatore),
     })

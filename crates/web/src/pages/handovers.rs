@@ -187,3 +187,72 @@ pub async fn list(
         .collect();
     Ok(HandoversPage { page, lines })
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "status_link.html")]
+pub struct StatusLinkPage {
+    page: Layout,
+    id: i64,
+    url: String,
+}
+
+/// Makes a status link for the reporter and shows it once.
+pub async fn make_status_link(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<StatusLinkPage, PageError> {
+    let who = principal(&visitor)?;
+    let report = for_write(&state, who, id).await?;
+    let url = crate::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let page = Layout::titled(
+        &visitor,
+        t.t1("status-link-title", "code", &report.code),
+        "home",
+    );
+    Ok(StatusLinkPage { page, id, url })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "status_public.html")]
+pub struct PublicStatusPage {
+    page: Layout,
+    /// The report's code, when the link is valid.
+    code: String,
+    received: String,
+    stage: String,
+}
+
+/// What the reporter sees through the link: the code, when it arrived and where it stands.
+pub async fn public_status(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(secret): Path<String>,
+) -> Result<Response, PageError> {
+    let page = Layout::new(&visitor, "status-public-title", "");
+    let t = page.t;
+    let found = if secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        state
+            .db
+            .status_by_link(&crate::auth::secret::stored(&secret))
+            .await?
+    } else {
+        None
+    };
+    let Some((code, received, status)) = found else {
+        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
+    };
+    let where_now = presidio_domain::report::lifecycle::Status::parse(&status)
+        .map(presidio_domain::report::lifecycle::Status::reporter_stage)
+        .map_or_else(String::new, |s| {
+            t.t(&format!("reporter-stage-{}", s.code()))
+        });
+    Ok(PublicStatusPage {
+        page,
+        code,
+        received: t.date_time(UtcMillis(received)),
+        stage: where_now,
+    }
+    .into_response())
+}

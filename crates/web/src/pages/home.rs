@@ -30,10 +30,10 @@ pub async fn page(
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
-    if let Some(who) = visitor
-        .principal()
-        .filter(|p| p.may(presidio_domain::access::Permission::ReadCases))
-    {
+    if let Some(who) = visitor.principal().filter(|p| {
+        use presidio_domain::access::Permission;
+        p.may(Permission::ReadCases) || p.may(Permission::ReadOwnReports)
+    }) {
         return Ok(super::board::page(&state, &visitor, who)
             .await?
             .into_response());

@@ -357,7 +357,7 @@ pub async fn intake_submit(
                 data: &data,
                 outside_ambito: place.1,
                 created_by: Some(who.user_id),
-                reporter_organisation: None,
+                reporter_organisation: crate::cases::reporting_organisation(who, place.0),
                 year: now.in_rome().year(),
             },
             &visitor.entry(Action::Write),
