@@ -21,6 +21,8 @@ export const USERS = {
   coordinatore: { username: "coord.prova", role: "coordinatore", name: "Carlo Coordinatore" },
   centrale: { username: "oc.prova", role: "operatore_centrale", name: "Olivia Centrale" },
   campo: { username: "pis.prova", role: "operatore_pis", name: "Paolo Pronto" },
+  rho: { username: "ss.rho", role: "servizio_sociale", name: "Sara Sociale", municipalities: ["015182"] },
+  arese: { username: "ss.arese", role: "servizio_sociale", name: "Aldo Arese", municipalities: ["015009"] },
 };
 
 /** Calls the JSON API as `user`; resolves to the parsed body, throwing on an unexpected status. */
@@ -41,10 +43,11 @@ export async function api(baseUrl, user, method, path, body, expected = [200, 20
   return text ? JSON.parse(text) : null;
 }
 
-function addUser(bin, database, { username, role, name }) {
+function addUser(bin, database, { username, role, name, municipalities = [] }) {
+  const places = municipalities.flatMap((m) => ["--municipality", m]);
   const out = spawnSync(
     bin,
-    ["user", "add", "--username", username, "--name", name, "--role", role, "--password-stdin", "--database", database],
+    ["user", "add", "--username", username, "--name", name, "--role", role, ...places, "--password-stdin", "--database", database],
     { input: PASSWORD + "\n", encoding: "utf8", env: { ...process.env, PRESIDIO_LOG: "warn" } },
   );
   if (out.status !== 0) throw new Error(`user add ${username} failed: ${out.stderr}`);
