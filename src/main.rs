@@ -162,6 +162,9 @@ struct FieldArgs {
     #[arg(long, env = "PRESIDIO_HANDOVER_ESCALATION_MINUTES", default_value_t = 120,
           value_parser = clap::value_parser!(u32).range(0..=2400))]
     handover_escalation_minutes: u32,
+    /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
+    #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
+    summary_at: String,
     /// The sender of those e-mails.
     #[arg(
         long,
@@ -330,6 +333,14 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    let summary_at_minute = match args.field.summary_at.trim() {
+        "off" => None,
+        raw => Some(
+            presidio_domain::calendar::hours::parse_minute(raw)
+                .filter(|m| *m < presidio_domain::calendar::DAY)
+                .ok_or_else(|| anyhow::anyhow!(tr().t1("cli-bad-summary-at", "value", raw)))?,
+        ),
+    };
     let db = open(&url).await?;
     println!("{}", tr().t1("cli-database", "url", &url.to_string()));
     let listener = tokio::net::TcpListener::bind(addr)
@@ -385,6 +396,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             mailer,
             handover_grace_minutes: args.field.handover_grace_minutes,
             handover_escalation_minutes: args.field.handover_escalation_minutes,
+            summary_at_minute,
         });
     presidio_web::interventions::spawn_sweeper(state.clone());
     presidio_web::serve(listener, state, shutdown).await?;

@@ -99,6 +99,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/field", "-yyy---"),
     ("/campo", "-yyy---"),
     ("/passaggi", "-yyyy--"),
+    ("/riepilogo", "-yyyy--"),
+    ("/api/v1/summary", "-yyyy--"),
     ("/segnalazioni/{id}/scheda", "-yyyn--"),
     ("/segnalazioni/{id}/scheda.pdf", "-yyyn--"),
     ("/api/v1/handovers", "-yyyy--"),

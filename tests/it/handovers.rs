@@ -750,3 +750,124 @@ async fn a_trusted_reporter_sends_a_report_and_sees_only_where_it_stands() {
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "a reporter does not triage");
 }
+
+#[tokio::test]
+async fn the_morning_summary_counts_the_night_and_mails_once_without_names() {
+    let (url, got) = smtp_sink().await;
+    let mut app = TestApp::new().await;
+    app.set_field(presidio_web::FieldConfig {
+        mailer: Some(
+            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
+        ),
+        ..presidio_web::FieldConfig::default()
+    });
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &[RHO]).await;
+    let arese = app.sign_in("servizio_sociale", &[ARESE]).await;
+    for who in [&coordinator, &rho, &arese] {
+        let address = format!("{}@example.it", who.username);
+        let r = app
+            .post_form_as(who, "/profilo/avvisi", &[("alert_email", &address)], None)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let mut body = minimal();
+    body["persons"] =
+        json!([{"role": "beneficiario", "name": "Bruno Gialli", "sex": "M", "age": 50}]);
+    let handed = urgency(&mut app, &desk, body).await;
+    let (s, _) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        &format!("/api/v1/reports/{handed}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let _ = urgency(&mut app, &desk, minimal()).await;
+    let (_, coord) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/summary",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(coord["by_outcome"]["urgenza"], 2, "{coord}");
+    assert_eq!(coord["handovers_waiting"], 1);
+    assert!(
+        coord["roster_gaps"].is_number(),
+        "the coordinator sees the roster: {coord}"
+    );
+    let (_, mine) = call(
+        &mut app,
+        Some(&rho),
+        Method::GET,
+        "/api/v1/summary",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        mine["reports"].as_array().map(Vec::len),
+        Some(1),
+        "only the case handed to Rho: {mine}"
+    );
+    assert!(mine["roster_gaps"].is_null());
+    let (_, theirs) = call(
+        &mut app,
+        Some(&arese),
+        Method::GET,
+        "/api/v1/summary",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        (
+            theirs["reports"].as_array().map(Vec::len),
+            theirs["handovers_waiting"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    let page = app.get_as(&coordinator, "/riepilogo").await.text();
+    assert!(
+        page.contains("Riepilogo del mattino") && page.contains("1 passaggio in attesa"),
+        "{page}"
+    );
+    mailed_once_with_counts(&app, &got, [&coordinator, &rho, &arese]).await;
+}
+
+/// Before 07:30 nothing goes; after, once a day, to the coordinator and to Rho only.
+async fn mailed_once_with_counts(
+    app: &TestApp,
+    got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    people: [&Who; 3],
+) {
+    let [coordinator, rho, arese] = people;
+    let mail = presidio_web::summary::mail_due;
+    assert_eq!(mail(&app.state, rome(2026, 11, 23, 7, 0)).await.unwrap(), 0);
+    assert_eq!(
+        mail(&app.state, rome(2026, 11, 23, 7, 31)).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        mail(&app.state, rome(2026, 11, 23, 9, 0)).await.unwrap(),
+        0,
+        "once a day"
+    );
+    let sent = mails(got, 2).await.join("\n");
+    assert!(
+        sent.contains(&format!("To: {}@example.it", coordinator.username)),
+        "{sent}"
+    );
+    assert!(
+        sent.contains(&format!("To: {}@example.it", rho.username))
+            && !sent.contains(&arese.username),
+        "{sent}"
+    );
+    assert!(sent.contains("/riepilogo") && sent.contains("/passaggi"));
+    assert!(
+        !sent.contains("Gialli") && !sent.contains("PIS-"),
+        "counts and links only: {sent}"
+    );
+}

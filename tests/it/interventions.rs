@@ -356,6 +356,7 @@ async fn alerts_and_alarms_are_mailed_as_a_link_and_a_protected_shelter_stays_hi
         check_in_minutes: 45,
         handover_grace_minutes: 240,
         handover_escalation_minutes: 120,
+        summary_at_minute: None,
         mailer: Some(
             presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
         ),

@@ -496,3 +496,78 @@ impl Db {
         )?)
     }
 }
+
+impl Db {
+    /// How many cases of these Ambiti were closed in `[from, to)`, by closing outcome.
+    pub async fn closed_between(
+        &self,
+        ambiti: &[AmbitoId],
+        from: UtcMillis,
+        to: UtcMillis,
+    ) -> Result<Vec<(String, i64)>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT COALESCE(closing_outcome, ''), COUNT(*) FROM reports
+             WHERE ambito_id IN ({}) AND status = 'closed' AND status_at >= $1 AND status_at < $2
+             GROUP BY closing_outcome ORDER BY closing_outcome",
+            crate::ambito_list(ambiti)
+        );
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(from.0)
+                    .bind(to.0)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+
+    /// The addresses for alerts of the users with `role` in `ambito`.
+    pub async fn role_addresses(
+        &self,
+        ambito: AmbitoId,
+        role: &str,
+    ) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT DISTINCT u.alert_email FROM users u
+                     JOIN user_roles r ON r.user_id = u.id
+                     WHERE r.ambito_id = $1 AND r.role = $2 AND u.disabled_at IS NULL
+                       AND u.alert_email IS NOT NULL",
+                )
+                .bind(ambito.0)
+                .bind(role)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows.into_iter().map(|(e,)| e).collect())
+    }
+
+    /// Claims the morning summary of `day` for `ambito`: true for the one caller that claims it
+    /// first.
+    pub async fn claim_summary(&self, day: &str, ambito: AmbitoId) -> Result<bool, DbError> {
+        let at = now().0;
+        Ok(dispatch!(
+            self,
+            write | pool | {
+                sqlx::query(
+                    "INSERT INTO summary_runs (day, ambito_id, sent_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (day, ambito_id) DO NOTHING",
+                )
+                .bind(day)
+                .bind(ambito.0)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected() == 1)
+            }
+        )?)
+    }
+}

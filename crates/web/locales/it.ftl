@@ -165,6 +165,7 @@ cli-stopped = Presidio si è arrestato; l'archivio dati è chiuso.
 cli-bad-addr = Indirizzo non valido: { $addr } (atteso IP:PORTA, ad esempio 127.0.0.1:8080).
 cli-bind-failed = Impossibile mettersi in ascolto su { $addr } (porta occupata o non consentita)
 cli-bad-smtp = Indirizzo del server di posta (PRESIDIO_SMTP_URL o PRESIDIO_MAIL_FROM) non valido: { $error }
+cli-bad-summary-at = Ora del riepilogo del mattino (PRESIDIO_SUMMARY_AT) non valida: «{ $value }»; scrivere HH:MM, ad esempio 07:30, oppure off.
 cli-bad-database-url = Indirizzo dell'archivio dati non valido: { $url } (atteso sqlite://PERCORSO oppure postgres://UTENTE:PASSWORD@HOST/DB).
 cli-database-unavailable = Impossibile aprire l'archivio dati { $url }
 cli-database-missing = L'archivio dati { $url } non esiste.
@@ -999,3 +1000,34 @@ status-link-once = L'indirizzo è mostrato solo ora; crearne uno nuovo disattiva
 status-link-make = Link di stato per chi ha segnalato
 status-public-title = Stato della segnalazione
 status-public-note = Per riservatezza qui non compare nessun dato delle persone coinvolte. Per informazioni chiamate la Centrale Operativa.
+
+## Morning summary
+summary-title = Riepilogo del mattino
+nav-summary = Riepilogo
+summary-period = Dal { $from } al { $to }
+summary-hours = Ore da considerare
+summary-show = Mostra
+summary-counts = Segnalazioni per esito della valutazione
+summary-count = Numero
+summary-closed = Casi chiusi, per esito
+summary-none = Nessuna.
+summary-gaps = Turni scoperti
+summary-gap-count = { $count ->
+        [0] Nessuna scopertura nelle prossime due settimane.
+        [one] 1 scopertura nelle prossime due settimane
+       *[other] { $count } scoperture nelle prossime due settimane
+    }
+summary-handovers = Passaggi in attesa
+summary-handover-count = { $waiting ->
+        [one] 1 passaggio in attesa
+       *[other] { $waiting } passaggi in attesa
+    }, { $late } in ritardo.
+summary-reports = Segnalazioni del periodo
+mail-summary-subject = Presidio: riepilogo del mattino
+mail-summary-body = Nelle ultime 24 ore: { $reports } segnalazioni, di cui { $emergencies } emergenze e { $urgencies } urgenze.
+    Passaggi ai servizi sociali in attesa: { $waiting }, in ritardo: { $late }.
+    Il riepilogo completo: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
+mail-summary-service-body = Passaggi dal Pronto Intervento Sociale in attesa per il servizio sociale di { $municipality }: { $waiting }, in ritardo: { $late }.
+    Apri i passaggi: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)

@@ -131,6 +131,9 @@ pub fn spawn_sweeper(state: AppState) {
             if let Err(err) = crate::handovers::sweep(&state, now).await {
                 tracing::error!(error = %err, "handover escalation failed");
             }
+            if let Err(err) = crate::summary::mail_due(&state, now).await {
+                tracing::error!(error = %err, "morning summary not sent");
+            }
         }
     });
 }

@@ -24,6 +24,7 @@ mod roster;
 mod security;
 mod shift_feed;
 mod subject_access;
+pub mod summary;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +67,8 @@ pub struct FieldConfig {
     pub handover_grace_minutes: u32,
     /// Working minutes after that deadline at which the coordinator is alerted.
     pub handover_escalation_minutes: u32,
+    /// When (minute of the day, Rome) the morning summary is e-mailed; none: never.
+    pub summary_at_minute: Option<u16>,
 }
 
 impl Default for FieldConfig {
@@ -75,6 +78,7 @@ impl Default for FieldConfig {
             mailer: None,
             handover_grace_minutes: presidio_domain::handover::DEFAULT_GRACE_MINUTES,
             handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
+            summary_at_minute: Some(7 * 60 + 30),
         }
     }
 }

@@ -120,3 +120,15 @@ pub fn send_to(state: &AppState, to: String, key: &'static str, h: &presidio_db:
         }
     });
 }
+
+/// Sends a ready message in the background, if a relay is configured.
+pub fn send_text(state: &AppState, to: String, subject: String, body: String) {
+    let Some(mailer) = state.field.mailer.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        if let Err(err) = mailer.send(&to, &subject, body).await {
+            tracing::warn!(error = %err, "e-mail not sent");
+        }
+    });
+}

@@ -282,6 +282,12 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     ("GET", "/notifiche", Access::Needs(Permission::ReadCases)),
+    ("GET", "/riepilogo", Access::Needs(Permission::ReadCases)),
+    (
+        "GET",
+        "/api/v1/summary",
+        Access::Needs(Permission::ReadCases),
+    ),
     (
         "GET",
         "/api/v1/resources",

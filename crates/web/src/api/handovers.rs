@@ -264,3 +264,76 @@ pub async fn post_message(
         }),
     ))
 }
+
+/// A report of the summary's period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryReportView {
+    pub id: i64,
+    pub code: String,
+    pub received_at: String,
+    pub municipality: String,
+    /// `emergenza`, `urgenza`, `non_pertinente`, or `none` (not triaged yet).
+    pub outcome: String,
+    pub status: String,
+}
+
+/// The morning summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryView {
+    pub from: String,
+    pub to: String,
+    /// Reports of the period by triage outcome (`none`: not triaged yet).
+    pub by_outcome: std::collections::BTreeMap<String, i64>,
+    /// Cases closed in the period by closing outcome (PIS staff only).
+    pub closed: std::collections::BTreeMap<String, i64>,
+    pub handovers_waiting: usize,
+    pub handovers_overdue: usize,
+    /// Gaps in the roster in the next two weeks, for those who read it.
+    pub roster_gaps: Option<usize>,
+    pub reports: Vec<SummaryReportView>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct SummaryQuery {
+    /// Hours back from now, 1 to 168 (default 24).
+    pub hours: Option<i64>,
+}
+
+/// The morning summary as the caller may see it: a social service only its municipalities'
+/// handovers and the cases handed to it.
+#[utoipa::path(get, path = "/api/v1/summary", tag = "passaggi", params(SummaryQuery),
+    responses((status = 200, body = SummaryView)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(query): Query<SummaryQuery>,
+) -> Result<Json<SummaryView>, ApiError> {
+    let who = principal(&visitor)?;
+    let s =
+        crate::summary::build(&state, who, query.hours.unwrap_or(24), presidio_db::now()).await?;
+    Ok(Json(SummaryView {
+        from: s.from.timestamp().to_string(),
+        to: s.to.timestamp().to_string(),
+        by_outcome: s
+            .counts
+            .iter()
+            .map(|(o, n)| ((*o).to_owned(), *n))
+            .collect(),
+        closed: s.closed_counts.into_iter().collect(),
+        handovers_waiting: s.waiting.len(),
+        handovers_overdue: s.overdue,
+        roster_gaps: s.gaps,
+        reports: s
+            .reports
+            .into_iter()
+            .map(|r| SummaryReportView {
+                id: r.id,
+                code: r.code,
+                received_at: r.received_at.timestamp().to_string(),
+                municipality: r.municipality,
+                outcome: r.severity.to_owned(),
+                status: r.status_code,
+            })
+            .collect(),
+    }))
+}

@@ -96,6 +96,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(handovers::of_report))
         .routes(routes!(handovers::list))
         .routes(routes!(handovers::answer))
+        .routes(routes!(handovers::summary))
         .routes(routes!(handovers::messages, handovers::post_message))
         .routes(routes!(
             interventions::procedures,

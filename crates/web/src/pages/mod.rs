@@ -23,6 +23,7 @@ mod session;
 mod setup;
 mod sheet;
 mod subject_access;
+mod summary;
 
 pub use activations::resource_name as activation_resource_name;
 pub use admin::AuditQuery;
@@ -107,6 +108,7 @@ fn page_routes() -> Routes {
     .post("/segnalazioni/{id}/nota-veloce", interventions::quick_note)
     .get("/campo", interventions::field)
     .get("/passaggi", handovers::list)
+    .get("/riepilogo", summary::show)
     .post("/segnalazioni/{id}/riapri", reports::reopen)
     .post("/segnalazioni/{id}/link-stato", handovers::make_status_link)
     .get("/segnalazioni/{id}/scheda", sheet::page)
@@ -211,13 +213,19 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 11] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
     (
         "handovers",
         "nav-handovers",
         "/passaggi",
+        Some(Permission::ReadCases),
+    ),
+    (
+        "summary",
+        "nav-summary",
+        "/riepilogo",
         Some(Permission::ReadCases),
     ),
     (

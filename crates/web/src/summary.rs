@@ -1,0 +1,264 @@
+//! The morning summary: the reports of the last hours, how the closed cases ended, the
+//! handovers waiting and late, the roster's gaps — on screen for the coordinator and, scoped to
+//! their municipalities, for each social service; and once a day by e-mail (counts and a link,
+//! never personal data).
+
+use presidio_db::{DbError, ReportFilter};
+use presidio_domain::access::{Permission, Principal};
+use presidio_domain::handover::is_overdue;
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::time::UtcMillis;
+
+use crate::AppState;
+use crate::handovers::HandoverLine;
+use crate::i18n::{Arg, Locale, Tr, catalogue};
+
+/// One report of the period.
+pub struct SummaryLine {
+    pub id: i64,
+    pub code: String,
+    pub received: String,
+    pub municipality: String,
+    pub severity: &'static str,
+    pub outcome: String,
+    pub status: String,
+    pub received_at: UtcMillis,
+    pub status_code: String,
+}
+
+/// What the summary shows.
+pub struct Summary {
+    pub hours: i64,
+    pub from: UtcMillis,
+    pub to: UtcMillis,
+    /// (outcome code, count), as `by_outcome`.
+    pub counts: Vec<(&'static str, i64)>,
+    /// (closing outcome code, count), as `closed`.
+    pub closed_counts: Vec<(String, i64)>,
+    pub period: String,
+    pub reports: Vec<SummaryLine>,
+    /// (label, count) by triage outcome, in the order of the activity table.
+    pub by_outcome: Vec<(String, i64)>,
+    /// (label, count) by closing outcome of the cases closed in the period.
+    pub closed: Vec<(String, i64)>,
+    pub waiting: Vec<HandoverLine>,
+    pub overdue: usize,
+    /// "3 passaggi in attesa, 1 in ritardo".
+    pub handover_text: String,
+    /// Gaps in the roster ahead, for those who read it.
+    pub gaps: Option<usize>,
+    /// "2 scoperture nei turni…" or "Nessuna scopertura…", for those who read the roster.
+    pub gaps_text: Option<String>,
+}
+
+fn line(t: Tr<'_>, l: presidio_db::ReportLine) -> SummaryLine {
+    let severity = match l.outcome.as_deref() {
+        Some("emergenza") => "emergenza",
+        Some("urgenza") => "urgenza",
+        Some("non_pertinente") => "non_pertinente",
+        _ => "none",
+    };
+    SummaryLine {
+        id: l.id,
+        code: l.code,
+        received: t.date_time(UtcMillis(l.received_at)),
+        municipality: l.municipality_name.unwrap_or_default(),
+        severity,
+        outcome: t.t(&format!("outcome-{severity}")),
+        status: t.t(&format!("status-{}", l.status)),
+        received_at: UtcMillis(l.received_at),
+        status_code: l.status,
+    }
+}
+
+const OUTCOMES: [&str; 4] = ["emergenza", "urgenza", "non_pertinente", "none"];
+
+/// The summary of the last `hours` (1 to 168) as `who` may see it.
+pub async fn build(
+    state: &AppState,
+    who: &Principal,
+    hours: i64,
+    now: UtcMillis,
+) -> Result<Summary, DbError> {
+    let t = catalogue().tr(Locale::Italian);
+    let hours = hours.clamp(1, 168);
+    let from = UtcMillis(now.0 - hours * 3_600_000);
+    let filter = ReportFilter {
+        ambiti: crate::cases::readable_ambiti(who),
+        from: Some(from),
+        to: Some(UtcMillis(now.0 + 1)),
+        limit: 500,
+        ..ReportFilter::default()
+    };
+    let lines = crate::cases::visible(who, state.db.reports(&filter).await?);
+    let reports: Vec<SummaryLine> = lines.into_iter().map(|(l, _)| line(t, l)).collect();
+    let counts: Vec<(&'static str, i64)> = OUTCOMES
+        .iter()
+        .map(|o| {
+            let n = reports.iter().filter(|r| r.severity == *o).count();
+            (*o, i64::try_from(n).unwrap_or(i64::MAX))
+        })
+        .collect();
+    let by_outcome = counts
+        .iter()
+        .map(|(o, n)| (t.t(&format!("outcome-{o}")), *n))
+        .collect();
+    let closed_counts = state
+        .db
+        .closed_between(&who.ambiti_with(Permission::WriteCases), from, now)
+        .await?;
+    let closed = closed_counts
+        .iter()
+        .map(|(code, n)| (t.t(&format!("closing-outcome-{code}")), *n))
+        .collect();
+    let waiting: Vec<HandoverLine> = crate::handovers::waiting(state, who)
+        .await?
+        .iter()
+        .map(|h| crate::handovers::line(t, who, h, now))
+        .collect();
+    let overdue = waiting.iter().filter(|h| h.overdue).count();
+    let gaps = match crate::roster::ambito_of(who) {
+        Some(ambito) => Some(crate::roster::summary(state, ambito).await?.gaps.len()),
+        None => None,
+    };
+    let handover_text = t.t_args(
+        "summary-handover-count",
+        &[
+            (
+                "waiting",
+                Arg::Num(i64::try_from(waiting.len()).unwrap_or(0)),
+            ),
+            ("late", Arg::Num(i64::try_from(overdue).unwrap_or(0))),
+        ],
+    );
+    let gaps_text = gaps.map(|n| {
+        t.t_args(
+            "summary-gap-count",
+            &[("count", Arg::Num(i64::try_from(n).unwrap_or(0)))],
+        )
+    });
+    Ok(Summary {
+        from,
+        to: now,
+        counts,
+        closed_counts,
+        handover_text,
+        gaps_text,
+        hours,
+        period: t.t_args(
+            "summary-period",
+            &[
+                ("from", Arg::Str(&t.date_time(from))),
+                ("to", Arg::Str(&t.date_time(now))),
+            ],
+        ),
+        reports,
+        by_outcome,
+        closed,
+        waiting,
+        overdue,
+        gaps,
+    })
+}
+
+/// Once a day, from the configured time (Rome): the summary's counts by e-mail to the
+/// coordinators of each Ambito, and to each municipality's social service its handovers
+/// waiting. Each Ambito's day is claimed once in the database. Returns the e-mails queued.
+pub async fn mail_due(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
+    let Some(at_minute) = state.field.summary_at_minute else {
+        return Ok(0);
+    };
+    if state.field.mailer.is_none() {
+        return Ok(0);
+    }
+    let local = now.in_rome();
+    let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
+    if minute < i32::from(at_minute) {
+        return Ok(0);
+    }
+    let day = local.date().to_string();
+    let t = catalogue().tr(Locale::Italian);
+    let mut sent = 0;
+    for ambito in state.db.list_ambiti().await? {
+        if !state.db.claim_summary(&day, ambito.id).await? {
+            continue;
+        }
+        sent += mail_ambito(state, t, ambito.id, now).await?;
+    }
+    Ok(sent)
+}
+
+async fn mail_ambito(
+    state: &AppState,
+    t: Tr<'static>,
+    ambito: AmbitoId,
+    now: UtcMillis,
+) -> Result<usize, DbError> {
+    let from = UtcMillis(now.0 - 24 * 3_600_000);
+    let filter = ReportFilter {
+        ambiti: vec![ambito],
+        from: Some(from),
+        to: Some(now),
+        limit: 500,
+        ..ReportFilter::default()
+    };
+    let lines = state.db.reports(&filter).await?;
+    let count = |o: Option<&str>| {
+        Arg::Num(
+            i64::try_from(lines.iter().filter(|l| l.outcome.as_deref() == o).count()).unwrap_or(0),
+        )
+    };
+    let waiting = state.db.waiting_handovers(&[ambito], None).await?;
+    let late = |list: &[&presidio_db::StoredHandover]| {
+        list.iter()
+            .filter(|h| is_overdue(h.status(), UtcMillis(h.due_at), now))
+            .count()
+    };
+    let all: Vec<&presidio_db::StoredHandover> = waiting.iter().collect();
+    let body = t.t_args(
+        "mail-summary-body",
+        &[
+            ("reports", Arg::Num(i64::try_from(lines.len()).unwrap_or(0))),
+            ("emergencies", count(Some("emergenza"))),
+            ("urgencies", count(Some("urgenza"))),
+            ("waiting", Arg::Num(i64::try_from(all.len()).unwrap_or(0))),
+            ("late", Arg::Num(i64::try_from(late(&all)).unwrap_or(0))),
+            (
+                "link",
+                Arg::Str(&format!("{}/riepilogo", state.auth.public_url)),
+            ),
+        ],
+    );
+    let mut sent = 0;
+    for to in state.db.role_addresses(ambito, "coordinatore").await? {
+        crate::mail::send_text(state, to, t.t("mail-summary-subject"), body.clone());
+        sent += 1;
+    }
+    let mut municipalities: Vec<&str> = waiting.iter().map(|h| h.municipality.as_str()).collect();
+    municipalities.sort_unstable();
+    municipalities.dedup();
+    for m in municipalities {
+        let theirs: Vec<&presidio_db::StoredHandover> =
+            waiting.iter().filter(|h| h.municipality == m).collect();
+        let text = t.t_args(
+            "mail-summary-service-body",
+            &[
+                ("municipality", Arg::Str(&theirs[0].municipality_name)),
+                (
+                    "waiting",
+                    Arg::Num(i64::try_from(theirs.len()).unwrap_or(0)),
+                ),
+                ("late", Arg::Num(i64::try_from(late(&theirs)).unwrap_or(0))),
+                (
+                    "link",
+                    Arg::Str(&format!("{}/passaggi", state.auth.public_url)),
+                ),
+            ],
+        );
+        for to in state.db.service_addresses(m).await? {
+            crate::mail::send_text(state, to, t.t("mail-summary-subject"), text.clone());
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
