@@ -34,8 +34,18 @@ test("Rho's social service takes charge of a handover that Arese's never sees", 
   await desk.page.goto(`${server.url}/segnalazioni/${report.id}`);
   await desk.page.getByRole("button", { name: "Invia al servizio sociale di Rho" }).click();
   await desk.page.locator("#passaggio ~ div", { hasText: "In attesa di presa visione" }).waitFor();
+  // The reporter's status link: a public page with the code and where it stands.
+  await desk.page.getByRole("button", { name: "Link di stato per chi ha segnalato" }).click();
+  const link = await desk.page.locator("#status-link").innerText();
+  assert.match(link, /\/stato\/[0-9a-f]{64}$/);
   assert.deepEqual(desk.problems, []);
   await desk.close();
+  const reporter = await openPage(browser, server.url);
+  await reporter.page.goto(link);
+  assert.match(await reporter.page.locator("#stage").innerText(), /Passata al servizio sociale del comune/);
+  assert.doesNotMatch(await reporter.page.content(), /Ada Bianchi|Anziana sola|Via Madonna/);
+  assert.deepEqual(await seriousViolations(reporter.page), []);
+  await reporter.close();
 
   // Rho's social worker: the handover is on the home page and in Passaggi.
   const { page, problems, close } = await openPage(browser, server.url);

@@ -23,6 +23,9 @@ const pages = [
   { path: "/informazioni", heading: "Informazioni", shot: "informazioni" },
   { path: "/risorse", heading: "Risorse e posti liberi", shot: null },
   { path: "/bilancio", heading: "Bilancio delle risorse", shot: null },
+  { path: "/campo", heading: "Vista di campo", shot: null },
+  { path: "/passaggi", heading: "Passaggi ai servizi sociali", shot: null },
+  { path: "/riepilogo", heading: "Riepilogo del mattino", shot: "riepilogo" },
   { path: "/api", heading: "API JSON", shot: "api" },
   { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
 ];
