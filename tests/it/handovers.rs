@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::calendar::call;
-use crate::interventions::{mails, smtp_sink};
+use crate::interventions::{app_with_mail, mails};
 use crate::reports_api::minimal;
 use crate::support::{TestApp, Who};
 
@@ -144,14 +144,7 @@ async fn the_municipal_service_acknowledges_answers_and_talks_back() {
 
 #[tokio::test]
 async fn a_friday_night_handover_is_reminded_on_monday_then_escalated() {
-    let (url, got) = smtp_sink().await;
-    let mut app = TestApp::new().await;
-    app.set_field(presidio_web::FieldConfig {
-        mailer: Some(
-            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
-        ),
-        ..presidio_web::FieldConfig::default()
-    });
+    let (mut app, got) = app_with_mail().await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
     let rho = app.sign_in("servizio_sociale", &[RHO]).await;
@@ -753,14 +746,7 @@ async fn a_trusted_reporter_sends_a_report_and_sees_only_where_it_stands() {
 
 #[tokio::test]
 async fn the_morning_summary_counts_the_night_and_mails_once_without_names() {
-    let (url, got) = smtp_sink().await;
-    let mut app = TestApp::new().await;
-    app.set_field(presidio_web::FieldConfig {
-        mailer: Some(
-            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
-        ),
-        ..presidio_web::FieldConfig::default()
-    });
+    let (mut app, got) = app_with_mail().await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
     let rho = app.sign_in("servizio_sociale", &[RHO]).await;
@@ -840,7 +826,7 @@ async fn the_morning_summary_counts_the_night_and_mails_once_without_names() {
 /// Before 07:30 nothing goes; after, once a day, to the coordinator and to Rho only.
 async fn mailed_once_with_counts(
     app: &TestApp,
-    got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    got: &crate::interventions::Mailbox,
     people: [&Who; 3],
 ) {
     let [coordinator, rho, arese] = people;

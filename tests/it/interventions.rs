@@ -337,8 +337,25 @@ pub async fn smtp_sink() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>
     (url, got)
 }
 
+/// The mailbox of a local SMTP server.
+pub type Mailbox = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// The application with its e-mails going to a local SMTP sink (the rest as configured by
+/// default), and that sink's mailbox.
+pub async fn app_with_mail() -> (TestApp, Mailbox) {
+    let (url, got) = smtp_sink().await;
+    let mut app = TestApp::new().await;
+    app.set_field(presidio_web::FieldConfig {
+        mailer: Some(
+            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
+        ),
+        ..presidio_web::FieldConfig::default()
+    });
+    (app, got)
+}
+
 /// Waits (up to 10 s) until the sink holds `n` messages.
-pub async fn mails(got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>, n: usize) -> Vec<String> {
+pub async fn mails(got: &Mailbox, n: usize) -> Vec<String> {
     for _ in 0..200 {
         if got.lock().unwrap().len() >= n {
             break;
@@ -350,17 +367,7 @@ pub async fn mails(got: &std::sync::Arc<std::sync::Mutex<Vec<String>>>, n: usize
 
 #[tokio::test]
 async fn alerts_and_alarms_are_mailed_as_a_link_and_a_protected_shelter_stays_hidden() {
-    let (url, got) = smtp_sink().await;
-    let mut app = TestApp::new().await;
-    app.set_field(presidio_web::FieldConfig {
-        check_in_minutes: 45,
-        handover_grace_minutes: 240,
-        handover_escalation_minutes: 120,
-        summary_at_minute: None,
-        mailer: Some(
-            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
-        ),
-    });
+    let (mut app, got) = app_with_mail().await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let field = app.sign_in("operatore_pis", &[]).await;

@@ -12,6 +12,7 @@ use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
+use crate::reports::set_status;
 use crate::{Db, DbError, dispatch, now};
 
 /// A handover as stored, with its report's code and the municipality's name.
@@ -58,35 +59,6 @@ const COLUMNS: &str = "h.id, h.report_id, r.code AS report_code, r.ambito_id, h.
     JOIN municipalities m ON m.istat_code = h.municipality
     LEFT JOIN users a ON a.id = h.acknowledged_by LEFT JOIN users o ON o.id = h.outcome_by";
 
-/// Inside `tx`: moves report `$id` from `$from` to `$to`, recording the move.
-macro_rules! step {
-    ($tx:expr, $id:expr, $from:expr, $to:expr, $at:expr, $actor:expr) => {
-        async {
-            sqlx::query(
-                "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
-                    updated_at = $3 WHERE id = $1",
-            )
-            .bind($id)
-            .bind($to.code())
-            .bind($at)
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
-                 VALUES ($1, $2, $3, $4, $5, '')",
-            )
-            .bind($id)
-            .bind($at)
-            .bind($actor)
-            .bind($from.code())
-            .bind($to.code())
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<(), sqlx::Error>(())
-        }
-    };
-}
-
 fn refused(field: &'static str, problem: Problem) -> DbError {
     DbError::Invalid(Invalid::one(field, problem))
 }
@@ -118,7 +90,7 @@ impl Db {
                 if from != Status::HandoverQueued {
                     lifecycle::check(from, Status::HandoverQueued, outcome)
                         .map_err(|_| refused("status", Problem::BadTransition))?;
-                    step!(
+                    set_status!(
                         tx,
                         report_id,
                         from,
@@ -128,7 +100,7 @@ impl Db {
                     )
                     .await?;
                 }
-                step!(
+                set_status!(
                     tx,
                     report_id,
                     Status::HandoverQueued,
@@ -278,7 +250,7 @@ impl Db {
                     _ => None,
                 };
                 if let Some(next) = follow.filter(|n| now_status.next(None).contains(n)) {
-                    step!(tx, report_id, now_status, next, at, audit.actor_id).await?;
+                    set_status!(tx, report_id, now_status, next, at, audit.actor_id).await?;
                 }
                 if to == HandoverStatus::NotCompetent {
                     sqlx::query(

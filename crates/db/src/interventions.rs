@@ -10,6 +10,7 @@ use presidio_domain::report::triage::Outcome;
 use presidio_domain::time::UtcMillis;
 
 use crate::audit::append;
+use crate::reports::set_status;
 use crate::{Db, DbError, dispatch, now};
 
 /// A dispatch as stored, with the report and the operator it names.
@@ -109,26 +110,7 @@ macro_rules! follow {
             if lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse)).is_err() {
                 return Ok::<(), DbError>(());
             }
-            sqlx::query(
-                "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
-                    updated_at = $3 WHERE id = $1",
-            )
-            .bind($id)
-            .bind(to.code())
-            .bind($at)
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
-                 VALUES ($1, $2, $3, $4, $5, '')",
-            )
-            .bind($id)
-            .bind($at)
-            .bind($actor)
-            .bind(from.code())
-            .bind(to.code())
-            .execute(&mut *$tx)
-            .await?;
+            set_status!($tx, $id, from, to, $at, $actor).await?;
             Ok(())
         }
     };

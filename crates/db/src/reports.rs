@@ -308,6 +308,37 @@ macro_rules! record_move {
     };
 }
 
+/// Inside `tx`: moves report `$id` from `$from` to `$to` at `$at`, recording the move (no
+/// lifecycle check: the caller made it). Evaluates to `Result<(), sqlx::Error>`.
+macro_rules! set_status {
+    ($tx:expr, $id:expr, $from:expr, $to:expr, $at:expr, $actor:expr) => {
+        async {
+            sqlx::query(
+                "UPDATE reports SET status = $2, status_at = $3, version = version + 1,
+                    updated_at = $3 WHERE id = $1",
+            )
+            .bind($id)
+            .bind($to.code())
+            .bind($at)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO report_events (report_id, at, actor_id, status_from, status_to, note)
+                 VALUES ($1, $2, $3, $4, $5, '')",
+            )
+            .bind($id)
+            .bind($at)
+            .bind($actor)
+            .bind($from.code())
+            .bind($to.code())
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+pub(crate) use set_status;
+
 /// Inside the open transaction `tx`: writes the people of report `id` (replacing any).
 macro_rules! write_persons {
     ($tx:expr, $id:expr, $persons:expr) => {
