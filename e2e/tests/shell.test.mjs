@@ -26,6 +26,7 @@ const pages = [
   { path: "/campo", heading: "Vista di campo", shot: null },
   { path: "/passaggi", heading: "Passaggi ai servizi sociali", shot: null },
   { path: "/riepilogo", heading: "Riepilogo del mattino", shot: "riepilogo" },
+  { path: "/statistiche", heading: "Dati dell'attività", shot: "statistiche" },
   { path: "/api", heading: "API JSON", shot: "api" },
   { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
 ];

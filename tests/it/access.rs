@@ -100,6 +100,11 @@ const MATRIX: &[(&str, &str)] = &[
     ("/campo", "-yyy---"),
     ("/passaggi", "-yyyy--"),
     ("/riepilogo", "-yyyy--"),
+    ("/statistiche", "-y----y"),
+    (
+        "/api/v1/stats/activity?from=2026-01-01&to=2026-12-31",
+        "-y----y",
+    ),
     ("/api/v1/summary", "-yyyy--"),
     ("/segnalazioni/{id}/scheda", "-yyyn--"),
     ("/segnalazioni/{id}/scheda.pdf", "-yyyn--"),

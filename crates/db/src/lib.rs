@@ -23,6 +23,7 @@ mod resources;
 mod roster;
 mod second_factor;
 mod sessions;
+mod stats;
 mod subject_access;
 mod url;
 

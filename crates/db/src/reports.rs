@@ -691,13 +691,15 @@ impl Db {
                     }
                     sqlx::query(
                     "UPDATE reports SET status = 'triaged', status_at = $2, outcome = $3,
-                        triaged_at = COALESCE(triaged_at, $2), version = version + 1, updated_at = $2
+                        triaged_at = COALESCE(triaged_at, $2), version = version + 1, updated_at = $2,
+                        not_pertinent_reason = $5
                      WHERE id = $1 AND version = $4",
                 )
                 .bind(id)
                 .bind(at)
                 .bind(triage.outcome.code())
                 .bind(version)
+                .bind(triage.not_pertinent_reason.map(NotPertinentReason::code))
                 .execute(&mut *tx)
                 .await
                 .map_err(DbError::from)?;

@@ -16,6 +16,7 @@ pub mod report;
 pub mod resources;
 pub mod roster;
 pub mod second_factor;
+pub mod stats;
 pub mod throttle;
 pub mod time;
 pub mod validation;

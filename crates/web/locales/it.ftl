@@ -1031,3 +1031,25 @@ mail-summary-body = Nelle ultime 24 ore: { $reports } segnalazioni, di cui { $em
 mail-summary-service-body = Passaggi dal Pronto Intervento Sociale in attesa per il servizio sociale di { $municipality }: { $waiting }, in ritardo: { $late }.
     Apri i passaggi: { $link }
     (Per riservatezza questo messaggio non contiene dati personali.)
+
+## Statistics: the activity report (the first rows and labels are the published table's)
+stats-title = Dati dell'attività
+nav-stats = Statistiche
+stats-caption = Dati dell'attività del periodo scelto: prima le righe della tabella pubblicata, poi gli altri dettagli
+stats-period-head = Periodo scelto
+stats-total = Tot.
+activity-reports = Numero segnalazioni
+activity-of-which = di cui:
+activity-not-pertinent = Non pertinenti per casistica o richiesta
+activity-urgencies = Valutate come urgenze
+activity-emergencies = Valutate come emergenza
+activity-emergencies-about = Emergenze che hanno riguardato:
+activity-calamities = calamità o altri eventi emergenziali
+activity-adults-homeless = adulti in difficoltà e/o senza dimora
+activity-msna = minori stranieri non accompagnati
+activity-violence = donne vittime di violenza, sole o con figli
+activity-frail = anziani e persone fragili senza rete
+activity-other = altro
+activity-not-pertinent-case = non pertinenti per casistica
+activity-not-pertinent-request = non pertinenti per richiesta
+activity-untriaged = segnalazioni non ancora valutate

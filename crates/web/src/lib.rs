@@ -23,6 +23,7 @@ pub mod policy;
 mod roster;
 mod security;
 mod shift_feed;
+pub mod stats;
 mod subject_access;
 pub mod summary;
 

@@ -285,6 +285,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/riepilogo", Access::Needs(Permission::ReadCases)),
     (
         "GET",
+        "/api/v1/stats/activity",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
+        "GET",
+        "/statistiche",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
+        "GET",
         "/api/v1/summary",
         Access::Needs(Permission::ReadCases),
     ),

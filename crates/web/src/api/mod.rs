@@ -15,6 +15,7 @@ mod reports;
 pub(crate) use reports::closing_outcome;
 mod resources;
 mod roster;
+mod stats;
 
 use std::sync::LazyLock;
 
@@ -48,6 +49,7 @@ use crate::error::ApiError;
         (name = "turni", description = "Turni di reperibilità, scoperture, chi è di turno"),
         (name = "risorse", description = "Risorse, posti liberi, riservatezza degli indirizzi"),
         (name = "passaggi", description = "Passaggio ai servizi sociali comunali: invio, scadenze, presa in carico, messaggi"),
+        (name = "statistiche", description = "Dati aggregati per la programmazione zonale"),
         (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
     ),
     modifiers(&BearerAuth),
@@ -97,6 +99,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(handovers::list))
         .routes(routes!(handovers::answer))
         .routes(routes!(handovers::summary))
+        .routes(routes!(stats::activity))
         .routes(routes!(handovers::messages, handovers::post_message))
         .routes(routes!(
             interventions::procedures,

@@ -22,6 +22,7 @@ mod second_factor;
 mod session;
 mod setup;
 mod sheet;
+mod stats;
 mod subject_access;
 mod summary;
 
@@ -109,6 +110,7 @@ fn page_routes() -> Routes {
     .get("/campo", interventions::field)
     .get("/passaggi", handovers::list)
     .get("/riepilogo", summary::show)
+    .get("/statistiche", stats::show)
     .post("/segnalazioni/{id}/riapri", reports::reopen)
     .post("/segnalazioni/{id}/link-stato", handovers::make_status_link)
     .get("/segnalazioni/{id}/scheda", sheet::page)
@@ -213,7 +215,7 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 11] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
     (
@@ -227,6 +229,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 11] = [
         "nav-summary",
         "/riepilogo",
         Some(Permission::ReadCases),
+    ),
+    (
+        "stats",
+        "nav-stats",
+        "/statistiche",
+        Some(Permission::ReadAggregates),
     ),
     (
         "roster",

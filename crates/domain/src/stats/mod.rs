@@ -1,0 +1,4 @@
+//! Statistics for zonal planning, from the reports: the activity table the service publishes
+//! (domain.md §4), for any period.
+
+pub mod activity;
