@@ -65,10 +65,39 @@ enum Command {
     /// The service calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Statistics for zonal planning (aggregates only).
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// For benchmarks only: add N synthetic reports (1 in 500 left open) to the first Ambito.
     BenchData {
         #[arg(long, default_value_t = 100_000)]
         reports: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TableFormat {
+    Json,
+    Csv,
+    Table,
+}
+
+#[derive(Subcommand, Debug)]
+enum StatsCommand {
+    /// The activity report of a period (days included, Rome time): the published table's rows,
+    /// then the details.
+    Activity {
+        /// First day, AAAA-MM-GG.
+        #[arg(long)]
+        from: String,
+        /// Last day, AAAA-MM-GG.
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+        /// Only this Ambito (its code); default: all.
+        #[arg(long)]
+        ambito: Option<String>,
     },
 }
 
@@ -276,6 +305,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::CheckConfig) => check_config(&url).await,
         Some(Command::User(cmd)) => user(&url, cmd).await,
         Some(Command::BenchData { reports }) => bench_data(&url, reports).await,
+        Some(Command::Stats(StatsCommand::Activity {
+            from,
+            to,
+            format,
+            ambito,
+        })) => stats_activity(&url, &from, &to, format, ambito.as_deref()).await,
         Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
         Some(Command::Calendar(CalendarCommand::Status { municipality, at })) => {
             let db = open(&url).await?;
@@ -817,6 +852,79 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
         }
     }
     db.close().await;
+    Ok(())
+}
+
+/// Prints the activity report of a period in the chosen format.
+async fn stats_activity(
+    url: &DatabaseUrl,
+    from: &str,
+    to: &str,
+    format: TableFormat,
+    ambito: Option<&str>,
+) -> anyhow::Result<()> {
+    let db = open(url).await?;
+    let all = db.list_ambiti().await?;
+    let chosen: Vec<_> = match ambito {
+        None => all.iter().map(|a| a.id).collect(),
+        Some(code) => {
+            let found = all.iter().find(|a| a.code == code.trim());
+            vec![
+                found
+                    .ok_or_else(|| anyhow::anyhow!(tr().t1("cli-unknown-ambito", "code", code)))?
+                    .id,
+            ]
+        }
+    };
+    let answer = presidio_web::stats::activity(&db, &chosen, from, to).await;
+    db.close().await;
+    let activity = match answer {
+        Ok(a) => a,
+        Err(presidio_db::DbError::Invalid(invalid)) => {
+            anyhow::bail!(describe_invalid(&invalid))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let t = tr();
+    let rows: Vec<(String, String)> = presidio_domain::stats::activity::table(&activity)
+        .into_iter()
+        .map(|r| {
+            (
+                t.t(r.label),
+                r.value.map_or_else(String::new, |v| v.to_string()),
+            )
+        })
+        .collect();
+    match format {
+        TableFormat::Json => println!("{}", serde_json::to_string_pretty(&activity)?),
+        TableFormat::Csv => {
+            use std::fmt::Write as _;
+            // For Italian spreadsheets: `;` between fields, a BOM so the accents open right.
+            let mut out = String::from("\u{feff}");
+            let _ = write!(
+                out,
+                "{};{}\r\n",
+                t.t("stats-period-head"),
+                t.t("stats-total")
+            );
+            for (label, value) in &rows {
+                let _ = write!(out, "\"{}\";{value}\r\n", label.replace('"', "\"\""));
+            }
+            print!("{out}");
+        }
+        TableFormat::Table => {
+            let width = rows
+                .iter()
+                .map(|(l, _)| l.chars().count())
+                .max()
+                .unwrap_or(0);
+            println!("{} {from} – {to}", t.t("stats-title"));
+            for (label, value) in &rows {
+                let pad = width - label.chars().count();
+                println!("{label}{}  {value:>6}", " ".repeat(pad));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -579,3 +579,40 @@ fn an_empty_installation_prints_a_one_time_setup_link() {
     );
     server.terminate();
 }
+
+#[test]
+fn the_activity_report_prints_as_json_csv_or_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let made = presidio()
+        .args(["bench-data", "--reports", "12", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let run = |format: &str, from: &str| {
+        presidio()
+            .args(["stats", "activity", "--from", from, "--to", "2099-12-31"])
+            .args(["--format", format, "--database", &url])
+            .output()
+            .unwrap()
+    };
+    let json = run("json", "2000-01-01");
+    assert!(json.status.success());
+    let a: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(a["reports"], 12, "{a}");
+    let csv = String::from_utf8(run("csv", "2000-01-01").stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for spreadsheets");
+    assert!(csv.contains("\"Numero segnalazioni\";12\r\n"), "{csv}");
+    let table = String::from_utf8(run("table", "2000-01-01").stdout).unwrap();
+    assert!(
+        table.contains("minori stranieri non accompagnati"),
+        "{table}"
+    );
+    let bad = run("json", "primo luglio");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Dal giorno"));
+}
