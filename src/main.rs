@@ -3,7 +3,7 @@
 #![allow(clippy::doc_markdown)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -65,6 +65,9 @@ enum Command {
     /// The service calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Import records kept before Presidio.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Statistics for zonal planning (aggregates only).
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -80,6 +83,20 @@ enum TableFormat {
     Json,
     Csv,
     Table,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Reports from a CSV file (columns received_at, municipality, channel, reporter_kind,
+    /// target_group, outcome, and optionally not_pertinent_reason, description, persons). The
+    /// whole file is checked first: any error, nothing is imported. Rows imported before are
+    /// skipped.
+    Reports {
+        file: PathBuf,
+        /// Check and count only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -305,6 +322,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::CheckConfig) => check_config(&url).await,
         Some(Command::User(cmd)) => user(&url, cmd).await,
         Some(Command::BenchData { reports }) => bench_data(&url, reports).await,
+        Some(Command::Import(ImportCommand::Reports { file, dry_run })) => {
+            import_reports(&url, &file, dry_run).await
+        }
         Some(Command::Stats(StatsCommand::Activity {
             from,
             to,
@@ -853,6 +873,53 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
     }
     db.close().await;
     Ok(())
+}
+
+/// Imports historical reports from a CSV file, all or nothing.
+async fn import_reports(url: &DatabaseUrl, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file)
+        .with_context(|| tr().t1("cli-file-unreadable", "file", &file.display().to_string()))?;
+    let db = open(url).await?;
+    let ambiti: Vec<_> = db.list_ambiti().await?.iter().map(|a| a.id).collect();
+    let mut entry = presidio_domain::audit::Entry::new(
+        presidio_db::now(),
+        presidio_domain::audit::Action::Write,
+    );
+    entry.actor = "riga di comando".into();
+    entry.record_type = "reports".into();
+    let result = presidio_web::stats::import(&db, &ambiti, &bytes, dry_run, &entry).await;
+    db.close().await;
+    let t = tr();
+    match result {
+        Ok((added, known)) => {
+            let key = if dry_run {
+                "import-dry-run"
+            } else {
+                "import-done"
+            };
+            println!(
+                "{}",
+                t.t_args(
+                    key,
+                    &[
+                        ("added", Arg::Num(i64::try_from(added).unwrap_or(0))),
+                        ("known", Arg::Num(i64::try_from(known).unwrap_or(0))),
+                    ]
+                )
+            );
+            Ok(())
+        }
+        Err(presidio_web::stats::ImportFailure::Refused(errors)) => {
+            for e in &errors {
+                eprintln!("{}", presidio_web::stats::describe(t, e));
+            }
+            anyhow::bail!(t.t_args(
+                "import-refused",
+                &[("count", Arg::Num(i64::try_from(errors.len()).unwrap_or(0)))]
+            ))
+        }
+        Err(presidio_web::stats::ImportFailure::Db(e)) => Err(e.into()),
+    }
 }
 
 /// Prints the activity report of a period in the chosen format.

@@ -616,3 +616,69 @@ fn the_activity_report_prints_as_json_csv_or_a_table() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Dal giorno"));
 }
+
+#[test]
+fn a_historical_csv_is_imported_whole_once_and_a_broken_one_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let good = dir.path().join("storico.csv");
+    std::fs::write(&good, crate::stats::seed_csv()).unwrap();
+    let broken = dir.path().join("rotto.csv");
+    let text = crate::stats::seed_csv()
+        .replacen(";Rho;", ";Milano;", 1)
+        .replace("2024-03-", "2024-13-");
+    std::fs::write(&broken, text).unwrap();
+    let run = |args: &[&str]| {
+        presidio()
+            .args(args)
+            .args(["--database", &url])
+            .output()
+            .unwrap()
+    };
+    let refused = run(&["import", "reports", broken.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("Riga 2: municipality") && err.contains("received_at"),
+        "{err}"
+    );
+    assert!(err.contains("nessuna segnalazione importata"), "{err}");
+    let dry = run(&["import", "reports", good.to_str().unwrap(), "--dry-run"]);
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("si importerebbero 86"));
+    let done = run(&["import", "reports", good.to_str().unwrap()]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&done.stdout)
+            .contains("Importate 86 segnalazioni (0 già presenti)")
+    );
+    let again = run(&["import", "reports", good.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("Importate 0 segnalazioni (86 già presenti)")
+    );
+    let json = run(&[
+        "stats",
+        "activity",
+        "--from",
+        "2023-07-01",
+        "--to",
+        "2025-09-30",
+        "--format",
+        "json",
+    ]);
+    let a: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (
+            a["reports"].as_u64(),
+            a["not_pertinent"].as_u64(),
+            a["urgencies"].as_u64(),
+            a["emergencies"].as_u64()
+        ),
+        (Some(86), Some(19), Some(17), Some(50))
+    );
+    assert_eq!(a["emergencies_by_target_group"]["msna"], 21);
+}

@@ -15,7 +15,7 @@ mod reports_api;
 mod resources;
 mod roster;
 mod second_factor;
-mod stats;
+pub mod stats;
 mod storage;
 mod subject_access;
 mod support;

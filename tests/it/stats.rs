@@ -153,3 +153,131 @@ async fn refusals_and_the_page(
             < page.find("minori stranieri non accompagnati").unwrap()
     );
 }
+
+/// The published table's 86 reports of July 2023 – September 2025 as a historical CSV (`;`,
+/// a BOM, a quoted description with a newline): 19 not pertinent, 17 urgencies, 50
+/// emergencies of which 8 calamities, 7 adults or homeless, 21 MSNA.
+pub fn seed_csv() -> String {
+    use std::fmt::Write as _;
+    let mut groups: Vec<(&str, &str, &str)> = Vec::new();
+    groups.extend(std::iter::repeat_n(
+        ("altro", "non_pertinente", "casistica"),
+        12,
+    ));
+    groups.extend(std::iter::repeat_n(
+        ("fragilita", "non_pertinente", "richiesta"),
+        7,
+    ));
+    groups.extend(std::iter::repeat_n(("fragilita", "urgenza", ""), 17));
+    for (group, n) in [
+        ("emergenza_abitativa", 8),
+        ("senza_dimora", 4),
+        ("grave_emarginazione", 3),
+        ("msna", 21),
+        ("violenza_genere", 9),
+        ("fragilita", 5),
+    ] {
+        groups.extend(std::iter::repeat_n((group, "emergenza", ""), n));
+    }
+    let mut csv = String::from(
+        "\u{feff}received_at;municipality;channel;reporter_kind;target_group;outcome;not_pertinent_reason;description;persons\n",
+    );
+    for (i, (group, outcome, reason)) in groups.iter().enumerate() {
+        // Spread over 26 months from July 2023, at 22:00 Rome time.
+        let month = 7 + i % 26;
+        let (year, month) = (2023 + (month - 1) / 12, (month - 1) % 12 + 1);
+        let day = 1 + i % 28;
+        let place = if i % 2 == 0 { "Rho" } else { "015182" };
+        let _ = writeln!(
+            csv,
+            "{year}-{month:02}-{day:02} 22:00;{place};telefono;carabinieri;{group};{outcome};{reason};\"Caso {i};\nstorico\";1"
+        );
+    }
+    csv
+}
+
+#[tokio::test]
+async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the_api() {
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let ambiti: Vec<_> = app
+        .t
+        .db
+        .list_ambiti()
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let entry = presidio_domain::audit::Entry::new(
+        presidio_db::now(),
+        presidio_domain::audit::Action::Write,
+    );
+    let import = presidio_web::stats::import;
+    let (added, known) = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
+        .await
+        .unwrap();
+    assert_eq!((added, known), (86, 0));
+    let again = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
+        .await
+        .unwrap();
+    assert_eq!(again, (0, 86), "the same file adds nothing");
+    let path = "/api/v1/stats/activity?from=2023-07-01&to=2025-09-30";
+    let (s, a) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        path,
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            a["reports"].as_u64(),
+            a["not_pertinent"].as_u64(),
+            a["urgencies"].as_u64(),
+            a["emergencies"].as_u64()
+        ),
+        (Some(86), Some(19), Some(17), Some(50))
+    );
+    let by = &a["emergencies_by_target_group"];
+    assert_eq!(by["emergenza_abitativa"].as_u64().unwrap(), 8);
+    assert_eq!(
+        by["senza_dimora"].as_u64().unwrap() + by["grave_emarginazione"].as_u64().unwrap(),
+        7
+    );
+    assert_eq!(by["msna"], 21);
+    let page = app
+        .get_as(&coordinator, "/statistiche?dal=2023-07-01&al=2025-09-30")
+        .await
+        .text();
+    let compact: String = page.split_whitespace().collect::<Vec<_>>().join(" ");
+    for row in [
+        "Numero segnalazioni</th><td class=\"text-end\">86",
+        "Valutate come emergenza</th><td class=\"text-end\">50",
+        "minori stranieri non accompagnati</th><td class=\"text-end\">21",
+    ] {
+        assert!(
+            compact.contains(row),
+            "{row}: {}",
+            &compact[compact.find("<table").unwrap_or(0)..]
+        );
+    }
+    // A broken file changes nothing and says where.
+    let broken = seed_csv().replace("2024-03-", "2024-13-");
+    let Err(presidio_web::stats::ImportFailure::Refused(errors)) =
+        import(&app.t.db, &ambiti, broken.as_bytes(), false, &entry).await
+    else {
+        panic!("refused");
+    };
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.column == "received_at" && e.line > 1)
+    );
+    assert!(
+        errors.windows(2).all(|w| w[0].line < w[1].line),
+        "line numbers count quoted newlines"
+    );
+}

@@ -14,6 +14,7 @@ mod audit;
 mod calendar;
 mod error;
 mod handovers;
+mod historical;
 mod import;
 mod interventions;
 mod municipalities;

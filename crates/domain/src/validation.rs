@@ -44,6 +44,7 @@ pub enum Problem {
     OverlappingHours,
     NoFreePlaces,
     InvalidEmail,
+    InvalidCsv,
 }
 
 impl Problem {
@@ -84,11 +85,12 @@ impl Problem {
             Self::OverlappingHours => "overlapping_hours",
             Self::NoFreePlaces => "no_free_places",
             Self::InvalidEmail => "invalid_email",
+            Self::InvalidCsv => "invalid_csv",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 35] = [
+    pub const ALL: [Problem; 36] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -124,6 +126,7 @@ impl Problem {
         Self::OverlappingHours,
         Self::NoFreePlaces,
         Self::InvalidEmail,
+        Self::InvalidCsv,
     ];
 }
 

@@ -462,6 +462,7 @@ validation-invalid_hours = { $field }: orario non valido; scrivere gli intervall
 validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
 validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
 validation-invalid_email = { $field }: indirizzo e-mail non valido (ad esempio nome.cognome@ente.it).
+validation-invalid_csv = { $field }: riga non leggibile; controllare virgolette e separatori, e che il file sia in UTF-8.
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
        *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
@@ -1054,3 +1055,13 @@ activity-other = altro
 activity-not-pertinent-case = non pertinenti per casistica
 activity-not-pertinent-request = non pertinenti per richiesta
 activity-untriaged = segnalazioni non ancora valutate
+
+## Historical import
+import-rationale = Importata dallo storico
+import-error = Riga { $line }: { $message }
+import-done = Importate { $added } segnalazioni ({ $known } già presenti).
+import-dry-run = Prova: si importerebbero { $added } segnalazioni ({ $known } già presenti); nulla è stato scritto.
+import-refused = File rifiutato: { $count ->
+        [one] 1 errore
+       *[other] { $count } errori
+    }, nessuna segnalazione importata.

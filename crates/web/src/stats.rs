@@ -30,3 +30,75 @@ pub async fn activity(
     let groups = db.activity_counts(ambiti, start, end).await?;
     Ok(activity_of_groups(groups))
 }
+
+/// Why a historical import did not happen.
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// The file's errors, each with its line and column: nothing was imported.
+    Refused(Vec<presidio_domain::report::historical::ImportError>),
+    Db(DbError),
+}
+
+impl From<DbError> for ImportFailure {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Checks a historical CSV whole, then imports its reports not imported before, each in the
+/// Ambito of its municipality (among `ambiti`); returns (added, already there).
+pub async fn import(
+    db: &Db,
+    ambiti: &[AmbitoId],
+    bytes: &[u8],
+    dry_run: bool,
+    audit: &presidio_domain::audit::Entry,
+) -> Result<(usize, usize), ImportFailure> {
+    use presidio_domain::report::historical::{KnownMunicipality, parse};
+    let mut places = Vec::new();
+    for ambito in ambiti {
+        places.extend(db.municipalities_of(*ambito).await?);
+    }
+    let known: Vec<KnownMunicipality<'_>> = places
+        .iter()
+        .map(|m| KnownMunicipality {
+            code: &m.data.istat_code,
+            name: &m.data.name,
+        })
+        .collect();
+    let rows = parse(bytes, &known, presidio_db::now()).map_err(ImportFailure::Refused)?;
+    let with_ambito: Vec<_> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let owner = places
+                .iter()
+                .find(|m| m.data.istat_code == r.municipality)?
+                .ambito_id;
+            Some((r, owner))
+        })
+        .collect();
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    Ok(db
+        .import_historical(&with_ambito, &t.t("import-rationale"), dry_run, audit)
+        .await?)
+}
+
+/// An import error in Italian: "Riga 3, colonna channel: …".
+pub fn describe(
+    t: crate::i18n::Tr<'_>,
+    e: &presidio_domain::report::historical::ImportError,
+) -> String {
+    use crate::i18n::Arg;
+    let column = if e.column.is_empty() { "-" } else { &e.column };
+    let message = t.t_args(
+        &format!("validation-{}", e.problem.code()),
+        &[("field", Arg::Str(column)), ("key", Arg::Str(column))],
+    );
+    t.t_args(
+        "import-error",
+        &[
+            ("line", Arg::Num(i64::try_from(e.line).unwrap_or(0))),
+            ("message", Arg::Str(&message)),
+        ],
+    )
+}

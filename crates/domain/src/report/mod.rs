@@ -3,6 +3,7 @@
 //! Every code is a stable API value (see [`crate::codes`]); free texts are bounded; each refused
 //! field is named, with nested fields as `reporter.kind` or `persons[0].fiscal_code`.
 
+pub mod historical;
 pub mod identity;
 pub mod lifecycle;
 pub mod triage;
