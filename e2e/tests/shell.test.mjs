@@ -27,6 +27,7 @@ const pages = [
   { path: "/passaggi", heading: "Passaggi ai servizi sociali", shot: null },
   { path: "/riepilogo", heading: "Riepilogo del mattino", shot: "riepilogo" },
   { path: "/statistiche", heading: "Dati dell'attività", shot: "statistiche" },
+  { path: "/statistiche/importa", heading: "Importare lo storico delle segnalazioni", shot: null },
   { path: "/api", heading: "API JSON", shot: "api" },
   { path: "/pagina-inesistente", heading: "Pagina non trovata", shot: null },
 ];

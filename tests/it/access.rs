@@ -101,6 +101,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/passaggi", "-yyyy--"),
     ("/riepilogo", "-yyyy--"),
     ("/statistiche", "-y----y"),
+    ("/statistiche/importa", "-y-----"),
     (
         "/api/v1/stats/activity?from=2026-01-01&to=2026-12-31",
         "-y----y",

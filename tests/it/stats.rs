@@ -281,3 +281,82 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
         "line numbers count quoted newlines"
     );
 }
+
+/// An upload form's body: the CSRF token, the file, and the dry-run box when asked.
+fn upload(csrf: &str, csv: &str, dry_run: bool) -> (String, Vec<u8>) {
+    use std::fmt::Write as _;
+    let boundary = "PresidioUpload7";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"storico.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n"
+    );
+    if dry_run {
+        let _ = write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n1\r\n"
+        );
+    }
+    let _ = write!(body, "--{boundary}--\r\n");
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn the_coordinator_uploads_the_history_from_the_page() {
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let analyst = app.sign_in("analista", &[]).await;
+    let send = |who: &crate::support::Who, csrf: &str, csv: &str, dry: bool| {
+        let (kind, body) = upload(csrf, csv, dry);
+        axum::http::Request::post("/statistiche/importa")
+            .header("content-type", kind)
+            .header("cookie", &who.cookie)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let form = app.get_as(&coordinator, "/statistiche/importa").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("enctype=\"multipart/form-data\""));
+    let r = app
+        .request(send(&coordinator, "sbagliato", &seed_csv(), false))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the CSRF token is checked in uploads too"
+    );
+    let broken = seed_csv().replacen(";telefono;", ";piccione;", 1);
+    let r = app
+        .request(send(&coordinator, &coordinator.csrf, &broken, false))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Riga 2: channel: valore non previsto"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .request(send(&coordinator, &coordinator.csrf, &seed_csv(), true))
+        .await;
+    assert!(r.text().contains("si importerebbero 86"), "{}", r.text());
+    let r = app
+        .request(send(&coordinator, &coordinator.csrf, &seed_csv(), false))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text().contains("Importate 86 segnalazioni"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .request(send(&analyst, &analyst.csrf, &seed_csv(), false))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "analysts read, they do not import"
+    );
+}

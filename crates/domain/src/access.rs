@@ -82,6 +82,7 @@ impl Role {
                 P::ManageRoster,
                 P::ReadResources,
                 P::ManageResources,
+                P::ImportReports,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -148,6 +149,8 @@ pub enum Permission {
     ReceiveHandovers,
     /// Sending reports as a trusted reporting organisation (then following only their status).
     SendReports,
+    /// Importing the records kept before Presidio.
+    ImportReports,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

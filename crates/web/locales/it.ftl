@@ -1065,3 +1065,9 @@ import-refused = File rifiutato: { $count ->
         [one] 1 errore
        *[other] { $count } errori
     }, nessuna segnalazione importata.
+import-title = Importare lo storico delle segnalazioni
+import-lead = Un file CSV (separato da ; o da ,) con una riga di intestazione e queste colonne. Il file è controllato per intero: con un errore non si importa nulla. Le righe già importate sono saltate.
+import-dry-run-label = Solo prova: controlla e conta, senza scrivere
+import-submit = Importa
+import-link = Importare lo storico
+field-file = File CSV

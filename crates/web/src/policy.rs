@@ -295,6 +295,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/statistiche/importa",
+        Access::Needs(Permission::ImportReports),
+    ),
+    (
+        "POST",
+        "/statistiche/importa",
+        Access::Needs(Permission::ImportReports),
+    ),
+    (
+        "GET",
         "/api/v1/summary",
         Access::Needs(Permission::ReadCases),
     ),
@@ -898,11 +908,19 @@ async fn check_csrf(request: Request, visitor: &Visitor) -> Result<Request, Resp
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let sent = from_header.or_else(|| {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("multipart/form-data"))
+        .and_then(|v| v.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned());
+    let sent = from_header.or_else(|| match &boundary {
+        Some(b) => multipart_field(&bytes, b, CSRF_FIELD),
+        None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
             .and_then(|fields| fields.into_iter().find(|(k, _)| k == CSRF_FIELD))
-            .map(|(_, v)| v)
+            .map(|(_, v)| v),
     });
     let cross_site = parts
         .headers
@@ -915,6 +933,20 @@ async fn check_csrf(request: Request, visitor: &Visitor) -> Result<Request, Resp
         return Err(crate::pages::csrf_refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The value of the text field `name` of a `multipart/form-data` body (an upload form).
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (headers, value) = part.split_once("\r\n\r\n")?;
+        let named = headers.lines().any(|h| {
+            h.to_ascii_lowercase().starts_with("content-disposition") && h.contains(&wanted)
+        });
+        named.then(|| value.trim_end_matches("\r\n").to_owned())
+    })
 }
 
 /// A method the route has no rule for: 405 naming the methods it does have, or 403 (and an
@@ -980,4 +1012,22 @@ fn unauthenticated(
         );
     }
     response
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    #[test]
+    fn the_csrf_token_is_found_in_an_upload_form() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc123\r\n\
+            --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\
+            Content-Type: text/csv\r\n\r\nname=\"csrf\"\r\n--XyZ--\r\n";
+        assert_eq!(
+            super::multipart_field(body.as_bytes(), "XyZ", "csrf").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(
+            super::multipart_field(body.as_bytes(), "XyZ", "other"),
+            None
+        );
+    }
 }

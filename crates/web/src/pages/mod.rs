@@ -111,6 +111,8 @@ fn page_routes() -> Routes {
     .get("/passaggi", handovers::list)
     .get("/riepilogo", summary::show)
     .get("/statistiche", stats::show)
+    .get("/statistiche/importa", stats::import_form)
+    .post("/statistiche/importa", stats::import_submit)
     .post("/segnalazioni/{id}/riapri", reports::reopen)
     .post("/segnalazioni/{id}/link-stato", handovers::make_status_link)
     .get("/segnalazioni/{id}/scheda", sheet::page)

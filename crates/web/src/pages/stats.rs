@@ -26,6 +26,7 @@ pub struct StatsPage {
     to: String,
     /// (label, value or empty for a heading, published row).
     rows: Vec<(String, String, bool)>,
+    can_import: bool,
     errors: FormErrors,
 }
 
@@ -90,8 +91,101 @@ pub async fn show(
             from,
             to,
             rows,
+            can_import: who.may(Permission::ImportReports),
             errors,
         },
     )
         .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    page: Layout,
+    /// "Importate 86 segnalazioni…", after an import.
+    done: String,
+    /// The file's errors, each with its line.
+    refused: Vec<String>,
+    errors: FormErrors,
+}
+
+fn import_page(
+    visitor: &Visitor,
+    done: String,
+    refused: Vec<String>,
+    errors: FormErrors,
+) -> ImportPage {
+    ImportPage {
+        page: Layout::new(visitor, "import-title", "stats"),
+        done,
+        refused,
+        errors,
+    }
+}
+
+pub async fn import_form(Extension(visitor): Extension<Visitor>) -> ImportPage {
+    import_page(&visitor, String::new(), Vec::new(), FormErrors::default())
+}
+
+/// Imports an uploaded CSV (field `file`; `dry_run` to check only), all or nothing.
+pub async fn import_submit(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    use crate::i18n::Arg;
+    use presidio_domain::validation::{Invalid, Problem};
+    let who = principal(&visitor)?;
+    let (mut file, mut dry_run) = (None, false);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => file = field.bytes().await.ok(),
+            Some("dry_run") => dry_run = true,
+            _ => {}
+        }
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let invalid = Invalid::one("file", Problem::Required);
+        let page = import_page(
+            &visitor,
+            String::new(),
+            Vec::new(),
+            FormErrors::from(&invalid),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let ambiti = who.ambiti_with(Permission::ImportReports);
+    let mut entry = visitor.entry(Action::Write);
+    entry.record_type = "reports".into();
+    match crate::stats::import(&state.db, &ambiti, &bytes, dry_run, &entry).await {
+        Ok((added, known)) => {
+            if added > 0 && !dry_run {
+                state.caches.invalidate();
+            }
+            let key = if dry_run {
+                "import-dry-run"
+            } else {
+                "import-done"
+            };
+            let done = t.t_args(
+                key,
+                &[
+                    ("added", Arg::Num(i64::try_from(added).unwrap_or(0))),
+                    ("known", Arg::Num(i64::try_from(known).unwrap_or(0))),
+                ],
+            );
+            Ok(import_page(&visitor, done, Vec::new(), FormErrors::default()).into_response())
+        }
+        Err(crate::stats::ImportFailure::Refused(list)) => {
+            let mut refused = vec![t.t_args(
+                "import-refused",
+                &[("count", Arg::Num(i64::try_from(list.len()).unwrap_or(0)))],
+            )];
+            refused.extend(list.iter().take(500).map(|e| crate::stats::describe(t, e)));
+            let page = import_page(&visitor, String::new(), refused, FormErrors::default());
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(crate::stats::ImportFailure::Db(e)) => Err(e.into()),
+    }
 }
