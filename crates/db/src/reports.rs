@@ -339,6 +339,28 @@ macro_rules! set_status {
 }
 pub(crate) use set_status;
 
+/// Inside `tx`: the status, latest triage outcome, code and version of report `$id`.
+/// Evaluates to `Result<(Status, Option<Outcome>, String, i64), DbError>`.
+macro_rules! current_status {
+    ($tx:expr, $id:expr) => {
+        async {
+            let current: Option<(String, Option<String>, String, i64)> =
+                sqlx::query_as("SELECT status, outcome, code, version FROM reports WHERE id = $1")
+                    .bind($id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
+            let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
+            Ok::<_, DbError>((
+                from,
+                outcome.as_deref().and_then(Outcome::parse),
+                code,
+                version,
+            ))
+        }
+    };
+}
+
 /// Inside the open transaction `tx`: writes the people of report `id` (replacing any).
 macro_rules! write_persons {
     ($tx:expr, $id:expr, $persons:expr) => {
@@ -770,19 +792,11 @@ impl Db {
             self,
             write | pool | {
                 let mut tx = pool.begin().await.map_err(DbError::from)?;
-                let current: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
-                    "SELECT status, outcome, code, version FROM reports WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(DbError::from)?;
-                let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
-                let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
+                let (from, outcome, code, version) = current_status!(tx, id).await?;
                 if to.by_handover_only() {
                     return Err(MoveError::Transition(lifecycle::BadTransition { from, to }));
                 }
-                lifecycle::check(from, to, outcome.as_deref().and_then(Outcome::parse))?;
+                lifecycle::check(from, to, outcome)?;
                 if to == Status::Closed && closing.is_none() {
                     return Err(MoveError::Db(DbError::Invalid(
                         presidio_domain::validation::Invalid::one(
@@ -845,16 +859,8 @@ impl Db {
             self,
             write | pool | {
                 let mut tx = pool.begin().await.map_err(DbError::from)?;
-                let current: Option<(String, Option<String>, String, i64)> = sqlx::query_as(
-                    "SELECT status, outcome, code, version FROM reports WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(DbError::from)?;
-                let (status, outcome, code, version) = current.ok_or(DbError::NotFound)?;
-                let from = Status::parse(&status).ok_or(corrupt("reports.status"))?;
-                let to = Status::reopened(outcome.as_deref().and_then(Outcome::parse));
+                let (from, outcome, code, version) = current_status!(tx, id).await?;
+                let to = Status::reopened(outcome);
                 if from != Status::Closed {
                     return Err(MoveError::Transition(lifecycle::BadTransition { from, to }));
                 }
