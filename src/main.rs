@@ -964,21 +964,7 @@ async fn stats_activity(
         .collect();
     match format {
         TableFormat::Json => println!("{}", serde_json::to_string_pretty(&activity)?),
-        TableFormat::Csv => {
-            use std::fmt::Write as _;
-            // For Italian spreadsheets: `;` between fields, a BOM so the accents open right.
-            let mut out = String::from("\u{feff}");
-            let _ = write!(
-                out,
-                "{};{}\r\n",
-                t.t("stats-period-head"),
-                t.t("stats-total")
-            );
-            for (label, value) in &rows {
-                let _ = write!(out, "\"{}\";{value}\r\n", label.replace('"', "\"\""));
-            }
-            print!("{out}");
-        }
+        TableFormat::Csv => print!("{}", presidio_web::stats::activity_csv(t, &activity)),
         TableFormat::Table => {
             let width = rows
                 .iter()

@@ -264,6 +264,24 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
             &compact[compact.find("<table").unwrap_or(0)..]
         );
     }
+    let file = app
+        .get_as(
+            &coordinator,
+            "/statistiche/dati.csv?dal=2023-07-01&al=2025-09-30",
+        )
+        .await;
+    assert_eq!(file.header("content-type"), "text/csv; charset=utf-8");
+    let text = file.text();
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("\"Numero segnalazioni\";86\r\n"),
+        "{text}"
+    );
+    assert!(
+        app.audited("export")
+            .await
+            .iter()
+            .any(|e| e.entry.section == "activity_csv")
+    );
     // A broken file changes nothing and says where.
     let broken = seed_csv().replace("2024-03-", "2024-13-");
     let Err(presidio_web::stats::ImportFailure::Refused(errors)) =

@@ -1071,3 +1071,4 @@ import-dry-run-label = Solo prova: controlla e conta, senza scrivere
 import-submit = Importa
 import-link = Importare lo storico
 field-file = File CSV
+stats-csv = Scarica la tabella (CSV per fogli di calcolo)

@@ -299,6 +299,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ImportReports),
     ),
     (
+        "GET",
+        "/statistiche/dati.csv",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
         "POST",
         "/statistiche/importa",
         Access::Needs(Permission::ImportReports),

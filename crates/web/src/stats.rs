@@ -102,3 +102,25 @@ pub fn describe(
         ],
     )
 }
+
+/// The activity table as CSV for Italian spreadsheets: `;` between fields, a BOM so that the
+/// accents open right, labels quoted.
+pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\u{feff}");
+    let _ = write!(
+        out,
+        "{};{}\r\n",
+        t.t("stats-period-head"),
+        t.t("stats-total")
+    );
+    for row in presidio_domain::stats::activity::table(a) {
+        let value = row.value.map_or_else(String::new, |v| v.to_string());
+        let _ = write!(
+            out,
+            "\"{}\";{value}\r\n",
+            t.t(row.label).replace('"', "\"\"")
+        );
+    }
+    out
+}

@@ -112,6 +112,7 @@ fn page_routes() -> Routes {
     .get("/riepilogo", summary::show)
     .get("/statistiche", stats::show)
     .get("/statistiche/importa", stats::import_form)
+    .get("/statistiche/dati.csv", stats::csv)
     .post("/statistiche/importa", stats::import_submit)
     .post("/segnalazioni/{id}/riapri", reports::reopen)
     .post("/segnalazioni/{id}/link-stato", handovers::make_status_link)

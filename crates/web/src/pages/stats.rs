@@ -189,3 +189,46 @@ pub async fn import_submit(
         Err(crate::stats::ImportFailure::Db(e)) => Err(e.into()),
     }
 }
+
+/// The activity table as a CSV file for spreadsheets; audited like the page.
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    let who = principal(&visitor)?;
+    let (default_from, default_to) = default_period();
+    let from = form.dal.unwrap_or(default_from);
+    let to = form.al.unwrap_or(default_to);
+    let ambiti = who.ambiti_with(Permission::ReadAggregates);
+    let a = match crate::stats::activity(&state.db, &ambiti, &from, &to).await {
+        Ok(a) => a,
+        Err(DbError::Invalid(_)) => {
+            return Err(PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = visitor.entry(Action::Export);
+    entry.record_type = "stats".into();
+    entry.section = "activity_csv".into();
+    state.audit.append(entry).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let name = format!("attivita-{from}-{to}.csv");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        crate::stats::activity_csv(t, &a),
+    )
+        .into_response())
+}
