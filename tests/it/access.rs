@@ -103,6 +103,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/statistiche", "-y----y"),
     ("/statistiche/importa", "-y-----"),
     ("/statistiche/dati.csv", "-y----y"),
+    ("/statistiche/dati.pdf", "-y----y"),
     (
         "/api/v1/stats/activity?from=2026-01-01&to=2026-12-31",
         "-y----y",

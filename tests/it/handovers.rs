@@ -336,7 +336,7 @@ async fn stays_on_the_board_until_answered(
 
 /// Checks what a PDF viewer needs to open the file: the header, the cross-reference table that
 /// `startxref` points to, and every object where that table says it is.
-fn assert_pdf_opens(bytes: &[u8]) {
+pub fn assert_pdf_opens(bytes: &[u8]) {
     // Byte offsets: the file is read as Latin-1, one character per byte.
     let text: String = bytes.iter().map(|b| char::from(*b)).collect();
     assert!(text.starts_with("%PDF-"), "a PDF header");
@@ -367,7 +367,7 @@ fn assert_pdf_opens(bytes: &[u8]) {
 
 /// The text the pages show: every string drawn with `Tj`, literal `(…)` or hexadecimal `<…>`,
 /// read as Latin-1 (`WinAnsi` for the letters Italian needs), one line each.
-fn pdf_text(bytes: &[u8]) -> String {
+pub fn pdf_text(bytes: &[u8]) -> String {
     let raw: String = bytes.iter().map(|b| char::from(*b)).collect();
     let mut out = String::new();
     for line in raw.lines().filter(|l| l.ends_with(" Tj")) {

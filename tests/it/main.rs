@@ -7,7 +7,7 @@ mod api;
 mod calendar;
 mod cli;
 mod durability;
-mod handovers;
+pub mod handovers;
 mod interventions;
 mod pages;
 mod reports;

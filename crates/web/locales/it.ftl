@@ -1072,3 +1072,6 @@ import-submit = Importa
 import-link = Importare lo storico
 field-file = File CSV
 stats-csv = Scarica la tabella (CSV per fogli di calcolo)
+stats-pdf = Scarica il PDF per l'Ufficio di Piano
+stats-pdf-title = Pronto Intervento Sociale: dati dell'attività dal { $from } al { $to }
+stats-pdf-made = Prodotto da Presidio il { $at }

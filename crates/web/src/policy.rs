@@ -304,6 +304,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadAggregates),
     ),
     (
+        "GET",
+        "/statistiche/dati.pdf",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
         "POST",
         "/statistiche/importa",
         Access::Needs(Permission::ImportReports),

@@ -21,7 +21,7 @@ mod rota;
 mod second_factor;
 mod session;
 mod setup;
-mod sheet;
+pub mod sheet;
 mod stats;
 mod subject_access;
 mod summary;
@@ -113,6 +113,7 @@ fn page_routes() -> Routes {
     .get("/statistiche", stats::show)
     .get("/statistiche/importa", stats::import_form)
     .get("/statistiche/dati.csv", stats::csv)
+    .get("/statistiche/dati.pdf", stats::pdf)
     .post("/statistiche/importa", stats::import_submit)
     .post("/segnalazioni/{id}/riapri", reports::reopen)
     .post("/segnalazioni/{id}/link-stato", handovers::make_status_link)

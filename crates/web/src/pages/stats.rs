@@ -232,3 +232,65 @@ pub async fn csv(
     )
         .into_response())
 }
+
+/// The activity table as a PDF for the Ufficio di Piano; audited like the CSV.
+pub async fn pdf(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    use crate::i18n::Arg;
+    let who = principal(&visitor)?;
+    let (default_from, default_to) = default_period();
+    let from = form.dal.unwrap_or(default_from);
+    let to = form.al.unwrap_or(default_to);
+    let ambiti = who.ambiti_with(Permission::ReadAggregates);
+    let a = match crate::stats::activity(&state.db, &ambiti, &from, &to).await {
+        Ok(a) => a,
+        Err(DbError::Invalid(_)) => {
+            return Err(PageError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = visitor.entry(Action::Export);
+    entry.record_type = "stats".into();
+    entry.section = "activity_pdf".into();
+    state.audit.append(entry).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let sheet = super::Sheet {
+        title: t.t_args(
+            "stats-pdf-title",
+            &[("from", Arg::Str(&from)), ("to", Arg::Str(&to))],
+        ),
+        subtitle: t.t1("stats-pdf-made", "at", &t.date_time(presidio_db::now())),
+        sections: vec![super::sheet::Section {
+            heading: t.t("stats-title"),
+            rows: table(&a)
+                .into_iter()
+                .map(|r| {
+                    let value = r.value.map_or_else(String::new, |v| {
+                        t.number(i64::try_from(v).unwrap_or(i64::MAX))
+                    });
+                    (t.t(r.label), value)
+                })
+                .collect(),
+        }],
+    };
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"attivita-{from}-{to}.pdf\""),
+            ),
+        ],
+        crate::pdf::render(&sheet),
+    )
+        .into_response())
+}
