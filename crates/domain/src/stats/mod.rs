@@ -2,3 +2,4 @@
 //! (domain.md §4), for any period.
 
 pub mod activity;
+pub mod dashboard;
