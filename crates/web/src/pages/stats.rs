@@ -190,13 +190,15 @@ pub async fn import_submit(
     }
 }
 
-/// The activity table as a CSV file for spreadsheets; audited like the page.
-pub async fn csv(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
-    Query(form): Query<PeriodForm>,
-) -> Result<Response, PageError> {
-    let who = principal(&visitor)?;
+/// The activity of the period asked (days included), for an export: refused on a bad period,
+/// and audited as an export of `section`.
+async fn exported(
+    state: &AppState,
+    visitor: &Visitor,
+    form: PeriodForm,
+    section: &str,
+) -> Result<(presidio_domain::stats::activity::Activity, String, String), PageError> {
+    let who = principal(visitor)?;
     let (default_from, default_to) = default_period();
     let from = form.dal.unwrap_or(default_from);
     let to = form.al.unwrap_or(default_to);
@@ -213,8 +215,18 @@ pub async fn csv(
     };
     let mut entry = visitor.entry(Action::Export);
     entry.record_type = "stats".into();
-    entry.section = "activity_csv".into();
+    entry.section = section.into();
     state.audit.append(entry).await?;
+    Ok((a, from, to))
+}
+
+/// The activity table as a CSV file for spreadsheets; audited like the page.
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    let (a, from, to) = exported(&state, &visitor, form, "activity_csv").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let name = format!("attivita-{from}-{to}.csv");
     Ok((
@@ -240,25 +252,7 @@ pub async fn pdf(
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
     use crate::i18n::Arg;
-    let who = principal(&visitor)?;
-    let (default_from, default_to) = default_period();
-    let from = form.dal.unwrap_or(default_from);
-    let to = form.al.unwrap_or(default_to);
-    let ambiti = who.ambiti_with(Permission::ReadAggregates);
-    let a = match crate::stats::activity(&state.db, &ambiti, &from, &to).await {
-        Ok(a) => a,
-        Err(DbError::Invalid(_)) => {
-            return Err(PageError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut entry = visitor.entry(Action::Export);
-    entry.record_type = "stats".into();
-    entry.section = "activity_pdf".into();
-    state.audit.append(entry).await?;
+    let (a, from, to) = exported(&state, &visitor, form, "activity_pdf").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let sheet = super::Sheet {
         title: t.t_args(
