@@ -56,7 +56,7 @@ pub async fn alert(
         .alert_operator(report.id, operator, state.field.check_in_minutes, audit)
         .await?;
     state.changed(report.ambito, report.id);
-    crate::mail::tell(state, operator, "mail-alert-subject", "mail-alert-body", &d);
+    crate::mail::tell(state, operator, "mail-alert", &d);
     Ok(d)
 }
 
@@ -105,13 +105,7 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
             if let Some(coordinator) =
                 on_call_now(state, d.ambito, RosterRole::CoordinatoreReperibile).await?
             {
-                crate::mail::tell(
-                    state,
-                    coordinator,
-                    "mail-alarm-subject",
-                    "mail-alarm-body",
-                    &d,
-                );
+                crate::mail::tell(state, coordinator, "mail-alarm", &d);
             }
         }
     }

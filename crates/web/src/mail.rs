@@ -58,70 +58,61 @@ impl Mailer {
     }
 }
 
-/// Tells user `user_id` about dispatch `d` by e-mail, in the background, if a relay is
-/// configured and the user gave an address for alerts.
-pub fn tell(
-    state: &AppState,
-    user_id: i64,
-    subject: &'static str,
-    body: &'static str,
-    d: &StoredDispatch,
-) {
-    let Some(mailer) = state.field.mailer.clone() else {
+/// Renders the message `key` (`key-subject`, `key-body`) with `args`: what the e-mails say is
+/// in the catalogue, and carries codes and links only.
+fn render(key: &str, args: &[(&str, Arg<'_>)]) -> (String, String) {
+    let t = catalogue().tr(Locale::Italian);
+    (
+        t.t_args(&format!("{key}-subject"), args),
+        t.t_args(&format!("{key}-body"), args),
+    )
+}
+
+/// Tells user `user_id` about dispatch `d` with the message `key`, in the background, if a
+/// relay is configured and the user gave an address for alerts.
+pub fn tell(state: &AppState, user_id: i64, key: &'static str, d: &StoredDispatch) {
+    if state.field.mailer.is_none() {
         return;
-    };
-    let db = state.db.clone();
+    }
     let link = format!("{}/campo", state.auth.public_url);
     let report = format!("{}/segnalazioni/{}", state.auth.public_url, d.report_id);
-    let code = d.report_code.clone();
-    tokio::spawn(async move {
-        let to = match db.alert_email(user_id).await {
-            Ok(Some(to)) => to,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::error!(error = %err, "alert address not read");
-                return;
-            }
-        };
-        let t = catalogue().tr(Locale::Italian);
-        let args = [
-            ("code", Arg::Str(&code)),
+    let (subject, body) = render(
+        key,
+        &[
+            ("code", Arg::Str(&d.report_code)),
             ("link", Arg::Str(&link)),
             ("report", Arg::Str(&report)),
-        ];
-        let subject = t.t_args(subject, &args);
-        if let Err(err) = mailer.send(&to, &subject, t.t_args(body, &args)).await {
-            tracing::warn!(user = user_id, error = %err, "e-mail not sent");
+        ],
+    );
+    let state = state.clone();
+    tokio::spawn(async move {
+        match state.db.alert_email(user_id).await {
+            Ok(Some(to)) => send_text(&state, to, subject, body),
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = %err, "alert address not read"),
         }
     });
 }
 
-/// Sends the message `key` (`key-subject` and `key-body`) about handover `h` to `to`, in the
-/// background, if a relay is configured: the report's code, the municipality and a link only.
+/// Sends the message `key` about handover `h` to `to`, in the background, if a relay is
+/// configured: the report's code, the municipality and a link only.
 pub fn send_to(state: &AppState, to: String, key: &'static str, h: &presidio_db::StoredHandover) {
-    let Some(mailer) = state.field.mailer.clone() else {
-        return;
-    };
     let link = format!("{}/passaggi", state.auth.public_url);
     let report = format!("{}/segnalazioni/{}", state.auth.public_url, h.report_id);
-    let (code, municipality) = (h.report_code.clone(), h.municipality_name.clone());
-    tokio::spawn(async move {
-        let t = catalogue().tr(Locale::Italian);
-        let args = [
-            ("code", Arg::Str(&code)),
-            ("municipality", Arg::Str(&municipality)),
+    let (subject, body) = render(
+        key,
+        &[
+            ("code", Arg::Str(&h.report_code)),
+            ("municipality", Arg::Str(&h.municipality_name)),
             ("link", Arg::Str(&link)),
             ("report", Arg::Str(&report)),
-        ];
-        let subject = t.t_args(&format!("{key}-subject"), &args);
-        let body = t.t_args(&format!("{key}-body"), &args);
-        if let Err(err) = mailer.send(&to, &subject, body).await {
-            tracing::warn!(error = %err, "e-mail not sent");
-        }
-    });
+        ],
+    );
+    send_text(state, to, subject, body);
 }
 
-/// Sends a ready message in the background, if a relay is configured.
+/// Sends a ready message in the background, if a relay is configured; a failure is logged
+/// without the address.
 pub fn send_text(state: &AppState, to: String, subject: String, body: String) {
     let Some(mailer) = state.field.mailer.clone() else {
         return;
