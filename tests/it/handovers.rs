@@ -139,6 +139,14 @@ async fn the_municipal_service_acknowledges_answers_and_talks_back() {
         StatusCode::FORBIDDEN,
         "the PIS does not answer for the service"
     );
+    let path = format!("/api/v1/reports/{id}/handovers");
+    let (_, of_report) = call(&mut app, Some(&rho), Method::GET, &path, &Value::Null).await;
+    assert_eq!(of_report[0]["id"], h["id"]);
+    let reads = app.audited("read").await;
+    assert!(
+        reads.iter().any(|r| r.entry.section == "handovers"),
+        "reading them is audited"
+    );
     service_answers(&mut app, [&desk, &coordinator, &rho, &arese], id, &h).await;
 }
 

@@ -111,7 +111,7 @@ pub(crate) async fn readable(
     }
 }
 
-/// The handovers of a report, oldest first.
+/// The handovers of a report, oldest first (reading them is audited).
 #[utoipa::path(get, path = "/api/v1/reports/{id}/handovers", tag = "passaggi",
     params(("id" = i64, Path)),
     responses((status = 200, body = Vec<HandoverView>), (status = 403, body = ErrorBody)))]
@@ -122,6 +122,9 @@ pub async fn of_report(
 ) -> Result<Json<Vec<HandoverView>>, ApiError> {
     let who = principal(&visitor)?;
     readable(&state, who, id).await?;
+    let mut entry = visitor.entry(Action::Read).record("report", id);
+    entry.section = "handovers".into();
+    state.audit.append(entry).await?;
     let list = state.db.handovers_of(id).await?;
     Ok(Json(list.into_iter().map(HandoverView::from).collect()))
 }
