@@ -1013,6 +1013,7 @@ summary-counts = Segnalazioni per esito della valutazione
 summary-count = Numero
 summary-closed = Casi chiusi, per esito
 summary-none = Nessuna.
+summary-none-closed = Nessuno.
 summary-gaps = Turni scoperti
 summary-gap-count = { $count ->
         [0] Nessuna scopertura nelle prossime due settimane.

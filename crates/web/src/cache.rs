@@ -51,6 +51,9 @@ pub struct CachedReport {
     pub handovers: Vec<presidio_db::StoredHandover>,
     /// The thread between the PIS and the receiving service.
     pub messages: Vec<presidio_db::CaseMessage>,
+    /// For an open emergency with no operator under way: who is on call now, and who may be
+    /// alerted (the report page's choice).
+    pub alertable: Option<(Option<i64>, Vec<presidio_db::RosterPerson>)>,
 }
 
 impl Caches {

@@ -180,6 +180,21 @@ pub async fn load_for_reading(
             let steps = state.db.procedure_steps(id).await?;
             let handovers = state.db.handovers_of(id).await?;
             let messages = state.db.case_messages(id).await?;
+            let alertable = if report.outcome
+                == Some(presidio_domain::report::triage::Outcome::Emergenza)
+                && report.status.is_open()
+                && !dispatches.iter().any(|d| d.dispatch.is_active())
+            {
+                let on_call = crate::interventions::on_call_now(
+                    state,
+                    report.ambito,
+                    presidio_domain::roster::RosterRole::ProntoIntervento,
+                )
+                .await?;
+                Some((on_call, state.db.roster_people(report.ambito).await?))
+            } else {
+                None
+            };
             Ok(Some(Arc::new(CachedReport {
                 report,
                 glass,
@@ -191,6 +206,7 @@ pub async fn load_for_reading(
                 steps,
                 handovers,
                 messages,
+                alertable,
             })))
         })
         .await?;

@@ -15,7 +15,6 @@ use presidio_domain::intervention::procedures::{StepInput, checklist_of};
 use presidio_domain::report::Report;
 use presidio_domain::report::triage::Outcome;
 use presidio_domain::resources::{Confidentiality, ResourceKind};
-use presidio_domain::roster::RosterRole;
 use presidio_domain::time::{UtcMillis, rome_local_value};
 use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
@@ -158,49 +157,39 @@ pub struct ReportIntervention {
     pub now_value: String,
 }
 
-pub async fn for_report(
-    state: &AppState,
+pub fn for_report(
     t: Tr<'_>,
     cached: &crate::cache::CachedReport,
     now: UtcMillis,
-) -> Result<ReportIntervention, PageError> {
-    let operator_choices = if cached.dispatches.iter().any(|d| d.dispatch.is_active()) {
-        Vec::new()
-    } else {
-        operator_choices(state, &cached.report).await?
-    };
-    Ok(ReportIntervention {
+) -> ReportIntervention {
+    ReportIntervention {
         dispatches: cached.dispatches.iter().map(|d| panel(t, d, now)).collect(),
-        operator_choices,
+        operator_choices: operator_choices(t, cached),
         checklist: checklist(t, &cached.report, &cached.steps, now),
         now_value: rome_local_value(now),
-    })
+    }
 }
 
-/// What the report page needs to alert an operator: the choices, with the one on call first.
-pub async fn operator_choices(state: &AppState, report: &Report) -> Result<Vec<Choice>, PageError> {
-    if report.outcome != Some(Outcome::Emergenza) || !report.status.is_open() {
-        return Ok(Vec::new());
-    }
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    let on_call =
-        crate::interventions::on_call_now(state, report.ambito, RosterRole::ProntoIntervento)
-            .await?;
-    let people = state.db.roster_people(report.ambito).await?;
+/// The operators an emergency may be given to, the one on call first (from the cached report:
+/// no query per page view).
+pub fn operator_choices(t: Tr<'_>, cached: &crate::cache::CachedReport) -> Vec<Choice> {
+    let Some((on_call, people)) = &cached.alertable else {
+        return Vec::new();
+    };
     let mut choices: Vec<Choice> = people
-        .into_iter()
+        .iter()
         .map(|p| Choice {
-            selected: Some(p.id) == on_call,
-            label: if Some(p.id) == on_call {
+            selected: Some(p.id) == *on_call,
+            label: if Some(p.id) == *on_call {
                 t.t1("dispatch-on-call", "name", &p.name)
             } else {
-                p.name
+                p.name.clone()
             },
             value: p.id.to_string(),
         })
         .collect();
     choices.sort_by_key(|c| !c.selected);
-    Ok(choices)
+    choices
 }
 
 #[derive(Deserialize, Default)]

@@ -748,7 +748,7 @@ async fn report_page(
         diary,
         activations: super::activations::lines(t, &cached.activations),
         resource_choices: super::activations::resource_choices(t, &cached.resources),
-        intervention: super::interventions::for_report(state, t, &cached, now()).await?,
+        intervention: super::interventions::for_report(t, &cached, now()),
         handover: super::handovers::for_report(t, who, &cached, base.can_write, now()),
         ..base
     })
