@@ -23,6 +23,7 @@ export const USERS = {
   campo: { username: "pis.prova", role: "operatore_pis", name: "Paolo Pronto" },
   rho: { username: "ss.rho", role: "servizio_sociale", name: "Sara Sociale", municipalities: ["015182"] },
   arese: { username: "ss.arese", role: "servizio_sociale", name: "Aldo Arese", municipalities: ["015009"] },
+  analista: { username: "an.prova", role: "analista", name: "Alba Analista" },
 };
 
 /** Calls the JSON API as `user`; resolves to the parsed body, throwing on an unexpected status. */

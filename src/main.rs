@@ -964,7 +964,7 @@ async fn stats_activity(
         .collect();
     match format {
         TableFormat::Json => println!("{}", serde_json::to_string_pretty(&activity)?),
-        TableFormat::Csv => print!("{}", presidio_web::stats::activity_csv(t, &activity)),
+        TableFormat::Csv => print!("{}", presidio_web::stats::activity_csv(t, &activity, false)),
         TableFormat::Table => {
             let width = rows
                 .iter()

@@ -104,6 +104,13 @@ const MATRIX: &[(&str, &str)] = &[
     ("/statistiche/importa", "-y-----"),
     ("/statistiche/dati.csv", "-y----y"),
     ("/statistiche/dati.pdf", "-y----y"),
+    ("/statistiche/cruscotto", "-y----y"),
+    ("/statistiche/cruscotto.csv", "-y----y"),
+    ("/statistiche/cruscotto.xlsx", "-y----y"),
+    (
+        "/api/v1/stats/dashboard?from=2026-01-01&to=2026-12-31",
+        "-y----y",
+    ),
     (
         "/api/v1/stats/activity?from=2026-01-01&to=2026-12-31",
         "-y----y",
@@ -803,7 +810,7 @@ async fn deleted_or_reordered_audit_entries_are_detected() {
 }
 
 /// Runs SQL straight on the test database, as someone with access to its files would.
-async fn raw(app: &TestApp, sql: &'static str) -> Result<(), sqlx::Error> {
+pub async fn raw(app: &TestApp, sql: &'static str) -> Result<(), sqlx::Error> {
     match &app.t.db {
         presidio_db::Db::Sqlite { write, .. } => sqlx::query(sql).execute(write).await.map(drop),
         presidio_db::Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),

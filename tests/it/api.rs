@@ -198,7 +198,9 @@ async fn the_openapi_document_describes_every_route() {
         let concrete = match concrete.as_str() {
             "/api/v1/audit/person" => format!("{concrete}?name=rossi"),
             "/api/v1/calendar/status" => format!("{concrete}?municipality=015182"),
-            "/api/v1/stats/activity" => format!("{concrete}?from=2026-01-01&to=2026-12-31"),
+            "/api/v1/stats/activity" | "/api/v1/stats/dashboard" => {
+                format!("{concrete}?from=2026-01-01&to=2026-12-31")
+            }
             _ => concrete,
         };
         let coordinator = app.get(&concrete).await.status;

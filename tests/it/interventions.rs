@@ -44,7 +44,7 @@ pub async fn on_call(app: &mut TestApp, coordinator: &Who, who: &Who, role: &str
     assert_eq!(s, StatusCode::CREATED, "{v}");
 }
 
-async fn step(app: &mut TestApp, who: &Who, d: &Value, body: Value) -> (StatusCode, Value) {
+pub async fn step(app: &mut TestApp, who: &Who, d: &Value, body: Value) -> (StatusCode, Value) {
     let path = format!("/api/v1/dispatches/{}/steps", d["id"]);
     let mut body = body;
     body["version"] = d["version"].clone();
@@ -654,7 +654,7 @@ async fn the_field_view_takes_an_emergency_from_the_alert_to_a_confirmed_bed() {
 }
 
 /// The bed is held from the field view, then confirmed.
-async fn hold_and_confirm_a_bed(app: &mut TestApp, field: &Who, id: i64) {
+pub async fn hold_and_confirm_a_bed(app: &mut TestApp, field: &Who, id: i64) {
     let (_, resources) = call(
         app,
         Some(field),
@@ -699,7 +699,7 @@ async fn hold_and_confirm_a_bed(app: &mut TestApp, field: &Who, id: i64) {
 }
 
 /// A dormitory with one bed, and an emergency at the station whose reporter left a number.
-async fn bed_and_emergency(app: &mut TestApp, coordinator: &Who, desk: &Who) -> i64 {
+pub async fn bed_and_emergency(app: &mut TestApp, coordinator: &Who, desk: &Who) -> i64 {
     let bed = json!({"kind": "dormitorio", "name": "Casa Itaca", "provider": "Cooperativa",
         "address": "Via dei Mille 3, Rho", "confidentiality": "pubblico", "capacity": 1,
         "unit": "posti_letto", "contact": "02 930 1111", "tariff": "25"});

@@ -2,10 +2,11 @@
 //! environment: SQLite (a fresh file per test) by default, PostgreSQL (a fresh database per test)
 //! when `PRESIDIO_TEST_POSTGRES_URL` points at a server, as `.ci/run` does.
 
-mod access;
+pub mod access;
 mod api;
 mod calendar;
 mod cli;
+mod dashboard;
 mod durability;
 pub mod handovers;
 mod interventions;

@@ -27,13 +27,14 @@ macro_rules! insert_one {
             .fetch_one(&mut *$tx)
             .await?;
             let protected = $r.target_group.is_protected();
+            let (day, band) = crate::stats::arrival($r.received_at);
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO reports (ambito_id, year, number, code, received_at, channel,
                     reporter_kind, municipality, target_group, description, protected,
                     status, status_at, outcome, not_pertinent_reason, triaged_at,
-                    created_by, created_at, updated_at, import_key)
+                    created_by, created_at, updated_at, import_key, received_day, time_band)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'closed', $5, $12,
-                    $13, $5, $14, $15, $15, $16) RETURNING id",
+                    $13, $5, $14, $15, $15, $16, $17, $18) RETURNING id",
             )
             .bind($ambito.0)
             .bind(i64::from(year))
@@ -51,6 +52,8 @@ macro_rules! insert_one {
             .bind($actor)
             .bind($at)
             .bind(&$r.key)
+            .bind(&day)
+            .bind(band)
             .fetch_one(&mut *$tx)
             .await?;
             for position in 0..$r.persons {

@@ -57,6 +57,7 @@ pub use resources::{StoredActivation, StoredResource};
 pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
+pub use stats::Interventions;
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
 pub use url::DatabaseUrl;
 
@@ -159,6 +160,7 @@ impl Db {
             Self::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        self.fill_arrivals().await?;
         Ok(())
     }
 

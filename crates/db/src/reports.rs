@@ -423,14 +423,16 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
                     let code = protocol_code(new.year, number);
+                    let (day, band) = crate::stats::arrival(d.received_at);
                     let (id,): (i64,) = sqlx::query_as(
                         "INSERT INTO reports (ambito_id, year, number, code, received_at, channel,
                         reporter_kind, reporter_organization, reporter_name, reporter_phone,
                         reporter_reference, reporter_organisation_id, municipality, outside_ambito,
                         place, current_location, target_group, risk_flags, description, flagged,
-                        protected, status, status_at, created_by, created_at, updated_at)
+                        protected, status, status_at, created_by, created_at, updated_at,
+                        received_day, time_band)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                        $16, $17, $18, $19, $20, $21, 'received', $22, $23, $22, $22)
+                        $16, $17, $18, $19, $20, $21, 'received', $22, $23, $22, $22, $24, $25)
                      RETURNING id",
                     )
                     .bind(new.ambito.0)
@@ -456,6 +458,8 @@ impl Db {
                     .bind(i64::from(d.is_protected()))
                     .bind(at)
                     .bind(new.created_by)
+                    .bind(&day)
+                    .bind(band)
                     .fetch_one(&mut *tx)
                     .await?;
                     write_persons!(tx, id, d.persons).await?;
@@ -637,6 +641,7 @@ impl Db {
         audit: &Entry,
     ) -> Result<i64, DbError> {
         let at = now().0;
+        let (day, band) = crate::stats::arrival(data.received_at);
         dispatch!(
             self,
             write | pool | {
@@ -647,7 +652,8 @@ impl Db {
                         reporter_reference = $9, municipality = $10, outside_ambito = $11,
                         place = $12, current_location = $13, target_group = $14, risk_flags = $15,
                         description = $16, flagged = $17, protected = $18,
-                        version = version + 1, updated_at = $19
+                        version = version + 1, updated_at = $19, received_day = $20,
+                        time_band = $21
                      WHERE id = $1 AND version = $2 RETURNING version",
                 )
                 .bind(id)
@@ -669,6 +675,8 @@ impl Db {
                 .bind(i64::from(data.protected))
                 .bind(i64::from(data.is_protected()))
                 .bind(at)
+                .bind(&day)
+                .bind(band)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((new_version,)) = saved else {

@@ -394,7 +394,9 @@ impl Db {
                     return Err(invalid("status", Problem::BadTransition));
                 }
                 sqlx::query(
-                    "UPDATE activations SET status = $2, updated_at = $3, version = version + 1
+                    "UPDATE activations SET status = $2, updated_at = $3, version = version + 1,
+                        confirmed_at = CASE WHEN $2 IN ('confirmed', 'started', 'ended')
+                            THEN COALESCE(confirmed_at, $3) ELSE confirmed_at END
                      WHERE id = $1",
                 )
                 .bind(id)

@@ -1,53 +1,180 @@
 //! Aggregates for planning: counted in the database, never a row per person.
 
 use presidio_domain::reference::AmbitoId;
-use presidio_domain::report::TargetGroup;
-use presidio_domain::report::triage::{NotPertinentReason, Outcome};
-use presidio_domain::stats::activity::Counted;
+use presidio_domain::stats::dashboard::{Booking, Tally};
 use presidio_domain::time::UtcMillis;
 
 use crate::{Db, DbError, dispatch};
 
+/// The day in Rome (`AAAA-MM-GG`) and the time band of a report's arrival, stored with it for
+/// the running totals of `report_tallies`.
+pub(crate) fn arrival(at: UtcMillis) -> (String, &'static str) {
+    use presidio_domain::stats::dashboard::time_band;
+    (at.in_rome().date().to_string(), time_band(at).code())
+}
+
+/// What the dashboard adds to the running totals: per report, minutes from arrival to the
+/// first operator on site and to the first confirmed placement; the nights and costs booked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interventions {
+    pub to_on_site: Vec<i64>,
+    pub to_placement: Vec<i64>,
+    pub bookings: Vec<Booking>,
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
 impl Db {
-    /// The reports of these Ambiti received in `[from, to)`, grouped by what the activity
-    /// report counts, with how many of each.
-    pub async fn activity_counts(
-        &self,
-        ambiti: &[AmbitoId],
-        from: UtcMillis,
-        to: UtcMillis,
-    ) -> Result<Vec<(Counted, u64)>, DbError> {
-        if ambiti.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT outcome, not_pertinent_reason, target_group, COUNT(*) FROM reports
-             WHERE ambito_id IN ({}) AND received_at >= $1 AND received_at < $2
-             GROUP BY outcome, not_pertinent_reason, target_group",
-            crate::ambito_list(ambiti)
-        );
-        let rows: Vec<(Option<String>, Option<String>, String, i64)> = dispatch!(
+    /// Gives the reports stored before the running totals their day and time band (the
+    /// triggers then count them); returns how many there were.
+    pub(crate) async fn fill_arrivals(&self) -> Result<usize, DbError> {
+        let missing: Vec<(i64, i64)> = dispatch!(
             self,
-            read | pool | {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(from.0)
-                    .bind(to.0)
+            write | pool | {
+                sqlx::query_as("SELECT id, received_at FROM reports WHERE received_day IS NULL")
                     .fetch_all(pool)
                     .await
             }
         )?;
-        rows.into_iter()
-            .map(|(outcome, reason, group, n)| {
-                Ok((
-                    Counted {
-                        outcome: outcome.as_deref().and_then(Outcome::parse),
-                        not_pertinent_reason: reason.as_deref().and_then(NotPertinentReason::parse),
-                        target_group: TargetGroup::parse(&group)
-                            .ok_or(DbError::Corrupt("reports.target_group"))?,
-                    },
-                    u64::try_from(n).unwrap_or(0),
-                ))
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        for chunk in missing.chunks(5_000) {
+            dispatch!(
+                self,
+                write | pool | {
+                    let mut tx = pool.begin().await?;
+                    for (id, at) in chunk {
+                        let (day, band) = arrival(UtcMillis(*at));
+                        sqlx::query(
+                            "UPDATE reports SET received_day = $2, time_band = $3 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&day)
+                        .bind(band)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await
+                }
+            )?;
+        }
+        Ok(missing.len())
+    }
+
+    /// The running totals of these Ambiti from day `from` to day `to` (`AAAA-MM-GG`, Rome,
+    /// both included), summed by month.
+    pub async fn tallies(
+        &self,
+        ambiti: &[AmbitoId],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Tally>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT substr(day, 1, 7), dimension, value, CAST(SUM(n) AS BIGINT) FROM report_tallies
+             WHERE ambito_id IN ({}) AND day >= $1 AND day <= $2
+             GROUP BY substr(day, 1, 7), dimension, value
+             HAVING SUM(n) <> 0",
+            crate::ambito_list(ambiti)
+        );
+        let rows: Vec<(String, String, String, i64)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(month, dimension, value, n)| Tally {
+                month,
+                dimension,
+                value,
+                count: count(n),
             })
-            .collect()
+            .collect())
+    }
+
+    /// Response times after triage and the bookings of the reports of these Ambiti that
+    /// arrived from day `from` to day `to` (Rome, both included).
+    pub async fn interventions_between(
+        &self,
+        ambiti: &[AmbitoId],
+        from: &str,
+        to: &str,
+    ) -> Result<Interventions, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Interventions::default());
+        }
+        let list = crate::ambito_list(ambiti);
+        let on_site = format!(
+            "SELECT (MIN(d.arrived_at) - r.received_at) / 60000 FROM dispatches d
+             JOIN reports r ON r.id = d.report_id
+             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+                AND d.arrived_at IS NOT NULL
+             GROUP BY r.id, r.received_at"
+        );
+        let placement = format!(
+            "SELECT (MIN(a.confirmed_at) - r.received_at) / 60000 FROM activations a
+             JOIN reports r ON r.id = a.report_id
+             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+                AND a.confirmed_at IS NOT NULL
+             GROUP BY r.id, r.received_at"
+        );
+        let bookings = format!(
+            "SELECT s.kind, COUNT(*), CAST(SUM(a.nights * a.places) AS BIGINT),
+                CAST(SUM(a.cost_cents) AS BIGINT)
+             FROM activations a JOIN reports r ON r.id = a.report_id
+             JOIN resources s ON s.id = a.resource_id
+             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+                AND a.status IN ('confirmed', 'started', 'ended')
+             GROUP BY s.kind ORDER BY s.kind"
+        );
+        let minutes = |sql: String| async move {
+            let rows: Vec<(i64,)> = dispatch!(
+                self,
+                read | pool | {
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(from)
+                        .bind(to)
+                        .fetch_all(pool)
+                        .await
+                }
+            )?;
+            Ok::<_, DbError>(rows.into_iter().map(|(m,)| m).collect::<Vec<_>>())
+        };
+        let to_on_site = minutes(on_site).await?;
+        let to_placement = minutes(placement).await?;
+        let rows: Vec<(String, i64, i64, i64)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(bookings))
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(Interventions {
+            to_on_site,
+            to_placement,
+            bookings: rows
+                .into_iter()
+                .map(|(kind, n, nights, cost)| Booking {
+                    kind,
+                    activations: count(n),
+                    nights: count(nights),
+                    cost_cents: cost,
+                })
+                .collect(),
+        })
     }
 }

@@ -34,6 +34,27 @@ impl FormErrors {
         self.all.is_empty()
     }
 
+    /// The same errors on the form's own field names (`from` → `dal`), so that the summary's
+    /// links reach the inputs.
+    #[must_use]
+    pub fn renamed(mut self, names: &[(&str, &'static str)]) -> Self {
+        let rename = |field: &'static str| {
+            names
+                .iter()
+                .find(|(from, _)| *from == field)
+                .map_or(field, |(_, to)| *to)
+        };
+        self.by_field = self
+            .by_field
+            .into_iter()
+            .map(|(k, v)| (rename(k), v))
+            .collect();
+        for (field, _) in &mut self.all {
+            *field = rename(field);
+        }
+        self
+    }
+
     /// The message for `field`, or an empty text.
     pub fn get(&self, field: &str) -> &str {
         self.by_field.get(field).map_or("", String::as_str)

@@ -10,6 +10,8 @@ mod budget;
 mod cache;
 pub mod calendar;
 mod cases;
+pub mod charts;
+pub mod dashboard;
 mod error;
 mod forms;
 pub mod handovers;

@@ -309,6 +309,26 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadAggregates),
     ),
     (
+        "GET",
+        "/statistiche/cruscotto",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
+        "GET",
+        "/statistiche/cruscotto.csv",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
+        "GET",
+        "/statistiche/cruscotto.xlsx",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
+        "GET",
+        "/api/v1/stats/dashboard",
+        Access::Needs(Permission::ReadAggregates),
+    ),
+    (
         "POST",
         "/statistiche/importa",
         Access::Needs(Permission::ImportReports),

@@ -1,34 +1,71 @@
 //! The activity report for a period, shared by the page, the API and the command line.
 
+use jiff::civil::Date;
 use presidio_db::{Db, DbError};
 use presidio_domain::reference::AmbitoId;
-use presidio_domain::stats::activity::{Activity, activity_of_groups};
-use presidio_domain::validation::{Invalid, Problem, day_range};
+use presidio_domain::stats::activity::Activity;
+use presidio_domain::stats::dashboard::{self, Dashboard};
+use presidio_domain::validation::{Invalid, Problem};
+
+/// A period typed as two days `AAAA-MM-GG` (Rome), both included and both required; `from`
+/// may not come after `to`.
+pub fn period(from: &str, to: &str) -> Result<(Date, Date), Invalid> {
+    use presidio_domain::time::parse_date;
+    let mut errors = Invalid::default();
+    let mut day = |field: &'static str, raw: &str| {
+        if raw.trim().is_empty() {
+            errors.push(field, Problem::Required);
+            return None;
+        }
+        let parsed = parse_date(raw);
+        if parsed.is_none() {
+            errors.push(field, Problem::InvalidDate);
+        }
+        parsed
+    };
+    let (start, end) = (day("from", from), day("to", to));
+    let (Some(start), Some(end)) = errors.into_result((start, end))? else {
+        return Err(Invalid::one("from", Problem::Required));
+    };
+    if start > end {
+        return Err(Invalid::one("to", Problem::OutOfRange));
+    }
+    Ok((start, end))
+}
 
 /// The activity of these Ambiti from day `from` to day `to`, both included (`AAAA-MM-GG`,
-/// Rome); both are required, and `from` may not come after `to`.
+/// Rome).
 pub async fn activity(
     db: &Db,
     ambiti: &[AmbitoId],
     from: &str,
     to: &str,
 ) -> Result<Activity, DbError> {
-    let mut errors = Invalid::default();
-    if from.trim().is_empty() {
-        errors.push("from", Problem::Required);
-    }
-    if to.trim().is_empty() {
-        errors.push("to", Problem::Required);
-    }
-    let (start, end) = day_range(&mut errors, from, to);
-    let (Some(start), Some(end)) = (start, end) else {
-        return Err(errors.into());
-    };
-    if start.0 >= end.0 {
-        return Err(Invalid::one("to", Problem::OutOfRange).into());
-    }
-    let groups = db.activity_counts(ambiti, start, end).await?;
-    Ok(activity_of_groups(groups))
+    let (start, end) = period(from, to)?;
+    let tallies = db
+        .tallies(ambiti, &start.to_string(), &end.to_string())
+        .await?;
+    Ok(dashboard::dashboard(&[], &tallies, Vec::new(), Vec::new(), Vec::new()).activity)
+}
+
+/// The planning dashboard of these Ambiti from day `from` to day `to`, both included.
+pub async fn dashboard(
+    db: &Db,
+    ambiti: &[AmbitoId],
+    from: &str,
+    to: &str,
+) -> Result<Dashboard, DbError> {
+    let (start, end) = period(from, to)?;
+    let (first, last) = (start.to_string(), end.to_string());
+    let tallies = db.tallies(ambiti, &first, &last).await?;
+    let i = db.interventions_between(ambiti, &first, &last).await?;
+    Ok(dashboard::dashboard(
+        &dashboard::months_between(start, end),
+        &tallies,
+        i.to_on_site,
+        i.to_placement,
+        i.bookings,
+    ))
 }
 
 /// Why a historical import did not happen.
@@ -104,8 +141,8 @@ pub fn describe(
 }
 
 /// The activity table as CSV for Italian spreadsheets: `;` between fields, a BOM so that the
-/// accents open right, labels quoted.
-pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity) -> String {
+/// accents open right, labels quoted; small protected counts as "<5" when `suppressed`.
+pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity, suppressed: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::from("\u{feff}");
     let _ = write!(
@@ -114,13 +151,9 @@ pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity) -> String {
         t.t("stats-period-head"),
         t.t("stats-total")
     );
-    for row in presidio_domain::stats::activity::table(a) {
-        let value = row.value.map_or_else(String::new, |v| v.to_string());
-        let _ = write!(
-            out,
-            "\"{}\";{value}\r\n",
-            t.t(row.label).replace('"', "\"\"")
-        );
+    for row in crate::dashboard::activity_table(t, a, suppressed).rows {
+        let cells: Vec<String> = row.iter().map(crate::dashboard::Cell::csv).collect();
+        let _ = write!(out, "{}\r\n", cells.join(";"));
     }
     out
 }

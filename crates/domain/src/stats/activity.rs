@@ -83,6 +83,8 @@ pub struct Row {
     pub label: &'static str,
     pub value: Option<u64>,
     pub published: bool,
+    /// A count about a protected group, hidden from analysts when small.
+    pub protected: bool,
 }
 
 /// The table: the published rows, in their order, then the rest.
@@ -98,11 +100,13 @@ pub fn table(a: &Activity) -> Vec<Row> {
         label,
         value,
         published: true,
+        protected: false,
     };
     let more = |label, value| Row {
         label,
         value: Some(value),
         published: false,
+        protected: false,
     };
     vec![
         published("activity-reports", Some(a.reports)),
@@ -116,8 +120,14 @@ pub fn table(a: &Activity) -> Vec<Row> {
             "activity-adults-homeless",
             Some(g("senza_dimora") + g("grave_emarginazione")),
         ),
-        published("activity-msna", Some(g("msna"))),
-        more("activity-violence", g("violenza_genere")),
+        Row {
+            protected: true,
+            ..published("activity-msna", Some(g("msna")))
+        },
+        Row {
+            protected: true,
+            ..more("activity-violence", g("violenza_genere"))
+        },
         more("activity-frail", g("fragilita")),
         more("activity-other", g("altro")),
         more("activity-not-pertinent-case", r("casistica")),

@@ -100,6 +100,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(handovers::answer))
         .routes(routes!(handovers::summary))
         .routes(routes!(stats::activity))
+        .routes(routes!(stats::dashboard))
         .routes(routes!(handovers::messages, handovers::post_message))
         .routes(routes!(
             interventions::procedures,

@@ -4,7 +4,11 @@ use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use presidio_domain::access::Permission;
 use presidio_domain::audit::Action;
+use std::collections::BTreeMap;
+
+use presidio_domain::report::TargetGroup;
 use presidio_domain::stats::activity::Activity;
+use presidio_domain::stats::dashboard::{Shown, protected_resource, shown};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,20 +36,48 @@ pub struct ActivityView {
     pub not_pertinent_by_reason: std::collections::BTreeMap<String, u64>,
     pub urgencies: u64,
     pub emergencies: u64,
-    /// Every target group code.
-    pub emergencies_by_target_group: std::collections::BTreeMap<String, u64>,
+    /// Every target group code; for callers who may not read cases, counts from 1 to 4 of
+    /// protected groups read `"<5"`.
+    pub emergencies_by_target_group: BTreeMap<String, Count>,
     pub untriaged: u64,
 }
 
-impl From<Activity> for ActivityView {
-    fn from(a: Activity) -> Self {
+/// A count, or `"<5"` where a small count of a protected group is hidden from the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Count {
+    Exact(u64),
+    Hidden(String),
+}
+
+impl Count {
+    fn of(n: u64, protected: bool, suppress: bool) -> Self {
+        match shown(n, protected, suppress) {
+            Shown::Exact(n) => Self::Exact(n),
+            Shown::FewerThanFive => Self::Hidden("<5".into()),
+        }
+    }
+}
+
+fn group_counts(counts: &BTreeMap<String, u64>, suppress: bool) -> BTreeMap<String, Count> {
+    counts
+        .iter()
+        .map(|(code, n)| {
+            let protected = TargetGroup::parse(code).is_some_and(TargetGroup::is_protected);
+            (code.clone(), Count::of(*n, protected, suppress))
+        })
+        .collect()
+}
+
+impl ActivityView {
+    fn of(a: Activity, suppress: bool) -> Self {
         Self {
             reports: a.reports,
             not_pertinent: a.not_pertinent,
             not_pertinent_by_reason: a.not_pertinent_by_reason,
             urgencies: a.urgencies,
             emergencies: a.emergencies,
-            emergencies_by_target_group: a.emergencies_by_target_group,
+            emergencies_by_target_group: group_counts(&a.emergencies_by_target_group, suppress),
             untriaged: a.untriaged,
         }
     }
@@ -67,5 +99,180 @@ pub async fn activity(
     entry.record_type = "stats".into();
     entry.section = "activity".into();
     state.audit.append(entry).await?;
-    Ok(Json(a.into()))
+    Ok(Json(ActivityView::of(a, crate::dashboard::suppressed(who))))
+}
+
+/// The reports of a month by outcome.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthView {
+    /// `AAAA-MM`.
+    pub month: String,
+    pub reports: u64,
+    pub not_pertinent: u64,
+    pub urgencies: u64,
+    pub emergencies: u64,
+}
+
+/// The reports about a municipality.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityView {
+    /// ISTAT code; empty for reports whose municipality is not known.
+    pub istat_code: String,
+    pub name: String,
+    pub reports: u64,
+    pub population: Option<u32>,
+    /// Reports per 1,000 inhabitants, two decimals.
+    pub per_thousand: Option<f64>,
+}
+
+/// How long a step of the response took, in minutes from the report's arrival.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseTimeView {
+    pub cases: u64,
+    pub median_minutes: Option<i64>,
+    pub p90_minutes: Option<i64>,
+}
+
+/// What was booked with one kind of resource.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingView {
+    pub kind: String,
+    pub activations: Count,
+    /// Places × nights.
+    pub nights: Count,
+    /// None where the activations are hidden.
+    pub cost_cents: Option<i64>,
+}
+
+/// The planning dashboard of a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardView {
+    pub from: String,
+    pub to: String,
+    /// Whether small counts of protected groups are hidden (`"<5"`) for this caller.
+    pub suppressed: bool,
+    pub activity: ActivityView,
+    /// Every month of the period, empty ones included.
+    pub months: Vec<MonthView>,
+    pub municipalities: Vec<MunicipalityView>,
+    /// Reporter kind code → reports.
+    pub reporter_kinds: BTreeMap<String, u64>,
+    /// Target group code → reports.
+    pub target_groups: BTreeMap<String, Count>,
+    /// `giorno_feriale`, `sera`, `notte`, `fine_settimana`, `festivo` → reports.
+    pub time_bands: BTreeMap<String, u64>,
+    /// `to_triage`, `to_on_site`, `to_placement`.
+    pub response_times: BTreeMap<String, ResponseTimeView>,
+    pub bookings: Vec<BookingView>,
+}
+
+fn response_time(p: Option<presidio_domain::stats::dashboard::Percentiles>) -> ResponseTimeView {
+    ResponseTimeView {
+        cases: p.map_or(0, |p| p.cases),
+        median_minutes: p.map(|p| p.median),
+        p90_minutes: p.map(|p| p.p90),
+    }
+}
+
+impl DashboardView {
+    fn of(f: crate::dashboard::Figures) -> Self {
+        let suppress = f.suppressed;
+        let d = f.dashboard;
+        let groups: BTreeMap<String, u64> = d
+            .target_groups
+            .iter()
+            .map(|(g, n)| (g.code().to_owned(), *n))
+            .collect();
+        let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+        Self {
+            from: f.from,
+            to: f.to,
+            suppressed: suppress,
+            months: d
+                .months
+                .iter()
+                .map(|m| MonthView {
+                    month: m.month.clone(),
+                    reports: m.reports,
+                    not_pertinent: m.not_pertinent,
+                    urgencies: m.urgencies,
+                    emergencies: m.emergencies,
+                })
+                .collect(),
+            municipalities: f
+                .places
+                .iter()
+                .map(|p| MunicipalityView {
+                    istat_code: p.code.clone(),
+                    name: if p.code.is_empty() {
+                        t.t("dashboard-no-municipality")
+                    } else {
+                        p.name.clone()
+                    },
+                    reports: p.reports,
+                    population: p.population,
+                    per_thousand: p.per_thousand().map(|x| (x * 100.0).round() / 100.0),
+                })
+                .collect(),
+            reporter_kinds: d
+                .reporter_kinds
+                .iter()
+                .map(|(k, n)| (k.code().to_owned(), *n))
+                .collect(),
+            target_groups: group_counts(&groups, suppress),
+            time_bands: d
+                .time_bands
+                .iter()
+                .map(|(b, n)| (b.code().to_owned(), *n))
+                .collect(),
+            response_times: [
+                ("to_triage", d.to_triage),
+                ("to_on_site", d.to_on_site),
+                ("to_placement", d.to_placement),
+            ]
+            .into_iter()
+            .map(|(k, p)| (k.to_owned(), response_time(p)))
+            .collect(),
+            bookings: d
+                .bookings
+                .iter()
+                .map(|b| {
+                    let activations =
+                        Count::of(b.activations, protected_resource(&b.kind), suppress);
+                    let hidden = matches!(activations, Count::Hidden(_));
+                    BookingView {
+                        kind: b.kind.clone(),
+                        nights: if hidden {
+                            Count::Hidden("<5".into())
+                        } else {
+                            Count::Exact(b.nights)
+                        },
+                        cost_cents: (!hidden).then_some(b.cost_cents),
+                        activations,
+                    }
+                })
+                .collect(),
+            activity: ActivityView::of(d.activity, suppress),
+        }
+    }
+}
+
+/// The planning dashboard of the caller's Ambiti in a period (dates included, Rome time):
+/// months, municipalities (per 1,000 inhabitants), reporter kinds, target groups, time
+/// bands, response times (median and 90th percentile) and bookings. Small counts of
+/// protected groups read `"<5"` for callers who may not read cases.
+#[utoipa::path(get, path = "/api/v1/stats/dashboard", tag = "statistiche", params(PeriodQuery),
+    responses((status = 200, body = DashboardView), (status = 422, body = ErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<DashboardView>, ApiError> {
+    let who = principal(&visitor)?;
+    let f = crate::dashboard::figures(&state.db, who, &query.from, &query.to).await?;
+    let mut entry = visitor.entry(Action::Read);
+    entry.record_type = "stats".into();
+    entry.section = "dashboard".into();
+    state.audit.append(entry).await?;
+    Ok(Json(DashboardView::of(f)))
 }

@@ -38,6 +38,23 @@ pub struct PeriodForm {
     al: Option<String>,
 }
 
+/// The activity table's rows as shown: label, value ("<5" for a small protected count when
+/// `suppressed`).
+fn shown_rows(
+    t: crate::i18n::Tr<'_>,
+    a: &presidio_domain::stats::activity::Activity,
+    suppressed: bool,
+) -> Vec<(String, String)> {
+    crate::dashboard::activity_table(t, a, suppressed)
+        .rows
+        .iter()
+        .map(|r| (r[0].show(t), r[1].show(t)))
+        .collect()
+}
+
+/// The period's fields in the page's form.
+const PERIOD_FIELDS: &[(&str, &str)] = &[("from", "dal"), ("to", "al")];
+
 /// From July 2023, when the service started, to today.
 fn default_period() -> (String, String) {
     let today = presidio_db::now().in_rome().date();
@@ -63,23 +80,16 @@ pub async fn show(
             entry.record_type = "stats".into();
             entry.section = "activity".into();
             state.audit.append(entry).await?;
-            let rows = table(&a)
+            let rows = shown_rows(t, &a, crate::dashboard::suppressed(who))
                 .into_iter()
-                .map(|r| {
-                    (
-                        t.t(r.label),
-                        r.value.map_or_else(String::new, |v| {
-                            t.number(i64::try_from(v).unwrap_or(i64::MAX))
-                        }),
-                        r.published,
-                    )
-                })
+                .zip(table(&a))
+                .map(|((label, value), r)| (label, value, r.published))
                 .collect();
             (rows, FormErrors::default(), StatusCode::OK)
         }
         Err(DbError::Invalid(invalid)) => (
             Vec::new(),
-            FormErrors::from(&invalid),
+            FormErrors::from(&invalid).renamed(PERIOD_FIELDS),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(e) => return Err(e.into()),
@@ -197,7 +207,15 @@ async fn exported(
     visitor: &Visitor,
     form: PeriodForm,
     section: &str,
-) -> Result<(presidio_domain::stats::activity::Activity, String, String), PageError> {
+) -> Result<
+    (
+        presidio_domain::stats::activity::Activity,
+        String,
+        String,
+        bool,
+    ),
+    PageError,
+> {
     let who = principal(visitor)?;
     let (default_from, default_to) = default_period();
     let from = form.dal.unwrap_or(default_from);
@@ -217,7 +235,7 @@ async fn exported(
     entry.record_type = "stats".into();
     entry.section = section.into();
     state.audit.append(entry).await?;
-    Ok((a, from, to))
+    Ok((a, from, to, crate::dashboard::suppressed(who)))
 }
 
 /// The activity table as a CSV file for spreadsheets; audited like the page.
@@ -226,7 +244,7 @@ pub async fn csv(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let (a, from, to) = exported(&state, &visitor, form, "activity_csv").await?;
+    let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_csv").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let name = format!("attivita-{from}-{to}.csv");
     Ok((
@@ -240,7 +258,7 @@ pub async fn csv(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        crate::stats::activity_csv(t, &a),
+        crate::stats::activity_csv(t, &a, suppressed),
     )
         .into_response())
 }
@@ -252,7 +270,7 @@ pub async fn pdf(
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
     use crate::i18n::Arg;
-    let (a, from, to) = exported(&state, &visitor, form, "activity_pdf").await?;
+    let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_pdf").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let sheet = super::Sheet {
         title: t.t_args(
@@ -262,15 +280,7 @@ pub async fn pdf(
         subtitle: t.t1("stats-pdf-made", "at", &t.date_time(presidio_db::now())),
         sections: vec![super::sheet::Section {
             heading: t.t("stats-title"),
-            rows: table(&a)
-                .into_iter()
-                .map(|r| {
-                    let value = r.value.map_or_else(String::new, |v| {
-                        t.number(i64::try_from(v).unwrap_or(i64::MAX))
-                    });
-                    (t.t(r.label), value)
-                })
-                .collect(),
+            rows: shown_rows(t, &a, suppressed),
         }],
     };
     Ok((
@@ -287,4 +297,171 @@ pub async fn pdf(
         crate::pdf::render(&sheet),
     )
         .into_response())
+}
+
+/// One section of the dashboard page: a chart (SVG, maybe none) and its table.
+pub struct Section {
+    id: &'static str,
+    title: String,
+    chart: String,
+    chart_label: String,
+    head: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    page: Layout,
+    from: String,
+    to: String,
+    sections: Vec<Section>,
+    suppressed: bool,
+    errors: FormErrors,
+}
+
+/// The figures of the period asked, or the form's errors.
+async fn figures(
+    state: &AppState,
+    visitor: &Visitor,
+    form: PeriodForm,
+) -> Result<Result<crate::dashboard::Figures, FormErrors>, PageError> {
+    let who = principal(visitor)?;
+    let (default_from, default_to) = default_period();
+    let from = form.dal.unwrap_or(default_from);
+    let to = form.al.unwrap_or(default_to);
+    match crate::dashboard::figures(&state.db, who, &from, &to).await {
+        Ok(f) => Ok(Ok(f)),
+        Err(DbError::Invalid(invalid)) => {
+            Ok(Err(FormErrors::from(&invalid).renamed(PERIOD_FIELDS)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The planning dashboard: charts, the map and their tables; audited.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    use crate::i18n::Arg;
+    let (asked_from, asked_to) = (form.dal.clone(), form.al.clone());
+    let page = Layout::new(&visitor, "dashboard-title", "stats");
+    let t = page.t;
+    match figures(&state, &visitor, form).await? {
+        Ok(f) => {
+            let mut entry = visitor.entry(Action::Read);
+            entry.record_type = "stats".into();
+            entry.section = "dashboard".into();
+            state.audit.append(entry).await?;
+            let sections = f
+                .tables(t)
+                .into_iter()
+                .map(|table| Section {
+                    id: table.id,
+                    chart: f.chart(t, &table),
+                    chart_label: t.t_args(
+                        "dashboard-chart-label",
+                        &[("title", Arg::Str(&table.title))],
+                    ),
+                    head: table.head.clone(),
+                    rows: table
+                        .rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| c.show(t)).collect())
+                        .collect(),
+                    title: table.title,
+                })
+                .collect();
+            Ok(DashboardPage {
+                page,
+                from: f.from,
+                to: f.to,
+                sections,
+                suppressed: f.suppressed,
+                errors: FormErrors::default(),
+            }
+            .into_response())
+        }
+        Err(errors) => {
+            let (from, to) = default_period();
+            let page = DashboardPage {
+                page,
+                from: asked_from.unwrap_or(from),
+                to: asked_to.unwrap_or(to),
+                sections: Vec::new(),
+                suppressed: false,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// The dashboard's tables for an export of `section`: refused on a bad period, audited.
+async fn exported_tables(
+    state: &AppState,
+    visitor: &Visitor,
+    form: PeriodForm,
+    section: &str,
+) -> Result<(Vec<crate::dashboard::Table>, String), PageError> {
+    let Ok(f) = figures(state, visitor, form).await? else {
+        return Err(PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ));
+    };
+    let mut entry = visitor.entry(Action::Export);
+    entry.record_type = "stats".into();
+    entry.section = section.into();
+    state.audit.append(entry).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    Ok((f.tables(t), format!("cruscotto-{}-{}", f.from, f.to)))
+}
+
+fn download(content_type: &str, name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every table of the dashboard as one CSV for Italian spreadsheets.
+pub async fn dashboard_csv(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_csv").await?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("{name}.csv"),
+        crate::dashboard::csv(&tables).into_bytes(),
+    ))
+}
+
+/// Every table of the dashboard as an XLSX workbook, one worksheet each.
+pub async fn dashboard_xlsx(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(form): Query<PeriodForm>,
+) -> Result<Response, PageError> {
+    let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_xlsx").await?;
+    let body = crate::dashboard::xlsx(&tables).map_err(|e| {
+        tracing::error!(error = %e, "xlsx not written");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    })?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("{name}.xlsx"),
+        body,
+    ))
 }

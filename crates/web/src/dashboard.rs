@@ -1,0 +1,542 @@
+//! The planning dashboard: its figures for a period, laid out once as titled tables that the
+//! page (with a chart each), the API, the CSV and the XLSX exports all use, with the small
+//! counts of protected groups hidden from whoever may not read cases.
+
+use std::collections::BTreeMap;
+
+use presidio_db::{Db, DbError};
+use presidio_domain::access::{Permission, Principal};
+use presidio_domain::reference::AmbitoId;
+use presidio_domain::stats::activity::Activity;
+use presidio_domain::stats::dashboard::{Dashboard, Percentiles, Shown, protected_resource, shown};
+
+use crate::i18n::Tr;
+
+/// What a municipality adds to its count on the dashboard.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub population: Option<u32>,
+    pub reports: u64,
+}
+
+impl Place {
+    /// Reports per 1,000 inhabitants.
+    pub fn per_thousand(&self) -> Option<f64> {
+        let people = f64::from(self.population.filter(|p| *p > 0)?);
+        Some(f64::from(u32::try_from(self.reports).unwrap_or(u32::MAX)) * 1000.0 / people)
+    }
+}
+
+/// The dashboard of a period for one caller.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub from: String,
+    pub to: String,
+    pub dashboard: Dashboard,
+    /// The caller's municipalities, then any other place counted (empty code: not known).
+    pub places: Vec<Place>,
+    /// Small counts of protected groups are hidden ("<5").
+    pub suppressed: bool,
+}
+
+/// Whether the caller sees aggregates of an Ambito whose cases it may not read (an analyst):
+/// then small counts of protected groups are hidden.
+pub fn suppressed(who: &Principal) -> bool {
+    who.ambiti_with(Permission::ReadAggregates)
+        .iter()
+        .any(|a| !who.may_in(Permission::ReadCases, *a))
+}
+
+/// The dashboard of the caller's Ambiti from day `from` to day `to`, both included.
+pub async fn figures(db: &Db, who: &Principal, from: &str, to: &str) -> Result<Figures, DbError> {
+    let ambiti: Vec<AmbitoId> = who.ambiti_with(Permission::ReadAggregates);
+    let dashboard = crate::stats::dashboard(db, &ambiti, from, to).await?;
+    let mut places = Vec::new();
+    for ambito in &ambiti {
+        for m in db.municipalities_of(*ambito).await? {
+            let code = m.data.istat_code.as_str().to_owned();
+            places.push(Place {
+                reports: dashboard.municipalities.get(&code).copied().unwrap_or(0),
+                code,
+                name: m.data.name,
+                population: m.data.population,
+            });
+        }
+    }
+    for (code, n) in &dashboard.municipalities {
+        if !places.iter().any(|p| &p.code == code) {
+            places.push(Place {
+                code: code.clone(),
+                name: String::new(),
+                population: None,
+                reports: *n,
+            });
+        }
+    }
+    Ok(Figures {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        dashboard,
+        places,
+        suppressed: suppressed(who),
+    })
+}
+
+/// One cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    /// A small count of a protected group, shown as "<5".
+    Hidden,
+    /// Two decimals.
+    Decimal(f64),
+    Euros(i64),
+    /// Nothing to show (no cases).
+    Empty,
+}
+
+impl Cell {
+    fn count(n: u64, protected: bool, suppress: bool) -> Self {
+        match shown(n, protected, suppress) {
+            Shown::Exact(n) => Self::Count(n),
+            Shown::FewerThanFive => Self::Hidden,
+        }
+    }
+
+    /// As on screen, in Italian.
+    pub fn show(&self, t: Tr<'_>) -> String {
+        match self {
+            Self::Text(s) => s.clone(),
+            Self::Count(n) => t.number(i64::try_from(*n).unwrap_or(i64::MAX)),
+            Self::Hidden => "<5".into(),
+            Self::Decimal(x) => decimal(*x),
+            Self::Euros(cents) => t.euro(*cents),
+            Self::Empty => String::new(),
+        }
+    }
+
+    /// As in a CSV for Italian spreadsheets: no thousands separator, decimal comma.
+    pub fn csv(&self) -> String {
+        match self {
+            Self::Text(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+            Self::Count(n) => n.to_string(),
+            Self::Hidden => "<5".into(),
+            Self::Decimal(x) => decimal(*x),
+            Self::Euros(cents) => format!("{},{:02}", cents / 100, (cents % 100).abs()),
+            Self::Empty => String::new(),
+        }
+    }
+
+    /// The value for a chart: none when hidden or empty.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Self::Count(n) => Some(f64::from(u32::try_from(*n).unwrap_or(u32::MAX))),
+            Self::Decimal(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+fn decimal(x: f64) -> String {
+    format!("{x:.2}").replace('.', ",")
+}
+
+/// A titled table of the dashboard.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The section's anchor and the worksheet's name.
+    pub id: &'static str,
+    pub title: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Figures {
+    /// Every table of the dashboard, in the page's order.
+    pub fn tables(&self, t: Tr<'_>) -> Vec<Table> {
+        vec![
+            self.activity(t),
+            self.months(t),
+            self.municipalities(t),
+            self.reporters(t),
+            self.groups(t),
+            self.bands(t),
+            self.response(t),
+            self.bookings(t),
+        ]
+    }
+
+    fn activity(&self, t: Tr<'_>) -> Table {
+        activity_table(t, &self.dashboard.activity, self.suppressed)
+    }
+
+    fn months(&self, t: Tr<'_>) -> Table {
+        let rows = self
+            .dashboard
+            .months
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::Text(month_name(t, &m.month)),
+                    Cell::Count(m.reports),
+                    Cell::Count(m.not_pertinent),
+                    Cell::Count(m.urgencies),
+                    Cell::Count(m.emergencies),
+                ]
+            })
+            .collect();
+        Table {
+            id: "mesi",
+            title: t.t("dashboard-months"),
+            head: [
+                "dashboard-month",
+                "dashboard-reports",
+                "dashboard-not-pertinent",
+                "dashboard-urgencies",
+                "dashboard-emergencies",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows,
+        }
+    }
+
+    fn municipalities(&self, t: Tr<'_>) -> Table {
+        let rows = self
+            .places
+            .iter()
+            .map(|p| {
+                let name = if p.code.is_empty() {
+                    t.t("dashboard-no-municipality")
+                } else if p.name.is_empty() {
+                    p.code.clone()
+                } else {
+                    p.name.clone()
+                };
+                vec![
+                    Cell::Text(name),
+                    Cell::Count(p.reports),
+                    p.population
+                        .map_or(Cell::Empty, |n| Cell::Count(u64::from(n))),
+                    p.per_thousand().map_or(Cell::Empty, Cell::Decimal),
+                ]
+            })
+            .collect();
+        Table {
+            id: "comuni",
+            title: t.t("dashboard-municipalities"),
+            head: [
+                "dashboard-municipality",
+                "dashboard-reports",
+                "dashboard-population",
+                "dashboard-per-thousand",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows,
+        }
+    }
+
+    fn reporters(&self, t: Tr<'_>) -> Table {
+        let rows = self
+            .dashboard
+            .reporter_kinds
+            .iter()
+            .map(|(k, n)| {
+                vec![
+                    Cell::Text(t.t(&format!("reporter-kind-{}", k.code()))),
+                    Cell::Count(*n),
+                ]
+            })
+            .collect();
+        Table {
+            id: "segnalanti",
+            title: t.t("dashboard-reporters"),
+            head: vec![t.t("dashboard-reporter"), t.t("dashboard-reports")],
+            rows,
+        }
+    }
+
+    fn groups(&self, t: Tr<'_>) -> Table {
+        let rows = self
+            .dashboard
+            .target_groups
+            .iter()
+            .map(|(g, n)| {
+                vec![
+                    Cell::Text(t.t(&format!("target-{}", g.code()))),
+                    Cell::count(*n, g.is_protected(), self.suppressed),
+                ]
+            })
+            .collect();
+        Table {
+            id: "gruppi",
+            title: t.t("dashboard-groups"),
+            head: vec![t.t("field-target_group"), t.t("dashboard-reports")],
+            rows,
+        }
+    }
+
+    fn bands(&self, t: Tr<'_>) -> Table {
+        let rows = self
+            .dashboard
+            .time_bands
+            .iter()
+            .map(|(b, n)| {
+                vec![
+                    Cell::Text(t.t(&format!("time-band-{}", b.code()))),
+                    Cell::Count(*n),
+                ]
+            })
+            .collect();
+        Table {
+            id: "fasce",
+            title: t.t("dashboard-bands"),
+            head: vec![t.t("dashboard-band"), t.t("dashboard-reports")],
+            rows,
+        }
+    }
+
+    fn response(&self, t: Tr<'_>) -> Table {
+        let d = &self.dashboard;
+        let row = |key: &str, p: Option<Percentiles>| {
+            let mut row = vec![Cell::Text(t.t(key))];
+            match p {
+                Some(p) => row.extend([
+                    Cell::Count(p.cases),
+                    Cell::Count(u64::try_from(p.median).unwrap_or(0)),
+                    Cell::Count(u64::try_from(p.p90).unwrap_or(0)),
+                ]),
+                None => row.extend([Cell::Count(0), Cell::Empty, Cell::Empty]),
+            }
+            row
+        };
+        Table {
+            id: "tempi",
+            title: t.t("dashboard-response"),
+            head: [
+                "dashboard-step",
+                "dashboard-cases",
+                "dashboard-median",
+                "dashboard-p90",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows: vec![
+                row("dashboard-to-triage", d.to_triage),
+                row("dashboard-to-on-site", d.to_on_site),
+                row("dashboard-to-placement", d.to_placement),
+            ],
+        }
+    }
+
+    fn bookings(&self, t: Tr<'_>) -> Table {
+        let mut rows = Vec::new();
+        let (mut activations, mut nights, mut cost) = (0, 0, 0);
+        for b in &self.dashboard.bookings {
+            activations += b.activations;
+            nights += b.nights;
+            cost += b.cost_cents;
+            let protected = protected_resource(&b.kind);
+            let count = Cell::count(b.activations, protected, self.suppressed);
+            let hidden = count == Cell::Hidden;
+            rows.push(vec![
+                Cell::Text(t.t(&format!("resource-kind-{}", b.kind))),
+                count,
+                if hidden {
+                    Cell::Hidden
+                } else {
+                    Cell::Count(b.nights)
+                },
+                if hidden {
+                    Cell::Empty
+                } else {
+                    Cell::Euros(b.cost_cents)
+                },
+            ]);
+        }
+        rows.push(vec![
+            Cell::Text(t.t("dashboard-total")),
+            Cell::Count(activations),
+            Cell::Count(nights),
+            Cell::Euros(cost),
+        ]);
+        Table {
+            id: "accoglienze",
+            title: t.t("dashboard-bookings"),
+            head: [
+                "dashboard-resource",
+                "dashboard-activations",
+                "dashboard-nights",
+                "dashboard-cost",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows,
+        }
+    }
+
+    /// The chart of a table, as SVG; empty for the tables shown without one.
+    pub fn chart(&self, t: Tr<'_>, table: &Table) -> String {
+        match table.id {
+            "mesi" => {
+                let months: Vec<String> = self
+                    .dashboard
+                    .months
+                    .iter()
+                    .map(|m| m.month.clone())
+                    .collect();
+                let series =
+                    |key: &str, f: fn(&presidio_domain::stats::dashboard::MonthRow) -> u64| {
+                        (t.t(key), self.dashboard.months.iter().map(f).collect())
+                    };
+                crate::charts::lines(
+                    &months,
+                    &[
+                        series("dashboard-reports", |m| m.reports),
+                        series("dashboard-urgencies", |m| m.urgencies),
+                        series("dashboard-emergencies", |m| m.emergencies),
+                    ],
+                )
+            }
+            "comuni" => self.map(t),
+            "segnalanti" | "gruppi" | "fasce" => {
+                let rows: Vec<(String, Option<f64>)> = table
+                    .rows
+                    .iter()
+                    .map(|r| (r[0].show(t), r[1].value()))
+                    .collect();
+                crate::charts::bars(&rows)
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// The class of each drawable municipality on the map, by reports per 1,000 inhabitants.
+    pub fn map_classes(&self) -> BTreeMap<String, (String, Option<usize>)> {
+        let max = self
+            .places
+            .iter()
+            .filter_map(Place::per_thousand)
+            .fold(0.0_f64, f64::max);
+        self.places
+            .iter()
+            .filter(|p| !p.code.is_empty())
+            .map(|p| {
+                let class = p.per_thousand().map(|v| crate::charts::class_of(v, max));
+                (p.code.clone(), (p.name.clone(), class))
+            })
+            .collect()
+    }
+
+    fn map(&self, t: Tr<'_>) -> String {
+        crate::charts::map(&self.map_classes(), &t.t("dashboard-map-attribution"))
+    }
+}
+
+/// The activity table (the published rows first), small protected counts hidden when
+/// `suppressed`.
+pub fn activity_table(t: Tr<'_>, a: &Activity, suppressed: bool) -> Table {
+    let rows = presidio_domain::stats::activity::table(a)
+        .into_iter()
+        .map(|r| {
+            vec![
+                Cell::Text(t.t(r.label)),
+                r.value
+                    .map_or(Cell::Empty, |v| Cell::count(v, r.protected, suppressed)),
+            ]
+        })
+        .collect();
+    Table {
+        id: "attivita",
+        title: t.t("stats-title"),
+        head: vec![t.t("stats-period-head"), t.t("stats-total")],
+        rows,
+    }
+}
+
+/// `2026-03` → "marzo 2026".
+fn month_name(t: Tr<'_>, month: &str) -> String {
+    let Some((year, m)) = month.split_once('-') else {
+        return month.to_owned();
+    };
+    format!(
+        "{} {year}",
+        t.t(&format!("month-{}", m.trim_start_matches('0')))
+    )
+}
+
+/// The tables as one CSV for Italian spreadsheets: `;` between fields, UTF-8 with a BOM,
+/// decimal comma; each table under its title, a blank line between tables.
+pub fn csv(tables: &[Table]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\u{feff}");
+    for table in tables {
+        let _ = write!(out, "\"{}\"\r\n", table.title.replace('"', "\"\""));
+        let head: Vec<String> = table
+            .head
+            .iter()
+            .map(|h| Cell::Text(h.clone()).csv())
+            .collect();
+        let _ = write!(out, "{}\r\n", head.join(";"));
+        for row in &table.rows {
+            let cells: Vec<String> = row.iter().map(Cell::csv).collect();
+            let _ = write!(out, "{}\r\n", cells.join(";"));
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The tables as an XLSX workbook, one worksheet each, numbers as numbers.
+pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let euros = Format::new().set_num_format("#,##0.00 €");
+    let decimal = Format::new().set_num_format("0.00");
+    for table in tables {
+        let sheet = book.add_worksheet();
+        sheet.set_name(table.id)?;
+        sheet.write_string_with_format(0, 0, &table.title, &bold)?;
+        for (c, h) in (0u16..).zip(&table.head) {
+            sheet.write_string_with_format(1, c, h, &bold)?;
+        }
+        for (r, row) in (2u32..).zip(&table.rows) {
+            for (c, cell) in (0u16..).zip(row) {
+                match cell {
+                    Cell::Text(s) => sheet.write_string(r, c, s)?,
+                    Cell::Count(n) => sheet.write_number(r, c, u64_to_f64(*n))?,
+                    Cell::Hidden => sheet.write_string(r, c, "<5")?,
+                    Cell::Decimal(x) => sheet.write_number_with_format(r, c, *x, &decimal)?,
+                    Cell::Euros(cents) => {
+                        sheet.write_number_with_format(r, c, cents_to_euros(*cents), &euros)?
+                    }
+                    Cell::Empty => sheet,
+                };
+            }
+        }
+        sheet.set_column_width(0, 48)?;
+    }
+    book.save_to_buffer()
+}
+
+fn u64_to_f64(n: u64) -> f64 {
+    // Counts of reports stay far below 2^53.
+    let high = u32::try_from(n >> 32).unwrap_or(u32::MAX);
+    let low = u32::try_from(n & 0xffff_ffff).unwrap_or(0);
+    f64::from(high) * 4_294_967_296.0 + f64::from(low)
+}
+
+fn cents_to_euros(cents: i64) -> f64 {
+    let whole = i32::try_from(cents / 100).unwrap_or(i32::MAX);
+    let rest = i32::try_from(cents % 100).unwrap_or(0);
+    f64::from(whole) + f64::from(rest) / 100.0
+}
