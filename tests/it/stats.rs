@@ -222,10 +222,6 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
         .await
         .unwrap();
     assert_eq!((added, known), (86, 0));
-    let again = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
-        .await
-        .unwrap();
-    assert_eq!(again, (0, 86), "the same file adds nothing");
     let path = "/api/v1/stats/activity?from=2023-07-01&to=2025-09-30";
     let (s, a) = call(
         &mut app,
@@ -302,6 +298,56 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
         errors.windows(2).all(|w| w[0].line < w[1].line),
         "line numbers count quoted newlines"
     );
+}
+
+#[tokio::test]
+async fn an_import_adds_each_row_once_and_numbers_without_gaps() {
+    let app = TestApp::new().await;
+    let ambiti: Vec<_> = app
+        .t
+        .db
+        .list_ambiti()
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let entry = presidio_domain::audit::Entry::new(
+        presidio_db::now(),
+        presidio_domain::audit::Action::Write,
+    );
+    let import = presidio_web::stats::import;
+    let first = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
+        .await
+        .unwrap();
+    assert_eq!(first, (86, 0));
+    let again = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
+        .await
+        .unwrap();
+    assert_eq!(again, (0, 86), "the same file adds nothing");
+    let twice = "received_at;municipality;channel;reporter_kind;target_group;outcome\n\
+        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n\
+        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n";
+    let once = import(&app.t.db, &ambiti, twice.as_bytes(), false, &entry)
+        .await
+        .unwrap();
+    assert_eq!(once, (1, 1), "a row repeated in the file counts once");
+    // Protocol numbers run from 1 without gaps in each year.
+    let years = numbers_by_year(&app).await;
+    assert_eq!(years.len(), 3, "{years:?}");
+    assert!(years.iter().all(|&(_, n, last)| n == last), "{years:?}");
+    assert_eq!(years.iter().map(|y| y.1).sum::<i64>(), 87);
+}
+
+/// (year, reports, highest protocol number) of every year with reports.
+async fn numbers_by_year(app: &TestApp) -> Vec<(i64, i64, i64)> {
+    let sql = "SELECT CAST(year AS BIGINT), COUNT(*), MAX(number) FROM reports
+               GROUP BY year ORDER BY year";
+    match &app.t.db {
+        presidio_db::Db::Sqlite { read, .. } => sqlx::query_as(sql).fetch_all(read).await,
+        presidio_db::Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await,
+    }
+    .unwrap()
 }
 
 /// An upload form's body: the CSRF token, the file, and the dry-run box when asked.

@@ -1,6 +1,8 @@
 //! The historical import: reports from the spreadsheets kept before Presidio, added in one
 //! transaction (all or nothing), each once.
 
+use std::collections::{BTreeMap, HashSet};
+
 use presidio_domain::audit::Entry;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::report::historical::HistoricalReport;
@@ -8,24 +10,16 @@ use presidio_domain::report::protocol_code;
 use presidio_domain::report::triage::NotPertinentReason;
 
 use crate::audit::append;
-use crate::{Db, DbError, dispatch, now};
+use crate::{Backend, Db, DbError, dispatch, now};
 
 /// Inside `tx`: adds one historical report (closed, with its triage and its persons).
 /// Evaluates to `Result<(), sqlx::Error>`.
 macro_rules! insert_one {
-    ($tx:expr, $r:expr, $ambito:expr, $rationale:expr, $actor:expr, $at:expr) => {
+    ($tx:expr, $r:expr, $ambito:expr, $number:expr, $rationale:expr, $actor:expr, $at:expr) => {
         async {
             let reason = $r.not_pertinent_reason.map(NotPertinentReason::code);
             let year = $r.received_at.in_rome().year();
-            let (number,): (i64,) = sqlx::query_as(
-                "INSERT INTO report_counters (ambito_id, year, last) VALUES ($1, $2, 1)
-                 ON CONFLICT (ambito_id, year) DO UPDATE SET last = report_counters.last + 1
-                 RETURNING last",
-            )
-            .bind($ambito.0)
-            .bind(i64::from(year))
-            .fetch_one(&mut *$tx)
-            .await?;
+            let number: i64 = $number;
             let protected = $r.target_group.is_protected();
             let (day, band) = crate::stats::arrival($r.received_at);
             let (id,): (i64,) = sqlx::query_as(
@@ -105,33 +99,91 @@ impl Db {
         audit: &Entry,
     ) -> Result<(usize, usize), DbError> {
         let at = now().0;
+        // On PostgreSQL the running totals of a large import are counted once at the end: row
+        // by row, one long transaction would pile up versions of the same few totals.
+        let bulk = self.backend() == Backend::Postgres;
         Ok(dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                let (mut added, mut known) = (0, 0);
+                // The rows not there yet (a row repeated in the file counts once).
+                let mut fresh = Vec::new();
+                let mut keys = HashSet::new();
                 for (r, ambito) in rows {
                     let seen: Option<(i64,)> =
                         sqlx::query_as("SELECT id FROM reports WHERE import_key = $1")
                             .bind(&r.key)
                             .fetch_optional(&mut *tx)
                             .await?;
-                    if seen.is_some() {
-                        known += 1;
-                        continue;
+                    if seen.is_none() && keys.insert(r.key.as_str()) {
+                        fresh.push((r, *ambito));
                     }
-                    added += 1;
-                    if dry_run {
-                        continue;
-                    }
-                    insert_one!(tx, r, ambito, rationale, audit.actor_id, at).await?;
                 }
-                if !dry_run && added > 0 {
-                    let entry = audit
-                        .clone()
-                        .reason(&format!("historical import: {added} added, {known} known"));
-                    append!(tx, &entry).await?;
-                    tx.commit().await?;
+                let (added, known) = (fresh.len(), rows.len() - fresh.len());
+                if dry_run || added == 0 {
+                    return Ok((added, known));
+                }
+                if bulk {
+                    sqlx::query("SET LOCAL presidio.bulk_tallies = 'on'")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Protocol numbers are taken a block per Ambito and year, each counter
+                // moved once.
+                let mut blocks: BTreeMap<(i64, i16), i64> = BTreeMap::new();
+                for (r, ambito) in &fresh {
+                    *blocks
+                        .entry((ambito.0, r.received_at.in_rome().year()))
+                        .or_default() += 1;
+                }
+                let mut next = BTreeMap::new();
+                for ((ambito, year), count) in blocks {
+                    let (last,): (i64,) = sqlx::query_as(
+                        "INSERT INTO report_counters (ambito_id, year, last) VALUES ($1, $2, $3)
+                         ON CONFLICT (ambito_id, year)
+                         DO UPDATE SET last = report_counters.last + EXCLUDED.last
+                         RETURNING last",
+                    )
+                    .bind(ambito)
+                    .bind(i64::from(year))
+                    .bind(count)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    next.insert((ambito, year), last - count + 1);
+                }
+                for (r, ambito) in fresh {
+                    let slot = next
+                        .get_mut(&(ambito.0, r.received_at.in_rome().year()))
+                        .expect("a block was taken for every Ambito and year");
+                    let number = *slot;
+                    *slot += 1;
+                    insert_one!(tx, r, ambito, number, rationale, audit.actor_id, at).await?;
+                }
+                if bulk {
+                    // PostgreSQL: the totals of the rows this transaction added, counted once
+                    // (see migration 0024).
+                    sqlx::query(
+                        "INSERT INTO report_tallies AS t (ambito_id, day, dimension, value, n)
+                         SELECT r.ambito_id, r.received_day, v.dimension, v.value, COUNT(*)
+                         FROM reports r CROSS JOIN LATERAL report_tally_rows(r) v
+                         WHERE r.xmin = pg_current_xact_id()::xid
+                         GROUP BY r.ambito_id, r.received_day, v.dimension, v.value
+                         ON CONFLICT (ambito_id, day, dimension, value)
+                         DO UPDATE SET n = t.n + EXCLUDED.n",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let entry = audit
+                    .clone()
+                    .reason(&format!("historical import: {added} added, {known} known"));
+                append!(tx, &entry).await?;
+                tx.commit().await?;
+                if bulk {
+                    // Fresh statistics, or the planner keeps taking the tables for empty.
+                    sqlx::query("ANALYZE reports, report_tallies")
+                        .execute(pool)
+                        .await?;
                 }
                 Ok::<(usize, usize), sqlx::Error>((added, known))
             }

@@ -115,26 +115,28 @@ impl Db {
             return Ok(Interventions::default());
         }
         let list = crate::ambito_list(ambiti);
+        // From the few dispatches and activations to their reports (CROSS JOIN keeps SQLite
+        // from scanning every report of the Ambito first).
         let on_site = format!(
             "SELECT (MIN(d.arrived_at) - r.received_at) / 60000 FROM dispatches d
-             JOIN reports r ON r.id = d.report_id
-             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+             CROSS JOIN reports r
+             WHERE r.id = d.report_id AND r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
                 AND d.arrived_at IS NOT NULL
              GROUP BY r.id, r.received_at"
         );
         let placement = format!(
             "SELECT (MIN(a.confirmed_at) - r.received_at) / 60000 FROM activations a
-             JOIN reports r ON r.id = a.report_id
-             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+             CROSS JOIN reports r
+             WHERE r.id = a.report_id AND r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
                 AND a.confirmed_at IS NOT NULL
              GROUP BY r.id, r.received_at"
         );
         let bookings = format!(
             "SELECT s.kind, COUNT(*), CAST(SUM(a.nights * a.places) AS BIGINT),
                 CAST(SUM(a.cost_cents) AS BIGINT)
-             FROM activations a JOIN reports r ON r.id = a.report_id
+             FROM activations a CROSS JOIN reports r
              JOIN resources s ON s.id = a.resource_id
-             WHERE r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
+             WHERE r.id = a.report_id AND r.ambito_id IN ({list}) AND r.received_day >= $1 AND r.received_day <= $2
                 AND a.status IN ('confirmed', 'started', 'ended')
              GROUP BY s.kind ORDER BY s.kind"
         );
