@@ -3,7 +3,9 @@
 //! bumps one counter ([`Caches::invalidate`], called by [`crate::AppState::changed`] and by the
 //! roster and calendar handlers) and so drops them all; an
 //! entry also lives at most until the minute turns (waiting times count minutes, a break-glass
-//! lapses). One process serves an installation (the live board's events are in-process too).
+//! lapses); the board's and the roster's are still served while one request refills them
+//! ([`Freshness::Lenient`]). One process serves an installation (the live board's events are
+//! in-process too).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -88,29 +90,71 @@ struct Entry<V> {
     value: V,
 }
 
+/// Whether an entry of the last minute may be served while another request refreshes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Always this minute's (break-glass openings lapse at the minute).
+    Strict,
+    /// Last minute's too while another request refills it, when nothing changed since: only
+    /// clock-driven texts (waiting times) can be behind, for the time of one fill.
+    Lenient,
+}
+
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
-    fn lookup(&self, key: &K, generation: u64, minute: i64) -> Option<V> {
+    /// The entry of `key` filled at `generation`, if from `minute` (or from any minute when
+    /// `any_minute`).
+    fn lookup(&self, key: &K, generation: u64, minute: i64, any_minute: bool) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(key)
-            .filter(|e| e.generation == generation && e.minute == minute)
+            .filter(|e| e.generation == generation && (any_minute || e.minute == minute))
             .map(|e| e.value.clone())
     }
 
     /// The entry for `key`, or `fill`'s value, kept for the next requests.
-    pub async fn get_or_fill<E, F>(&self, caches: &Caches, key: &K, fill: F) -> Result<V, E>
+    pub async fn get_or_fill<E, F>(
+        &self,
+        caches: &Caches,
+        key: &K,
+        freshness: Freshness,
+        fill: F,
+    ) -> Result<V, E>
     where
         F: AsyncFnOnce() -> Result<V, E>,
     {
         let minute = presidio_db::now().0.div_euclid(60_000);
+        self.fill_at(caches, key, minute, freshness, fill).await
+    }
+
+    async fn fill_at<E, F>(
+        &self,
+        caches: &Caches,
+        key: &K,
+        minute: i64,
+        freshness: Freshness,
+        fill: F,
+    ) -> Result<V, E>
+    where
+        F: AsyncFnOnce() -> Result<V, E>,
+    {
         // Read before the database: a change committed meanwhile makes this fill stale at once.
         let generation = caches.generation.load(Ordering::SeqCst);
-        if let Some(value) = self.lookup(key, generation, minute) {
+        if let Some(value) = self.lookup(key, generation, minute, false) {
             return Ok(value);
         }
-        let _filling = self.fill.lock().await;
+        let _filling = if let Ok(filling) = self.fill.try_lock() {
+            filling
+        } else {
+            // Someone is filling: at the turn of the minute, the clients need not all wait.
+            if freshness == Freshness::Lenient
+                && let Some(value) = self.lookup(key, generation, minute, true)
+            {
+                return Ok(value);
+            }
+            self.fill.lock().await
+        };
         let generation = caches.generation.load(Ordering::SeqCst);
-        if let Some(value) = self.lookup(key, generation, minute) {
+        if let Some(value) = self.lookup(key, generation, minute, false) {
             return Ok(value);
         }
         let value = fill().await?;
@@ -127,5 +171,35 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             },
         );
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::{Cache, Caches, Freshness};
+
+    #[test]
+    fn only_lenient_readers_get_last_minutes_entry_while_it_is_refilled_and_never_after_a_change() {
+        let caches = Caches::default();
+        let cache: Cache<u8, &str> = Cache::default();
+        let read = |minute, freshness, value| {
+            cache
+                .fill_at(&caches, &1, minute, freshness, async move || {
+                    Ok::<_, ()>(value)
+                })
+                .now_or_never()
+        };
+        assert_eq!(read(10, Freshness::Lenient, "a"), Some(Ok("a")));
+        assert_eq!(read(10, Freshness::Strict, "x"), Some(Ok("a")), "kept");
+        let filling = cache.fill.try_lock().expect("free");
+        assert_eq!(read(11, Freshness::Lenient, "b"), Some(Ok("a")));
+        assert_eq!(read(11, Freshness::Strict, "b"), None, "waits for the fill");
+        caches.invalidate();
+        assert_eq!(read(11, Freshness::Lenient, "b"), None, "changed: waits");
+        drop(filling);
+        assert_eq!(read(11, Freshness::Lenient, "b"), Some(Ok("b")));
+        assert_eq!(read(11, Freshness::Strict, "x"), Some(Ok("b")));
     }
 }
