@@ -204,23 +204,7 @@ pub fn seed_csv() -> String {
 async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the_api() {
     let mut app = TestApp::new().await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
-    let ambiti: Vec<_> = app
-        .t
-        .db
-        .list_ambiti()
-        .await
-        .unwrap()
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let entry = presidio_domain::audit::Entry::new(
-        presidio_db::now(),
-        presidio_domain::audit::Action::Write,
-    );
-    let import = presidio_web::stats::import;
-    let (added, known) = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
-        .await
-        .unwrap();
+    let (added, known) = importing(&app, seed_csv()).await.unwrap();
     assert_eq!((added, known), (86, 0));
     let path = "/api/v1/stats/activity?from=2023-07-01&to=2025-09-30";
     let (s, a) = call(
@@ -284,8 +268,7 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
     );
     // A broken file changes nothing and says where.
     let broken = seed_csv().replace("2024-03-", "2024-13-");
-    let Err(presidio_web::stats::ImportFailure::Refused(errors)) =
-        import(&app.t.db, &ambiti, broken.as_bytes(), false, &entry).await
+    let Err(presidio_web::stats::ImportFailure::Refused(errors)) = importing(&app, broken).await
     else {
         panic!("refused");
     };
@@ -303,6 +286,28 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
 #[tokio::test]
 async fn an_import_adds_each_row_once_and_numbers_without_gaps() {
     let app = TestApp::new().await;
+    let import = |csv: String| importing(&app, csv);
+    let first = import(seed_csv()).await.unwrap();
+    assert_eq!(first, (86, 0));
+    let again = import(seed_csv()).await.unwrap();
+    assert_eq!(again, (0, 86), "the same file adds nothing");
+    let twice = "received_at;municipality;channel;reporter_kind;target_group;outcome\n\
+        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n\
+        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n";
+    let once = import(twice.to_owned()).await.unwrap();
+    assert_eq!(once, (1, 1), "a row repeated in the file counts once");
+    // Protocol numbers run from 1 without gaps in each year.
+    let years = numbers_by_year(&app).await;
+    assert_eq!(years.len(), 3, "{years:?}");
+    assert!(years.iter().all(|&(_, n, last)| n == last), "{years:?}");
+    assert_eq!(years.iter().map(|y| y.1).sum::<i64>(), 87);
+}
+
+/// Imports `csv` into every Ambito of the test database, as the page and the CLI do.
+async fn importing(
+    app: &TestApp,
+    csv: String,
+) -> Result<(usize, usize), presidio_web::stats::ImportFailure> {
     let ambiti: Vec<_> = app
         .t
         .db
@@ -316,27 +321,7 @@ async fn an_import_adds_each_row_once_and_numbers_without_gaps() {
         presidio_db::now(),
         presidio_domain::audit::Action::Write,
     );
-    let import = presidio_web::stats::import;
-    let first = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
-        .await
-        .unwrap();
-    assert_eq!(first, (86, 0));
-    let again = import(&app.t.db, &ambiti, seed_csv().as_bytes(), false, &entry)
-        .await
-        .unwrap();
-    assert_eq!(again, (0, 86), "the same file adds nothing");
-    let twice = "received_at;municipality;channel;reporter_kind;target_group;outcome\n\
-        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n\
-        2025-10-01 23:10;Rho;telefono;carabinieri;fragilita;urgenza\n";
-    let once = import(&app.t.db, &ambiti, twice.as_bytes(), false, &entry)
-        .await
-        .unwrap();
-    assert_eq!(once, (1, 1), "a row repeated in the file counts once");
-    // Protocol numbers run from 1 without gaps in each year.
-    let years = numbers_by_year(&app).await;
-    assert_eq!(years.len(), 3, "{years:?}");
-    assert!(years.iter().all(|&(_, n, last)| n == last), "{years:?}");
-    assert_eq!(years.iter().map(|y| y.1).sum::<i64>(), 87);
+    presidio_web::stats::import(&app.t.db, &ambiti, csv.as_bytes(), false, &entry).await
 }
 
 /// (year, reports, highest protocol number) of every year with reports.

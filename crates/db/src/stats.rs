@@ -27,6 +27,26 @@ fn count(n: i64) -> u64 {
 }
 
 impl Db {
+    /// The rows of `sql`, whose `$1` and `$2` are the first and the last day of a period.
+    async fn over_days<T>(&self, sql: String, from: &str, to: &str) -> Result<Vec<T>, DbError>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+
     /// Gives the reports stored before the running totals their day and time band (the
     /// triggers then count them); returns how many there were.
     pub(crate) async fn fill_arrivals(&self) -> Result<usize, DbError> {
@@ -82,16 +102,7 @@ impl Db {
              HAVING SUM(n) <> 0",
             crate::ambito_list(ambiti)
         );
-        let rows: Vec<(String, String, String, i64)> = dispatch!(
-            self,
-            read | pool | {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(pool)
-                    .await
-            }
-        )?;
+        let rows: Vec<(String, String, String, i64)> = self.over_days(sql, from, to).await?;
         Ok(rows
             .into_iter()
             .map(|(month, dimension, value, n)| Tally {
@@ -141,30 +152,12 @@ impl Db {
              GROUP BY s.kind ORDER BY s.kind"
         );
         let minutes = |sql: String| async move {
-            let rows: Vec<(i64,)> = dispatch!(
-                self,
-                read | pool | {
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(from)
-                        .bind(to)
-                        .fetch_all(pool)
-                        .await
-                }
-            )?;
+            let rows: Vec<(i64,)> = self.over_days(sql, from, to).await?;
             Ok::<_, DbError>(rows.into_iter().map(|(m,)| m).collect::<Vec<_>>())
         };
         let to_on_site = minutes(on_site).await?;
         let to_placement = minutes(placement).await?;
-        let rows: Vec<(String, i64, i64, i64)> = dispatch!(
-            self,
-            read | pool | {
-                sqlx::query_as(sqlx::AssertSqlSafe(bookings))
-                    .bind(from)
-                    .bind(to)
-                    .fetch_all(pool)
-                    .await
-            }
-        )?;
+        let rows: Vec<(String, i64, i64, i64)> = self.over_days(bookings, from, to).await?;
         Ok(Interventions {
             to_on_site,
             to_placement,
