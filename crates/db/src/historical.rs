@@ -15,11 +15,10 @@ use crate::{Backend, Db, DbError, dispatch, now};
 /// Inside `tx`: adds one historical report (closed, with its triage and its persons).
 /// Evaluates to `Result<(), sqlx::Error>`.
 macro_rules! insert_one {
-    ($tx:expr, $r:expr, $ambito:expr, $number:expr, $rationale:expr, $actor:expr, $at:expr) => {
+    ($tx:expr, $r:expr, $ambito:expr, ($year:expr, $number:expr), $rationale:expr, $actor:expr, $at:expr) => {
         async {
             let reason = $r.not_pertinent_reason.map(NotPertinentReason::code);
-            let year = $r.received_at.in_rome().year();
-            let number: i64 = $number;
+            let (year, number): (i16, i64) = ($year, $number);
             let protected = $r.target_group.is_protected();
             let (day, band) = crate::stats::arrival($r.received_at);
             let (id,): (i64,) = sqlx::query_as(
@@ -116,7 +115,7 @@ impl Db {
                             .fetch_optional(&mut *tx)
                             .await?;
                     if seen.is_none() && keys.insert(r.key.as_str()) {
-                        fresh.push((r, *ambito));
+                        fresh.push((r, *ambito, r.received_at.in_rome().year()));
                     }
                 }
                 let (added, known) = (fresh.len(), rows.len() - fresh.len());
@@ -131,10 +130,8 @@ impl Db {
                 // Protocol numbers are taken a block per Ambito and year, each counter
                 // moved once.
                 let mut blocks: BTreeMap<(i64, i16), i64> = BTreeMap::new();
-                for (r, ambito) in &fresh {
-                    *blocks
-                        .entry((ambito.0, r.received_at.in_rome().year()))
-                        .or_default() += 1;
+                for (_, ambito, year) in &fresh {
+                    *blocks.entry((ambito.0, *year)).or_default() += 1;
                 }
                 let mut next = BTreeMap::new();
                 for ((ambito, year), count) in blocks {
@@ -151,13 +148,14 @@ impl Db {
                     .await?;
                     next.insert((ambito, year), last - count + 1);
                 }
-                for (r, ambito) in fresh {
+                for (r, ambito, year) in fresh {
                     let slot = next
-                        .get_mut(&(ambito.0, r.received_at.in_rome().year()))
+                        .get_mut(&(ambito.0, year))
                         .expect("a block was taken for every Ambito and year");
                     let number = *slot;
                     *slot += 1;
-                    insert_one!(tx, r, ambito, number, rationale, audit.actor_id, at).await?;
+                    insert_one!(tx, r, ambito, (year, number), rationale, audit.actor_id, at)
+                        .await?;
                 }
                 if bulk {
                     // PostgreSQL: the totals of the rows this transaction added, counted once

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -20,7 +21,7 @@ use presidio_domain::report::Report;
 /// Beyond this many entries a cache starts afresh.
 const CAPACITY: usize = 512;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Caches {
     /// Bumped by every report change.
     generation: AtomicU64,
@@ -58,6 +59,17 @@ pub struct CachedReport {
     pub alertable: Option<(Option<i64>, Vec<presidio_db::RosterPerson>)>,
 }
 
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::default(),
+            board: Cache::new(Freshness::Lenient),
+            reports: Cache::new(Freshness::Strict),
+            roster: Cache::new(Freshness::Lenient),
+        }
+    }
+}
+
 impl Caches {
     /// Something changed: every entry of every cache is stale.
     pub fn invalidate(&self) {
@@ -72,13 +84,15 @@ pub struct Cache<K, V> {
     /// One fill at a time: the clients waiting at a change or at the turn of the minute then
     /// find the fresh entry instead of all querying at once.
     fill: tokio::sync::Mutex<()>,
+    freshness: Freshness,
 }
 
-impl<K, V> Default for Cache<K, V> {
-    fn default() -> Self {
+impl<K, V> Cache<K, V> {
+    fn new(freshness: Freshness) -> Self {
         Self {
             entries: Mutex::default(),
             fill: tokio::sync::Mutex::default(),
+            freshness,
         }
     }
 }
@@ -95,66 +109,52 @@ struct Entry<V> {
 pub enum Freshness {
     /// Always this minute's (break-glass openings lapse at the minute).
     Strict,
-    /// Last minute's too while another request refills it, when nothing changed since: only
-    /// clock-driven texts (waiting times) can be behind, for the time of one fill.
+    /// The previous minute's too while another request refills it, when nothing changed since:
+    /// only clock-driven texts (waiting times) can be behind, for the time of one fill.
     Lenient,
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
-    /// The entry of `key` filled at `generation`, if from `minute` (or from any minute when
-    /// `any_minute`).
-    fn lookup(&self, key: &K, generation: u64, minute: i64, any_minute: bool) -> Option<V> {
+    /// The entry of `key` filled at `generation`, if from one of `minutes`.
+    fn lookup(&self, key: &K, generation: u64, minutes: RangeInclusive<i64>) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(key)
-            .filter(|e| e.generation == generation && (any_minute || e.minute == minute))
+            .filter(|e| e.generation == generation && minutes.contains(&e.minute))
             .map(|e| e.value.clone())
     }
 
     /// The entry for `key`, or `fill`'s value, kept for the next requests.
-    pub async fn get_or_fill<E, F>(
-        &self,
-        caches: &Caches,
-        key: &K,
-        freshness: Freshness,
-        fill: F,
-    ) -> Result<V, E>
+    pub async fn get_or_fill<E, F>(&self, caches: &Caches, key: &K, fill: F) -> Result<V, E>
     where
         F: AsyncFnOnce() -> Result<V, E>,
     {
         let minute = presidio_db::now().0.div_euclid(60_000);
-        self.fill_at(caches, key, minute, freshness, fill).await
+        self.fill_at(caches, key, minute, fill).await
     }
 
-    async fn fill_at<E, F>(
-        &self,
-        caches: &Caches,
-        key: &K,
-        minute: i64,
-        freshness: Freshness,
-        fill: F,
-    ) -> Result<V, E>
+    async fn fill_at<E, F>(&self, caches: &Caches, key: &K, minute: i64, fill: F) -> Result<V, E>
     where
         F: AsyncFnOnce() -> Result<V, E>,
     {
         // Read before the database: a change committed meanwhile makes this fill stale at once.
         let generation = caches.generation.load(Ordering::SeqCst);
-        if let Some(value) = self.lookup(key, generation, minute, false) {
+        if let Some(value) = self.lookup(key, generation, minute..=minute) {
             return Ok(value);
         }
         let _filling = if let Ok(filling) = self.fill.try_lock() {
             filling
         } else {
             // Someone is filling: at the turn of the minute, the clients need not all wait.
-            if freshness == Freshness::Lenient
-                && let Some(value) = self.lookup(key, generation, minute, true)
+            if self.freshness == Freshness::Lenient
+                && let Some(value) = self.lookup(key, generation, minute - 1..=minute)
             {
                 return Ok(value);
             }
             self.fill.lock().await
         };
         let generation = caches.generation.load(Ordering::SeqCst);
-        if let Some(value) = self.lookup(key, generation, minute, false) {
+        if let Some(value) = self.lookup(key, generation, minute..=minute) {
             return Ok(value);
         }
         let value = fill().await?;
@@ -181,25 +181,27 @@ mod tests {
     use super::{Cache, Caches, Freshness};
 
     #[test]
-    fn only_lenient_readers_get_last_minutes_entry_while_it_is_refilled_and_never_after_a_change() {
+    fn only_lenient_caches_serve_last_minutes_entry_while_it_is_refilled_and_never_after_a_change()
+    {
         let caches = Caches::default();
-        let cache: Cache<u8, &str> = Cache::default();
-        let read = |minute, freshness, value| {
+        let lenient: Cache<u8, &str> = Cache::new(Freshness::Lenient);
+        let strict: Cache<u8, &str> = Cache::new(Freshness::Strict);
+        let read = |cache: &Cache<u8, &'static str>, minute, value: &'static str| {
             cache
-                .fill_at(&caches, &1, minute, freshness, async move || {
-                    Ok::<_, ()>(value)
-                })
+                .fill_at(&caches, &1, minute, async move || Ok::<_, ()>(value))
                 .now_or_never()
         };
-        assert_eq!(read(10, Freshness::Lenient, "a"), Some(Ok("a")));
-        assert_eq!(read(10, Freshness::Strict, "x"), Some(Ok("a")), "kept");
-        let filling = cache.fill.try_lock().expect("free");
-        assert_eq!(read(11, Freshness::Lenient, "b"), Some(Ok("a")));
-        assert_eq!(read(11, Freshness::Strict, "b"), None, "waits for the fill");
+        assert_eq!(read(&lenient, 10, "a"), Some(Ok("a")));
+        assert_eq!(read(&strict, 10, "a"), Some(Ok("a")));
+        assert_eq!(read(&lenient, 10, "x"), Some(Ok("a")), "kept");
+        let filling = (lenient.fill.try_lock(), strict.fill.try_lock());
+        assert_eq!(read(&lenient, 11, "b"), Some(Ok("a")));
+        assert_eq!(read(&strict, 11, "b"), None, "waits for the fill");
+        assert_eq!(read(&lenient, 12, "b"), None, "two minutes old: waits");
         caches.invalidate();
-        assert_eq!(read(11, Freshness::Lenient, "b"), None, "changed: waits");
+        assert_eq!(read(&lenient, 11, "b"), None, "changed: waits");
         drop(filling);
-        assert_eq!(read(11, Freshness::Lenient, "b"), Some(Ok("b")));
-        assert_eq!(read(11, Freshness::Strict, "x"), Some(Ok("b")));
+        assert_eq!(read(&lenient, 11, "b"), Some(Ok("b")));
+        assert_eq!(read(&lenient, 11, "x"), Some(Ok("b")));
     }
 }

@@ -155,65 +155,60 @@ pub async fn load_for_reading(
     let loaded = state
         .caches
         .reports
-        .get_or_fill(
-            &state.caches,
-            &id,
-            crate::cache::Freshness::Strict,
-            async || {
-                let report = match state.db.report(id).await {
-                    Ok(r) => r,
-                    Err(DbError::NotFound) => return Ok(None),
-                    Err(e) => return Err(e),
-                };
-                let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
-                let glass = state.db.glass_broken_by(id, since).await?;
-                let history = state.db.report_history(id).await?;
-                let municipality = match &report.data.municipality {
-                    Some(code) => Some(
-                        state
-                            .db
-                            .municipality(code)
-                            .await
-                            .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
-                    ),
-                    None => None,
-                };
-                let activations = state.db.activations_of(id).await?;
-                let resources = state.db.resources(report.ambito).await?;
-                let dispatches = state.db.dispatches_of(id).await?;
-                let steps = state.db.procedure_steps(id).await?;
-                let handovers = state.db.handovers_of(id).await?;
-                let messages = state.db.case_messages(id).await?;
-                let alertable = if report.outcome
-                    == Some(presidio_domain::report::triage::Outcome::Emergenza)
-                    && report.status.is_open()
-                    && !dispatches.iter().any(|d| d.dispatch.is_active())
-                {
-                    let on_call = crate::interventions::on_call_now(
-                        state,
-                        report.ambito,
-                        presidio_domain::roster::RosterRole::ProntoIntervento,
-                    )
-                    .await?;
-                    Some((on_call, state.db.roster_people(report.ambito).await?))
-                } else {
-                    None
-                };
-                Ok(Some(Arc::new(CachedReport {
-                    report,
-                    glass,
-                    history,
-                    municipality,
-                    activations,
-                    resources,
-                    dispatches,
-                    steps,
-                    handovers,
-                    messages,
-                    alertable,
-                })))
-            },
-        )
+        .get_or_fill(&state.caches, &id, async || {
+            let report = match state.db.report(id).await {
+                Ok(r) => r,
+                Err(DbError::NotFound) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+            let glass = state.db.glass_broken_by(id, since).await?;
+            let history = state.db.report_history(id).await?;
+            let municipality = match &report.data.municipality {
+                Some(code) => Some(
+                    state
+                        .db
+                        .municipality(code)
+                        .await
+                        .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
+                ),
+                None => None,
+            };
+            let activations = state.db.activations_of(id).await?;
+            let resources = state.db.resources(report.ambito).await?;
+            let dispatches = state.db.dispatches_of(id).await?;
+            let steps = state.db.procedure_steps(id).await?;
+            let handovers = state.db.handovers_of(id).await?;
+            let messages = state.db.case_messages(id).await?;
+            let alertable = if report.outcome
+                == Some(presidio_domain::report::triage::Outcome::Emergenza)
+                && report.status.is_open()
+                && !dispatches.iter().any(|d| d.dispatch.is_active())
+            {
+                let on_call = crate::interventions::on_call_now(
+                    state,
+                    report.ambito,
+                    presidio_domain::roster::RosterRole::ProntoIntervento,
+                )
+                .await?;
+                Some((on_call, state.db.roster_people(report.ambito).await?))
+            } else {
+                None
+            };
+            Ok(Some(Arc::new(CachedReport {
+                report,
+                glass,
+                history,
+                municipality,
+                activations,
+                resources,
+                dispatches,
+                steps,
+                handovers,
+                messages,
+                alertable,
+            })))
+        })
         .await?;
     Ok(loaded.and_then(|c| {
         let access = case_access(who, &c.report.facts(c.glass.clone()));

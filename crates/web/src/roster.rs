@@ -51,28 +51,23 @@ pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>,
     state
         .caches
         .roster
-        .get_or_fill(
-            &state.caches,
-            &ambito,
-            crate::cache::Freshness::Lenient,
-            async || {
-                let now = presidio_db::now();
-                let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
-                let shifts: Vec<_> = stored.iter().map(|s| s.shift.clone()).collect();
-                let running = on_call(&shifts, now);
-                let on_call = running
-                    .iter()
-                    .filter_map(|s| {
-                        stored
-                            .iter()
-                            .find(|st| st.shift == **s)
-                            .map(|st| (s.role, st.name.clone(), s.phone.clone()))
-                    })
-                    .collect();
-                let gaps = gaps_between(state, ambito, now, UtcMillis(now.0 + AHEAD_MS)).await?;
-                Ok(Arc::new(Summary { on_call, gaps }))
-            },
-        )
+        .get_or_fill(&state.caches, &ambito, async || {
+            let now = presidio_db::now();
+            let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
+            let shifts: Vec<_> = stored.iter().map(|s| s.shift.clone()).collect();
+            let running = on_call(&shifts, now);
+            let on_call = running
+                .iter()
+                .filter_map(|s| {
+                    stored
+                        .iter()
+                        .find(|st| st.shift == **s)
+                        .map(|st| (s.role, st.name.clone(), s.phone.clone()))
+                })
+                .collect();
+            let gaps = gaps_between(state, ambito, now, UtcMillis(now.0 + AHEAD_MS)).await?;
+            Ok(Arc::new(Summary { on_call, gaps }))
+        })
         .await
 }
 

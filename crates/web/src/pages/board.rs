@@ -323,19 +323,14 @@ async fn rendered_rows(state: &AppState, who: &Principal) -> Result<Arc<str>, Pa
     state
         .caches
         .board
-        .get_or_fill(
-            &state.caches,
-            who,
-            crate::cache::Freshness::Lenient,
-            async || {
-                let template = rows(state, who).await?;
-                let html = template.render().map_err(|e| {
-                    tracing::error!(error = %e, "board rows not rendered");
-                    PageError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")
-                })?;
-                Ok(Arc::from(html))
-            },
-        )
+        .get_or_fill(&state.caches, who, async || {
+            let template = rows(state, who).await?;
+            let html = template.render().map_err(|e| {
+                tracing::error!(error = %e, "board rows not rendered");
+                PageError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            })?;
+            Ok(Arc::from(html))
+        })
         .await
 }
 
