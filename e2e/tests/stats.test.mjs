@@ -71,14 +71,16 @@ test("the coordinator imports a year and reads the dashboard with the keyboard",
   await close();
 });
 
-test("the analyst sees small counts of protected groups as <5, and nothing else changes", async () => {
-  const { page, problems, close } = await openPage(browser, server.url);
+test("the analyst sees small counts of protected groups as <5, and nothing else changes, on a phone too", async () => {
+  const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
   await logIn(page, server.url, USERS.analista);
   await page.goto(server.url + "/statistiche/cruscotto?dal=2025-01-01&al=2025-12-31");
   assert.match(await page.locator("main").innerText(), /Per riservatezza/);
   const minors = page.locator("#gruppi tbody tr", { hasText: /minori stranieri/i });
   assert.match(await minors.innerText(), /<5/);
   assert.match(await page.locator("#comuni tbody").innerText(), /Rho\s+40/);
+  // Wide tables scroll inside their own region, which the keyboard reaches; the page does not.
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(problems, []);
   await close();

@@ -237,7 +237,7 @@ pub fn map(classes: &BTreeMap<String, (String, Option<usize>)>, attribution: &st
             .margin(6)
             .build_cartesian_2d(west..east, south..north)?;
         for shape in &shapes {
-            let (name, class) = &classes[&shape.code];
+            let (_, class) = &classes[&shape.code];
             let fill = class.map_or(WHITE, |c| MAP_CLASSES[c.min(MAP_CLASSES.len() - 1)]);
             chart.draw_series(std::iter::once(Polygon::new(
                 shape.ring.clone(),
@@ -247,6 +247,10 @@ pub fn map(classes: &BTreeMap<String, (String, Option<usize>)>, attribution: &st
                 shape.ring.clone(),
                 GREY.stroke_width(1),
             )))?;
+        }
+        // The names after every shape, so that no neighbour covers one.
+        for shape in &shapes {
+            let (name, class) = &classes[&shape.code];
             let n = shape.ring.len().max(1);
             let count = f64::from(u32::try_from(n).unwrap_or(u32::MAX));
             let centre = (
@@ -368,6 +372,8 @@ mod tests {
         assert!(svg.contains("Rho") && svg.contains("Arese"));
         assert!(svg.contains("elaborazione openpolis"));
         assert_eq!(svg.matches("<polygon").count(), 2, "{svg}");
+        // No shape is drawn over a name.
+        assert!(svg.rfind("<polygon") < svg.find("<text"), "{svg}");
     }
 
     #[test]
