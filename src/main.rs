@@ -141,7 +141,8 @@ struct UserAddArgs {
     /// ISTAT code of a municipality the role covers (servizio_sociale); repeat for several.
     #[arg(long)]
     municipality: Vec<String>,
-    /// Code of the Ambito the role is given in (default: the first Ambito).
+    /// Code of the Ambito the role is given in (required when the installation has more than
+    /// one Ambito).
     #[arg(long)]
     ambito: Option<String>,
     /// Organisation the user belongs to (default: the Ambito's managing body, by its name).
@@ -266,6 +267,10 @@ enum AmbitoCommand {
         code: String,
         #[arg(long)]
         name: String,
+        /// What its protocol numbers start with (e.g. BOLLATESE in BOLLATESE-2026-0001); default:
+        /// the code in capitals. Kept when the Ambito already exists.
+        #[arg(long, default_value = "")]
+        report_prefix: String,
         #[arg(long)]
         csv: PathBuf,
     },
@@ -557,6 +562,30 @@ async fn user(url: &DatabaseUrl, cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The Ambito named by `--ambito`; without it, the only one there is. With several Ambiti the
+/// Ambito must be named: nobody is given a role in one by default.
+fn chosen_ambito(
+    all: Vec<presidio_domain::reference::Ambito>,
+    code: Option<&str>,
+    errors: &mut presidio_domain::validation::Invalid,
+) -> Option<presidio_domain::reference::Ambito> {
+    use presidio_domain::validation::Problem;
+    match code {
+        Some(code) => {
+            let found = all.into_iter().find(|a| a.code == code);
+            if found.is_none() {
+                errors.push("ambito", Problem::InvalidCode);
+            }
+            found
+        }
+        None if all.len() == 1 => all.into_iter().next(),
+        None => {
+            errors.push("ambito", Problem::Required);
+            None
+        }
+    }
+}
+
 /// `presidio user add`: checks every field, then creates the account and its audit entry.
 async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
     use presidio_domain::account::{NewUserInput, OrganisationKind};
@@ -588,13 +617,7 @@ async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
         errors.0.extend(e.0.iter().cloned());
     }
     let all = db.list_ambiti().await?;
-    let ambito = match &ambito {
-        Some(code) => all.into_iter().find(|a| &a.code == code),
-        None => all.into_iter().next(),
-    };
-    if ambito.is_none() {
-        errors.push("ambito", Problem::InvalidCode);
-    }
+    let ambito = chosen_ambito(all, ambito.as_deref(), &mut errors);
     let kind = OrganisationKind::parse(&organisation_kind);
     if kind.is_none() {
         errors.push("organisation_kind", Problem::InvalidCode);
@@ -849,10 +872,19 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        AmbitoCommand::Import { code, name, csv } => {
-            let data = AmbitoInput { code, name }
-                .validate()
-                .map_err(|invalid| anyhow::anyhow!(describe_invalid(&invalid)))?;
+        AmbitoCommand::Import {
+            code,
+            name,
+            report_prefix,
+            csv,
+        } => {
+            let data = AmbitoInput {
+                code,
+                name,
+                report_prefix,
+            }
+            .validate()
+            .map_err(|invalid| anyhow::anyhow!(describe_invalid(&invalid)))?;
             let text = std::fs::read_to_string(&csv)
                 .with_context(|| t.t1("cli-file-unreadable", "file", &csv.display().to_string()))?;
             let summary = db

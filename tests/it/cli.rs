@@ -488,6 +488,43 @@ fn another_ambito_is_imported_from_a_csv_all_or_nothing() {
         "{text}"
     );
     assert!(!text.contains("Milano"));
+
+    // With two Ambiti, a user is never put in one by default: the Ambito must be named.
+    let unnamed = add_user(&url, "mrossi", "coordinatore", PASSWORD);
+    assert!(!unnamed.status.success());
+    let err = String::from_utf8_lossy(&unnamed.stderr);
+    assert!(
+        err.contains("Ambito") && err.contains("obbligatorio"),
+        "{err}"
+    );
+    let mut child = presidio()
+        .args([
+            "user",
+            "add",
+            "--username",
+            "mrossi",
+            "--name",
+            "Maria Rossi",
+            "--role",
+            "coordinatore",
+            "--ambito",
+            "bollatese",
+            "--password-stdin",
+            "--database",
+            &url,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let named = child.wait_with_output().unwrap();
+    assert!(
+        named.status.success(),
+        "{}",
+        String::from_utf8_lossy(&named.stderr)
+    );
 }
 
 #[test]

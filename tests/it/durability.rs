@@ -26,6 +26,7 @@ async fn writer_child() {
         let data = AmbitoData {
             code: format!("k9-{i}"),
             name: format!("Ambito {i}"),
+            report_prefix: format!("K{i}"),
         };
         db.create_ambito(&data).await.unwrap();
         // Reported only after the commit returned.

@@ -455,3 +455,79 @@ fn refusals() -> Vec<(Value, &'static str, &'static str)> {
         ),
     ]
 }
+
+/// Protocol numbers are counted per Ambito: a second Ambito's reports are saved with its own
+/// prefix, even when both Ambiti record at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_ambiti_record_reports_at_once_each_with_its_own_numbers() {
+    let app = TestApp::new().await;
+    app.add_bollatese().await;
+    let rho = app.sign_in("operatore_centrale", &[]).await;
+    let bollate = app.sign_in_in("bollatese", "operatore_centrale", &[]).await;
+    let mut in_bollate = minimal();
+    in_bollate["municipality"] = json!("015027");
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (who, body) = if i % 2 == 0 {
+            (rho.clone(), minimal())
+        } else {
+            (bollate.clone(), in_bollate.clone())
+        };
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            post(&app, &who, "/api/v1/reports", &body).await
+        }));
+    }
+    let year = presidio_db::now().in_rome().year();
+    let mut codes = Vec::new();
+    for task in tasks {
+        let r = task.await.unwrap();
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        codes.push(r.json()["code"].as_str().unwrap().to_owned());
+    }
+    codes.sort();
+    let mut expected: Vec<String> = (1..=6)
+        .flat_map(|n| [format!("BOL-{year}-{n:04}"), format!("PIS-{year}-{n:04}")])
+        .collect();
+    expected.sort();
+    assert_eq!(codes, expected);
+    // Each sees its own.
+    let list = app.get_as(&bollate, "/api/v1/reports").await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 6);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"].as_str().unwrap().starts_with("BOL-"))
+    );
+}
+
+/// A write the database refuses by a constraint is a 409 with an Italian message, not a 503.
+#[tokio::test]
+async fn a_write_refused_by_a_constraint_is_a_conflict_not_unavailable() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let year = presidio_db::now().in_rome().year();
+    // A report code taken behind the counter's back (as a clash of two prefixes would).
+    let first = post(&app, &op, "/api/v1/reports", &minimal()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    crate::access::raw(&app, "UPDATE report_counters SET last = 0")
+        .await
+        .unwrap();
+    let r = post(&app, &op, "/api/v1/reports", &minimal()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["error"]["code"], "refused");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nulla è stato modificato")
+    );
+    // Nothing half-written: still one report, and the counter moved back with the rollback.
+    let list = app.get_as(&op, "/api/v1/reports").await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["code"], format!("PIS-{year}-0001"));
+}

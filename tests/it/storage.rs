@@ -192,18 +192,34 @@ async fn ambiti_have_unique_codes_and_versions() {
     let data = AmbitoInput {
         code: "bollatese".into(),
         name: "Ambito Bollatese".into(),
+        report_prefix: String::new(),
     }
     .validate()
     .unwrap();
     let bollatese = t.db.create_ambito(&data).await.unwrap();
     assert_eq!(bollatese.version, 1);
-    match t.db.create_ambito(&data).await {
+    let same_code = AmbitoData {
+        report_prefix: "BOL2".into(),
+        ..data.clone()
+    };
+    match t.db.create_ambito(&same_code).await {
         Err(DbError::Invalid(invalid)) => assert_eq!(invalid.0[0].field, "code"),
         other => panic!("{other:?}"),
     }
+    // A protocol prefix is the Ambito's own too.
+    let same_prefix = AmbitoData {
+        code: "bollatese-2".into(),
+        ..data.clone()
+    };
+    match t.db.create_ambito(&same_prefix).await {
+        Err(DbError::Invalid(invalid)) => assert_eq!(invalid.0[0].field, "report_prefix"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(bollatese.report_prefix, "BOLLATESE");
     let renamed = AmbitoData {
         code: "bollatese".into(),
         name: "Ambito Territoriale Bollatese".into(),
+        report_prefix: "BOLLATESE".into(),
     };
     let updated = t.db.update_ambito(bollatese.id, 1, &renamed).await.unwrap();
     assert_eq!(
@@ -230,6 +246,7 @@ async fn an_import_with_one_bad_row_writes_nothing() {
     let ambito = AmbitoData {
         code: "altomilanese".into(),
         name: "Ambito Altomilanese".into(),
+        report_prefix: "ALTOMILANESE".into(),
     };
     let csv = "istat_code,belfiore_code,name,province\n015118,E514,Legnano,MI\n01511X,Z000,Sbagliato,MI\n";
     match t.db.import_ambito(&ambito, csv).await {
@@ -249,6 +266,7 @@ async fn a_failing_import_rolls_back_the_whole_transaction() {
     let ambito = AmbitoData {
         code: "altomilanese".into(),
         name: "Ambito Altomilanese".into(),
+        report_prefix: "ALTOMILANESE".into(),
     };
     let csv =
         "istat_code,belfiore_code,name,province\n015118,E514,Legnano,MI\n015999,H264,Doppione,MI\n";
@@ -272,6 +290,7 @@ async fn importing_the_same_file_again_updates_in_place() {
             &AmbitoData {
                 code: "rhodense".into(),
                 name: rhodense.name.clone(),
+                report_prefix: "PIS".into(),
             },
             RHODENSE_CSV,
         )

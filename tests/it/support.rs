@@ -89,6 +89,12 @@ pub struct Who {
     pub csrf: String,
 }
 
+/// Two municipalities of the Ambito Bollatese, for tests with a second Ambito.
+pub const BOLLATESE_CSV: &str = "istat_code,belfiore_code,name,province,postal_code,population
+015027,A940,Bollate,MI,20021,36488
+015157,F955,Novate Milanese,MI,20026,20019
+";
+
 /// A password that passes the password rule.
 pub const PASSWORD: &str = "cavallo batteria graffetta";
 
@@ -172,8 +178,38 @@ impl TestApp {
         app
     }
 
-    /// Creates an account of `role` (bound to `municipalities`) straight in the database.
+    /// Creates an account of `role` in the Ambito Rhodense (bound to `municipalities`) straight
+    /// in the database.
     pub async fn create_user(&self, username: &str, role: &str, municipalities: &[&str]) {
+        self.create_user_in("rhodense", username, role, municipalities)
+            .await;
+    }
+
+    /// Loads a second Ambito, the Bollatese, with two municipalities and its own protocol prefix.
+    pub async fn add_bollatese(&self) -> presidio_domain::reference::Ambito {
+        self.t
+            .db
+            .import_ambito(
+                &presidio_domain::reference::AmbitoData {
+                    code: "bollatese".into(),
+                    name: "Ambito Bollatese".into(),
+                    report_prefix: "BOL".into(),
+                },
+                BOLLATESE_CSV,
+            )
+            .await
+            .expect("the second Ambito loads")
+            .ambito
+    }
+
+    /// Creates an account of `role` in the Ambito with code `ambito` straight in the database.
+    pub async fn create_user_in(
+        &self,
+        ambito: &str,
+        username: &str,
+        role: &str,
+        municipalities: &[&str],
+    ) {
         let user = presidio_domain::account::NewUserInput {
             username: username.into(),
             name: format!("Utente {username}"),
@@ -182,7 +218,7 @@ impl TestApp {
         }
         .validate()
         .expect("a valid test user");
-        let ambito = self.t.db.list_ambiti().await.unwrap().remove(0);
+        let ambito = self.t.db.ambito_by_code(ambito).await.unwrap();
         let bound: Vec<_> = municipalities
             .iter()
             .map(|m| presidio_domain::reference::IstatCode::parse(m).unwrap())
@@ -212,13 +248,19 @@ impl TestApp {
 
     /// Creates a user of `role` and signs them in through the API and through the login page.
     pub async fn sign_in(&self, role: &str, municipalities: &[&str]) -> Who {
+        self.sign_in_in("rhodense", role, municipalities).await
+    }
+
+    /// Like [`TestApp::sign_in`], for a role in the Ambito with code `ambito`.
+    pub async fn sign_in_in(&self, ambito: &str, role: &str, municipalities: &[&str]) -> Who {
         static USERS: AtomicU32 = AtomicU32::new(0);
         let username = format!(
             "{}{}",
             role.replace('_', ""),
             USERS.fetch_add(1, Ordering::Relaxed)
         );
-        self.create_user(&username, role, municipalities).await;
+        self.create_user_in(ambito, &username, role, municipalities)
+            .await;
         self.log_in(&username, PASSWORD)
             .await
             .expect("the test user logs in")

@@ -11,6 +11,7 @@ struct AmbitoRow {
     id: i64,
     code: String,
     name: String,
+    report_prefix: String,
     version: i64,
 }
 
@@ -20,14 +21,27 @@ impl From<AmbitoRow> for Ambito {
             id: AmbitoId(row.id),
             code: row.code,
             name: row.name,
+            report_prefix: row.report_prefix,
             version: row.version,
         }
     }
 }
 
-fn duplicate_code(err: sqlx::Error) -> DbError {
+/// The columns of [`AmbitoRow`].
+pub(crate) const AMBITO_COLUMNS: &str = "id, code, name, report_prefix, version";
+
+/// A code or a protocol prefix already taken, refused on its field.
+pub(crate) fn duplicate_code(err: sqlx::Error) -> DbError {
     if is_unique_violation(&err) {
-        Invalid::one("code", Problem::Duplicate).into()
+        let field = if err
+            .as_database_error()
+            .is_some_and(|e| e.message().contains("report_prefix"))
+        {
+            "report_prefix"
+        } else {
+            "code"
+        };
+        Invalid::one(field, Problem::Duplicate).into()
     } else {
         err.into()
     }
@@ -39,9 +53,11 @@ impl Db {
         let rows: Vec<AmbitoRow> = dispatch!(
             self,
             read | pool | {
-                sqlx::query_as("SELECT id, code, name, version FROM ambiti ORDER BY name")
-                    .fetch_all(pool)
-                    .await
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {AMBITO_COLUMNS} FROM ambiti ORDER BY name"
+                )))
+                .fetch_all(pool)
+                .await
             }
         )?;
         Ok(rows.into_iter().map(Ambito::from).collect())
@@ -51,10 +67,12 @@ impl Db {
         let row: Option<AmbitoRow> = dispatch!(
             self,
             read | pool | {
-                sqlx::query_as("SELECT id, code, name, version FROM ambiti WHERE id = $1")
-                    .bind(id.0)
-                    .fetch_optional(pool)
-                    .await
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {AMBITO_COLUMNS} FROM ambiti WHERE id = $1"
+                )))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
             }
         )?;
         row.map(Ambito::from).ok_or(DbError::NotFound)
@@ -64,10 +82,12 @@ impl Db {
         let row: Option<AmbitoRow> = dispatch!(
             self,
             read | pool | {
-                sqlx::query_as("SELECT id, code, name, version FROM ambiti WHERE code = $1")
-                    .bind(code)
-                    .fetch_optional(pool)
-                    .await
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {AMBITO_COLUMNS} FROM ambiti WHERE code = $1"
+                )))
+                .bind(code)
+                .fetch_optional(pool)
+                .await
             }
         )?;
         row.map(Ambito::from).ok_or(DbError::NotFound)
@@ -79,15 +99,16 @@ impl Db {
         let row: AmbitoRow = dispatch!(
             self,
             write | pool | {
-                sqlx::query_as(
-                "INSERT INTO ambiti (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3)
-                 RETURNING id, code, name, version",
-            )
-            .bind(&data.code)
-            .bind(&data.name)
-            .bind(at)
-            .fetch_one(pool)
-            .await
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO ambiti (code, name, report_prefix, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $4) RETURNING {AMBITO_COLUMNS}"
+                )))
+                .bind(&data.code)
+                .bind(&data.name)
+                .bind(&data.report_prefix)
+                .bind(at)
+                .fetch_one(pool)
+                .await
             }
         )
         .map_err(duplicate_code)?;
@@ -105,11 +126,11 @@ impl Db {
         let row: Option<AmbitoRow> = dispatch!(
             self,
             write | pool | {
-                sqlx::query_as(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "UPDATE ambiti SET code = $1, name = $2, version = version + 1, updated_at = $3
-                 WHERE id = $4 AND version = $5
-                 RETURNING id, code, name, version",
-                )
+                     WHERE id = $4 AND version = $5
+                     RETURNING {AMBITO_COLUMNS}"
+                )))
                 .bind(&data.code)
                 .bind(&data.name)
                 .bind(at)

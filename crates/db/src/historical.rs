@@ -15,7 +15,7 @@ use crate::{Backend, Db, DbError, dispatch, now};
 /// Inside `tx`: adds one historical report (closed, with its triage and its persons).
 /// Evaluates to `Result<(), sqlx::Error>`.
 macro_rules! insert_one {
-    ($tx:expr, $r:expr, $ambito:expr, ($year:expr, $number:expr), $rationale:expr, $actor:expr, $at:expr) => {
+    ($tx:expr, $r:expr, $ambito:expr, ($year:expr, $number:expr, $code:expr), $rationale:expr, $actor:expr, $at:expr) => {
         async {
             let reason = $r.not_pertinent_reason.map(NotPertinentReason::code);
             let (year, number): (i16, i64) = ($year, $number);
@@ -32,7 +32,7 @@ macro_rules! insert_one {
             .bind($ambito.0)
             .bind(i64::from(year))
             .bind(number)
-            .bind(protocol_code(year, number))
+            .bind(&$code)
             .bind($r.received_at.0)
             .bind($r.channel.code())
             .bind($r.reporter_kind.code())
@@ -134,6 +134,12 @@ impl Db {
                     *blocks.entry((ambito.0, *year)).or_default() += 1;
                 }
                 let mut next = BTreeMap::new();
+                let prefixes: BTreeMap<i64, String> =
+                    sqlx::query_as::<_, (i64, String)>("SELECT id, report_prefix FROM ambiti")
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
                 for ((ambito, year), count) in blocks {
                     let (last,): (i64,) = sqlx::query_as(
                         "INSERT INTO report_counters (ambito_id, year, last) VALUES ($1, $2, $3)
@@ -154,8 +160,17 @@ impl Db {
                         .expect("a block was taken for every Ambito and year");
                     let number = *slot;
                     *slot += 1;
-                    insert_one!(tx, r, ambito, (year, number), rationale, audit.actor_id, at)
-                        .await?;
+                    let code = protocol_code(&prefixes[&ambito.0], year, number);
+                    insert_one!(
+                        tx,
+                        r,
+                        ambito,
+                        (year, number, code),
+                        rationale,
+                        audit.actor_id,
+                        at
+                    )
+                    .await?;
                 }
                 if bulk {
                     // PostgreSQL: the totals of the rows this transaction added, counted once

@@ -18,6 +18,7 @@ pub fn rhodense() -> AmbitoData {
     AmbitoData {
         code: "rhodense".into(),
         name: "Ambito Territoriale Sociale Rhodense".into(),
+        report_prefix: "PIS".into(),
     }
 }
 
@@ -100,17 +101,19 @@ impl Db {
                 | {
                     let mut tx = pool.begin().await.map_err(DbError::from)?;
                     let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO ambiti (code, name, created_at, updated_at) VALUES ($1, $2, $3, $3)
+                "INSERT INTO ambiti (code, name, report_prefix, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $4)
                  ON CONFLICT (code) DO UPDATE
                  SET name = excluded.name, version = ambiti.version + 1, updated_at = excluded.updated_at
                  RETURNING id",
             )
             .bind(&ambito.code)
             .bind(&ambito.name)
+            .bind(&ambito.report_prefix)
             .bind(at)
             .fetch_one(&mut *tx)
             .await
-            .map_err(DbError::from)?;
+            .map_err(crate::ambiti::duplicate_code)?;
                     for m in &rows {
                         sqlx::query(
                     "INSERT INTO municipalities (istat_code, ambito_id, belfiore_code, name, province,

@@ -422,7 +422,12 @@ impl Db {
                     .bind(i64::from(new.year))
                     .fetch_one(&mut *tx)
                     .await?;
-                    let code = protocol_code(new.year, number);
+                    let (prefix,): (String,) =
+                        sqlx::query_as("SELECT report_prefix FROM ambiti WHERE id = $1")
+                            .bind(new.ambito.0)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let code = protocol_code(&prefix, new.year, number);
                     let (day, band) = crate::stats::arrival(d.received_at);
                     let (id,): (i64,) = sqlx::query_as(
                         "INSERT INTO reports (ambito_id, year, number, code, received_at, channel,

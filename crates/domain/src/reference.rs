@@ -19,6 +19,9 @@ pub struct Ambito {
     /// Short stable code, e.g. `rhodense`.
     pub code: String,
     pub name: String,
+    /// What its protocol numbers start with, e.g. `PIS` in `PIS-2026-0042`; unique in the
+    /// installation, so a code names one report even where a user sees several Ambiti.
+    pub report_prefix: String,
     pub version: i64,
 }
 
@@ -27,6 +30,9 @@ pub struct Ambito {
 pub struct AmbitoInput {
     pub code: String,
     pub name: String,
+    /// Empty: derived from the code (`bollatese` → `BOLLATESE`).
+    #[serde(default)]
+    pub report_prefix: String,
 }
 
 /// The validated facts of an Ambito.
@@ -34,6 +40,28 @@ pub struct AmbitoInput {
 pub struct AmbitoData {
     pub code: String,
     pub name: String,
+    /// 1 to 12 capital letters or digits, starting with a letter.
+    pub report_prefix: String,
+}
+
+/// The longest protocol prefix.
+pub const REPORT_PREFIX_MAX: usize = 12;
+
+/// The protocol prefix an Ambito gets when none is given: its code in capitals without hyphens.
+pub fn default_report_prefix(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .take(REPORT_PREFIX_MAX)
+        .collect()
+}
+
+fn valid_report_prefix(prefix: &str) -> bool {
+    (1..=REPORT_PREFIX_MAX).contains(&prefix.len())
+        && prefix.starts_with(|c: char| c.is_ascii_uppercase())
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl AmbitoInput {
@@ -52,7 +80,20 @@ impl AmbitoInput {
             errors.push("code", Problem::InvalidCode);
         }
         let name = required_text(&mut errors, "name", &self.name, 200);
-        errors.into_result(AmbitoData { code, name })
+        let typed = self.report_prefix.trim();
+        let report_prefix = if typed.is_empty() {
+            default_report_prefix(&code)
+        } else {
+            typed.to_owned()
+        };
+        if code_ok && !valid_report_prefix(&report_prefix) {
+            errors.push("report_prefix", Problem::InvalidCode);
+        }
+        errors.into_result(AmbitoData {
+            code,
+            name,
+            report_prefix,
+        })
     }
 }
 
@@ -339,14 +380,18 @@ mod tests {
     #[test]
     fn ambito_code_is_a_lowercase_slug() {
         let ok = AmbitoInput {
-            code: "rhodense".into(),
-            name: "Ambito Rhodense".into(),
+            code: "alto-milanese".into(),
+            name: "Ambito Altomilanese".into(),
+            report_prefix: String::new(),
         };
-        assert_eq!(ok.validate().unwrap().code, "rhodense");
+        let data = ok.validate().unwrap();
+        assert_eq!(data.code, "alto-milanese");
+        assert_eq!(data.report_prefix, "ALTOMILANESE");
         for bad in ["R", "Rhodense", "rho dense", "-rho", "rhodense!"] {
             let input = AmbitoInput {
                 code: bad.into(),
                 name: "x".into(),
+                report_prefix: String::new(),
             };
             assert_eq!(
                 input.validate().unwrap_err().0[0].problem,
@@ -356,6 +401,28 @@ mod tests {
         }
         let empty = AmbitoInput::default().validate().unwrap_err();
         assert_eq!(empty.0.len(), 2);
+    }
+
+    #[test]
+    fn report_prefix_is_short_capitals_or_digits() {
+        let with = |prefix: &str| AmbitoInput {
+            code: "bollatese".into(),
+            name: "Ambito Bollatese".into(),
+            report_prefix: prefix.into(),
+        };
+        assert_eq!(with(" BOL ").validate().unwrap().report_prefix, "BOL");
+        assert_eq!(with("P1").validate().unwrap().report_prefix, "P1");
+        for bad in ["bol", "1PIS", "PIS-B", "ABCDEFGHIJKLM", "PI S", "PIS\0"] {
+            let err = with(bad).validate().unwrap_err();
+            assert_eq!(err.0[0].field, "report_prefix", "{bad}");
+        }
+        // A code that starts with a digit gives a prefix that must be typed instead.
+        let digits = AmbitoInput {
+            code: "42-ambito".into(),
+            name: "x".into(),
+            report_prefix: String::new(),
+        };
+        assert_eq!(digits.validate().unwrap_err().0[0].field, "report_prefix");
     }
 
     #[test]

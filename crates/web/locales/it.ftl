@@ -94,6 +94,7 @@ error-invalid_json = Il corpo della richiesta non è un JSON valido.
 error-unsupported_media_type = Il corpo della richiesta deve essere in formato JSON (Content-Type: application/json).
 error-payload_too_large = Il corpo della richiesta è troppo grande (massimo 1 MiB).
 error-conflict = Il dato è stato modificato da un'altra persona dopo la lettura: ricaricare e riprovare.
+error-refused = Il dato non può essere salvato perché contrasta con dati già registrati: nulla è stato modificato. Verificare i valori o rivolgersi all'amministratore.
 error-unavailable = Il servizio non è momentaneamente disponibile: l'archivio dati non risponde.
 error-timeout = La richiesta ha impiegato troppo tempo.
 error-internal = Errore interno. Il problema è stato registrato.
@@ -128,6 +129,8 @@ validation-invalid_code = { $field }: da 2 a 40 lettere minuscole, cifre o tratt
 ## Nomi dei campi
 field-code = Codice
 field-name = Nome
+field-ambito = Ambito
+field-report_prefix = Prefisso del protocollo
 field-istat_code = Codice ISTAT
 field-belfiore_code = Codice catastale
 field-province = Provincia

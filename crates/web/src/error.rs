@@ -137,6 +137,10 @@ impl From<DbError> for ApiError {
             DbError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
             DbError::Conflict => Self::new(StatusCode::CONFLICT, "conflict"),
             DbError::Invalid(invalid) => invalid.into(),
+            DbError::Refused(constraint) => {
+                tracing::warn!(%constraint, "write refused by a database constraint");
+                Self::new(StatusCode::CONFLICT, "refused")
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable")

@@ -612,9 +612,10 @@ impl Report {
     }
 }
 
-/// The protocol number of the `number`-th report of `year`.
-pub fn protocol_code(year: i16, number: i64) -> String {
-    format!("PIS-{year}-{number:04}")
+/// The protocol number of the `number`-th report of `year` in the Ambito whose protocol prefix
+/// is `prefix`.
+pub fn protocol_code(prefix: &str, year: i16, number: i64) -> String {
+    format!("{prefix}-{year}-{number:04}")
 }
 
 #[cfg(test)]
@@ -623,7 +624,10 @@ mod code_tests {
 
     #[test]
     fn protocol_numbers_are_padded_to_four_digits() {
-        assert_eq!(protocol_code(2026, 42), "PIS-2026-0042");
-        assert_eq!(protocol_code(2026, 12345), "PIS-2026-12345");
+        assert_eq!(protocol_code("PIS", 2026, 42), "PIS-2026-0042");
+        assert_eq!(
+            protocol_code("BOLLATESE", 2026, 12345),
+            "BOLLATESE-2026-12345"
+        );
     }
 }

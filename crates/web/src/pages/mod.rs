@@ -384,6 +384,13 @@ impl From<DbError> for PageError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "invalid_input",
             },
+            DbError::Refused(constraint) => {
+                tracing::warn!(%constraint, "write refused by a database constraint");
+                Self {
+                    status: StatusCode::CONFLICT,
+                    code: "refused",
+                }
+            }
             other => {
                 tracing::error!(error = %other, "storage error while rendering a page");
                 Self {
