@@ -417,6 +417,98 @@ async fn five_wrong_passwords_lock_the_account_and_the_lockout_is_audited() {
     assert_eq!(lockouts[0].entry.record_id, "account:mrossi");
 }
 
+/// Sends the token requests of `bodies` all at once; the answers' statuses and error codes.
+pub async fn token_burst(
+    app: TestApp,
+    bodies: Vec<String>,
+) -> (TestApp, Vec<(StatusCode, String)>) {
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let r = app
+                    .send(
+                        Method::POST,
+                        "/api/v1/auth/token",
+                        "application/json",
+                        body.into_bytes(),
+                    )
+                    .await;
+                let code = if r.status == StatusCode::OK {
+                    "token".to_owned()
+                } else {
+                    r.json()["error"]["code"].as_str().unwrap().to_owned()
+                };
+                (r.status, code)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let app = std::sync::Arc::try_unwrap(app)
+        .ok()
+        .expect("every request ended");
+    (app, answers)
+}
+
+pub fn count(answers: &[(StatusCode, String)], code: &str) -> usize {
+    answers.iter().filter(|(_, c)| c == code).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_wrong_passwords_at_once_lock_the_account_after_five() {
+    let app = TestApp::new().await;
+    app.create_user("mrossi", "operatore_pis", &[]).await;
+    let wrong = r#"{"username":"mrossi","password":"sbagliata-sbagliata"}"#;
+    let (app, answers) = token_burst(app, vec![wrong.to_owned(); 60]).await;
+    assert_eq!(count(&answers, "bad_credentials"), 5, "{answers:?}");
+    assert_eq!(count(&answers, "locked"), 55, "{answers:?}");
+    assert_eq!(app.audited("lockout").await.len(), 1);
+    // Now even the right password is refused.
+    let right = format!(r#"{{"username":"mrossi","password":"{PASSWORD}"}}"#);
+    let (app, answers) = token_burst(app, vec![right]).await;
+    assert_eq!(answers[0].1, "locked");
+    drop(app);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_right_password_in_a_burst_of_guesses_passes_only_within_the_limit() {
+    let app = TestApp::new().await;
+    app.create_user("mrossi", "operatore_pis", &[]).await;
+    let mut bodies =
+        vec![r#"{"username":"mrossi","password":"sbagliata-sbagliata"}"#.to_owned(); 59];
+    bodies.insert(
+        30,
+        format!(r#"{{"username":"mrossi","password":"{PASSWORD}"}}"#),
+    );
+    let (app, answers) = token_burst(app, bodies).await;
+    // At most five attempts were checked at all; everything else was refused unchecked.
+    let checked = count(&answers, "bad_credentials") + count(&answers, "token");
+    assert!(checked <= 5, "{answers:?}");
+    assert_eq!(checked + count(&answers, "locked"), 60, "{answers:?}");
+    if count(&answers, "token") == 0 {
+        assert_eq!(app.audited("lockout").await.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_guessing_many_accounts_at_once_is_locked_after_twenty() {
+    let app = TestApp::new().await;
+    let bodies = (0..60)
+        .map(|i| format!(r#"{{"username":"utente{i}","password":"sbagliata-sbagliata"}}"#))
+        .collect();
+    let (app, answers) = token_burst(app, bodies).await;
+    assert_eq!(count(&answers, "bad_credentials"), 20, "{answers:?}");
+    assert_eq!(count(&answers, "locked"), 40, "{answers:?}");
+    let lockouts = app.audited("lockout").await;
+    assert_eq!(lockouts.len(), 1);
+    assert!(lockouts[0].entry.record_id.starts_with("address:"));
+}
+
 #[tokio::test]
 async fn an_idle_session_ends_and_the_expiry_is_audited() {
     let mut app = TestApp::new().await;

@@ -374,3 +374,39 @@ async fn assert_audited(app: &TestApp, expected: &[&str]) {
         assert!(actions.iter().any(|a| a == action), "{action} missing");
     }
 }
+
+/// Wrong one-time codes sent in parallel with the right password each count: the account locks
+/// after five, and then even the right code is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_wrong_codes_at_once_lock_the_account_after_five() {
+    let app = TestApp::new().await;
+    let who = app.sign_in("operatore_pis", &[]).await;
+    let (secret, _) = enrol(&app, &who).await;
+    let wrong = String::from_utf8(token_request(&who.username, Some("000000"))).unwrap();
+    let (app, answers) = crate::access::token_burst(app, vec![wrong; 40]).await;
+    let count = |code| crate::access::count(&answers, code);
+    assert_eq!(count("bad_credentials"), 5, "{answers:?}");
+    assert_eq!(count("locked"), 35, "{answers:?}");
+    assert_eq!(app.audited("lockout").await.len(), 1);
+    let code = sf::code_at(&secret, now_secs() + 30).unwrap();
+    let right = String::from_utf8(token_request(&who.username, Some(&code))).unwrap();
+    let (_app, answers) = crate::access::token_burst(app, vec![right]).await;
+    assert_eq!(answers[0].1, "locked");
+}
+
+/// Through the API the password comes with every code: a right password must not wipe the
+/// wrong codes counted before it.
+#[tokio::test]
+async fn wrong_codes_one_after_the_other_lock_the_account_too() {
+    let app = TestApp::new().await;
+    let who = app.sign_in("operatore_pis", &[]).await;
+    enrol(&app, &who).await;
+    let send =
+        |body: Vec<u8>| app.send(Method::POST, "/api/v1/auth/token", "application/json", body);
+    for _ in 0..5 {
+        let r = send(token_request(&who.username, Some("000000"))).await;
+        assert_eq!(r.json()["error"]["code"], "bad_credentials");
+    }
+    let r = send(token_request(&who.username, Some("000000"))).await;
+    assert_eq!(r.json()["error"]["code"], "locked");
+}

@@ -539,74 +539,62 @@ impl Db {
         Ok(ended)
     }
 
-    /// The failed-login counter of `key` (`account:<name>` or `address:<ip>`).
-    pub async fn throttle(&self, key: &str) -> Result<Counter, DbError> {
-        let row: Option<(i64, i64, Option<i64>)> = dispatch!(
-            self,
-            read | pool
-                | {
-                    sqlx::query_as(
-                    "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
-                )
-                .bind(key)
-                .fetch_optional(pool)
-                .await
-                }
-        )?;
-        Ok(
-            row.map_or_else(Counter::default, |(failures, start, until)| Counter {
-                failures: u32::try_from(failures).unwrap_or(u32::MAX),
-                window_start: UtcMillis(start),
-                locked_until: until.map(UtcMillis),
-            }),
-        )
-    }
-
-    /// Stores the counter of `key`, and an audit entry with it when one is given (a lockout).
-    pub async fn save_throttle(
+    /// Changes the counter of `key` atomically: `change` sees the counter as it is once this
+    /// transaction holds the row, so attempts made in parallel are counted one after the other,
+    /// none lost. `change` gives the new counter, its answer, and an audit entry to append with
+    /// it when one is due (a lockout).
+    pub async fn update_throttle<T>(
         &self,
         key: &str,
-        counter: Counter,
-        audit: Option<&Entry>,
-    ) -> Result<(), DbError> {
-        dispatch!(
+        change: impl FnOnce(Counter) -> (Counter, T, Option<Entry>),
+    ) -> Result<T, DbError> {
+        let answer = dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO login_throttle (key, failures, window_start, locked_until)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-                        window_start = excluded.window_start, locked_until = excluded.locked_until",
+                     VALUES ($1, 0, 0, NULL) ON CONFLICT (key) DO NOTHING",
                 )
                 .bind(key)
-                .bind(i64::from(counter.failures))
-                .bind(counter.window_start.0)
-                .bind(counter.locked_until.map(|t| t.0))
                 .execute(&mut *tx)
                 .await?;
-                if let Some(entry) = audit {
+                // An update that changes nothing takes the row's lock (PostgreSQL) and reads the
+                // latest committed counter; SQLite's one writer already runs these one by one.
+                let (failures, pending, start, until): (i64, i64, i64, Option<i64>) =
+                    sqlx::query_as(
+                        "UPDATE login_throttle SET failures = failures WHERE key = $1
+                         RETURNING failures, pending, window_start, locked_until",
+                    )
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let current = Counter {
+                    failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                    pending: u32::try_from(pending).unwrap_or(u32::MAX),
+                    window_start: UtcMillis(start),
+                    locked_until: until.map(UtcMillis),
+                };
+                let (next, answer, audit) = change(current);
+                sqlx::query(
+                    "UPDATE login_throttle SET failures = $2, pending = $3, window_start = $4,
+                        locked_until = $5
+                     WHERE key = $1",
+                )
+                .bind(key)
+                .bind(i64::from(next.failures))
+                .bind(i64::from(next.pending))
+                .bind(next.window_start.0)
+                .bind(next.locked_until.map(|t| t.0))
+                .execute(&mut *tx)
+                .await?;
+                if let Some(entry) = &audit {
                     append!(tx, entry).await?;
                 }
                 tx.commit().await?;
-                Ok::<(), sqlx::Error>(())
+                Ok::<T, sqlx::Error>(answer)
             }
         )?;
-        Ok(())
-    }
-
-    /// Forgets the failures of `key` (after a successful login).
-    pub async fn clear_throttle(&self, key: &str) -> Result<(), DbError> {
-        dispatch!(
-            self,
-            write | pool | {
-                sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-                    .bind(key)
-                    .execute(pool)
-                    .await
-                    .map(drop)
-            }
-        )?;
-        Ok(())
+        Ok(answer)
     }
 }

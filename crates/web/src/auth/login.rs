@@ -3,7 +3,7 @@
 
 use presidio_domain::access::Principal;
 use presidio_domain::audit::Action;
-use presidio_domain::throttle::{self, Counter, Limits};
+use presidio_domain::throttle::{self, Attempt, Limits};
 use presidio_domain::time::UtcMillis;
 
 use super::{Visitor, password};
@@ -67,18 +67,21 @@ pub async fn check(
         .chars()
         .take(USERNAME_MAX)
         .collect();
-    let now = presidio_db::now();
     let account_key = format!("account:{username}");
     let address_key = format!("address:{}", visitor.client_ip);
-    let account = state.db.throttle(&account_key).await?;
-    let address = state.db.throttle(&address_key).await?;
-    if let Some(until) = account.locked_at(now).max(address.locked_at(now)) {
-        let entry = visitor
-            .entry(Action::LoginFailed)
-            .record("user", &username)
-            .reason("locked");
-        state.db.audit(&with_actor(entry, &username)).await?;
-        return Err(Refusal::Locked(until));
+    // Both counters take this attempt before the password is checked (see `throttle`).
+    let refused = match reserve(state, &address_key, throttle::ADDRESS).await? {
+        Some(until) => Some(until),
+        None => match reserve(state, &account_key, throttle::ACCOUNT).await? {
+            Some(until) => {
+                release(state, &address_key, false).await?;
+                Some(until)
+            }
+            None => None,
+        },
+    };
+    if let Some(until) = refused {
+        return Err(refused_locked(state, visitor, &username, until).await?);
     }
     let credentials = state.db.credentials(&username).await?;
     let active = credentials.filter(|c| c.disabled_at.is_none());
@@ -93,35 +96,26 @@ pub async fn check(
     };
     let Some(principal) = principal else {
         let actor_id = active.as_ref().map(|c| c.id);
-        fail(
-            state,
-            visitor,
-            &username,
-            actor_id,
-            &account_key,
-            account,
-            throttle::ACCOUNT,
-            now,
-        )
-        .await?;
-        fail(
-            state,
-            visitor,
-            &username,
-            actor_id,
-            &address_key,
-            address,
-            throttle::ADDRESS,
-            now,
-        )
-        .await?;
+        for (key, limits) in [
+            (&account_key, throttle::ACCOUNT),
+            (&address_key, throttle::ADDRESS),
+        ] {
+            fail(state, visitor, &username, actor_id, key, limits).await?;
+        }
         let mut entry = visitor.entry(Action::LoginFailed).record("user", &username);
         entry.actor_id = actor_id;
         state.db.audit(&with_actor(entry, &username)).await?;
         return Err(Refusal::BadCredentials);
     };
-    state.db.clear_throttle(&account_key).await?;
     let second_factor = state.db.second_factor(principal.user_id).await?;
+    // Right, but attempts counted in parallel may have locked the account or the address
+    // meanwhile: then the lock holds, even for the right password. With a second factor the
+    // attempt is not over: the account's earlier failures stay until the code is right too.
+    let address_lock = release(state, &address_key, false).await?;
+    let account_lock = release(state, &account_key, second_factor.is_none()).await?;
+    if let Some(until) = address_lock.max(account_lock) {
+        return Err(refused_locked(state, visitor, &username, until).await?);
+    }
     let required = state.db.roles_requiring_second_factor().await?;
     let must_enrol =
         second_factor.is_none() && principal.roles().iter().any(|r| required.contains(r));
@@ -144,8 +138,7 @@ pub async fn check_second_factor(
     use presidio_domain::second_factor as sf;
     let now = presidio_db::now();
     let account_key = format!("account:{}", principal.username);
-    let account = state.db.throttle(&account_key).await?;
-    if let Some(until) = account.locked_at(now) {
+    if let Some(until) = reserve(state, &account_key, throttle::ACCOUNT).await? {
         return Err(Refusal::Locked(until));
     }
     let accepted = if sf::is_recovery(code) {
@@ -165,7 +158,9 @@ pub async fn check_second_factor(
         }
     };
     if let Some(how) = accepted {
-        state.db.clear_throttle(&account_key).await?;
+        if let Some(until) = release(state, &account_key, true).await? {
+            return Err(Refusal::Locked(until));
+        }
         return Ok(how);
     }
     let username = principal.username.clone();
@@ -175,9 +170,7 @@ pub async fn check_second_factor(
         &username,
         Some(principal.user_id),
         &account_key,
-        account,
         throttle::ACCOUNT,
-        now,
     )
     .await?;
     let mut entry = visitor
@@ -199,24 +192,88 @@ fn with_actor(
     entry
 }
 
-/// Counts one failure against `key`, auditing the lockout it may start.
-#[allow(clippy::too_many_arguments)]
+/// How long an attempt waits for its turn while the attempts being checked fill the limit.
+const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Counts this attempt against `key` before its check (`None`), or refuses it: locked until
+/// then. While the attempts being checked in parallel fill the limit, waits for them to end
+/// (they lock the key or give their places back).
+async fn reserve(
+    state: &AppState,
+    key: &str,
+    limits: Limits,
+) -> Result<Option<UtcMillis>, Refusal> {
+    let started = std::time::Instant::now();
+    loop {
+        let now = presidio_db::now();
+        let attempt = state
+            .db
+            .update_throttle(key, |c| {
+                let (next, attempt) = c.reserve(now, limits);
+                (next, attempt, None)
+            })
+            .await?;
+        match attempt {
+            Attempt::Counted => return Ok(None),
+            Attempt::Refused(until) => return Ok(Some(until)),
+            Attempt::Busy if started.elapsed() > TURN_WAIT => {
+                return Ok(Some(UtcMillis(now.0 + limits.lock_ms)));
+            }
+            Attempt::Busy => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+        }
+    }
+}
+
+/// Ends a counted attempt that was right (or never checked): `clear` forgets the key's failures
+/// (a completed login), otherwise the attempt only gives its place back. Unless the key was
+/// locked meanwhile: then until when.
+async fn release(state: &AppState, key: &str, clear: bool) -> Result<Option<UtcMillis>, Refusal> {
+    let now = presidio_db::now();
+    Ok(state
+        .db
+        .update_throttle(key, |c| match c.locked_at(now) {
+            Some(until) => (c, Some(until), None),
+            None => (c.after_reserved_success(clear), None, None),
+        })
+        .await?)
+}
+
+/// A refusal because of a lock, audited.
+async fn refused_locked(
+    state: &AppState,
+    visitor: &Visitor,
+    username: &str,
+    until: UtcMillis,
+) -> Result<Refusal, Refusal> {
+    let entry = visitor
+        .entry(Action::LoginFailed)
+        .record("user", username)
+        .reason("locked");
+    state.db.audit(&with_actor(entry, username)).await?;
+    Ok(Refusal::Locked(until))
+}
+
+/// Records that a counted attempt against `key` failed, auditing the lockout it may start.
 async fn fail(
     state: &AppState,
     visitor: &Visitor,
     username: &str,
     actor_id: Option<i64>,
     key: &str,
-    counter: Counter,
     limits: Limits,
-    now: UtcMillis,
 ) -> Result<(), Refusal> {
-    let (next, locked) = counter.after_failure(now, limits);
-    let lockout = locked.then(|| {
+    let now = presidio_db::now();
+    let lockout = {
         let mut e = visitor.entry(Action::Lockout).record("login_throttle", key);
         e.actor_id = actor_id;
         with_actor(e, username)
-    });
-    state.db.save_throttle(key, next, lockout.as_ref()).await?;
+    };
+    state
+        .db
+        .update_throttle(key, move |c| {
+            let (next, locked) = c.after_reserved_failure(now, limits);
+            (next, (), locked.then_some(lockout))
+        })
+        .await?;
     Ok(())
 }
