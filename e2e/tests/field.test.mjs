@@ -1,5 +1,6 @@
 // Dispatch and field work: the call-taker alerts the operator on call from the report page; the
-// operator, on a 390 px phone, acknowledges, sets off, arrives, finds a bed and confirms it.
+// operator, on a 390 px phone, acknowledges, sets off, arrives, finds a bed and confirms it. With
+// a second case dispatched to the same operator, the bed goes to the case whose search found it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS } from "../support.mjs";
@@ -77,17 +78,36 @@ test("on a phone, an emergency goes from the alert to a confirmed bed", async ()
   await desk.page.goto(server.url + "/");
   await desk.page.locator("#board-rows", { hasText: "Sul posto da" }).waitFor();
 
-  // Look for a bed, hold it, confirm it.
-  await page.fill("#q", "itaca");
-  await page.getByRole("button", { name: "Cerca" }).click();
-  const found = await page.locator("main").innerText();
+  // A second emergency, a minor at the Carabinieri station, is dispatched to the same operator.
+  const minor = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "carabinieri", organization: "Stazione di Rho" },
+    municipality: "015182", target_group: "msna", persons: [{ role: "beneficiario", sex: "M", age: 16 }],
+    description: "Ragazzo solo in caserma",
+  });
+  await api(server.url, USERS.centrale, "POST", `/api/v1/reports/${minor.id}/triage`, {
+    outcome: "emergenza", rationale: "Minore solo di notte", criteria: ["pericolo_immediato"],
+  });
+  await api(server.url, USERS.centrale, "POST", `/api/v1/reports/${minor.id}/dispatches`, {});
+  await page.goto(server.url + "/campo");
+  assert.equal(await page.getByRole("button", { name: /Blocca un posto/ }).count(), 0, "no case chosen yet");
+
+  // Look for a bed in the homeless man's case, hold it, confirm it.
+  const homeless = page.locator(`#caso-${report.id}`);
+  await homeless.getByLabel("Nome, tipo o comune").fill("itaca");
+  await homeless.getByRole("button", { name: "Cerca" }).click();
+  await page.waitForURL((u) => u.searchParams.get("caso") === String(report.id));
+  const found = await homeless.innerText();
   assert.match(found, /Casa Itaca/);
   assert.doesNotMatch(found, /Via Segreta|Struttura protetta/, "the search kept only what was asked");
-  await page.getByRole("button", { name: "Blocca un posto: Casa Itaca" }).click();
+  assert.equal(await page.getByRole("button", { name: /Blocca un posto/ }).count(), 1);
+  await page.getByRole("button", { name: `Blocca un posto per ${report.code}: Casa Itaca` }).click();
   await page.waitForURL((u) => u.pathname === "/campo");
-  await page.getByRole("button", { name: "Conferma", exact: true }).click();
+  await homeless.getByRole("button", { name: "Conferma", exact: true }).click();
   await page.waitForURL((u) => u.pathname === "/campo");
-  assert.match(await page.locator(`#caso-${report.id}`).innerText(), /Casa Itaca: confermato/);
+  assert.match(await homeless.innerText(), /Casa Itaca: confermato/);
+  assert.doesNotMatch(await page.locator(`#caso-${minor.id}`).innerText(), /Casa Itaca/);
+  const held = await api(server.url, USERS.coordinatore, "GET", `/api/v1/reports/${minor.id}/activations`);
+  assert.deepEqual(held, [], "nothing was booked on the minor's case");
   // Everything fits the phone's width; the screen passes axe; the protected address is nowhere.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no sideways scrolling");
   assert.doesNotMatch(await page.content(), /Via Segreta/);

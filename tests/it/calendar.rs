@@ -7,7 +7,7 @@ use presidio_domain::calendar::{Closure, LocalHoliday, WeeklyHours};
 use presidio_domain::reference::{IstatCode, MonthDay};
 use serde_json::Value;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, Who};
 
 const RHO: &str = "015182";
 const ARESE: &str = "015009";
@@ -357,8 +357,9 @@ async fn the_calendar_is_edited_through_the_api_with_the_same_rules() {
     assert_eq!(v["hours_version"], 0);
     assert_eq!(v["local_holidays"][0]["day"], "05-08");
     // Operators read, they do not edit.
-    let week =
-        json!({"version": 0, "lunedi": "09:00-13:00", "venerdi": "09:00-13:00, 14:00-16:00"});
+    let mut week = json!({"hours_version": v["hours_version"], "hours": v["hours"]});
+    week["hours"]["lunedi"] = json!("09:00-13:00");
+    week["hours"]["venerdi"] = json!("09:00-13:00, 14:00-16:00");
     let hours = format!("{base}/hours");
     let (s, _) = call(&mut app, Some(&operator), Method::PUT, &hours, &week).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -370,19 +371,22 @@ async fn the_calendar_is_edited_through_the_api_with_the_same_rules() {
     );
     let (s, _) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &week).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let bad = json!({"version": 1, "martedi": "13:00-09:00", "mercoledi": 9});
+    // What was saved reads back, the days not changed kept as they were.
+    let (_, read) = call(&mut app, Some(&operator), Method::GET, base, &Value::Null).await;
+    assert_eq!(read["hours"]["lunedi"], "09:00-13:00");
+    assert_eq!(read["hours"]["martedi"], "08:30-17:00");
+    let bad = json!({"hours_version": 1, "hours": {"lunedi": "", "martedi": "13:00-09:00",
+        "mercoledi": 9, "giovedi": "", "venerdi": "", "sabato": "", "domenica": ""}});
     let (s, v) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(v["error"]["fields"]["mercoledi"].is_string(), "{v}");
-    let bad = json!({"version": 1, "martedi": "13:00-09:00"});
-    let (_, v) = call(&mut app, Some(&coordinator), Method::PUT, &hours, &bad).await;
-    assert!(
-        v["error"]["fields"]["martedi"]
-            .as_str()
-            .unwrap()
-            .starts_with("Martedì: orario non valido"),
-        "{v}"
+    assert!(v["error"]["fields"]["hours.mercoledi"].is_string(), "{v}");
+    bad_hours_change_nothing(&mut app, &coordinator, &hours).await;
+    let (_, after) = call(&mut app, Some(&operator), Method::GET, base, &Value::Null).await;
+    assert_eq!(
+        after["hours"], read["hours"],
+        "refused bodies changed nothing"
     );
+    assert_eq!(after["hours_version"], 1);
     holidays_and_closures_through_the_api(&mut app, &coordinator, &operator, base).await;
     let (s, _) = call(
         &mut app,
@@ -393,6 +397,58 @@ async fn the_calendar_is_edited_through_the_api_with_the_same_rules() {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// Bodies that would have wiped the hours: the old flat shape, a day left out, no day at all, an
+/// unknown field; each refused naming its field.
+async fn bad_hours_change_nothing(app: &mut TestApp, coordinator: &Who, hours: &str) {
+    use axum::http::Method;
+    use serde_json::json;
+    let all = |martedi: &str| {
+        json!({"lunedi": "", "martedi": martedi, "mercoledi": "", "giovedi": "", "venerdi": "",
+            "sabato": "", "domenica": ""})
+    };
+    let cases = [
+        (json!({"version": 1, "lunedi": "09:00-13:00"}), "lunedi"),
+        (
+            json!({"hours_version": 1, "hours": {"lunedi": "09:00-13:00"}}),
+            "hours.martedi",
+        ),
+        (json!({"hours_version": 1, "hours": {}}), "hours.lunedi"),
+        (json!({"hours_version": 1}), "hours"),
+        (
+            {
+                let mut w = all("");
+                w["sabbato"] = json!("");
+                json!({"hours_version": 1, "hours": w})
+            },
+            "hours.sabbato",
+        ),
+        (
+            json!({"hours_version": 1, "hours": all("13:00-09:00")}),
+            "hours.martedi",
+        ),
+    ];
+    for (body, field) in cases {
+        let (s, v) = call(app, Some(coordinator), Method::PUT, hours, &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {v}");
+        assert!(v["error"]["fields"][field].is_string(), "{body}: {v}");
+    }
+    let (_, v) = call(
+        app,
+        Some(coordinator),
+        Method::PUT,
+        hours,
+        &json!({"hours_version": 1, "hours": all("13:00-09:00")}),
+    )
+    .await;
+    assert!(
+        v["error"]["fields"]["hours.martedi"]
+            .as_str()
+            .unwrap()
+            .starts_with("Orari settimanali · Martedì: orario non valido"),
+        "{v}"
+    );
 }
 
 /// Holidays and closures over the API: refused naming fields, created, listed, followed by the

@@ -768,3 +768,96 @@ async fn the_report_page_lists_the_procedure_and_records_a_notice() {
     assert_eq!(page.matches("procedure-overdue").count(), 2);
     assert!(page.contains("prot. PM-2026/77"), "{page}");
 }
+
+/// Two emergencies dispatched to the same operator: each case has its own resource search, and a
+/// place is held for the case whose button was pressed, which the button names.
+#[tokio::test]
+async fn in_the_field_view_a_bed_is_held_for_the_case_that_asked_for_it() {
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let field = app.sign_in("operatore_pis", &[]).await;
+    on_call(&mut app, &coordinator, &field, "pronto_intervento").await;
+    let homeless = bed_and_emergency(&mut app, &coordinator, &desk).await;
+    let mut minor = minimal();
+    minor["target_group"] = json!("msna");
+    minor["persons"] = json!([{"role": "beneficiario", "sex": "M", "age": 16}]);
+    let minor = emergency(&mut app, &desk, minor).await;
+    let mut codes = Vec::new();
+    for id in [minor, homeless] {
+        let r = app
+            .post_form_as(
+                &desk,
+                &format!("/segnalazioni/{id}/intervento"),
+                &[("operator_id", "")],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let (_, v) = call(
+            &mut app,
+            Some(&desk),
+            Method::GET,
+            &format!("/api/v1/reports/{id}"),
+            &Value::Null,
+        )
+        .await;
+        codes.push(v["code"].as_str().unwrap().to_owned());
+    }
+    // Two cases: no hold button until a search is made for one of them.
+    let view = app.get_as(&field, "/campo").await.text();
+    assert!(!view.contains("Blocca un posto"), "{view}");
+    assert!(
+        view.contains(&format!("Risorse per {}", codes[0])),
+        "{view}"
+    );
+    assert!(
+        view.contains(&format!("Risorse per {}", codes[1])),
+        "{view}"
+    );
+    // The search made for the homeless man's case offers the bed for that case only.
+    let view = app
+        .get_as(&field, &format!("/campo?caso={homeless}&q=dormitorio"))
+        .await
+        .text();
+    assert_eq!(view.matches("Blocca un posto").count(), 1, "{view}");
+    assert!(
+        view.contains(&format!("Blocca un posto per {}: Casa Itaca", codes[1])),
+        "{view}"
+    );
+    let form_at = view.find("Blocca un posto per").unwrap();
+    let action = &view[..form_at][view[..form_at].rfind("action=\"").unwrap() + 8..];
+    let action = &action[..action.find('"').unwrap()];
+    assert_eq!(action, format!("/segnalazioni/{homeless}/attivazioni"));
+    let resource_id = {
+        let (_, list) = call(
+            &mut app,
+            Some(&field),
+            Method::GET,
+            "/api/v1/resources",
+            &Value::Null,
+        )
+        .await;
+        list[0]["id"].to_string()
+    };
+    let r = app
+        .post_form_as(
+            &field,
+            action,
+            &[("resource_id", &resource_id), ("back", "campo")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    for (id, held) in [(homeless, 1), (minor, 0)] {
+        let (_, acts) = call(
+            &mut app,
+            Some(&coordinator),
+            Method::GET,
+            &format!("/api/v1/reports/{id}/activations"),
+            &Value::Null,
+        )
+        .await;
+        assert_eq!(acts.as_array().unwrap().len(), held, "case {id}: {acts}");
+    }
+}

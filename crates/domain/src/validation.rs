@@ -45,6 +45,10 @@ pub enum Problem {
     NoFreePlaces,
     InvalidEmail,
     InvalidCsv,
+    /// A field the request does not take (a typo, or a field of another shape).
+    UnknownField,
+    /// A control character (NUL and the like) other than tab and new line.
+    ControlCharacter,
 }
 
 impl Problem {
@@ -86,11 +90,13 @@ impl Problem {
             Self::NoFreePlaces => "no_free_places",
             Self::InvalidEmail => "invalid_email",
             Self::InvalidCsv => "invalid_csv",
+            Self::UnknownField => "unknown_field",
+            Self::ControlCharacter => "control_character",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 36] = [
+    pub const ALL: [Problem; 38] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -127,6 +133,8 @@ impl Problem {
         Self::NoFreePlaces,
         Self::InvalidEmail,
         Self::InvalidCsv,
+        Self::UnknownField,
+        Self::ControlCharacter,
     ];
 }
 

@@ -124,7 +124,10 @@ validation-invalid_postal_code = { $field }: deve essere di 5 cifre.
 validation-invalid_month_day = { $field }: indicare mese e giorno nel formato MM-GG (ad esempio 05-08).
 validation-negative = { $field }: deve essere un numero intero non negativo.
 validation-duplicate = { $field }: valore già in uso.
-validation-invalid_code = { $field }: da 2 a 40 lettere minuscole, cifre o trattini.
+validation-invalid_code = { $key ->
+    [report_prefix] { $field }: da 1 a 12 lettere maiuscole o cifre, iniziando con una lettera (ad esempio PIS o BOL).
+   *[other] { $field }: da 2 a 40 lettere minuscole, cifre o trattini.
+}
 
 ## Nomi dei campi
 field-code = Codice
@@ -452,6 +455,8 @@ field-redirected_to = Indirizzata a
 field-rationale = Motivazione
 field-criteria = Criteri
 field-version = Versione
+field-hours = Orari settimanali
+field-hours_version = Versione degli orari
 field-status = Stato
 validation-unknown_code = { $field }: valore non previsto; scegliere tra quelli dell'elenco.
 validation-in_future = { $field }: non può essere nel futuro.
@@ -465,6 +470,8 @@ validation-invalid_hours = { $field }: orario non valido; scrivere gli intervall
 validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
 validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
 validation-invalid_email = { $field }: indirizzo e-mail non valido (ad esempio nome.cognome@ente.it).
+validation-unknown_field = Campo non previsto: «{ $field }». Toglierlo o controllarne il nome.
+validation-control_character = { $field }: contiene un carattere di controllo non ammesso (ad esempio NUL); ammessi solo testo, tabulazioni e a capo.
 validation-invalid_csv = { $field }: riga non leggibile; controllare virgolette e separatori, e che il file sia in UTF-8.
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
@@ -897,6 +904,9 @@ field-view-diary-save = Salva la nota
 field-view-resources = Cerca una risorsa
 field-view-resources-search = Nome, tipo o comune
 field-view-hold = Blocca un posto
+field-view-hold-for = Blocca un posto per { $code }: { $name }
+field-view-resources-for = Risorse per { $code }
+field-view-resources-none = Nessuna risorsa con posti liberi corrisponde alla ricerca.
 field-view-free = { $free ->
         [one] 1 posto libero
        *[other] { $free } posti liberi

@@ -111,6 +111,11 @@ impl Tr<'_> {
         self.t_args(id, &[(name, Arg::Str(value))])
     }
 
+    /// Shorthand for a message with two string arguments.
+    pub fn t2(self, id: &str, a: &str, a_value: &str, b: &str, b_value: &str) -> String {
+        self.t_args(id, &[(a, Arg::Str(a_value)), (b, Arg::Str(b_value))])
+    }
+
     fn format(self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let Some(pattern) = self.bundle.get_message(id).and_then(|m| m.value()) else {
             tracing::warn!(message_id = id, "missing translation");
@@ -126,7 +131,12 @@ impl Tr<'_> {
 
     /// The message for one refused field, naming the field: "Codice ISTAT: deve essere di 6 cifre…".
     pub fn field_error(self, error: &FieldError) -> String {
-        let label = self.field_label(error.field);
+        // A field the request does not take has no label: its name as sent is what helps.
+        let label = if error.problem == presidio_domain::validation::Problem::UnknownField {
+            error.field.to_owned()
+        } else {
+            self.field_label(error.field)
+        };
         // `key` (the API field) lets a message vary by field with a Fluent selector.
         let key = error.field.rsplit('.').next().unwrap_or(error.field);
         self.t_args(

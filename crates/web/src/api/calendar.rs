@@ -44,8 +44,10 @@ pub async fn status(
 }
 
 /// The seven days of weekly hours, Monday first, each as `08:30-12:30, 14:00-17:00` (empty:
-/// closed).
-#[derive(Debug, Serialize, ToSchema)]
+/// closed). The same shape is read and written: every day must be there, so a day left out is
+/// never taken for a closed one.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WeekView {
     pub lunedi: String,
     pub martedi: String,
@@ -147,27 +149,16 @@ pub async fn show(
     }))
 }
 
-/// The weekly hours to save, with the `hours_version` read (0 while they are the default).
+/// The weekly hours to save, in the shape the calendar is read (`hours` and `hours_version`,
+/// 0 while the hours are the default): what `GET` gave, with the days changed.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HoursBody {
-    pub version: i64,
-    #[serde(default)]
-    pub lunedi: String,
-    #[serde(default)]
-    pub martedi: String,
-    #[serde(default)]
-    pub mercoledi: String,
-    #[serde(default)]
-    pub giovedi: String,
-    #[serde(default)]
-    pub venerdi: String,
-    #[serde(default)]
-    pub sabato: String,
-    #[serde(default)]
-    pub domenica: String,
+    pub hours_version: i64,
+    pub hours: WeekView,
 }
 
-impl HoursBody {
+impl WeekView {
     fn days(&self) -> [&str; 7] {
         [
             &self.lunedi,
@@ -198,13 +189,25 @@ pub async fn save_hours(
     ApiJson(body): ApiJson<HoursBody>,
 ) -> Result<Json<HoursSaved>, ApiError> {
     let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
-    let hours = weekly_hours(body.days())?;
+    let hours = weekly_hours(body.hours.days()).map_err(|invalid| {
+        // The days are inside `hours` in the body: the errors say so.
+        presidio_domain::validation::Invalid(
+            invalid
+                .0
+                .into_iter()
+                .map(|e| presidio_domain::validation::FieldError {
+                    field: presidio_domain::validation::field_name(&format!("hours.{}", e.field)),
+                    problem: e.problem,
+                })
+                .collect(),
+        )
+    })?;
     let version = state
         .db
         .set_service_hours(
             &code,
             &hours,
-            body.version,
+            body.hours_version,
             &visitor.entry(Action::SettingsChanged),
         )
         .await?;

@@ -30,19 +30,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => Ok(Self(value)),
-            Err(err) => {
-                let path = err.path().to_string();
-                if err.inner().is_data() && path != "." {
-                    let field = presidio_domain::validation::field_name(&path);
-                    Err(Invalid(vec![FieldError {
-                        field,
-                        problem: Problem::WrongType,
-                    }])
-                    .into())
-                } else {
-                    Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json"))
-                }
-            }
+            Err(err) => match refused_field(&err) {
+                Some((path, problem)) => Err(Invalid(vec![FieldError {
+                    field: presidio_domain::validation::field_name(&path),
+                    problem,
+                }])
+                .into()),
+                None => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json")),
+            },
         }
     }
+}
+
+/// The field a JSON body's error is about, and what is wrong with it: a missing field (the path
+/// names its parent, the message the field), a field the body does not take, or a value of the
+/// wrong type. `None` when the body is not JSON at all.
+fn refused_field(err: &serde_path_to_error::Error<serde_json::Error>) -> Option<(String, Problem)> {
+    if !err.inner().is_data() {
+        return None;
+    }
+    let path = err.path().to_string();
+    let message = err.inner().to_string();
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = &rest[..rest.find('`')?];
+        let full = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        return Some((full, Problem::Required));
+    }
+    if path == "." {
+        return None;
+    }
+    let problem = if message.starts_with("unknown field `") {
+        Problem::UnknownField
+    } else {
+        Problem::WrongType
+    };
+    Some((path, problem))
 }

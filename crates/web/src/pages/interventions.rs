@@ -290,7 +290,14 @@ pub(super) async fn back(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/campo#caso-{id}")).into_response()),
         Err(invalid) => {
-            let page = field_page(state, visitor, "", FormErrors::from(&invalid)).await?;
+            let page = field_page(
+                state,
+                visitor,
+                &FieldQuery::default(),
+                FormErrors::from(&invalid),
+                id,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -322,6 +329,7 @@ pub async fn procedure(
 /// One of the operator's current cases, as the field view shows it.
 pub struct FieldCase {
     pub id: i64,
+    pub ambito: presidio_domain::reference::AmbitoId,
     pub code: String,
     pub severity: &'static str,
     pub outcome: String,
@@ -335,6 +343,11 @@ pub struct FieldCase {
     pub tel: String,
     pub dispatch: DispatchPanel,
     pub activations: Vec<super::activations::ActivationLine>,
+    /// The resources searched for this case, each with a button that holds a place in it;
+    /// `None` until a search is made for it (with one case only, its free resources at once).
+    pub resources: Option<Vec<FieldResource>>,
+    /// What was searched for this case.
+    pub query: String,
 }
 
 /// A resource with free places, as the field view lists it.
@@ -353,15 +366,21 @@ pub struct FieldResource {
 pub struct FieldPage {
     page: Layout,
     cases: Vec<FieldCase>,
+    /// With no case in progress: the resources, to read (nothing to hold a place for).
     resources: Vec<FieldResource>,
     query: String,
     errors: FormErrors,
+    /// The case whose form the errors belong to.
+    errors_for: i64,
 }
 
 #[derive(Deserialize, Default)]
 pub struct FieldQuery {
     #[serde(default)]
     q: String,
+    /// The case the resources are searched for.
+    #[serde(default)]
+    caso: Option<i64>,
 }
 
 fn tel(phone: &str) -> String {
@@ -377,15 +396,17 @@ pub async fn field(
     Extension(visitor): Extension<Visitor>,
     Query(query): Query<FieldQuery>,
 ) -> Result<FieldPage, PageError> {
-    field_page(&state, &visitor, &query.q, FormErrors::default()).await
+    field_page(&state, &visitor, &query, FormErrors::default(), 0).await
 }
 
 async fn field_page(
     state: &AppState,
     visitor: &Visitor,
-    query: &str,
+    search: &FieldQuery,
     errors: FormErrors,
+    errors_for: i64,
 ) -> Result<FieldPage, PageError> {
+    let query = search.q.as_str();
     let who = principal(visitor)?;
     let page = Layout::new(visitor, "field-view-title", "field");
     let t = page.t;
@@ -417,6 +438,7 @@ async fn field_page(
         .join(" · ");
         cases.push(FieldCase {
             id: r.id,
+            ambito: r.ambito,
             code: r.code.clone(),
             severity,
             outcome: t.t(&format!("outcome-{severity}")),
@@ -434,11 +456,26 @@ async fn field_page(
             phone,
             dispatch: panel(t, &d, now),
             activations: super::activations::lines(t, &cached.activations),
+            resources: None,
+            query: String::new(),
         });
     }
-    let resources = match ambito.or_else(|| crate::roster::ambito_of(who)) {
-        Some(ambito) => field_resources(state, who, ambito, query, t).await?,
-        None => Vec::new(),
+    // Resources are searched for one case at a time, so a place is always held for the case
+    // whose section shows it.
+    let only = (cases.len() == 1).then(|| cases[0].id);
+    let searched = search.caso.or(only);
+    for c in &mut cases {
+        if Some(c.id) == searched {
+            c.resources = Some(field_resources(state, who, c.ambito, query, t).await?);
+            query.trim().clone_into(&mut c.query);
+        }
+    }
+    let resources = match (
+        cases.is_empty(),
+        ambito.or_else(|| crate::roster::ambito_of(who)),
+    ) {
+        (true, Some(ambito)) => field_resources(state, who, ambito, query, t).await?,
+        _ => Vec::new(),
     };
     Ok(FieldPage {
         page,
@@ -446,6 +483,7 @@ async fn field_page(
         resources,
         query: query.trim().to_owned(),
         errors,
+        errors_for,
     })
 }
 
