@@ -381,7 +381,10 @@ async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
         )
         .await
         .unwrap();
-    assert_eq!(lapsed.status, "held");
+    assert_eq!(
+        lapsed.status, "cancelled",
+        "read past its time, a hold is over"
+    );
     let r = post(
         &app,
         &op,
@@ -679,5 +682,89 @@ async fn assert_activations_read_audited(app: &TestApp, report: i64) {
             .iter()
             .any(|e| e.entry.section == "activations" && e.entry.record_id == report.to_string()),
         "reading a case's activations is audited"
+    );
+}
+
+/// A hold lapses by itself at its time: the bed board, the API and the case show its places as
+/// free again before anything else is booked, and the sweep writes it down once.
+#[tokio::test]
+async fn a_hold_past_its_time_shows_as_released_without_another_booking() {
+    use serde_json::json;
+
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 12).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let hold = format!("/api/v1/reports/{report}/activations");
+    let r = post(
+        &app,
+        &op,
+        &hold,
+        &json!({"resource_id": resource, "places": 3, "hold_minutes": 1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let free_now = || async {
+        let list = app.get_as(&op, "/api/v1/resources").await.json();
+        list[0]["free"].as_i64().unwrap()
+    };
+    assert_eq!(free_now().await, 9);
+    // The minute passes (the hold's time is moved back instead of waiting for it).
+    crate::access::raw(
+        &app,
+        "UPDATE activations SET held_until = held_until - 61000",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        free_now().await,
+        12,
+        "the bed board counts the lapsed hold as free"
+    );
+    let a = app
+        .get_as(&op, &format!("/api/v1/reports/{report}/activations"))
+        .await
+        .json();
+    assert_eq!(a[0]["status"], "cancelled", "{a}");
+    let page = app
+        .get_as(&op, &format!("/segnalazioni/{report}"))
+        .await
+        .text();
+    assert!(page.contains("annullato"), "{page}");
+    assert!(!page.contains("tenuto fino al"), "{page}");
+    let board = app.get_as(&op, "/risorse").await.text();
+    assert!(board.contains("12"), "{board}");
+    // The sweep writes it once, with the places back; a second sweep finds nothing.
+    let now = presidio_db::now();
+    assert_eq!(
+        presidio_web::interventions::expire_holds(&app.state, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        presidio_web::interventions::expire_holds(&app.state, now)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(free_now().await, 12);
+    let stored = app.t.db.activation(id).await.unwrap();
+    assert_eq!(stored.status, "cancelled");
+    let r = post(
+        &app,
+        &op,
+        &format!("/api/v1/activations/{id}/status"),
+        &json!({"status": "confirmed", "version": stored.version}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a lapsed hold is not confirmed"
     );
 }

@@ -4,6 +4,7 @@
 use presidio_domain::audit::Entry;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::resources::{Confidentiality, Resource, ResourceKind, Unit};
+use presidio_domain::time::UtcMillis;
 
 use crate::audit::append;
 use crate::{Db, DbError, dispatch, now};
@@ -65,22 +66,30 @@ fn stored(r: Row) -> Result<StoredResource, DbError> {
 }
 
 impl Db {
-    /// The resources of an Ambito, by kind and name.
+    /// The resources of an Ambito, by kind and name. The free places count the places of holds
+    /// past their time as given back, even before the sweep has written so.
     pub async fn resources(&self, ambito: AmbitoId) -> Result<Vec<StoredResource>, DbError> {
         let rows: Vec<Row> = dispatch!(
             self,
-            read | pool | {
-                sqlx::query_as(
+            read | pool
+                | {
+                    sqlx::query_as(
                     "SELECT r.id, r.ambito_id, r.kind, r.name, r.provider, r.address,
                         r.confidentiality, r.capacity, r.unit, r.contact, r.tariff_cents, r.notes,
-                        r.free, r.free_updated_at, u.name AS updated_by, r.version
+                        CASE WHEN r.free + COALESCE(l.places, 0) > r.capacity THEN r.capacity
+                            ELSE r.free + COALESCE(l.places, 0) END AS free,
+                        r.free_updated_at, u.name AS updated_by, r.version
                      FROM resources r LEFT JOIN users u ON u.id = r.free_updated_by
+                     LEFT JOIN (SELECT resource_id, CAST(SUM(places) AS BIGINT) AS places FROM activations
+                        WHERE status = 'held' AND held_until <= $2 GROUP BY resource_id) l
+                        ON l.resource_id = r.id
                      WHERE r.ambito_id = $1 ORDER BY r.kind, r.name, r.id",
                 )
                 .bind(ambito.0)
+                .bind(now().0)
                 .fetch_all(pool)
                 .await
-            }
+                }
         )?;
         rows.into_iter().map(stored).collect()
     }
@@ -207,9 +216,17 @@ pub struct StoredActivation {
 pub(crate) const GIVE_BACK: &str = "UPDATE resources SET free = CASE WHEN free + $2 > capacity
     THEN capacity ELSE free + $2 END, version = version + 1 WHERE id = $1";
 
-const ACTIVATION_COLUMNS: &str = "a.id, a.report_id, a.resource_id, r.name AS resource, r.kind,
-    a.status,
-    a.places, a.nights, a.cost_cents, a.held_until, a.version";
+/// The columns of [`StoredActivation`], as they stand at `now`: a hold past its time reads as
+/// cancelled even before the sweep has written so.
+fn activation_columns(now: UtcMillis) -> String {
+    format!(
+        "a.id, a.report_id, a.resource_id, r.name AS resource, r.kind,
+        CASE WHEN a.status = 'held' AND a.held_until <= {now} THEN 'cancelled'
+            ELSE a.status END AS status,
+        a.places, a.nights, a.cost_cents, a.held_until, a.version",
+        now = now.0
+    )
+}
 
 fn invalid(field: &'static str, problem: presidio_domain::validation::Problem) -> DbError {
     DbError::Invalid(presidio_domain::validation::Invalid::one(field, problem))
@@ -323,11 +340,49 @@ impl Db {
         self.activation(id).await
     }
 
+    /// Cancels every hold past its time at `now` and gives its places back, with one audit entry
+    /// for the lot; returns the reports whose holds lapsed (for their boards and caches).
+    pub async fn expire_lapsed_holds(
+        &self,
+        now: UtcMillis,
+        audit: &Entry,
+    ) -> Result<Vec<(AmbitoId, i64)>, DbError> {
+        Ok(dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let reports: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT DISTINCT r.ambito_id, r.id FROM activations a
+                     JOIN reports r ON r.id = a.report_id
+                     WHERE a.status = 'held' AND a.held_until <= $1",
+                )
+                .bind(now.0)
+                .fetch_all(&mut *tx)
+                .await?;
+                if reports.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let lapsed = expire_holds!(tx, now.0).await?;
+                let mut entry = audit.clone();
+                entry.reason = format!("{lapsed}");
+                append!(tx, &entry).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(
+                    reports
+                        .into_iter()
+                        .map(|(ambito, id)| (AmbitoId(ambito), id))
+                        .collect(),
+                )
+            }
+        )?)
+    }
+
     /// One activation.
     pub async fn activation(&self, id: i64) -> Result<StoredActivation, DbError> {
         let sql = format!(
-            "SELECT {ACTIVATION_COLUMNS} FROM activations a JOIN resources r ON r.id = a.resource_id
-             WHERE a.id = $1"
+            "SELECT {} FROM activations a JOIN resources r ON r.id = a.resource_id
+             WHERE a.id = $1",
+            activation_columns(now())
         );
         dispatch!(
             self,
@@ -344,8 +399,9 @@ impl Db {
     /// The activations of a report, oldest first.
     pub async fn activations_of(&self, report_id: i64) -> Result<Vec<StoredActivation>, DbError> {
         let sql = format!(
-            "SELECT {ACTIVATION_COLUMNS} FROM activations a JOIN resources r ON r.id = a.resource_id
-             WHERE a.report_id = $1 ORDER BY a.id"
+            "SELECT {} FROM activations a JOIN resources r ON r.id = a.resource_id
+             WHERE a.report_id = $1 ORDER BY a.id",
+            activation_columns(now())
         );
         Ok(dispatch!(
             self,

@@ -112,7 +112,21 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
     Ok(raised)
 }
 
-/// Every 30 seconds: the lone-worker sweep and the handovers' escalation.
+/// Releases the places of every hold past its time, and refreshes the boards of its cases.
+pub async fn expire_holds(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
+    let mut entry = presidio_domain::audit::Entry::new(now, presidio_domain::audit::Action::Write);
+    entry.actor = "sistema".into();
+    entry.record_type = "activations".into();
+    entry.section = "hold_lapsed".into();
+    let lapsed = state.db.expire_lapsed_holds(now, &entry).await?;
+    for (ambito, report) in &lapsed {
+        state.changed(*ambito, *report);
+    }
+    Ok(lapsed.len())
+}
+
+/// Every 30 seconds: the lone-worker sweep, the handovers' escalation, the morning summary and
+/// the holds that lapsed.
 pub fn spawn_sweeper(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
@@ -127,6 +141,9 @@ pub fn spawn_sweeper(state: AppState) {
             }
             if let Err(err) = crate::summary::mail_due(&state, now).await {
                 tracing::error!(error = %err, "morning summary not sent");
+            }
+            if let Err(err) = expire_holds(&state, now).await {
+                tracing::error!(error = %err, "lapsed holds not released");
             }
         }
     });

@@ -28,20 +28,34 @@ pub struct ActivationLine {
 }
 
 pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine> {
+    let now = presidio_db::now();
     activations
         .iter()
         .map(|a| {
-            let status = ActivationStatus::parse(&a.status);
+            // A hold past its time has given its places back, even if a cached copy of the case
+            // was read before the sweep wrote so.
+            let lapsed = a.status == ActivationStatus::Held.code() && a.held_until <= now.0;
+            let code = if lapsed {
+                ActivationStatus::Cancelled.code()
+            } else {
+                a.status.as_str()
+            };
+            let status = ActivationStatus::parse(code);
+            let held = status == Some(ActivationStatus::Held);
             ActivationLine {
                 id: a.id,
                 version: a.version,
                 text: t.t_args(
-                    "activation-line",
+                    if held {
+                        "activation-line-held"
+                    } else {
+                        "activation-line"
+                    },
                     &[
                         ("resource", crate::i18n::Arg::Str(&resource_name(t, a))),
                         (
                             "status",
-                            crate::i18n::Arg::Str(&t.t(&format!("activation-{}", a.status))),
+                            crate::i18n::Arg::Str(&t.t(&format!("activation-{code}"))),
                         ),
                         ("places", crate::i18n::Arg::Num(a.places)),
                         ("nights", crate::i18n::Arg::Num(a.nights)),
