@@ -1148,3 +1148,160 @@ async fn failed_login_via_proxy(app: &TestApp) {
         .unwrap();
     assert_eq!(app.request(request).await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// After a second Ambito is loaded, an admin of one Ambito still creates users in that one,
+/// and an admin of both must say which: nothing lands in an Ambito by default.
+#[tokio::test]
+async fn admin_forms_ask_in_which_ambito_when_there_are_several() {
+    let app = TestApp::new().await;
+    let bollatese = app.add_bollatese().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let page = app.get_as(&admin, "/amministrazione/utenti").await.text();
+    assert!(page.contains("Rho") && !page.contains("Bollate"), "{page}");
+    assert!(
+        !page.contains("id=\"ambito\""),
+        "one Ambito administered: no choice"
+    );
+    let new_user = |username: &'static str, ambito: &'static str, place: &'static str| {
+        vec![
+            ("username", username),
+            ("name", "Luca Verdi"),
+            ("organisation", "Comune"),
+            ("organisation_kind", "servizio_sociale"),
+            ("role", "servizio_sociale"),
+            ("municipalities", place),
+            ("password", PASSWORD),
+            ("ambito", ambito),
+        ]
+    };
+    let r = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti",
+            &new_user("lverdi", "rhodense", "015182"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = app.t.db.credentials("lverdi").await.unwrap().unwrap().id;
+    let grants = app.t.db.grants_of(id).await.unwrap();
+    assert_eq!(grants[0].ambito_code, "rhodense");
+    // An Ambito the admin does not administer is refused.
+    let r = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti",
+            &new_user("mneri", "bollatese", "015027"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app.t.db.credentials("mneri").await.unwrap().is_none());
+    admin_of_both_ambiti_chooses(&app, &admin, bollatese.id, new_user).await;
+}
+
+/// Admin of both Ambiti: the form asks, and the municipalities must be the chosen Ambito's.
+async fn admin_of_both_ambiti_chooses(
+    app: &TestApp,
+    admin: &crate::support::Who,
+    bollatese: presidio_domain::reference::AmbitoId,
+    new_user: impl Fn(&'static str, &'static str, &'static str) -> Vec<(&'static str, &'static str)>,
+) {
+    let admin_id = app
+        .t
+        .db
+        .credentials(&admin.username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.t
+        .db
+        .grant_role(
+            admin_id,
+            presidio_domain::access::Role::Admin,
+            bollatese,
+            &[],
+            &presidio_domain::audit::Entry::new(
+                presidio_db::now(),
+                presidio_domain::audit::Action::RoleChanged,
+            ),
+        )
+        .await
+        .unwrap();
+    let page = app.get_as(admin, "/amministrazione/utenti").await.text();
+    assert!(
+        page.contains("id=\"ambito\"") && page.contains("Bollate · Ambito Bollatese"),
+        "{page}"
+    );
+    let r = app
+        .post_form_as(
+            admin,
+            "/amministrazione/utenti",
+            &new_user("mneri", "", "015027"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("Ambito: campo obbligatorio"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_form_as(
+            admin,
+            "/amministrazione/utenti",
+            &new_user("mneri", "bollatese", "015182"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("comune non appartenente all&#39;Ambito"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .post_form_as(
+            admin,
+            "/amministrazione/utenti",
+            &new_user("mneri", "bollatese", "015027"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id = app.t.db.credentials("mneri").await.unwrap().unwrap().id;
+    assert_eq!(
+        app.t.db.grants_of(id).await.unwrap()[0].ambito_code,
+        "bollatese"
+    );
+    // Adding a role asks the same.
+    let roles = "/amministrazione/utenti/lverdi/ruoli";
+    let r = app
+        .post_form_as(admin, roles, &[("role", "analista")], None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form_as(
+            admin,
+            roles,
+            &[("role", "analista"), ("ambito", "bollatese")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let codes: Vec<_> = app
+        .t
+        .db
+        .grants_of(app.t.db.credentials("lverdi").await.unwrap().unwrap().id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| format!("{}@{}", g.role, g.ambito_code))
+        .collect();
+    assert!(
+        codes.contains(&"analista@bollatese".to_owned()),
+        "{codes:?}"
+    );
+}

@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_db::{AuditFilter, NewToken, OrganisationChoice, UserToCreate};
-use presidio_domain::access::Role;
+use presidio_domain::access::{Permission, Role};
 use presidio_domain::account::{NewUserInput, OrganisationKind};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::IstatCode;
@@ -52,6 +52,8 @@ pub struct UsersPage {
     kinds: Vec<Choice>,
     organisations: Vec<String>,
     municipalities: Vec<Choice>,
+    /// The Ambiti the admin administers: where the new account's role may be given.
+    ambiti: Vec<Choice>,
     form: UserForm,
     errors: FormErrors,
     created: Option<String>,
@@ -67,6 +69,8 @@ pub struct UserForm {
     pub organisation: String,
     pub organisation_kind: String,
     pub role: String,
+    /// The code of the Ambito the role is given in.
+    pub ambito: String,
     pub municipalities: Vec<String>,
     pub password: String,
 }
@@ -81,6 +85,7 @@ impl UserForm {
                 "organisation" => f.organisation = v,
                 "organisation_kind" => f.organisation_kind = v,
                 "role" => f.role = v,
+                "ambito" => f.ambito = v,
                 "municipalities" => f.municipalities.push(v),
                 "password" => f.password = v,
                 _ => {}
@@ -107,7 +112,7 @@ async fn users_page(
 ) -> Result<UsersPage, PageError> {
     let page = Layout::new(visitor, "admin-users-title", "admin");
     let t = page.t;
-    let ambito = first_ambito(state).await?;
+    let ambiti = ambiti_for(state, visitor, Permission::ManageAccounts).await?;
     let users = state
         .db
         .users()
@@ -156,29 +161,23 @@ async fn users_page(
             selected: form.organisation_kind == k.code(),
         })
         .collect();
-    let organisations = state
-        .db
-        .organisations(ambito.id)
-        .await?
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
-    let municipalities = state
-        .db
-        .municipalities_of(ambito.id)
-        .await?
-        .into_iter()
-        .map(|m| Choice {
-            selected: form
-                .municipalities
-                .iter()
-                .any(|c| c == m.data.istat_code.as_str()),
-            value: m.data.istat_code.as_str().to_owned(),
-            label: m.data.name,
-        })
-        .collect();
+    let mut organisations = Vec::new();
+    for a in &ambiti {
+        organisations.extend(
+            state
+                .db
+                .organisations(a.id)
+                .await?
+                .into_iter()
+                .map(|o| o.name),
+        );
+    }
+    organisations.sort();
+    organisations.dedup();
+    let municipalities = municipality_choices(state, &ambiti, &form.municipalities).await?;
     let required = state.db.roles_requiring_second_factor().await?;
     Ok(UsersPage {
+        ambiti: ambito_choices(&ambiti, &form.ambito),
         totp_roles: role_choices(t, |r| required.contains(&r)),
         roles: role_choices(t, |r| form.role == r.code()),
         page,
@@ -204,19 +203,109 @@ fn role_choices(t: crate::i18n::Tr<'_>, selected: impl Fn(Role) -> bool) -> Vec<
         .collect()
 }
 
-pub(super) async fn first_ambito(
+/// The Ambiti where the visitor holds `permission`, by name: where an admin form may create
+/// something.
+pub(super) async fn ambiti_for(
     state: &AppState,
-) -> Result<presidio_domain::reference::Ambito, PageError> {
-    state
+    visitor: &Visitor,
+    permission: presidio_domain::access::Permission,
+) -> Result<Vec<presidio_domain::reference::Ambito>, PageError> {
+    let allowed = visitor
+        .principal()
+        .map(|p| p.ambiti_with(permission))
+        .unwrap_or_default();
+    Ok(state
         .db
         .list_ambiti()
         .await?
         .into_iter()
-        .next()
-        .ok_or(PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-        ))
+        .filter(|a| allowed.contains(&a.id))
+        .collect())
+}
+
+/// The Ambito a form chose among `allowed` by its code; with only one allowed, that one. A
+/// missing or foreign choice is refused on the `ambito` field.
+pub(super) fn chosen_ambito(
+    allowed: &[presidio_domain::reference::Ambito],
+    code: &str,
+    errors: &mut Invalid,
+) -> Option<presidio_domain::reference::Ambito> {
+    let code = code.trim();
+    let found = match (code.is_empty(), allowed) {
+        (true, [only]) => Some(only.clone()),
+        (true, _) => {
+            errors.push("ambito", Problem::Required);
+            return None;
+        }
+        (false, _) => allowed.iter().find(|a| a.code == code).cloned(),
+    };
+    if found.is_none() {
+        errors.push("ambito", Problem::UnknownCode);
+    }
+    found
+}
+
+/// The Ambiti as choices of a form's `ambito` select, `selected` marked (or the only one).
+pub(super) fn ambito_choices(
+    allowed: &[presidio_domain::reference::Ambito],
+    selected: &str,
+) -> Vec<Choice> {
+    allowed
+        .iter()
+        .map(|a| Choice {
+            value: a.code.clone(),
+            label: a.name.clone(),
+            selected: a.code == selected || allowed.len() == 1,
+        })
+        .collect()
+}
+
+/// The municipalities of `allowed` as checkboxes, each named with its Ambito when there are
+/// several.
+async fn municipality_choices(
+    state: &AppState,
+    allowed: &[presidio_domain::reference::Ambito],
+    selected: &[String],
+) -> Result<Vec<Choice>, PageError> {
+    let mut out = Vec::new();
+    for a in allowed {
+        for m in state.db.municipalities_of(a.id).await? {
+            let code = m.data.istat_code.as_str().to_owned();
+            out.push(Choice {
+                selected: selected.contains(&code),
+                label: if allowed.len() > 1 {
+                    format!("{} · {}", m.data.name, a.name)
+                } else {
+                    m.data.name
+                },
+                value: code,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The ISTAT codes of `typed` if every one is a municipality of `ambito`; refused on
+/// `municipalities` otherwise.
+async fn municipalities_in(
+    state: &AppState,
+    ambito: Option<&presidio_domain::reference::Ambito>,
+    typed: &[String],
+    errors: &mut Invalid,
+) -> Result<Vec<IstatCode>, PageError> {
+    let known = match ambito {
+        Some(a) => state.db.municipalities_of(a.id).await?,
+        None => Vec::new(),
+    };
+    let mut bound = Vec::new();
+    for code in typed {
+        match IstatCode::parse(code) {
+            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
+            _ if ambito.is_none() => {}
+            _ => errors.push("municipalities", Problem::UnknownMunicipality),
+        }
+    }
+    Ok(bound)
 }
 
 pub async fn users(
@@ -245,8 +334,9 @@ pub async fn create_user(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut form = UserForm::from_pairs(pairs);
-    let ambito = first_ambito(&state).await?;
     let mut errors = Invalid::default();
+    let allowed = ambiti_for(&state, &visitor, Permission::ManageAccounts).await?;
+    let ambito = chosen_ambito(&allowed, &form.ambito, &mut errors);
     let user = NewUserInput {
         username: form.username.clone(),
         name: form.name.clone(),
@@ -265,14 +355,8 @@ pub async fn create_user(
     if kind.is_none() {
         errors.push("organisation_kind", Problem::Required);
     }
-    let known = state.db.municipalities_of(ambito.id).await?;
-    let mut bound = Vec::new();
-    for code in &form.municipalities {
-        match IstatCode::parse(code) {
-            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
-            _ => errors.push("municipalities", Problem::UnknownMunicipality),
-        }
-    }
+    let mut bound =
+        municipalities_in(&state, ambito.as_ref(), &form.municipalities, &mut errors).await?;
     if let Ok(u) = &user {
         if u.role.needs_municipalities() && form.municipalities.is_empty() {
             errors.push("municipalities", Problem::Required);
@@ -280,8 +364,8 @@ pub async fn create_user(
             bound.clear();
         }
     }
-    let result = match (user, kind, errors.is_empty()) {
-        (Ok(user), Some(kind), true) => {
+    let result = match (user, kind, ambito, errors.is_empty()) {
+        (Ok(user), Some(kind), Some(ambito), true) => {
             let hash = password::hash(form.password.clone()).await;
             let entry = visitor.entry(Action::UserCreated);
             state
@@ -334,6 +418,7 @@ pub struct UserPage {
     grants: Vec<GrantRow>,
     roles: Vec<Choice>,
     municipalities: Vec<Choice>,
+    ambiti: Vec<Choice>,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -360,7 +445,7 @@ async fn user_page(
         None,
     )
     .await?;
-    let (roles, municipalities) = (page.roles, page.municipalities);
+    let (roles, municipalities, ambiti) = (page.roles, page.municipalities, page.ambiti);
     let Some(user) = page.users.into_iter().find(|u| u.username == username) else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
@@ -392,6 +477,7 @@ async fn user_page(
         grants,
         roles,
         municipalities,
+        ambiti,
         errors,
         done,
     })
@@ -481,27 +567,22 @@ pub async fn add_role(
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let form = UserForm::from_pairs(pairs);
-    let ambito = first_ambito(&state).await?;
     let mut errors = Invalid::default();
     let role = Role::parse(&form.role);
     if role.is_none() {
         errors.push("role", Problem::UnknownRole);
     }
-    let known = state.db.municipalities_of(ambito.id).await?;
-    let mut bound = Vec::new();
-    for code in &form.municipalities {
-        match IstatCode::parse(code) {
-            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
-            _ => errors.push("municipalities", Problem::UnknownMunicipality),
-        }
-    }
+    let allowed = ambiti_for(&state, &visitor, Permission::ManageAccounts).await?;
+    let ambito = chosen_ambito(&allowed, &form.ambito, &mut errors);
+    let mut bound =
+        municipalities_in(&state, ambito.as_ref(), &form.municipalities, &mut errors).await?;
     if role.is_some_and(Role::needs_municipalities) && bound.is_empty() {
         errors.push("municipalities", Problem::Required);
     } else if !role.is_some_and(Role::needs_municipalities) {
         bound.clear();
     }
-    let result = match role {
-        Some(role) if errors.is_empty() => {
+    let result = match (role, ambito) {
+        (Some(role), Some(ambito)) if errors.is_empty() => {
             let mut entry = visitor.entry(Action::RoleChanged);
             entry.reason = format!("+{}@{}", role.code(), ambito.code);
             state

@@ -7,6 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use presidio_domain::access::Permission;
 use presidio_domain::account::OrganisationKind;
 use presidio_domain::audit::Action;
 use presidio_domain::validation::{Invalid, Problem, required_text};
@@ -20,6 +21,9 @@ use crate::forms::FormErrors;
 
 pub struct OrganisationRow {
     pub id: i64,
+    /// The code of its Ambito, and its name when the admin administers several.
+    pub ambito: String,
+    pub ambito_name: String,
     pub name: String,
     pub version: i64,
     pub users: String,
@@ -35,6 +39,7 @@ pub struct OrganisationsPage {
     page: Layout,
     rows: Vec<OrganisationRow>,
     kinds: Vec<Choice>,
+    ambiti: Vec<Choice>,
     new_name: String,
     errors: FormErrors,
 }
@@ -58,30 +63,42 @@ async fn page(
 ) -> Result<OrganisationsPage, PageError> {
     let layout = Layout::new(visitor, "admin-organisations-title", "admin");
     let t = layout.t;
-    let ambito = super::admin::first_ambito(state).await?;
-    let rows = state
-        .db
-        .organisation_summaries(ambito.id)
-        .await?
-        .into_iter()
-        .map(|o| OrganisationRow {
-            id: o.id,
-            version: o.version,
-            users: t.t_args(
-                "organisation-users",
-                &[("count", crate::i18n::Arg::Num(o.users))],
-            ),
-            kinds: kinds(t, &o.kind),
-            name_label: t.t1("organisation-name-of", "name", &o.name),
-            kind_label: t.t1("organisation-kind-of", "name", &o.name),
-            save_label: t.t1("organisation-save", "name", &o.name),
-            name: o.name,
-        })
-        .collect();
+    let allowed = super::admin::ambiti_for(state, visitor, Permission::ManageAccounts).await?;
+    let mut rows = Vec::new();
+    for ambito in &allowed {
+        let shown = if allowed.len() > 1 {
+            ambito.name.clone()
+        } else {
+            String::new()
+        };
+        rows.extend(
+            state
+                .db
+                .organisation_summaries(ambito.id)
+                .await?
+                .into_iter()
+                .map(|o| OrganisationRow {
+                    id: o.id,
+                    ambito: ambito.code.clone(),
+                    ambito_name: shown.clone(),
+                    version: o.version,
+                    users: t.t_args(
+                        "organisation-users",
+                        &[("count", crate::i18n::Arg::Num(o.users))],
+                    ),
+                    kinds: kinds(t, &o.kind),
+                    name_label: t.t1("organisation-name-of", "name", &o.name),
+                    kind_label: t.t1("organisation-kind-of", "name", &o.name),
+                    save_label: t.t1("organisation-save", "name", &o.name),
+                    name: o.name,
+                }),
+        );
+    }
     Ok(OrganisationsPage {
         page: layout,
         rows,
         kinds: kinds(t, "cooperativa"),
+        ambiti: super::admin::ambito_choices(&allowed, ""),
         new_name: name,
         errors,
     })
@@ -102,6 +119,9 @@ pub struct OrganisationForm {
     kind: String,
     #[serde(default)]
     version: Option<i64>,
+    /// The code of the Ambito it belongs to (or is created in).
+    #[serde(default)]
+    ambito: String,
 }
 
 async fn save(
@@ -111,6 +131,8 @@ async fn save(
     form: OrganisationForm,
 ) -> Result<Response, PageError> {
     let mut errors = Invalid::default();
+    let allowed = super::admin::ambiti_for(state, visitor, Permission::ManageAccounts).await?;
+    let ambito = super::admin::chosen_ambito(&allowed, &form.ambito, &mut errors);
     let name = required_text(&mut errors, "name", &form.name, 120);
     let kind = OrganisationKind::parse(&form.kind);
     if kind.is_none() {
@@ -121,9 +143,8 @@ async fn save(
         (Some(_), None) => return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request")),
         (None, _) => None,
     };
-    let result = match kind {
-        Some(kind) if errors.is_empty() => {
-            let ambito = super::admin::first_ambito(state).await?;
+    let result = match (kind, ambito) {
+        (Some(kind), Some(ambito)) if errors.is_empty() => {
             let action = if target.is_some() {
                 Action::OrganisationUpdated
             } else {

@@ -215,18 +215,31 @@ async fn intake_page(
 ) -> Result<IntakePage, PageError> {
     let page = Layout::new(visitor, "intake-title", "home");
     let t = page.t;
-    let ambito = super::admin::first_ambito(state).await?;
-    let mut municipalities: Vec<Choice> = state
-        .db
-        .municipalities_of(ambito.id)
-        .await?
+    // The municipalities of every Ambito where the user records reports.
+    let mut municipalities: Vec<Choice> = Vec::new();
+    for ambito in [Permission::WriteCases, Permission::SendReports]
         .into_iter()
-        .map(|m| Choice {
-            selected: input.municipality == m.data.istat_code.as_str(),
-            value: m.data.istat_code.as_str().to_owned(),
-            label: m.data.name,
+        .flat_map(|p| {
+            visitor
+                .principal()
+                .map(|who| who.ambiti_with(p))
+                .unwrap_or_default()
         })
-        .collect();
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        municipalities.extend(
+            state
+                .db
+                .municipalities_of(ambito)
+                .await?
+                .into_iter()
+                .map(|m| Choice {
+                    selected: input.municipality == m.data.istat_code.as_str(),
+                    value: m.data.istat_code.as_str().to_owned(),
+                    label: m.data.name,
+                }),
+        );
+    }
     municipalities.insert(
         0,
         Choice {
