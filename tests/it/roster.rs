@@ -710,3 +710,89 @@ async fn api_swap_is_asked_and_refused(
         "a refused swap changes nothing"
     );
 }
+
+/// A second shift of the same person in the same role over the same hours is refused, naming the
+/// start, in the API and on the page; sent together, exactly one of two is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_overlapping_shift_of_the_same_person_and_role_is_refused() {
+    use axum::http::Method;
+    use serde_json::json;
+
+    use crate::reports_api::post;
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let me = user_id(&app, &operator.username).await;
+    let add = "/api/v1/roster/shifts";
+    let body = |start: &str, end: &str, role: &str| json!({"role": role, "user_id": me, "phone": "02 1234", "start": start, "end": end});
+    let first = body(
+        "2030-01-11T16:00:00Z",
+        "2030-01-12T07:30:00Z",
+        "pronto_intervento",
+    );
+    let (s, v) = call(&mut app, Some(&coordinator), Method::POST, add, &first).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let inside = body(
+        "2030-01-11T20:00:00Z",
+        "2030-01-11T23:00:00Z",
+        "pronto_intervento",
+    );
+    let (s, v) = call(&mut app, Some(&coordinator), Method::POST, add, &inside).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]["fields"]["start"]
+            .as_str()
+            .unwrap()
+            .contains("ha già un turno con lo stesso ruolo"),
+        "{v}"
+    );
+    // Back to back, or another role, is fine.
+    let next = body(
+        "2030-01-12T07:30:00Z",
+        "2030-01-12T16:00:00Z",
+        "pronto_intervento",
+    );
+    let (s, v) = call(&mut app, Some(&coordinator), Method::POST, add, &next).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let other = body("2030-01-11T20:00:00Z", "2030-01-11T23:00:00Z", "centrale");
+    let (s, v) = call(&mut app, Some(&coordinator), Method::POST, add, &other).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // The page says it too.
+    let r = add_shift(
+        &app,
+        &coordinator,
+        "pronto_intervento",
+        me,
+        "2030-01-11T21:00",
+        "2030-01-11T22:00",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("ha già un turno con lo stesso ruolo"),
+        "{}",
+        r.text()
+    );
+    // Two at once over the same night: one wins.
+    let night = body(
+        "2030-01-13T20:00:00Z",
+        "2030-01-14T07:00:00Z",
+        "pronto_intervento",
+    );
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let (app, who, night) = (app.clone(), coordinator.clone(), night.clone());
+            tokio::spawn(async move { post(&app, &who, add, &night).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+}

@@ -114,6 +114,29 @@ impl Db {
             write | pool | {
                 let mut tx = pool.begin().await?;
                 eligible!(tx, shift.user_id, ambito, "user_id");
+                // One person's shifts are added one at a time (the no-op update holds the
+                // person's row), so two overlapping ones sent together cannot both pass.
+                sqlx::query("UPDATE users SET id = id WHERE id = $1")
+                    .bind(shift.user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let overlapping: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM shifts WHERE ambito_id = $1 AND role = $2 AND user_id = $3
+                        AND start_at < $5 AND end_at > $4 LIMIT 1",
+                )
+                .bind(ambito.0)
+                .bind(shift.role.code())
+                .bind(shift.user_id)
+                .bind(shift.start.0)
+                .bind(shift.end.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if overlapping.is_some() {
+                    return Err(DbError::Invalid(presidio_domain::validation::Invalid::one(
+                        "start",
+                        presidio_domain::validation::Problem::OverlappingShift,
+                    )));
+                }
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO shifts (ambito_id, role, user_id, phone, start_at, end_at,
                         created_by, created_at)
@@ -449,8 +472,8 @@ impl Db {
         .await
     }
 
-    /// Adds the generated `shifts`, leaving out any already there (same role, person and
-    /// times), in one transaction; returns how many were added.
+    /// Adds the generated `shifts`, leaving out any that would overlap one already there (same
+    /// role and person), in one transaction; returns how many were added.
     pub async fn add_generated_shifts(
         &self,
         ambito: AmbitoId,
@@ -471,7 +494,7 @@ impl Db {
                             CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT),
                             CAST($7 AS BIGINT), CAST($8 AS BIGINT)
                          WHERE NOT EXISTS (SELECT 1 FROM shifts WHERE ambito_id = $1
-                            AND role = $2 AND user_id = $3 AND start_at = $5 AND end_at = $6)",
+                            AND role = $2 AND user_id = $3 AND start_at < $6 AND end_at > $5)",
                     )
                     .bind(ambito.0)
                     .bind(s.role.code())

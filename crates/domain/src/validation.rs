@@ -49,6 +49,8 @@ pub enum Problem {
     UnknownField,
     /// A control character (NUL and the like) other than tab and new line.
     ControlCharacter,
+    /// The same person already has a shift in that role at those times.
+    OverlappingShift,
 }
 
 impl Problem {
@@ -92,11 +94,12 @@ impl Problem {
             Self::InvalidCsv => "invalid_csv",
             Self::UnknownField => "unknown_field",
             Self::ControlCharacter => "control_character",
+            Self::OverlappingShift => "overlapping_shift",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 38] = [
+    pub const ALL: [Problem; 39] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -135,6 +138,7 @@ impl Problem {
         Self::InvalidCsv,
         Self::UnknownField,
         Self::ControlCharacter,
+        Self::OverlappingShift,
     ];
 }
 

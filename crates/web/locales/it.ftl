@@ -470,6 +470,7 @@ validation-invalid_hours = { $field }: orario non valido; scrivere gli intervall
 validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si toccano; unirli in uno solo.
 validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
 validation-invalid_email = { $field }: indirizzo e-mail non valido (ad esempio nome.cognome@ente.it).
+validation-overlapping_shift = { $field }: questa persona ha già un turno con lo stesso ruolo in queste ore; modificare gli orari o togliere l'altro turno.
 validation-unknown_field = Campo non previsto: «{ $field }». Toglierlo o controllarne il nome.
 validation-control_character = { $field }: contiene un carattere di controllo non ammesso (ad esempio NUL); ammessi solo testo, tabulazioni e a capo.
 validation-invalid_csv = { $field }: riga non leggibile; controllare virgolette e separatori, e che il file sia in UTF-8.
