@@ -1305,3 +1305,51 @@ async fn admin_of_both_ambiti_chooses(
         "{codes:?}"
     );
 }
+
+/// The chain's head moves only by appends and the purge: moving its start or its end by hand,
+/// or giving it a hash of no entry, is refused by the database on both backends.
+#[tokio::test]
+async fn the_audit_head_cannot_be_moved_by_hand() {
+    let app = TestApp::signed_in("coordinatore").await;
+    for _ in 0..3 {
+        let _ = app.get("/api/v1/me").await;
+    }
+    let before = app.t.db.audit_verify().await.unwrap().unwrap();
+    assert!(before >= 3, "{before}");
+    for tamper in [
+        // Skip the first entries, with a hash that matches.
+        "UPDATE audit_head SET first_seq = 3,
+            first_prev = (SELECT hash FROM audit_log WHERE seq = 2) WHERE id = 1",
+        // Cut the last entries off.
+        "UPDATE audit_head SET seq = seq - 1,
+            hash = (SELECT hash FROM audit_log WHERE seq = (SELECT seq - 1 FROM audit_head))
+            WHERE id = 1",
+        // A hash of no entry.
+        "UPDATE audit_head SET hash = 'ff' WHERE id = 1",
+        "UPDATE audit_head SET first_prev = 'ff' WHERE id = 1",
+        "DELETE FROM audit_head",
+    ] {
+        assert!(
+            crate::access::raw(&app, tamper).await.is_err(),
+            "the database let through: {tamper}"
+        );
+    }
+    assert_eq!(app.t.db.audit_verify().await.unwrap(), Ok(before));
+    // The purge still moves it, with its own entry.
+    let mut entry = presidio_domain::audit::Entry::new(
+        presidio_db::now(),
+        presidio_domain::audit::Action::AuditPurged,
+    );
+    entry.actor = "sistema".into();
+    let removed = app
+        .t
+        .db
+        .purge_audit(
+            presidio_domain::time::UtcMillis(presidio_db::now().0 + 1),
+            &entry,
+        )
+        .await
+        .unwrap();
+    assert!(removed >= 3);
+    assert!(app.t.db.audit_verify().await.unwrap().is_ok());
+}

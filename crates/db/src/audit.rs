@@ -155,20 +155,29 @@ impl Db {
                         .bind(keep_from - 1)
                         .fetch_one(&mut *tx)
                         .await?;
+                let (removed,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE seq >= $1 AND seq < $2")
+                        .bind(first_seq)
+                        .bind(keep_from)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                // The purge's own entry comes first: the database lets the chain's start move
+                // only right after one (migration 0028).
+                let entry = audit.clone().reason(&format!(
+                    "before={} removed={removed} first_seq={keep_from}",
+                    before.0
+                ));
+                append!(tx, &entry).await?;
                 sqlx::query("UPDATE audit_head SET first_seq = $1, first_prev = $2 WHERE id = 1")
                     .bind(keep_from)
                     .bind(&prev)
                     .execute(&mut *tx)
                     .await?;
-                let removed = sqlx::query("DELETE FROM audit_log WHERE seq < $1")
+                sqlx::query("DELETE FROM audit_log WHERE seq < $1")
                     .bind(keep_from)
                     .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                let entry = audit
-                    .clone()
-                    .reason(&format!("before={} removed={removed}", before.0));
-                append!(tx, &entry).await?;
+                    .await?;
+                let removed = u64::try_from(removed).unwrap_or(0);
                 tx.commit().await?;
                 Ok::<u64, sqlx::Error>(removed)
             }
