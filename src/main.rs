@@ -158,8 +158,19 @@ struct UserAddArgs {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Follow the hash chain; exit 0 when intact, non-zero naming the first bad entry.
-    Verify,
+    /// Follow the hash chain; exit 0 when intact, non-zero naming the first bad entry. With
+    /// --anchors, also check the chain against every anchor kept in that folder.
+    Verify {
+        /// The folder of the anchors (PRESIDIO_AUDIT_ANCHOR_DIR of the server).
+        #[arg(long)]
+        anchors: Option<PathBuf>,
+    },
+    /// Append the chain's head to the anchors file in DIR now (the server does it every
+    /// PRESIDIO_AUDIT_ANCHOR_MINUTES).
+    Anchor {
+        #[arg(long)]
+        anchors: PathBuf,
+    },
     /// Remove the entries older than the retention period now (the server does it daily).
     Purge(RetentionArgs),
 }
@@ -188,6 +199,17 @@ struct ServeArgs {
     retention: RetentionArgs,
     #[command(flatten)]
     field: FieldArgs,
+    /// A folder outside the database where the audit chain's head is appended at intervals
+    /// (checked by `presidio audit verify --anchors`); unset: no anchoring.
+    #[arg(long, env = "PRESIDIO_AUDIT_ANCHOR_DIR")]
+    audit_anchor_dir: Option<PathBuf>,
+    /// Minutes between two anchors.
+    #[arg(long, env = "PRESIDIO_AUDIT_ANCHOR_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=10080))]
+    audit_anchor_minutes: u64,
+    /// An address that receives each anchor by e-mail too (needs PRESIDIO_SMTP_URL).
+    #[arg(long, env = "PRESIDIO_AUDIT_ANCHOR_EMAIL")]
+    audit_anchor_email: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -336,7 +358,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             ambito,
         })) => stats_activity(&url, &from, &to, format, ambito.as_deref()).await,
-        Some(Command::Audit(AuditCommand::Verify)) => audit_verify(&url).await,
+        Some(Command::Audit(AuditCommand::Verify { anchors })) => {
+            audit_verify(&url, anchors.as_deref()).await
+        }
+        Some(Command::Audit(AuditCommand::Anchor { anchors })) => {
+            audit_anchor(&url, &anchors).await
+        }
         Some(Command::Calendar(CalendarCommand::Status { municipality, at })) => {
             let db = open(&url).await?;
             let answer =
@@ -449,6 +476,22 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ..presidio_web::auth::AuthConfig::default()
     };
     spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
+    if let Some(dir) = &args.audit_anchor_dir {
+        presidio_web::anchors::spawn(
+            db.clone(),
+            mailer.clone(),
+            presidio_web::anchors::AnchorConfig {
+                dir: dir.clone(),
+                every: std::time::Duration::from_secs(args.audit_anchor_minutes * 60),
+                email: args.audit_anchor_email.clone(),
+            },
+        );
+    } else {
+        tracing::warn!(
+            "PRESIDIO_AUDIT_ANCHOR_DIR is not set: the audit chain is not anchored outside the \
+             database"
+        );
+    }
     let state = presidio_web::AppState::new(db.clone(), url.to_string())
         .with_auth(config)
         .with_field(presidio_web::FieldConfig {
@@ -774,31 +817,90 @@ async fn bench_data(url: &DatabaseUrl, count: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn audit_verify(url: &DatabaseUrl) -> anyhow::Result<()> {
+async fn audit_verify(url: &DatabaseUrl, anchors: Option<&Path>) -> anyhow::Result<()> {
+    use presidio_domain::audit::AnchorCheck;
     let db = Db::open(url)
         .await
         .with_context(|| tr().t1("cli-database-unavailable", "url", &url.to_string()))?;
     let result = db.audit_verify().await?;
+    let kept = match anchors {
+        Some(dir) => Some(presidio_web::anchors::read_all(dir)?),
+        None => None,
+    };
+    let failed = match &kept {
+        Some(list) => db.audit_check_anchors(list).await?,
+        None => Vec::new(),
+    };
     db.close().await;
-    match result {
-        Ok(count) => {
-            println!(
-                "{}",
-                tr().t_args(
-                    "cli-audit-ok",
-                    &[("count", Arg::Num(i64::try_from(count)?))]
-                )
-            );
-            Ok(())
-        }
-        Err(broken) => anyhow::bail!(tr().t_args(
+    let t = tr();
+    let count = match result {
+        Ok(count) => count,
+        Err(broken) => anyhow::bail!(t.t_args(
             "cli-audit-broken",
             &[
                 ("seq", Arg::Num(broken.seq())),
                 ("detail", Arg::Str(&broken.to_string())),
             ]
         )),
+    };
+    if let Some((anchor, check)) = failed.iter().find(|(_, c)| *c != AnchorCheck::Purged) {
+        let key = if *check == AnchorCheck::Missing {
+            "cli-audit-anchor-missing"
+        } else {
+            "cli-audit-anchor-rewritten"
+        };
+        anyhow::bail!(t.t_args(
+            key,
+            &[
+                ("seq", Arg::Num(anchor.seq)),
+                (
+                    "at",
+                    Arg::Str(&t.date_time(presidio_domain::time::UtcMillis(anchor.at)))
+                ),
+            ]
+        ));
     }
+    println!(
+        "{}",
+        t.t_args(
+            "cli-audit-ok",
+            &[("count", Arg::Num(i64::try_from(count)?))]
+        )
+    );
+    if let Some(list) = &kept {
+        let purged = failed.len();
+        println!(
+            "{}",
+            t.t_args(
+                "cli-audit-anchors-ok",
+                &[
+                    ("count", Arg::Num(i64::try_from(list.len() - purged)?)),
+                    ("purged", Arg::Num(i64::try_from(purged)?)),
+                ]
+            )
+        );
+    }
+    Ok(())
+}
+
+async fn audit_anchor(url: &DatabaseUrl, dir: &Path) -> anyhow::Result<()> {
+    let db = open(url).await?;
+    let anchor = presidio_web::anchors::write(&db, dir, presidio_db::now()).await?;
+    db.close().await;
+    println!(
+        "{}",
+        tr().t_args(
+            "cli-audit-anchored",
+            &[
+                ("seq", Arg::Num(anchor.seq)),
+                (
+                    "file",
+                    Arg::Str(&dir.join(presidio_web::anchors::FILE).display().to_string())
+                ),
+            ]
+        )
+    );
+    Ok(())
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not

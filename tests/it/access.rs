@@ -1353,3 +1353,132 @@ async fn the_audit_head_cannot_be_moved_by_hand() {
     assert!(removed >= 3);
     assert!(app.t.db.audit_verify().await.unwrap().is_ok());
 }
+
+/// Runs `sql` with text and number parameters on whichever backend the test uses.
+async fn raw_with(app: &TestApp, sql: &str, texts: &[&str], numbers: &[i64]) {
+    macro_rules! run {
+        ($pool:expr) => {{
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for t in texts {
+                q = q.bind(t.to_string());
+            }
+            for n in numbers {
+                q = q.bind(*n);
+            }
+            q.execute($pool).await.unwrap();
+        }};
+    }
+    match &app.t.db {
+        presidio_db::Db::Sqlite { write, .. } => run!(write),
+        presidio_db::Db::Postgres(pool) => run!(pool),
+    }
+}
+
+/// Someone with full rights on the database rewrites the whole chain with fresh hashes: the
+/// chain alone verifies, the anchors kept outside do not; cutting the end off is caught too.
+#[tokio::test]
+async fn anchors_outside_the_database_catch_a_rewritten_or_cut_chain() {
+    let app = TestApp::signed_in("coordinatore").await;
+    for _ in 0..3 {
+        let _ = app.get("/api/v1/me").await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let anchors = dir.path().join("ancore");
+    let url = app.t.url.to_string();
+    let cli = |args: &[&str]| {
+        let out = crate::cli::presidio()
+            .args(args)
+            .args(["--database", &url])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let anchors_arg = anchors.to_str().unwrap();
+    let (ok, text) = cli(&["audit", "anchor", "--anchors", anchors_arg]);
+    assert!(ok, "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&anchors), 0o700);
+        assert_eq!(mode(&anchors.join(presidio_web::anchors::FILE)), 0o600);
+    }
+    let _ = app.get("/api/v1/me").await;
+    let (ok, text) = cli(&["audit", "verify", "--anchors", anchors_arg]);
+    assert!(ok && text.contains("1 corrispondono"), "{text}");
+
+    // The rewrite: triggers dropped, the first entry's actor changed, every hash recomputed.
+    let drop = if matches!(app.t.db, presidio_db::Db::Sqlite { .. }) {
+        [
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_head_guard",
+        ]
+    } else {
+        [
+            "DROP TRIGGER audit_log_no_update ON audit_log",
+            "DROP TRIGGER audit_head_guard ON audit_head",
+        ]
+    };
+    for sql in drop {
+        raw(&app, sql).await.unwrap();
+    }
+    let mut stored = app
+        .t
+        .db
+        .audit_search(&presidio_db::AuditFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    stored.reverse();
+    let mut prev = "0".repeat(64);
+    for s in &mut stored {
+        if s.seq == 1 {
+            s.entry.actor = "qualcun altro".into();
+        }
+        let hash = presidio_domain::audit::chain_hash(&prev, s.seq, &s.entry);
+        raw_with(
+            &app,
+            "UPDATE audit_log SET actor = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+            &[&s.entry.actor, &prev, &hash],
+            &[s.seq],
+        )
+        .await;
+        prev = hash;
+    }
+    raw_with(
+        &app,
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        &[&prev],
+        &[],
+    )
+    .await;
+    let (ok, text) = cli(&["audit", "verify"]);
+    assert!(ok, "the chain alone cannot tell: {text}");
+    let (ok, text) = cli(&["audit", "verify", "--anchors", anchors_arg]);
+    assert!(!ok && text.contains("RISCRITTO"), "{text}");
+
+    // Cut off: the entries after the first removed, and the head moved back to it.
+    if matches!(app.t.db, presidio_db::Db::Sqlite { .. }) {
+        raw(&app, "DROP TRIGGER audit_log_no_delete").await.unwrap();
+    }
+    raw(&app, "DELETE FROM audit_log WHERE seq > 1")
+        .await
+        .unwrap();
+    raw(
+        &app,
+        "UPDATE audit_head SET seq = 1,
+            hash = (SELECT hash FROM audit_log WHERE seq = 1) WHERE id = 1",
+    )
+    .await
+    .unwrap();
+    let (ok, text) = cli(&["audit", "verify"]);
+    assert!(ok, "the chain alone cannot tell: {text}");
+    let (ok, text) = cli(&["audit", "verify", "--anchors", anchors_arg]);
+    assert!(!ok && text.contains("TRONCATO"), "{text}");
+}

@@ -471,3 +471,31 @@ async fn concurrent_audit_batches_and_single_appends_keep_one_unbroken_chain() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].entry.action, "read");
 }
+
+/// The data folder, the database, its WAL and a backup are the service's alone (0700 / 0600),
+/// whatever the umask of the process.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_and_its_backups_are_readable_by_the_service_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = data.join("presidio.db");
+    let db = Db::open(&presidio_db::DatabaseUrl::Sqlite(file.clone()))
+        .await
+        .unwrap();
+    db.seed_if_empty().await.unwrap();
+    let backup = dir.path().join("copia.db");
+    db.backup_to(&backup).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for f in [
+        file.clone(),
+        data.join("presidio.db-wal"),
+        data.join("presidio.db-shm"),
+        backup,
+    ] {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+    db.close().await;
+}

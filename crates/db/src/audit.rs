@@ -213,6 +213,67 @@ impl Db {
         Ok(rows.into_iter().map(Stored::from).collect())
     }
 
+    /// The chain's head as it is now, to be kept outside the database.
+    pub async fn audit_anchor(
+        &self,
+        at: UtcMillis,
+    ) -> Result<presidio_domain::audit::Anchor, DbError> {
+        let (seq, hash, first_seq): (i64, String, i64) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT seq, hash, first_seq FROM audit_head WHERE id = 1")
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        Ok(presidio_domain::audit::Anchor {
+            seq,
+            hash,
+            at: at.0,
+            first_seq,
+        })
+    }
+
+    /// Compares each anchor with the chain; the anchors that do not hold, with what the chain
+    /// says of each, in their order.
+    pub async fn audit_check_anchors(
+        &self,
+        anchors: &[presidio_domain::audit::Anchor],
+    ) -> Result<
+        Vec<(
+            presidio_domain::audit::Anchor,
+            presidio_domain::audit::AnchorCheck,
+        )>,
+        DbError,
+    > {
+        use presidio_domain::audit::AnchorCheck;
+        let (head, first_seq): (i64, i64) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT seq, first_seq FROM audit_head WHERE id = 1")
+                    .fetch_one(pool)
+                    .await
+            }
+        )?;
+        let mut out = Vec::new();
+        for anchor in anchors {
+            let stored: Option<(String,)> = dispatch!(
+                self,
+                read | pool | {
+                    sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1")
+                        .bind(anchor.seq)
+                        .fetch_optional(pool)
+                        .await
+                }
+            )?;
+            let check = anchor.check(first_seq, head, stored.as_ref().map(|(h,)| h.as_str()));
+            if check != AnchorCheck::Held {
+                out.push((anchor.clone(), check));
+            }
+        }
+        Ok(out)
+    }
+
     /// Follows the whole chain. The outer error is the database's; the inner one names the first
     /// entry that was changed, removed or moved.
     pub async fn audit_verify(&self) -> Result<Result<u64, Broken>, DbError> {

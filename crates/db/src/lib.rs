@@ -13,6 +13,7 @@ mod ambiti;
 mod audit;
 mod calendar;
 mod error;
+pub mod files;
 mod handovers;
 mod historical;
 mod import;
@@ -104,8 +105,22 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         match url {
             DatabaseUrl::Sqlite(path) => {
+                let io = |e: std::io::Error| DbError::Io(e.to_string());
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| DbError::Io(e.to_string()))?;
+                    files::private_dir(dir).map_err(io)?;
+                }
+                // The records are the service's alone: a new database is created 0600 (SQLite
+                // gives its WAL and shared-memory files the same mode), whatever the umask.
+                if path.exists() {
+                    if files::open_to_others(path) {
+                        tracing::warn!(
+                            file = %path.display(),
+                            "the database file can be read by other users of this machine: \
+                             chmod 600 it (and its -wal and -shm files)"
+                        );
+                    }
+                } else {
+                    files::create_private(path).map_err(io)?;
                 }
                 let options = SqliteConnectOptions::new()
                     .filename(path)
@@ -202,12 +217,16 @@ impl Db {
         if target.exists() {
             return Err(DbError::Io(format!("{} esiste già", target.display())));
         }
+        let path = target;
         let target = target.to_str().ok_or(DbError::Unsupported("backup_path"))?;
+        // An empty file made 0600 first: the copy holds every record and is no one else's.
+        files::create_private(path).map_err(|e| DbError::Io(e.to_string()))?;
         sqlx::query("VACUUM INTO $1")
             .bind(target)
             .execute(write)
             .await
             .map(drop)?;
+        files::restrict(path).map_err(|e| DbError::Io(e.to_string()))?;
         Ok(())
     }
 }

@@ -399,3 +399,79 @@ mod tests {
         }
     }
 }
+
+/// A copy of the chain's head kept outside the database: a rewrite of the whole chain (every
+/// hash recomputed) verifies on its own, but no longer matches the anchors written before it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Anchor {
+    /// The last entry's number when the anchor was written.
+    pub seq: i64,
+    /// That entry's hash.
+    pub hash: String,
+    /// When the anchor was written (milliseconds since the epoch, UTC).
+    pub at: i64,
+    /// The first entry the chain held then (retention removes the older ones).
+    pub first_seq: i64,
+}
+
+/// What the chain says of one anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorCheck {
+    /// The anchored entry is there with the anchored hash.
+    Held,
+    /// The anchored entry was removed by the retention purge since: nothing left to compare.
+    Purged,
+    /// The chain is shorter than the anchor: entries at the end were removed.
+    Missing,
+    /// The anchored entry's hash differs: the chain was rewritten.
+    Rewritten,
+}
+
+impl Anchor {
+    /// Compares the anchor with the chain, whose first held entry is `first_seq`, whose last is
+    /// `head_seq`, and whose entry at the anchor's number has `stored` as hash, if any.
+    pub fn check(&self, first_seq: i64, head_seq: i64, stored: Option<&str>) -> AnchorCheck {
+        if self.seq == 0 {
+            return AnchorCheck::Held;
+        }
+        if self.seq > head_seq {
+            return AnchorCheck::Missing;
+        }
+        if self.seq < first_seq {
+            return AnchorCheck::Purged;
+        }
+        match stored {
+            Some(hash) if hash == self.hash => AnchorCheck::Held,
+            Some(_) => AnchorCheck::Rewritten,
+            None => AnchorCheck::Missing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+
+    fn anchor(seq: i64) -> Anchor {
+        Anchor {
+            seq,
+            hash: "abc".into(),
+            at: 0,
+            first_seq: 1,
+        }
+    }
+
+    #[test]
+    fn an_anchor_holds_only_where_the_chain_still_has_its_hash() {
+        assert_eq!(anchor(5).check(1, 9, Some("abc")), AnchorCheck::Held);
+        assert_eq!(anchor(5).check(1, 9, Some("abd")), AnchorCheck::Rewritten);
+        assert_eq!(anchor(5).check(1, 4, None), AnchorCheck::Missing);
+        assert_eq!(anchor(5).check(1, 9, None), AnchorCheck::Missing);
+        assert_eq!(anchor(5).check(6, 9, None), AnchorCheck::Purged);
+        assert_eq!(
+            anchor(0).check(1, 0, None),
+            AnchorCheck::Held,
+            "an empty chain"
+        );
+    }
+}

@@ -193,6 +193,14 @@ cli-user-unknown = Nessun utente con nome { $username }.
 cli-audit-purged = Registro degli accessi: { $count } voci più vecchie del periodo di conservazione rimosse.
 cli-audit-ok = Registro degli accessi integro: { $count } voci verificate.
 cli-audit-broken = Registro degli accessi ALTERATO a partire dalla voce { $seq }: { $detail }
+cli-audit-anchor-rewritten = Registro degli accessi RISCRITTO: la voce { $seq } non corrisponde più all'ancora registrata il { $at }.
+cli-audit-anchor-missing = Registro degli accessi TRONCATO: manca la voce { $seq }, registrata nell'ancora del { $at }.
+cli-audit-anchors-ok = Ancore esterne: { $count } corrispondono al registro{ $purged ->
+    [0] {""}
+    [one] , 1 riguarda voci già rimosse per il periodo di conservazione
+   *[other] , { $purged } riguardano voci già rimosse per il periodo di conservazione
+}.
+cli-audit-anchored = Ancora scritta: voce { $seq } in { $file }.
 cli-config-ok = Configurazione valida; l'archivio dati { $url } risponde.
 
 ## Accesso
@@ -933,6 +941,12 @@ mail-alert-subject = Presidio: allerta per la segnalazione { $code }
 mail-alert-body = Sei stato allertato per la segnalazione { $code }.
     Apri la vista di campo: { $link }
     (Per riservatezza questo messaggio non contiene dati personali.)
+mail-anchor-subject = Presidio: ancora del registro degli accessi (voce { $seq })
+mail-anchor-body = Ancora del registro degli accessi di Presidio, da conservare.
+    Voce: { $seq }
+    Impronta (SHA-256): { $hash }
+    Scritta il: { $at }
+    Servirà a verificare, con «presidio audit verify --anchors», che il registro non sia stato riscritto.
 mail-alarm-subject = Presidio: check-in mancato ({ $code })
 mail-alarm-body = Un operatore sul posto per la segnalazione { $code } non ha fatto il check-in previsto.
     Verifica subito: { $report }

@@ -3,6 +3,7 @@
 //!
 //! Handlers know nothing of SQL; they call the storage crate and the domain crate.
 
+pub mod anchors;
 mod api;
 mod assets;
 pub mod auth;
