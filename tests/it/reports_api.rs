@@ -531,3 +531,84 @@ async fn a_write_refused_by_a_constraint_is_a_conflict_not_unavailable() {
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["code"], format!("PIS-{year}-0001"));
 }
+
+/// A NUL (or another control character) is refused in every text a request carries, naming the
+/// field, with nothing stored, on both databases: JSON fields, form fields, query parameters.
+#[tokio::test]
+async fn control_characters_are_refused_in_every_text_naming_the_field() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    for (path, value) in [
+        ("description", json!("Uomo al freddo\u{0}")),
+        (
+            "persons",
+            json!([{"role": "beneficiario", "sex": "M", "name": "Ma\u{1}rio"}]),
+        ),
+        (
+            "reporter",
+            json!({"kind": "carabinieri", "organization": "Rho\u{7f}"}),
+        ),
+    ] {
+        let mut body = minimal();
+        body[path] = value;
+        let r = post(&app, &op, "/api/v1/reports", &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let fields = r.json()["error"]["fields"].clone();
+        let (field, message) = fields.as_object().unwrap().iter().next().unwrap();
+        assert!(field.starts_with(path), "{fields}");
+        assert!(
+            message.as_str().unwrap().contains("carattere di controllo"),
+            "{fields}"
+        );
+    }
+    // Tabs and new lines are text.
+    let mut body = minimal();
+    body["description"] = json!("Riga uno\n\tRiga due\r\n");
+    assert_eq!(
+        post(&app, &op, "/api/v1/reports", &body).await.status,
+        StatusCode::CREATED
+    );
+    let list = app.get_as(&op, "/api/v1/reports").await.json();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "nothing else was stored"
+    );
+    // Query parameters and forms, API and pages.
+    let r = app.get_as(&op, "/api/v1/reports?municipality=%00").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.json()["error"]["fields"]["municipality"].is_string());
+    let r = app.get_as(&op, "/campo?q=dormitorio%00").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("carattere di controllo"), "{}", r.text());
+    let r = app
+        .post_form_as(
+            &op,
+            "/segnalazioni",
+            &[
+                ("description", "Uomo\u{0} al freddo"),
+                ("channel", "telefono"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Descrizione"), "{}", r.text());
+    // The login: neither the token endpoint nor the page takes a NUL.
+    let r = app
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            "application/json",
+            json!({"username": "mros\u{0}si", "password": "x"})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.json()["error"]["fields"]["username"].is_string());
+    let r = app
+        .post_anonymous_form("/accesso", "x", "username=mros%00si&password=x")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -190,8 +190,17 @@ pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: 
         errors.push(field, Problem::Required);
     } else if value.chars().count() > max {
         errors.push(field, Problem::TooLong);
+    } else if has_control(value) {
+        errors.push(field, Problem::ControlCharacter);
     }
     value.to_owned()
+}
+
+/// Whether `text` holds a control character other than tab, new line and carriage return
+/// (NUL and the like: never text, and PostgreSQL cannot store NUL).
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// A `from`/`to` pair of days typed as `AAAA-MM-GG` (Rome), as the instants that bound them:

@@ -17,6 +17,7 @@ mod error;
 mod forms;
 pub mod handovers;
 pub mod i18n;
+mod input;
 pub mod interventions;
 pub mod mail;
 mod notifications;
@@ -156,6 +157,7 @@ pub fn router(state: AppState) -> Router {
     // route), so they also see what routing itself answers: 404, 405.
     Router::new()
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -125,6 +125,14 @@ pub fn parse(
         };
         let line = record.position().map_or(0, csv::Position::line);
         let cell = |c: usize| index[c].and_then(|i| record.get(i)).unwrap_or("").trim();
+        if let Some(bad) = record.iter().position(crate::validation::has_control) {
+            errors.push(ImportError {
+                line,
+                column: headers.get(bad).unwrap_or_default().trim().to_owned(),
+                problem: Problem::ControlCharacter,
+            });
+            continue;
+        }
         match row(&cell, municipalities, now) {
             Ok(r) => rows.push(r),
             Err(problems) => {

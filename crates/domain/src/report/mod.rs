@@ -250,6 +250,8 @@ impl Check {
         let value = raw.trim();
         if value.chars().count() > max {
             self.push(field, Problem::TooLong);
+        } else if crate::validation::has_control(value) {
+            self.push(field, Problem::ControlCharacter);
         }
         (!value.is_empty()).then(|| value.to_owned())
     }

@@ -45,7 +45,7 @@ pub struct TokenResponse {
 pub async fn token(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
-    Json(req): Json<TokenRequest>,
+    crate::api::json::ApiJson(req): crate::api::json::ApiJson<TokenRequest>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let refused = |r: Refusal| match r {
         Refusal::BadCredentials => ApiError::unauthenticated("bad_credentials"),

@@ -27,6 +27,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
+        // Text with control characters is refused first, naming its field (see `input`).
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(path) = control_character_at(&value, String::new())
+        {
+            return Err(Invalid(vec![FieldError {
+                field: presidio_domain::validation::field_name(&path),
+                problem: Problem::ControlCharacter,
+            }])
+            .into());
+        }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => Ok(Self(value)),
@@ -69,4 +79,36 @@ fn refused_field(err: &serde_path_to_error::Error<serde_json::Error>) -> Option<
         Problem::WrongType
     };
     Some((path, problem))
+}
+
+/// The path (`persons[0].name`) of the first string of `value`, or key, that holds a control
+/// character.
+fn control_character_at(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if crate::input::has_control(s) => {
+            Some(if at.is_empty() { "body".into() } else { at })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_character_at(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if crate::input::has_control(k) {
+                Some(if at.is_empty() {
+                    "body".into()
+                } else {
+                    at.clone()
+                })
+            } else {
+                control_character_at(v, path)
+            }
+        }),
+        _ => None,
+    }
 }

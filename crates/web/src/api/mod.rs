@@ -176,7 +176,7 @@ async fn openapi_json() -> Json<&'static OpenApiDoc> {
 }
 
 /// Whether a path belongs to the machine-facing part of the server.
-fn is_api_path(path: &str) -> bool {
+pub(crate) fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }
 

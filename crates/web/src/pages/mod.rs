@@ -426,6 +426,26 @@ impl PageError {
     }
 }
 
+/// A 422 page listing what was refused, each field named as on screen.
+pub fn invalid_page(invalid: &presidio_domain::validation::Invalid) -> Response {
+    let t = catalogue().tr(Locale::Italian);
+    let title = t.t_args(
+        "error-page-title",
+        &[("status", crate::i18n::Arg::Num(422))],
+    );
+    let message = invalid
+        .0
+        .iter()
+        .map(|e| t.field_error(e))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let page = ErrorPage {
+        page: Layout::titled(&Visitor::default(), title, ""),
+        message,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
 /// The page for a form whose CSRF token is missing or wrong.
 pub fn csrf_refused() -> Response {
     PageError::new(StatusCode::FORBIDDEN, "csrf").into_response()
