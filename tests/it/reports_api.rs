@@ -612,3 +612,35 @@ async fn control_characters_are_refused_in_every_text_naming_the_field() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A report's arrival is between 1 January 2000 and now: year 1 or year −1 is a typing mistake.
+#[tokio::test]
+async fn implausible_arrival_times_are_refused() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    for at in [
+        "0001-01-01T00:00:00Z",
+        "-000001-01-01T00:00:00Z",
+        "1999-06-01T10:00:00+02:00",
+    ] {
+        let mut body = minimal();
+        body["received_at"] = json!(at);
+        let r = post(&app, &op, "/api/v1/reports", &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{at}: {}",
+            r.text()
+        );
+        assert!(
+            r.json()["error"]["fields"]["received_at"].is_string(),
+            "{at}"
+        );
+    }
+    let mut body = minimal();
+    body["received_at"] = json!("2000-01-01T00:00:00+01:00");
+    assert_eq!(
+        post(&app, &op, "/api/v1/reports", &body).await.status,
+        StatusCode::CREATED
+    );
+}

@@ -4,6 +4,10 @@ use jiff::{Timestamp, Zoned, tz::TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// The time zone of every Italian Ambito, with its daylight-saving rules, compiled in.
+/// The earliest instant a report may carry (1 January 2000, Rome): older dates are typing
+/// mistakes, never history the service keeps.
+pub const EARLIEST_REPORT: UtcMillis = UtcMillis(946_681_200_000);
+
 pub fn rome() -> TimeZone {
     jiff::tz::get!("Europe/Rome")
 }

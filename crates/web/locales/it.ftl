@@ -363,6 +363,7 @@ validation-out_of_range = { $key ->
         [end] { $field }: deve venire dopo l'inizio, al più 7 giorni dopo (per i periodi, al più 3 mesi).
         [to_year] { $field }: un anno tra il 1900 e il 2200, non prima dell'anno iniziale.
         [from_year] { $field }: un anno tra il 1900 e il 2200.
+        [received_at] { $field }: una data dal 1° gennaio 2000 a oggi.
        *[other] { $field }: valore fuori dall'intervallo ammesso.
     }
 validation-invalid_date = { $field }: indicare una data nel formato AAAA-MM-GG.
@@ -468,7 +469,7 @@ field-hours_version = Versione degli orari
 field-status = Stato
 validation-unknown_code = { $field }: valore non previsto; scegliere tra quelli dell'elenco.
 validation-in_future = { $field }: non può essere nel futuro.
-validation-invalid_date_time = { $field }: indicare data e ora nel formato RFC 3339 (ad esempio 2026-11-22T03:10:00+01:00).
+validation-invalid_date_time = { $field }: indicare data e ora, ad esempio 2026-11-22T03:10:00+01:00 (o, nei file da importare, 2026-11-22 03:10, ora di Roma).
 validation-too_many = { $field }: troppi elementi.
 validation-invalid_fiscal_code = { $field }: codice fiscale non valido (16 caratteri con il carattere di controllo corretto, oppure 11 cifre).
 validation-stale_version = { $field }: la scheda è stata modificata da un'altra persona; ricaricare.

@@ -121,7 +121,7 @@ impl Cell {
     /// As in a CSV for Italian spreadsheets: no thousands separator, decimal comma.
     pub fn csv(&self) -> String {
         match self {
-            Self::Text(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+            Self::Text(s) => csv_text(s),
             Self::Count(n) => n.to_string(),
             Self::Hidden => "<5".into(),
             Self::Decimal(x) => decimal(*x),
@@ -137,6 +137,32 @@ impl Cell {
             Self::Decimal(x) => Some(*x),
             _ => None,
         }
+    }
+}
+
+/// A text cell of a CSV: quoted, and guarded with a leading `'` when it starts like a formula
+/// (`= + - @`, tab, carriage return), so a spreadsheet shows it instead of running it.
+pub fn csv_text(text: &str) -> String {
+    let guard = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
+    } else {
+        ""
+    };
+    format!("\"{guard}{}\"", text.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_text;
+
+    #[test]
+    fn text_that_starts_like_a_formula_is_guarded() {
+        assert_eq!(csv_text("=cmd|' /C calc'!A0"), "\"'=cmd|' /C calc'!A0\"");
+        for risky in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_text(risky).starts_with("\"'"), "{risky:?}");
+        }
+        assert_eq!(csv_text("Rho \"centro\""), "\"Rho \"\"centro\"\"\"");
+        assert_eq!(csv_text("Arese"), "\"Arese\"");
     }
 }
 
@@ -479,7 +505,7 @@ pub fn csv(tables: &[Table]) -> String {
     use std::fmt::Write as _;
     let mut out = String::from("\u{feff}");
     for table in tables {
-        let _ = write!(out, "\"{}\"\r\n", table.title.replace('"', "\"\""));
+        let _ = write!(out, "{}\r\n", csv_text(&table.title));
         let head: Vec<String> = table
             .head
             .iter()

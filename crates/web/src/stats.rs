@@ -148,8 +148,8 @@ pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity, suppressed: bool) -> S
     let _ = write!(
         out,
         "{};{}\r\n",
-        t.t("stats-period-head"),
-        t.t("stats-total")
+        crate::dashboard::csv_text(&t.t("stats-period-head")),
+        crate::dashboard::csv_text(&t.t("stats-total"))
     );
     for row in crate::dashboard::activity_table(t, a, suppressed).rows {
         let cells: Vec<String> = row.iter().map(crate::dashboard::Cell::csv).collect();

@@ -153,6 +153,16 @@ pub fn parse(
 
 type Problems = Vec<(&'static str, Problem)>;
 
+/// When a historical report arrived: from 1 January 2000 to `now`.
+fn arrival(raw: &str, now: UtcMillis) -> Result<UtcMillis, Problem> {
+    match received(raw) {
+        Some(at) if at.0 > now.0 => Err(Problem::InFuture),
+        Some(at) if at.0 < crate::time::EARLIEST_REPORT.0 => Err(Problem::OutOfRange),
+        Some(at) => Ok(at),
+        None => Err(Problem::InvalidDateTime),
+    }
+}
+
 fn row<'a>(
     cell: &dyn Fn(usize) -> &'a str,
     municipalities: &[KnownMunicipality<'_>],
@@ -166,15 +176,11 @@ fn row<'a>(
             problems.push((column, problem));
         }
     };
-    let received_at = received(cell(0)).filter(|at| at.0 <= now.0);
-    if received_at.is_none() {
-        let problem = if received(cell(0)).is_some() {
-            Problem::InFuture
-        } else {
-            Problem::InvalidDateTime
-        };
+    let received_at = arrival(cell(0), now);
+    if let Err(problem) = received_at {
         need("received_at", cell(0), problem);
     }
+    let received_at = received_at.ok();
     let municipality = municipalities
         .iter()
         .find(|m| m.code.as_str() == cell(1) || m.name == cell(1))

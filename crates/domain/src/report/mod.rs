@@ -280,6 +280,10 @@ impl ReportInput {
             now
         } else {
             match self.received_at.trim().parse::<jiff::Timestamp>() {
+                Ok(ts) if ts.as_millisecond() < crate::time::EARLIEST_REPORT.0 => {
+                    c.push("received_at", Problem::OutOfRange);
+                    now
+                }
                 Ok(ts) if ts.as_millisecond() <= now.0 + 60_000 => UtcMillis::from(ts),
                 Ok(_) => {
                     c.push("received_at", Problem::InFuture);
@@ -518,6 +522,17 @@ mod tests {
         let mut input = good();
         input.persons.clear();
         input.municipality.clear();
+        input.received_at = "0001-01-01T00:00:00Z".into();
+        assert_eq!(
+            input.validate(NOW).unwrap_err().0[0].problem,
+            Problem::OutOfRange,
+            "year 1"
+        );
+        input.received_at = "1999-12-31T22:59:59Z".into();
+        assert_eq!(
+            input.validate(NOW).unwrap_err().0[0].problem,
+            Problem::OutOfRange
+        );
         input.received_at = "2099-01-01T00:00:00Z".into();
         let err = input.validate(NOW).unwrap_err();
         assert_eq!(

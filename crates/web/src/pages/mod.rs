@@ -468,9 +468,14 @@ pub fn encode_component(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A local path to go back to after login; anything else becomes `/`.
+/// A local path to go back to after login: one `/` then anything but a control character
+/// (browsers drop tabs and new lines, so `/\t/host` would be `//host`) or a backslash (read as
+/// `/`). Anything else becomes `/`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if local {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -482,5 +487,31 @@ pub async fn not_found() -> PageError {
     PageError {
         status: StatusCode::NOT_FOUND,
         code: "not_found",
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths_are_followed() {
+        for ok in ["/", "/segnalazioni/4?x=1", "/campo#caso-2"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+            "/\r/x",
+            " /x",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
