@@ -199,6 +199,15 @@ struct ServeArgs {
     retention: RetentionArgs,
     #[command(flatten)]
     field: FieldArgs,
+    /// Seconds a connection may take to send a complete request header (also the longest idle
+    /// keep-alive between two requests) before it is closed.
+    #[arg(long, env = "PRESIDIO_HEADER_TIMEOUT_SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_timeout_seconds: u64,
+    /// Connections served at once (default: the process's open-files limit less 64).
+    #[arg(long, env = "PRESIDIO_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: Option<u64>,
     /// A folder outside the database where the audit chain's head is appended at intervals
     /// (checked by `presidio audit verify --anchors`); unset: no anchoring.
     #[arg(long, env = "PRESIDIO_AUDIT_ANCHOR_DIR")]
@@ -476,10 +485,60 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         ..presidio_web::auth::AuthConfig::default()
     };
     spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
+    spawn_anchoring(&db, mailer.as_ref(), &args);
+    let state = presidio_web::AppState::new(db.clone(), url.to_string())
+        .with_auth(config)
+        .with_field(presidio_web::FieldConfig {
+            check_in_minutes: args.field.check_in_minutes,
+            mailer,
+            handover_grace_minutes: args.field.handover_grace_minutes,
+            handover_escalation_minutes: args.field.handover_escalation_minutes,
+            summary_at_minute,
+        });
+    presidio_web::interventions::spawn_sweeper(state.clone());
+    let limits = server_limits(&args, addr);
+    presidio_web::serve(listener, state, limits, shutdown).await?;
+    db.close().await;
+    println!("{}", tr().t("cli-stopped"));
+    Ok(())
+}
+
+/// How the server treats connections, with warnings on settings that weaken it.
+fn server_limits(args: &ServeArgs, addr: SocketAddr) -> presidio_web::server::ServerLimits {
+    let files = presidio_web::server::open_files_limit();
+    let limits = presidio_web::server::ServerLimits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds),
+        max_connections: args.max_connections.map_or_else(
+            || presidio_web::server::connections_for(files),
+            |n| usize::try_from(n).unwrap_or(usize::MAX),
+        ),
+    };
+    tracing::info!(open_files_limit = files, "file limit of this process");
+    if limits.max_connections + 64 > files {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            open_files_limit = files,
+            "PRESIDIO_MAX_CONNECTIONS leaves too few files for the database: raise the limit \
+             (ulimit -n) or lower it"
+        );
+    }
+    if args.trust_forwarded_for && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "--trust-forwarded-for with a listening address that is not loopback: anyone who \
+             reaches it directly can choose the client address the throttling and the audit \
+             trail see; listen on 127.0.0.1 behind the proxy"
+        );
+    }
+    limits
+}
+
+/// Anchors the audit chain outside the database at intervals, when a folder is configured.
+fn spawn_anchoring(db: &Db, mailer: Option<&presidio_web::mail::Mailer>, args: &ServeArgs) {
     if let Some(dir) = &args.audit_anchor_dir {
         presidio_web::anchors::spawn(
             db.clone(),
-            mailer.clone(),
+            mailer.cloned(),
             presidio_web::anchors::AnchorConfig {
                 dir: dir.clone(),
                 every: std::time::Duration::from_secs(args.audit_anchor_minutes * 60),
@@ -492,20 +551,6 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
              database"
         );
     }
-    let state = presidio_web::AppState::new(db.clone(), url.to_string())
-        .with_auth(config)
-        .with_field(presidio_web::FieldConfig {
-            check_in_minutes: args.field.check_in_minutes,
-            mailer,
-            handover_grace_minutes: args.field.handover_grace_minutes,
-            handover_escalation_minutes: args.field.handover_escalation_minutes,
-            summary_at_minute,
-        });
-    presidio_web::interventions::spawn_sweeper(state.clone());
-    presidio_web::serve(listener, state, shutdown).await?;
-    db.close().await;
-    println!("{}", tr().t("cli-stopped"));
-    Ok(())
 }
 
 /// Removes the audit entries older than the retention period, auditing the removal.

@@ -1482,3 +1482,25 @@ async fn anchors_outside_the_database_catch_a_rewritten_or_cut_chain() {
     let (ok, text) = cli(&["audit", "verify", "--anchors", anchors_arg]);
     assert!(!ok && text.contains("TRONCATO"), "{text}");
 }
+
+/// With an https public address every answer carries Strict-Transport-Security; over plain
+/// http (development) none does.
+#[tokio::test]
+async fn strict_transport_security_is_sent_only_behind_https() {
+    let mut app = TestApp::new().await;
+    let r = app.get("/accesso").await;
+    assert_eq!(r.header("strict-transport-security"), "");
+    app.set_auth(presidio_web::auth::AuthConfig {
+        public_url: "https://presidio.example.it".into(),
+        secure_cookies: true,
+        ..Default::default()
+    });
+    for path in ["/accesso", "/api/v1/openapi.json", "/pagina-che-non-esiste"] {
+        let r = app.get(path).await;
+        assert_eq!(
+            r.header("strict-transport-security"),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+}

@@ -719,3 +719,62 @@ fn a_historical_csv_is_imported_whole_once_and_a_broken_one_not_at_all() {
     );
     assert_eq!(a["emergencies_by_target_group"]["msna"], 21);
 }
+
+/// A flood of connections that never send a request (more than the server serves at once) is
+/// closed after the header timeout, and `/readyz` answers again: the server stays reachable.
+#[test]
+fn idle_connections_are_closed_and_the_server_stays_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let mut cmd = presidio();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--database", &url])
+        .env("PRESIDIO_MAX_CONNECTIONS", "8")
+        .env("PRESIDIO_HEADER_TIMEOUT_SECONDS", "2");
+    let server = Server::start(cmd);
+    let mut idle: Vec<TcpStream> = (0..40)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    // Half a request header, never finished, on one of them.
+    idle[0]
+        .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let (status, body) = server.get("/readyz");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "readyz took {:?}",
+        started.elapsed()
+    );
+    // The first idle connections were closed by the server, not left open.
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0_u8; 512];
+    let closed = match idle[0].read(&mut buf) {
+        Ok(n) => n == 0 || String::from_utf8_lossy(&buf[..n]).contains("408"),
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    assert!(closed, "an idle connection was kept open");
+    drop(idle);
+    // A kept-alive connection idle past the timeout is closed too, after its answer.
+    let mut kept = TcpStream::connect(&server.addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut all = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match kept.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+        }
+    }
+    assert!(String::from_utf8_lossy(&all).starts_with("HTTP/1.1 200"));
+    assert!(
+        Instant::now() < deadline,
+        "the idle keep-alive was not closed"
+    );
+    server.terminate();
+}

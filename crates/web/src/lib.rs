@@ -26,6 +26,7 @@ mod pdf;
 pub mod policy;
 mod roster;
 mod security;
+pub mod server;
 mod shift_feed;
 pub mod stats;
 mod subject_access;
@@ -142,6 +143,7 @@ impl AppState {
 /// The whole application: pages, API, static assets and the layers around them.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let https = state.auth.public_url.starts_with("https://");
     let routes = Router::new()
         .merge(pages::router())
         .merge(api::router())
@@ -166,7 +168,10 @@ pub fn router(state: AppState) -> Router {
         ))
         // Outside the limits, so their refusals become JSON errors too.
         .layer(axum::middleware::from_fn(api::errors_as_json))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            https,
+            security::headers,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(security::request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -188,12 +193,8 @@ pub fn routes() -> Vec<(String, String)> {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    limits: server::ServerLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::serve(listener, router(state), limits, shutdown).await
 }
