@@ -1504,3 +1504,45 @@ async fn strict_transport_security_is_sent_only_behind_https() {
         );
     }
 }
+
+/// An administrator's password reset ends the account's integration tokens with its sessions
+/// (the account may be in the wrong hands); the README and the admin guide say so.
+#[tokio::test]
+async fn a_password_reset_by_an_admin_revokes_the_integration_tokens_too() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    app.create_user("lverdi", "operatore_pis", &[]).await;
+    let issued = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/token",
+            &[
+                ("name", "Gestionale comunale"),
+                ("username", "lverdi"),
+                ("days", "30"),
+            ],
+            None,
+        )
+        .await;
+    let html = issued.text();
+    let at = html.find("id=\"token-secret\">").unwrap() + 18;
+    let token = html[at..at + 64].to_owned();
+    assert_eq!(
+        app.get_with(None, Some(&token), "/api/v1/me").await.status,
+        StatusCode::OK
+    );
+    let reset = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti/lverdi/password",
+            &[("password", "un'altra frase lunga e nuova")],
+            None,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text());
+    assert!(reset.text().contains("token"), "the admin is told");
+    assert_eq!(
+        app.get_with(None, Some(&token), "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

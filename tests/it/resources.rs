@@ -97,7 +97,8 @@ async fn the_directory_api_hides_protected_addresses_and_guards_free_places() {
     let operator = app.sign_in("operatore_pis", &[]).await;
     let shelter = json!({"kind": "casa_rifugio", "name": "Casa delle donne", "provider": "CAV",
         "address": "Via Segreta 7", "confidentiality": "pubblico", "capacity": 4,
-        "unit": "posti_letto", "contact": "1522", "tariff": "0"});
+        "unit": "posti_letto", "contact": "1522", "tariff": "0",
+        "notes": "Citofono dietro la farmacia di via Segreta"});
     let (s, _) = call(
         &mut app,
         Some(&operator),
@@ -136,6 +137,11 @@ async fn the_directory_api_hides_protected_addresses_and_guards_free_places() {
     )
     .await;
     assert_eq!(v[0]["address"], Value::Null, "{v}");
+    assert_eq!(
+        v[0]["notes"],
+        Value::Null,
+        "notes can tell the place too: {v}"
+    );
     assert_eq!(v[0]["confidentiality"], "protetto");
     assert!(!v.to_string().contains("Segreta"));
     let (_, v) = call(
@@ -147,6 +153,7 @@ async fn the_directory_api_hides_protected_addresses_and_guards_free_places() {
     )
     .await;
     assert_eq!(v[0]["address"], "Via Segreta 7");
+    assert_eq!(v[0]["notes"], "Citofono dietro la farmacia di via Segreta");
     let free = format!("/api/v1/resources/{id}/free");
     let (s, v) = call(
         &mut app,

@@ -42,7 +42,9 @@ pub struct ResourceView {
     pub unit: String,
     pub contact: String,
     pub tariff_cents: i64,
-    pub notes: String,
+    /// Null, like the address, when the user may not read it: a protected shelter's notes can
+    /// say where it is.
+    pub notes: Option<String>,
     /// When and by whom the free places were last set (RFC 3339, UTC).
     pub free_updated_at: Option<String>,
     pub free_updated_by: Option<String>,
@@ -66,17 +68,18 @@ pub async fn list(
             .into_iter()
             .map(|s| {
                 let r = s.resource;
+                let readable = may_read_address(who, ambito, r.confidentiality);
                 ResourceView {
                     id: s.id,
                     kind: r.kind.code().into(),
-                    address: may_read_address(who, ambito, r.confidentiality).then_some(r.address),
+                    address: readable.then_some(r.address),
                     confidentiality: r.confidentiality.code().into(),
                     capacity: r.capacity,
                     free: s.free,
                     unit: r.unit.code().into(),
                     contact: r.contact,
                     tariff_cents: r.tariff_cents,
-                    notes: r.notes,
+                    notes: readable.then_some(r.notes),
                     free_updated_at: s
                         .free_updated_at
                         .map(|at| presidio_domain::time::UtcMillis(at).timestamp().to_string()),
