@@ -413,3 +413,75 @@ async fn the_coordinator_uploads_the_history_from_the_page() {
         "analysts read, they do not import"
     );
 }
+
+/// Periods are bounded (1 January 2000 to ten years ahead) for the statistics, the dashboard,
+/// their exports and the budget, each refusal naming its field and saying what is expected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn periods_are_bounded_from_2000_to_ten_years_ahead() {
+    let app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    for path in [
+        "/api/v1/stats/activity?from=0001-01-01&to=9999-12-31",
+        "/api/v1/stats/dashboard?from=2020-01-01&to=9999-12-31",
+    ] {
+        let r = app.get_as(&coordinator, path).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text()
+        );
+    }
+    let r = app
+        .get_as(
+            &coordinator,
+            "/api/v1/stats/activity?from=1999-12-31&to=2026-01-01",
+        )
+        .await;
+    assert!(
+        r.json()["error"]["fields"]["from"]
+            .as_str()
+            .unwrap()
+            .contains("dal 1° gennaio 2000"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .get_as(
+            &coordinator,
+            "/statistiche/cruscotto?from=0001-01-01&to=9999-12-31",
+        )
+        .await;
+    assert!(
+        r.body.len() < 1_000_000,
+        "the page stays small: {}",
+        r.body.len()
+    );
+    let mut app = app;
+    let budget = |amount: &str, to: &str| json!({"amount": amount, "from": "2026-01-01", "to": to, "version": 0});
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::PUT,
+        "/api/v1/budget",
+        &budget("89.572,80", "2999-12-31"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"]["fields"]["to"].is_string(), "{v}");
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::PUT,
+        "/api/v1/budget",
+        &budget("tanti", "2027-12-31"),
+    )
+    .await;
+    assert!(
+        v["error"]["fields"]["amount"]
+            .as_str()
+            .unwrap()
+            .contains("un importo in euro"),
+        "{v}"
+    );
+}

@@ -196,6 +196,31 @@ pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: 
     value.to_owned()
 }
 
+/// The first day a period may start on: nothing the service keeps is older.
+pub const EARLIEST_DAY: jiff::civil::Date = jiff::civil::date(2000, 1, 1);
+
+/// The years ahead of `today` a period may reach.
+pub const YEARS_AHEAD: i16 = 10;
+
+/// Checks that the period `from..=to` starts no earlier than 1 January 2000, ends no later
+/// than ten years after `today`, and does not end before it starts; refused on `from` or `to`.
+pub fn check_period(
+    errors: &mut Invalid,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    today: jiff::civil::Date,
+) {
+    let latest = today
+        .checked_add(jiff::Span::new().years(YEARS_AHEAD))
+        .unwrap_or(jiff::civil::Date::MAX);
+    if from < EARLIEST_DAY || from > latest {
+        errors.push("from", Problem::OutOfRange);
+    }
+    if to < from || to > latest {
+        errors.push("to", Problem::OutOfRange);
+    }
+}
+
 /// Whether `text` holds a control character other than tab, new line and carriage return
 /// (NUL and the like: never text, and PostgreSQL cannot store NUL).
 pub fn has_control(text: &str) -> bool {
@@ -284,6 +309,21 @@ mod path_tests {
             field_name("persons[3].age")
         ));
         assert_eq!(field_name("risk_flags[123456]"), "risk_flags[*]");
+    }
+
+    #[test]
+    fn periods_stay_between_2000_and_ten_years_ahead() {
+        use jiff::civil::date;
+        let today = date(2026, 12, 1);
+        let check = |from, to| {
+            let mut errors = Invalid::default();
+            check_period(&mut errors, from, to, today);
+            errors.0.iter().map(|e| e.field).collect::<Vec<_>>()
+        };
+        assert!(check(date(2000, 1, 1), date(2036, 12, 1)).is_empty());
+        assert_eq!(check(date(1, 1, 1), date(2026, 1, 1)), ["from"]);
+        assert_eq!(check(date(2026, 1, 1), date(9999, 12, 31)), ["to"]);
+        assert_eq!(check(date(2026, 2, 1), date(2026, 1, 1)), ["to"]);
     }
 
     #[test]

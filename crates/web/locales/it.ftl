@@ -94,6 +94,7 @@ error-invalid_json = Il corpo della richiesta non è un JSON valido.
 error-unsupported_media_type = Il corpo della richiesta deve essere in formato JSON (Content-Type: application/json).
 error-payload_too_large = Il corpo della richiesta è troppo grande (massimo 1 MiB).
 error-conflict = Il dato è stato modificato da un'altra persona dopo la lettura: ricaricare e riprovare.
+error-too_many_exports = Altre esportazioni sono in corso a proprio nome: attendere che finiscano e riprovare.
 error-refused = Il dato non può essere salvato perché contrasta con dati già registrati: nulla è stato modificato. Verificare i valori o rivolgersi all'amministratore.
 error-unavailable = Il servizio non è momentaneamente disponibile: l'archivio dati non risponde.
 error-timeout = La richiesta ha impiegato troppo tempo.
@@ -364,6 +365,9 @@ validation-out_of_range = { $key ->
         [to_year] { $field }: un anno tra il 1900 e il 2200, non prima dell'anno iniziale.
         [from_year] { $field }: un anno tra il 1900 e il 2200.
         [received_at] { $field }: una data dal 1° gennaio 2000 a oggi.
+        [from] { $field }: un giorno dal 1° gennaio 2000 a dieci anni da oggi.
+        [to] { $field }: un giorno non prima dell'inizio del periodo e al più dieci anni da oggi.
+        [amount] { $field }: un importo in euro, ad esempio 89.572,80.
        *[other] { $field }: valore fuori dall'intervallo ammesso.
     }
 validation-invalid_date = { $field }: indicare una data nel formato AAAA-MM-GG.

@@ -14,6 +14,7 @@ mod cases;
 pub mod charts;
 pub mod dashboard;
 mod error;
+mod exports;
 mod forms;
 pub mod handovers;
 pub mod i18n;
@@ -62,6 +63,8 @@ pub struct AppState {
     /// Board rows and report pages, dropped at each report change.
     pub caches: Arc<cache::Caches>,
     pub field: Arc<FieldConfig>,
+    /// The heavy exports running now, per user.
+    pub exports: Arc<exports::Exports>,
 }
 
 /// Field work: the lone-worker check-in interval and the e-mail relay, if any.
@@ -114,6 +117,7 @@ impl AppState {
             board: tokio::sync::broadcast::channel(256).0,
             caches: Arc::default(),
             field: Arc::default(),
+            exports: Arc::default(),
         }
     }
 

@@ -27,10 +27,14 @@ pub fn period(from: &str, to: &str) -> Result<(Date, Date), Invalid> {
     let (Some(start), Some(end)) = errors.into_result((start, end))? else {
         return Err(Invalid::one("from", Problem::Required));
     };
-    if start > end {
-        return Err(Invalid::one("to", Problem::OutOfRange));
-    }
-    Ok((start, end))
+    let mut errors = Invalid::default();
+    presidio_domain::validation::check_period(
+        &mut errors,
+        start,
+        end,
+        presidio_db::now().in_rome().date(),
+    );
+    errors.into_result((start, end))
 }
 
 /// The activity of these Ambiti from day `from` to day `to`, both included (`AAAA-MM-GG`,

@@ -26,8 +26,9 @@ pub fn forecast_cents(budget: &Budget, spent_cents: i64, today: Date) -> i64 {
     spent_cents.saturating_mul(total) / gone
 }
 
-/// A budget as typed: euro (`89.572,80`), and the first and last day.
-pub fn validate(amount: &str, from: &str, to: &str) -> Result<Budget, Invalid> {
+/// A budget as typed: euro (`89.572,80`), and the first and last day (from 2000 to ten years
+/// after `today`).
+pub fn validate(amount: &str, from: &str, to: &str, today: Date) -> Result<Budget, Invalid> {
     let mut errors = Invalid::default();
     // With a comma, points group thousands (89.572,80); without, a point is the decimal mark.
     let amount = amount.replace(' ', "");
@@ -49,10 +50,8 @@ pub fn validate(amount: &str, from: &str, to: &str) -> Result<Budget, Invalid> {
     };
     let from = date(&mut errors, "from", from);
     let to = date(&mut errors, "to", to);
-    if let (Some(a), Some(b)) = (from, to)
-        && b < a
-    {
-        errors.push("to", Problem::OutOfRange);
+    if let (Some(a), Some(b)) = (from, to) {
+        crate::validation::check_period(&mut errors, a, b, today);
     }
     match (amount_cents, from, to) {
         (Some(amount_cents), Some(from), Some(to)) => errors.into_result(Budget {
@@ -72,9 +71,9 @@ mod tests {
 
     #[test]
     fn the_rhodense_budget_and_its_forecast() {
-        let b = validate("89.572,80", "2026-01-01", "2027-12-31").unwrap();
+        let b = validate("89.572,80", "2026-01-01", "2027-12-31", date(2026, 1, 1)).unwrap();
         assert_eq!(b.amount_cents, 8_957_280);
-        let plain = validate("89572.80", "2026-01-01", "2027-12-31").unwrap();
+        let plain = validate("89572.80", "2026-01-01", "2027-12-31", date(2026, 1, 1)).unwrap();
         assert_eq!(plain.amount_cents, 8_957_280);
         // 730 days; after 73 days, 10% of the time, 10,000 euro spent: 100,000 at the end.
         let today = date(2026, 3, 14);
@@ -85,7 +84,7 @@ mod tests {
             "before the period"
         );
         assert_eq!(forecast_cents(&b, 500, date(2028, 1, 1)), 500, "after it");
-        let fields: Vec<_> = validate("tanti", "2027-01-01", "2026-01-01")
+        let fields: Vec<_> = validate("tanti", "2027-01-01", "2026-01-01", date(2026, 1, 1))
             .unwrap_err()
             .0
             .iter()

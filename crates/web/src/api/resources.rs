@@ -246,7 +246,12 @@ pub async fn set_budget(
     ApiJson(body): ApiJson<BudgetBody>,
 ) -> Result<Json<BudgetView>, ApiError> {
     let ambito = directory(&visitor, Permission::ManageResources)?;
-    let b = presidio_domain::resources::budget::validate(&body.amount, &body.from, &body.to)?;
+    let b = presidio_domain::resources::budget::validate(
+        &body.amount,
+        &body.from,
+        &body.to,
+        presidio_db::now().in_rome().date(),
+    )?;
     state
         .db
         .set_budget(ambito, &b, &visitor.entry(Action::SettingsChanged))

@@ -123,7 +123,12 @@ pub async fn save(
     Form(form): Form<BudgetForm>,
 ) -> Result<Response, PageError> {
     let ambito = ambito(&visitor)?;
-    match presidio_domain::resources::budget::validate(&form.amount, &form.from, &form.to) {
+    match presidio_domain::resources::budget::validate(
+        &form.amount,
+        &form.from,
+        &form.to,
+        presidio_db::now().in_rome().date(),
+    ) {
         Ok(budget) => {
             state
                 .db

@@ -244,6 +244,7 @@ pub async fn csv(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
+    let _slot = export_slot(&state, &visitor)?;
     let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_csv").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let name = format!("attivita-{from}-{to}.csv");
@@ -270,6 +271,7 @@ pub async fn pdf(
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
     use crate::i18n::Arg;
+    let _slot = export_slot(&state, &visitor)?;
     let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_pdf").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let sheet = super::Sheet {
@@ -420,6 +422,15 @@ async fn exported_tables(
     Ok((f.tables(t), format!("cruscotto-{}-{}", f.from, f.to)))
 }
 
+/// A slot for one more heavy export of the visitor, or a 429 when they already run enough.
+fn export_slot(state: &AppState, visitor: &Visitor) -> Result<crate::exports::Slot, PageError> {
+    let user = visitor.principal().map_or(0, |p| p.user_id);
+    state.exports.enter(user).ok_or(PageError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_exports",
+    ))
+}
+
 fn download(content_type: &str, name: &str, body: Vec<u8>) -> Response {
     (
         [
@@ -440,6 +451,7 @@ pub async fn dashboard_csv(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
+    let _slot = export_slot(&state, &visitor)?;
     let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_csv").await?;
     Ok(download(
         "text/csv; charset=utf-8",
@@ -454,6 +466,7 @@ pub async fn dashboard_xlsx(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
+    let _slot = export_slot(&state, &visitor)?;
     let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_xlsx").await?;
     let body = crate::dashboard::xlsx(&tables).map_err(|e| {
         tracing::error!(error = %e, "xlsx not written");
