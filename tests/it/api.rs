@@ -227,3 +227,76 @@ async fn the_openapi_document_matches_its_snapshot() {
         "the OpenAPI document changed: review it and run with UPDATE_SNAPSHOTS=1"
     );
 }
+
+/// Every field a request can carry (each property of a request body's schema, nested ones too,
+/// and each query parameter) has a label in the catalogue, so an error about it never shows a
+/// bare code such as `field-hold_minutes`.
+#[test]
+fn every_request_field_has_a_label() {
+    let doc = serde_json::to_value(presidio_web::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut names = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    fn walk(
+        schema: &serde_json::Value,
+        schemas: &serde_json::Value,
+        names: &mut std::collections::BTreeSet<String>,
+        seen: &mut std::collections::BTreeSet<String>,
+    ) {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.rsplit('/').next().unwrap().to_owned();
+            if seen.insert(name.clone()) {
+                walk(&schemas[&name], schemas, names, seen);
+            }
+            return;
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            for (k, v) in props {
+                names.insert(k.clone());
+                walk(v, schemas, names, seen);
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if schema[key].is_object() {
+                walk(&schema[key], schemas, names, seen);
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            for s in schema[key].as_array().into_iter().flatten() {
+                walk(s, schemas, names, seen);
+            }
+        }
+    }
+    for (_, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !["post", "put", "patch", "get", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "query" {
+                    names.insert(p["name"].as_str().unwrap().to_owned());
+                }
+            }
+            for (_, media) in op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                walk(&media["schema"], schemas, &mut names, &mut seen);
+            }
+        }
+    }
+    assert!(
+        names.len() > 50,
+        "the walk found the request fields: {names:?}"
+    );
+    let t = presidio_web::i18n::catalogue();
+    let missing: Vec<_> = names
+        .iter()
+        .filter(|n| !t.has(presidio_web::i18n::Locale::Italian, &format!("field-{n}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "fields without a label in it.ftl: {missing:?}"
+    );
+}

@@ -155,12 +155,28 @@ impl Tr<'_> {
                         .trim_end_matches(']')
                         .parse::<i64>()
                         .map_or(0, |i| i + 1);
-                    self.t_args(&format!("field-{name}-item"), &[("n", Arg::Num(n))])
+                    // `[0]` alone: an element of a body that is a list.
+                    let id = if name.is_empty() {
+                        "field-item".to_owned()
+                    } else {
+                        format!("field-{name}-item")
+                    };
+                    self.t_args(&id, &[("n", Arg::Num(n))])
                 }
-                None => self.t(&format!("field-{segment}")),
+                None => self.field_name_label(segment),
             })
             .collect::<Vec<_>>()
             .join(" · ")
+    }
+
+    /// The label of one field name; a name with no label (a field no form shows) reads as sent.
+    fn field_name_label(self, name: &str) -> String {
+        let id = format!("field-{name}");
+        if self.bundle.get_message(&id).is_some() {
+            self.t(&id)
+        } else {
+            name.to_owned()
+        }
     }
 
     /// An integer with thousands separators: `50.052`.
@@ -353,6 +369,80 @@ mod catalogue_tests {
         assert!(ids.len() > 20, "the scan found the template calls");
         let missing: Vec<_> = ids
             .iter()
+            .filter(|id| !i18n.has(Locale::Italian, id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "missing from locales/it.ftl: {missing:?}"
+        );
+    }
+
+    /// The field names written as literals where a validation error is raised, in the domain,
+    /// storage and web sources.
+    fn fields_in_sources() -> Vec<String> {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["src", "../domain/src", "../db/src", "../../src"] {
+            rust_files(&root.join(dir), &mut files);
+        }
+        let calls = [
+            ".push(\"",
+            "Invalid::one(\"",
+            ".optional(\"",
+            ".code(\"",
+            "problems.push((\"",
+            "need(\"",
+            "required_text(&mut errors, \"",
+            "instant(&mut errors, \"",
+        ];
+        let mut names = Vec::new();
+        for file in files {
+            if file.ends_with("tests.rs") {
+                continue;
+            }
+            let whole = std::fs::read_to_string(&file).unwrap();
+            // What a test module pushes is not what users see.
+            let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
+            for call in calls {
+                for part in text.split(call).skip(1) {
+                    let name = part.split('"').next().unwrap();
+                    if !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || "_.[]0123456789".contains(c))
+                    {
+                        names.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_field_a_validation_error_names_has_a_label() {
+        let i18n = I18n::load();
+        let names = fields_in_sources();
+        assert!(names.len() > 50, "the scan found the fields: {names:?}");
+        let missing: Vec<_> = names
+            .iter()
+            .flat_map(|n| n.split('.'))
+            .map(|segment| match segment.split_once('[') {
+                Some((name, _)) => format!("field-{name}-item"),
+                None => format!("field-{segment}"),
+            })
             .filter(|id| !i18n.has(Locale::Italian, id))
             .collect();
         assert!(
