@@ -233,10 +233,6 @@ async fn the_openapi_document_matches_its_snapshot() {
 /// bare code such as `field-hold_minutes`.
 #[test]
 fn every_request_field_has_a_label() {
-    let doc = serde_json::to_value(presidio_web::openapi()).unwrap();
-    let schemas = &doc["components"]["schemas"];
-    let mut names = std::collections::BTreeSet::new();
-    let mut seen = std::collections::BTreeSet::new();
     fn walk(
         schema: &serde_json::Value,
         schemas: &serde_json::Value,
@@ -267,6 +263,10 @@ fn every_request_field_has_a_label() {
             }
         }
     }
+    let doc = serde_json::to_value(presidio_web::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut names = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (_, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             if !["post", "put", "patch", "get", "delete"].contains(&method.as_str()) {
