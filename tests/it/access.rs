@@ -1546,3 +1546,33 @@ async fn a_password_reset_by_an_admin_revokes_the_integration_tokens_too() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// The audit page reads in Italian: the kind of record, the section, the roles and coded
+/// reasons in words, never the stored codes.
+#[tokio::test]
+async fn the_audit_page_shows_no_bare_codes() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let r = crate::reports_api::post(
+        &app,
+        &desk,
+        "/api/v1/reports",
+        &crate::reports_api::minimal(),
+    )
+    .await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let _ = app.get_as(&desk, &format!("/api/v1/reports/{id}")).await;
+    let _ = app.log_in(&desk.username, "sbagliata-sbagliata").await;
+    let html = app.get_as(&admin, "/amministrazione/registro").await.text();
+    assert!(html.contains(&format!("Segnalazione {id}")), "{html}");
+    assert!(html.contains("Operatore di centrale"), "{html}");
+    let bare = format!(">report {id}");
+    for code in [bare.as_str(), ">operatore_centrale<", ">user ", ">locked<"] {
+        assert!(
+            !html.contains(code),
+            "bare code {code} on the page: {}",
+            &html[html.find(code).unwrap().saturating_sub(300)..][..400]
+        );
+    }
+}

@@ -426,7 +426,7 @@ async fn a_bed_is_held_and_confirmed_from_the_report_page() {
     let page = format!("/segnalazioni/{report}");
     let html = app.get_as(&op, &page).await.text();
     assert!(
-        html.contains("Nessuna risorsa attivata") && html.contains("Casa Itaca (2 liberi)"),
+        html.contains("Nessuna risorsa attivata") && html.contains("Casa Itaca (2 posti liberi)"),
         "{html}"
     );
     let r = app
@@ -652,7 +652,7 @@ async fn a_protected_shelter_is_named_only_as_such_in_a_case() {
     let page = format!("/segnalazioni/{report}");
     let html = app.get_as(&coordinator, &page).await.text();
     assert!(
-        html.contains("Struttura protetta tramite CAV (3 liberi)"),
+        html.contains("Struttura protetta tramite CAV (3 posti liberi)"),
         "{html}"
     );
     let shelter = app

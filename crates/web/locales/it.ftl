@@ -286,6 +286,50 @@ person-access-none = Nessuna persona trovata negli Ambiti di competenza.
 person-access-section = Sezione
 person-access-truncated = Sono mostrate solo le voci più recenti: restringere la ricerca per vedere le precedenti.
 
+audit-record-activations = Risorse attivate
+audit-record-audit_log = Registro degli accessi
+audit-record-budget = Bilancio
+audit-record-local_holiday = Festività locale
+audit-record-login_throttle = Blocco dei tentativi
+audit-record-notifications = Notifiche
+audit-record-organisation = Organizzazione
+audit-record-report = Segnalazione
+audit-record-reports = Segnalazioni
+audit-record-resource = Risorsa
+audit-record-role_settings = Impostazioni dei ruoli
+audit-record-rota_entry = Schema dei turni
+audit-record-route = Pagina
+audit-record-service_closure = Chiusura del servizio
+audit-record-service_hours = Orari del servizio
+audit-record-shift = Turno
+audit-record-shift_feed = Calendario personale dei turni
+audit-record-shift_swap = Cambio turno
+audit-record-stats = Statistiche
+audit-record-token = Token
+audit-record-user = Utente
+audit-section-activations = risorse attivate
+audit-section-activity = tabella delle attività
+audit-section-dashboard = cruscotto
+audit-section-diary = diario
+audit-section-dispatches = interventi
+audit-section-field = vista di campo
+audit-section-handovers = passaggi al servizio sociale
+audit-section-hold_lapsed = posti tenuti scaduti
+audit-section-limited = solo dati essenziali
+audit-section-messages = messaggi del caso
+audit-section-person = persona
+audit-section-procedures = procedura speciale
+audit-section-status_link = collegamento di stato per il segnalante
+audit-reason-api = tramite API
+audit-reason-role-added = ruolo aggiunto: { $role } ({ $ambito })
+audit-reason-role-removed = ruolo tolto: { $role } ({ $ambito })
+audit-reason-break_glass = accesso straordinario
+audit-reason-locked = account o indirizzo bloccato
+audit-reason-password = con password
+audit-reason-recovery = con codice di recupero
+audit-reason-reopened = riapertura
+audit-reason-second_factor = codice di verifica errato
+audit-reason-totp = con codice di verifica
 audit-action-login_ok = Accesso riuscito
 audit-action-login_failed = Accesso fallito
 audit-action-lockout = Blocco per tentativi falliti
@@ -857,7 +901,16 @@ activations-none = Nessuna risorsa attivata.
 activations-hold = Prenota e tieni il posto
 activation-line = { $resource }: { $status } · posti { $places } · notti o unità { $nights } · { $cost }
 activation-line-held = { $resource }: { $status } · posti { $places } · notti o unità { $nights } · { $cost } (tenuto fino al { $until })
-activation-resource = { $name } ({ $free } liberi)
+activation-resource = { $name } ({ $unit ->
+        [posti_letto] { $free ->
+            [one] 1 posto libero
+           *[other] { $free } posti liberi
+        }
+       *[other] { $free ->
+            [one] 1 disponibile
+           *[other] { $free } disponibili
+        }
+    })
 activation-held = tenuto
 activation-confirmed = confermato
 activation-started = in corso
@@ -934,9 +987,15 @@ field-view-hold = Blocca un posto
 field-view-hold-for = Blocca un posto per { $code }: { $name }
 field-view-resources-for = Risorse per { $code }
 field-view-resources-none = Nessuna risorsa con posti liberi corrisponde alla ricerca.
-field-view-free = { $free ->
-        [one] 1 posto libero
-       *[other] { $free } posti liberi
+field-view-free = { $unit ->
+        [posti_letto] { $free ->
+            [one] 1 posto libero
+           *[other] { $free } posti liberi
+        }
+       *[other] { $free ->
+            [one] 1 disponibile
+           *[other] { $free } disponibili
+        }
     }
 field-view-place = Luogo
 procedure-title = Procedura speciale

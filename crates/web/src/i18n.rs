@@ -88,6 +88,11 @@ impl std::fmt::Debug for Tr<'_> {
 }
 
 impl Tr<'_> {
+    /// Whether the catalogue has message `id`.
+    pub fn has(self, id: &str) -> bool {
+        self.bundle.has_message(id)
+    }
+
     /// The message `id`. A missing id shows as the id itself (and is logged), never as a blank.
     pub fn t(self, id: &str) -> String {
         self.format(id, None)
@@ -445,6 +450,74 @@ mod catalogue_tests {
             })
             .filter(|id| !i18n.has(Locale::Italian, id))
             .collect();
+        assert!(
+            missing.is_empty(),
+            "missing from locales/it.ftl: {missing:?}"
+        );
+    }
+
+    /// The literals after `pattern` in the non-test sources (the record types, sections and
+    /// coded reasons audit entries are written with).
+    fn literals_after(patterns: &[&str]) -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        for dir in ["src", "../db/src", "../../src"] {
+            rust_files(&root.join(dir), &mut files);
+        }
+        let mut out = Vec::new();
+        for file in files {
+            let whole = std::fs::read_to_string(&file).unwrap();
+            let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
+            for pattern in patterns {
+                for part in text.split(pattern).skip(1) {
+                    let literal = part.split('"').next().unwrap();
+                    if !literal.is_empty()
+                        && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    {
+                        out.push(literal.to_owned());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn every_audit_record_section_and_coded_reason_reads_in_italian() {
+        let i18n = I18n::load();
+        let mut missing = Vec::new();
+        for (prefix, patterns) in [
+            ("audit-record", &[".record(\"", "record_type = \""][..]),
+            ("audit-section", &["section = \""][..]),
+            ("audit-reason", &[".reason(\"", "entry.reason = \""][..]),
+        ] {
+            let found = literals_after(patterns);
+            assert!(!found.is_empty(), "{prefix}: the scan found nothing");
+            missing.extend(
+                found
+                    .into_iter()
+                    .map(|code| format!("{prefix}-{code}"))
+                    .filter(|id| !i18n.has(Locale::Italian, id)),
+            );
+        }
+        for code in ["api", "totp", "recovery", "password"] {
+            let id = format!("audit-reason-{code}");
+            if !i18n.has(Locale::Italian, &id) {
+                missing.push(id);
+            }
+        }
         assert!(
             missing.is_empty(),
             "missing from locales/it.ftl: {missing:?}"

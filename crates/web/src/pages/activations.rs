@@ -108,6 +108,7 @@ pub fn resource_choices(t: Tr<'_>, resources: &[StoredResource]) -> Vec<Choice> 
                         }),
                     ),
                     ("free", crate::i18n::Arg::Num(i64::from(r.free))),
+                    ("unit", crate::i18n::Arg::Str(r.resource.unit.code())),
                 ],
             ),
             selected: false,

@@ -988,17 +988,18 @@ pub async fn audit(
                 .map(|s| AuditRow {
                     seq: s.seq,
                     at: t.date_time(s.entry.at),
-                    actor: s.entry.actor,
-                    role: s.entry.role,
+                    role: super::audit_labels::roles(t, &s.entry.role),
                     action: Action::parse(&s.entry.action).map_or(s.entry.action.clone(), |a| {
                         t.t(&format!("audit-action-{}", a.code()))
                     }),
-                    record: if s.entry.record_type.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{} {}", s.entry.record_type, s.entry.record_id)
-                    },
-                    reason: s.entry.reason,
+                    record: super::audit_labels::record(
+                        t,
+                        &s.entry.record_type,
+                        &s.entry.record_id,
+                        &s.entry.section,
+                    ),
+                    reason: super::audit_labels::reason(t, &s.entry.reason),
+                    actor: s.entry.actor,
                     client_ip: s.entry.client_ip,
                 })
                 .collect();

@@ -526,7 +526,13 @@ async fn field_resources(
                 name,
                 kind,
                 address,
-                free: t.t_args("field-view-free", &[("free", Arg::Num(i64::from(r.free)))]),
+                free: t.t_args(
+                    "field-view-free",
+                    &[
+                        ("free", Arg::Num(i64::from(r.free))),
+                        ("unit", Arg::Str(r.resource.unit.code())),
+                    ],
+                ),
                 tel: tel(&r.resource.contact),
                 contact: r.resource.contact.clone(),
             })

@@ -5,6 +5,7 @@ mod about;
 mod activations;
 mod admin;
 mod api_docs;
+mod audit_labels;
 pub(crate) mod board;
 mod budget;
 mod calendar;

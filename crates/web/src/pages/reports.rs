@@ -615,7 +615,13 @@ pub(super) fn history_of(
                         ),
                         None => t.t(&format!("status-{}", e.status_to)),
                     },
-                    note: e.note.clone(),
+                    // A triage's move keeps the outcome's code as its note; the triage's own
+                    // line says it in words.
+                    note: if e.status_to == "triaged" && Outcome::parse(&e.note).is_some() {
+                        String::new()
+                    } else {
+                        e.note.clone()
+                    },
                 },
             )
         })

@@ -109,13 +109,13 @@ pub async fn page(
             at: t.date_time(s.entry.at),
             actor: s.entry.actor,
             organisation: s.entry.organisation,
-            role: s.entry.role,
+            role: super::audit_labels::roles(t, &s.entry.role),
             action: Action::parse(&s.entry.action).map_or(s.entry.action.clone(), |a| {
                 t.t(&format!("audit-action-{}", a.code()))
             }),
             code: codes.get(&s.entry.record_id).cloned().unwrap_or_default(),
-            section: s.entry.section,
-            reason: s.entry.reason,
+            section: super::audit_labels::section(t, &s.entry.section),
+            reason: super::audit_labels::reason(t, &s.entry.reason),
         })
         .collect();
     Ok(view.into_response())
