@@ -410,3 +410,14 @@ async fn the_intake_form_keeps_what_was_typed_and_names_refused_fields() {
     }
     assert!(html.contains("Uomo al freddo"));
 }
+
+/// A page that does not exist does not offer a signed-in user to sign in.
+#[tokio::test]
+async fn the_not_found_page_does_not_offer_to_sign_in_again() {
+    let app = crate::support::TestApp::signed_in("coordinatore").await;
+    let r = app.get("/pagina-che-non-esiste").await;
+    assert_eq!(r.status, axum::http::StatusCode::NOT_FOUND);
+    let html = r.text();
+    assert!(html.contains("Torna all"), "{html}");
+    assert!(!html.contains("href=\"/accesso\""), "{html}");
+}

@@ -223,7 +223,7 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
     (
@@ -274,13 +274,6 @@ const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
         "/amministrazione/utenti",
         Some(Permission::ManageAccounts),
     ),
-    (
-        "about",
-        "nav-about",
-        "/informazioni",
-        Some(Permission::UseApp),
-    ),
-    ("api", "nav-api", "/api", None),
 ];
 
 /// What the shared layout needs from every page.
@@ -294,6 +287,8 @@ pub struct Layout {
     pub user: Option<String>,
     /// The token every form on the page carries back.
     pub csrf: String,
+    /// An error page, drawn without knowing who asked: neither "Accedi" nor "Esci".
+    pub neutral: bool,
     nav: Vec<NavLink>,
 }
 
@@ -305,6 +300,13 @@ pub struct NavLink {
 }
 
 impl Layout {
+    /// The same layout for an error page, whoever asked.
+    #[must_use]
+    pub fn neutral(mut self) -> Self {
+        self.neutral = true;
+        self
+    }
+
     /// The layout of a page titled by message `title_id`, in navigation section `section`.
     pub fn new(visitor: &Visitor, title_id: &str, section: &'static str) -> Self {
         let t = catalogue().tr(Locale::Italian);
@@ -331,6 +333,7 @@ impl Layout {
             now: t.date_time(presidio_db::now()),
             user: principal.map(|p| p.name.clone()),
             csrf: visitor.csrf.clone(),
+            neutral: false,
             nav,
         }
     }
@@ -414,7 +417,7 @@ impl IntoResponse for PageError {
             )],
         );
         let page = ErrorPage {
-            page: Layout::titled(&Visitor::default(), title, ""),
+            page: Layout::titled(&Visitor::default(), title, "").neutral(),
             message: t.t(&format!("error-{}", self.code)),
         };
         (self.status, page).into_response()
@@ -441,7 +444,7 @@ pub fn invalid_page(invalid: &presidio_domain::validation::Invalid) -> Response 
         .collect::<Vec<_>>()
         .join(" ");
     let page = ErrorPage {
-        page: Layout::titled(&Visitor::default(), title, ""),
+        page: Layout::titled(&Visitor::default(), title, "").neutral(),
         message,
     };
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
