@@ -138,3 +138,60 @@ test("an admin finds who has seen a person's record", async () => {
   assert.deepEqual(problems, []);
   await close();
 });
+
+test("a typical Carabinieri report goes in with at most 120 keystrokes, the time 'now' by default", async () => {
+  const { page, close } = await openPage(browser, server.url);
+  await logIn(page, server.url, USERS.centrale);
+  await page.goto(server.url + "/");
+  let keys = 0;
+  const press = async (key, times = 1) => {
+    for (let i = 0; i < times; i++) {
+      await page.keyboard.press(key);
+      keys += 1;
+    }
+  };
+  const type = async (text) => {
+    await page.keyboard.type(text);
+    keys += text.length;
+  };
+  await press("n");
+  await page.waitForURL((u) => u.pathname === "/segnalazioni/nuova");
+  // Channel: Telefono stays. One Tab into the time, which is now, and one Tab out of it.
+  await press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "received_at");
+  assert.match(await page.inputValue("#received_at"), /^\d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+  await press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "reporter.kind");
+  await type("car");
+  await press("Tab");
+  await type("Stazione di Rho");
+  await press("Tab", 4); // name, phone, reference: not given; on to the municipality
+  assert.equal(await page.evaluate(() => document.activeElement.id), "municipality");
+  await type("rho");
+  await press("Tab");
+  await type("Stazione");
+  await press("Tab", 2);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "target_group");
+  await type("pers");
+  await press("Tab");
+  await type("b");
+  await press("Tab", 2);
+  await type("m");
+  await press("Tab");
+  await type("54");
+  // On with Tab to the description, past the fields left empty.
+  for (let i = 0; i < 30 && (await page.evaluate(() => document.activeElement.id)) !== "description"; i++) {
+    await press("Tab");
+  }
+  assert.equal(await page.evaluate(() => document.activeElement.id), "description");
+  await type("Uomo al freddo");
+  await press("Tab", 2);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), "Registra la segnalazione");
+  await press("Enter");
+  await page.waitForURL((u) => /^\/segnalazioni\/\d+$/.test(u.pathname));
+  assert.ok(keys <= 120, `${keys} keystrokes from N to saved`);
+  const main = await page.locator("main").innerText();
+  assert.match(main, /Carabinieri/);
+  assert.match(main, /Persone senza dimora/);
+  await close();
+});

@@ -65,6 +65,56 @@ pub fn parse_rome_local(raw: &str) -> Option<UtcMillis> {
     Some(UtcMillis(zoned.timestamp().as_millisecond()))
 }
 
+/// A time of arrival typed on a form, Rome wall clock, as people write it at the desk:
+/// `GG/MM/AAAA HH:MM` (also `GG/MM/AA` and `.` or `-` between the day parts), the form's own
+/// `AAAA-MM-GGTHH:MM`, or only `HH:MM` (`H.MM`): today, or yesterday when that would be more
+/// than a minute after `now` (a call of 23:50 recorded at 00:20).
+pub fn parse_rome_typed(raw: &str, now: UtcMillis) -> Option<UtcMillis> {
+    let raw = raw.trim();
+    if let Some(at) = parse_rome_local(raw) {
+        return Some(at);
+    }
+    let (day, time) = match raw.rsplit_once(' ') {
+        Some((d, t)) => (Some(d.trim()), t.trim()),
+        None => (None, raw),
+    };
+    let (h, m) = time.split_once([':', '.'])?;
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    let clock = jiff::civil::Time::new(h, m, 0, 0).ok()?;
+    let date = match day {
+        Some(d) => {
+            let parts: Vec<&str> = d.split(['/', '.', '-']).collect();
+            let [dd, mm, yy] = parts.as_slice() else {
+                return None;
+            };
+            let year: i16 = match yy.len() {
+                2 => 2000 + yy.parse::<i16>().ok()?,
+                4 => yy.parse().ok()?,
+                _ => return None,
+            };
+            jiff::civil::Date::new(year, mm.parse().ok()?, dd.parse().ok()?).ok()?
+        }
+        None => now.in_rome().date(),
+    };
+    let zoned = date.to_datetime(clock).to_zoned(rome()).ok()?;
+    let at = UtcMillis(zoned.timestamp().as_millisecond());
+    if day.is_none() && at.0 > now.0 + 60_000 {
+        let yesterday = date
+            .yesterday()
+            .ok()?
+            .to_datetime(clock)
+            .to_zoned(rome())
+            .ok()?;
+        return Some(UtcMillis(yesterday.timestamp().as_millisecond()));
+    }
+    Some(at)
+}
+
+/// How a time of arrival is shown in a form to be typed over: `GG/MM/AAAA HH:MM`, Rome.
+pub fn rome_typed_value(at: UtcMillis) -> String {
+    at.in_rome().strftime("%d/%m/%Y %H:%M").to_string()
+}
+
 /// The form value of an instant for a `datetime-local` field, in Rome time.
 pub fn rome_local_value(at: UtcMillis) -> String {
     at.in_rome().strftime("%Y-%m-%dT%H:%M").to_string()
@@ -157,5 +207,46 @@ mod tests {
     fn out_of_range_millis_saturate_instead_of_panicking() {
         assert_eq!(UtcMillis(i64::MAX).timestamp(), Timestamp::MAX);
         assert_eq!(UtcMillis(i64::MIN).timestamp(), Timestamp::MIN);
+    }
+}
+
+#[cfg(test)]
+mod typed_tests {
+    use super::*;
+
+    fn at(text: &str) -> UtcMillis {
+        UtcMillis::from_timestamp(text.parse().unwrap())
+    }
+
+    #[test]
+    fn arrival_times_read_as_typed_at_the_desk() {
+        // 00:20 in Rome on 2 December 2026.
+        let now = at("2026-12-01T23:20:00Z");
+        let expect = at("2026-12-01T21:15:00Z");
+        for typed in [
+            "01/12/2026 22:15",
+            "1/12/26 22:15",
+            "01.12.2026 22.15",
+            "2026-12-01T22:15",
+        ] {
+            assert_eq!(parse_rome_typed(typed, now), Some(expect), "{typed}");
+        }
+        // A time alone: today, or yesterday when today's would be ahead.
+        assert_eq!(
+            parse_rome_typed("00:05", now),
+            Some(at("2026-12-01T23:05:00Z"))
+        );
+        assert_eq!(parse_rome_typed("22:15", now), Some(expect));
+        for bad in [
+            "ieri sera",
+            "25:00",
+            "31/02/2026 10:00",
+            "10",
+            "01/12 10:00",
+            "",
+        ] {
+            assert_eq!(parse_rome_typed(bad, now), None, "{bad}");
+        }
+        assert_eq!(rome_typed_value(expect), "01/12/2026 22:15");
     }
 }

@@ -668,6 +668,7 @@ intake-who = Destinatari e persone
 intake-municipality-outside = Fuori dai comuni dell'Ambito (indicare il luogo)
 intake-add-person = Aggiungi un'altra persona
 intake-protected = Segnalazione riservata
+intake-received-hint = Adesso, se non si cambia; si può scrivere GG/MM/AAAA HH:MM oppure solo l'ora (HH:MM).
 intake-protected-hint = Solo chi la segue e il coordinamento vedono i dettagli. Le segnalazioni di violenza di genere e di minori stranieri non accompagnati sono sempre riservate.
 intake-save = Registra la segnalazione
 person-name = Nome e cognome (vuoto se sconosciuto)

@@ -19,7 +19,7 @@ use presidio_domain::report::{
     AgeBand, Channel, DiaryKind, PersonInput, PersonRole, Report, ReportInput, ReporterInput,
     ReporterKind, RiskFlag, Sex, TargetGroup,
 };
-use presidio_domain::time::{UtcMillis, parse_rome_local, rome_local_value};
+use presidio_domain::time::{UtcMillis, parse_rome_typed, rome_typed_value};
 use presidio_domain::validation::{Invalid, Problem};
 
 use super::admin::Choice;
@@ -256,7 +256,7 @@ async fn intake_page(
     let risks: Vec<&str> = input.risk_flags.iter().map(String::as_str).collect();
     Ok(IntakePage {
         received_at: if received_local.is_empty() {
-            rome_local_value(presidio_db::now())
+            rome_typed_value(presidio_db::now())
         } else {
             received_local
         },
@@ -338,7 +338,7 @@ pub async fn intake_submit(
     let now = presidio_db::now();
     let mut early = Invalid::default();
     if !received_local.trim().is_empty() {
-        match parse_rome_local(&received_local) {
+        match parse_rome_typed(&received_local, now) {
             Some(at) => input.received_at = at.timestamp().to_string(),
             None => early.push("received_at", Problem::InvalidDateTime),
         }
