@@ -644,3 +644,49 @@ async fn implausible_arrival_times_are_refused() {
         StatusCode::CREATED
     );
 }
+
+/// Nonsense in a phone, a resource's contact or a citizenship is refused with a message that
+/// says what is expected.
+#[tokio::test]
+async fn phones_and_citizenships_are_checked_and_the_messages_say_what_is_expected() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let mut body = minimal();
+    body["reporter"]["phone"] = json!("chiamami");
+    body["persons"][0]["citizenship"] = json!("Italia");
+    let r = post(&app, &op, "/api/v1/reports", &body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = r.json()["error"]["fields"].clone();
+    assert!(
+        fields["reporter.phone"]
+            .as_str()
+            .unwrap()
+            .contains("un numero di telefono"),
+        "{fields}"
+    );
+    assert!(
+        fields["persons[0].citizenship"]
+            .as_str()
+            .unwrap()
+            .contains("IT per Italia"),
+        "{fields}"
+    );
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let bed = json!({"kind": "dormitorio", "name": "Casa Itaca", "provider": "Cooperativa",
+        "address": "Via dei Mille 3", "confidentiality": "pubblico", "capacity": 2,
+        "unit": "posti_letto", "contact": "xx", "tariff": "25"});
+    let r = post(&app, &coordinator, "/api/v1/resources", &bed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["error"]["fields"]["contact"]
+            .as_str()
+            .unwrap()
+            .contains("telefono")
+    );
+    body["reporter"]["phone"] = json!("+39 02 9330 1234");
+    body["persons"][0]["citizenship"] = json!("it");
+    assert_eq!(
+        post(&app, &op, "/api/v1/reports", &body).await.status,
+        StatusCode::CREATED
+    );
+}

@@ -67,7 +67,10 @@ async fn a_coordinator_builds_a_week_sees_the_gap_and_fills_it() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = r.text();
     assert!(text.contains("Ruolo: campo obbligatorio"), "{text}");
-    assert!(text.contains("Dalle ore: campo obbligatorio"), "{text}");
+    assert!(
+        text.contains("Inizio del turno: campo obbligatorio"),
+        "{text}"
+    );
     // Whole week for the call centre and the coordinator; the field operator misses Saturday.
     for (role, who) in [("centrale", me), ("coordinatore_reperibile", me)] {
         let r = add_shift(
@@ -267,7 +270,7 @@ async fn roster_api_refusals_name_their_fields() {
             "end",
         ),
         (
-            json!({"role": "centrale", "user_id": other, "phone": "1", "start": a, "end": b}),
+            json!({"role": "centrale", "user_id": other, "phone": "333 1234567", "start": a, "end": b}),
             "user_id",
         ),
         (json!({"role": "centrale", "user_id": "tre"}), "user_id"),

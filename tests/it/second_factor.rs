@@ -158,7 +158,7 @@ async fn an_enrolled_user_needs_a_code_once_per_step_or_a_recovery_code_once() {
     let r = send(token_request(&who.username, Some(&recovery[1]))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let r = send(token_request(&who.username, Some(&recovery[1]))).await;
-    assert_eq!(r.json()["error"]["code"], "bad_credentials");
+    assert_eq!(r.json()["error"]["code"], "totp_invalid");
 
     let profile = app
         .get_with(Some(&cookie), None, "/profilo/due-fattori")
@@ -385,7 +385,7 @@ async fn forty_wrong_codes_at_once_lock_the_account_after_five() {
     let wrong = String::from_utf8(token_request(&who.username, Some("000000"))).unwrap();
     let (app, answers) = crate::access::token_burst(app, vec![wrong; 40]).await;
     let count = |code| crate::access::count(&answers, code);
-    assert_eq!(count("bad_credentials"), 5, "{answers:?}");
+    assert_eq!(count("totp_invalid"), 5, "{answers:?}");
     assert_eq!(count("locked"), 35, "{answers:?}");
     assert_eq!(app.audited("lockout").await.len(), 1);
     let code = sf::code_at(&secret, now_secs() + 30).unwrap();
@@ -405,7 +405,7 @@ async fn wrong_codes_one_after_the_other_lock_the_account_too() {
         |body: Vec<u8>| app.send(Method::POST, "/api/v1/auth/token", "application/json", body);
     for _ in 0..5 {
         let r = send(token_request(&who.username, Some("000000"))).await;
-        assert_eq!(r.json()["error"]["code"], "bad_credentials");
+        assert_eq!(r.json()["error"]["code"], "totp_invalid");
     }
     let r = send(token_request(&who.username, Some("000000"))).await;
     assert_eq!(r.json()["error"]["code"], "locked");

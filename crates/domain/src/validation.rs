@@ -51,6 +51,8 @@ pub enum Problem {
     ControlCharacter,
     /// The same person already has a shift in that role at those times.
     OverlappingShift,
+    /// Not a telephone number.
+    InvalidPhone,
 }
 
 impl Problem {
@@ -95,11 +97,12 @@ impl Problem {
             Self::UnknownField => "unknown_field",
             Self::ControlCharacter => "control_character",
             Self::OverlappingShift => "overlapping_shift",
+            Self::InvalidPhone => "invalid_phone",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 39] = [
+    pub const ALL: [Problem; 40] = [
         Self::Required,
         Self::TooLong,
         Self::InvalidIstatCode,
@@ -139,6 +142,7 @@ impl Problem {
         Self::UnknownField,
         Self::ControlCharacter,
         Self::OverlappingShift,
+        Self::InvalidPhone,
     ];
 }
 
@@ -194,6 +198,19 @@ pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: 
         errors.push(field, Problem::ControlCharacter);
     }
     value.to_owned()
+}
+
+/// Whether `text` is a telephone number as people write it: digits with spaces, dots, dashes,
+/// slashes or brackets between them, an optional `+` first, 3 to 15 digits in all (1522 and
+/// 112 included).
+pub fn is_phone(text: &str) -> bool {
+    let text = text.trim();
+    let body = text.strip_prefix('+').unwrap_or(text);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    (3..=15).contains(&digits)
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '/' | '(' | ')'))
 }
 
 /// The first day a period may start on: nothing the service keeps is older.
@@ -309,6 +326,31 @@ mod path_tests {
             field_name("persons[3].age")
         ));
         assert_eq!(field_name("risk_flags[123456]"), "risk_flags[*]");
+    }
+
+    #[test]
+    fn phones_are_digits_as_people_write_them() {
+        for ok in [
+            "+39 333 123 4567",
+            "02/930.1111",
+            "1522",
+            "112",
+            "(02) 9330-1234",
+        ] {
+            assert!(is_phone(ok), "{ok}");
+        }
+        for bad in [
+            "chiamami",
+            "xx",
+            "abc",
+            "12",
+            "+",
+            "333 abc",
+            "++39 333",
+            "1234567890123456",
+        ] {
+            assert!(!is_phone(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -105,6 +105,7 @@ error-unauthenticated = Autenticazione richiesta: ottenere un token con POST /ap
 error-token_invalid = Token non valido, revocato o scaduto: ottenerne uno nuovo.
 error-bad_credentials = Nome utente o password non corretti.
 error-totp_required = Questo account usa la verifica in due passaggi: inviare anche il campo "totp" con il codice dell'app di autenticazione (o un codice di recupero).
+error-totp_invalid = Codice di verifica non valido o già usato: attendere il codice successivo dell'app di autenticazione (o usare un codice di recupero).
 error-totp_enrolment_required = Il ruolo di questo account richiede la verifica in due passaggi: attivarla prima dal browser, in «Il mio profilo».
 error-locked = Troppi tentativi falliti: accesso sospeso per 15 minuti. Riprovare più tardi o rivolgersi all'amministratore.
 error-self_disable = Non è possibile disattivare il proprio account: chiedere a un altro amministratore.
@@ -527,7 +528,10 @@ field-unread = Solo da leggere
 field-up_to = Fino alla notifica
 field-hours_version = Versione degli orari
 field-status = Stato
-validation-unknown_code = { $field }: valore non previsto; scegliere tra quelli dell'elenco.
+validation-unknown_code = { $key ->
+        [citizenship] { $field }: il codice di 2 lettere del paese (ISO 3166-1, ad esempio IT per Italia, MA per Marocco, UA per Ucraina).
+       *[other] { $field }: valore non previsto; scegliere tra quelli dell'elenco.
+    }
 validation-in_future = { $field }: non può essere nel futuro.
 validation-invalid_date_time = { $field }: indicare data e ora, ad esempio 2026-11-22T03:10:00+01:00 (o, nei file da importare, 2026-11-22 03:10, ora di Roma).
 validation-too_many = { $field }: troppi elementi.
@@ -540,6 +544,7 @@ validation-overlapping_hours = { $field }: gli intervalli si sovrappongono o si 
 validation-no_free_places = { $field }: non ci sono abbastanza posti liberi in questa risorsa.
 validation-invalid_email = { $field }: indirizzo e-mail non valido (ad esempio nome.cognome@ente.it).
 validation-overlapping_shift = { $field }: questa persona ha già un turno con lo stesso ruolo in queste ore; modificare gli orari o togliere l'altro turno.
+validation-invalid_phone = { $field }: un numero di telefono, con cifre ed eventualmente + iniziale, spazi o punti (ad esempio +39 333 123 4567 oppure 02 930 1111).
 validation-unknown_field = Campo non previsto: «{ $field }». Toglierlo o controllarne il nome.
 validation-control_character = { $field }: contiene un carattere di controllo non ammesso (ad esempio NUL); ammessi solo testo, tabulazioni e a capo.
 validation-invalid_csv = { $field }: riga non leggibile; controllare virgolette e separatori, e che il file sia in UTF-8.

@@ -85,12 +85,13 @@ impl ApiError {
     }
 
     /// The codes of refused authentication, each with its message in the catalogue.
-    pub const AUTH_CODES: [&'static str; 6] = [
+    pub const AUTH_CODES: [&'static str; 7] = [
         "unauthenticated",
         "token_invalid",
         "bad_credentials",
         "locked",
         "totp_required",
+        "totp_invalid",
         "totp_enrolment_required",
     ];
 

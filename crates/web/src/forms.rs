@@ -30,6 +30,29 @@ impl From<&Invalid> for FormErrors {
 }
 
 impl FormErrors {
+    /// The errors of `invalid`, with the labels a form shows for some of its fields (message
+    /// ids, e.g. `start` labelled `roster-start`, "Inizio del turno"), so that a message names
+    /// each field as the form does.
+    pub fn labelled(invalid: &Invalid, labels: &[(&str, &str)]) -> Self {
+        let t = catalogue().tr(Locale::Italian);
+        let mut out = Self::default();
+        for e in &invalid.0 {
+            let message = match labels.iter().find(|(field, _)| *field == e.field) {
+                Some((_, label)) => {
+                    let generic = t.field_error(e);
+                    let default = t.field_label(e.field);
+                    generic.replacen(&default, &t.t(label), 1)
+                }
+                None => t.field_error(e),
+            };
+            out.by_field
+                .entry(e.field)
+                .or_insert_with(|| message.clone());
+            out.all.push((e.field, message));
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
     }

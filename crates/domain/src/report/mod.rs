@@ -245,6 +245,39 @@ impl Check {
         });
     }
 
+    /// When the report arrived: from 1 January 2000 to a minute ahead of `now`; empty: `now`.
+    fn arrival(&mut self, raw: &str, now: UtcMillis) -> UtcMillis {
+        if raw.trim().is_empty() {
+            return now;
+        }
+        match raw.trim().parse::<jiff::Timestamp>() {
+            Ok(ts) if ts.as_millisecond() < crate::time::EARLIEST_REPORT.0 => {
+                self.push("received_at", Problem::OutOfRange);
+                now
+            }
+            Ok(ts) if ts.as_millisecond() <= now.0 + 60_000 => UtcMillis::from(ts),
+            Ok(_) => {
+                self.push("received_at", Problem::InFuture);
+                now
+            }
+            Err(_) => {
+                self.push("received_at", Problem::InvalidDateTime);
+                now
+            }
+        }
+    }
+
+    /// An optional telephone number.
+    fn phone(&mut self, field: &str, raw: &str) -> Option<String> {
+        let phone = self.optional(field, raw, 40)?;
+        if crate::validation::is_phone(&phone) {
+            Some(phone)
+        } else {
+            self.push(field, Problem::InvalidPhone);
+            None
+        }
+    }
+
     /// An optional text: trimmed, `None` when empty, refused when longer than `max`.
     fn optional(&mut self, field: &str, raw: &str, max: usize) -> Option<String> {
         let value = raw.trim();
@@ -276,25 +309,7 @@ impl ReportInput {
         let mut c = Check {
             errors: Invalid::default(),
         };
-        let received_at = if self.received_at.trim().is_empty() {
-            now
-        } else {
-            match self.received_at.trim().parse::<jiff::Timestamp>() {
-                Ok(ts) if ts.as_millisecond() < crate::time::EARLIEST_REPORT.0 => {
-                    c.push("received_at", Problem::OutOfRange);
-                    now
-                }
-                Ok(ts) if ts.as_millisecond() <= now.0 + 60_000 => UtcMillis::from(ts),
-                Ok(_) => {
-                    c.push("received_at", Problem::InFuture);
-                    now
-                }
-                Err(_) => {
-                    c.push("received_at", Problem::InvalidDateTime);
-                    now
-                }
-            }
-        };
+        let received_at = c.arrival(&self.received_at, now);
         let channel = c.code("channel", &self.channel, Channel::parse);
         let reporter_kind = c.code("reporter.kind", &self.reporter.kind, ReporterKind::parse);
         let reporter = Reporter {
@@ -305,7 +320,7 @@ impl ReportInput {
                 SHORT_TEXT,
             ),
             name: c.optional("reporter.name", &self.reporter.name, SHORT_TEXT),
-            phone: c.optional("reporter.phone", &self.reporter.phone, 40),
+            phone: c.phone("reporter.phone", &self.reporter.phone),
             reference: c.optional("reporter.reference", &self.reporter.reference, SHORT_TEXT),
         };
         let municipality = if self.municipality.trim().is_empty() {

@@ -167,6 +167,9 @@ impl ResourceInput<'_> {
         };
         let unit = code(&mut errors, "unit", self.unit, Unit::parse);
         let contact = required_text(&mut errors, "contact", self.contact, 60);
+        if !contact.is_empty() && !crate::validation::is_phone(&contact) {
+            errors.push("contact", Problem::InvalidPhone);
+        }
         let tariff_cents = if self.tariff.trim().is_empty() {
             Some(0)
         } else {

@@ -62,12 +62,8 @@ impl ShiftInput<'_> {
             errors.push("user_id", Problem::Required);
         }
         let phone = required_text(&mut errors, "phone", self.phone, 30);
-        if !phone.is_empty()
-            && !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '.' | '/'))
-        {
-            errors.push("phone", Problem::InvalidCode);
+        if !phone.is_empty() && !crate::validation::is_phone(&phone) {
+            errors.push("phone", Problem::InvalidPhone);
         }
         if let (Some(start), Some(end)) = (self.start, self.end)
             && (end <= start || end.0 - start.0 > LONGEST_SHIFT_MS)

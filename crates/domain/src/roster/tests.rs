@@ -201,7 +201,7 @@ fn shift_input_is_checked_field_by_field() {
         vec![
             ("role", Problem::UnknownCode),
             ("user_id", Problem::Required),
-            ("phone", Problem::InvalidCode),
+            ("phone", Problem::InvalidPhone),
             ("end", Problem::OutOfRange)
         ]
     );

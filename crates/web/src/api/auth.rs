@@ -62,7 +62,11 @@ pub async fn token(
         };
         let used = login::check_second_factor(&state, &visitor, &checked.principal, factor, code)
             .await
-            .map_err(refused)?;
+            .map_err(|r| match r {
+                // The password was right: say that the code is what failed.
+                Refusal::BadCredentials => ApiError::unauthenticated("totp_invalid"),
+                other => refused(other),
+            })?;
         how = if used == "recovery" {
             "api,recovery"
         } else {

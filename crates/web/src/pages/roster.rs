@@ -24,6 +24,13 @@ use crate::auth::Visitor;
 use crate::forms::FormErrors;
 use crate::i18n::Tr;
 
+/// The shift form's labels, which its error messages use too.
+const SHIFT_LABELS: &[(&str, &str)] = &[
+    ("start", "roster-start"),
+    ("end", "roster-end"),
+    ("user_id", "roster-person"),
+];
+
 pub struct ShiftRow {
     pub id: i64,
     /// The user's own shift, still to come: they may ask for a swap.
@@ -400,7 +407,7 @@ pub async fn add(
             )
         }
         Err(presidio_db::DbError::Invalid(invalid)) => {
-            let errors = FormErrors::from(&invalid);
+            let errors = FormErrors::labelled(&invalid, SHIFT_LABELS);
             let page = roster_page(&state, &visitor, &WeekQuery::default(), form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
