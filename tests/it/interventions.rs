@@ -651,6 +651,13 @@ async fn the_field_view_takes_an_emergency_from_the_alert_to_a_confirmed_bed() {
         reads.iter().any(|r| r.entry.section == "field"),
         "the field view's reads are audited"
     );
+    // On the printed sheet every time is absolute.
+    let sheet = app
+        .get_as(&coordinator, &format!("/segnalazioni/{id}/scheda"))
+        .await
+        .text();
+    assert!(sheet.contains("Sul posto dal "), "{sheet}");
+    assert!(!sheet.contains(" min<"), "{sheet}");
 }
 
 /// The bed is held from the field view, then confirmed.

@@ -961,6 +961,7 @@ dispatch-stage-remote = Solo da remoto
 dispatch-stage-ended = Intervento concluso
 dispatch-stage-cancelled = Allerta ritirata
 dispatch-stage-since = { $stage } da { $since }
+dispatch-stage-at = { $stage } dal { $at }
 dispatch-step-acknowledge = Ricevuto, me ne occupo
 dispatch-step-depart = Parto ora
 dispatch-step-arrive = Arrivato sul posto

@@ -165,6 +165,18 @@ pub fn ago(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
     }
 }
 
+/// "Sul posto dal 02/12/2026 03:10": the stage with an absolute time, for paper.
+pub fn stage_on_paper(t: Tr<'_>, d: &StoredDispatch) -> String {
+    let (stage, since) = d.dispatch.stage();
+    t.t2(
+        "dispatch-stage-at",
+        "stage",
+        &t.t(&format!("dispatch-stage-{}", stage.code())),
+        "at",
+        &t.date_time(since),
+    )
+}
+
 /// "Sul posto da 32 min", with whether a check-in is overdue.
 pub fn stage_text(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> (String, bool) {
     let (stage, since) = d.dispatch.stage();

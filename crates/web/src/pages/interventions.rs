@@ -52,7 +52,7 @@ pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
         Some(due) => t.t1("dispatch-check-in-due", "time", &t.time(due)),
         None => String::new(),
     };
-    let mut timeline = vec![(t.t("dispatch-stage-alerted"), t.date_time(x.alerted_at))];
+    let mut moments = vec![(x.alerted_at, "dispatch-stage-alerted")];
     for (at, key) in [
         (x.acknowledged_at, "dispatch-stage-acknowledged"),
         (x.departed_at, "dispatch-stage-departed"),
@@ -64,9 +64,16 @@ pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
         (x.cancelled_at, "dispatch-stage-cancelled"),
     ] {
         if let Some(at) = at {
-            timeline.push((t.t(key), t.date_time(at)));
+            moments.push((at, key));
         }
     }
+    // In the order they happened (the last check-in or the assessment can come after arrival
+    // and before the end, whatever the step's place in the list above).
+    moments.sort_by_key(|(at, _)| at.0);
+    let timeline = moments
+        .into_iter()
+        .map(|(at, key)| (t.t(key), t.date_time(at)))
+        .collect();
     let allowed = x.allowed();
     DispatchPanel {
         id: d.id,

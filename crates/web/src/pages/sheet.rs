@@ -70,7 +70,11 @@ pub fn build(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Sheet {
     let mut intervention = Vec::new();
     for d in &cached.dispatches {
         let panel = super::interventions::panel(t, d, now);
-        intervention.push((panel.operator.clone(), panel.stage.clone()));
+        // On paper every time is absolute: "dal 02/12/2026 03:10", never "da 5 min".
+        intervention.push((
+            panel.operator.clone(),
+            crate::interventions::stage_on_paper(t, d),
+        ));
         intervention.extend(panel.timeline.into_iter().map(|(what, at)| (at, what)));
         if !panel.assessment.is_empty() {
             intervention.push((t.t("field-assessment"), panel.assessment));
