@@ -44,6 +44,25 @@ fn section(heading: String, rows: Vec<(String, String)>, empty: &str) -> Section
     Section { heading, rows }
 }
 
+/// The intervention as the sheet prints it: who, the stage at an absolute time, the timeline
+/// and the assessment.
+fn intervention_lines(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Vec<(String, String)> {
+    let mut intervention = Vec::new();
+    for d in &cached.dispatches {
+        let panel = super::interventions::panel(t, d, now);
+        // On paper every time is absolute: "dal 02/12/2026 03:10", never "da 5 min".
+        intervention.push((
+            panel.operator.clone(),
+            crate::interventions::stage_on_paper(t, d),
+        ));
+        intervention.extend(panel.timeline.into_iter().map(|(what, at)| (at, what)));
+        if !panel.assessment.is_empty() {
+            intervention.push((t.t("field-assessment"), panel.assessment));
+        }
+    }
+    intervention
+}
+
 pub fn build(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Sheet {
     let report = &cached.report;
     let d = &report.data;
@@ -67,19 +86,7 @@ pub fn build(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Sheet {
         .filter(|h| h.what.starts_with(&t.t1("report-triaged", "outcome", "")))
         .map(|h| (format!("{} · {}", h.at, h.what), h.note.clone()))
         .collect();
-    let mut intervention = Vec::new();
-    for d in &cached.dispatches {
-        let panel = super::interventions::panel(t, d, now);
-        // On paper every time is absolute: "dal 02/12/2026 03:10", never "da 5 min".
-        intervention.push((
-            panel.operator.clone(),
-            crate::interventions::stage_on_paper(t, d),
-        ));
-        intervention.extend(panel.timeline.into_iter().map(|(what, at)| (at, what)));
-        if !panel.assessment.is_empty() {
-            intervention.push((t.t("field-assessment"), panel.assessment));
-        }
-    }
+    let intervention = intervention_lines(t, cached, now);
     let activations: Vec<(String, String)> = super::activations::lines(t, &cached.activations)
         .into_iter()
         .map(|a| (String::new(), a.text))
