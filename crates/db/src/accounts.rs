@@ -377,14 +377,7 @@ impl Db {
                 if disabled {
                     end_sign_ins!(tx, id, at, "").await?;
                     // Integration tokens too: a disabled account acts nowhere.
-                    sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $2
-                         WHERE user_id = $1 AND revoked_at IS NULL",
-                    )
-                    .bind(id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::sessions::revoke_all_tokens!(tx, id, at).await?;
                 }
                 append!(tx, &audit.clone().record("user", id)).await?;
                 tx.commit().await?;

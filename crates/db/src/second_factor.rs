@@ -222,14 +222,7 @@ impl Db {
                 if keep.is_none() {
                     // A reset by an administrator: the account may be in the wrong hands, so
                     // its integration tokens end too (a change by the user keeps them).
-                    sqlx::query(
-                        "UPDATE api_tokens SET revoked_at = $2
-                         WHERE user_id = $1 AND revoked_at IS NULL",
-                    )
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::sessions::revoke_all_tokens!(tx, user_id, at).await?;
                 }
                 append!(tx, &audit.clone().record("user", user_id)).await?;
                 tx.commit().await?;

@@ -96,6 +96,20 @@ macro_rules! end_sign_ins {
 }
 pub(crate) use end_sign_ins;
 
+/// Inside `tx`: revokes every token of user `$user_id` at `$at`, integration tokens included (a
+/// disabled account, or one an administrator reset). Evaluates to `Result<_, sqlx::Error>`.
+macro_rules! revoke_all_tokens {
+    ($tx:expr, $user_id:expr, $at:expr) => {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind($user_id)
+        .bind($at)
+        .execute(&mut *$tx)
+    };
+}
+pub(crate) use revoke_all_tokens;
+
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.name, t.kind, t.created_at,
     t.expires_at, t.revoked_at, t.last_used_at";
 
