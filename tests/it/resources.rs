@@ -775,3 +775,34 @@ async fn a_hold_past_its_time_shows_as_released_without_another_booking() {
         "a lapsed hold is not confirmed"
     );
 }
+
+/// Asking more places than are free is said together with the other faults of the booking.
+#[tokio::test]
+async fn too_many_places_is_said_with_the_other_faults() {
+    use serde_json::json;
+
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 11).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = post(
+        &app,
+        &op,
+        &format!("/api/v1/reports/{report}/activations"),
+        &json!({"resource_id": resource, "places": 50, "nights": 0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = r.json()["error"]["fields"].clone();
+    assert!(fields["nights"].is_string(), "{fields}");
+    assert!(
+        fields["places"]
+            .as_str()
+            .unwrap()
+            .contains("non ci sono abbastanza posti liberi"),
+        "{fields}"
+    );
+}

@@ -221,3 +221,26 @@ pub async fn load_for_reading(
 pub fn reporting_organisation(who: &Principal, ambito: AmbitoId) -> Option<i64> {
     (!who.may_in(Permission::WriteCases, ambito)).then_some(who.organisation_id)
 }
+
+/// Refuses on `places` a booking of more places than resource `resource` of `ambito` has free
+/// now, so that it is said with a form's other faults (the booking itself checks again, in its
+/// transaction, against bookings made meanwhile).
+pub async fn check_free_places(
+    state: &AppState,
+    ambito: AmbitoId,
+    resource: i64,
+    places: u32,
+    errors: &mut presidio_domain::validation::Invalid,
+) -> Result<(), DbError> {
+    let free = state
+        .db
+        .resources(ambito)
+        .await?
+        .into_iter()
+        .find(|r| r.id == resource)
+        .map(|r| r.free);
+    if free.is_some_and(|free| places > free) && !errors.0.iter().any(|e| e.field == "places") {
+        errors.push("places", presidio_domain::validation::Problem::NoFreePlaces);
+    }
+    Ok(())
+}

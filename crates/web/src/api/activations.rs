@@ -92,6 +92,14 @@ pub async fn hold(
         errors.push("hold_minutes", Problem::OutOfRange);
     }
     if !errors.is_empty() {
+        crate::cases::check_free_places(
+            &state,
+            report.ambito,
+            body.resource_id,
+            places,
+            &mut errors,
+        )
+        .await?;
         return Err(errors.into());
     }
     let activation = state

@@ -160,6 +160,10 @@ pub async fn hold(
     let places = count(&mut errors, "places", &form.places, 50);
     let nights = count(&mut errors, "nights", &form.nights, 366);
     let (Some(resource), Some(places), Some(nights)) = (resource, places, nights) else {
+        if let (Some(resource), Some(places)) = (resource, places) {
+            crate::cases::check_free_places(&state, report.ambito, resource, places, &mut errors)
+                .await?;
+        }
         return super::interventions::back(&state, &visitor, id, &form.back, Err(errors)).await;
     };
     let result = state
