@@ -100,6 +100,11 @@ test("on a 390 px phone the board, the intake form and a report fit the screen",
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the board is ${overflow}px wider than the phone`);
   assert.deepEqual(await seriousViolations(page), []);
+  // Each protocol code stays on one line.
+  const codes = await page.locator("#board-rows .board-link").evaluateAll((links) =>
+    links.map((a) => ({ text: a.textContent, lines: Math.round(a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight)) })));
+  assert.ok(codes.length > 0, "the board lists the report");
+  for (const c of codes) assert.ok(c.lines <= 1, `${c.text} wraps on ${c.lines} lines`);
   await screenshot(page, "telefono-bacheca");
   for (const path of ["/segnalazioni/nuova", "/segnalazioni/1", "/notifiche"]) {
     await page.goto(server.url + path);
