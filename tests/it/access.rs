@@ -1239,42 +1239,28 @@ async fn admin_of_both_ambiti_chooses(
         page.contains("id=\"ambito\"") && page.contains("Bollate · Ambito Bollatese"),
         "{page}"
     );
-    let r = app
-        .post_form_as(
-            admin,
-            "/amministrazione/utenti",
-            &new_user("mneri", "", "015027"),
-            None,
-        )
-        .await;
+    let create = |ambito: &'static str, place: &'static str| {
+        let fields = new_user("mneri", ambito, place);
+        async move {
+            app.post_form_as(admin, "/amministrazione/utenti", &fields, None)
+                .await
+        }
+    };
+    let r = create("", "015027").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text().contains("Ambito: campo obbligatorio"),
         "{}",
         r.text()
     );
-    let r = app
-        .post_form_as(
-            admin,
-            "/amministrazione/utenti",
-            &new_user("mneri", "bollatese", "015182"),
-            None,
-        )
-        .await;
+    let r = create("bollatese", "015182").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text().contains("comune non appartenente all&#39;Ambito"),
         "{}",
         r.text()
     );
-    let r = app
-        .post_form_as(
-            admin,
-            "/amministrazione/utenti",
-            &new_user("mneri", "bollatese", "015027"),
-            None,
-        )
-        .await;
+    let r = create("bollatese", "015027").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let id = app.t.db.credentials("mneri").await.unwrap().unwrap().id;
     assert_eq!(

@@ -394,48 +394,58 @@ mod catalogue_tests {
         }
     }
 
-    /// The field names written as literals where a validation error is raised, in the domain,
-    /// storage and web sources.
-    fn fields_in_sources() -> Vec<String> {
+    /// The string literals that follow one of `patterns` in the non-test Rust sources under
+    /// `dirs` (relative to this crate), made of lowercase letters, `_` and the characters of
+    /// `extra`; sorted, each once.
+    fn literals_after(dirs: &[&str], patterns: &[&str], extra: &str) -> Vec<String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["src", "../domain/src", "../db/src", "../../src"] {
+        for dir in dirs {
             rust_files(&root.join(dir), &mut files);
         }
-        let calls = [
-            ".push(\"",
-            "Invalid::one(\"",
-            ".optional(\"",
-            ".code(\"",
-            "problems.push((\"",
-            "need(\"",
-            "required_text(&mut errors, \"",
-            "instant(&mut errors, \"",
-        ];
-        let mut names = Vec::new();
+        let mut out = Vec::new();
         for file in files {
             if file.ends_with("tests.rs") {
                 continue;
             }
             let whole = std::fs::read_to_string(&file).unwrap();
-            // What a test module pushes is not what users see.
+            // What a test module writes is not what users see.
             let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
-            for call in calls {
-                for part in text.split(call).skip(1) {
-                    let name = part.split('"').next().unwrap();
-                    if !name.is_empty()
-                        && name
+            for pattern in patterns {
+                for part in text.split(pattern).skip(1) {
+                    let literal = part.split('"').next().unwrap();
+                    if !literal.is_empty()
+                        && literal
                             .chars()
-                            .all(|c| c.is_ascii_lowercase() || "_.[]0123456789".contains(c))
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || extra.contains(c))
                     {
-                        names.push(name.to_owned());
+                        out.push(literal.to_owned());
                     }
                 }
             }
         }
-        names.sort();
-        names.dedup();
-        names
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The field names written as literals where a validation error is raised, in the domain,
+    /// storage and web sources.
+    fn fields_in_sources() -> Vec<String> {
+        literals_after(
+            &["src", "../domain/src", "../db/src", "../../src"],
+            &[
+                ".push(\"",
+                "Invalid::one(\"",
+                ".optional(\"",
+                ".code(\"",
+                "problems.push((\"",
+                "need(\"",
+                "required_text(&mut errors, \"",
+                "instant(&mut errors, \"",
+            ],
+            ".[]0123456789",
+        )
     }
 
     #[test]
@@ -458,34 +468,6 @@ mod catalogue_tests {
         );
     }
 
-    /// The literals after `pattern` in the non-test sources (the record types, sections and
-    /// coded reasons audit entries are written with).
-    fn literals_after(patterns: &[&str]) -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["src", "../db/src", "../../src"] {
-            rust_files(&root.join(dir), &mut files);
-        }
-        let mut out = Vec::new();
-        for file in files {
-            let whole = std::fs::read_to_string(&file).unwrap();
-            let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
-            for pattern in patterns {
-                for part in text.split(pattern).skip(1) {
-                    let literal = part.split('"').next().unwrap();
-                    if !literal.is_empty()
-                        && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    {
-                        out.push(literal.to_owned());
-                    }
-                }
-            }
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
-
     #[test]
     fn every_audit_record_section_and_coded_reason_reads_in_italian() {
         let i18n = I18n::load();
@@ -495,7 +477,7 @@ mod catalogue_tests {
             ("audit-section", &["section = \""][..]),
             ("audit-reason", &[".reason(\"", "entry.reason = \""][..]),
         ] {
-            let found = literals_after(patterns);
+            let found = literals_after(&["src", "../db/src", "../../src"], patterns, "");
             assert!(!found.is_empty(), "{prefix}: the scan found nothing");
             missing.extend(
                 found
