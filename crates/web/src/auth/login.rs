@@ -204,6 +204,9 @@ async fn reserve(
     limits: Limits,
 ) -> Result<Option<UtcMillis>, Refusal> {
     let started = std::time::Instant::now();
+    // Waiting attempts ask again less and less often, so a flood of them cannot turn into a
+    // flood of writes.
+    let mut pause = std::time::Duration::from_millis(25);
     loop {
         let now = presidio_db::now();
         let attempt = state
@@ -219,7 +222,10 @@ async fn reserve(
             Attempt::Busy if started.elapsed() > TURN_WAIT => {
                 return Ok(Some(UtcMillis(now.0 + limits.lock_ms)));
             }
-            Attempt::Busy => tokio::time::sleep(std::time::Duration::from_millis(25)).await,
+            Attempt::Busy => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(400));
+            }
         }
     }
 }
