@@ -522,3 +522,72 @@ async fn holidays_and_closures_through_the_api(
         assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+/// A year-1 (or year-9999) date is a typing mistake wherever a day or an instant is asked: a
+/// closure, a shift, a budget, a statistics period, a report's arrival; each refused naming its
+/// field, nothing stored.
+#[tokio::test]
+async fn year_one_dates_are_refused_everywhere() {
+    use axum::http::Method;
+    use serde_json::json;
+    let mut app = TestApp::new().await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let me = crate::interventions::user_id(&mut app, &coordinator).await;
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/calendar/municipalities/015182/closures".to_owned(),
+            json!({"date": "0001-01-01", "reason": "Sciopero"}),
+            "date",
+        ),
+        (
+            Method::POST,
+            "/api/v1/roster/shifts".to_owned(),
+            json!({"role": "centrale", "user_id": me, "phone": "02 1234567",
+                "start": "0001-01-01T20:00:00Z", "end": "0001-01-02T07:00:00Z"}),
+            "start",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/budget".to_owned(),
+            json!({"amount": "1000", "from": "0001-01-01", "to": "2026-12-31", "version": 0}),
+            "from",
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports".to_owned(),
+            {
+                let mut b = crate::reports_api::minimal();
+                b["received_at"] = json!("0001-01-01T00:00:00Z");
+                b
+            },
+            "received_at",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let (s, v) = call(&mut app, Some(&coordinator), method, &path, &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
+        assert!(v["error"]["fields"][field].is_string(), "{path}: {v}");
+    }
+    let (s, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/stats/activity?from=0001-01-01&to=0001-12-31",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (_, v) = call(
+        &mut app,
+        Some(&coordinator),
+        Method::GET,
+        "/api/v1/calendar/municipalities/015182",
+        &Value::Null,
+    )
+    .await;
+    assert!(
+        v["closures"].as_array().unwrap().is_empty(),
+        "nothing stored: {v}"
+    );
+}

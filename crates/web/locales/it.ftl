@@ -411,6 +411,8 @@ validation-out_of_range = { $key ->
         [from_year] { $field }: un anno tra il 1900 e il 2200.
         [received_at] { $field }: una data dal 1° gennaio 2000 a oggi.
         [from] { $field }: un giorno dal 1° gennaio 2000 a dieci anni da oggi.
+        [date] { $field }: un giorno dal 1° gennaio 2000 al 2200.
+        [start] { $field }: un momento dal 1° gennaio 2000 al 2200.
         [to] { $field }: un giorno non prima dell'inizio del periodo e al più dieci anni da oggi.
         [amount] { $field }: un importo in euro, ad esempio 89.572,80.
        *[other] { $field }: valore fuori dall'intervallo ammesso.

@@ -104,8 +104,12 @@ impl ClosureInput {
             None
         } else {
             let d = crate::time::parse_date(&self.date);
-            if d.is_none() {
-                errors.push("date", Problem::InvalidDate);
+            match d {
+                None => errors.push("date", Problem::InvalidDate),
+                Some(d) if d < crate::validation::EARLIEST_DAY || d.year() > 2200 => {
+                    errors.push("date", Problem::OutOfRange);
+                }
+                Some(_) => {}
             }
             d
         };

@@ -31,6 +31,9 @@ pub struct Shift {
     pub phone: String,
 }
 
+/// The latest start of a shift: the end of 2200 (a year typed wrong, never a real rota).
+pub const LATEST_SHIFT: UtcMillis = UtcMillis(7_289_654_399_000);
+
 /// The longest shift accepted (a whole weekend with its holidays fits).
 pub const LONGEST_SHIFT_MS: i64 = 7 * 24 * 3600 * 1000;
 
@@ -64,6 +67,12 @@ impl ShiftInput<'_> {
         let phone = required_text(&mut errors, "phone", self.phone, 30);
         if !phone.is_empty() && !crate::validation::is_phone(&phone) {
             errors.push("phone", Problem::InvalidPhone);
+        }
+        if self
+            .start
+            .is_some_and(|s| s.0 < crate::time::EARLIEST_REPORT.0 || s.0 > LATEST_SHIFT.0)
+        {
+            errors.push("start", Problem::OutOfRange);
         }
         if let (Some(start), Some(end)) = (self.start, self.end)
             && (end <= start || end.0 - start.0 > LONGEST_SHIFT_MS)
