@@ -24,6 +24,10 @@ export const USERS = {
   rho: { username: "ss.rho", role: "servizio_sociale", name: "Sara Sociale", municipalities: ["015182"] },
   arese: { username: "ss.arese", role: "servizio_sociale", name: "Aldo Arese", municipalities: ["015009"] },
   analista: { username: "an.prova", role: "analista", name: "Alba Analista" },
+  carabinieri: {
+    username: "cc.rho", role: "segnalante", name: "Marco Carabiniere",
+    organisation: "Carabinieri - Stazione di Rho", organisationKind: "forze_ordine",
+  },
 };
 
 /** Calls the JSON API as `user`; resolves to the parsed body, throwing on an unexpected status. */
@@ -44,8 +48,9 @@ export async function api(baseUrl, user, method, path, body, expected = [200, 20
   return text ? JSON.parse(text) : null;
 }
 
-function addUser(bin, database, { username, role, name, municipalities = [] }) {
+function addUser(bin, database, { username, role, name, municipalities = [], organisation, organisationKind }) {
   const places = municipalities.flatMap((m) => ["--municipality", m]);
+  if (organisation) places.push("--organisation", organisation, "--organisation-kind", organisationKind);
   const out = spawnSync(
     bin,
     ["user", "add", "--username", username, "--name", name, "--role", role, ...places, "--password-stdin", "--database", database],

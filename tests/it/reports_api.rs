@@ -446,7 +446,7 @@ fn refusals() -> Vec<(Value, &'static str, &'static str)> {
         (
             json!({"description": "x".repeat(10_001)}),
             "description",
-            "Descrizione: testo troppo lungo",
+            "Descrizione: testo troppo lungo (al massimo 10.000 caratteri).",
         ),
         (
             json!({"reporter": {"kind": 7}}),

@@ -210,6 +210,25 @@ impl TestApp {
         role: &str,
         municipalities: &[&str],
     ) {
+        self.create_member(
+            ambito,
+            username,
+            role,
+            municipalities,
+            "Cooperativa di prova",
+        )
+        .await;
+    }
+
+    /// Creates an account of `role` in organisation `organisation` (made when new).
+    pub async fn create_member(
+        &self,
+        ambito: &str,
+        username: &str,
+        role: &str,
+        municipalities: &[&str],
+        organisation: &str,
+    ) {
         let user = presidio_domain::account::NewUserInput {
             username: username.into(),
             name: format!("Utente {username}"),
@@ -230,7 +249,7 @@ impl TestApp {
                 &presidio_db::UserToCreate {
                     user: &user,
                     organisation: presidio_db::OrganisationChoice::Named {
-                        name: "Cooperativa di prova",
+                        name: organisation,
                         kind: presidio_domain::account::OrganisationKind::Cooperativa,
                     },
                     ambito: ambito.id,
@@ -260,6 +279,17 @@ impl TestApp {
             USERS.fetch_add(1, Ordering::Relaxed)
         );
         self.create_user_in(ambito, &username, role, municipalities)
+            .await;
+        self.log_in(&username, PASSWORD)
+            .await
+            .expect("the test user logs in")
+    }
+
+    /// Creates a user of `role` in organisation `organisation` of the Rhodense and signs them in.
+    pub async fn sign_in_member(&self, role: &str, organisation: &str) -> Who {
+        static MEMBERS: AtomicU32 = AtomicU32::new(0);
+        let username = format!("member{}", MEMBERS.fetch_add(1, Ordering::Relaxed));
+        self.create_member("rhodense", &username, role, &[], organisation)
             .await;
         self.log_in(&username, PASSWORD)
             .await

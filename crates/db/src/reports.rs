@@ -66,6 +66,8 @@ pub struct ReportFilter {
     pub municipality: Option<IstatCode>,
     pub from: Option<UtcMillis>,
     pub to: Option<UtcMillis>,
+    /// Only the reports sent by this organisation (a reporter's own list).
+    pub reporter_organisation: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -468,7 +470,9 @@ impl Db {
                     .fetch_one(&mut *tx)
                     .await?;
                     write_persons!(tx, id, d.persons).await?;
-                    if let Some(user) = new.created_by {
+                    // Who records a report takes it in charge; a reporting organisation's
+                    // sender does not: the Centrale does.
+                    if let (Some(user), None) = (new.created_by, new.reporter_organisation) {
                         sqlx::query(
                         "INSERT INTO report_assignees (report_id, user_id, since) VALUES ($1, $2, $3)",
                     )
@@ -597,6 +601,9 @@ impl Db {
         if filter.to.is_some() {
             conditions.push(format!("r.received_at < {}", param()));
         }
+        if filter.reporter_organisation.is_some() {
+            conditions.push(format!("r.reporter_organisation_id = {}", param()));
+        }
         let (limit, offset) = (param(), param());
         let sql = format!(
             "SELECT r.id, r.ambito_id, r.code, r.received_at, r.status, r.status_at, r.outcome,
@@ -627,6 +634,9 @@ impl Db {
                 }
                 if let Some(to) = filter.to {
                     q = q.bind(to.0);
+                }
+                if let Some(organisation) = filter.reporter_organisation {
+                    q = q.bind(organisation);
                 }
                 q.bind(filter.limit.clamp(1, 500))
                     .bind(filter.offset.max(0))

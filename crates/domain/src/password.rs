@@ -30,7 +30,7 @@ pub fn check(password: &str, username: &str) -> Result<(), Problem> {
         return Err(Problem::PasswordTooShort);
     }
     if length > MAX_LENGTH {
-        return Err(Problem::TooLong);
+        return Err(Problem::TooLong { max: MAX_LENGTH });
     }
     let lower = password.to_lowercase();
     let username = username.trim().to_lowercase();

@@ -10,7 +10,10 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    TooLong,
+    /// Longer than `max` characters.
+    TooLong {
+        max: usize,
+    },
     InvalidIstatCode,
     InvalidBelfioreCode,
     InvalidProvince,
@@ -59,7 +62,7 @@ impl Problem {
     pub fn code(self) -> &'static str {
         match self {
             Self::Required => "required",
-            Self::TooLong => "too_long",
+            Self::TooLong { .. } => "too_long",
             Self::InvalidIstatCode => "invalid_istat_code",
             Self::InvalidBelfioreCode => "invalid_belfiore_code",
             Self::InvalidProvince => "invalid_province",
@@ -104,7 +107,7 @@ impl Problem {
     /// Every problem, so the i18n catalogue can be checked for completeness.
     pub const ALL: [Problem; 40] = [
         Self::Required,
-        Self::TooLong,
+        Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
         Self::InvalidBelfioreCode,
         Self::InvalidProvince,
@@ -193,7 +196,7 @@ pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: 
     if value.is_empty() {
         errors.push(field, Problem::Required);
     } else if value.chars().count() > max {
-        errors.push(field, Problem::TooLong);
+        errors.push(field, Problem::TooLong { max });
     } else if has_control(value) {
         errors.push(field, Problem::ControlCharacter);
     }

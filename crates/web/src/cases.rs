@@ -48,16 +48,43 @@ fn line_facts(line: &ReportLine) -> CaseFacts {
     }
 }
 
-/// The lines the user may know of, each with whether it is restricted.
-pub fn visible(who: &Principal, lines: Vec<ReportLine>) -> Vec<(ReportLine, bool)> {
+/// The lines the user may know of, each with what the user may see of it.
+pub fn visible(who: &Principal, lines: Vec<ReportLine>) -> Vec<(ReportLine, CaseAccess)> {
     lines
         .into_iter()
-        .filter_map(|l| match case_access(who, &line_facts(&l)) {
-            CaseAccess::None => None,
-            CaseAccess::Full => Some((l, false)),
-            CaseAccess::Limited | CaseAccess::BreakGlass => Some((l, true)),
+        .filter_map(|l| {
+            let access = case_access(who, &line_facts(&l));
+            (access != CaseAccess::None).then_some((l, access))
         })
         .collect()
+}
+
+/// Whether the user only follows the reports of their own organisation (a trusted reporter,
+/// with the portal rather than the Centrale's screens).
+pub fn reporter_only(who: &Principal) -> bool {
+    who.may(Permission::ReadOwnReports) && !who.may(Permission::ReadCases)
+}
+
+/// The reports a trusted reporter's organisation sent, newest first.
+pub async fn own_reports(
+    state: &AppState,
+    who: &Principal,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ReportLine>, DbError> {
+    let filter = presidio_db::ReportFilter {
+        ambiti: readable_ambiti(who),
+        reporter_organisation: Some(who.organisation_id),
+        limit,
+        offset,
+        ..presidio_db::ReportFilter::default()
+    };
+    let lines = state.db.reports(&filter).await?;
+    Ok(visible(who, lines)
+        .into_iter()
+        .filter(|(_, access)| *access == CaseAccess::Limited)
+        .map(|(l, _)| l)
+        .collect())
 }
 
 /// A report and what the user may see of it; `None` when they may not even know it exists.

@@ -144,9 +144,19 @@ impl Tr<'_> {
         };
         // `key` (the API field) lets a message vary by field with a Fluent selector.
         let key = error.field.rsplit('.').next().unwrap_or(error.field);
+        let max = match error.problem {
+            presidio_domain::validation::Problem::TooLong { max } => {
+                self.number(i64::try_from(max).unwrap_or(i64::MAX))
+            }
+            _ => String::new(),
+        };
         self.t_args(
             &format!("validation-{}", error.problem.code()),
-            &[("field", Arg::Str(&label)), ("key", Arg::Str(key))],
+            &[
+                ("field", Arg::Str(&label)),
+                ("key", Arg::Str(key)),
+                ("max", Arg::Str(&max)),
+            ],
         )
     }
 

@@ -91,6 +91,23 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/board/events",
         Access::Needs(Permission::ReadCases),
     ),
+    // The trusted reporter's portal
+    ("GET", "/portale", Access::Needs(Permission::ReadOwnReports)),
+    (
+        "GET",
+        "/portale/nuova",
+        Access::Needs(Permission::SendReports),
+    ),
+    (
+        "POST",
+        "/portale/nuova",
+        Access::Needs(Permission::SendReports),
+    ),
+    (
+        "GET",
+        "/portale/{id}",
+        Access::Needs(Permission::ReadOwnReports),
+    ),
     // Reports in the browser
     ("GET", "/segnalazioni/nuova", Access::AnyOf(SEND_REPORTS)),
     ("POST", "/segnalazioni/nuova", Access::AnyOf(SEND_REPORTS)),

@@ -49,7 +49,7 @@ impl PersonAccessQuery {
         } else if name.chars().count() < NAME_MIN {
             errors.push("name", Problem::TooShort);
         } else if name.chars().count() > 100 {
-            errors.push("name", Problem::TooLong);
+            errors.push("name", Problem::TooLong { max: 100 });
         }
         errors.into_result(PersonQuery::Name(name.to_owned()))
     }

@@ -126,7 +126,7 @@ pub fn check_outcome(
     if needs_reason && reason.is_empty() {
         errors.push("reason", Problem::Required);
     } else if reason.chars().count() > 2000 {
-        errors.push("reason", Problem::TooLong);
+        errors.push("reason", Problem::TooLong { max: 2000 });
     }
     match to {
         Some(t) if errors.is_empty() => Ok((t, reason.to_owned())),

@@ -120,11 +120,11 @@ impl StepInput {
         if step.is_some_and(ProcedureStep::needs_protocol) && protocol.is_empty() {
             errors.push("protocol", Problem::Required);
         } else if protocol.chars().count() > 100 {
-            errors.push("protocol", Problem::TooLong);
+            errors.push("protocol", Problem::TooLong { max: 100 });
         }
         let note = self.note.trim();
         if note.chars().count() > 2000 {
-            errors.push("note", Problem::TooLong);
+            errors.push("note", Problem::TooLong { max: 2000 });
         }
         match step {
             Some(step) if errors.is_empty() => Ok(StepRecord {

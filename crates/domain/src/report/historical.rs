@@ -218,7 +218,7 @@ fn row<'a>(
     };
     let description = cell(7);
     if description.chars().count() > 10_000 {
-        problems.push(("description", Problem::TooLong));
+        problems.push(("description", Problem::TooLong { max: 10_000 }));
     }
     let persons = match cell(8) {
         "" => 0,

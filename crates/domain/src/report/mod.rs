@@ -6,6 +6,7 @@
 pub mod historical;
 pub mod identity;
 pub mod lifecycle;
+pub mod portal;
 pub mod triage;
 
 use serde::Deserialize;
@@ -282,7 +283,7 @@ impl Check {
     fn optional(&mut self, field: &str, raw: &str, max: usize) -> Option<String> {
         let value = raw.trim();
         if value.chars().count() > max {
-            self.push(field, Problem::TooLong);
+            self.push(field, Problem::TooLong { max });
         } else if crate::validation::has_control(value) {
             self.push(field, Problem::ControlCharacter);
         }
@@ -368,7 +369,7 @@ impl ReportInput {
         if description.is_empty() {
             c.push("description", Problem::Required);
         } else if description.chars().count() > LONG_TEXT {
-            c.push("description", Problem::TooLong);
+            c.push("description", Problem::TooLong { max: LONG_TEXT });
         }
         match (channel, reporter_kind, target_group, c.errors.is_empty()) {
             (Some(channel), Some(_), Some(target_group), true) => Ok(ReportData {

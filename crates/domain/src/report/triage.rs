@@ -119,7 +119,7 @@ impl TriageInput {
             .as_ref()
             .is_some_and(|s| s.chars().count() > 200)
         {
-            errors.push("redirected_to", Problem::TooLong);
+            errors.push("redirected_to", Problem::TooLong { max: 200 });
         }
         if outcome == Some(Outcome::NonPertinente) {
             if self.not_pertinent_reason.trim().is_empty() {
@@ -133,7 +133,7 @@ impl TriageInput {
         if rationale.is_empty() {
             errors.push("rationale", Problem::Required);
         } else if rationale.chars().count() > 4000 {
-            errors.push("rationale", Problem::TooLong);
+            errors.push("rationale", Problem::TooLong { max: 4000 });
         }
         let mut criteria = Vec::new();
         for raw in self.criteria.iter().take(Criterion::ALL.len() + 1) {

@@ -150,7 +150,7 @@ impl ResourceInput<'_> {
         let provider = required_text(&mut errors, "provider", self.provider, 120);
         let address = self.address.trim().to_owned();
         if address.chars().count() > 200 {
-            errors.push("address", Problem::TooLong);
+            errors.push("address", Problem::TooLong { max: 200 });
         }
         let confidentiality = code(
             &mut errors,
@@ -181,7 +181,7 @@ impl ResourceInput<'_> {
         };
         let notes = self.notes.trim().to_owned();
         if notes.chars().count() > 2000 {
-            errors.push("notes", Problem::TooLong);
+            errors.push("notes", Problem::TooLong { max: 2000 });
         }
         match (kind, confidentiality, capacity, unit, tariff_cents) {
             (Some(kind), Some(level), Some(capacity), Some(unit), Some(tariff_cents)) => errors

@@ -178,6 +178,18 @@ pub struct RestrictedView {
     pub status: String,
     /// The whole record opens with `POST /api/v1/reports/{id}/break-glass` and a reason.
     pub break_glass: bool,
+    /// What the reporting organisation sent, on its own report; null otherwise.
+    pub sent: Option<SentView>,
+}
+
+/// A report as its reporting organisation sent it: no triage, no assignee, no later record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentView {
+    pub received_at: String,
+    pub reporter: ReporterView,
+    pub place: Option<String>,
+    pub target_group: String,
+    pub description: String,
 }
 
 /// A report, whole or restricted.
@@ -185,11 +197,21 @@ pub struct RestrictedView {
 #[serde(untagged)]
 pub enum ReportRead {
     Full(Box<ReportView>),
-    Restricted(RestrictedView),
+    Restricted(Box<RestrictedView>),
 }
 
 fn rfc3339(t: UtcMillis) -> String {
     t.timestamp().to_string()
+}
+
+fn reporter_view(r: presidio_domain::report::Reporter) -> ReporterView {
+    ReporterView {
+        kind: r.kind.code().into(),
+        organization: r.organization,
+        name: r.name,
+        phone: r.phone,
+        reference: r.reference,
+    }
 }
 
 fn full(r: Report) -> ReportView {
@@ -204,13 +226,7 @@ fn full(r: Report) -> ReportView {
         outcome: r.outcome.map(|o| o.code().into()),
         received_at: rfc3339(d.received_at),
         channel: d.channel.code().into(),
-        reporter: ReporterView {
-            kind: d.reporter.kind.code().into(),
-            organization: d.reporter.organization,
-            name: d.reporter.name,
-            phone: d.reporter.phone,
-            reference: d.reporter.reference,
-        },
+        reporter: reporter_view(d.reporter),
         municipality: d.municipality.map(|m| m.as_str().to_owned()),
         outside_ambito: r.outside_ambito,
         place: d.place,
@@ -315,9 +331,11 @@ pub struct ReportLineView {
     pub id: i64,
     pub code: String,
     pub restricted: bool,
+    /// The lifecycle status; on the reporting organisation's own lines, only `received`,
+    /// `in_progress`, `handed_over` or `closed`.
     pub status: String,
     pub municipality: Option<String>,
-    /// Hidden (null) on restricted lines.
+    /// Hidden (null) on restricted lines but the reporting organisation's own.
     pub received_at: Option<String>,
     pub outcome: Option<String>,
     pub target_group: Option<String>,
@@ -367,6 +385,7 @@ impl ListQuery {
             municipality,
             from,
             to,
+            reporter_organisation: None,
             limit,
             offset,
         })
@@ -382,22 +401,19 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ReportPage>, ApiError> {
     let who = principal(&visitor)?;
-    let filter = q.filter(crate::cases::readable_ambiti(who))?;
+    let mut filter = q.filter(crate::cases::readable_ambiti(who))?;
+    if crate::cases::reporter_only(who) {
+        filter.reporter_organisation = Some(who.organisation_id);
+    }
     let lines = state.db.reports(&filter).await?;
     let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
     let items: Vec<ReportLineView> = crate::cases::visible(who, lines)
         .into_iter()
-        .map(|(l, restricted)| ReportLineView {
-            id: l.id,
-            code: l.code,
-            restricted,
-            status: l.status,
-            municipality: l.municipality,
-            received_at: (!restricted).then(|| rfc3339(UtcMillis(l.received_at))),
-            outcome: l.outcome.filter(|_| !restricted),
-            target_group: (!restricted).then_some(l.target_group),
-            assigned: l.assigned_name.filter(|_| !restricted),
-            version: l.version,
+        .map(|(l, access)| {
+            let restricted = access != CaseAccess::Full;
+            // The reporting organisation: the four public stages, as `GET /reports/{id}`.
+            let own = access == CaseAccess::Limited;
+            line_view(l, restricted, own)
         })
         .collect();
     // Lines hold no personal data (no names, no description; restricted lines not even the
@@ -406,6 +422,24 @@ pub async fn list(
         items,
         next_offset: full_page.then_some(filter.offset + filter.limit),
     }))
+}
+
+fn line_view(l: presidio_db::ReportLine, restricted: bool, own: bool) -> ReportLineView {
+    ReportLineView {
+        id: l.id,
+        code: l.code,
+        restricted,
+        status: match Status::parse(&l.status) {
+            Some(s) if own => s.reporter_stage().code().to_owned(),
+            _ => l.status,
+        },
+        municipality: l.municipality,
+        received_at: (!restricted || own).then(|| rfc3339(UtcMillis(l.received_at))),
+        outcome: l.outcome.filter(|_| !restricted),
+        target_group: (!restricted).then_some(l.target_group),
+        assigned: l.assigned_name.filter(|_| !restricted),
+        version: l.version,
+    }
 }
 
 /// Loads a report and decides what this user may see of it; 404 when nothing.
@@ -438,7 +472,7 @@ pub async fn read(
     state.audit.append(entry).await?;
     Ok(Json(match access {
         CaseAccess::Full => ReportRead::Full(Box::new(full(report))),
-        _ => ReportRead::Restricted(RestrictedView {
+        _ => ReportRead::Restricted(Box::new(RestrictedView {
             id: report.id,
             code: report.code,
             restricted: true,
@@ -449,7 +483,14 @@ pub async fn read(
                 report.status.code().into()
             },
             break_glass: access == CaseAccess::BreakGlass,
-        }),
+            sent: (access == CaseAccess::Limited).then(|| SentView {
+                received_at: rfc3339(report.data.received_at),
+                reporter: reporter_view(report.data.reporter.clone()),
+                place: report.data.place.clone(),
+                target_group: report.data.target_group.code().to_owned(),
+                description: report.data.description.clone(),
+            }),
+        })),
     }))
 }
 
@@ -609,7 +650,7 @@ pub async fn status(
         Status::parse(&body.status).ok_or_else(|| Invalid::one("status", Problem::UnknownCode))?
     };
     if body.note.chars().count() > 4000 {
-        return Err(Invalid::one("note", Problem::TooLong).into());
+        return Err(Invalid::one("note", Problem::TooLong { max: 4000 }).into());
     }
     let closing = closing_outcome(&body.closing_outcome)?;
     let done = state
@@ -786,7 +827,7 @@ pub async fn break_glass(
         return Err(Invalid::one("reason", Problem::TooShort).into());
     }
     if reason.chars().count() > 1000 {
-        return Err(Invalid::one("reason", Problem::TooLong).into());
+        return Err(Invalid::one("reason", Problem::TooLong { max: 1000 }).into());
     }
     crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
     let mut entry = visitor.entry(Action::Read).record("report", id);

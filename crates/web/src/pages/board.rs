@@ -14,7 +14,7 @@ use axum::response::Html;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use presidio_db::ReportFilter;
-use presidio_domain::access::{Permission, Principal};
+use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::time::UtcMillis;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -128,7 +128,8 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
     let now = presidio_db::now();
     let rows: Vec<BoardRow> = crate::cases::visible(who, lines)
         .into_iter()
-        .map(|(l, restricted)| {
+        .map(|(l, access)| {
+            let restricted = access != CaseAccess::Full;
             let severity = match l.outcome.as_deref() {
                 Some("emergenza") => "emergenza",
                 Some("urgenza") => "urgenza",
@@ -149,7 +150,7 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
                 outcome: t.t(&format!("outcome-{severity}")),
                 // A reporting organisation sees only where its report stands, in four steps.
                 status: match presidio_domain::report::lifecycle::Status::parse(&l.status) {
-                    Some(s) if restricted && !who.may(Permission::ReadCases) => {
+                    Some(s) if access == CaseAccess::Limited => {
                         t.t(&format!("reporter-stage-{}", s.reporter_stage().code()))
                     }
                     _ => t.t(&format!("status-{}", l.status)),

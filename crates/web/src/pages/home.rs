@@ -30,9 +30,17 @@ pub async fn page(
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
+    // A trusted reporter's home is its portal, not the Centrale's board.
+    if visitor.principal().is_some_and(crate::cases::reporter_only) {
+        return Ok(
+            super::portal::page(&state, &visitor, super::portal::ListQuery::default())
+                .await?
+                .into_response(),
+        );
+    }
     if let Some(who) = visitor.principal().filter(|p| {
         use presidio_domain::access::Permission;
-        p.may(Permission::ReadCases) || p.may(Permission::ReadOwnReports)
+        p.may(Permission::ReadCases)
     }) {
         return Ok(super::board::page(&state, &visitor, who)
             .await?

@@ -14,6 +14,7 @@ mod home;
 mod interventions;
 mod notifications;
 mod organisations;
+mod portal;
 mod reference;
 mod reports;
 mod resources;
@@ -184,9 +185,13 @@ fn page_routes() -> Routes {
     service_routes(routes)
 }
 
-/// Resources, roster and calendar.
+/// The trusted reporter's portal; resources, roster and calendar.
 fn service_routes(routes: Routes) -> Routes {
     routes
+        .get("/portale", portal::list)
+        .get("/portale/nuova", portal::new_form)
+        .post("/portale/nuova", portal::send)
+        .get("/portale/{id}", portal::show)
         .get("/risorse", resources::list)
         .get("/bilancio", budget::show)
         .post("/bilancio", budget::save)
@@ -223,8 +228,20 @@ fn service_routes(routes: Routes) -> Routes {
 }
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 10] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
+    (
+        "portal",
+        "nav-portal",
+        "/portale",
+        Some(Permission::ReadOwnReports),
+    ),
+    (
+        "portal-new",
+        "portal-new-title",
+        "/portale/nuova",
+        Some(Permission::SendReports),
+    ),
     ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
     (
         "handovers",

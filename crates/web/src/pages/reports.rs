@@ -301,7 +301,10 @@ async fn intake_page(
 pub async fn intake_form(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
-) -> Result<IntakePage, PageError> {
+) -> Result<Response, PageError> {
+    if let Some(to_portal) = super::portal::redirect_reporter(&visitor, "/portale/nuova") {
+        return Ok(to_portal);
+    }
     intake_page(
         &state,
         &visitor,
@@ -311,6 +314,7 @@ pub async fn intake_form(
         FormErrors::default(),
     )
     .await
+    .map(IntoResponse::into_response)
 }
 
 pub async fn intake_submit(
@@ -777,8 +781,15 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
-) -> Result<ReportPage, PageError> {
-    report_page(&state, &visitor, id, FormErrors::default(), None).await
+) -> Result<Response, PageError> {
+    if visitor.principal().is_some_and(crate::cases::reporter_only) {
+        return super::portal::report(&state, &visitor, id)
+            .await
+            .map(IntoResponse::into_response);
+    }
+    report_page(&state, &visitor, id, FormErrors::default(), None)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 /// Loads the report for a write from its page: the whole record is needed.
@@ -939,7 +950,7 @@ pub async fn move_status(
             &state,
             &visitor,
             id,
-            Err(Invalid::one("note", Problem::TooLong)),
+            Err(Invalid::one("note", Problem::TooLong { max: 4000 })),
         )
         .await;
     }
@@ -1034,7 +1045,7 @@ pub async fn break_glass(
     let problem = match reason.chars().count() {
         0 => Some(Problem::Required),
         1..=9 => Some(Problem::TooShort),
-        1001.. => Some(Problem::TooLong),
+        1001.. => Some(Problem::TooLong { max: 1000 }),
         _ => None,
     };
     if let Some(problem) = problem {
@@ -1042,4 +1053,90 @@ pub async fn break_glass(
     }
     crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
     Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use presidio_db::{DiaryEntry, History, StatusEvent, TriageRecord};
+    use presidio_domain::report::DiaryKind;
+    use presidio_domain::report::lifecycle::{ClosingOutcome, Status};
+    use presidio_domain::report::triage::Outcome;
+
+    use crate::i18n::{Locale, catalogue};
+
+    /// Every kind of history line reads in words: no code as stored, no message id.
+    #[test]
+    fn every_history_kind_reads_in_words() {
+        let event = |status: &str, detail: Option<&str>, note: &str| StatusEvent {
+            at: 1,
+            actor: Some("Operatore".into()),
+            status_from: None,
+            status_to: status.into(),
+            note: note.into(),
+            detail: detail.map(str::to_owned),
+        };
+        let mut events: Vec<StatusEvent> = Status::ALL
+            .iter()
+            .map(|s| event(s.code(), None, ""))
+            .collect();
+        events.extend(
+            ClosingOutcome::ALL
+                .iter()
+                .map(|o| event("closed", Some(o.code()), "")),
+        );
+        events.push(event("received", Some("reopened"), ""));
+        events.extend(
+            Outcome::ALL
+                .iter()
+                .map(|o| event("triaged", None, o.code())),
+        );
+        let history = History {
+            events,
+            triages: Outcome::ALL
+                .iter()
+                .map(|o| TriageRecord {
+                    at: 2,
+                    actor: None,
+                    outcome: o.code().into(),
+                    not_pertinent_reason: None,
+                    redirected_to: None,
+                    rationale: String::new(),
+                    criteria: String::new(),
+                })
+                .collect(),
+            diary: DiaryKind::ALL
+                .iter()
+                .map(|k| DiaryEntry {
+                    id: 1,
+                    at: 3,
+                    actor: None,
+                    kind: k.code().into(),
+                    text: String::new(),
+                    corrects: None,
+                })
+                .collect(),
+        };
+        let codes: Vec<&str> = Status::ALL
+            .iter()
+            .map(|s| s.code())
+            .chain(ClosingOutcome::ALL.iter().map(|o| o.code()))
+            .chain(Outcome::ALL.iter().map(|o| o.code()))
+            .chain(DiaryKind::ALL.iter().map(|k| k.code()))
+            .chain(["reopened"])
+            .collect();
+        let t = catalogue().tr(Locale::Italian);
+        let (lines, diary) = super::history_of(t, &history);
+        assert_eq!(lines.len(), history.events.len() + history.triages.len());
+        assert_eq!(diary.len(), DiaryKind::ALL.len());
+        for line in lines.iter().chain(&diary) {
+            let text = format!("{} {}", line.what, line.note);
+            assert!(!line.what.trim().is_empty(), "{text}");
+            for word in text.split(|c: char| c.is_whitespace() || ",.:;()«»".contains(c)) {
+                assert!(
+                    !codes.contains(&word) && !word.contains('_') && !word.contains('-'),
+                    "a bare code on screen: {word:?} in {text:?}"
+                );
+            }
+        }
+    }
 }
