@@ -550,7 +550,7 @@ async fn year_one_dates_are_refused_everywhere() {
         (
             Method::PUT,
             "/api/v1/budget".to_owned(),
-            json!({"amount": "1000", "from": "0001-01-01", "to": "2026-12-31", "version": 0}),
+            json!({"amount": "1000", "from": "0001-01-01", "to": "2026-12-31"}),
             "from",
         ),
         (

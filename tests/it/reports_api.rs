@@ -690,3 +690,44 @@ async fn phones_and_citizenships_are_checked_and_the_messages_say_what_is_expect
         StatusCode::CREATED
     );
 }
+
+/// Every JSON body refuses a field it does not take, at any depth, naming it; and a whole
+/// number written with a zero fraction (`2.0`, as JSON Schema allows) reads as the number.
+#[tokio::test]
+async fn a_body_refuses_a_field_it_does_not_take_and_reads_whole_numbers() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let mut body = minimal();
+    body["reporter"]["telefono"] = json!("02 123");
+    let r = post(&app, &op, "/api/v1/reports", &body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.json()["error"]["fields"]["reporter.telefono"]
+            .as_str()
+            .unwrap()
+            .contains("Campo non previsto"),
+        "{}",
+        r.text()
+    );
+    let mut body = minimal();
+    body["persons"][0]["age"] = json!(54.0);
+    let r = post(&app, &op, "/api/v1/reports", &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let triage = json!({"outcome": "urgenza", "rationale": "Freddo", "redirected_to": null,
+        "criteria": null, "not_pertinent_reason": null, "motivo": "x"});
+    let r = post(&app, &op, &format!("/api/v1/reports/{id}/triage"), &triage).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.json()["error"]["fields"].get("motivo").is_some());
+    let triage = json!({"outcome": "urgenza", "rationale": "Freddo", "redirected_to": null,
+        "criteria": null, "not_pertinent_reason": null});
+    let r = post(&app, &op, &format!("/api/v1/reports/{id}/triage"), &triage).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "null reads as not given: {}",
+        r.text()
+    );
+    let stored = app.t.db.report(id).await.unwrap();
+    assert_eq!(stored.data.persons[0].age, Some(54));
+}

@@ -458,7 +458,7 @@ async fn periods_are_bounded_from_2000_to_ten_years_ahead() {
         r.body.len()
     );
     let mut app = app;
-    let budget = |amount: &str, to: &str| json!({"amount": amount, "from": "2026-01-01", "to": to, "version": 0});
+    let budget = |amount: &str, to: &str| json!({"amount": amount, "from": "2026-01-01", "to": to});
     let (s, v) = call(
         &mut app,
         Some(&coordinator),

@@ -190,6 +190,17 @@ impl Invalid {
     }
 }
 
+/// Reads `null` as the field's default (empty text, empty list): for optional fields of an input
+/// that its readers may send as `null`.
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
 /// Trims `raw` and checks it is present and at most `max` characters long.
 pub fn required_text(errors: &mut Invalid, field: &'static str, raw: &str, max: usize) -> String {
     let value = raw.trim();

@@ -74,9 +74,12 @@ pub fn suggest(checked: &[Criterion]) -> Outcome {
 #[serde(default)]
 pub struct TriageInput {
     pub outcome: String,
+    #[serde(deserialize_with = "crate::validation::null_as_default")]
     pub not_pertinent_reason: String,
+    #[serde(deserialize_with = "crate::validation::null_as_default")]
     pub redirected_to: String,
     pub rationale: String,
+    #[serde(deserialize_with = "crate::validation::null_as_default")]
     pub criteria: Vec<String>,
 }
 

@@ -27,20 +27,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE))?;
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json"));
+        };
         // Text with control characters is refused first, naming its field (see `input`).
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
-            && let Some(path) = control_character_at(&value, String::new())
-        {
+        if let Some(path) = control_character_at(&value, String::new()) {
             return Err(Invalid(vec![FieldError {
                 field: presidio_domain::validation::field_name(&path),
                 problem: Problem::ControlCharacter,
             }])
             .into());
         }
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(&mut de) {
-            Ok(value) => Ok(Self(value)),
-            Err(err) => match refused_field(&err) {
+        whole_numbers(&mut value);
+        // A field the body does not take is refused, never silently dropped: a typo must not
+        // read as "not sent".
+        let mut unknown: Option<String> = None;
+        let mut note = |path: serde_ignored::Path<'_>| {
+            unknown.get_or_insert_with(|| path_text(&path));
+        };
+        let ignored = serde_ignored::Deserializer::new(value, &mut note);
+        let parsed: Result<T, _> = serde_path_to_error::deserialize(ignored);
+        match (parsed, unknown) {
+            (Ok(_), Some(path)) => Err(Invalid(vec![FieldError {
+                field: presidio_domain::validation::field_name(&path),
+                problem: Problem::UnknownField,
+            }])
+            .into()),
+            (Ok(value), None) => Ok(Self(value)),
+            (Err(err), _) => match refused_field(&err) {
                 Some((path, problem)) => Err(Invalid(vec![FieldError {
                     field: presidio_domain::validation::field_name(&path),
                     problem,
@@ -49,6 +63,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 None => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json")),
             },
         }
+    }
+}
+
+/// A path of serde-ignored as the API names fields: `persons[0].name`.
+fn path_text(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", path_text(parent)),
+        Path::Map { parent, key } => {
+            let head = path_text(parent);
+            if head.is_empty() {
+                key.clone()
+            } else {
+                format!("{head}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => path_text(parent),
+    }
+}
+
+/// Numbers written with a zero fraction (`3.0`) read as the whole numbers they are, as JSON
+/// Schema counts them integers.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *value = Value::from(whole);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 

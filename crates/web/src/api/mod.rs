@@ -5,6 +5,7 @@ mod activations;
 mod admin;
 mod auth;
 mod calendar;
+mod contract;
 mod handovers;
 mod health;
 mod interventions;
@@ -163,7 +164,9 @@ pub fn openapi() -> &'static OpenApiDoc {
     static DOC: LazyLock<OpenApiDoc> = LazyLock::new(|| {
         let mut doc = api_router().split_for_parts().1;
         env!("CARGO_PKG_VERSION").clone_into(&mut doc.info.version);
-        doc
+        let mut json = serde_json::to_value(&doc).expect("the document is JSON");
+        contract::complete(&mut json);
+        serde_json::from_value(json).expect("the completed document is still OpenAPI")
     });
     &DOC
 }

@@ -115,7 +115,7 @@ pub struct MonthView {
 
 /// The reports about a municipality.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MunicipalityView {
+pub struct MunicipalityActivity {
     /// ISTAT code; empty for reports whose municipality is not known.
     pub istat_code: String,
     pub name: String,
@@ -154,7 +154,7 @@ pub struct DashboardView {
     pub activity: ActivityView,
     /// Every month of the period, empty ones included.
     pub months: Vec<MonthView>,
-    pub municipalities: Vec<MunicipalityView>,
+    pub municipalities: Vec<MunicipalityActivity>,
     /// Reporter kind code → reports.
     pub reporter_kinds: BTreeMap<String, u64>,
     /// Target group code → reports.
@@ -202,7 +202,7 @@ impl DashboardView {
             municipalities: f
                 .places
                 .iter()
-                .map(|p| MunicipalityView {
+                .map(|p| MunicipalityActivity {
                     istat_code: p.code.clone(),
                     name: if p.code.is_empty() {
                         t.t("dashboard-no-municipality")
