@@ -243,6 +243,37 @@ pub async fn load_for_reading(
     }))
 }
 
+/// Records a new report by `who`, in the Ambito of its municipality with the next protocol
+/// number of that Ambito, and tells the live boards. `None` when the user records reports
+/// nowhere; an unknown municipality is `DbError::Invalid` on its field.
+pub async fn record(
+    state: &AppState,
+    who: &Principal,
+    data: &presidio_domain::report::ReportData,
+    entry: &presidio_domain::audit::Entry,
+    now: UtcMillis,
+) -> Result<Option<presidio_db::ReportRef>, DbError> {
+    let Some((ambito, outside_ambito)) = ambito_for(state, who, data).await? else {
+        return Ok(None);
+    };
+    let created = state
+        .db
+        .create_report(
+            &presidio_db::NewReport {
+                ambito,
+                data,
+                outside_ambito,
+                created_by: Some(who.user_id),
+                reporter_organisation: reporting_organisation(who, ambito),
+                year: now.in_rome().year(),
+            },
+            entry,
+        )
+        .await?;
+    state.changed(ambito, created.id);
+    Ok(Some(created))
+}
+
 /// The reporting organisation to record on a new report: the sender's own, when they send it
 /// as a trusted reporter rather than as staff of the Centrale.
 pub fn reporting_organisation(who: &Principal, ambito: AmbitoId) -> Option<i64> {

@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use presidio_db::{NewReport, ReportFilter};
+use presidio_db::ReportFilter;
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::{AmbitoId, IstatCode};
@@ -278,25 +278,9 @@ pub async fn create(
     let who = principal(&visitor)?;
     let now = presidio_db::now();
     let data = input.validate(now)?;
-    let (ambito, outside) = crate::cases::ambito_for(&state, who, &data)
+    let created = crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
         .await?
         .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
-    let year = now.in_rome().year();
-    let created = state
-        .db
-        .create_report(
-            &NewReport {
-                ambito,
-                data: &data,
-                outside_ambito: outside,
-                created_by: Some(who.user_id),
-                reporter_organisation: crate::cases::reporting_organisation(who, ambito),
-                year,
-            },
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.changed(ambito, created.id);
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 

@@ -8,7 +8,6 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::NewReport;
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::report::lifecycle::{ReporterStage, Status};
@@ -267,30 +266,16 @@ pub async fn send(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let place = match crate::cases::ambito_for(&state, who, &data).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
-            let page = form_page(&state, &visitor, who, form, refused(invalid)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-        Err(other) => return Err(other.into()),
-    };
-    let created = state
-        .db
-        .create_report(
-            &NewReport {
-                ambito: place.0,
-                data: &data,
-                outside_ambito: place.1,
-                created_by: Some(who.user_id),
-                reporter_organisation: crate::cases::reporting_organisation(who, place.0),
-                year: now.in_rome().year(),
-            },
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.changed(place.0, created.id);
+    let created =
+        match crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now).await {
+            Ok(Some(created)) => created,
+            Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
+            Err(presidio_db::DbError::Invalid(invalid)) => {
+                let page = form_page(&state, &visitor, who, form, refused(invalid)).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            Err(other) => return Err(other.into()),
+        };
     Ok(Redirect::to(&format!("/portale?inviata={}", created.code)).into_response())
 }
 

@@ -7,8 +7,8 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use presidio_db::MoveError;
 use presidio_db::now;
-use presidio_db::{MoveError, NewReport};
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::report::lifecycle::Status;
@@ -358,29 +358,16 @@ pub async fn intake_submit(
             return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
         }
     };
-    let place = match crate::cases::ambito_for(&state, who, &data).await {
-        Ok(Some(p)) => p,
+    let created = match crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
+        .await
+    {
+        Ok(Some(created)) => created,
         Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
         Err(presidio_db::DbError::Invalid(invalid)) => {
             return refuse_intake(&state, &visitor, &input, &received_local, count, &invalid).await;
         }
         Err(other) => return Err(other.into()),
     };
-    let created = state
-        .db
-        .create_report(
-            &NewReport {
-                ambito: place.0,
-                data: &data,
-                outside_ambito: place.1,
-                created_by: Some(who.user_id),
-                reporter_organisation: crate::cases::reporting_organisation(who, place.0),
-                year: now.in_rome().year(),
-            },
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.changed(place.0, created.id);
     Ok(Redirect::to(&format!("/segnalazioni/{}", created.id)).into_response())
 }
 
