@@ -161,6 +161,8 @@ test("a typical Carabinieri report goes in with at most 120 keystrokes, the time
   };
   await press("n");
   await page.waitForURL((u) => u.pathname === "/segnalazioni/nuova");
+  // The form opens with the focus on the channel (autofocus, once the page has loaded).
+  await page.waitForFunction(() => document.activeElement?.id === "channel");
   // Channel: Telefono stays. One Tab into the time, which is now, and one Tab out of it.
   await press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.id), "received_at");
