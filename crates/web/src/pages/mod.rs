@@ -293,6 +293,30 @@ const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
     ),
 ];
 
+/// The municipalities of `ambiti` as choices of a form, `selected` (an ISTAT code) chosen.
+async fn municipality_choices(
+    state: &AppState,
+    ambiti: impl IntoIterator<Item = presidio_domain::reference::AmbitoId>,
+    selected: &str,
+) -> Result<Vec<admin::Choice>, DbError> {
+    let mut out = Vec::new();
+    for ambito in ambiti {
+        out.extend(
+            state
+                .db
+                .municipalities_of(ambito)
+                .await?
+                .into_iter()
+                .map(|m| admin::Choice {
+                    selected: selected == m.data.istat_code.as_str(),
+                    value: m.data.istat_code.as_str().to_owned(),
+                    label: m.data.name,
+                }),
+        );
+    }
+    Ok(out)
+}
+
 /// What the shared layout needs from every page.
 pub struct Layout {
     pub t: Tr<'static>,

@@ -182,20 +182,14 @@ async fn form_page(
         label: t.t("choose"),
         selected: form.municipality.is_empty(),
     }];
-    for ambito in who.ambiti_with(Permission::SendReports) {
-        municipalities.extend(
-            state
-                .db
-                .municipalities_of(ambito)
-                .await?
-                .into_iter()
-                .map(|m| Choice {
-                    selected: form.municipality == m.data.istat_code.as_str(),
-                    value: m.data.istat_code.as_str().to_owned(),
-                    label: m.data.name,
-                }),
-        );
-    }
+    municipalities.extend(
+        super::municipality_choices(
+            state,
+            who.ambiti_with(Permission::SendReports),
+            &form.municipality,
+        )
+        .await?,
+    );
     let choice = |value: &str, label: String, chosen: &str| Choice {
         selected: chosen == value,
         value: value.to_owned(),

@@ -216,8 +216,7 @@ async fn intake_page(
     let page = Layout::new(visitor, "intake-title", "home");
     let t = page.t;
     // The municipalities of every Ambito where the user records reports.
-    let mut municipalities: Vec<Choice> = Vec::new();
-    for ambito in [Permission::WriteCases, Permission::SendReports]
+    let ambiti: std::collections::BTreeSet<_> = [Permission::WriteCases, Permission::SendReports]
         .into_iter()
         .flat_map(|p| {
             visitor
@@ -225,21 +224,9 @@ async fn intake_page(
                 .map(|who| who.ambiti_with(p))
                 .unwrap_or_default()
         })
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        municipalities.extend(
-            state
-                .db
-                .municipalities_of(ambito)
-                .await?
-                .into_iter()
-                .map(|m| Choice {
-                    selected: input.municipality == m.data.istat_code.as_str(),
-                    value: m.data.istat_code.as_str().to_owned(),
-                    label: m.data.name,
-                }),
-        );
-    }
+        .collect();
+    let mut municipalities =
+        super::municipality_choices(state, ambiti, &input.municipality).await?;
     municipalities.insert(
         0,
         Choice {
