@@ -234,3 +234,59 @@ async fn another_organisation_knows_nothing_of_it_and_the_api_agrees_on_the_stag
     let r = app.get_as(&desk, "/portale").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// With two Ambiti, a reporter of the second sends in its own Ambito, with its own protocol
+/// prefix, offered only its own municipalities; the first Ambito's reporter knows nothing of it.
+#[tokio::test]
+async fn a_reporter_of_a_second_ambito_sends_there_and_only_there() {
+    let app = TestApp::new().await;
+    app.add_bollatese().await;
+    app.create_member(
+        "bollatese",
+        "ccbollate",
+        "segnalante",
+        &[],
+        "Carabinieri - Bollate",
+    )
+    .await;
+    let bollate = app
+        .log_in("ccbollate", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let rho = app.sign_in_member("segnalante", POLICE).await;
+    let form = app.get_as(&bollate, "/portale/nuova").await.text();
+    assert!(form.contains(r#"value="015027""#) && !form.contains(r#"value="015182""#));
+    let mut fields = short_form();
+    fields[1].1 = "015027";
+    let r = app
+        .post_form_as(&bollate, "/portale/nuova", &fields, None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        r.header("location").starts_with("/portale?inviata=BOL-"),
+        "{}",
+        r.header("location")
+    );
+    // A place in the other Ambito is recorded in the reporter's own, marked as outside it.
+    fields[1].1 = "015182";
+    let r = app
+        .post_form_as(&bollate, "/portale/nuova", &fields, None)
+        .await;
+    assert!(
+        r.header("location").starts_with("/portale?inviata=BOL-"),
+        "{}",
+        r.header("location")
+    );
+    let theirs = app.get_as(&rho, "/api/v1/reports").await.json();
+    assert_eq!(theirs["items"], json!([]));
+    let mine = app.get_as(&bollate, "/api/v1/reports").await.json();
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{mine}");
+    let outside = app
+        .t
+        .db
+        .report(items[0]["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert!(outside.outside_ambito);
+}
