@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::calendar::call;
 use crate::interventions::{app_with_mail, mails};
+use crate::pdf::{assert_pdf_opens, pdf_text};
 use crate::reports_api::minimal;
 use crate::support::{TestApp, Who};
 
@@ -340,58 +341,6 @@ async fn stays_on_the_board_until_answered(
         !board.contains("Passaggio in ritardo"),
         "acknowledged: off the board"
     );
-}
-
-/// Checks what a PDF viewer needs to open the file: the header, the cross-reference table that
-/// `startxref` points to, and every object where that table says it is.
-pub fn assert_pdf_opens(bytes: &[u8]) {
-    // Byte offsets: the file is read as Latin-1, one character per byte.
-    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
-    assert!(text.starts_with("%PDF-"), "a PDF header");
-    let tail = &text[text.rfind("startxref").expect("startxref")..];
-    let offset: usize = tail.lines().nth(1).unwrap().trim().parse().unwrap();
-    let xref: String = text.chars().skip(offset).collect();
-    assert!(xref.starts_with("xref"), "startxref points to the table");
-    let mut lines = xref.lines().skip(1);
-    let header: Vec<usize> = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .map(|n| n.parse().unwrap())
-        .collect();
-    for object in header[0]..header[0] + header[1] {
-        let entry = lines.next().unwrap();
-        if entry.trim_end().ends_with('n') {
-            let at: usize = entry[..10].parse().unwrap();
-            let found: String = text.chars().skip(at).take(20).collect();
-            assert!(
-                found.starts_with(&format!("{object} 0 obj")),
-                "object {object} is where the table says: {found}"
-            );
-        }
-    }
-    assert!(text.contains("/Root") && text.trim_end().ends_with("%%EOF"));
-}
-
-/// The text the pages show: every string drawn with `Tj`, literal `(…)` or hexadecimal `<…>`,
-/// read as Latin-1 (`WinAnsi` for the letters Italian needs), one line each.
-pub fn pdf_text(bytes: &[u8]) -> String {
-    let raw: String = bytes.iter().map(|b| char::from(*b)).collect();
-    let mut out = String::new();
-    for line in raw.lines().filter(|l| l.ends_with(" Tj")) {
-        let shown = &line[..line.len() - 3];
-        if let Some(hex) = shown.strip_prefix('<').and_then(|h| h.strip_suffix('>')) {
-            let hex: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
-            for pair in hex.chunks(2) {
-                let byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap();
-                out.push(char::from(byte));
-            }
-        } else if let Some(lit) = shown.strip_prefix('(').and_then(|l| l.strip_suffix(')')) {
-            out.push_str(&lit.replace("\\(", "(").replace("\\)", ")"));
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod durability;
 pub mod handovers;
 mod interventions;
 mod pages;
+mod pdf;
 mod portal;
 mod reports;
 mod reports_api;

@@ -190,6 +190,12 @@ pub async fn page(
     Ok(SheetPage { page, id, sheet })
 }
 
+/// A PDF that could not be written: logged, and an error page.
+pub fn pdf_failed(err: &crate::pdf::PdfError) -> PageError {
+    tracing::error!(error = %err, "a PDF could not be written");
+    PageError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+}
+
 /// The sheet as a PDF, made by the server.
 pub async fn pdf(
     State(state): State<AppState>,
@@ -197,7 +203,7 @@ pub async fn pdf(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let sheet = load(&state, &visitor, id, true).await?;
-    let bytes = crate::pdf::render(&sheet);
+    let bytes = crate::pdf::render(&sheet).map_err(|err| pdf_failed(&err))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),

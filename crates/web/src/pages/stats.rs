@@ -296,7 +296,7 @@ pub async fn pdf(
                 format!("inline; filename=\"attivita-{from}-{to}.pdf\""),
             ),
         ],
-        crate::pdf::render(&sheet),
+        crate::pdf::render(&sheet).map_err(|err| super::sheet::pdf_failed(&err))?,
     )
         .into_response())
 }
