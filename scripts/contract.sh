@@ -32,10 +32,13 @@ done
 token=$(curl -fs -X POST "$url/api/v1/auth/token" -H 'content-type: application/json' \
   -d "{\"username\":\"contratto\",\"password\":\"$password\"}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-# Every check but one: "positive_data_acceptance" (a request the document allows must be
-# accepted) still fails where the document does not yet say which fields a body requires, their
-# formats and their lists of codes; see the README.
-"$venv/bin/schemathesis" run "$url/api/v1/openapi.json" --url "$url" \
+# Every check, on every operation; scripts/schemathesis.toml names the few operations whose
+# valid requests depend on what the document cannot state (periods, record state), where the
+# check that every allowed request is accepted is off, and why.
+config="$(cd "$(dirname "$0")" && pwd)/schemathesis.toml"
+# From the throwaway folder: schemathesis keeps its cache in the current one.
+cd "$work"
+"$venv/bin/schemathesis" --config-file "$config" run \
+  "$url/api/v1/openapi.json" --url "$url" \
   -H "Authorization: Bearer $token" \
-  --checks all --exclude-checks positive_data_acceptance \
-  --max-time "$seconds" -n 25 --workers 2 --seed 20261202 --no-color
+  --max-time "$seconds" -n 25 --workers 1 --seed 20261202 --no-color

@@ -731,3 +731,44 @@ async fn a_body_refuses_a_field_it_does_not_take_and_reads_whole_numbers() {
     let stored = app.t.db.report(id).await.unwrap();
     assert_eq!(stored.data.persons[0].age, Some(54));
 }
+
+#[tokio::test]
+async fn a_page_past_the_end_is_empty_whatever_its_offset() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let (s, _) = crate::calendar::call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        "/api/v1/reports",
+        &minimal(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for query in [
+        "open=true&limit=1&offset=9223372036854775807",
+        "limit=1&offset=9223372036854775807",
+        "limit=500&offset=1000000001",
+    ] {
+        let r = app.get_as(&desk, &format!("/api/v1/reports?{query}")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(r.json()["error"]["fields"]["offset"].is_string(), "{query}");
+    }
+    for query in [
+        "open=true&limit=1&offset=1000000000",
+        "limit=500&offset=1000000000",
+        "open=true&limit=1&offset=0",
+    ] {
+        let r = app.get_as(&desk, &format!("/api/v1/reports?{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}");
+        let v = r.json();
+        if query.ends_with("offset=0") {
+            assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
+            // A full page of one: the next page starts after it.
+            assert_eq!(v["next_offset"], 1, "{v}");
+        } else {
+            assert!(v["items"].as_array().unwrap().is_empty(), "{query}: {v}");
+            assert!(v["next_offset"].is_null(), "{query}: {v}");
+        }
+    }
+}

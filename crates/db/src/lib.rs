@@ -231,6 +231,10 @@ impl Db {
     }
 }
 
+/// The largest offset a list is read from: far past any Ambito's records, and far from the
+/// sums of offset and limit that overflow (SQLite then reads every row).
+pub const MAX_OFFSET: i64 = 1_000_000_000;
+
 /// The current instant, as stored.
 pub fn now() -> UtcMillis {
     let ms = SystemTime::now()

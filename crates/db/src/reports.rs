@@ -639,7 +639,7 @@ impl Db {
                     q = q.bind(organisation);
                 }
                 q.bind(filter.limit.clamp(1, 500))
-                    .bind(filter.offset.max(0))
+                    .bind(filter.offset.clamp(0, crate::MAX_OFFSET))
                     .fetch_all(pool)
                     .await
             }

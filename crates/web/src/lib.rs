@@ -170,6 +170,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // A fault in a handler answers 500 (as JSON under /api) instead of dropping the
+        // connection; the log says where, never what the request carried.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            security::panicked,
+        ))
         // Outside the limits, so their refusals become JSON errors too.
         .layer(axum::middleware::from_fn(api::errors_as_json))
         .layer(axum::middleware::from_fn_with_state(

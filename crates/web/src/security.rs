@@ -72,6 +72,22 @@ pub fn loggable_path(path: &str) -> &str {
     }
 }
 
+/// The answer to a request whose handler panicked: 500 with the Italian error page (JSON under
+/// `/api`, by `api::errors_as_json`). The log records the fault, not the request.
+#[allow(clippy::needless_pass_by_value)]
+pub fn panicked(fault: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = fault
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| fault.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(fault = %message, "a request handler failed");
+    axum::response::IntoResponse::into_response(crate::pages::PageError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

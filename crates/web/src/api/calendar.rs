@@ -24,6 +24,7 @@ use crate::error::{ApiError, ErrorBody};
 pub struct StatusQuery {
     /// Codice ISTAT del comune.
     #[serde(default)]
+    #[param(required = true, pattern = r"^\s*[0-9]{6}\s*$")]
     pub municipality: String,
     /// Istante RFC 3339 (predefinito: adesso).
     #[serde(default)]

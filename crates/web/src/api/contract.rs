@@ -10,6 +10,10 @@ use serde_json::{Map, Value, json};
 /// (see `input::has_control`).
 pub const NO_CONTROL: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
+/// An ISTAT municipality code as the server reads it (`IstatCode::parse`: six digits, spaces
+/// around ignored).
+pub const ISTAT: &str = "^\\s*[0-9]{6}\\s*$";
+
 /// Completes `doc` (an OpenAPI 3.1 document as JSON).
 pub fn complete(doc: &mut Value) {
     let mut request_schemas = Vec::new();
@@ -68,6 +72,10 @@ fn complete_operation(op: &mut Value, request_schemas: &mut Vec<String>) {
     let has_body = op.get("requestBody").is_some();
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
         for p in params {
+            // Every `istat_code` in a path is read as an ISTAT code.
+            if p["in"] == "path" && p["name"] == "istat_code" {
+                p["schema"]["pattern"] = Value::String(ISTAT.into());
+            }
             if let Some(schema) = p.get_mut("schema") {
                 no_control_text(schema);
             }

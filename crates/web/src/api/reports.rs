@@ -304,8 +304,11 @@ pub struct ListQuery {
     pub open: bool,
     /// 1 to 500, default 100.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// 0 to 1,000,000,000, default 0.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<i64>,
 }
 
@@ -359,7 +362,7 @@ impl ListQuery {
             errors.push("limit", Problem::OutOfRange);
         }
         let offset = self.offset.unwrap_or(0);
-        if offset < 0 {
+        if !(0..=presidio_db::MAX_OFFSET).contains(&offset) {
             errors.push("offset", Problem::OutOfRange);
         }
         errors.into_result(ReportFilter {
@@ -404,7 +407,9 @@ pub async fn list(
     // target group): the audit trail records the opening of each report, not the lists.
     Ok(Json(ReportPage {
         items,
-        next_offset: full_page.then_some(filter.offset + filter.limit),
+        next_offset: full_page
+            .then(|| filter.offset.saturating_add(filter.limit))
+            .filter(|next| *next <= presidio_db::MAX_OFFSET),
     }))
 }
 
