@@ -105,6 +105,22 @@ test("on a 390 px phone the board, the intake form and a report fit the screen",
     links.map((a) => ({ text: a.textContent, lines: Math.round(a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight)) })));
   assert.ok(codes.length > 0, "the board lists the report");
   for (const c of codes) assert.ok(c.lines <= 1, `${c.text} wraps on ${c.lines} lines`);
+  // The top bar's texts do not run into each other (the user's name, the sign-out button):
+  // at least 8 px between any two on one line.
+  const overlaps = await page.locator(".it-header-slim-wrapper-content").evaluate((bar) => {
+    const boxes = [...bar.querySelectorAll(".navbar-brand, a, button")]
+      .filter((e) => e.getClientRects().length > 0)
+      .map((e) => ({ text: e.textContent.trim(), r: e.getBoundingClientRect() }));
+    const hits = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i].r, boxes[j].r];
+        if (a.left < b.right + 8 && b.left < a.right + 8 && a.top < b.bottom && b.top < a.bottom)
+          hits.push(`${boxes[i].text} / ${boxes[j].text}`);
+      }
+    return hits;
+  });
+  assert.deepEqual(overlaps, []);
   await screenshot(page, "telefono-bacheca");
   for (const path of ["/segnalazioni/nuova", "/segnalazioni/1", "/notifiche"]) {
     await page.goto(server.url + path);
