@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use presidio_db::{DatabaseUrl, Db};
 use presidio_domain::reference::AmbitoInput;
-use presidio_web::i18n::{Arg, Locale, Tr, catalogue};
+use presidio_i18n::{Arg, Locale, Tr, catalogue};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -290,10 +290,10 @@ fn every_request_field_has_a_label() {
         names.len() > 50,
         "the walk found the request fields: {names:?}"
     );
-    let t = presidio_web::i18n::catalogue();
+    let t = presidio_i18n::catalogue();
     let missing: Vec<_> = names
         .iter()
-        .filter(|n| !t.has(presidio_web::i18n::Locale::Italian, &format!("field-{n}")))
+        .filter(|n| !t.has(presidio_i18n::Locale::Italian, &format!("field-{n}")))
         .collect();
     assert!(
         missing.is_empty(),

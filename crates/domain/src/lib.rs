@@ -1,7 +1,8 @@
 //! The Presidio domain: the vocabulary and the rules of the Pronto Intervento Sociale.
 //!
 //! Pure code only: no IO, no async, no SQL. Storage and web crates depend on this one, never the
-//! other way round. Every module is named after a concept of the service (see `shared/domain.md`).
+//! other way round. Every module is named after a concept of the service; the README's
+//! "Architettura" maps them, and the guides in `docs/` tell what each means to its users.
 
 pub mod access;
 pub mod account;
