@@ -20,5 +20,6 @@ mod roster;
 mod second_factor;
 pub mod stats;
 mod storage;
+mod structure;
 mod subject_access;
 mod support;

@@ -1,8 +1,12 @@
-//! Form errors as the templates show them: one Italian message per field, and a summary.
+//! Form errors as the templates show them: one Italian message per field, and a summary;
+//! and the search forms that the pages and the API read alike.
 
 use std::collections::BTreeMap;
 
-use presidio_domain::validation::Invalid;
+use presidio_db::AuditFilter;
+use presidio_domain::audit::Action;
+use presidio_domain::validation::{Invalid, Problem};
+use serde::Deserialize;
 
 use crate::i18n::{Locale, catalogue};
 
@@ -85,5 +89,56 @@ impl FormErrors {
 
     pub fn has(&self, field: &str) -> bool {
         self.by_field.contains_key(field)
+    }
+}
+
+/// The audit search (`/amministrazione/audit`, `GET /api/v1/audit`).
+#[derive(Deserialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub record_type: String,
+    #[serde(default)]
+    pub record_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+impl AuditQuery {
+    /// The storage filter, or the refused fields.
+    pub fn filter(&self, limit: i64) -> Result<AuditFilter, Invalid> {
+        let mut errors = Invalid::default();
+        let (from, to) = presidio_domain::validation::day_range(&mut errors, &self.from, &self.to);
+        if !self.action.is_empty() && Action::parse(&self.action).is_none() {
+            errors.push("action", Problem::InvalidCode);
+        }
+        errors.into_result(AuditFilter {
+            actor: self.actor.trim().to_lowercase(),
+            action: self.action.trim().to_owned(),
+            record_type: self.record_type.trim().to_owned(),
+            record_id: self.record_id.trim().to_owned(),
+            from,
+            to,
+            before_seq: None,
+            limit,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.actor,
+            &self.action,
+            &self.record_type,
+            &self.record_id,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
     }
 }

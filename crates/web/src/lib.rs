@@ -20,6 +20,7 @@ pub mod handovers;
 pub mod i18n;
 mod input;
 pub mod interventions;
+pub(crate) mod live;
 pub mod mail;
 mod notifications;
 mod pages;
@@ -32,6 +33,7 @@ mod shift_feed;
 pub mod stats;
 mod subject_access;
 pub mod summary;
+mod views;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -47,6 +47,22 @@ codes!(
     }
 );
 
+impl ClosingOutcome {
+    /// The closing outcome typed in a form or a body, if any: empty is none, an unknown code is
+    /// refused on the field `closing_outcome`.
+    pub fn from_input(raw: &str) -> Result<Option<Self>, crate::validation::Invalid> {
+        match raw.trim() {
+            "" => Ok(None),
+            code => Self::parse(code).map(Some).ok_or_else(|| {
+                crate::validation::Invalid::one(
+                    "closing_outcome",
+                    crate::validation::Problem::UnknownCode,
+                )
+            }),
+        }
+    }
+}
+
 impl Status {
     /// Where the report stands for the reporter who sent it.
     pub fn reporter_stage(self) -> ReporterStage {
@@ -135,6 +151,19 @@ pub fn check(from: Status, to: Status, outcome: Option<Outcome>) -> Result<(), B
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closing_outcome_is_read_from_what_was_typed() {
+        assert_eq!(ClosingOutcome::from_input(""), Ok(None));
+        assert_eq!(ClosingOutcome::from_input("  "), Ok(None));
+        assert_eq!(
+            ClosingOutcome::from_input(" placed "),
+            Ok(Some(ClosingOutcome::Placed))
+        );
+        let refused = ClosingOutcome::from_input("placed\0").unwrap_err();
+        assert_eq!(refused.0[0].field, "closing_outcome");
+        assert!(ClosingOutcome::from_input("Placed").is_err());
+    }
 
     #[test]
     fn an_emergency_runs_its_whole_course() {

@@ -38,7 +38,7 @@ pub struct ActivationView {
 impl From<StoredActivation> for ActivationView {
     fn from(a: StoredActivation) -> Self {
         let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-        let resource = crate::pages::activation_resource_name(t, &a);
+        let resource = crate::views::resource_name(t, &a);
         Self {
             id: a.id,
             report_id: a.report_id,

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
-use crate::pages::AuditQuery;
+use crate::forms::AuditQuery;
 use crate::subject_access::{self, PersonAccessQuery};
 
 #[derive(Debug, Serialize, ToSchema)]

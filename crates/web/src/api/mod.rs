@@ -13,7 +13,6 @@ mod json;
 mod notifications;
 mod reference;
 mod reports;
-pub(crate) use reports::closing_outcome;
 mod resources;
 mod roster;
 mod stats;

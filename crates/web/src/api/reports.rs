@@ -611,16 +611,6 @@ pub struct StatusBody {
     pub closing_outcome: String,
 }
 
-/// The closing outcome typed, if any; an unknown one is refused on its field.
-pub(crate) fn closing_outcome(raw: &str) -> Result<Option<ClosingOutcome>, Invalid> {
-    match raw.trim() {
-        "" => Ok(None),
-        code => ClosingOutcome::parse(code)
-            .map(Some)
-            .ok_or_else(|| Invalid::one("closing_outcome", Problem::UnknownCode)),
-    }
-}
-
 /// Moves a report along its lifecycle; a move the lifecycle does not allow is a 422.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/status", tag = "segnalazioni",
     params(("id" = i64, Path)), request_body = StatusBody,
@@ -641,7 +631,7 @@ pub async fn status(
     if body.note.chars().count() > 4000 {
         return Err(Invalid::one("note", Problem::TooLong { max: 4000 }).into());
     }
-    let closing = closing_outcome(&body.closing_outcome)?;
+    let closing = ClosingOutcome::from_input(&body.closing_outcome)?;
     let done = state
         .db
         .move_report(
@@ -835,5 +825,5 @@ pub async fn board_events(
     state: State<AppState>,
     visitor: Extension<Visitor>,
 ) -> impl axum::response::IntoResponse {
-    crate::pages::board::events(state, visitor).await
+    crate::live::board_events(state, visitor).await
 }

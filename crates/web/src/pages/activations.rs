@@ -52,7 +52,10 @@ pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine>
                         "activation-line"
                     },
                     &[
-                        ("resource", crate::i18n::Arg::Str(&resource_name(t, a))),
+                        (
+                            "resource",
+                            crate::i18n::Arg::Str(&crate::views::resource_name(t, a)),
+                        ),
                         (
                             "status",
                             crate::i18n::Arg::Str(&t.t(&format!("activation-{code}"))),
@@ -75,16 +78,6 @@ pub fn lines(t: Tr<'_>, activations: &[StoredActivation]) -> Vec<ActivationLine>
             }
         })
         .collect()
-}
-
-/// How an activation names its resource: a protected shelter only as "struttura protetta
-/// tramite CAV", whoever reads the case.
-pub fn resource_name(t: Tr<'_>, a: &StoredActivation) -> String {
-    if a.kind == presidio_domain::resources::ResourceKind::CasaRifugio.code() {
-        t.t("activation-protected-shelter")
-    } else {
-        a.resource.clone()
-    }
 }
 
 /// The Ambito's resources with free places, as options.

@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::{AuditFilter, NewToken, OrganisationChoice, UserToCreate};
+use presidio_db::{NewToken, OrganisationChoice, UserToCreate};
 use presidio_domain::access::{Permission, Role};
 use presidio_domain::account::{NewUserInput, OrganisationKind};
 use presidio_domain::audit::Action;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::{Visitor, password, secret};
-use crate::forms::FormErrors;
+use crate::forms::{AuditQuery, FormErrors};
 
 /// One option of a select or a checkbox list.
 pub struct Choice {
@@ -874,56 +874,6 @@ pub async fn revoke_token(
         .revoke_token(id, &visitor.entry(Action::TokenRevoked))
         .await?;
     Ok(Redirect::to("/amministrazione/token").into_response())
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct AuditQuery {
-    #[serde(default)]
-    pub actor: String,
-    #[serde(default)]
-    pub action: String,
-    #[serde(default)]
-    pub record_type: String,
-    #[serde(default)]
-    pub record_id: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-}
-
-impl AuditQuery {
-    /// The storage filter, or the refused fields.
-    pub fn filter(&self, limit: i64) -> Result<AuditFilter, Invalid> {
-        let mut errors = Invalid::default();
-        let (from, to) = presidio_domain::validation::day_range(&mut errors, &self.from, &self.to);
-        if !self.action.is_empty() && Action::parse(&self.action).is_none() {
-            errors.push("action", Problem::InvalidCode);
-        }
-        errors.into_result(AuditFilter {
-            actor: self.actor.trim().to_lowercase(),
-            action: self.action.trim().to_owned(),
-            record_type: self.record_type.trim().to_owned(),
-            record_id: self.record_id.trim().to_owned(),
-            from,
-            to,
-            before_seq: None,
-            limit,
-        })
-    }
-
-    fn is_empty(&self) -> bool {
-        [
-            &self.actor,
-            &self.action,
-            &self.record_type,
-            &self.record_id,
-            &self.from,
-            &self.to,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
-    }
 }
 
 pub struct AuditRow {

@@ -28,8 +28,6 @@ mod stats;
 mod subject_access;
 mod summary;
 
-pub use activations::resource_name as activation_resource_name;
-pub use admin::AuditQuery;
 pub use sheet::Sheet;
 
 use askama::Template;
@@ -90,7 +88,7 @@ fn page_routes() -> Routes {
     }
     .get("/", home::page)
     .get("/bacheca/righe", board::rows_partial)
-    .get("/bacheca/eventi", board::events)
+    .get("/bacheca/eventi", crate::live::board_events)
     .get("/segnalazioni/nuova", reports::intake_form)
     .post("/segnalazioni/nuova", reports::intake_submit)
     .get("/segnalazioni/{id}", reports::show)

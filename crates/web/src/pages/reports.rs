@@ -928,10 +928,12 @@ pub async fn move_status(
         )
         .await;
     }
-    let closing = match crate::api::closing_outcome(&form.closing_outcome) {
-        Ok(c) => c,
-        Err(invalid) => return after(&state, &visitor, id, Err(invalid)).await,
-    };
+    let closing =
+        match presidio_domain::report::lifecycle::ClosingOutcome::from_input(&form.closing_outcome)
+        {
+            Ok(c) => c,
+            Err(invalid) => return after(&state, &visitor, id, Err(invalid)).await,
+        };
     let result = match state
         .db
         .move_report(

@@ -1,0 +1,251 @@
+//! The layering the README describes, checked on the sources: the pages and the API never
+//! import each other, the inner crates never depend on the outer ones, and the handlers reach
+//! the database less and less (each file under `web/src/{api,pages}` may not call `state.db.`
+//! more often than the count written here; a use case that moves out lowers it, and a count
+//! that has fallen must be lowered here too, so the list only shrinks).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Direct `state.db.` calls still made by handlers, per file under `crates/web/src`.
+const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
+    ("api/activations.rs", 4),
+    ("api/admin.rs", 3),
+    ("api/auth.rs", 1),
+    ("api/calendar.rs", 6),
+    ("api/handovers.rs", 4),
+    ("api/health.rs", 1),
+    ("api/interventions.rs", 5),
+    ("api/notifications.rs", 1),
+    ("api/reference.rs", 4),
+    ("api/reports.rs", 9),
+    ("api/resources.rs", 4),
+    ("api/roster.rs", 9),
+    ("pages/about.rs", 1),
+    ("pages/activations.rs", 3),
+    ("pages/admin.rs", 25),
+    ("pages/board.rs", 2),
+    ("pages/budget.rs", 1),
+    ("pages/calendar.rs", 8),
+    ("pages/handovers.rs", 3),
+    ("pages/home.rs", 2),
+    ("pages/interventions.rs", 5),
+    ("pages/mod.rs", 1),
+    ("pages/notifications.rs", 1),
+    ("pages/organisations.rs", 2),
+    ("pages/portal.rs", 1),
+    ("pages/reference.rs", 4),
+    ("pages/reports.rs", 4),
+    ("pages/resources.rs", 3),
+    ("pages/roster.rs", 10),
+    ("pages/rota.rs", 6),
+    ("pages/second_factor.rs", 8),
+    ("pages/session.rs", 8),
+    ("pages/setup.rs", 6),
+];
+
+/// Dependencies each inner crate must never have: the domain is pure, storage knows nothing
+/// of HTTP, and the use cases know nothing of pages, templates or the OpenAPI document.
+const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
+    (
+        "crates/domain",
+        &[
+            "axum",
+            "askama",
+            "utoipa",
+            "tower",
+            "tokio",
+            "sqlx",
+            "presidio-db",
+            "presidio-web",
+            "presidio-app",
+        ],
+    ),
+    (
+        "crates/db",
+        &[
+            "axum",
+            "askama",
+            "utoipa",
+            "tower",
+            "presidio-web",
+            "presidio-app",
+        ],
+    ),
+    (
+        "crates/i18n",
+        &["axum", "askama", "utoipa", "tower", "sqlx", "presidio-web"],
+    ),
+    (
+        "crates/app",
+        &[
+            "axum",
+            "askama",
+            "askama_web",
+            "utoipa",
+            "tower",
+            "tower-http",
+            "presidio-web",
+        ],
+    ),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, as paths relative to `base`.
+fn rust_files(base: &Path, dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![base.join(dir)];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(base).expect("under base");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The source without whitespace and line comments, so that a call split over lines by
+/// rustfmt (`state\n    .db\n    .report(…)`) is still seen, and prose is not.
+fn code_of(source: &str) -> String {
+    source
+        .lines()
+        .map(|l| match l.trim_start() {
+            t if t.starts_with("//") => "",
+            _ => l,
+        })
+        .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+        .collect()
+}
+
+/// Whether a file of the API (or of the pages) names the other side.
+fn names_module(source: &str, module: &str) -> bool {
+    let code = code_of(source);
+    code.contains(&format!("crate::{module}"))
+        || code.contains(&format!("super::super::{module}"))
+        || code.contains(&format!("presidio_web::{module}"))
+}
+
+fn db_calls(source: &str) -> usize {
+    code_of(source).matches("state.db.").count()
+}
+
+/// The dependency names of a `Cargo.toml` (normal, dev and build), as written.
+fn dependencies(manifest: &str) -> Vec<String> {
+    let doc: serde_json::Map<String, serde_json::Value> =
+        basic_toml::from_str(manifest).expect("manifest parses");
+    let mut out = Vec::new();
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(table) = doc.get(section).and_then(|v| v.as_object()) {
+            for (name, spec) in table {
+                out.push(name.clone());
+                if let Some(package) = spec.get("package").and_then(|p| p.as_str()) {
+                    out.push(package.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_api_and_the_pages_never_import_each_other() {
+    let web = root().join("crates/web/src");
+    let mut wrong = Vec::new();
+    for (dir, other) in [("api", "pages"), ("pages", "api")] {
+        for file in rust_files(&web, dir) {
+            let source = std::fs::read_to_string(web.join(&file)).expect("source");
+            if names_module(&source, other) {
+                wrong.push(file);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "these files cross the line: {wrong:?}");
+}
+
+#[test]
+fn handlers_do_not_reach_the_database_more_than_they_did() {
+    let web = root().join("crates/web/src");
+    let allowed: BTreeMap<&str, usize> = DB_CALLS_ALLOWED.iter().copied().collect();
+    let mut over = Vec::new();
+    let mut lowered = Vec::new();
+    for dir in ["api", "pages"] {
+        for file in rust_files(&web, dir) {
+            let source = std::fs::read_to_string(web.join(&file)).expect("source");
+            let calls = db_calls(&source);
+            let limit = allowed.get(file.as_str()).copied().unwrap_or(0);
+            if calls > limit {
+                over.push(format!("{file}: {calls} > {limit}"));
+            } else if calls < limit {
+                lowered.push(format!("{file}: {calls} < {limit}"));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "handlers calling the database: move the calls into a use case: {over:?}"
+    );
+    assert!(
+        lowered.is_empty(),
+        "fewer direct calls than listed: lower DB_CALLS_ALLOWED to match: {lowered:?}"
+    );
+}
+
+#[test]
+fn inner_crates_never_depend_on_outer_ones() {
+    let mut wrong = Vec::new();
+    for (krate, forbidden) in FORBIDDEN_DEPENDENCIES {
+        let manifest = root().join(krate).join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            // A crate that does not exist yet depends on nothing.
+            continue;
+        };
+        for name in dependencies(&text) {
+            if forbidden.contains(&name.as_str()) {
+                wrong.push(format!("{krate} → {name}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependencies against the layering: {wrong:?}"
+    );
+}
+
+/// The checks themselves catch what they are meant to catch.
+#[test]
+fn the_checks_see_each_pattern_they_guard_against() {
+    assert!(names_module(
+        "use crate::pages::AuditQuery;\nfn x() {}",
+        "pages"
+    ));
+    assert!(names_module("let r = crate::api::json::ApiJson(x);", "api"));
+    assert!(names_module("use super::super::pages::Layout;", "pages"));
+    assert!(!names_module(
+        "// crate::pages is not named here\nuse crate::views::resource_name;",
+        "pages"
+    ));
+    assert_eq!(db_calls("state.db.report(id)"), 1);
+    assert_eq!(
+        db_calls("let r = state\n        .db\n        .report(id)\n        .await?;"),
+        1
+    );
+    assert_eq!(db_calls("// state.db.report(id) is what we avoid"), 0);
+    assert_eq!(db_calls("app.reports().get(id)"), 0);
+    let manifest = "[package]\nname = \"presidio-app\"\n\n[dependencies]\n\
+                    presidio-domain = { path = \"../domain\" }\n\
+                    web = { package = \"presidio-web\", path = \"../web\" }\n\
+                    axum = \"0.8\"\n\n[dev-dependencies]\nutoipa = \"5\"\n";
+    let deps = dependencies(manifest);
+    for name in ["axum", "utoipa", "presidio-web"] {
+        assert!(deps.iter().any(|d| d == name), "{name} in {deps:?}");
+    }
+}
