@@ -429,7 +429,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let mailer = match &args.field.smtp_url {
         Some(smtp) => Some(
-            presidio_web::mail::Mailer::new(smtp, &args.field.mail_from)
+            presidio_app::mail::Mailer::new(smtp, &args.field.mail_from)
                 .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-smtp", "error", &e)))?,
         ),
         None => None,
@@ -493,14 +493,14 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     spawn_anchoring(&db, mailer.as_ref(), &args);
     let state = presidio_web::AppState::new(db.clone(), url.to_string())
         .with_auth(config)
-        .with_field(presidio_web::FieldConfig {
+        .with_field(presidio_app::FieldConfig {
             check_in_minutes: args.field.check_in_minutes,
             mailer,
             handover_grace_minutes: args.field.handover_grace_minutes,
             handover_escalation_minutes: args.field.handover_escalation_minutes,
             summary_at_minute,
         });
-    presidio_web::interventions::spawn_sweeper(state.clone());
+    presidio_app::interventions::spawn_sweeper(state.app.clone());
     let limits = server_limits(&args, addr);
     presidio_web::serve(listener, state, limits, shutdown).await?;
     db.close().await;
@@ -539,7 +539,7 @@ fn server_limits(args: &ServeArgs, addr: SocketAddr) -> presidio_web::server::Se
 }
 
 /// Anchors the audit chain outside the database at intervals, when a folder is configured.
-fn spawn_anchoring(db: &Db, mailer: Option<&presidio_web::mail::Mailer>, args: &ServeArgs) {
+fn spawn_anchoring(db: &Db, mailer: Option<&presidio_app::mail::Mailer>, args: &ServeArgs) {
     if let Some(dir) = &args.audit_anchor_dir {
         presidio_web::anchors::spawn(
             db.clone(),

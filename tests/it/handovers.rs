@@ -188,7 +188,7 @@ async fn a_friday_night_handover_is_reminded_on_monday_then_escalated() {
         .send_handover(id, &rho_code, due, &entry)
         .await
         .unwrap();
-    let sweep = presidio_web::handovers::sweep;
+    let sweep = presidio_app::handovers::sweep;
     assert_eq!(
         sweep(&app.state, rome(2026, 11, 16, 12, 0)).await.unwrap(),
         0,
@@ -787,7 +787,7 @@ async fn mailed_once_with_counts(
     people: [&Who; 3],
 ) {
     let [coordinator, rho, arese] = people;
-    let mail = presidio_web::summary::mail_due;
+    let mail = presidio_app::summary::mail_due;
     assert_eq!(mail(&app.state, rome(2026, 11, 23, 7, 0)).await.unwrap(), 0);
     assert_eq!(
         mail(&app.state, rome(2026, 11, 23, 7, 31)).await.unwrap(),

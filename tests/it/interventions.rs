@@ -157,7 +157,7 @@ async fn the_operator_on_call_is_alerted_goes_on_site_and_the_report_follows() {
 /// Missing a check-in raises one alarm for the coordinators; the next check-in clears it.
 async fn lone_worker_alarm(app: &mut TestApp, coordinator: &Who, field: &Who, d: Value) -> Value {
     let now = presidio_db::now().0;
-    let sweep = presidio_web::interventions::sweep;
+    let sweep = presidio_app::interventions::sweep;
     assert_eq!(
         sweep(&app.state, presidio_domain::time::UtcMillis(now))
             .await
@@ -345,11 +345,11 @@ pub type Mailbox = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 pub async fn app_with_mail() -> (TestApp, Mailbox) {
     let (url, got) = smtp_sink().await;
     let mut app = TestApp::new().await;
-    app.set_field(presidio_web::FieldConfig {
+    app.set_field(presidio_app::FieldConfig {
         mailer: Some(
-            presidio_web::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
+            presidio_app::mail::Mailer::new(&url, "Presidio <presidio@example.it>").unwrap(),
         ),
-        ..presidio_web::FieldConfig::default()
+        ..presidio_app::FieldConfig::default()
     });
     (app, got)
 }
@@ -436,7 +436,7 @@ async fn alerts_and_alarms_are_mailed_as_a_link_and_a_protected_shelter_stays_hi
     assert_eq!(v["resource"], "Struttura protetta tramite CAV");
     let late = presidio_domain::time::UtcMillis(presidio_db::now().0 + 46 * 60_000);
     assert_eq!(
-        presidio_web::interventions::sweep(&app.state, late)
+        presidio_app::interventions::sweep(&app.state, late)
             .await
             .unwrap(),
         1

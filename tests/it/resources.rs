@@ -748,13 +748,13 @@ async fn a_hold_past_its_time_shows_as_released_without_another_booking() {
     // The sweep writes it once, with the places back; a second sweep finds nothing.
     let now = presidio_db::now();
     assert_eq!(
-        presidio_web::interventions::expire_holds(&app.state, now)
+        presidio_app::interventions::expire_holds(&app.state, now)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        presidio_web::interventions::expire_holds(&app.state, now)
+        presidio_app::interventions::expire_holds(&app.state, now)
             .await
             .unwrap(),
         0

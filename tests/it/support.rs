@@ -164,7 +164,7 @@ impl TestApp {
 
     /// Rebuilds the application over the same database with another field configuration
     /// (check-in interval, e-mail relay).
-    pub fn set_field(&mut self, config: presidio_web::FieldConfig) {
+    pub fn set_field(&mut self, config: presidio_app::FieldConfig) {
         let state = presidio_web::AppState::new(self.t.db.clone(), self.t.url.to_string())
             .with_field(config);
         self.router = presidio_web::router(state.clone());

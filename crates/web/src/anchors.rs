@@ -76,7 +76,7 @@ pub fn read_all(dir: &Path) -> Result<Vec<Anchor>, AnchorError> {
 
 /// Anchors the chain every `config.every`, for as long as the server runs; a failure is logged
 /// and tried again at the next round.
-pub fn spawn(db: Db, mailer: Option<crate::mail::Mailer>, config: AnchorConfig) {
+pub fn spawn(db: Db, mailer: Option<presidio_app::mail::Mailer>, config: AnchorConfig) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(config.every);
         loop {

@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use presidio_db::AuditFilter;
+use presidio_db::{AuditFilter, PersonQuery};
 use presidio_domain::audit::Action;
+use presidio_domain::report::identity::is_fiscal_code;
 use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::i18n::{Locale, catalogue};
 
@@ -141,4 +143,54 @@ impl AuditQuery {
         .iter()
         .all(|s| s.trim().is_empty())
     }
+}
+
+/// A name part shorter than this would match too many people.
+const NAME_MIN: usize = 3;
+
+/// The search of "who has seen this person's record" (`/amministrazione/accessi-persona`,
+/// `GET /api/v1/audit/person`).
+#[derive(Debug, Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PersonAccessQuery {
+    /// Codice fiscale della persona (esatto).
+    #[serde(default)]
+    pub fiscal_code: String,
+    /// Parte del nome o dello pseudonimo (almeno 3 caratteri).
+    #[serde(default)]
+    pub name: String,
+}
+
+impl PersonAccessQuery {
+    pub fn is_empty(&self) -> bool {
+        self.fiscal_code.trim().is_empty() && self.name.trim().is_empty()
+    }
+
+    /// What to look for: the fiscal code when given, else the name.
+    pub fn query(&self) -> Result<PersonQuery, Invalid> {
+        let mut errors = Invalid::default();
+        let code = self.fiscal_code.trim();
+        let name = self.name.trim();
+        if !code.is_empty() {
+            if !is_fiscal_code(code) {
+                errors.push("fiscal_code", Problem::InvalidFiscalCode);
+            }
+            return errors.into_result(PersonQuery::FiscalCode(code.to_uppercase()));
+        }
+        if name.is_empty() {
+            errors.push("fiscal_code", Problem::Required);
+        } else if name.chars().count() < NAME_MIN {
+            errors.push("name", Problem::TooShort);
+        } else if name.chars().count() > 100 {
+            errors.push("name", Problem::TooLong { max: 100 });
+        }
+        errors.into_result(PersonQuery::Name(name.to_owned()))
+    }
+}
+
+// Marks the user's notifications as read (the body of the page's form and of the API).
+#[derive(Deserialize, ToSchema)]
+pub struct ReadForm {
+    /// Every notification up to this id (included) is marked as read.
+    pub up_to: i64,
 }

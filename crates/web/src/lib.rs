@@ -7,32 +7,22 @@ pub mod anchors;
 mod api;
 mod assets;
 pub mod auth;
-mod budget;
-mod cache;
 pub mod calendar;
-mod cases;
 pub mod charts;
 pub mod dashboard;
 mod error;
 mod exports;
 mod forms;
-pub mod handovers;
 pub mod i18n;
 mod input;
-pub mod interventions;
 pub(crate) mod live;
-pub mod mail;
-mod notifications;
 mod pages;
 mod pdf;
 pub mod policy;
-mod roster;
 mod security;
 pub mod server;
 mod shift_feed;
 pub mod stats;
-mod subject_access;
-pub mod summary;
 mod views;
 
 use std::sync::Arc;
@@ -48,57 +38,28 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi;
+use presidio_app::{App, FieldConfig};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// What every handler can reach.
+/// What every handler can reach: the use cases' [`App`] (dereferenced to, so `state.db`
+/// and `state.changed(…)` read as before) and what only HTTP needs.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub db: Db,
+    pub app: App,
     pub info: Arc<ServerInfo>,
     pub auth: Arc<auth::AuthConfig>,
-    /// Changes to reports, for the live boards (within this process).
-    pub board: tokio::sync::broadcast::Sender<BoardEvent>,
-    /// Audit entries of reads, written in shared transactions (group commit).
-    pub audit: presidio_db::AuditBatcher,
-    /// Board rows and report pages, dropped at each report change.
-    pub caches: Arc<cache::Caches>,
-    pub field: Arc<FieldConfig>,
     /// The heavy exports running now, per user.
     pub exports: Arc<exports::Exports>,
 }
 
-/// Field work: the lone-worker check-in interval and the e-mail relay, if any.
-#[derive(Debug)]
-pub struct FieldConfig {
-    pub check_in_minutes: u32,
-    pub mailer: Option<mail::Mailer>,
-    /// Working minutes after the service's next opening within which a handover is due.
-    pub handover_grace_minutes: u32,
-    /// Working minutes after that deadline at which the coordinator is alerted.
-    pub handover_escalation_minutes: u32,
-    /// When (minute of the day, Rome) the morning summary is e-mailed; none: never.
-    pub summary_at_minute: Option<u16>,
-}
+impl std::ops::Deref for AppState {
+    type Target = App;
 
-impl Default for FieldConfig {
-    fn default() -> Self {
-        Self {
-            check_in_minutes: presidio_domain::intervention::DEFAULT_CHECK_IN_MINUTES,
-            mailer: None,
-            handover_grace_minutes: presidio_domain::handover::DEFAULT_GRACE_MINUTES,
-            handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
-            summary_at_minute: Some(7 * 60 + 30),
-        }
+    fn deref(&self) -> &App {
+        &self.app
     }
-}
-
-/// A report changed: the boards of its Ambito refresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct BoardEvent {
-    pub ambito_id: i64,
-    pub report_id: i64,
 }
 
 /// Facts about this running server, shown on the "Informazioni" page.
@@ -111,37 +72,35 @@ pub struct ServerInfo {
 impl AppState {
     /// Needs a running Tokio runtime (it starts the audit writer).
     pub fn new(db: Db, database: String) -> Self {
+        let auth = auth::AuthConfig::default();
+        let mut app = App::new(db);
+        app.public_url = Arc::from(auth.public_url.as_str());
         Self {
-            audit: presidio_db::AuditBatcher::start(db.clone()),
-            db,
+            app,
             info: Arc::new(ServerInfo { database }),
-            auth: Arc::new(auth::AuthConfig::default()),
-            board: tokio::sync::broadcast::channel(256).0,
-            caches: Arc::default(),
-            field: Arc::default(),
+            auth: Arc::new(auth),
             exports: Arc::default(),
         }
-    }
-
-    /// Tells the live boards that a report changed (nobody listening is fine).
-    pub fn changed(&self, ambito: presidio_domain::reference::AmbitoId, report_id: i64) {
-        self.caches.invalidate();
-        let _ = self.board.send(BoardEvent {
-            ambito_id: ambito.0,
-            report_id,
-        });
     }
 
     /// The same state with another sign-in configuration.
     #[must_use]
     pub fn with_field(mut self, config: FieldConfig) -> Self {
-        self.field = Arc::new(config);
+        self.app.field = Arc::new(config);
         self
     }
 
     #[must_use]
     pub fn with_auth(mut self, config: auth::AuthConfig) -> Self {
+        self.app.public_url = Arc::from(config.public_url.as_str());
         self.auth = Arc::new(config);
+        self
+    }
+
+    /// The same state with another clock (tests hold and move it).
+    #[must_use]
+    pub fn with_clock(mut self, clock: presidio_app::Clock) -> Self {
+        self.app.clock = clock;
         self
     }
 }

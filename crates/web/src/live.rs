@@ -21,7 +21,7 @@ pub async fn board_events(
     let ambiti: Vec<i64> = visitor
         .principal()
         .map(|who| {
-            crate::cases::readable_ambiti(who)
+            presidio_app::cases::readable_ambiti(who)
                 .iter()
                 .map(|a| a.0)
                 .collect()

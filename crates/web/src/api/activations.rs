@@ -92,7 +92,7 @@ pub async fn hold(
         errors.push("hold_minutes", Problem::OutOfRange);
     }
     if !errors.is_empty() {
-        crate::cases::check_free_places(
+        presidio_app::cases::check_free_places(
             &state,
             report.ambito,
             body.resource_id,

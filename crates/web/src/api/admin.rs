@@ -11,7 +11,8 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
 use crate::forms::AuditQuery;
-use crate::subject_access::{self, PersonAccessQuery};
+use crate::forms::PersonAccessQuery;
+use presidio_app::subject_access;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -143,7 +144,7 @@ pub async fn person_accesses(
 ) -> Result<Json<PersonAccessView>, ApiError> {
     let query = q.query()?;
     let who = super::reports::principal(&visitor)?;
-    let found = subject_access::lookup(&state, &visitor, who, &query).await?;
+    let found = subject_access::lookup(&state, visitor.caller(), who, &query).await?;
     Ok(Json(PersonAccessView {
         persons: found
             .persons

@@ -93,7 +93,7 @@ pub async fn send(
 ) -> Result<(StatusCode, Json<HandoverView>), ApiError> {
     let who = principal(&visitor)?;
     let report = writable(&state, who, id).await?;
-    let h = crate::handovers::send(&state, &report, &visitor.entry(Action::Write)).await?;
+    let h = presidio_app::handovers::send(&state, &report, &visitor.entry(Action::Write)).await?;
     Ok((StatusCode::CREATED, Json(h.into())))
 }
 
@@ -104,7 +104,7 @@ pub(crate) async fn readable(
     who: &Principal,
     id: i64,
 ) -> Result<Report, ApiError> {
-    match crate::cases::load(state, who, id).await? {
+    match presidio_app::cases::load(state, who, id).await? {
         Some((report, CaseAccess::Full)) => Ok(report),
         Some(_) => Err(ApiError::from_status(StatusCode::FORBIDDEN)),
         None => Err(ApiError::from_status(StatusCode::NOT_FOUND)),
@@ -145,7 +145,7 @@ pub async fn list(
     Query(query): Query<WaitingQuery>,
 ) -> Result<Json<Vec<HandoverView>>, ApiError> {
     let who = principal(&visitor)?;
-    let list: Vec<HandoverView> = crate::handovers::waiting(&state, who)
+    let list: Vec<HandoverView> = presidio_app::handovers::waiting(&state, who)
         .await?
         .into_iter()
         .map(HandoverView::from)
@@ -179,7 +179,7 @@ pub async fn answer(
 ) -> Result<Json<HandoverView>, ApiError> {
     let who = principal(&visitor)?;
     let h = state.db.handover(id).await?;
-    let answered = crate::handovers::answer(
+    let answered = presidio_app::handovers::answer(
         &state,
         who,
         &h,
@@ -313,7 +313,8 @@ pub async fn summary(
 ) -> Result<Json<SummaryView>, ApiError> {
     let who = principal(&visitor)?;
     let s =
-        crate::summary::build(&state, who, query.hours.unwrap_or(24), presidio_db::now()).await?;
+        presidio_app::summary::build(&state, who, query.hours.unwrap_or(24), presidio_db::now())
+            .await?;
     Ok(Json(SummaryView {
         from: s.from.timestamp().to_string(),
         to: s.to.timestamp().to_string(),

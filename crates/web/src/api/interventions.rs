@@ -103,7 +103,7 @@ pub async fn alert(
 ) -> Result<(StatusCode, Json<DispatchView>), ApiError> {
     let who = principal(&visitor)?;
     let report = writable(&state, who, id).await?;
-    let d = crate::interventions::alert(
+    let d = presidio_app::interventions::alert(
         &state,
         &report,
         body.operator_id,
@@ -162,7 +162,7 @@ pub async fn step(
     writable(&state, who, d.report_id)
         .await
         .map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
-    let moved = crate::interventions::step(
+    let moved = presidio_app::interventions::step(
         &state,
         &d,
         &body.step,

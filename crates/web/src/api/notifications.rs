@@ -12,7 +12,8 @@ use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
-use crate::notifications::{ReadForm, audited_list};
+use crate::forms::ReadForm;
+use presidio_app::notifications::audited_list;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -50,7 +51,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<NotificationList>, ApiError> {
     let who = principal(&visitor)?;
-    let list = audited_list(&state, &visitor, who, q.unread).await?;
+    let list = audited_list(&state, visitor.caller(), who, q.unread).await?;
     Ok(Json(NotificationList {
         items: list
             .into_iter()

@@ -278,9 +278,10 @@ pub async fn create(
     let who = principal(&visitor)?;
     let now = presidio_db::now();
     let data = input.validate(now)?;
-    let created = crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
-        .await?
-        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
+    let created =
+        presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
+            .await?
+            .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -388,13 +389,13 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ReportPage>, ApiError> {
     let who = principal(&visitor)?;
-    let mut filter = q.filter(crate::cases::readable_ambiti(who))?;
-    if crate::cases::reporter_only(who) {
+    let mut filter = q.filter(presidio_app::cases::readable_ambiti(who))?;
+    if presidio_app::cases::reporter_only(who) {
         filter.reporter_organisation = Some(who.organisation_id);
     }
     let lines = state.db.reports(&filter).await?;
     let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
-    let items: Vec<ReportLineView> = crate::cases::visible(who, lines)
+    let items: Vec<ReportLineView> = presidio_app::cases::visible(who, lines)
         .into_iter()
         .map(|(l, access)| {
             let restricted = access != CaseAccess::Full;
@@ -438,7 +439,7 @@ async fn load(
     id: i64,
 ) -> Result<(Report, CaseAccess), ApiError> {
     // Not even its existence is told.
-    crate::cases::load(state, who, id)
+    presidio_app::cases::load(state, who, id)
         .await?
         .ok_or(ApiError::from_status(StatusCode::NOT_FOUND))
 }
@@ -523,7 +524,7 @@ pub async fn update(
     let input = body.report;
     let report = writable(&state, who, id).await?;
     let data = input.validate(presidio_db::now())?;
-    let (_, outside) = crate::cases::ambito_for(&state, who, &data)
+    let (_, outside) = presidio_app::cases::ambito_for(&state, who, &data)
         .await?
         .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
     match state
@@ -668,7 +669,8 @@ pub async fn status_link(
 ) -> Result<(StatusCode, Json<StatusLinkView>), ApiError> {
     let who = principal(&visitor)?;
     writable(&state, who, id).await?;
-    let url = crate::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    let url =
+        presidio_app::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
     Ok((StatusCode::CREATED, Json(StatusLinkView { url })))
 }
 
@@ -808,7 +810,7 @@ pub async fn break_glass(
     if reason.chars().count() > 1000 {
         return Err(Invalid::one("reason", Problem::TooLong { max: 1000 }).into());
     }
-    crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
+    presidio_app::cases::break_glass(&state, visitor.caller(), &who, &report, reason).await?;
     let mut entry = visitor.entry(Action::Read).record("report", id);
     entry.reason = "break_glass".into();
     state.db.audit(&entry).await?;

@@ -215,7 +215,7 @@ pub async fn budget(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<BudgetView>, ApiError> {
     let ambito = directory(&visitor, Permission::ManageResources)?;
-    let s = crate::budget::summary(&state, ambito).await?;
+    let s = presidio_app::budget::summary(&state, ambito).await?;
     Ok(Json(BudgetView {
         amount_cents: s.as_ref().map(|s| s.budget.amount_cents),
         from: s.as_ref().map(|s| s.budget.from.to_string()),

@@ -51,7 +51,7 @@ fn instant(
 /// The user's roster Ambito, and whether they may change it.
 fn ambito(visitor: &Visitor) -> Result<(AmbitoId, bool), ApiError> {
     let who = principal(visitor)?;
-    let ambito = crate::roster::ambito_of(who)
+    let ambito = presidio_app::roster::ambito_of(who)
         .ok_or_else(|| ApiError::from_status(StatusCode::FORBIDDEN))?;
     Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
 }
@@ -76,7 +76,7 @@ impl WindowQuery {
                 &mut errors,
                 "to",
                 &self.to,
-                Some(UtcMillis(f.0 + crate::roster::AHEAD_MS)),
+                Some(UtcMillis(f.0 + presidio_app::roster::AHEAD_MS)),
             )
         });
         match (from, to) {
@@ -225,7 +225,7 @@ pub async fn gaps(
     let (ambito, _) = ambito(&visitor)?;
     let (from, to) = q.window()?;
     Ok(Json(
-        crate::roster::gaps_between(&state, ambito, from, to)
+        presidio_app::roster::gaps_between(&state, ambito, from, to)
             .await?
             .into_iter()
             .map(|g| GapView {
@@ -252,7 +252,7 @@ pub async fn on_call(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<OnCallView>>, ApiError> {
     let (ambito, _) = ambito(&visitor)?;
-    let summary = crate::roster::summary(&state, ambito).await?;
+    let summary = presidio_app::roster::summary(&state, ambito).await?;
     Ok(Json(
         summary
             .on_call
@@ -420,7 +420,8 @@ pub async fn generate(
         return Err(errors.into());
     };
     let (_, created) =
-        crate::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write)).await?;
+        presidio_app::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write))
+            .await?;
     Ok(Json(Generated { created }))
 }
 

@@ -4,7 +4,7 @@
 
 pub mod login;
 pub mod password;
-pub mod secret;
+pub use presidio_app::secret;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,6 +143,14 @@ impl Visitor {
     }
 
     /// An audit entry for `action` by this visitor, now.
+    /// Who asks, for the use cases' audit entries.
+    pub fn caller(&self) -> presidio_app::Caller<'_> {
+        presidio_app::Caller {
+            principal: self.actor(),
+            client_ip: &self.client_ip,
+        }
+    }
+
     pub fn entry(&self, action: Action) -> Entry {
         let mut e = Entry::new(presidio_db::now(), action);
         e.client_ip.clone_from(&self.client_ip);

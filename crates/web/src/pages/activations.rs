@@ -154,8 +154,14 @@ pub async fn hold(
     let nights = count(&mut errors, "nights", &form.nights, 366);
     let (Some(resource), Some(places), Some(nights)) = (resource, places, nights) else {
         if let (Some(resource), Some(places)) = (resource, places) {
-            crate::cases::check_free_places(&state, report.ambito, resource, places, &mut errors)
-                .await?;
+            presidio_app::cases::check_free_places(
+                &state,
+                report.ambito,
+                resource,
+                places,
+                &mut errors,
+            )
+            .await?;
         }
         return super::interventions::back(&state, &visitor, id, &form.back, Err(errors)).await;
     };

@@ -111,7 +111,7 @@ fn waiting(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
 
 async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError> {
     let t = catalogue().tr(Locale::Italian);
-    let ambiti = crate::cases::readable_ambiti(who);
+    let ambiti = presidio_app::cases::readable_ambiti(who);
     let dispatches = state.db.dispatches_under_way(&ambiti).await?;
     let filter = ReportFilter {
         ambiti,
@@ -121,7 +121,7 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
     };
     let lines = state.db.reports(&filter).await?;
     let now = presidio_db::now();
-    let rows: Vec<BoardRow> = crate::cases::visible(who, lines)
+    let rows: Vec<BoardRow> = presidio_app::cases::visible(who, lines)
         .into_iter()
         .map(|(l, access)| {
             let restricted = access != CaseAccess::Full;
@@ -134,7 +134,7 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
             let (dispatch, alarm) = dispatches
                 .iter()
                 .find(|d| d.report_id == l.id)
-                .map(|d| crate::interventions::stage_text(t, d, now))
+                .map(|d| presidio_app::interventions::stage_text(t, d, now))
                 .unwrap_or_default();
             BoardRow {
                 dispatch,
@@ -211,7 +211,7 @@ async fn handover_notices(
     now: UtcMillis,
 ) -> Result<Vec<Notice>, PageError> {
     let pis = who.may(Permission::WriteCases);
-    Ok(crate::handovers::waiting(state, who)
+    Ok(presidio_app::handovers::waiting(state, who)
         .await?
         .iter()
         .filter_map(|h| {
@@ -249,7 +249,7 @@ pub async fn page(
 ) -> Result<BoardPage, PageError> {
     let rows = rendered_rows(state, who).await?;
     // Only the count: the texts may carry reasons about cases, and a board may be on a wall.
-    let unread = crate::notifications::unread(state, who).await?;
+    let unread = presidio_app::notifications::unread(state, who).await?;
     let page = Layout::new(visitor, "board-title", "home");
     let unread = if unread == 0 {
         String::new()
@@ -257,9 +257,9 @@ pub async fn page(
         page.t
             .t_args("board-unread", &[("count", crate::i18n::Arg::Num(unread))])
     };
-    let (on_call, gaps) = match crate::roster::ambito_of(who) {
+    let (on_call, gaps) = match presidio_app::roster::ambito_of(who) {
         Some(ambito) => {
-            let summary = crate::roster::summary(state, ambito).await?;
+            let summary = presidio_app::roster::summary(state, ambito).await?;
             let on_call = summary
                 .on_call
                 .iter()

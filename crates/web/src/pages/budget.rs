@@ -64,7 +64,7 @@ async fn budget_page(
     let ambito = ambito(visitor)?;
     let page = Layout::new(visitor, "budget-title", "resources");
     let t = page.t;
-    let summary = crate::budget::summary(state, ambito).await?;
+    let summary = presidio_app::budget::summary(state, ambito).await?;
     let mut lines = Vec::new();
     let mut over = false;
     if let Some(s) = &summary {

@@ -18,9 +18,9 @@ use super::reports::{after, for_write, principal};
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::cache::CachedReport;
-use crate::handovers::HandoverLine;
 use crate::i18n::Tr;
+use presidio_app::cache::CachedReport;
+use presidio_app::handovers::HandoverLine;
 
 /// The report page's handover section.
 #[derive(Default)]
@@ -40,7 +40,7 @@ pub fn for_report(
     now: UtcMillis,
 ) -> ReportHandover {
     let report = &cached.report;
-    let send = if can_write && crate::handovers::can_send(report) {
+    let send = if can_write && presidio_app::handovers::can_send(report) {
         t.t1(
             "handover-send",
             "municipality",
@@ -53,7 +53,7 @@ pub fn for_report(
         lines: cached
             .handovers
             .iter()
-            .map(|h| crate::handovers::line(t, who, h, now))
+            .map(|h| presidio_app::handovers::line(t, who, h, now))
             .collect(),
         send,
         messages: cached
@@ -78,12 +78,12 @@ pub async fn send(
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
     let report = for_write(&state, who, id).await?;
-    let result = match crate::handovers::send(&state, &report, &visitor.entry(Action::Write)).await
-    {
-        Ok(_) => Ok(()),
-        Err(DbError::Invalid(invalid)) => Err(invalid),
-        Err(e) => return Err(e.into()),
-    };
+    let result =
+        match presidio_app::handovers::send(&state, &report, &visitor.entry(Action::Write)).await {
+            Ok(_) => Ok(()),
+            Err(DbError::Invalid(invalid)) => Err(invalid),
+            Err(e) => return Err(e.into()),
+        };
     after(&state, &visitor, id, result).await
 }
 
@@ -110,7 +110,7 @@ pub async fn answer(
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     }
     let entry = visitor.entry(Action::Write);
-    let result = match crate::handovers::answer(
+    let result = match presidio_app::handovers::answer(
         &state,
         who,
         &h,
@@ -127,7 +127,7 @@ pub async fn answer(
         Err(e) => return Err(e.into()),
     };
     // Given back as not competent, the case is no longer theirs: back to the list.
-    if result.is_ok() && crate::cases::load(&state, who, id).await?.is_none() {
+    if result.is_ok() && presidio_app::cases::load(&state, who, id).await?.is_none() {
         return Ok(Redirect::to("/passaggi").into_response());
     }
     after(&state, &visitor, id, result).await
@@ -147,7 +147,7 @@ pub async fn message(
     Form(form): Form<MessageForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let Some((report, CaseAccess::Full)) = crate::cases::load(&state, who, id).await? else {
+    let Some((report, CaseAccess::Full)) = presidio_app::cases::load(&state, who, id).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let mut errors = Invalid::default();
@@ -180,10 +180,10 @@ pub async fn list(
     let who = principal(&visitor)?;
     let page = Layout::new(&visitor, "handover-list-title", "handovers");
     let now = presidio_db::now();
-    let lines = crate::handovers::waiting(&state, who)
+    let lines = presidio_app::handovers::waiting(&state, who)
         .await?
         .iter()
-        .map(|h| crate::handovers::line(page.t, who, h, now))
+        .map(|h| presidio_app::handovers::line(page.t, who, h, now))
         .collect();
     Ok(HandoversPage { page, lines })
 }
@@ -204,7 +204,8 @@ pub async fn make_status_link(
 ) -> Result<StatusLinkPage, PageError> {
     let who = principal(&visitor)?;
     let report = for_write(&state, who, id).await?;
-    let url = crate::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    let url =
+        presidio_app::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let page = Layout::titled(
         &visitor,

@@ -31,7 +31,10 @@ pub async fn page(
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
     // A trusted reporter's home is its portal, not the Centrale's board.
-    if visitor.principal().is_some_and(crate::cases::reporter_only) {
+    if visitor
+        .principal()
+        .is_some_and(presidio_app::cases::reporter_only)
+    {
         return Ok(
             super::portal::page(&state, &visitor, super::portal::ListQuery::default())
                 .await?

@@ -45,7 +45,7 @@ pub struct DispatchPanel {
 }
 
 pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
-    let (stage, alarm) = crate::interventions::stage_text(t, d, now);
+    let (stage, alarm) = presidio_app::interventions::stage_text(t, d, now);
     let x = &d.dispatch;
     let check_in = match x.check_in_due() {
         Some(due) if alarm => t.t1("dispatch-check-in-missed", "time", &t.time(due)),
@@ -166,7 +166,7 @@ pub struct ReportIntervention {
 
 pub fn for_report(
     t: Tr<'_>,
-    cached: &crate::cache::CachedReport,
+    cached: &presidio_app::cache::CachedReport,
     now: UtcMillis,
 ) -> ReportIntervention {
     ReportIntervention {
@@ -179,7 +179,7 @@ pub fn for_report(
 
 /// The operators an emergency may be given to, the one on call first (from the cached report:
 /// no query per page view).
-pub fn operator_choices(t: Tr<'_>, cached: &crate::cache::CachedReport) -> Vec<Choice> {
+pub fn operator_choices(t: Tr<'_>, cached: &presidio_app::cache::CachedReport) -> Vec<Choice> {
     let Some((on_call, people)) = &cached.alertable else {
         return Vec::new();
     };
@@ -221,7 +221,7 @@ pub async fn alert(
         return after(&state, &visitor, id, Err(invalid)).await;
     }
     let entry = visitor.entry(Action::Write);
-    match crate::interventions::alert(&state, &report, operator, &entry).await {
+    match presidio_app::interventions::alert(&state, &report, operator, &entry).await {
         Ok(_) => after(&state, &visitor, id, Ok(())).await,
         Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
         Err(DbError::Conflict) => {
@@ -265,7 +265,7 @@ pub async fn step(
         raw => Some(raw.parse::<i64>().unwrap_or(-1)),
     };
     let entry = visitor.entry(Action::Write);
-    let result = match crate::interventions::step(
+    let result = match presidio_app::interventions::step(
         &state,
         &d,
         &form.step,
@@ -422,7 +422,7 @@ async fn field_page(
     let mut ambito = None;
     for d in state.db.dispatches_for(who.user_id).await? {
         let Some((cached, presidio_domain::access::CaseAccess::Full)) =
-            crate::cases::load_for_reading(state, who, d.report_id).await?
+            presidio_app::cases::load_for_reading(state, who, d.report_id).await?
         else {
             continue;
         };
@@ -479,7 +479,7 @@ async fn field_page(
     }
     let resources = match (
         cases.is_empty(),
-        ambito.or_else(|| crate::roster::ambito_of(who)),
+        ambito.or_else(|| presidio_app::roster::ambito_of(who)),
     ) {
         (true, Some(ambito)) => field_resources(state, who, ambito, query, t).await?,
         _ => Vec::new(),

@@ -10,7 +10,8 @@ use presidio_domain::time::UtcMillis;
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::notifications::{ReadForm, audited_list};
+use crate::forms::ReadForm;
+use presidio_app::notifications::audited_list;
 
 pub struct NotificationRow {
     pub at: String,
@@ -34,7 +35,7 @@ pub async fn page(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<NotificationsPage, PageError> {
     let who = super::reports::principal(&visitor)?;
-    let list = audited_list(&state, &visitor, who, false).await?;
+    let list = audited_list(&state, visitor.caller(), who, false).await?;
     let page = Layout::new(&visitor, "notifications-title", "home");
     let t = page.t;
     Ok(NotificationsPage {

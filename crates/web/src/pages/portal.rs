@@ -124,7 +124,7 @@ pub async fn page(
     let t = page.t;
     let number = i64::from(q.pagina.unwrap_or(1).clamp(1, 10_000));
     let offset = (number - 1) * PAGE;
-    let mut lines = crate::cases::own_reports(state, who, PAGE + 1, offset).await?;
+    let mut lines = presidio_app::cases::own_reports(state, who, PAGE + 1, offset).await?;
     let more = i64::try_from(lines.len()).unwrap_or(0) > PAGE;
     lines.truncate(usize::try_from(PAGE).unwrap_or(50));
     let lines = lines
@@ -261,7 +261,9 @@ pub async fn send(
         }
     };
     let created =
-        match crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now).await {
+        match presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
+            .await
+        {
             Ok(Some(created)) => created,
             Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
             Err(presidio_db::DbError::Invalid(invalid)) => {
@@ -299,7 +301,8 @@ pub async fn report(
     id: i64,
 ) -> Result<PortalReport, PageError> {
     let who = reporter(visitor)?;
-    let Some((report, CaseAccess::Limited)) = crate::cases::load(state, who, id).await? else {
+    let Some((report, CaseAccess::Limited)) = presidio_app::cases::load(state, who, id).await?
+    else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let mut entry = visitor.entry(Action::Read).record("report", id);
@@ -361,6 +364,6 @@ pub async fn report(
 pub fn redirect_reporter(visitor: &Visitor, to: &str) -> Option<Response> {
     visitor
         .principal()
-        .filter(|who| crate::cases::reporter_only(who))
+        .filter(|who| presidio_app::cases::reporter_only(who))
         .map(|_| Redirect::to(to).into_response())
 }

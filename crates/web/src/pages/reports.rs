@@ -345,16 +345,18 @@ pub async fn intake_submit(
             return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
         }
     };
-    let created = match crate::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
-        .await
-    {
-        Ok(Some(created)) => created,
-        Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
-            return refuse_intake(&state, &visitor, &input, &received_local, count, &invalid).await;
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let created =
+        match presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
+            .await
+        {
+            Ok(Some(created)) => created,
+            Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
+            Err(presidio_db::DbError::Invalid(invalid)) => {
+                return refuse_intake(&state, &visitor, &input, &received_local, count, &invalid)
+                    .await;
+            }
+            Err(other) => return Err(other.into()),
+        };
     Ok(Redirect::to(&format!("/segnalazioni/{}", created.id)).into_response())
 }
 
@@ -656,7 +658,8 @@ async fn report_page(
     done: Option<&str>,
 ) -> Result<ReportPage, PageError> {
     let who = principal(visitor)?;
-    let Some((cached, access)) = crate::cases::load_for_reading(state, who, id).await? else {
+    let Some((cached, access)) = presidio_app::cases::load_for_reading(state, who, id).await?
+    else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     let report = &cached.report;
@@ -756,7 +759,10 @@ pub async fn show(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    if visitor.principal().is_some_and(crate::cases::reporter_only) {
+    if visitor
+        .principal()
+        .is_some_and(presidio_app::cases::reporter_only)
+    {
         return super::portal::report(&state, &visitor, id)
             .await
             .map(IntoResponse::into_response);
@@ -772,7 +778,7 @@ pub(super) async fn for_write(
     who: &Principal,
     id: i64,
 ) -> Result<Report, PageError> {
-    match crate::cases::load(state, who, id).await? {
+    match presidio_app::cases::load(state, who, id).await? {
         Some((report, CaseAccess::Full)) if who.may_in(Permission::WriteCases, report.ambito) => {
             Ok(report)
         }
@@ -1011,7 +1017,7 @@ pub async fn break_glass(
     Form(form): Form<GlassForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?.clone();
-    let Some((report, access)) = crate::cases::load(&state, &who, id).await? else {
+    let Some((report, access)) = presidio_app::cases::load(&state, &who, id).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
     if access != CaseAccess::BreakGlass {
@@ -1027,7 +1033,7 @@ pub async fn break_glass(
     if let Some(problem) = problem {
         return after(&state, &visitor, id, Err(Invalid::one("reason", problem))).await;
     }
-    crate::cases::break_glass(&state, &visitor, &who, &report, reason).await?;
+    presidio_app::cases::break_glass(&state, visitor.caller(), &who, &report, reason).await?;
     Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
 }
 

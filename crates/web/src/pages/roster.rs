@@ -152,8 +152,8 @@ fn span_text(t: Tr<'_>, start: UtcMillis, end: UtcMillis) -> String {
 
 fn roster_ambito(visitor: &Visitor) -> Result<(AmbitoId, bool), PageError> {
     let who = super::reports::principal(visitor)?;
-    let ambito =
-        crate::roster::ambito_of(who).ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
+    let ambito = presidio_app::roster::ambito_of(who)
+        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
     Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
 }
 
@@ -171,7 +171,7 @@ async fn week_lines(
     // The gaps of the week shown (from now on if it is this week).
     let gap_from = from.max(presidio_db::now());
     let gaps = if gap_from < to {
-        crate::roster::gaps_between(state, ambito, gap_from, to).await?
+        presidio_app::roster::gaps_between(state, ambito, gap_from, to).await?
     } else {
         Vec::new()
     };
@@ -277,7 +277,7 @@ async fn roster_page(
     let from = rome_day_start(monday);
     let to = rome_day_start(monday.checked_add(7.days()).unwrap_or(monday));
     let week = monday.to_string();
-    let summary = crate::roster::summary(state, ambito).await?;
+    let summary = presidio_app::roster::summary(state, ambito).await?;
     let on_call = summary
         .on_call
         .iter()

@@ -85,7 +85,7 @@ pub struct GenerateForm {
 /// The Ambito whose roster the user manages (403 otherwise).
 fn managed(visitor: &Visitor) -> Result<AmbitoId, PageError> {
     let who = super::reports::principal(visitor)?;
-    crate::roster::ambito_of(who)
+    presidio_app::roster::ambito_of(who)
         .filter(|a| who.may_in(Permission::ManageRoster, *a))
         .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))
 }
@@ -265,7 +265,8 @@ pub async fn generate_shifts(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let (monday, added) =
-        crate::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write)).await?;
+        presidio_app::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write))
+            .await?;
     Ok(Redirect::to(&format!(
         "/turni?settimana={monday}&fatto=generati&quanti={added}"
     ))
@@ -290,8 +291,8 @@ async fn own_shift(
     id: i64,
 ) -> Result<(AmbitoId, presidio_db::StoredShift), PageError> {
     let who = super::reports::principal(visitor)?;
-    let ambito =
-        crate::roster::ambito_of(who).ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
+    let ambito = presidio_app::roster::ambito_of(who)
+        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
     // Shifts still to come (or running), however far ahead.
     state
         .db

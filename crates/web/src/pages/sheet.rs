@@ -19,8 +19,8 @@ use super::reports::principal;
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::cache::CachedReport;
 use crate::i18n::{Arg, Tr};
+use presidio_app::cache::CachedReport;
 
 /// A part of the sheet: a heading and its lines (label, text; an empty label for plain text).
 pub struct Section {
@@ -53,7 +53,7 @@ fn intervention_lines(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Vec<(
         // On paper every time is absolute: "dal 02/12/2026 03:10", never "da 5 min".
         intervention.push((
             panel.operator.clone(),
-            crate::interventions::stage_on_paper(t, d),
+            presidio_app::interventions::stage_on_paper(t, d),
         ));
         intervention.extend(panel.timeline.into_iter().map(|(what, at)| (at, what)));
         if !panel.assessment.is_empty() {
@@ -168,7 +168,8 @@ pub struct SheetPage {
 /// The sheet, when the caller may read the whole case; its reading is audited.
 async fn load(state: &AppState, visitor: &Visitor, id: i64, pdf: bool) -> Result<Sheet, PageError> {
     let who = principal(visitor)?;
-    let Some((cached, CaseAccess::Full)) = crate::cases::load_for_reading(state, who, id).await?
+    let Some((cached, CaseAccess::Full)) =
+        presidio_app::cases::load_for_reading(state, who, id).await?
     else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };

@@ -16,7 +16,8 @@ use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::forms::FormErrors;
-use crate::subject_access::{ACCESSES, PersonAccessQuery, lookup};
+use crate::forms::PersonAccessQuery;
+use presidio_app::subject_access::{ACCESSES, lookup};
 
 pub struct PersonRow {
     pub code: String,
@@ -78,7 +79,7 @@ pub async fn page(
         }
     };
     let who = super::reports::principal(&visitor)?;
-    let found = lookup(&state, &visitor, who, &query).await?;
+    let found = lookup(&state, visitor.caller(), who, &query).await?;
     let codes: HashMap<String, String> = found
         .persons
         .iter()

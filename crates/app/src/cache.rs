@@ -1,6 +1,6 @@
 //! In-process caches of what many requests read and few change: the board's rendered rows, the
 //! records behind a report page and the roster's summary. Every report, shift or calendar change
-//! bumps one counter ([`Caches::invalidate`], called by [`crate::AppState::changed`] and by the
+//! bumps one counter ([`Caches::invalidate`], called by [`crate::App::changed`] and by the
 //! roster and calendar handlers) and so drops them all; an
 //! entry also lives at most until the minute turns (waiting times count minutes, a break-glass
 //! lapses); the board's and the roster's are still served while one request refills them

@@ -6,8 +6,8 @@ use lettre::message::header::ContentType;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use presidio_db::StoredDispatch;
 
-use crate::AppState;
-use crate::i18n::{Arg, Locale, catalogue};
+use crate::App;
+use presidio_i18n::{Arg, Locale, catalogue};
 
 /// The SMTP relay and the sender.
 #[derive(Clone)]
@@ -70,12 +70,12 @@ fn render(key: &str, args: &[(&str, Arg<'_>)]) -> (String, String) {
 
 /// Tells user `user_id` about dispatch `d` with the message `key`, in the background, if a
 /// relay is configured and the user gave an address for alerts.
-pub fn tell(state: &AppState, user_id: i64, key: &'static str, d: &StoredDispatch) {
-    if state.field.mailer.is_none() {
+pub fn tell(app: &App, user_id: i64, key: &'static str, d: &StoredDispatch) {
+    if app.field.mailer.is_none() {
         return;
     }
-    let link = format!("{}/campo", state.auth.public_url);
-    let report = format!("{}/segnalazioni/{}", state.auth.public_url, d.report_id);
+    let link = format!("{}/campo", app.public_url);
+    let report = format!("{}/segnalazioni/{}", app.public_url, d.report_id);
     let (subject, body) = render(
         key,
         &[
@@ -84,10 +84,10 @@ pub fn tell(state: &AppState, user_id: i64, key: &'static str, d: &StoredDispatc
             ("report", Arg::Str(&report)),
         ],
     );
-    let state = state.clone();
+    let app = app.clone();
     tokio::spawn(async move {
-        match state.db.alert_email(user_id).await {
-            Ok(Some(to)) => send_text(&state, to, subject, body),
+        match app.db.alert_email(user_id).await {
+            Ok(Some(to)) => send_text(&app, to, subject, body),
             Ok(None) => {}
             Err(err) => tracing::error!(error = %err, "alert address not read"),
         }
@@ -96,9 +96,9 @@ pub fn tell(state: &AppState, user_id: i64, key: &'static str, d: &StoredDispatc
 
 /// Sends the message `key` about handover `h` to `to`, in the background, if a relay is
 /// configured: the report's code, the municipality and a link only.
-pub fn send_to(state: &AppState, to: String, key: &'static str, h: &presidio_db::StoredHandover) {
-    let link = format!("{}/passaggi", state.auth.public_url);
-    let report = format!("{}/segnalazioni/{}", state.auth.public_url, h.report_id);
+pub fn send_to(app: &App, to: String, key: &'static str, h: &presidio_db::StoredHandover) {
+    let link = format!("{}/passaggi", app.public_url);
+    let report = format!("{}/segnalazioni/{}", app.public_url, h.report_id);
     let (subject, body) = render(
         key,
         &[
@@ -108,13 +108,13 @@ pub fn send_to(state: &AppState, to: String, key: &'static str, h: &presidio_db:
             ("report", Arg::Str(&report)),
         ],
     );
-    send_text(state, to, subject, body);
+    send_text(app, to, subject, body);
 }
 
 /// Sends a ready message in the background, if a relay is configured; a failure is logged
 /// without the address.
-pub fn send_text(state: &AppState, to: String, subject: String, body: String) {
-    let Some(mailer) = state.field.mailer.clone() else {
+pub fn send_text(app: &App, to: String, subject: String, body: String) {
+    let Some(mailer) = app.field.mailer.clone() else {
         return;
     };
     tokio::spawn(async move {

@@ -11,16 +11,12 @@ use presidio_domain::roster::RosterRole;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
-use crate::AppState;
-use crate::i18n::{Arg, Tr};
+use crate::App;
+use presidio_i18n::{Arg, Tr};
 
 /// Sends `report` to the social service of its municipality, due at the service's next opening
 /// plus the configured grace of working time.
-pub async fn send(
-    state: &AppState,
-    report: &Report,
-    audit: &Entry,
-) -> Result<StoredHandover, DbError> {
+pub async fn send(app: &App, report: &Report, audit: &Entry) -> Result<StoredHandover, DbError> {
     let Some(municipality) = report
         .data
         .municipality
@@ -29,9 +25,9 @@ pub async fn send(
     else {
         return Err(Invalid::one("municipality", Problem::Required).into());
     };
-    let calendar = state.db.service_calendar(&municipality).await?.calendar;
+    let calendar = app.db.service_calendar(&municipality).await?.calendar;
     let now = presidio_db::now();
-    let config = &state.field;
+    let config = &app.field;
     let due = deadlines(
         &calendar,
         now,
@@ -47,18 +43,18 @@ pub async fn send(
                     * 60_000,
         ),
     });
-    let h = state
+    let h = app
         .db
         .send_handover(report.id, &municipality, due, audit)
         .await?;
-    state.changed(report.ambito, report.id);
+    app.changed(report.ambito, report.id);
     Ok(h)
 }
 
 /// The receiving service's answer: `acknowledged`, then `taken_in_charge`, `not_competent` or
 /// `closed` (the last two with a reason). Only a social service bound to the municipality.
 pub async fn answer(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     h: &StoredHandover,
     outcome: &str,
@@ -73,7 +69,7 @@ pub async fn answer(
         return Err(DbError::NotFound);
     }
     let (to, reason) = check_outcome(h.status(), outcome, reason)?;
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let notice = t.t_args(
         "handover-returned-notice",
         &[
@@ -81,21 +77,21 @@ pub async fn answer(
             ("municipality", Arg::Str(&h.municipality_name)),
         ],
     );
-    let answered = state
+    let answered = app
         .db
         .answer_handover(h.id, to, &reason, version, &notice, audit)
         .await?;
-    state.changed(ambito, h.report_id);
+    app.changed(ambito, h.report_id);
     Ok(answered)
 }
 
 /// Sends what late handovers need at `now`: a reminder to their service (by e-mail, and the
 /// overdue mark on its list), then an alert to the coordinators (a notification, an e-mail to
 /// the coordinator on call, a line on the board). Returns how many steps were taken.
-pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let mut taken = 0;
-    for h in state.db.late_handovers(now).await? {
+    for h in app.db.late_handovers(now).await? {
         let Some(step) = escalation(
             h.status(),
             h.deadlines(),
@@ -110,29 +106,29 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
             ("municipality", Arg::Str(&h.municipality_name)),
         ];
         let notice = t.t_args("handover-overdue-notice", &args);
-        if !state.db.mark_escalation(&h, step, &notice).await? {
+        if !app.db.mark_escalation(&h, step, &notice).await? {
             continue;
         }
         taken += 1;
         let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
-        state.changed(ambito, h.report_id);
+        app.changed(ambito, h.report_id);
         match step {
             Escalation::Reminder => {
-                for to in state.db.service_addresses(&h.municipality).await? {
-                    crate::mail::send_to(state, to, "mail-handover-reminder", &h);
+                for to in app.db.service_addresses(&h.municipality).await? {
+                    crate::mail::send_to(app, to, "mail-handover-reminder", &h);
                 }
             }
             Escalation::Coordinator => {
                 let coordinator = crate::interventions::on_call_now(
-                    state,
+                    app,
                     ambito,
                     RosterRole::CoordinatoreReperibile,
                 )
                 .await?;
                 if let Some(c) = coordinator
-                    && let Some(to) = state.db.alert_email(c).await?
+                    && let Some(to) = app.db.alert_email(c).await?
                 {
-                    crate::mail::send_to(state, to, "mail-handover-overdue", &h);
+                    crate::mail::send_to(app, to, "mail-handover-overdue", &h);
                 }
             }
         }
@@ -220,18 +216,17 @@ pub fn line(t: Tr<'_>, who: &Principal, h: &StoredHandover, now: UtcMillis) -> H
 
 /// The handovers waiting for an answer, soonest deadline first: a social service sees those
 /// of its municipalities, the PIS staff those of their Ambiti.
-pub async fn waiting(state: &AppState, who: &Principal) -> Result<Vec<StoredHandover>, DbError> {
+pub async fn waiting(app: &App, who: &Principal) -> Result<Vec<StoredHandover>, DbError> {
     use presidio_domain::access::Permission;
     let pis = who.ambiti_with(Permission::WriteCases);
     if pis.is_empty() {
         let ambiti = who.ambiti_with(Permission::ReceiveHandovers);
         let municipalities = who.receiving_municipalities();
-        state
-            .db
+        app.db
             .waiting_handovers(&ambiti, Some(&municipalities))
             .await
     } else {
-        state.db.waiting_handovers(&pis, None).await
+        app.db.waiting_handovers(&pis, None).await
     }
 }
 
@@ -253,15 +248,10 @@ pub fn is_answer(code: &str) -> bool {
 }
 
 /// Makes a new status link for a report (the old one stops working); returns its address.
-pub async fn new_status_link(
-    state: &AppState,
-    report_id: i64,
-    audit: &Entry,
-) -> Result<String, DbError> {
-    let secret = crate::auth::secret::new_secret();
-    state
-        .db
-        .set_status_link(report_id, &crate::auth::secret::stored(&secret), audit)
+pub async fn new_status_link(app: &App, report_id: i64, audit: &Entry) -> Result<String, DbError> {
+    let secret = crate::secret::new_secret();
+    app.db
+        .set_status_link(report_id, &crate::secret::stored(&secret), audit)
         .await?;
-    Ok(format!("{}/stato/{secret}", state.auth.public_url))
+    Ok(format!("{}/stato/{secret}", app.public_url))
 }

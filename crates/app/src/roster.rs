@@ -9,7 +9,7 @@ use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::{Gap, gaps, on_call};
 use presidio_domain::time::UtcMillis;
 
-use crate::AppState;
+use crate::App;
 
 /// How far ahead the board and the API look for gaps.
 pub const AHEAD_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -30,13 +30,13 @@ pub fn ambito_of(who: &Principal) -> Option<AmbitoId> {
 
 /// The gaps of an Ambito within `[from, to)`.
 pub async fn gaps_between(
-    state: &AppState,
+    app: &App,
     ambito: AmbitoId,
     from: UtcMillis,
     to: UtcMillis,
 ) -> Result<Vec<Gap>, DbError> {
-    let calendars = state.db.service_calendars(ambito).await?;
-    let shifts: Vec<_> = state
+    let calendars = app.db.service_calendars(ambito).await?;
+    let shifts: Vec<_> = app
         .db
         .shifts(ambito, from, to)
         .await?
@@ -47,13 +47,12 @@ pub async fn gaps_between(
 }
 
 /// Who is on call now and the gaps ahead, from the cache when nothing changed.
-pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>, DbError> {
-    state
-        .caches
+pub async fn summary(app: &App, ambito: AmbitoId) -> Result<Arc<Summary>, DbError> {
+    app.caches
         .roster
-        .get_or_fill(&state.caches, &ambito, async || {
+        .get_or_fill(&app.caches, &ambito, async || {
             let now = presidio_db::now();
-            let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
+            let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
             let shifts: Vec<_> = stored.iter().map(|s| s.shift.clone()).collect();
             let running = on_call(&shifts, now);
             let on_call = running
@@ -65,7 +64,7 @@ pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>,
                         .map(|st| (s.role, st.name.clone(), s.phone.clone()))
                 })
                 .collect();
-            let gaps = gaps_between(state, ambito, now, UtcMillis(now.0 + AHEAD_MS)).await?;
+            let gaps = gaps_between(app, ambito, now, UtcMillis(now.0 + AHEAD_MS)).await?;
             Ok(Arc::new(Summary { on_call, gaps }))
         })
         .await
@@ -74,7 +73,7 @@ pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Arc<Summary>,
 /// Turns the Ambito's weekly rota into shifts for `weeks` weeks from the week holding `from`
 /// (no duplicates); returns that week's Monday and how many shifts were added.
 pub async fn generate(
-    state: &AppState,
+    app: &App,
     ambito: AmbitoId,
     from: jiff::civil::Date,
     weeks: u8,
@@ -84,7 +83,7 @@ pub async fn generate(
     let monday = from
         .checked_sub(jiff::Span::new().days(back))
         .unwrap_or(from);
-    let entries: Vec<_> = state
+    let entries: Vec<_> = app
         .db
         .rota(ambito)
         .await?
@@ -92,10 +91,7 @@ pub async fn generate(
         .map(|r| r.entry)
         .collect();
     let shifts = presidio_domain::roster::rota::generate(&entries, monday, weeks);
-    let added = state
-        .db
-        .add_generated_shifts(ambito, &shifts, audit)
-        .await?;
-    state.caches.invalidate();
+    let added = app.db.add_generated_shifts(ambito, &shifts, audit).await?;
+    app.caches.invalidate();
     Ok((monday, added))
 }

@@ -6,11 +6,8 @@ use presidio_db::{DbError, Notification};
 use presidio_domain::access::{Principal, Role};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::AmbitoId;
-use serde::Deserialize;
-use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::auth::Visitor;
+use crate::App;
 
 /// The role whose users receive notifications.
 const ROLE: Role = Role::Coordinatore;
@@ -19,22 +16,20 @@ const ROLE: Role = Role::Coordinatore;
 const LIST: i64 = 200;
 
 /// The user's notifications, newest first (none for users who are not coordinators).
-pub(crate) async fn of(
-    state: &AppState,
+pub async fn of(
+    app: &App,
     who: &Principal,
     unread_only: bool,
     limit: i64,
 ) -> Result<Vec<Notification>, DbError> {
-    state
-        .db
+    app.db
         .notifications(&ambiti(who), ROLE.code(), who.user_id, unread_only, limit)
         .await
 }
 
 /// How many of the user's notifications are unread.
-pub(crate) async fn unread(state: &AppState, who: &Principal) -> Result<i64, DbError> {
-    state
-        .db
+pub async fn unread(app: &App, who: &Principal) -> Result<i64, DbError> {
+    app.db
         .unread_notifications(&ambiti(who), ROLE.code(), who.user_id)
         .await
 }
@@ -48,21 +43,15 @@ fn ambiti(who: &Principal) -> Vec<AmbitoId> {
 }
 
 /// Opening the list reads the texts: audited.
-pub(crate) async fn audited_list(
-    state: &AppState,
-    visitor: &Visitor,
+pub async fn audited_list(
+    app: &App,
+    caller: crate::Caller<'_>,
     who: &Principal,
     unread_only: bool,
 ) -> Result<Vec<Notification>, DbError> {
-    let list = of(state, who, unread_only, LIST).await?;
-    let mut entry = visitor.entry(Action::Read);
+    let list = of(app, who, unread_only, LIST).await?;
+    let mut entry = app.entry(caller, Action::Read);
     entry.record_type = "notifications".into();
-    state.db.audit(&entry).await?;
+    app.db.audit(&entry).await?;
     Ok(list)
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ReadForm {
-    /// Every notification up to this id (included) is marked as read.
-    pub up_to: i64,
 }

@@ -9,7 +9,7 @@ use presidio_domain::time::UtcMillis;
 
 use std::sync::Arc;
 
-use crate::AppState;
+use crate::App;
 use crate::cache::CachedReport;
 
 /// The Ambiti where the user reads reports (all their cases, or their organisation's).
@@ -67,7 +67,7 @@ pub fn reporter_only(who: &Principal) -> bool {
 
 /// The reports a trusted reporter's organisation sent, newest first.
 pub async fn own_reports(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     limit: i64,
     offset: i64,
@@ -79,7 +79,7 @@ pub async fn own_reports(
         offset,
         ..presidio_db::ReportFilter::default()
     };
-    let lines = state.db.reports(&filter).await?;
+    let lines = app.db.reports(&filter).await?;
     Ok(visible(who, lines)
         .into_iter()
         .filter(|(_, access)| *access == CaseAccess::Limited)
@@ -89,17 +89,17 @@ pub async fn own_reports(
 
 /// A report and what the user may see of it; `None` when they may not even know it exists.
 pub async fn load(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     id: i64,
 ) -> Result<Option<(Report, CaseAccess)>, DbError> {
-    let report = match state.db.report(id).await {
+    let report = match app.db.report(id).await {
         Ok(r) => r,
         Err(DbError::NotFound) => return Ok(None),
         Err(e) => return Err(e),
     };
     let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
-    let glass = state.db.glass_broken_by(id, since).await?;
+    let glass = app.db.glass_broken_by(id, since).await?;
     let access = case_access(who, &report.facts(glass));
     Ok((access != CaseAccess::None).then_some((report, access)))
 }
@@ -109,7 +109,7 @@ pub async fn load(
 /// `None` when the user records reports nowhere; an unknown municipality is refused on its
 /// field.
 pub async fn ambito_for(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     data: &presidio_domain::report::ReportData,
 ) -> Result<Option<(AmbitoId, bool)>, DbError> {
@@ -129,7 +129,7 @@ pub async fn ambito_for(
     let Some(code) = &data.municipality else {
         return Ok(Some((first, true)));
     };
-    let municipality = match state.db.municipality(code).await {
+    let municipality = match app.db.municipality(code).await {
         Ok(m) => m,
         Err(DbError::NotFound) => {
             return Err(Invalid::one("municipality", Problem::UnknownMunicipality).into());
@@ -146,28 +146,27 @@ pub async fn ambito_for(
 /// Opens a protected report to `who` with a written reason (already checked): stored, audited,
 /// and the coordinators of its Ambito notified.
 pub async fn break_glass(
-    state: &AppState,
-    visitor: &crate::auth::Visitor,
+    app: &App,
+    caller: crate::Caller<'_>,
     who: &Principal,
     report: &Report,
     reason: &str,
 ) -> Result<(), DbError> {
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let notice = t.t_args(
         "notice-break-glass",
         &[
-            ("name", crate::i18n::Arg::Str(&who.name)),
-            ("code", crate::i18n::Arg::Str(&report.code)),
-            ("reason", crate::i18n::Arg::Str(reason)),
+            ("name", presidio_i18n::Arg::Str(&who.name)),
+            ("code", presidio_i18n::Arg::Str(&report.code)),
+            ("reason", presidio_i18n::Arg::Str(reason)),
         ],
     );
-    let entry = visitor.entry(presidio_domain::audit::Action::BreakGlass);
-    state
-        .db
+    let entry = app.entry(caller, presidio_domain::audit::Action::BreakGlass);
+    app.db
         .break_glass(report.id, who.user_id, reason, &notice, &entry)
         .await?;
     // The opening shows on the next read of the report.
-    state.caches.invalidate();
+    app.caches.invalidate();
     Ok(())
 }
 
@@ -175,50 +174,49 @@ pub async fn break_glass(
 /// from the cache when no report changed since it was loaded. `None` when they may not even
 /// know it exists.
 pub async fn load_for_reading(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     id: i64,
 ) -> Result<Option<(Arc<CachedReport>, CaseAccess)>, DbError> {
-    let loaded = state
+    let loaded = app
         .caches
         .reports
-        .get_or_fill(&state.caches, &id, async || {
-            let report = match state.db.report(id).await {
+        .get_or_fill(&app.caches, &id, async || {
+            let report = match app.db.report(id).await {
                 Ok(r) => r,
                 Err(DbError::NotFound) => return Ok(None),
                 Err(e) => return Err(e),
             };
             let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
-            let glass = state.db.glass_broken_by(id, since).await?;
-            let history = state.db.report_history(id).await?;
+            let glass = app.db.glass_broken_by(id, since).await?;
+            let history = app.db.report_history(id).await?;
             let municipality = match &report.data.municipality {
                 Some(code) => Some(
-                    state
-                        .db
+                    app.db
                         .municipality(code)
                         .await
                         .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name),
                 ),
                 None => None,
             };
-            let activations = state.db.activations_of(id).await?;
-            let resources = state.db.resources(report.ambito).await?;
-            let dispatches = state.db.dispatches_of(id).await?;
-            let steps = state.db.procedure_steps(id).await?;
-            let handovers = state.db.handovers_of(id).await?;
-            let messages = state.db.case_messages(id).await?;
+            let activations = app.db.activations_of(id).await?;
+            let resources = app.db.resources(report.ambito).await?;
+            let dispatches = app.db.dispatches_of(id).await?;
+            let steps = app.db.procedure_steps(id).await?;
+            let handovers = app.db.handovers_of(id).await?;
+            let messages = app.db.case_messages(id).await?;
             let alertable = if report.outcome
                 == Some(presidio_domain::report::triage::Outcome::Emergenza)
                 && report.status.is_open()
                 && !dispatches.iter().any(|d| d.dispatch.is_active())
             {
                 let on_call = crate::interventions::on_call_now(
-                    state,
+                    app,
                     report.ambito,
                     presidio_domain::roster::RosterRole::ProntoIntervento,
                 )
                 .await?;
-                Some((on_call, state.db.roster_people(report.ambito).await?))
+                Some((on_call, app.db.roster_people(report.ambito).await?))
             } else {
                 None
             };
@@ -247,16 +245,16 @@ pub async fn load_for_reading(
 /// number of that Ambito, and tells the live boards. `None` when the user records reports
 /// nowhere; an unknown municipality is `DbError::Invalid` on its field.
 pub async fn record(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     data: &presidio_domain::report::ReportData,
     entry: &presidio_domain::audit::Entry,
     now: UtcMillis,
 ) -> Result<Option<presidio_db::ReportRef>, DbError> {
-    let Some((ambito, outside_ambito)) = ambito_for(state, who, data).await? else {
+    let Some((ambito, outside_ambito)) = ambito_for(app, who, data).await? else {
         return Ok(None);
     };
-    let created = state
+    let created = app
         .db
         .create_report(
             &presidio_db::NewReport {
@@ -270,7 +268,7 @@ pub async fn record(
             entry,
         )
         .await?;
-    state.changed(ambito, created.id);
+    app.changed(ambito, created.id);
     Ok(Some(created))
 }
 
@@ -284,13 +282,13 @@ pub fn reporting_organisation(who: &Principal, ambito: AmbitoId) -> Option<i64> 
 /// now, so that it is said with a form's other faults (the booking itself checks again, in its
 /// transaction, against bookings made meanwhile).
 pub async fn check_free_places(
-    state: &AppState,
+    app: &App,
     ambito: AmbitoId,
     resource: i64,
     places: u32,
     errors: &mut presidio_domain::validation::Invalid,
 ) -> Result<(), DbError> {
-    let free = state
+    let free = app
         .db
         .resources(ambito)
         .await?

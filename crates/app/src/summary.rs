@@ -9,9 +9,9 @@ use presidio_domain::handover::is_overdue;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::time::UtcMillis;
 
-use crate::AppState;
+use crate::App;
 use crate::handovers::HandoverLine;
-use crate::i18n::{Arg, Locale, Tr, catalogue};
+use presidio_i18n::{Arg, Locale, Tr, catalogue};
 
 /// One report of the period.
 pub struct SummaryLine {
@@ -75,7 +75,7 @@ const OUTCOMES: [&str; 4] = ["emergenza", "urgenza", "non_pertinente", "none"];
 
 /// The summary of the last `hours` (1 to 168) as `who` may see it.
 pub async fn build(
-    state: &AppState,
+    app: &App,
     who: &Principal,
     hours: i64,
     now: UtcMillis,
@@ -90,7 +90,7 @@ pub async fn build(
         limit: 500,
         ..ReportFilter::default()
     };
-    let lines = crate::cases::visible(who, state.db.reports(&filter).await?);
+    let lines = crate::cases::visible(who, app.db.reports(&filter).await?);
     let reports: Vec<SummaryLine> = lines.into_iter().map(|(l, _)| line(t, l)).collect();
     let counts: Vec<(&'static str, i64)> = OUTCOMES
         .iter()
@@ -103,7 +103,7 @@ pub async fn build(
         .iter()
         .map(|(o, n)| (t.t(&format!("outcome-{o}")), *n))
         .collect();
-    let closed_counts = state
+    let closed_counts = app
         .db
         .closed_between(&who.ambiti_with(Permission::WriteCases), from, now)
         .await?;
@@ -111,14 +111,14 @@ pub async fn build(
         .iter()
         .map(|(code, n)| (t.t(&format!("closing-outcome-{code}")), *n))
         .collect();
-    let waiting: Vec<HandoverLine> = crate::handovers::waiting(state, who)
+    let waiting: Vec<HandoverLine> = crate::handovers::waiting(app, who)
         .await?
         .iter()
         .map(|h| crate::handovers::line(t, who, h, now))
         .collect();
     let overdue = waiting.iter().filter(|h| h.overdue).count();
     let gaps = match crate::roster::ambito_of(who) {
-        Some(ambito) => Some(crate::roster::summary(state, ambito).await?.gaps.len()),
+        Some(ambito) => Some(crate::roster::summary(app, ambito).await?.gaps.len()),
         None => None,
     };
     let handover_text = t.t_args(
@@ -164,11 +164,11 @@ pub async fn build(
 /// Once a day, from the configured time (Rome): the summary's counts by e-mail to the
 /// coordinators of each Ambito, and to each municipality's social service its handovers
 /// waiting. Each Ambito's day is claimed once in the database. Returns the e-mails queued.
-pub async fn mail_due(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
-    let Some(at_minute) = state.field.summary_at_minute else {
+pub async fn mail_due(app: &App, now: UtcMillis) -> Result<usize, DbError> {
+    let Some(at_minute) = app.field.summary_at_minute else {
         return Ok(0);
     };
-    if state.field.mailer.is_none() {
+    if app.field.mailer.is_none() {
         return Ok(0);
     }
     let local = now.in_rome();
@@ -179,17 +179,17 @@ pub async fn mail_due(state: &AppState, now: UtcMillis) -> Result<usize, DbError
     let day = local.date().to_string();
     let t = catalogue().tr(Locale::Italian);
     let mut sent = 0;
-    for ambito in state.db.list_ambiti().await? {
-        if !state.db.claim_summary(&day, ambito.id).await? {
+    for ambito in app.db.list_ambiti().await? {
+        if !app.db.claim_summary(&day, ambito.id).await? {
             continue;
         }
-        sent += mail_ambito(state, t, ambito.id, now).await?;
+        sent += mail_ambito(app, t, ambito.id, now).await?;
     }
     Ok(sent)
 }
 
 async fn mail_ambito(
-    state: &AppState,
+    app: &App,
     t: Tr<'static>,
     ambito: AmbitoId,
     now: UtcMillis,
@@ -202,13 +202,13 @@ async fn mail_ambito(
         limit: 500,
         ..ReportFilter::default()
     };
-    let lines = state.db.reports(&filter).await?;
+    let lines = app.db.reports(&filter).await?;
     let count = |o: Option<&str>| {
         Arg::Num(
             i64::try_from(lines.iter().filter(|l| l.outcome.as_deref() == o).count()).unwrap_or(0),
         )
     };
-    let waiting = state.db.waiting_handovers(&[ambito], None).await?;
+    let waiting = app.db.waiting_handovers(&[ambito], None).await?;
     let late = |list: &[&presidio_db::StoredHandover]| {
         list.iter()
             .filter(|h| is_overdue(h.status(), UtcMillis(h.due_at), now))
@@ -223,15 +223,12 @@ async fn mail_ambito(
             ("urgencies", count(Some("urgenza"))),
             ("waiting", Arg::Num(i64::try_from(all.len()).unwrap_or(0))),
             ("late", Arg::Num(i64::try_from(late(&all)).unwrap_or(0))),
-            (
-                "link",
-                Arg::Str(&format!("{}/riepilogo", state.auth.public_url)),
-            ),
+            ("link", Arg::Str(&format!("{}/riepilogo", app.public_url))),
         ],
     );
     let mut sent = 0;
-    for to in state.db.role_addresses(ambito, "coordinatore").await? {
-        crate::mail::send_text(state, to, t.t("mail-summary-subject"), body.clone());
+    for to in app.db.role_addresses(ambito, "coordinatore").await? {
+        crate::mail::send_text(app, to, t.t("mail-summary-subject"), body.clone());
         sent += 1;
     }
     let mut municipalities: Vec<&str> = waiting.iter().map(|h| h.municipality.as_str()).collect();
@@ -249,14 +246,11 @@ async fn mail_ambito(
                     Arg::Num(i64::try_from(theirs.len()).unwrap_or(0)),
                 ),
                 ("late", Arg::Num(i64::try_from(late(&theirs)).unwrap_or(0))),
-                (
-                    "link",
-                    Arg::Str(&format!("{}/passaggi", state.auth.public_url)),
-                ),
+                ("link", Arg::Str(&format!("{}/passaggi", app.public_url))),
             ],
         );
-        for to in state.db.service_addresses(m).await? {
-            crate::mail::send_text(state, to, t.t("mail-summary-subject"), text.clone());
+        for to in app.db.service_addresses(m).await? {
+            crate::mail::send_text(app, to, t.t("mail-summary-subject"), text.clone());
             sent += 1;
         }
     }

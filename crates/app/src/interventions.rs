@@ -12,17 +12,17 @@ use presidio_domain::roster::{RosterRole, on_call};
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
-use crate::AppState;
-use crate::i18n::{Arg, Tr};
+use crate::App;
+use presidio_i18n::{Arg, Tr};
 
 /// Who holds the `role` shift of the Ambito now, if anybody.
 pub async fn on_call_now(
-    state: &AppState,
+    app: &App,
     ambito: AmbitoId,
     role: RosterRole,
 ) -> Result<Option<i64>, DbError> {
     let now = presidio_db::now();
-    let stored = state.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
+    let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
     let shifts: Vec<_> = stored.into_iter().map(|s| s.shift).collect();
     Ok(on_call(&shifts, now)
         .into_iter()
@@ -33,7 +33,7 @@ pub async fn on_call_now(
 /// Alerts the operator named, or else the field operator on call, for `report`: only an
 /// emergency gets one, an operator must have a role in the Ambito, one dispatch at a time.
 pub async fn alert(
-    state: &AppState,
+    app: &App,
     report: &Report,
     operator: Option<i64>,
     audit: &Entry,
@@ -43,26 +43,26 @@ pub async fn alert(
     }
     let operator = match operator {
         Some(id) => id,
-        None => on_call_now(state, report.ambito, RosterRole::ProntoIntervento)
+        None => on_call_now(app, report.ambito, RosterRole::ProntoIntervento)
             .await?
             .ok_or_else(|| Invalid::one("operator_id", Problem::Required))?,
     };
-    let people = state.db.roster_people(report.ambito).await?;
+    let people = app.db.roster_people(report.ambito).await?;
     if !people.iter().any(|p| p.id == operator) {
         return Err(Invalid::one("operator_id", Problem::UnknownCode).into());
     }
-    let d = state
+    let d = app
         .db
-        .alert_operator(report.id, operator, state.field.check_in_minutes, audit)
+        .alert_operator(report.id, operator, app.field.check_in_minutes, audit)
         .await?;
-    state.changed(report.ambito, report.id);
-    crate::mail::tell(state, operator, "mail-alert", &d);
+    app.changed(report.ambito, report.id);
+    crate::mail::tell(app, operator, "mail-alert", &d);
     Ok(d)
 }
 
 /// Records a step of dispatch `id` on a report the caller may write.
 pub async fn step(
-    state: &AppState,
+    app: &App,
     d: &StoredDispatch,
     step: &str,
     assessment: (Option<i64>, &str),
@@ -77,20 +77,20 @@ pub async fn step(
     } else {
         None
     };
-    let moved = state
+    let moved = app
         .db
         .record_field_step(d.id, step, found, version, audit)
         .await?;
-    state.changed(d.ambito, d.report_id);
+    app.changed(d.ambito, d.report_id);
     Ok(moved)
 }
 
 /// Raises the alarm of every check-in missed at `now`: a notification to the coordinators of
 /// the Ambito, an e-mail to the coordinator on call, and the boards refresh. Returns how many.
-pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let mut raised = 0;
-    for d in state.db.missed_check_ins(now).await? {
+    for d in app.db.missed_check_ins(now).await? {
         let text = t.t_args(
             "dispatch-alarm-text",
             &[
@@ -98,14 +98,14 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
                 ("code", Arg::Str(&d.report_code)),
             ],
         );
-        if state.db.raise_alarm(&d, &text).await? {
+        if app.db.raise_alarm(&d, &text).await? {
             raised += 1;
             tracing::warn!(dispatch = d.id, "lone-worker check-in missed");
-            state.changed(d.ambito, d.report_id);
+            app.changed(d.ambito, d.report_id);
             if let Some(coordinator) =
-                on_call_now(state, d.ambito, RosterRole::CoordinatoreReperibile).await?
+                on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile).await?
             {
-                crate::mail::tell(state, coordinator, "mail-alarm", &d);
+                crate::mail::tell(app, coordinator, "mail-alarm", &d);
             }
         }
     }
@@ -113,36 +113,36 @@ pub async fn sweep(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
 }
 
 /// Releases the places of every hold past its time, and refreshes the boards of its cases.
-pub async fn expire_holds(state: &AppState, now: UtcMillis) -> Result<usize, DbError> {
+pub async fn expire_holds(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     let mut entry = presidio_domain::audit::Entry::new(now, presidio_domain::audit::Action::Write);
     entry.actor = "sistema".into();
     entry.record_type = "activations".into();
     entry.section = "hold_lapsed".into();
-    let lapsed = state.db.expire_lapsed_holds(now, &entry).await?;
+    let lapsed = app.db.expire_lapsed_holds(now, &entry).await?;
     for (ambito, report) in &lapsed {
-        state.changed(*ambito, *report);
+        app.changed(*ambito, *report);
     }
     Ok(lapsed.len())
 }
 
 /// Every 30 seconds: the lone-worker sweep, the handovers' escalation, the morning summary and
 /// the holds that lapsed.
-pub fn spawn_sweeper(state: AppState) {
+pub fn spawn_sweeper(app: App) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             every.tick().await;
             let now = presidio_db::now();
-            if let Err(err) = sweep(&state, now).await {
+            if let Err(err) = sweep(&app, now).await {
                 tracing::error!(error = %err, "lone-worker sweep failed");
             }
-            if let Err(err) = crate::handovers::sweep(&state, now).await {
+            if let Err(err) = crate::handovers::sweep(&app, now).await {
                 tracing::error!(error = %err, "handover escalation failed");
             }
-            if let Err(err) = crate::summary::mail_due(&state, now).await {
+            if let Err(err) = crate::summary::mail_due(&app, now).await {
                 tracing::error!(error = %err, "morning summary not sent");
             }
-            if let Err(err) = expire_holds(&state, now).await {
+            if let Err(err) = expire_holds(&app, now).await {
                 tracing::error!(error = %err, "lapsed holds not released");
             }
         }

@@ -5,7 +5,7 @@ use presidio_domain::reference::AmbitoId;
 use presidio_domain::resources::budget::{Budget, forecast_cents};
 use presidio_domain::time::rome_day_start;
 
-use crate::AppState;
+use crate::App;
 
 /// A budget and where its spending stands today.
 pub struct Summary {
@@ -15,13 +15,13 @@ pub struct Summary {
 }
 
 /// The Ambito's budget, if set, with the spending of its period so far and the forecast.
-pub async fn summary(state: &AppState, ambito: AmbitoId) -> Result<Option<Summary>, DbError> {
-    let Some(budget) = state.db.budget(ambito).await? else {
+pub async fn summary(app: &App, ambito: AmbitoId) -> Result<Option<Summary>, DbError> {
+    let Some(budget) = app.db.budget(ambito).await? else {
         return Ok(None);
     };
     let start = rome_day_start(budget.from);
     let end = rome_day_start(budget.to.tomorrow().unwrap_or(budget.to));
-    let spent_cents = state.db.spent_cents(ambito, start, end).await?;
+    let spent_cents = app.db.spent_cents(ambito, start, end).await?;
     let today = presidio_db::now().in_rome().date();
     Ok(Some(Summary {
         budget,

@@ -1,0 +1,120 @@
+//! What Presidio does, whoever asks: the pages, the JSON API, the command line and the periodic
+//! jobs call the use cases here. Each takes the [`App`], the user and validated input; it checks
+//! access with the domain's rules, writes through the storage crate in one transaction with its
+//! audit entry, then tells the live boards and caches ([`App::changed`]).
+//!
+//! Nothing here knows of HTTP, templates or the OpenAPI document (the structure test keeps it so).
+
+pub mod budget;
+pub mod cache;
+pub mod cases;
+pub mod clock;
+pub mod handovers;
+pub mod interventions;
+pub mod mail;
+pub mod notifications;
+pub mod roster;
+pub mod secret;
+pub mod subject_access;
+pub mod summary;
+
+use std::sync::Arc;
+
+use presidio_db::Db;
+use presidio_domain::access::Principal;
+use presidio_domain::audit::{Action, Entry};
+
+pub use clock::Clock;
+
+/// Everything a use case can reach.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub db: Db,
+    /// Audit entries of reads, written in shared transactions (group commit).
+    pub audit: presidio_db::AuditBatcher,
+    /// Changes to reports, for the live boards (within this process).
+    pub board: tokio::sync::broadcast::Sender<BoardEvent>,
+    /// Board rows and report pages, dropped at each report change.
+    pub caches: Arc<cache::Caches>,
+    pub field: Arc<FieldConfig>,
+    /// The address users reach Presidio at, for links mailed.
+    pub public_url: Arc<str>,
+    pub clock: Clock,
+}
+
+/// Field work: the lone-worker check-in interval and the e-mail relay, if any.
+#[derive(Debug)]
+pub struct FieldConfig {
+    pub check_in_minutes: u32,
+    pub mailer: Option<mail::Mailer>,
+    /// Working minutes after the service's next opening within which a handover is due.
+    pub handover_grace_minutes: u32,
+    /// Working minutes after that deadline at which the coordinator is alerted.
+    pub handover_escalation_minutes: u32,
+    /// When (minute of the day, Rome) the morning summary is e-mailed; none: never.
+    pub summary_at_minute: Option<u16>,
+}
+
+impl Default for FieldConfig {
+    fn default() -> Self {
+        Self {
+            check_in_minutes: presidio_domain::intervention::DEFAULT_CHECK_IN_MINUTES,
+            mailer: None,
+            handover_grace_minutes: presidio_domain::handover::DEFAULT_GRACE_MINUTES,
+            handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
+            summary_at_minute: Some(7 * 60 + 30),
+        }
+    }
+}
+
+/// A report changed: the boards of its Ambito refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct BoardEvent {
+    pub ambito_id: i64,
+    pub report_id: i64,
+}
+
+/// Who asks, as the audit trail records them: the user (if signed in, or still at the second
+/// factor) and the address the request came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub principal: Option<&'a Principal>,
+    pub client_ip: &'a str,
+}
+
+impl App {
+    /// Needs a running Tokio runtime (it starts the audit writer).
+    pub fn new(db: Db) -> Self {
+        Self {
+            audit: presidio_db::AuditBatcher::start(db.clone()),
+            db,
+            board: tokio::sync::broadcast::channel(256).0,
+            caches: Arc::default(),
+            field: Arc::default(),
+            public_url: Arc::from("http://127.0.0.1:8080"),
+            clock: Clock::system(),
+        }
+    }
+
+    /// Tells the live boards that a report changed (nobody listening is fine).
+    pub fn changed(&self, ambito: presidio_domain::reference::AmbitoId, report_id: i64) {
+        self.caches.invalidate();
+        let _ = self.board.send(BoardEvent {
+            ambito_id: ambito.0,
+            report_id,
+        });
+    }
+
+    /// An audit entry of `action` by `caller`, stamped with the clock.
+    pub fn entry(&self, caller: Caller<'_>, action: Action) -> Entry {
+        let mut e = Entry::new(self.clock.now(), action);
+        caller.client_ip.clone_into(&mut e.client_ip);
+        if let Some(p) = caller.principal {
+            e.actor_id = Some(p.user_id);
+            e.actor.clone_from(&p.username);
+            e.organisation.clone_from(&p.organisation);
+            e.role = p.roles_text();
+        }
+        e
+    }
+}
