@@ -772,3 +772,167 @@ async fn a_page_past_the_end_is_empty_whatever_its_offset() {
         }
     }
 }
+
+/// One refused write, as the API and the report page send it.
+struct Refusal<'a> {
+    api: &'a str,
+    body: Value,
+    page: &'a str,
+    fields: Vec<(&'a str, &'a str)>,
+    /// The refused field's API name.
+    field: &'a str,
+}
+
+fn refused_writes(long_note: &str) -> Vec<Refusal<'_>> {
+    let one = |api, body, page, fields, field| Refusal {
+        api,
+        body,
+        page,
+        fields,
+        field,
+    };
+    vec![
+        one(
+            "diary",
+            json!({"kind": "", "text": "Chiamata al 118"}),
+            "diario",
+            vec![("kind", ""), ("text", "Chiamata al 118")],
+            "kind",
+        ),
+        one(
+            "diary",
+            json!({"kind": "nota", "text": "  "}),
+            "diario",
+            vec![("kind", "nota"), ("text", "  ")],
+            "text",
+        ),
+        one(
+            "status",
+            json!({"status": "volata_via"}),
+            "stato",
+            vec![("status", "volata_via")],
+            "status",
+        ),
+        one(
+            "status",
+            json!({"status": "triaged", "note": long_note}),
+            "stato",
+            vec![("status", "triaged"), ("note", long_note)],
+            "note",
+        ),
+        one(
+            "status",
+            json!({"status": "closed", "closing_outcome": "sparito"}),
+            "stato",
+            vec![("status", "closed"), ("closing_outcome", "sparito")],
+            "closing_outcome",
+        ),
+        one(
+            "reopen",
+            json!({"reason": ""}),
+            "riapri",
+            vec![("reopen_reason", "")],
+            "reason",
+        ),
+    ]
+}
+
+/// The report page and the API run one use case per action: the same input is refused on the
+/// same field with the same message, nothing is written, and a user of another Ambito is told
+/// of neither.
+#[tokio::test]
+async fn the_report_page_and_the_api_refuse_a_write_alike() {
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_centrale", &[]).await;
+    let created = post(&app, &op, "/api/v1/reports", &minimal()).await.json();
+    let id = created["id"].as_i64().unwrap();
+    let long_note = "n".repeat(4001);
+    for case in refused_writes(&long_note) {
+        let (api, page, field) = (case.api, case.page, case.field);
+        let r = post(
+            &app,
+            &op,
+            &format!("/api/v1/reports/{id}/{api}"),
+            &case.body,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{api}: {}",
+            r.text()
+        );
+        let message = r.json()["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{api}: no message on {field}: {}", r.text()))
+            .to_owned();
+        let p = app
+            .post_form_as(
+                &op,
+                &format!("/segnalazioni/{id}/{page}"),
+                &case.fields,
+                None,
+            )
+            .await;
+        assert_eq!(
+            p.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{page}: {field}"
+        );
+        let html = p.text().replace("&#39;", "'");
+        // The same problem, on the field as the form names it (the reopening's is its own).
+        let page_field = if field == "reason" {
+            "reopen_reason"
+        } else {
+            field
+        };
+        let problem = message
+            .split_once(": ")
+            .map_or(message.as_str(), |(_, p)| p);
+        assert!(
+            html.contains(&format!("<a href=\"#{page_field}\">")) && html.contains(problem),
+            "{page}: the page shows {message:?} too"
+        );
+    }
+    let now = app
+        .get_as(&op, &format!("/api/v1/reports/{id}"))
+        .await
+        .json();
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("received"), Some(1)),
+        "nothing was written: {now}"
+    );
+    let writes = app.audited("write").await;
+    assert_eq!(
+        writes
+            .iter()
+            .filter(|e| e.entry.record_id == id.to_string())
+            .count(),
+        1,
+        "only the recording is audited as a write: {writes:?}"
+    );
+    another_ambito_is_told_of_neither(&app, id).await;
+}
+
+async fn another_ambito_is_told_of_neither(app: &TestApp, id: i64) {
+    app.add_bollatese().await;
+    let other = app.sign_in_in("bollatese", "operatore_centrale", &[]).await;
+    let r = post(
+        app,
+        &other,
+        &format!("/api/v1/reports/{id}/diary"),
+        &json!({"kind": "nota", "text": "Scritta da un altro Ambito"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let p = app
+        .post_form_as(
+            &other,
+            &format!("/segnalazioni/{id}/diario"),
+            &[("kind", "nota"), ("text", "Scritta da un altro Ambito")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+}

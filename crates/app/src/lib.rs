@@ -9,10 +9,12 @@ pub mod budget;
 pub mod cache;
 pub mod cases;
 pub mod clock;
+pub mod error;
 pub mod handovers;
 pub mod interventions;
 pub mod mail;
 pub mod notifications;
+pub mod reports;
 pub mod roster;
 pub mod secret;
 pub mod subject_access;
@@ -25,6 +27,7 @@ use presidio_domain::access::Principal;
 use presidio_domain::audit::{Action, Entry};
 
 pub use clock::Clock;
+pub use error::AppError;
 
 /// Everything a use case can reach.
 #[derive(Clone, Debug)]

@@ -180,6 +180,18 @@ impl Invalid {
         self.0.is_empty()
     }
 
+    /// The same refusals with `from` named `to`: for a form whose field has another name than
+    /// the use case's.
+    #[must_use]
+    pub fn renamed(mut self, from: &str, to: &'static str) -> Self {
+        for e in &mut self.0 {
+            if e.field == from {
+                e.field = to;
+            }
+        }
+        self
+    }
+
     /// `Ok(value)` when nothing was refused.
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
         if self.is_empty() {
@@ -331,6 +343,16 @@ fn collapse_indexes(path: &str) -> String {
 #[cfg(test)]
 mod path_tests {
     use super::*;
+
+    #[test]
+    fn a_renamed_field_keeps_its_problem_and_the_others_stay() {
+        let mut invalid = Invalid::one("reason", Problem::Required);
+        invalid.push("note", Problem::TooLong { max: 4000 });
+        let renamed = invalid.renamed("reason", "reopen_reason");
+        assert_eq!(renamed.0[0].field, "reopen_reason");
+        assert_eq!(renamed.0[0].problem, Problem::Required);
+        assert_eq!(renamed.0[1].field, "note");
+    }
 
     #[test]
     fn field_paths_are_interned_and_bounded() {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use presidio_app::AppError;
 use presidio_db::DbError;
 use presidio_domain::validation::Invalid;
 use serde::Serialize;
@@ -146,6 +147,17 @@ impl From<DbError> for ApiError {
                 tracing::error!(error = %other, "storage error");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::NotFound => Self::from_status(StatusCode::NOT_FOUND),
+            AppError::Forbidden => Self::from_status(StatusCode::FORBIDDEN),
+            AppError::Invalid(invalid) => invalid.into(),
+            AppError::Db(e) => e.into(),
         }
     }
 }

@@ -5,12 +5,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::ReportFilter;
-use presidio_domain::access::{CaseAccess, Permission, Principal};
+use presidio_domain::access::{CaseAccess, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::{AmbitoId, IstatCode};
-use presidio_domain::report::lifecycle::{ClosingOutcome, Status};
+use presidio_domain::report::lifecycle::Status;
 use presidio_domain::report::triage::TriageInput;
-use presidio_domain::report::{DiaryKind, Report, ReportInput};
+use presidio_domain::report::{Report, ReportInput};
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
@@ -490,11 +490,7 @@ pub(crate) async fn writable(
     who: &Principal,
     id: i64,
 ) -> Result<Report, ApiError> {
-    let (report, access) = load(state, who, id).await?;
-    if access != CaseAccess::Full || !who.may_in(Permission::WriteCases, report.ambito) {
-        return Err(ApiError::from_status(StatusCode::FORBIDDEN));
-    }
-    Ok(report)
+    Ok(presidio_app::reports::writable(state, who, id).await?)
 }
 
 /// A correction: the whole report as for `POST`, and the version read.
@@ -563,15 +559,6 @@ pub struct TriageBody {
     pub criteria: Option<Vec<String>>,
 }
 
-fn moved(err: presidio_db::MoveError) -> ApiError {
-    match err {
-        presidio_db::MoveError::Transition(_) => {
-            Invalid::one("status", Problem::BadTransition).into()
-        }
-        presidio_db::MoveError::Db(e) => e.into(),
-    }
-}
-
 /// Triages (or re-triages) a report.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/triage", tag = "segnalazioni",
     params(("id" = i64, Path)), request_body = TriageBody,
@@ -583,19 +570,7 @@ pub async fn triage(
     ApiJson(input): ApiJson<TriageInput>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let decision = input.validate()?;
-    let done = state
-        .db
-        .triage_report(
-            id,
-            &decision,
-            Some(who.user_id),
-            &visitor.entry(Action::Write),
-        )
-        .await
-        .map_err(moved)?;
-    state.changed(report.ambito, id);
+    let done = presidio_app::reports::triage(&state, visitor.caller(), who, id, &input).await?;
     Ok(Json(done.into()))
 }
 
@@ -623,29 +598,12 @@ pub async fn status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let to = if body.status.trim().is_empty() {
-        return Err(Invalid::one("status", Problem::Required).into());
-    } else {
-        Status::parse(&body.status).ok_or_else(|| Invalid::one("status", Problem::UnknownCode))?
+    let input = presidio_app::reports::MoveInput {
+        status: &body.status,
+        note: &body.note,
+        closing_outcome: &body.closing_outcome,
     };
-    if body.note.chars().count() > 4000 {
-        return Err(Invalid::one("note", Problem::TooLong { max: 4000 }).into());
-    }
-    let closing = ClosingOutcome::from_input(&body.closing_outcome)?;
-    let done = state
-        .db
-        .move_report(
-            id,
-            to,
-            body.note.trim(),
-            closing,
-            Some(who.user_id),
-            &visitor.entry(Action::Write),
-        )
-        .await
-        .map_err(moved)?;
-    state.changed(report.ambito, id);
+    let done = presidio_app::reports::move_status(&state, visitor.caller(), who, id, input).await?;
     Ok(Json(done.into()))
 }
 
@@ -693,24 +651,8 @@ pub async fn reopen(
     ApiJson(body): ApiJson<ReopenBody>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let reason =
-        presidio_domain::validation::required_text(&mut errors, "reason", &body.reason, 2000);
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let done = state
-        .db
-        .reopen_report(
-            id,
-            &reason,
-            Some(who.user_id),
-            &visitor.entry(Action::Write),
-        )
-        .await
-        .map_err(moved)?;
-    state.changed(report.ambito, id);
+    let done =
+        presidio_app::reports::reopen(&state, visitor.caller(), who, id, &body.reason).await?;
     Ok(Json(done.into()))
 }
 
@@ -743,34 +685,12 @@ pub async fn diary(
     ApiJson(body): ApiJson<DiaryBody>,
 ) -> Result<(StatusCode, Json<DiaryRef>), ApiError> {
     let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let kind = if body.kind.trim().is_empty() {
-        errors.push("kind", Problem::Required);
-        None
-    } else {
-        let k = DiaryKind::parse(&body.kind);
-        if k.is_none() {
-            errors.push("kind", Problem::UnknownCode);
-        }
-        k
+    let input = presidio_app::reports::DiaryInput {
+        kind: &body.kind,
+        text: &body.text,
+        corrects: body.corrects,
     };
-    let text = presidio_domain::validation::required_text(&mut errors, "text", &body.text, 10_000);
-    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let entry = state
-        .db
-        .add_diary(
-            id,
-            kind,
-            &text,
-            body.corrects,
-            Some(who.user_id),
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.changed(report.ambito, id);
+    let entry = presidio_app::reports::add_diary(&state, visitor.caller(), who, id, input).await?;
     Ok((StatusCode::CREATED, Json(DiaryRef { id: entry })))
 }
 

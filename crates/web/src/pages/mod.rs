@@ -412,6 +412,18 @@ pub struct PageError {
     code: &'static str,
 }
 
+impl From<presidio_app::AppError> for PageError {
+    fn from(err: presidio_app::AppError) -> Self {
+        use presidio_app::AppError;
+        match err {
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
+            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Invalid(invalid) => DbError::Invalid(invalid).into(),
+            AppError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<DbError> for PageError {
     fn from(err: DbError) -> Self {
         match err {

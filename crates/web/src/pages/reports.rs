@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::MoveError;
+use presidio_app::AppError;
 use presidio_db::now;
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
@@ -778,13 +778,7 @@ pub(super) async fn for_write(
     who: &Principal,
     id: i64,
 ) -> Result<Report, PageError> {
-    match presidio_app::cases::load(state, who, id).await? {
-        Some((report, CaseAccess::Full)) if who.may_in(Permission::WriteCases, report.ambito) => {
-            Ok(report)
-        }
-        Some(_) => Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
-        None => Err(PageError::new(StatusCode::NOT_FOUND, "not_found")),
-    }
+    Ok(presidio_app::reports::writable(state, who, id).await?)
 }
 
 /// After a write: the page again with what went wrong, or a redirect to it (so reloading does
@@ -804,11 +798,13 @@ pub(super) async fn after(
     }
 }
 
-fn moved(err: MoveError) -> Result<Result<(), Invalid>, PageError> {
-    match err {
-        MoveError::Transition(_) => Ok(Err(Invalid::one("status", Problem::BadTransition))),
-        MoveError::Db(presidio_db::DbError::Invalid(invalid)) => Ok(Err(invalid)),
-        MoveError::Db(e) => Err(e.into()),
+/// What a write from the report page came to: done, refused fields to show on the page again,
+/// or an error page.
+fn written<T>(result: Result<T, AppError>) -> Result<Result<(), Invalid>, PageError> {
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(AppError::Invalid(invalid)) => Ok(Err(invalid)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -826,34 +822,10 @@ pub async fn reopen(
     Form(form): Form<ReopenForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let reason = presidio_domain::validation::required_text(
-        &mut errors,
-        "reopen_reason",
-        &form.reopen_reason,
-        2000,
-    );
-    let result = if errors.is_empty() {
-        match state
-            .db
-            .reopen_report(
-                id,
-                &reason,
-                Some(who.user_id),
-                &visitor.entry(Action::Write),
-            )
-            .await
-        {
-            Ok(_) => {
-                state.changed(report.ambito, id);
-                Ok(())
-            }
-            Err(e) => moved(e)?,
-        }
-    } else {
-        Err(errors)
-    };
+    let done =
+        presidio_app::reports::reopen(&state, visitor.caller(), who, id, &form.reopen_reason).await;
+    // The form names the field `reopen_reason`.
+    let result = written(done)?.map_err(|invalid| invalid.renamed("reason", "reopen_reason"));
     after(&state, &visitor, id, result).await
 }
 
@@ -864,7 +836,6 @@ pub async fn triage(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
     let mut input = TriageInput::default();
     for (k, v) in &pairs {
         match k.as_str() {
@@ -876,25 +847,8 @@ pub async fn triage(
             _ => {}
         }
     }
-    let result = match input.validate() {
-        Ok(decision) => match state
-            .db
-            .triage_report(
-                id,
-                &decision,
-                Some(who.user_id),
-                &visitor.entry(Action::Write),
-            )
-            .await
-        {
-            Ok(_) => {
-                state.changed(report.ambito, id);
-                Ok(())
-            }
-            Err(e) => moved(e)?,
-        },
-        Err(invalid) => Err(invalid),
-    };
+    let result =
+        written(presidio_app::reports::triage(&state, visitor.caller(), who, id, &input).await)?;
     after(&state, &visitor, id, result).await
 }
 
@@ -915,49 +869,14 @@ pub async fn move_status(
     Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let Some(to) = Status::parse(&form.status) else {
-        return after(
-            &state,
-            &visitor,
-            id,
-            Err(Invalid::one("status", Problem::UnknownCode)),
-        )
-        .await;
+    let input = presidio_app::reports::MoveInput {
+        status: &form.status,
+        note: &form.note,
+        closing_outcome: &form.closing_outcome,
     };
-    if form.note.chars().count() > 4000 {
-        return after(
-            &state,
-            &visitor,
-            id,
-            Err(Invalid::one("note", Problem::TooLong { max: 4000 })),
-        )
-        .await;
-    }
-    let closing =
-        match presidio_domain::report::lifecycle::ClosingOutcome::from_input(&form.closing_outcome)
-        {
-            Ok(c) => c,
-            Err(invalid) => return after(&state, &visitor, id, Err(invalid)).await,
-        };
-    let result = match state
-        .db
-        .move_report(
-            id,
-            to,
-            form.note.trim(),
-            closing,
-            Some(who.user_id),
-            &visitor.entry(Action::Write),
-        )
-        .await
-    {
-        Ok(_) => {
-            state.changed(report.ambito, id);
-            Ok(())
-        }
-        Err(e) => moved(e)?,
-    };
+    let result = written(
+        presidio_app::reports::move_status(&state, visitor.caller(), who, id, input).await,
+    )?;
     after(&state, &visitor, id, result).await
 }
 
@@ -976,31 +895,13 @@ pub async fn diary(
     Form(form): Form<DiaryForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let kind = DiaryKind::parse(&form.kind);
-    if kind.is_none() {
-        errors.push("kind", Problem::UnknownCode);
-    }
-    let text = presidio_domain::validation::required_text(&mut errors, "text", &form.text, 10_000);
-    let result = match kind.filter(|_| errors.is_empty()) {
-        Some(kind) => {
-            state
-                .db
-                .add_diary(
-                    id,
-                    kind,
-                    &text,
-                    None,
-                    Some(who.user_id),
-                    &visitor.entry(Action::Write),
-                )
-                .await?;
-            state.changed(report.ambito, id);
-            Ok(())
-        }
-        None => Err(errors),
+    let input = presidio_app::reports::DiaryInput {
+        kind: &form.kind,
+        text: &form.text,
+        corrects: None,
     };
+    let result =
+        written(presidio_app::reports::add_diary(&state, visitor.caller(), who, id, input).await)?;
     after(&state, &visitor, id, result).await
 }
 

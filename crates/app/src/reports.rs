@@ -1,0 +1,176 @@
+//! What is done to a report after it is recorded: triage, moves along the lifecycle, reopening
+//! and the diary. The report page and the API call these; each checks that the user may write
+//! the whole record, validates, writes with its audit entry in one transaction and refreshes the
+//! boards.
+//!
+//! Fields are refused by the names the API gives them (`status`, `note`, `closing_outcome`,
+//! `reason`, `kind`, `text`).
+
+use presidio_db::ReportRef;
+use presidio_domain::access::{CaseAccess, Permission, Principal};
+use presidio_domain::audit::Action;
+use presidio_domain::report::lifecycle::{ClosingOutcome, Status};
+use presidio_domain::report::triage::TriageInput;
+use presidio_domain::report::{DiaryKind, Report};
+use presidio_domain::validation::{Invalid, Problem, required_text};
+
+use crate::{App, AppError, Caller};
+
+/// The longest note of a move.
+pub const NOTE_MAX: usize = 4000;
+/// The longest reason for reopening a case.
+pub const REOPEN_REASON_MAX: usize = 2000;
+/// The longest diary entry.
+pub const DIARY_TEXT_MAX: usize = 10_000;
+
+/// The report, when `who` may write it: the whole record open to them and the right to write
+/// cases in its Ambito. Not found when they may not even know it exists.
+pub async fn writable(app: &App, who: &Principal, id: i64) -> Result<Report, AppError> {
+    match crate::cases::load(app, who, id).await? {
+        Some((report, CaseAccess::Full)) if who.may_in(Permission::WriteCases, report.ambito) => {
+            Ok(report)
+        }
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// Triages (or re-triages) a report.
+pub async fn triage(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    input: &TriageInput,
+) -> Result<ReportRef, AppError> {
+    let report = writable(app, who, id).await?;
+    let decision = input.validate()?;
+    let done = app
+        .db
+        .triage_report(
+            id,
+            &decision,
+            Some(who.user_id),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    app.changed(report.ambito, id);
+    Ok(done)
+}
+
+/// A move as typed: the next status, a note, and the outcome when closing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MoveInput<'a> {
+    pub status: &'a str,
+    pub note: &'a str,
+    pub closing_outcome: &'a str,
+}
+
+/// Moves a report along its lifecycle; a move the lifecycle does not allow is refused on
+/// `status`.
+pub async fn move_status(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    input: MoveInput<'_>,
+) -> Result<ReportRef, AppError> {
+    let report = writable(app, who, id).await?;
+    if input.status.trim().is_empty() {
+        return Err(Invalid::one("status", Problem::Required).into());
+    }
+    let to =
+        Status::parse(input.status).ok_or_else(|| Invalid::one("status", Problem::UnknownCode))?;
+    if input.note.chars().count() > NOTE_MAX {
+        return Err(Invalid::one("note", Problem::TooLong { max: NOTE_MAX }).into());
+    }
+    let closing = ClosingOutcome::from_input(input.closing_outcome)?;
+    let done = app
+        .db
+        .move_report(
+            id,
+            to,
+            input.note.trim(),
+            closing,
+            Some(who.user_id),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    app.changed(report.ambito, id);
+    Ok(done)
+}
+
+/// Reopens a closed case with a reason: back to triaged (or received); the history keeps the
+/// closing and the reopening.
+pub async fn reopen(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    reason: &str,
+) -> Result<ReportRef, AppError> {
+    let report = writable(app, who, id).await?;
+    let mut errors = Invalid::default();
+    let reason = required_text(&mut errors, "reason", reason, REOPEN_REASON_MAX);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let done = app
+        .db
+        .reopen_report(
+            id,
+            &reason,
+            Some(who.user_id),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    app.changed(report.ambito, id);
+    Ok(done)
+}
+
+/// A diary entry as typed; `corrects` names the entry it corrects (entries never change).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiaryInput<'a> {
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub corrects: Option<i64>,
+}
+
+/// Adds a diary entry; returns its id.
+pub async fn add_diary(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    input: DiaryInput<'_>,
+) -> Result<i64, AppError> {
+    let report = writable(app, who, id).await?;
+    let mut errors = Invalid::default();
+    let kind = if input.kind.trim().is_empty() {
+        errors.push("kind", Problem::Required);
+        None
+    } else {
+        let kind = DiaryKind::parse(input.kind);
+        if kind.is_none() {
+            errors.push("kind", Problem::UnknownCode);
+        }
+        kind
+    };
+    let text = required_text(&mut errors, "text", input.text, DIARY_TEXT_MAX);
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    let entry = app
+        .db
+        .add_diary(
+            id,
+            kind,
+            &text,
+            input.corrects,
+            Some(who.user_id),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    app.changed(report.ambito, id);
+    Ok(entry)
+}
