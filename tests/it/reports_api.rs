@@ -351,6 +351,7 @@ async fn protected_reports_are_need_to_know_with_break_glass() {
     )
     .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    no_reason_opens_nothing(&app, &other, id).await;
     let opened = post(
         &app,
         &other,
@@ -393,6 +394,41 @@ async fn protected_reports_are_need_to_know_with_break_glass() {
     )
     .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+/// No reason is refused as missing, alike by the API and the page, and opens nothing.
+async fn no_reason_opens_nothing(app: &TestApp, other: &Who, id: i64) {
+    let none = post(
+        app,
+        other,
+        &format!("/api/v1/reports/{id}/break-glass"),
+        &json!({"reason": " "}),
+    )
+    .await;
+    let message = none.json()["error"]["fields"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("obbligatorio"), "{message}");
+    let page = app
+        .post_form_as(
+            other,
+            &format!("/segnalazioni/{id}/accesso-straordinario"),
+            &[("reason", " ")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.text()
+    );
+    assert!(
+        page.text().contains(&message),
+        "the page says {message:?} too"
+    );
+    assert!(app.audited("break_glass").await.is_empty());
 }
 
 /// Changes to a good report, the field each one breaks, and the start of its message.

@@ -16,6 +16,8 @@ use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use presidio_app::reports::Glass;
+
 use super::json::ApiJson;
 use crate::AppState;
 use crate::auth::Visitor;
@@ -713,30 +715,14 @@ pub async fn break_glass(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<BreakGlassBody>,
 ) -> Result<Json<ReportRead>, ApiError> {
-    let who = principal(&visitor)?.clone();
-    let (report, access) = load(&state, &who, id).await?;
-    if access != CaseAccess::BreakGlass {
-        // Already open to this user, or a role that never opens it.
-        return Err(ApiError::from_status(if access == CaseAccess::Full {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::FORBIDDEN
-        }));
+    let who = principal(&visitor)?;
+    let glass =
+        presidio_app::reports::break_glass(&state, visitor.caller(), who, id, &body.reason).await?;
+    if glass == Glass::AlreadyOpen {
+        return Err(ApiError::from_status(StatusCode::CONFLICT));
     }
-    let reason = body.reason.trim();
-    if reason.chars().count() < 10 {
-        return Err(Invalid::one("reason", Problem::TooShort).into());
-    }
-    if reason.chars().count() > 1000 {
-        return Err(Invalid::one("reason", Problem::TooLong { max: 1000 }).into());
-    }
-    presidio_app::cases::break_glass(&state, visitor.caller(), &who, &report, reason).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.reason = "break_glass".into();
-    state.db.audit(&entry).await?;
-    Ok(Json(ReportRead::Full(Box::new(full(
-        state.db.report(id).await?,
-    )))))
+    let report = presidio_app::reports::read_opened(&state, visitor.caller(), id).await?;
+    Ok(Json(ReportRead::Full(Box::new(full(report)))))
 }
 
 /// Server-Sent Events of the live board: an event `board` with `{"ambito_id","report_id"}`

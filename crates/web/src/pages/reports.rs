@@ -917,25 +917,17 @@ pub async fn break_glass(
     Path(id): Path<i64>,
     Form(form): Form<GlassForm>,
 ) -> Result<Response, PageError> {
-    let who = principal(&visitor)?.clone();
-    let Some((report, access)) = presidio_app::cases::load(&state, &who, id).await? else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
-    if access != CaseAccess::BreakGlass {
-        return Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response());
+    let who = principal(&visitor)?;
+    let done =
+        presidio_app::reports::break_glass(&state, visitor.caller(), who, id, &form.reason).await;
+    match done {
+        // Opened, already open, or a role that never opens it: the report page tells which.
+        Ok(_) | Err(AppError::Forbidden) => {
+            Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
+        }
+        Err(AppError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(e) => Err(e.into()),
     }
-    let reason = form.reason.trim();
-    let problem = match reason.chars().count() {
-        0 => Some(Problem::Required),
-        1..=9 => Some(Problem::TooShort),
-        1001.. => Some(Problem::TooLong { max: 1000 }),
-        _ => None,
-    };
-    if let Some(problem) = problem {
-        return after(&state, &visitor, id, Err(Invalid::one("reason", problem))).await;
-    }
-    presidio_app::cases::break_glass(&state, visitor.caller(), &who, &report, reason).await?;
-    Ok(Redirect::to(&format!("/segnalazioni/{id}")).into_response())
 }
 
 #[cfg(test)]
