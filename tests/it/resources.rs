@@ -806,3 +806,70 @@ async fn too_many_places_is_said_with_the_other_faults() {
         "{fields}"
     );
 }
+
+#[tokio::test]
+async fn the_report_page_and_the_api_refuse_a_booking_alike() {
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 2).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let refusals: [(serde_json::Value, &[(&str, &str)], &str); 3] = [
+        // More places than are free, said with the other fault of the same form.
+        (
+            serde_json::json!({"resource_id": resource, "places": 3, "nights": 0}),
+            &[("places", "3"), ("nights", "0")],
+            "places",
+        ),
+        (
+            serde_json::json!({"resource_id": resource, "places": 1, "nights": 367}),
+            &[("places", "1"), ("nights", "367")],
+            "nights",
+        ),
+        (
+            serde_json::json!({"resource_id": resource, "places": 51}),
+            &[("places", "51")],
+            "places",
+        ),
+    ];
+    for (body, fields, field) in refusals {
+        let r = post(
+            &app,
+            &op,
+            &format!("/api/v1/reports/{report}/activations"),
+            &body,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        let message = r.json()["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message on {field}: {}", r.text()))
+            .to_owned();
+        let mut form = vec![("resource_id", resource.to_string())];
+        form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let p = app
+            .post_form_as(
+                &op,
+                &format!("/segnalazioni/{report}/attivazioni"),
+                &form,
+                None,
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        let html = p.text().replace("&#39;", "'");
+        let problem = message
+            .split_once(": ")
+            .map_or(message.as_str(), |(_, p)| p);
+        assert!(
+            html.contains(&format!("<a href=\"#{field}\">")) && html.contains(problem),
+            "the page shows {message:?} too"
+        );
+    }
+    assert!(
+        app.t.db.activations_of(report).await.unwrap().is_empty(),
+        "nothing was held"
+    );
+}

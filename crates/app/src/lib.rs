@@ -5,6 +5,7 @@
 //!
 //! Nothing here knows of HTTP, templates or the OpenAPI document (the structure test keeps it so).
 
+pub mod activations;
 pub mod budget;
 pub mod cache;
 pub mod cases;

@@ -5,15 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::StoredActivation;
-use presidio_domain::audit::Action;
-use presidio_domain::resources::activation::{ActivationStatus, DEFAULT_HOLD_MINUTES};
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::ApiJson;
-use super::reports::{principal, writable};
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
@@ -77,44 +74,14 @@ pub async fn hold(
     ApiJson(body): ApiJson<HoldBody>,
 ) -> Result<(StatusCode, Json<ActivationView>), ApiError> {
     let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let places = body.places.unwrap_or(1);
-    if !(1..=50).contains(&places) {
-        errors.push("places", Problem::OutOfRange);
-    }
-    let nights = body.nights.unwrap_or(1);
-    if !(1..=366).contains(&nights) {
-        errors.push("nights", Problem::OutOfRange);
-    }
-    let minutes = body.hold_minutes.unwrap_or(DEFAULT_HOLD_MINUTES);
-    if !(1..=24 * 60).contains(&minutes) {
-        errors.push("hold_minutes", Problem::OutOfRange);
-    }
-    if !errors.is_empty() {
-        presidio_app::cases::check_free_places(
-            &state,
-            report.ambito,
-            body.resource_id,
-            places,
-            &mut errors,
-        )
-        .await?;
-        return Err(errors.into());
-    }
-    let activation = state
-        .db
-        .hold_places(
-            report.ambito,
-            id,
-            body.resource_id,
-            places,
-            nights,
-            presidio_db::now().0 + minutes * 60_000,
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.changed(report.ambito, id);
+    let input = presidio_app::activations::HoldInput {
+        resource_id: Some(body.resource_id),
+        places: body.places.map(i64::from),
+        nights: body.nights.map(i64::from),
+        hold_minutes: body.hold_minutes,
+    };
+    let activation =
+        presidio_app::activations::hold(&state, visitor.caller(), who, id, input).await?;
     Ok((StatusCode::CREATED, Json(activation.into())))
 }
 
@@ -128,18 +95,10 @@ pub async fn list(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ActivationView>>, ApiError> {
     let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.section = "activations".into();
-    state.audit.append(entry).await?;
+    let activations =
+        presidio_app::activations::of_report(&state, visitor.caller(), who, id).await?;
     Ok(Json(
-        state
-            .db
-            .activations_of(id)
-            .await?
-            .into_iter()
-            .map(ActivationView::from)
-            .collect(),
+        activations.into_iter().map(ActivationView::from).collect(),
     ))
 }
 
@@ -162,17 +121,15 @@ pub async fn move_to(
     ApiJson(body): ApiJson<MoveBody>,
 ) -> Result<Json<ActivationView>, ApiError> {
     let who = principal(&visitor)?;
-    let current = state.db.activation(id).await?;
-    let report = writable(&state, who, current.report_id)
-        .await
-        .map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
-    let Some(to) = ActivationStatus::parse(&body.status) else {
-        return Err(Invalid::one("status", Problem::UnknownCode).into());
-    };
-    let moved = state
-        .db
-        .move_activation(id, to, body.version, &visitor.entry(Action::Write))
-        .await?;
-    state.changed(report.ambito, report.id);
+    let moved = presidio_app::activations::move_to(
+        &state,
+        visitor.caller(),
+        who,
+        None,
+        id,
+        &body.status,
+        body.version,
+    )
+    .await?;
     Ok(Json(moved.into()))
 }

@@ -4,16 +4,15 @@
 use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::response::Response;
-use presidio_db::{DbError, StoredActivation, StoredResource};
-use presidio_domain::audit::Action;
-use presidio_domain::resources::activation::{ActivationStatus, DEFAULT_HOLD_MINUTES};
+use presidio_app::AppError;
+use presidio_db::{StoredActivation, StoredResource};
+use presidio_domain::resources::activation::ActivationStatus;
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
 use super::PageError;
 use super::admin::Choice;
-use super::reports::{for_write, principal};
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::i18n::Tr;
@@ -122,19 +121,10 @@ pub struct HoldForm {
     pub back: String,
 }
 
-fn count(errors: &mut Invalid, field: &'static str, raw: &str, max: u32) -> Option<u32> {
-    if raw.trim().is_empty() {
-        return Some(1);
-    }
-    let n = raw
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=max).contains(n));
-    if n.is_none() {
-        errors.push(field, Problem::OutOfRange);
-    }
-    n
+/// A count as typed: empty takes the default, anything but a whole number is out of range.
+fn count(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    (!raw.is_empty()).then(|| raw.parse::<i64>().unwrap_or(0))
 }
 
 pub async fn hold(
@@ -144,46 +134,28 @@ pub async fn hold(
     Form(form): Form<HoldForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let resource = form.resource_id.trim().parse::<i64>().ok();
-    if resource.is_none() {
-        errors.push("resource_id", Problem::Required);
-    }
-    let places = count(&mut errors, "places", &form.places, 50);
-    let nights = count(&mut errors, "nights", &form.nights, 366);
-    let (Some(resource), Some(places), Some(nights)) = (resource, places, nights) else {
-        if let (Some(resource), Some(places)) = (resource, places) {
-            presidio_app::cases::check_free_places(
-                &state,
-                report.ambito,
-                resource,
-                places,
-                &mut errors,
-            )
-            .await?;
-        }
-        return super::interventions::back(&state, &visitor, id, &form.back, Err(errors)).await;
+    let input = presidio_app::activations::HoldInput {
+        resource_id: form.resource_id.trim().parse::<i64>().ok(),
+        places: count(&form.places),
+        nights: count(&form.nights),
+        hold_minutes: None,
     };
-    let result = state
-        .db
-        .hold_places(
-            report.ambito,
-            id,
-            resource,
-            places,
-            nights,
-            presidio_db::now().0 + DEFAULT_HOLD_MINUTES * 60_000,
-            &visitor.entry(Action::Write),
-        )
-        .await;
+    let result = presidio_app::activations::hold(&state, visitor.caller(), who, id, input).await;
+    done(&state, &visitor, id, &form.back, result).await
+}
+
+/// Back to the page the form was sent from, with what went wrong if anything.
+async fn done<T>(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    back: &str,
+    result: Result<T, AppError>,
+) -> Result<Response, PageError> {
     match result {
-        Ok(_) => {
-            state.changed(report.ambito, id);
-            super::interventions::back(&state, &visitor, id, &form.back, Ok(())).await
-        }
-        Err(DbError::Invalid(invalid)) => {
-            super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await
+        Ok(_) => super::interventions::back(state, visitor, id, back, Ok(())).await,
+        Err(AppError::Invalid(invalid)) => {
+            super::interventions::back(state, visitor, id, back, Err(invalid)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -206,30 +178,15 @@ pub async fn move_to(
     Form(form): Form<MoveForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let current = state.db.activation(activation).await?;
-    if current.report_id != id {
-        return Err(PageError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "not_found",
-        ));
-    }
-    let Some(to) = ActivationStatus::parse(&form.status) else {
-        let invalid = Invalid::one("status", Problem::UnknownCode);
-        return super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await;
-    };
-    match state
-        .db
-        .move_activation(activation, to, form.version, &visitor.entry(Action::Write))
-        .await
-    {
-        Ok(_) => {
-            state.changed(report.ambito, id);
-            super::interventions::back(&state, &visitor, id, &form.back, Ok(())).await
-        }
-        Err(DbError::Invalid(invalid)) => {
-            super::interventions::back(&state, &visitor, id, &form.back, Err(invalid)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = presidio_app::activations::move_to(
+        &state,
+        visitor.caller(),
+        who,
+        Some(id),
+        activation,
+        &form.status,
+        form.version,
+    )
+    .await;
+    done(&state, &visitor, id, &form.back, result).await
 }
