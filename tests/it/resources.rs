@@ -807,6 +807,9 @@ async fn too_many_places_is_said_with_the_other_faults() {
     );
 }
 
+/// A booking's body for the API, the same fields for the form, and the field refused.
+type Refusal<'a> = (serde_json::Value, &'a [(&'a str, &'a str)], &'a str);
+
 #[tokio::test]
 async fn the_report_page_and_the_api_refuse_a_booking_alike() {
     use crate::reports_api::{minimal, post};
@@ -816,7 +819,7 @@ async fn the_report_page_and_the_api_refuse_a_booking_alike() {
     let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
         .as_i64()
         .unwrap();
-    let refusals: [(serde_json::Value, &[(&str, &str)], &str); 3] = [
+    let refusals: [Refusal<'_>; 3] = [
         // More places than are free, said with the other fault of the same form.
         (
             serde_json::json!({"resource_id": resource, "places": 3, "nights": 0}),

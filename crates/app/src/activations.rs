@@ -110,20 +110,17 @@ pub async fn move_to(
     status: &str,
     version: i64,
 ) -> Result<StoredActivation, AppError> {
-    let report = match report_id {
-        Some(report_id) => {
-            let report = writable(app, who, report_id).await?;
-            if app.db.activation(id).await?.report_id != report_id {
-                return Err(AppError::NotFound);
-            }
-            report
+    let report = if let Some(report_id) = report_id {
+        let report = writable(app, who, report_id).await?;
+        if app.db.activation(id).await?.report_id != report_id {
+            return Err(AppError::NotFound);
         }
-        None => {
-            let current = app.db.activation(id).await?;
-            writable(app, who, current.report_id)
-                .await
-                .map_err(|_| AppError::NotFound)?
-        }
+        report
+    } else {
+        let current = app.db.activation(id).await?;
+        writable(app, who, current.report_id)
+            .await
+            .map_err(|_| AppError::NotFound)?
     };
     let to = ActivationStatus::parse(status)
         .ok_or_else(|| Invalid::one("status", Problem::UnknownCode))?;
