@@ -17,7 +17,7 @@ const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
     ("api/interventions.rs", 5),
     ("api/notifications.rs", 1),
     ("api/reference.rs", 4),
-    ("api/reports.rs", 3),
+    ("api/reports.rs", 1),
     ("api/resources.rs", 4),
     ("api/roster.rs", 9),
     ("pages/about.rs", 1),

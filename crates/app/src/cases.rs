@@ -242,17 +242,16 @@ pub async fn load_for_reading(
 }
 
 /// Records a new report by `who`, in the Ambito of its municipality with the next protocol
-/// number of that Ambito, and tells the live boards. `None` when the user records reports
-/// nowhere; an unknown municipality is `DbError::Invalid` on its field.
-pub async fn record(
+/// number of that Ambito, and tells the live boards. Forbidden when the user records reports
+/// nowhere; an unknown municipality is refused on its field.
+pub(crate) async fn record(
     app: &App,
+    caller: crate::Caller<'_>,
     who: &Principal,
     data: &presidio_domain::report::ReportData,
-    entry: &presidio_domain::audit::Entry,
-    now: UtcMillis,
-) -> Result<Option<presidio_db::ReportRef>, DbError> {
+) -> Result<presidio_db::ReportRef, crate::AppError> {
     let Some((ambito, outside_ambito)) = ambito_for(app, who, data).await? else {
-        return Ok(None);
+        return Err(crate::AppError::Forbidden);
     };
     let created = app
         .db
@@ -263,13 +262,13 @@ pub async fn record(
                 outside_ambito,
                 created_by: Some(who.user_id),
                 reporter_organisation: reporting_organisation(who, ambito),
-                year: now.in_rome().year(),
+                year: app.clock.now().in_rome().year(),
             },
-            entry,
+            &app.entry(caller, presidio_domain::audit::Action::Write),
         )
         .await?;
     app.changed(ambito, created.id);
-    Ok(Some(created))
+    Ok(created)
 }
 
 /// The reporting organisation to record on a new report: the sender's own, when they send it

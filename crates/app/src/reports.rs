@@ -6,12 +6,13 @@
 //! Fields are refused by the names the API gives them (`status`, `note`, `closing_outcome`,
 //! `reason`, `kind`, `text`).
 
-use presidio_db::ReportRef;
+use presidio_db::{DbError, ReportRef};
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::report::lifecycle::{ClosingOutcome, Status};
+use presidio_domain::report::portal::SentReport;
 use presidio_domain::report::triage::TriageInput;
-use presidio_domain::report::{DiaryKind, Report};
+use presidio_domain::report::{DiaryKind, Report, ReportInput};
 use presidio_domain::validation::{Invalid, Problem, required_text};
 
 use crate::{App, AppError, Caller};
@@ -32,6 +33,86 @@ pub async fn writable(app: &App, who: &Principal, id: i64) -> Result<Report, App
         }
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::NotFound),
+    }
+}
+
+/// Records a report typed by the Centrale (or sent over the API): validated, then filed in the
+/// Ambito of its municipality with that Ambito's next protocol number. Forbidden when the user
+/// records reports nowhere.
+pub async fn create(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    input: &ReportInput,
+) -> Result<ReportRef, AppError> {
+    let data = input.validate(app.clock.now())?;
+    crate::cases::record(app, caller, who, &data).await
+}
+
+/// Sends a report from the trusted reporters' portal: received now, from the sender's
+/// organisation. Forbidden to a user who may not send reports.
+pub async fn send(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    input: &SentReport,
+) -> Result<ReportRef, AppError> {
+    if !who.may(Permission::SendReports) {
+        return Err(AppError::Forbidden);
+    }
+    let data = input.validate(&who.organisation, app.clock.now())?;
+    crate::cases::record(app, caller, who, &data).await
+}
+
+/// What a correction came to.
+#[derive(Debug)]
+pub enum Saved {
+    /// Written: the report at its new version.
+    Done(ReportRef),
+    /// Someone changed the report since `version` was read: nothing was written; the record as
+    /// it is now.
+    Stale(Box<Report>),
+}
+
+/// Corrects a report's data; `version` must be the one read.
+pub async fn update(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    version: Option<i64>,
+    input: &ReportInput,
+) -> Result<Saved, AppError> {
+    let Some(version) = version else {
+        return Err(Invalid::one("version", Problem::Required).into());
+    };
+    let report = writable(app, who, id).await?;
+    let data = input.validate(app.clock.now())?;
+    let (_, outside) = crate::cases::ambito_for(app, who, &data)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    match app
+        .db
+        .update_report(
+            id,
+            version,
+            &data,
+            outside,
+            &app.entry(caller, Action::Write),
+        )
+        .await
+    {
+        Ok(new_version) => {
+            app.changed(report.ambito, id);
+            Ok(Saved::Done(ReportRef {
+                id,
+                code: report.code,
+                status: report.status,
+                version: new_version,
+            }))
+        }
+        Err(DbError::Conflict) => Ok(Saved::Stale(Box::new(app.db.report(id).await?))),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -22,6 +22,7 @@ use super::json::ApiJson;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
+use presidio_app::reports::Saved;
 
 /// The reporter, as sent and as read back.
 #[derive(Debug, Serialize, ToSchema)]
@@ -278,12 +279,7 @@ pub async fn create(
     ApiJson(input): ApiJson<ReportInput>,
 ) -> Result<(StatusCode, Json<ReportRefView>), ApiError> {
     let who = principal(&visitor)?;
-    let now = presidio_db::now();
-    let data = input.validate(now)?;
-    let created =
-        presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
-            .await?
-            .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
+    let created = presidio_app::reports::create(&state, visitor.caller(), who, &input).await?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -516,33 +512,20 @@ pub async fn update(
     ApiJson(body): ApiJson<PatchInput>,
 ) -> Result<Json<ReportRefView>, ApiError> {
     let who = principal(&visitor)?;
-    let Some(version) = body.version else {
-        return Err(Invalid::one("version", Problem::Required).into());
-    };
-    let input = body.report;
-    let report = writable(&state, who, id).await?;
-    let data = input.validate(presidio_db::now())?;
-    let (_, outside) = presidio_app::cases::ambito_for(&state, who, &data)
-        .await?
-        .ok_or(ApiError::from_status(StatusCode::FORBIDDEN))?;
-    match state
-        .db
-        .update_report(id, version, &data, outside, &visitor.entry(Action::Write))
-        .await
-    {
-        Ok(new_version) => {
-            state.changed(report.ambito, id);
-            Ok(Json(ReportRefView {
-                id,
-                code: report.code,
-                status: report.status.code().into(),
-                version: new_version,
-            }))
-        }
-        Err(presidio_db::DbError::Conflict) => Err(ApiError::conflict_with(
-            serde_json::to_value(full(state.db.report(id).await?)).unwrap_or_default(),
+    let saved = presidio_app::reports::update(
+        &state,
+        visitor.caller(),
+        who,
+        id,
+        body.version,
+        &body.report,
+    )
+    .await?;
+    match saved {
+        Saved::Done(done) => Ok(Json(done.into())),
+        Saved::Stale(now) => Err(ApiError::conflict_with(
+            serde_json::to_value(full(*now)).unwrap_or_default(),
         )),
-        Err(other) => Err(other.into()),
     }
 }
 

@@ -246,32 +246,15 @@ pub async fn send(
     Form(form): Form<SentReport>,
 ) -> Result<Response, PageError> {
     let who = reporter(&visitor)?;
-    if !who.may(Permission::SendReports) {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
-    let now = presidio_db::now();
-    let refused = |invalid: presidio_domain::validation::Invalid| {
-        FormErrors::labelled(&invalid, &LABELS).renamed(&NAMES)
-    };
-    let data = match form.validate(&who.organisation, now) {
-        Ok(data) => data,
-        Err(invalid) => {
-            let page = form_page(&state, &visitor, who, form, refused(invalid)).await?;
+    let created = match presidio_app::reports::send(&state, visitor.caller(), who, &form).await {
+        Ok(created) => created,
+        Err(presidio_app::AppError::Invalid(invalid)) => {
+            let refused = FormErrors::labelled(&invalid, &LABELS).renamed(&NAMES);
+            let page = form_page(&state, &visitor, who, form, refused).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
+        Err(other) => return Err(other.into()),
     };
-    let created =
-        match presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
-            .await
-        {
-            Ok(Some(created)) => created,
-            Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
-            Err(presidio_db::DbError::Invalid(invalid)) => {
-                let page = form_page(&state, &visitor, who, form, refused(invalid)).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-            Err(other) => return Err(other.into()),
-        };
     Ok(Redirect::to(&format!("/portale?inviata={}", created.code)).into_response())
 }
 

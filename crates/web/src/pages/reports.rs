@@ -20,7 +20,7 @@ use presidio_domain::report::{
     ReporterKind, RiskFlag, Sex, TargetGroup,
 };
 use presidio_domain::time::{UtcMillis, parse_rome_typed, rome_typed_value};
-use presidio_domain::validation::{Invalid, Problem};
+use presidio_domain::validation::Invalid;
 
 use super::admin::Choice;
 use super::{Layout, PageError};
@@ -326,38 +326,21 @@ pub async fn intake_submit(
         .await?;
         return Ok(page.into_response());
     }
-    let now = presidio_db::now();
-    let mut early = Invalid::default();
     if !received_local.trim().is_empty() {
-        match parse_rome_typed(&received_local, now) {
-            Some(at) => input.received_at = at.timestamp().to_string(),
-            None => early.push("received_at", Problem::InvalidDateTime),
+        // Typed as the clock on the wall; what is not a time is refused by the validation.
+        if let Some(at) = parse_rome_typed(&received_local, state.clock.now()) {
+            input.received_at = at.timestamp().to_string();
+        } else {
+            input.received_at.clone_from(&received_local);
         }
     }
-    let data = match input.validate(now) {
-        Ok(d) if early.is_empty() => d,
-        Ok(_) => {
-            return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
+    match presidio_app::reports::create(&state, visitor.caller(), who, &input).await {
+        Ok(created) => Ok(Redirect::to(&format!("/segnalazioni/{}", created.id)).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            refuse_intake(&state, &visitor, &input, &received_local, count, &invalid).await
         }
-        Err(mut e) => {
-            e.0.retain(|f| f.field != "received_at" || early.is_empty());
-            early.0.extend(e.0);
-            return refuse_intake(&state, &visitor, &input, &received_local, count, &early).await;
-        }
-    };
-    let created =
-        match presidio_app::cases::record(&state, who, &data, &visitor.entry(Action::Write), now)
-            .await
-        {
-            Ok(Some(created)) => created,
-            Ok(None) => return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden")),
-            Err(presidio_db::DbError::Invalid(invalid)) => {
-                return refuse_intake(&state, &visitor, &input, &received_local, count, &invalid)
-                    .await;
-            }
-            Err(other) => return Err(other.into()),
-        };
-    Ok(Redirect::to(&format!("/segnalazioni/{}", created.id)).into_response())
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The intake form again, with what was typed and what was refused.
