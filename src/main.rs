@@ -606,11 +606,15 @@ fn spawn_maintenance(
 /// How long the first-run set-up link stays valid.
 const SETUP_LINK_MINUTES: i64 = 60;
 
-/// What the command line writes in the audit trail as the actor.
+/// What the command line writes in the audit trail as the actor: `cli:` and the machine's user.
+fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_default())
+}
+
+/// An audit entry of the command line.
 fn cli_entry(action: presidio_domain::audit::Action) -> presidio_domain::audit::Entry {
     let mut e = presidio_domain::audit::Entry::new(presidio_db::now(), action);
-    let os_user = std::env::var("USER").unwrap_or_default();
-    e.actor = format!("cli:{os_user}");
+    e.actor = cli_actor();
     e.client_ip = "cli".into();
     e
 }
@@ -655,116 +659,45 @@ async fn user(url: &DatabaseUrl, cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The Ambito named by `--ambito`; without it, the only one there is. With several Ambiti the
-/// Ambito must be named: nobody is given a role in one by default.
-fn chosen_ambito(
-    all: Vec<presidio_domain::reference::Ambito>,
-    code: Option<&str>,
-    errors: &mut presidio_domain::validation::Invalid,
-) -> Option<presidio_domain::reference::Ambito> {
-    use presidio_domain::validation::Problem;
-    match code {
-        Some(code) => {
-            let found = all.into_iter().find(|a| a.code == code);
-            if found.is_none() {
-                errors.push("ambito", Problem::InvalidCode);
-            }
-            found
-        }
-        None if all.len() == 1 => all.into_iter().next(),
-        None => {
-            errors.push("ambito", Problem::Required);
-            None
-        }
-    }
-}
-
-/// `presidio user add`: checks every field, then creates the account and its audit entry.
+/// `presidio user add`: checks every field as the users' page does, then creates the account
+/// and its audit entry.
 async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
-    use presidio_domain::account::{NewUserInput, OrganisationKind};
-    use presidio_domain::audit::Action;
-    use presidio_domain::validation::{Invalid, Problem};
+    use presidio_app::Caller;
+    use presidio_app::accounts::{Creator, NewAccount, create_user};
     let t = tr();
-    let UserAddArgs {
-        username,
-        name,
-        role,
-        municipality,
-        ambito,
-        organisation,
-        organisation_kind,
-        password_stdin: _,
-    } = args;
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    let mut errors = Invalid::default();
-    let user = NewUserInput {
-        username,
-        name,
-        role,
-        password: password.clone(),
-    }
-    .validate();
-    if let Err(e) = &user {
-        errors.0.extend(e.0.iter().cloned());
-    }
-    let all = db.list_ambiti().await?;
-    let ambito = chosen_ambito(all, ambito.as_deref(), &mut errors);
-    let kind = OrganisationKind::parse(&organisation_kind);
-    if kind.is_none() {
-        errors.push("organisation_kind", Problem::InvalidCode);
-    }
-    let mut bound = Vec::new();
-    if let Some(a) = &ambito {
-        let known = db.municipalities_of(a.id).await?;
-        for code in &municipality {
-            match presidio_domain::reference::IstatCode::parse(code) {
-                Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
-                _ => errors.push("municipality", Problem::UnknownMunicipality),
-            }
-        }
-    }
-    if let Ok(u) = &user
-        && u.role.needs_municipalities()
-        && municipality.is_empty()
-    {
-        errors.push("municipality", Problem::Required);
-    }
-    let (Ok(user), Some(ambito), Some(kind), true) = (user, ambito, kind, errors.is_empty()) else {
-        anyhow::bail!(describe_invalid(&errors));
+    let input = NewAccount {
+        username: args.username,
+        name: args.name,
+        role: args.role,
+        password: password.trim_end_matches(['\n', '\r']).to_owned(),
+        ambito: args.ambito.unwrap_or_default(),
+        organisation: args.organisation.unwrap_or_default(),
+        organisation_kind: args.organisation_kind,
+        municipalities: args.municipality,
     };
-    if !user.role.needs_municipalities() {
-        bound.clear();
-    }
-    let org_name = organisation.unwrap_or_else(|| ambito.name.clone());
-    let hash = presidio_web::auth::password::hash_blocking(&password);
-    let id = db
-        .create_user(
-            &presidio_db::UserToCreate {
-                user: &user,
-                organisation: presidio_db::OrganisationChoice::Named {
-                    name: &org_name,
-                    kind,
-                },
-                ambito: ambito.id,
-                municipalities: &bound,
-                password_hash: &hash,
-            },
-            &cli_entry(Action::UserCreated),
-        )
-        .await
-        .map_err(|e| match e {
-            presidio_db::DbError::Invalid(invalid) => {
-                anyhow::anyhow!(describe_invalid(&invalid))
-            }
-            other => other.into(),
-        })?;
+    let app = presidio_app::App::new(db.clone());
+    let actor = cli_actor();
+    let created = create_user(
+        &app,
+        Caller::command_line(&actor),
+        Creator::CommandLine,
+        &input,
+    )
+    .await
+    .map_err(|e| match e {
+        presidio_app::AppError::Invalid(invalid) => anyhow::anyhow!(describe_invalid(&invalid)),
+        other => anyhow::anyhow!(other),
+    })?;
     println!(
         "{}",
         t.t_args(
             "cli-user-created",
-            &[("username", Arg::Str(&user.username)), ("id", Arg::Num(id))]
+            &[
+                ("username", Arg::Str(&created.username)),
+                ("id", Arg::Num(created.id)),
+            ]
         )
     );
     Ok(())

@@ -1570,3 +1570,70 @@ async fn the_audit_page_shows_no_bare_codes() {
         );
     }
 }
+
+/// The users' page refuses what the command line refuses (one implementation behind both), and
+/// an account without an organisation goes to the Ambito's managing body, as on the command line.
+#[tokio::test]
+async fn the_users_page_checks_an_account_as_the_command_line_does() {
+    let app = TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let fields = [
+        ("username", "lverdi"),
+        ("name", "Luca Verdi"),
+        ("organisation_kind", "nave"),
+        ("role", "servizio_sociale"),
+        ("municipalities", "999999"),
+        ("password", PASSWORD),
+    ];
+    let refused = app
+        .post_form_as(&admin, "/amministrazione/utenti", &fields, None)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().replace("&#39;", "'");
+    let invalid = match presidio_app::accounts::create_user(
+        &app.state,
+        presidio_app::Caller::command_line("cli:test"),
+        presidio_app::accounts::Creator::CommandLine,
+        &presidio_app::accounts::NewAccount {
+            username: "lverdi".into(),
+            name: "Luca Verdi".into(),
+            role: "servizio_sociale".into(),
+            password: PASSWORD.into(),
+            organisation_kind: "nave".into(),
+            municipalities: vec!["999999".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    {
+        Err(presidio_app::AppError::Invalid(invalid)) => invalid,
+        other => panic!("{other:?}"),
+    };
+    let fields: Vec<&str> = invalid.0.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["organisation_kind", "municipalities"]);
+    for label in ["Tipo di organizzazione", "Comuni"] {
+        assert!(page.contains(&format!("{label}: ")), "{label}: {page}");
+    }
+    assert!(app.t.db.credentials("lverdi").await.unwrap().is_none());
+    let created = app
+        .post_form_as(
+            &admin,
+            "/amministrazione/utenti",
+            &[
+                ("username", "lverdi"),
+                ("name", "Luca Verdi"),
+                ("organisation_kind", "ente_gestore"),
+                ("role", "operatore_pis"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let worker = app.log_in("lverdi", PASSWORD).await.unwrap();
+    let me = app.get_as(&worker, "/api/v1/me").await.json();
+    assert_eq!(
+        me["organisation"], "Ambito Territoriale Sociale Rhodense",
+        "{me}"
+    );
+}

@@ -5,6 +5,7 @@
 //!
 //! Nothing here knows of HTTP, templates or the OpenAPI document (the structure test keeps it so).
 
+pub mod accounts;
 pub mod activations;
 pub mod budget;
 pub mod cache;
@@ -15,6 +16,7 @@ pub mod handovers;
 pub mod interventions;
 pub mod mail;
 pub mod notifications;
+pub mod password;
 pub mod reports;
 pub mod roster;
 pub mod secret;
@@ -84,6 +86,20 @@ pub struct BoardEvent {
 pub struct Caller<'a> {
     pub principal: Option<&'a Principal>,
     pub client_ip: &'a str,
+    /// The actor recorded when there is no user, e.g. `cli:maria` for the command line.
+    pub actor: &'a str,
+}
+
+impl<'a> Caller<'a> {
+    /// The command line, run by the machine's user `os_user`: recorded as `cli:<os_user>`
+    /// from `cli`.
+    pub fn command_line(actor: &'a str) -> Self {
+        Self {
+            principal: None,
+            client_ip: "cli",
+            actor,
+        }
+    }
 }
 
 impl App {
@@ -113,6 +129,7 @@ impl App {
     pub fn entry(&self, caller: Caller<'_>, action: Action) -> Entry {
         let mut e = Entry::new(self.clock.now(), action);
         caller.client_ip.clone_into(&mut e.client_ip);
+        caller.actor.clone_into(&mut e.actor);
         if let Some(p) = caller.principal {
             e.actor_id = Some(p.user_id);
             e.actor.clone_from(&p.username);

@@ -3,7 +3,7 @@
 //! into a [`Visitor`] before any handler runs.
 
 pub mod login;
-pub mod password;
+pub use presidio_app::password;
 pub use presidio_app::secret;
 
 use std::sync::Arc;
@@ -148,6 +148,7 @@ impl Visitor {
         presidio_app::Caller {
             principal: self.actor(),
             client_ip: &self.client_ip,
+            actor: "",
         }
     }
 

@@ -7,9 +7,9 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::{NewToken, OrganisationChoice, UserToCreate};
+use presidio_db::NewToken;
 use presidio_domain::access::{Permission, Role};
-use presidio_domain::account::{NewUserInput, OrganisationKind};
+use presidio_domain::account::OrganisationKind;
 use presidio_domain::audit::Action;
 use presidio_domain::reference::IstatCode;
 use presidio_domain::time::UtcMillis;
@@ -20,6 +20,8 @@ use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::{Visitor, password, secret};
 use crate::forms::{AuditQuery, FormErrors};
+use presidio_app::AppError;
+use presidio_app::accounts::{self, Creator, NewAccount};
 
 /// One option of a select or a checkbox list.
 pub struct Choice {
@@ -223,27 +225,7 @@ pub(super) async fn ambiti_for(
         .collect())
 }
 
-/// The Ambito a form chose among `allowed` by its code; with only one allowed, that one. A
-/// missing or foreign choice is refused on the `ambito` field.
-pub(super) fn chosen_ambito(
-    allowed: &[presidio_domain::reference::Ambito],
-    code: &str,
-    errors: &mut Invalid,
-) -> Option<presidio_domain::reference::Ambito> {
-    let code = code.trim();
-    let found = match (code.is_empty(), allowed) {
-        (true, [only]) => Some(only.clone()),
-        (true, _) => {
-            errors.push("ambito", Problem::Required);
-            return None;
-        }
-        (false, _) => allowed.iter().find(|a| a.code == code).cloned(),
-    };
-    if found.is_none() {
-        errors.push("ambito", Problem::UnknownCode);
-    }
-    found
-}
+pub(super) use presidio_app::accounts::chosen_ambito;
 
 /// The Ambiti as choices of a form's `ambito` select, `selected` marked (or the only one).
 pub(super) fn ambito_choices(
@@ -334,68 +316,26 @@ pub async fn create_user(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let mut form = UserForm::from_pairs(pairs);
-    let mut errors = Invalid::default();
-    let allowed = ambiti_for(&state, &visitor, Permission::ManageAccounts).await?;
-    let ambito = chosen_ambito(&allowed, &form.ambito, &mut errors);
-    let user = NewUserInput {
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let input = NewAccount {
         username: form.username.clone(),
         name: form.name.clone(),
         role: form.role.clone(),
-        password: form.password.clone(),
-    }
-    .validate();
-    if let Err(e) = &user {
-        errors.0.extend(e.0.iter().cloned());
-    }
-    let organisation = form.organisation.trim().to_owned();
-    if organisation.is_empty() {
-        errors.push("organisation", Problem::Required);
-    }
-    let kind = OrganisationKind::parse(&form.organisation_kind);
-    if kind.is_none() {
-        errors.push("organisation_kind", Problem::Required);
-    }
-    let mut bound =
-        municipalities_in(&state, ambito.as_ref(), &form.municipalities, &mut errors).await?;
-    if let Ok(u) = &user {
-        if u.role.needs_municipalities() && form.municipalities.is_empty() {
-            errors.push("municipalities", Problem::Required);
-        } else if !u.role.needs_municipalities() {
-            bound.clear();
-        }
-    }
-    let result = match (user, kind, ambito, errors.is_empty()) {
-        (Ok(user), Some(kind), Some(ambito), true) => {
-            let hash = password::hash(form.password.clone()).await;
-            let entry = visitor.entry(Action::UserCreated);
-            state
-                .db
-                .create_user(
-                    &UserToCreate {
-                        user: &user,
-                        organisation: OrganisationChoice::Named {
-                            name: &organisation,
-                            kind,
-                        },
-                        ambito: ambito.id,
-                        municipalities: &bound,
-                        password_hash: &hash,
-                    },
-                    &entry,
-                )
-                .await
-                .map(|_| user.username)
-        }
-        _ => Err(errors.into()),
+        password: std::mem::take(&mut form.password),
+        ambito: form.ambito.clone(),
+        organisation: form.organisation.clone(),
+        organisation_kind: form.organisation_kind.clone(),
+        municipalities: form.municipalities.clone(),
     };
-    match result {
-        Ok(username) => Ok(Redirect::to(&format!(
+    match accounts::create_user(&state, visitor.caller(), Creator::Admin(who), &input).await {
+        Ok(created) => Ok(Redirect::to(&format!(
             "/amministrazione/utenti?creato={}",
-            super::encode_component(&username)
+            super::encode_component(&created.username)
         ))
         .into_response()),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
-            form.password.clear();
+        Err(AppError::Invalid(invalid)) => {
             let page = users_page(&state, &visitor, form, FormErrors::from(&invalid), None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
