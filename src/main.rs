@@ -380,15 +380,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Calendar(CalendarCommand::Status { municipality, at })) => {
             let db = open(&url).await?;
-            let answer =
-                presidio_web::calendar::status(&db, &municipality, &at, presidio_db::now()).await;
+            let answer = presidio_app::calendar::status(
+                &presidio_app::App::new(db.clone()),
+                &municipality,
+                &at,
+            )
+            .await;
             db.close().await;
             match answer {
                 Ok(status) => {
                     println!("{}", serde_json::to_string_pretty(&status)?);
                     Ok(())
                 }
-                Err(presidio_db::DbError::Invalid(invalid)) => {
+                Err(presidio_app::AppError::Invalid(invalid)) => {
                     for e in &invalid.0 {
                         eprintln!("{}", tr().field_error(e));
                     }
@@ -459,10 +463,10 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .trim_end_matches('/')
         .to_owned();
     if db.count_users().await? == 0 {
-        let code = presidio_web::auth::secret::new_secret();
+        let code = presidio_app::secret::new_secret();
         let expires = presidio_db::now().0 + SETUP_LINK_MINUTES * 60_000;
         db.create_setup_token(
-            &presidio_web::auth::secret::stored(&code),
+            &presidio_app::secret::stored(&code),
             presidio_domain::time::UtcMillis(expires),
         )
         .await?;
@@ -541,10 +545,10 @@ fn server_limits(args: &ServeArgs, addr: SocketAddr) -> presidio_web::server::Se
 /// Anchors the audit chain outside the database at intervals, when a folder is configured.
 fn spawn_anchoring(db: &Db, mailer: Option<&presidio_app::mail::Mailer>, args: &ServeArgs) {
     if let Some(dir) = &args.audit_anchor_dir {
-        presidio_web::anchors::spawn(
+        presidio_app::anchors::spawn(
             db.clone(),
             mailer.cloned(),
-            presidio_web::anchors::AnchorConfig {
+            presidio_app::anchors::AnchorConfig {
                 dir: dir.clone(),
                 every: std::time::Duration::from_secs(args.audit_anchor_minutes * 60),
                 email: args.audit_anchor_email.clone(),
@@ -807,7 +811,7 @@ async fn audit_verify(url: &DatabaseUrl, anchors: Option<&Path>) -> anyhow::Resu
         .with_context(|| tr().t1("cli-database-unavailable", "url", &url.to_string()))?;
     let result = db.audit_verify().await?;
     let kept = match anchors {
-        Some(dir) => Some(presidio_web::anchors::read_all(dir)?),
+        Some(dir) => Some(presidio_app::anchors::read_all(dir)?),
         None => None,
     };
     let failed = match &kept {
@@ -868,7 +872,7 @@ async fn audit_verify(url: &DatabaseUrl, anchors: Option<&Path>) -> anyhow::Resu
 
 async fn audit_anchor(url: &DatabaseUrl, dir: &Path) -> anyhow::Result<()> {
     let db = open(url).await?;
-    let anchor = presidio_web::anchors::write(&db, dir, presidio_db::now()).await?;
+    let anchor = presidio_app::anchors::write(&db, dir, presidio_db::now()).await?;
     db.close().await;
     println!(
         "{}",
@@ -878,7 +882,7 @@ async fn audit_anchor(url: &DatabaseUrl, dir: &Path) -> anyhow::Result<()> {
                 ("seq", Arg::Num(anchor.seq)),
                 (
                     "file",
-                    Arg::Str(&dir.join(presidio_web::anchors::FILE).display().to_string())
+                    Arg::Str(&dir.join(presidio_app::anchors::FILE).display().to_string())
                 ),
             ]
         )
@@ -1004,7 +1008,14 @@ async fn import_reports(url: &DatabaseUrl, file: &Path, dry_run: bool) -> anyhow
     );
     entry.actor = "riga di comando".into();
     entry.record_type = "reports".into();
-    let result = presidio_web::stats::import(&db, &ambiti, &bytes, dry_run, &entry).await;
+    let result = presidio_app::stats::import(
+        &presidio_app::App::new(db.clone()),
+        &ambiti,
+        &bytes,
+        dry_run,
+        &entry,
+    )
+    .await;
     db.close().await;
     let t = tr();
     match result {
@@ -1026,16 +1037,16 @@ async fn import_reports(url: &DatabaseUrl, file: &Path, dry_run: bool) -> anyhow
             );
             Ok(())
         }
-        Err(presidio_web::stats::ImportFailure::Refused(errors)) => {
+        Err(presidio_app::stats::ImportFailure::Refused(errors)) => {
             for e in &errors {
-                eprintln!("{}", presidio_web::stats::describe(t, e));
+                eprintln!("{}", presidio_app::stats::describe(t, e));
             }
             anyhow::bail!(t.t_args(
                 "import-refused",
                 &[("count", Arg::Num(i64::try_from(errors.len()).unwrap_or(0)))]
             ))
         }
-        Err(presidio_web::stats::ImportFailure::Db(e)) => Err(e.into()),
+        Err(presidio_app::stats::ImportFailure::Db(e)) => Err(e.into()),
     }
 }
 
@@ -1060,7 +1071,8 @@ async fn stats_activity(
             ]
         }
     };
-    let answer = presidio_web::stats::activity(&db, &chosen, from, to).await;
+    let answer =
+        presidio_app::stats::activity(&presidio_app::App::new(db.clone()), &chosen, from, to).await;
     db.close().await;
     let activity = match answer {
         Ok(a) => a,
@@ -1081,7 +1093,10 @@ async fn stats_activity(
         .collect();
     match format {
         TableFormat::Json => println!("{}", serde_json::to_string_pretty(&activity)?),
-        TableFormat::Csv => print!("{}", presidio_web::stats::activity_csv(t, &activity, false)),
+        TableFormat::Csv => print!(
+            "{}",
+            presidio_web::dashboard::activity_csv(t, &activity, false)
+        ),
         TableFormat::Table => {
             let width = rows
                 .iter()

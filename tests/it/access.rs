@@ -579,7 +579,7 @@ async fn session_cookies_are_http_only_and_same_site() {
     assert!(
         app.t
             .db
-            .session(&presidio_web::auth::secret::stored(&secret))
+            .session(&presidio_app::secret::stored(&secret))
             .await
             .unwrap()
             .is_some()
@@ -603,11 +603,11 @@ async fn session_cookies_are_http_only_and_same_site() {
 #[tokio::test]
 async fn the_first_admin_is_created_from_a_one_time_link() {
     let app = TestApp::new().await;
-    let code = presidio_web::auth::secret::new_secret();
+    let code = presidio_app::secret::new_secret();
     app.t
         .db
         .create_setup_token(
-            &presidio_web::auth::secret::stored(&code),
+            &presidio_app::secret::stored(&code),
             presidio_domain::time::UtcMillis(presidio_db::now().0 + 60_000),
         )
         .await
@@ -1399,7 +1399,7 @@ async fn anchors_outside_the_database_catch_a_rewritten_or_cut_chain() {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&anchors), 0o700);
-        assert_eq!(mode(&anchors.join(presidio_web::anchors::FILE)), 0o600);
+        assert_eq!(mode(&anchors.join(presidio_app::anchors::FILE)), 0o600);
     }
     let _ = app.get("/api/v1/me").await;
     let (ok, text) = cli(&["audit", "verify", "--anchors", anchors_arg]);

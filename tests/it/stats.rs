@@ -268,7 +268,7 @@ async fn an_imported_history_reproduces_the_published_table_on_screen_and_in_the
     );
     // A broken file changes nothing and says where.
     let broken = seed_csv().replace("2024-03-", "2024-13-");
-    let Err(presidio_web::stats::ImportFailure::Refused(errors)) = importing(&app, broken).await
+    let Err(presidio_app::stats::ImportFailure::Refused(errors)) = importing(&app, broken).await
     else {
         panic!("refused");
     };
@@ -307,7 +307,7 @@ async fn an_import_adds_each_row_once_and_numbers_without_gaps() {
 async fn importing(
     app: &TestApp,
     csv: String,
-) -> Result<(usize, usize), presidio_web::stats::ImportFailure> {
+) -> Result<(usize, usize), presidio_app::stats::ImportFailure> {
     let ambiti: Vec<_> = app
         .t
         .db
@@ -321,7 +321,7 @@ async fn importing(
         presidio_db::now(),
         presidio_domain::audit::Action::Write,
     );
-    presidio_web::stats::import(&app.t.db, &ambiti, csv.as_bytes(), false, &entry).await
+    presidio_app::stats::import(&app.state, &ambiti, csv.as_bytes(), false, &entry).await
 }
 
 /// (year, reports, highest protocol number) of every year with reports.

@@ -217,6 +217,46 @@ fn inner_crates_never_depend_on_outer_ones() {
     );
 }
 
+/// What the command line may take from the web crate: serving HTTP, and the activity table's
+/// CSV layout. Its use cases come from `presidio_app`.
+const CLI_WEB_NAMES: &[&str] = &[
+    "AppState",
+    "serve",
+    "server",
+    "auth::AuthConfig",
+    "dashboard::activity_csv",
+];
+
+/// The names the command line takes from the web crate, e.g. `server` of
+/// `presidio_web::server::ServerLimits`, that are not in [`CLI_WEB_NAMES`].
+fn web_names_outside(source: &str) -> Vec<String> {
+    let code = code_of(source);
+    code.split("presidio_web::")
+        .skip(1)
+        .map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .filter(|name| {
+            !CLI_WEB_NAMES
+                .iter()
+                .any(|allowed| name == allowed || name.starts_with(&format!("{allowed}::")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_command_line_takes_its_use_cases_from_presidio_app() {
+    let main = std::fs::read_to_string(root().join("src/main.rs")).unwrap();
+    let wrong = web_names_outside(&main);
+    assert!(
+        wrong.is_empty(),
+        "src/main.rs takes these from presidio_web; move them to presidio_app: {wrong:?}"
+    );
+}
+
 /// The checks themselves catch what they are meant to catch.
 #[test]
 fn the_checks_see_each_pattern_they_guard_against() {
@@ -230,6 +270,12 @@ fn the_checks_see_each_pattern_they_guard_against() {
         "// crate::pages is not named here\nuse crate::views::resource_name;",
         "pages"
     ));
+    assert_eq!(
+        web_names_outside(
+            "presidio_web::stats::import(&db);\nlet s = presidio_web::AppState::new(db);\npresidio_web::server::ServerLimits::default();"
+        ),
+        ["stats::import"]
+    );
     assert_eq!(db_calls("state.db.report(id)"), 1);
     assert_eq!(
         db_calls("let r = state\n        .db\n        .report(id)\n        .await?;"),

@@ -242,7 +242,7 @@ impl TestApp {
             .iter()
             .map(|m| presidio_domain::reference::IstatCode::parse(m).unwrap())
             .collect();
-        let hash = presidio_web::auth::password::hash_blocking(PASSWORD);
+        let hash = presidio_app::password::hash_blocking(PASSWORD);
         self.t
             .db
             .create_user(

@@ -7,8 +7,10 @@
 
 pub mod accounts;
 pub mod activations;
+pub mod anchors;
 pub mod budget;
 pub mod cache;
+pub mod calendar;
 pub mod cases;
 pub mod clock;
 pub mod error;
@@ -20,6 +22,7 @@ pub mod password;
 pub mod reports;
 pub mod roster;
 pub mod secret;
+pub mod stats;
 pub mod subject_access;
 pub mod summary;
 

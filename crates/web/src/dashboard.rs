@@ -4,85 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use presidio_db::{Db, DbError};
-use presidio_domain::access::{Permission, Principal};
-use presidio_domain::reference::AmbitoId;
 use presidio_domain::stats::activity::Activity;
-use presidio_domain::stats::dashboard::{Dashboard, Percentiles, Shown, protected_resource, shown};
+use presidio_domain::stats::dashboard::{Percentiles, Shown, protected_resource, shown};
 
 use crate::i18n::Tr;
 
-/// What a municipality adds to its count on the dashboard.
-#[derive(Debug, Clone)]
-pub struct Place {
-    pub code: String,
-    pub name: String,
-    pub population: Option<u32>,
-    pub reports: u64,
-}
-
-impl Place {
-    /// Reports per 1,000 inhabitants.
-    pub fn per_thousand(&self) -> Option<f64> {
-        let people = f64::from(self.population.filter(|p| *p > 0)?);
-        Some(f64::from(u32::try_from(self.reports).unwrap_or(u32::MAX)) * 1000.0 / people)
-    }
-}
-
-/// The dashboard of a period for one caller.
-#[derive(Debug, Clone)]
-pub struct Figures {
-    pub from: String,
-    pub to: String,
-    pub dashboard: Dashboard,
-    /// The caller's municipalities, then any other place counted (empty code: not known).
-    pub places: Vec<Place>,
-    /// Small counts of protected groups are hidden ("<5").
-    pub suppressed: bool,
-}
-
-/// Whether the caller sees aggregates of an Ambito whose cases it may not read (an analyst):
-/// then small counts of protected groups are hidden.
-pub fn suppressed(who: &Principal) -> bool {
-    who.ambiti_with(Permission::ReadAggregates)
-        .iter()
-        .any(|a| !who.may_in(Permission::ReadCases, *a))
-}
-
-/// The dashboard of the caller's Ambiti from day `from` to day `to`, both included.
-pub async fn figures(db: &Db, who: &Principal, from: &str, to: &str) -> Result<Figures, DbError> {
-    let ambiti: Vec<AmbitoId> = who.ambiti_with(Permission::ReadAggregates);
-    let dashboard = crate::stats::dashboard(db, &ambiti, from, to).await?;
-    let mut places = Vec::new();
-    for ambito in &ambiti {
-        for m in db.municipalities_of(*ambito).await? {
-            let code = m.data.istat_code.as_str().to_owned();
-            places.push(Place {
-                reports: dashboard.municipalities.get(&code).copied().unwrap_or(0),
-                code,
-                name: m.data.name,
-                population: m.data.population,
-            });
-        }
-    }
-    for (code, n) in &dashboard.municipalities {
-        if !places.iter().any(|p| &p.code == code) {
-            places.push(Place {
-                code: code.clone(),
-                name: String::new(),
-                population: None,
-                reports: *n,
-            });
-        }
-    }
-    Ok(Figures {
-        from: from.to_owned(),
-        to: to.to_owned(),
-        dashboard,
-        places,
-        suppressed: suppressed(who),
-    })
-}
+pub use presidio_app::stats::{Figures, Place, figures, suppressed};
 
 /// One cell of a table.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,7 +107,17 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-impl Figures {
+/// The dashboard's figures as the page, the API and the exports lay them out.
+pub struct View<'a>(pub &'a Figures);
+
+impl std::ops::Deref for View<'_> {
+    type Target = Figures;
+    fn deref(&self) -> &Figures {
+        self.0
+    }
+}
+
+impl View<'_> {
     /// Every table of the dashboard, in the page's order.
     pub fn tables(&self, t: Tr<'_>) -> Vec<Table> {
         vec![
@@ -565,4 +502,22 @@ fn cents_to_euros(cents: i64) -> f64 {
     let whole = i32::try_from(cents / 100).unwrap_or(i32::MAX);
     let rest = i32::try_from(cents % 100).unwrap_or(0);
     f64::from(whole) + f64::from(rest) / 100.0
+}
+
+/// The activity table as CSV for Italian spreadsheets: `;` between fields, a BOM so that the
+/// accents open right, labels quoted; small protected counts as "<5" when `suppressed`.
+pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity, suppressed: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\u{feff}");
+    let _ = write!(
+        out,
+        "{};{}\r\n",
+        csv_text(&t.t("stats-period-head")),
+        csv_text(&t.t("stats-total"))
+    );
+    for row in activity_table(t, a, suppressed).rows {
+        let cells: Vec<String> = row.iter().map(Cell::csv).collect();
+        let _ = write!(out, "{}\r\n", cells.join(";"));
+    }
+    out
 }

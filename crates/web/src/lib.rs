@@ -3,11 +3,9 @@
 //!
 //! Handlers know nothing of SQL; they call the storage crate and the domain crate.
 
-pub mod anchors;
 mod api;
 mod assets;
 pub mod auth;
-pub mod calendar;
 pub mod charts;
 pub mod dashboard;
 mod error;
@@ -22,7 +20,6 @@ pub mod policy;
 mod security;
 pub mod server;
 mod shift_feed;
-pub mod stats;
 mod views;
 
 use std::sync::Arc;

@@ -16,8 +16,8 @@ use super::json::ApiJson;
 use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::calendar::{CalendarStatus, editable};
 use crate::error::{ApiError, ErrorBody};
+use presidio_app::calendar::editable;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,9 +39,53 @@ pub async fn status(
     State(state): State<AppState>,
     Query(q): Query<StatusQuery>,
 ) -> Result<Json<CalendarStatus>, ApiError> {
-    Ok(Json(
-        crate::calendar::status(&state.db, &q.municipality, &q.at, presidio_db::now()).await?,
-    ))
+    let answer = presidio_app::calendar::status(&state, &q.municipality, &q.at).await?;
+    Ok(Json(answer.into()))
+}
+
+/// The PIS at an instant, for one municipality.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarStatus {
+    /// ISTAT code of the municipality.
+    pub municipality: String,
+    /// The instant asked about, RFC 3339 (UTC).
+    pub at: String,
+    /// The PIS is active: the municipality's social service is closed.
+    pub pis_active: bool,
+    /// Why, in Italian.
+    pub reason: String,
+    /// Why, as a stable code: `servizio_aperto`, `fuori_orario`, `festivita_nazionale`,
+    /// `festivita_locale`, `chiusura`.
+    pub reason_code: String,
+    /// When the PIS next starts or stops for this municipality, RFC 3339 (UTC); null when it
+    /// never does within two years.
+    pub next_change: Option<String>,
+    /// The next opening of the municipality's social service (the handover's "next working
+    /// day"), RFC 3339 (UTC).
+    pub next_opening: Option<String>,
+}
+
+impl From<presidio_app::calendar::CalendarStatus> for CalendarStatus {
+    fn from(s: presidio_app::calendar::CalendarStatus) -> Self {
+        let presidio_app::calendar::CalendarStatus {
+            municipality,
+            at,
+            pis_active,
+            reason,
+            reason_code,
+            next_change,
+            next_opening,
+        } = s;
+        Self {
+            municipality,
+            at,
+            pis_active,
+            reason,
+            reason_code,
+            next_change,
+            next_opening,
+        }
+    }
 }
 
 /// The seven days of weekly hours, Monday first, each as `08:30-12:30, 14:00-17:00` (empty:
@@ -189,7 +233,7 @@ pub async fn save_hours(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<HoursBody>,
 ) -> Result<Json<HoursSaved>, ApiError> {
-    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
     let hours = weekly_hours(body.hours.days()).map_err(|invalid| {
         // The days are inside `hours` in the body: the errors say so.
         presidio_domain::validation::Invalid(
@@ -247,7 +291,7 @@ pub async fn add_holiday(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<HolidayBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
     let year = |y: Option<i16>| y.map(|y| y.to_string()).unwrap_or_default();
     let holiday = LocalHolidayInput {
         day: body.day,
@@ -290,7 +334,7 @@ pub async fn add_closure(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<ClosureBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let code = editable(&state.db, principal(&visitor)?, &istat_code).await?;
+    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
     let closure = ClosureInput {
         date: body.date,
         from: body.start,
@@ -344,7 +388,7 @@ async fn remove(
     kind: CalendarEntry,
     id: i64,
 ) -> Result<StatusCode, ApiError> {
-    let code = editable(&state.db, principal(visitor)?, istat_code).await?;
+    let code = editable(state, principal(visitor)?, istat_code).await?;
     state
         .db
         .remove_calendar_entry(kind, &code, id, &visitor.entry(Action::SettingsChanged))

@@ -94,7 +94,7 @@ pub async fn activity(
 ) -> Result<Json<ActivityView>, ApiError> {
     let who = principal(&visitor)?;
     let ambiti = who.ambiti_with(Permission::ReadAggregates);
-    let a = crate::stats::activity(&state.db, &ambiti, &query.from, &query.to).await?;
+    let a = presidio_app::stats::activity(&state, &ambiti, &query.from, &query.to).await?;
     let mut entry = visitor.entry(Action::Read);
     entry.record_type = "stats".into();
     entry.section = "activity".into();
@@ -269,7 +269,7 @@ pub async fn dashboard(
     Query(query): Query<PeriodQuery>,
 ) -> Result<Json<DashboardView>, ApiError> {
     let who = principal(&visitor)?;
-    let f = crate::dashboard::figures(&state.db, who, &query.from, &query.to).await?;
+    let f = crate::dashboard::figures(&state, who, &query.from, &query.to).await?;
     let mut entry = visitor.entry(Action::Read);
     entry.record_type = "stats".into();
     entry.section = "dashboard".into();

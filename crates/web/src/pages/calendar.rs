@@ -23,9 +23,9 @@ use serde::Deserialize;
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::calendar::reason_text;
 use crate::forms::FormErrors;
 use crate::i18n::Tr;
+use presidio_app::calendar::reason_text;
 
 /// One day of the month view, for one municipality.
 pub struct Cell {
@@ -280,7 +280,7 @@ async fn editable(
     istat: &str,
 ) -> Result<IstatCode, PageError> {
     let who = super::reports::principal(visitor)?;
-    Ok(crate::calendar::editable(&state.db, who, istat).await?)
+    Ok(presidio_app::calendar::editable(state, who, istat).await?)
 }
 
 /// What the edit page shows, with the forms as given and their errors.

@@ -73,27 +73,27 @@ pub async fn show(
     let page = Layout::new(&visitor, "stats-title", "stats");
     let t = page.t;
     let ambiti = who.ambiti_with(Permission::ReadAggregates);
-    let (rows, errors, status) = match crate::stats::activity(&state.db, &ambiti, &from, &to).await
-    {
-        Ok(a) => {
-            let mut entry = visitor.entry(Action::Read);
-            entry.record_type = "stats".into();
-            entry.section = "activity".into();
-            state.audit.append(entry).await?;
-            let rows = shown_rows(t, &a, crate::dashboard::suppressed(who))
-                .into_iter()
-                .zip(table(&a))
-                .map(|((label, value), r)| (label, value, r.published))
-                .collect();
-            (rows, FormErrors::default(), StatusCode::OK)
-        }
-        Err(DbError::Invalid(invalid)) => (
-            Vec::new(),
-            FormErrors::from(&invalid).renamed(PERIOD_FIELDS),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(e) => return Err(e.into()),
-    };
+    let (rows, errors, status) =
+        match presidio_app::stats::activity(&state, &ambiti, &from, &to).await {
+            Ok(a) => {
+                let mut entry = visitor.entry(Action::Read);
+                entry.record_type = "stats".into();
+                entry.section = "activity".into();
+                state.audit.append(entry).await?;
+                let rows = shown_rows(t, &a, crate::dashboard::suppressed(who))
+                    .into_iter()
+                    .zip(table(&a))
+                    .map(|((label, value), r)| (label, value, r.published))
+                    .collect();
+                (rows, FormErrors::default(), StatusCode::OK)
+            }
+            Err(DbError::Invalid(invalid)) => (
+                Vec::new(),
+                FormErrors::from(&invalid).renamed(PERIOD_FIELDS),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            Err(e) => return Err(e.into()),
+        };
     Ok((
         status,
         StatsPage {
@@ -168,7 +168,7 @@ pub async fn import_submit(
     let ambiti = who.ambiti_with(Permission::ImportReports);
     let mut entry = visitor.entry(Action::Write);
     entry.record_type = "reports".into();
-    match crate::stats::import(&state.db, &ambiti, &bytes, dry_run, &entry).await {
+    match presidio_app::stats::import(&state, &ambiti, &bytes, dry_run, &entry).await {
         Ok((added, known)) => {
             if added > 0 && !dry_run {
                 state.caches.invalidate();
@@ -187,16 +187,20 @@ pub async fn import_submit(
             );
             Ok(import_page(&visitor, done, Vec::new(), FormErrors::default()).into_response())
         }
-        Err(crate::stats::ImportFailure::Refused(list)) => {
+        Err(presidio_app::stats::ImportFailure::Refused(list)) => {
             let mut refused = vec![t.t_args(
                 "import-refused",
                 &[("count", Arg::Num(i64::try_from(list.len()).unwrap_or(0)))],
             )];
-            refused.extend(list.iter().take(500).map(|e| crate::stats::describe(t, e)));
+            refused.extend(
+                list.iter()
+                    .take(500)
+                    .map(|e| presidio_app::stats::describe(t, e)),
+            );
             let page = import_page(&visitor, String::new(), refused, FormErrors::default());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(crate::stats::ImportFailure::Db(e)) => Err(e.into()),
+        Err(presidio_app::stats::ImportFailure::Db(e)) => Err(e.into()),
     }
 }
 
@@ -221,7 +225,7 @@ async fn exported(
     let from = form.dal.unwrap_or(default_from);
     let to = form.al.unwrap_or(default_to);
     let ambiti = who.ambiti_with(Permission::ReadAggregates);
-    let a = match crate::stats::activity(&state.db, &ambiti, &from, &to).await {
+    let a = match presidio_app::stats::activity(state, &ambiti, &from, &to).await {
         Ok(a) => a,
         Err(DbError::Invalid(_)) => {
             return Err(PageError::new(
@@ -259,7 +263,7 @@ pub async fn csv(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        crate::stats::activity_csv(t, &a, suppressed),
+        crate::dashboard::activity_csv(t, &a, suppressed),
     )
         .into_response())
 }
@@ -332,7 +336,7 @@ async fn figures(
     let (default_from, default_to) = default_period();
     let from = form.dal.unwrap_or(default_from);
     let to = form.al.unwrap_or(default_to);
-    match crate::dashboard::figures(&state.db, who, &from, &to).await {
+    match crate::dashboard::figures(state, who, &from, &to).await {
         Ok(f) => Ok(Ok(f)),
         Err(DbError::Invalid(invalid)) => {
             Ok(Err(FormErrors::from(&invalid).renamed(PERIOD_FIELDS)))
@@ -357,6 +361,7 @@ pub async fn dashboard(
             entry.record_type = "stats".into();
             entry.section = "dashboard".into();
             state.audit.append(entry).await?;
+            let f = crate::dashboard::View(&f);
             let sections = f
                 .tables(t)
                 .into_iter()
@@ -378,8 +383,8 @@ pub async fn dashboard(
                 .collect();
             Ok(DashboardPage {
                 page,
-                from: f.from,
-                to: f.to,
+                from: f.from.clone(),
+                to: f.to.clone(),
                 sections,
                 suppressed: f.suppressed,
                 errors: FormErrors::default(),
@@ -419,7 +424,10 @@ async fn exported_tables(
     entry.section = section.into();
     state.audit.append(entry).await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    Ok((f.tables(t), format!("cruscotto-{}-{}", f.from, f.to)))
+    Ok((
+        crate::dashboard::View(&f).tables(t),
+        format!("cruscotto-{}-{}", f.from, f.to),
+    ))
 }
 
 /// A slot for one more heavy export of the visitor, or a 429 when they already run enough.

@@ -76,7 +76,7 @@ pub fn read_all(dir: &Path) -> Result<Vec<Anchor>, AnchorError> {
 
 /// Anchors the chain every `config.every`, for as long as the server runs; a failure is logged
 /// and tried again at the next round.
-pub fn spawn(db: Db, mailer: Option<presidio_app::mail::Mailer>, config: AnchorConfig) {
+pub fn spawn(db: Db, mailer: Option<crate::mail::Mailer>, config: AnchorConfig) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(config.every);
         loop {
@@ -84,13 +84,13 @@ pub fn spawn(db: Db, mailer: Option<presidio_app::mail::Mailer>, config: AnchorC
             match write(&db, &config.dir, presidio_db::now()).await {
                 Ok(anchor) => {
                     if let (Some(mailer), Some(to)) = (&mailer, &config.email) {
-                        let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+                        let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
                         let args = [
-                            ("seq", crate::i18n::Arg::Num(anchor.seq)),
-                            ("hash", crate::i18n::Arg::Str(&anchor.hash)),
+                            ("seq", presidio_i18n::Arg::Num(anchor.seq)),
+                            ("hash", presidio_i18n::Arg::Str(&anchor.hash)),
                             (
                                 "at",
-                                crate::i18n::Arg::Str(&t.date_time(UtcMillis(anchor.at))),
+                                presidio_i18n::Arg::Str(&t.date_time(UtcMillis(anchor.at))),
                             ),
                         ];
                         let subject = t.t_args("mail-anchor-subject", &args);

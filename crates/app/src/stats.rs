@@ -1,7 +1,12 @@
-//! The activity report for a period, shared by the page, the API and the command line.
+//! The activity report and the planning dashboard for a period, and the import of historical
+//! reports: shared by the pages, the API and the command line. The callers choose the Ambiti
+//! the user may see.
 
 use jiff::civil::Date;
-use presidio_db::{Db, DbError};
+use presidio_db::DbError;
+
+use crate::App;
+use presidio_domain::access::{Permission, Principal};
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::stats::activity::Activity;
 use presidio_domain::stats::dashboard::{self, Dashboard};
@@ -9,7 +14,7 @@ use presidio_domain::validation::{Invalid, Problem};
 
 /// A period typed as two days `AAAA-MM-GG` (Rome), both included and both required; `from`
 /// may not come after `to`.
-pub fn period(from: &str, to: &str) -> Result<(Date, Date), Invalid> {
+pub fn period(from: &str, to: &str, today: Date) -> Result<(Date, Date), Invalid> {
     use presidio_domain::time::parse_date;
     let mut errors = Invalid::default();
     let mut day = |field: &'static str, raw: &str| {
@@ -28,25 +33,21 @@ pub fn period(from: &str, to: &str) -> Result<(Date, Date), Invalid> {
         return Err(Invalid::one("from", Problem::Required));
     };
     let mut errors = Invalid::default();
-    presidio_domain::validation::check_period(
-        &mut errors,
-        start,
-        end,
-        presidio_db::now().in_rome().date(),
-    );
+    presidio_domain::validation::check_period(&mut errors, start, end, today);
     errors.into_result((start, end))
 }
 
 /// The activity of these Ambiti from day `from` to day `to`, both included (`AAAA-MM-GG`,
 /// Rome).
 pub async fn activity(
-    db: &Db,
+    app: &App,
     ambiti: &[AmbitoId],
     from: &str,
     to: &str,
 ) -> Result<Activity, DbError> {
-    let (start, end) = period(from, to)?;
-    let tallies = db
+    let (start, end) = period(from, to, app.clock.now().in_rome().date())?;
+    let tallies = app
+        .db
         .tallies(ambiti, &start.to_string(), &end.to_string())
         .await?;
     Ok(dashboard::dashboard(&[], &tallies, Vec::new(), Vec::new(), Vec::new()).activity)
@@ -54,15 +55,15 @@ pub async fn activity(
 
 /// The planning dashboard of these Ambiti from day `from` to day `to`, both included.
 pub async fn dashboard(
-    db: &Db,
+    app: &App,
     ambiti: &[AmbitoId],
     from: &str,
     to: &str,
 ) -> Result<Dashboard, DbError> {
-    let (start, end) = period(from, to)?;
+    let (start, end) = period(from, to, app.clock.now().in_rome().date())?;
     let (first, last) = (start.to_string(), end.to_string());
-    let tallies = db.tallies(ambiti, &first, &last).await?;
-    let i = db.interventions_between(ambiti, &first, &last).await?;
+    let tallies = app.db.tallies(ambiti, &first, &last).await?;
+    let i = app.db.interventions_between(ambiti, &first, &last).await?;
     Ok(dashboard::dashboard(
         &dashboard::months_between(start, end),
         &tallies,
@@ -89,7 +90,7 @@ impl From<DbError> for ImportFailure {
 /// Checks a historical CSV whole, then imports its reports not imported before, each in the
 /// Ambito of its municipality (among `ambiti`); returns (added, already there).
 pub async fn import(
-    db: &Db,
+    app: &App,
     ambiti: &[AmbitoId],
     bytes: &[u8],
     dry_run: bool,
@@ -98,7 +99,7 @@ pub async fn import(
     use presidio_domain::report::historical::{KnownMunicipality, parse};
     let mut places = Vec::new();
     for ambito in ambiti {
-        places.extend(db.municipalities_of(*ambito).await?);
+        places.extend(app.db.municipalities_of(*ambito).await?);
     }
     let known: Vec<KnownMunicipality<'_>> = places
         .iter()
@@ -107,7 +108,7 @@ pub async fn import(
             name: &m.data.name,
         })
         .collect();
-    let rows = parse(bytes, &known, presidio_db::now()).map_err(ImportFailure::Refused)?;
+    let rows = parse(bytes, &known, app.clock.now()).map_err(ImportFailure::Refused)?;
     let with_ambito: Vec<_> = rows
         .into_iter()
         .filter_map(|r| {
@@ -118,18 +119,19 @@ pub async fn import(
             Some((r, owner))
         })
         .collect();
-    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    Ok(db
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
+    Ok(app
+        .db
         .import_historical(&with_ambito, &t.t("import-rationale"), dry_run, audit)
         .await?)
 }
 
 /// An import error in Italian: "Riga 3, colonna channel: …".
 pub fn describe(
-    t: crate::i18n::Tr<'_>,
+    t: presidio_i18n::Tr<'_>,
     e: &presidio_domain::report::historical::ImportError,
 ) -> String {
-    use crate::i18n::Arg;
+    use presidio_i18n::Arg;
     let column = if e.column.is_empty() { "-" } else { &e.column };
     let message = t.t_args(
         &format!("validation-{}", e.problem.code()),
@@ -144,20 +146,74 @@ pub fn describe(
     )
 }
 
-/// The activity table as CSV for Italian spreadsheets: `;` between fields, a BOM so that the
-/// accents open right, labels quoted; small protected counts as "<5" when `suppressed`.
-pub fn activity_csv(t: crate::i18n::Tr<'_>, a: &Activity, suppressed: bool) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("\u{feff}");
-    let _ = write!(
-        out,
-        "{};{}\r\n",
-        crate::dashboard::csv_text(&t.t("stats-period-head")),
-        crate::dashboard::csv_text(&t.t("stats-total"))
-    );
-    for row in crate::dashboard::activity_table(t, a, suppressed).rows {
-        let cells: Vec<String> = row.iter().map(crate::dashboard::Cell::csv).collect();
-        let _ = write!(out, "{}\r\n", cells.join(";"));
+/// What a municipality adds to its count on the dashboard.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub population: Option<u32>,
+    pub reports: u64,
+}
+
+impl Place {
+    /// Reports per 1,000 inhabitants.
+    pub fn per_thousand(&self) -> Option<f64> {
+        let people = f64::from(self.population.filter(|p| *p > 0)?);
+        Some(f64::from(u32::try_from(self.reports).unwrap_or(u32::MAX)) * 1000.0 / people)
     }
-    out
+}
+
+/// The dashboard of a period for one caller.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub from: String,
+    pub to: String,
+    pub dashboard: Dashboard,
+    /// The caller's municipalities, then any other place counted (empty code: not known).
+    pub places: Vec<Place>,
+    /// Small counts of protected groups are hidden ("<5").
+    pub suppressed: bool,
+}
+
+/// Whether the caller sees aggregates of an Ambito whose cases it may not read (an analyst):
+/// then small counts of protected groups are hidden.
+pub fn suppressed(who: &Principal) -> bool {
+    who.ambiti_with(Permission::ReadAggregates)
+        .iter()
+        .any(|a| !who.may_in(Permission::ReadCases, *a))
+}
+
+/// The dashboard of the caller's Ambiti from day `from` to day `to`, both included.
+pub async fn figures(app: &App, who: &Principal, from: &str, to: &str) -> Result<Figures, DbError> {
+    let ambiti: Vec<AmbitoId> = who.ambiti_with(Permission::ReadAggregates);
+    let dashboard = dashboard(app, &ambiti, from, to).await?;
+    let mut places = Vec::new();
+    for ambito in &ambiti {
+        for m in app.db.municipalities_of(*ambito).await? {
+            let code = m.data.istat_code.as_str().to_owned();
+            places.push(Place {
+                reports: dashboard.municipalities.get(&code).copied().unwrap_or(0),
+                code,
+                name: m.data.name,
+                population: m.data.population,
+            });
+        }
+    }
+    for (code, n) in &dashboard.municipalities {
+        if !places.iter().any(|p| &p.code == code) {
+            places.push(Place {
+                code: code.clone(),
+                name: String::new(),
+                population: None,
+                reports: *n,
+            });
+        }
+    }
+    Ok(Figures {
+        from: from.to_owned(),
+        to: to.to_owned(),
+        dashboard,
+        places,
+        suppressed: suppressed(who),
+    })
 }

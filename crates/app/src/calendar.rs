@@ -1,17 +1,18 @@
-//! "Is the PIS active for this municipality now?": the answer shared by the API and the CLI.
+//! "Is the PIS active for this municipality now?": the answer shared by the API and the CLI;
+//! and who may edit a municipality's calendar.
 
-use presidio_db::{Db, DbError};
+use presidio_db::DbError;
 use presidio_domain::calendar::{Reason, Status};
 use presidio_domain::reference::IstatCode;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
+use presidio_i18n::{Locale, Tr, catalogue};
 use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::i18n::{Locale, Tr, catalogue};
+use crate::{App, AppError};
 
-/// The PIS at an instant, for one municipality.
-#[derive(Debug, Serialize, ToSchema)]
+/// The PIS at an instant, for one municipality (the API's `CalendarStatus`).
+#[derive(Debug, Serialize)]
 pub struct CalendarStatus {
     /// ISTAT code of the municipality.
     pub municipality: String,
@@ -57,14 +58,10 @@ pub fn reason_text(t: Tr<'_>, reason: &Reason) -> (String, &'static str) {
     }
 }
 
-/// Reads the query, loads the municipality's calendar and answers. A missing or unknown
-/// municipality and a malformed instant are refused on their field.
-pub async fn status(
-    db: &Db,
-    municipality: &str,
-    at: &str,
-    now: UtcMillis,
-) -> Result<CalendarStatus, DbError> {
+/// Reads the query, loads the municipality's calendar and answers (empty `at`: now). A missing
+/// or unknown municipality and a malformed instant are refused on their field.
+pub async fn status(app: &App, municipality: &str, at: &str) -> Result<CalendarStatus, AppError> {
+    let now = app.clock.now();
     let mut errors = Invalid::default();
     let istat = if municipality.trim().is_empty() {
         errors.push("municipality", Problem::Required);
@@ -86,14 +83,14 @@ pub async fn status(
     let (Some(istat), Some(at)) = (istat, at) else {
         return Err(errors.into());
     };
-    match db.municipality(&istat).await {
+    match app.db.municipality(&istat).await {
         Ok(_) => {}
         Err(DbError::NotFound) => {
             return Err(Invalid::one("municipality", Problem::UnknownMunicipality).into());
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     }
-    let stored = db.service_calendar(&istat).await?;
+    let stored = app.db.service_calendar(&istat).await?;
     let Status {
         open,
         reason,
@@ -112,61 +109,22 @@ pub async fn status(
     })
 }
 
-/// Why a calendar cannot be edited by this user.
-#[derive(Debug)]
-pub enum NotEditable {
-    /// No such municipality (or a malformed code).
-    Missing,
-    /// Not a coordinator or admin of its Ambito.
-    Forbidden,
-    Db(DbError),
-}
-
-impl From<DbError> for NotEditable {
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => Self::Missing,
-            other => Self::Db(other),
-        }
-    }
-}
-
-impl From<NotEditable> for crate::pages::PageError {
-    fn from(err: NotEditable) -> Self {
-        use axum::http::StatusCode;
-        match err {
-            NotEditable::Missing => Self::new(StatusCode::NOT_FOUND, "not_found"),
-            NotEditable::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
-            NotEditable::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<NotEditable> for crate::error::ApiError {
-    fn from(err: NotEditable) -> Self {
-        use axum::http::StatusCode;
-        match err {
-            NotEditable::Missing => Self::from_status(StatusCode::NOT_FOUND),
-            NotEditable::Forbidden => Self::from_status(StatusCode::FORBIDDEN),
-            NotEditable::Db(e) => e.into(),
-        }
-    }
-}
-
 /// The municipality `raw` names, if it exists and `who` coordinates or administers its Ambito.
+/// Not found for a malformed or unknown code; forbidden to anyone but the coordinators and
+/// administrators of its Ambito.
 pub async fn editable(
-    db: &Db,
+    app: &App,
     who: &presidio_domain::access::Principal,
     raw: &str,
-) -> Result<IstatCode, NotEditable> {
-    let code = IstatCode::parse(raw).map_err(|_| NotEditable::Missing)?;
-    let m = db.municipality(&code).await?;
+) -> Result<IstatCode, AppError> {
+    let code = IstatCode::parse(raw).map_err(|_| AppError::NotFound)?;
+    let m = app.db.municipality(&code).await?;
     if who.may_in(
         presidio_domain::access::Permission::ManageCalendar,
         m.ambito_id,
     ) {
         Ok(code)
     } else {
-        Err(NotEditable::Forbidden)
+        Err(AppError::Forbidden)
     }
 }
