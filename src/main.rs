@@ -403,7 +403,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Audit(AuditCommand::Purge(retention))) => {
             let db = open(&url).await?;
-            let removed = purge_audit(&db, retention).await?;
+            let removed = presidio_app::jobs::purge_audit(
+                &presidio_app::App::new(db.clone()),
+                retention.audit_retention_months,
+                presidio_db::now(),
+            )
+            .await?;
             db.close().await;
             println!(
                 "{}",
@@ -493,8 +498,19 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         ..presidio_web::auth::AuthConfig::default()
     };
-    spawn_maintenance(db.clone(), args.retention, config.idle, config.max_age);
-    spawn_anchoring(&db, mailer.as_ref(), &args);
+    let schedule = presidio_app::jobs::Schedule {
+        anchors: args
+            .audit_anchor_dir
+            .clone()
+            .map(|dir| presidio_app::anchors::AnchorConfig {
+                dir,
+                every: std::time::Duration::from_secs(args.audit_anchor_minutes * 60),
+                email: args.audit_anchor_email.clone(),
+            }),
+        audit_retention_months: args.retention.audit_retention_months,
+        session_idle: config.idle,
+        session_max_age: config.max_age,
+    };
     let state = presidio_web::AppState::new(db.clone(), url.to_string())
         .with_auth(config)
         .with_field(presidio_app::FieldConfig {
@@ -504,7 +520,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             handover_escalation_minutes: args.field.handover_escalation_minutes,
             summary_at_minute,
         });
-    presidio_app::interventions::spawn_sweeper(state.app.clone());
+    presidio_app::jobs::start(&state.app, schedule);
     let limits = server_limits(&args, addr);
     presidio_web::serve(listener, state, limits, shutdown).await?;
     db.close().await;
@@ -540,71 +556,6 @@ fn server_limits(args: &ServeArgs, addr: SocketAddr) -> presidio_web::server::Se
         );
     }
     limits
-}
-
-/// Anchors the audit chain outside the database at intervals, when a folder is configured.
-fn spawn_anchoring(db: &Db, mailer: Option<&presidio_app::mail::Mailer>, args: &ServeArgs) {
-    if let Some(dir) = &args.audit_anchor_dir {
-        presidio_app::anchors::spawn(
-            db.clone(),
-            mailer.cloned(),
-            presidio_app::anchors::AnchorConfig {
-                dir: dir.clone(),
-                every: std::time::Duration::from_secs(args.audit_anchor_minutes * 60),
-                email: args.audit_anchor_email.clone(),
-            },
-        );
-    } else {
-        tracing::warn!(
-            "PRESIDIO_AUDIT_ANCHOR_DIR is not set: the audit chain is not anchored outside the \
-             database"
-        );
-    }
-}
-
-/// Removes the audit entries older than the retention period, auditing the removal.
-async fn purge_audit(db: &Db, retention: RetentionArgs) -> anyhow::Result<u64> {
-    let now = presidio_db::now();
-    let before = presidio_domain::time::months_before(now, retention.audit_retention_months);
-    let mut entry =
-        presidio_domain::audit::Entry::new(now, presidio_domain::audit::Action::AuditPurged);
-    entry.actor = "sistema".into();
-    entry.record_type = "audit_log".into();
-    Ok(db.purge_audit(before, &entry).await?)
-}
-
-/// Every six hours (and at start): audit retention, and the removal of ended sessions and old
-/// failed-login counters. Failures are logged and retried at the next round.
-fn spawn_maintenance(
-    db: Db,
-    retention: RetentionArgs,
-    idle: std::time::Duration,
-    max_age: std::time::Duration,
-) {
-    let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
-        loop {
-            every.tick().await;
-            if let Err(err) = purge_audit(&db, retention).await {
-                tracing::error!(error = %err, "audit retention failed");
-            }
-            let now = presidio_db::now().0;
-            let day = 86_400_000;
-            let swept = db
-                .housekeeping(
-                    // Idle sessions are ended (and audited) when their user comes back; the
-                    // sweep only removes those nobody came back to within a shift.
-                    presidio_domain::time::UtcMillis(now - ms(max_age).max(ms(idle))),
-                    presidio_domain::time::UtcMillis(now - ms(max_age)),
-                    presidio_domain::time::UtcMillis(now - day),
-                )
-                .await;
-            if let Err(err) = swept {
-                tracing::error!(error = %err, "session clean-up failed");
-            }
-        }
-    });
 }
 
 /// How long the first-run set-up link stays valid.

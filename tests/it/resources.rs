@@ -876,3 +876,54 @@ async fn the_report_page_and_the_api_refuse_a_booking_alike() {
         "nothing was held"
     );
 }
+
+/// The scheduler's rounds are functions of the time: run at a later time, the field round
+/// releases a lapsed hold, and maintenance removes audit entries past their retention.
+#[tokio::test]
+async fn the_periodic_rounds_act_at_the_time_they_are_given() {
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, 2).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = post(
+        &app,
+        &op,
+        &format!("/api/v1/reports/{report}/activations"),
+        &serde_json::json!({"resource_id": resource, "places": 2, "hold_minutes": 5}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let now = presidio_db::now();
+    presidio_app::jobs::field_round(&app.state, now).await;
+    assert_eq!(
+        app.t.db.activations_of(report).await.unwrap()[0].status,
+        "held"
+    );
+    presidio_app::jobs::field_round(
+        &app.state,
+        presidio_domain::time::UtcMillis(now.0 + 6 * 60_000),
+    )
+    .await;
+    assert_eq!(
+        app.t.db.activations_of(report).await.unwrap()[0].status,
+        "cancelled",
+        "the hold lapsed at the round after its time"
+    );
+    let schedule = presidio_app::jobs::Schedule {
+        anchors: None,
+        audit_retention_months: 1,
+        session_idle: std::time::Duration::from_secs(3600),
+        session_max_age: std::time::Duration::from_secs(12 * 3600),
+    };
+    let later = presidio_domain::time::UtcMillis(now.0 + 40 * 86_400_000);
+    presidio_app::jobs::maintenance_round(&app.state, &schedule, later).await;
+    let purged = app.audited("audit_purged").await;
+    assert_eq!(purged.len(), 1, "the purge is itself audited");
+    assert!(
+        app.audited("write").await.is_empty(),
+        "entries older than a month before the round are gone"
+    );
+}

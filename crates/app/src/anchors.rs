@@ -73,35 +73,3 @@ pub fn read_all(dir: &Path) -> Result<Vec<Anchor>, AnchorError> {
         })
         .collect()
 }
-
-/// Anchors the chain every `config.every`, for as long as the server runs; a failure is logged
-/// and tried again at the next round.
-pub fn spawn(db: Db, mailer: Option<crate::mail::Mailer>, config: AnchorConfig) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(config.every);
-        loop {
-            every.tick().await;
-            match write(&db, &config.dir, presidio_db::now()).await {
-                Ok(anchor) => {
-                    if let (Some(mailer), Some(to)) = (&mailer, &config.email) {
-                        let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
-                        let args = [
-                            ("seq", presidio_i18n::Arg::Num(anchor.seq)),
-                            ("hash", presidio_i18n::Arg::Str(&anchor.hash)),
-                            (
-                                "at",
-                                presidio_i18n::Arg::Str(&t.date_time(UtcMillis(anchor.at))),
-                            ),
-                        ];
-                        let subject = t.t_args("mail-anchor-subject", &args);
-                        let body = t.t_args("mail-anchor-body", &args);
-                        if let Err(err) = mailer.send(to, &subject, body).await {
-                            tracing::error!(error = %err, "audit anchor not e-mailed");
-                        }
-                    }
-                }
-                Err(err) => tracing::error!(error = %err, "audit anchor not written"),
-            }
-        }
-    });
-}

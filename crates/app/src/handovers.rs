@@ -115,7 +115,7 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
         match step {
             Escalation::Reminder => {
                 for to in app.db.service_addresses(&h.municipality).await? {
-                    crate::mail::send_to(app, to, "mail-handover-reminder", &h);
+                    crate::notify::handover(app, to, "mail-handover-reminder", &h);
                 }
             }
             Escalation::Coordinator => {
@@ -128,7 +128,7 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
                 if let Some(c) = coordinator
                     && let Some(to) = app.db.alert_email(c).await?
                 {
-                    crate::mail::send_to(app, to, "mail-handover-overdue", &h);
+                    crate::notify::handover(app, to, "mail-handover-overdue", &h);
                 }
             }
         }

@@ -56,7 +56,7 @@ pub async fn alert(
         .alert_operator(report.id, operator, app.field.check_in_minutes, audit)
         .await?;
     app.changed(report.ambito, report.id);
-    crate::mail::tell(app, operator, "mail-alert", &d);
+    crate::notify::dispatch(app, operator, "mail-alert", &d);
     Ok(d)
 }
 
@@ -105,7 +105,7 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             if let Some(coordinator) =
                 on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile).await?
             {
-                crate::mail::tell(app, coordinator, "mail-alarm", &d);
+                crate::notify::dispatch(app, coordinator, "mail-alarm", &d);
             }
         }
     }
@@ -123,30 +123,6 @@ pub async fn expire_holds(app: &App, now: UtcMillis) -> Result<usize, DbError> {
         app.changed(*ambito, *report);
     }
     Ok(lapsed.len())
-}
-
-/// Every 30 seconds: the lone-worker sweep, the handovers' escalation, the morning summary and
-/// the holds that lapsed.
-pub fn spawn_sweeper(app: App) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            every.tick().await;
-            let now = presidio_db::now();
-            if let Err(err) = sweep(&app, now).await {
-                tracing::error!(error = %err, "lone-worker sweep failed");
-            }
-            if let Err(err) = crate::handovers::sweep(&app, now).await {
-                tracing::error!(error = %err, "handover escalation failed");
-            }
-            if let Err(err) = crate::summary::mail_due(&app, now).await {
-                tracing::error!(error = %err, "morning summary not sent");
-            }
-            if let Err(err) = expire_holds(&app, now).await {
-                tracing::error!(error = %err, "lapsed holds not released");
-            }
-        }
-    });
 }
 
 /// How long ago, as "12 min" or "1 h 05 min".

@@ -228,7 +228,7 @@ async fn mail_ambito(
     );
     let mut sent = 0;
     for to in app.db.role_addresses(ambito, "coordinatore").await? {
-        crate::mail::send_text(app, to, t.t("mail-summary-subject"), body.clone());
+        crate::notify::text(app, to, t.t("mail-summary-subject"), body.clone());
         sent += 1;
     }
     let mut municipalities: Vec<&str> = waiting.iter().map(|h| h.municipality.as_str()).collect();
@@ -250,7 +250,7 @@ async fn mail_ambito(
             ],
         );
         for to in app.db.service_addresses(m).await? {
-            crate::mail::send_text(app, to, t.t("mail-summary-subject"), text.clone());
+            crate::notify::text(app, to, t.t("mail-summary-subject"), text.clone());
             sent += 1;
         }
     }

@@ -1,0 +1,95 @@
+//! Who is told what, by e-mail through the relay when one is configured: the field operator of
+//! an alert, the coordinator on call of a missed check-in, the social service of a handover due
+//! or overdue, the morning summary, the audit anchor. A message carries a link and the
+//! report's protocol code, never personal data; a failure is logged without the address.
+
+use presidio_db::StoredDispatch;
+use presidio_i18n::{Arg, Locale, catalogue};
+
+use crate::App;
+
+/// Renders the message `key` (`key-subject`, `key-body`) with `args`: what the e-mails say is
+/// in the catalogue, and carries codes and links only.
+fn render(key: &str, args: &[(&str, Arg<'_>)]) -> (String, String) {
+    let t = catalogue().tr(Locale::Italian);
+    (
+        t.t_args(&format!("{key}-subject"), args),
+        t.t_args(&format!("{key}-body"), args),
+    )
+}
+
+/// Tells user `user_id` about dispatch `d` with the message `key`, in the background, if a
+/// relay is configured and the user gave an address for alerts.
+pub fn dispatch(app: &App, user_id: i64, key: &'static str, d: &StoredDispatch) {
+    if app.field.mailer.is_none() {
+        return;
+    }
+    let link = format!("{}/campo", app.public_url);
+    let report = format!("{}/segnalazioni/{}", app.public_url, d.report_id);
+    let (subject, body) = render(
+        key,
+        &[
+            ("code", Arg::Str(&d.report_code)),
+            ("link", Arg::Str(&link)),
+            ("report", Arg::Str(&report)),
+        ],
+    );
+    let app = app.clone();
+    tokio::spawn(async move {
+        match app.db.alert_email(user_id).await {
+            Ok(Some(to)) => text(&app, to, subject, body),
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = %err, "alert address not read"),
+        }
+    });
+}
+
+/// Sends the message `key` about handover `h` to `to`, in the background, if a relay is
+/// configured: the report's code, the municipality and a link only.
+pub fn handover(app: &App, to: String, key: &'static str, h: &presidio_db::StoredHandover) {
+    let link = format!("{}/passaggi", app.public_url);
+    let report = format!("{}/segnalazioni/{}", app.public_url, h.report_id);
+    let (subject, body) = render(
+        key,
+        &[
+            ("code", Arg::Str(&h.report_code)),
+            ("municipality", Arg::Str(&h.municipality_name)),
+            ("link", Arg::Str(&link)),
+            ("report", Arg::Str(&report)),
+        ],
+    );
+    text(app, to, subject, body);
+}
+
+/// Sends a ready message in the background, if a relay is configured; a failure is logged
+/// without the address.
+pub fn text(app: &App, to: String, subject: String, body: String) {
+    let Some(mailer) = app.field.mailer.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        if let Err(err) = mailer.send(&to, &subject, body).await {
+            tracing::warn!(error = %err, "e-mail not sent");
+        }
+    });
+}
+
+/// Sends the head of the audit chain just anchored to `to`, if a relay is configured: its
+/// sequence number, hash and time, so that a copy lives outside the machine.
+pub fn anchor(app: &App, to: String, anchor: &presidio_domain::audit::Anchor) {
+    let t = catalogue().tr(Locale::Italian);
+    let args = [
+        ("seq", Arg::Num(anchor.seq)),
+        ("hash", Arg::Str(&anchor.hash)),
+        (
+            "at",
+            Arg::Str(&t.date_time(presidio_domain::time::UtcMillis(anchor.at))),
+        ),
+    ];
+    text(
+        app,
+        to,
+        t.t_args("mail-anchor-subject", &args),
+        t.t_args("mail-anchor-body", &args),
+    );
+}
