@@ -22,7 +22,7 @@ pub async fn summary(app: &App, ambito: AmbitoId) -> Result<Option<Summary>, DbE
     let start = rome_day_start(budget.from);
     let end = rome_day_start(budget.to.tomorrow().unwrap_or(budget.to));
     let spent_cents = app.db.spent_cents(ambito, start, end).await?;
-    let today = presidio_db::now().in_rome().date();
+    let today = app.clock.now().in_rome().date();
     Ok(Some(Summary {
         budget,
         spent_cents,

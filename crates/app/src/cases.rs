@@ -98,7 +98,7 @@ pub async fn load(
         Err(DbError::NotFound) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+    let since = UtcMillis(app.clock.now().0 - presidio_db::BREAK_GLASS_MS);
     let glass = app.db.glass_broken_by(id, since).await?;
     let access = case_access(who, &report.facts(glass));
     Ok((access != CaseAccess::None).then_some((report, access)))
@@ -187,7 +187,7 @@ pub async fn load_for_reading(
                 Err(DbError::NotFound) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let since = UtcMillis(presidio_db::now().0 - presidio_db::BREAK_GLASS_MS);
+            let since = UtcMillis(app.clock.now().0 - presidio_db::BREAK_GLASS_MS);
             let glass = app.db.glass_broken_by(id, since).await?;
             let history = app.db.report_history(id).await?;
             let municipality = match &report.data.municipality {

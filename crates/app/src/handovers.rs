@@ -26,7 +26,7 @@ pub async fn send(app: &App, report: &Report, audit: &Entry) -> Result<StoredHan
         return Err(Invalid::one("municipality", Problem::Required).into());
     };
     let calendar = app.db.service_calendar(&municipality).await?.calendar;
-    let now = presidio_db::now();
+    let now = app.clock.now();
     let config = &app.field;
     let due = deadlines(
         &calendar,

@@ -21,7 +21,7 @@ pub async fn on_call_now(
     ambito: AmbitoId,
     role: RosterRole,
 ) -> Result<Option<i64>, DbError> {
-    let now = presidio_db::now();
+    let now = app.clock.now();
     let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
     let shifts: Vec<_> = stored.into_iter().map(|s| s.shift).collect();
     Ok(on_call(&shifts, now)

@@ -51,7 +51,7 @@ pub async fn summary(app: &App, ambito: AmbitoId) -> Result<Arc<Summary>, DbErro
     app.caches
         .roster
         .get_or_fill(&app.caches, &ambito, async || {
-            let now = presidio_db::now();
+            let now = app.clock.now();
             let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
             let shifts: Vec<_> = stored.iter().map(|s| s.shift.clone()).collect();
             let running = on_call(&shifts, now);

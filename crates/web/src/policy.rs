@@ -860,9 +860,10 @@ async fn resolve(
     };
     let mut visitor = Visitor {
         client_ip,
+        clock: state.clock.clone(),
         ..Visitor::default()
     };
-    let now = presidio_db::now();
+    let now = state.clock.now();
     if api {
         if let Some(token) = auth::bearer(headers) {
             let found = state

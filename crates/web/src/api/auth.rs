@@ -78,7 +78,7 @@ pub async fn token(
     let principal = checked.principal;
     let token = secret::new_secret();
     let ttl = i64::try_from(state.auth.token_ttl.as_millis()).unwrap_or(i64::MAX);
-    let expires_at = UtcMillis(presidio_db::now().0.saturating_add(ttl));
+    let expires_at = UtcMillis(state.clock.now().0.saturating_add(ttl));
     let mut entry = visitor.entry(Action::LoginOk);
     entry.actor_id = Some(principal.user_id);
     entry.actor.clone_from(&principal.username);

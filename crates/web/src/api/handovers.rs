@@ -261,7 +261,7 @@ pub async fn post_message(
         StatusCode::CREATED,
         Json(MessageView {
             id: message,
-            at: presidio_db::now().timestamp().to_string(),
+            at: state.clock.now().timestamp().to_string(),
             author: Some(who.name.clone()),
             text,
         }),
@@ -312,9 +312,8 @@ pub async fn summary(
     Query(query): Query<SummaryQuery>,
 ) -> Result<Json<SummaryView>, ApiError> {
     let who = principal(&visitor)?;
-    let s =
-        presidio_app::summary::build(&state, who, query.hours.unwrap_or(24), presidio_db::now())
-            .await?;
+    let s = presidio_app::summary::build(&state, who, query.hours.unwrap_or(24), state.clock.now())
+        .await?;
     Ok(Json(SummaryView {
         from: s.from.timestamp().to_string(),
         to: s.to.timestamp().to_string(),

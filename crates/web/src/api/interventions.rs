@@ -215,7 +215,7 @@ async fn checklist(
         report.data.target_group,
         report.data.received_at,
         &records,
-        presidio_db::now(),
+        state.clock.now(),
     );
     Ok(items
         .into_iter()
@@ -295,7 +295,7 @@ pub async fn record_procedure(
         protocol: body.protocol,
         note: body.note,
     };
-    let record = input.validate(report.data.target_group, presidio_db::now())?;
+    let record = input.validate(report.data.target_group, state.clock.now())?;
     state
         .db
         .record_procedure_step(id, &record, &visitor.entry(Action::Write))

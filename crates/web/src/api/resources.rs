@@ -250,7 +250,7 @@ pub async fn set_budget(
         &body.amount,
         &body.from,
         &body.to,
-        presidio_db::now().in_rome().date(),
+        state.clock.now().in_rome().date(),
     )?;
     state
         .db

@@ -136,7 +136,7 @@ pub async fn check_second_factor(
     code: &str,
 ) -> Result<&'static str, Refusal> {
     use presidio_domain::second_factor as sf;
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let account_key = format!("account:{}", principal.username);
     if let Some(until) = reserve(state, &account_key, throttle::ACCOUNT).await? {
         return Err(Refusal::Locked(until));
@@ -208,7 +208,7 @@ async fn reserve(
     // flood of writes.
     let mut pause = std::time::Duration::from_millis(25);
     loop {
-        let now = presidio_db::now();
+        let now = state.clock.now();
         let attempt = state
             .db
             .update_throttle(key, |c| {
@@ -234,7 +234,7 @@ async fn reserve(
 /// (a completed login), otherwise the attempt only gives its place back. Unless the key was
 /// locked meanwhile: then until when.
 async fn release(state: &AppState, key: &str, clear: bool) -> Result<Option<UtcMillis>, Refusal> {
-    let now = presidio_db::now();
+    let now = state.clock.now();
     Ok(state
         .db
         .update_throttle(key, |c| match c.locked_at(now) {
@@ -268,7 +268,7 @@ async fn fail(
     key: &str,
     limits: Limits,
 ) -> Result<(), Refusal> {
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let lockout = {
         let mut e = visitor.entry(Action::Lockout).record("login_throttle", key);
         e.actor_id = actor_id;

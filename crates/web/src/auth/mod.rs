@@ -120,6 +120,8 @@ pub struct Visitor {
     /// The session cookie to clear on the response (the session had expired).
     pub clear_session: bool,
     pub client_ip: String,
+    /// The application's clock, that stamps the visitor's audit entries.
+    pub clock: presidio_app::Clock,
 }
 
 impl Visitor {
@@ -153,7 +155,7 @@ impl Visitor {
     }
 
     pub fn entry(&self, action: Action) -> Entry {
-        let mut e = Entry::new(presidio_db::now(), action);
+        let mut e = Entry::new(self.clock.now(), action);
         e.client_ip.clone_from(&self.client_ip);
         if let Some(p) = self.actor() {
             e.actor_id = Some(p.user_id);

@@ -657,7 +657,7 @@ async fn tokens_page(
 ) -> Result<TokensPage, PageError> {
     let page = Layout::new(visitor, "admin-tokens-title", "admin");
     let t = page.t;
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let tokens = state
         .db
         .tokens()
@@ -775,7 +775,7 @@ pub async fn issue_token(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let token = secret::new_secret();
-    let expires_at = UtcMillis(presidio_db::now().0 + days * 86_400_000);
+    let expires_at = UtcMillis(state.clock.now().0 + days * 86_400_000);
     let mut entry = visitor.entry(Action::TokenIssued);
     entry.reason = format!("integration:{}", user.username);
     state

@@ -120,7 +120,7 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
         ..ReportFilter::default()
     };
     let lines = state.db.reports(&filter).await?;
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let rows: Vec<BoardRow> = presidio_app::cases::visible(who, lines)
         .into_iter()
         .map(|(l, access)| {

@@ -127,7 +127,7 @@ pub async fn save(
         &form.amount,
         &form.from,
         &form.to,
-        presidio_db::now().in_rome().date(),
+        state.clock.now().in_rome().date(),
     ) {
         Ok(budget) => {
             state

@@ -307,7 +307,7 @@ async fn edit_page(
         "calendar",
     );
     let t = page.t;
-    let status = stored.calendar.status(presidio_db::now());
+    let status = stored.calendar.status(state.clock.now());
     let (why, _) = reason_text(t, &status.reason);
     let status_text = match status.next_change {
         Some(at) => t.t_args(

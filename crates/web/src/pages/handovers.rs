@@ -179,7 +179,7 @@ pub async fn list(
 ) -> Result<HandoversPage, PageError> {
     let who = principal(&visitor)?;
     let page = Layout::new(&visitor, "handover-list-title", "handovers");
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let lines = presidio_app::handovers::waiting(&state, who)
         .await?
         .iter()

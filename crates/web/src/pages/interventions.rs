@@ -319,7 +319,7 @@ pub async fn procedure(
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
     let report = for_write(&state, who, id).await?;
-    let result = match input.validate(report.data.target_group, presidio_db::now()) {
+    let result = match input.validate(report.data.target_group, state.clock.now()) {
         Ok(record) => {
             state
                 .db
@@ -417,7 +417,7 @@ async fn field_page(
     let who = principal(visitor)?;
     let page = Layout::new(visitor, "field-view-title", "field");
     let t = page.t;
-    let now = presidio_db::now();
+    let now = state.clock.now();
     let mut cases = Vec::new();
     let mut ambito = None;
     for d in state.db.dispatches_for(who.user_id).await? {

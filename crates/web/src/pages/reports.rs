@@ -243,7 +243,7 @@ async fn intake_page(
     let risks: Vec<&str> = input.risk_flags.iter().map(String::as_str).collect();
     Ok(IntakePage {
         received_at: if received_local.is_empty() {
-            rome_typed_value(presidio_db::now())
+            rome_typed_value(state.clock.now())
         } else {
             received_local
         },

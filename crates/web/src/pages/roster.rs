@@ -167,9 +167,9 @@ async fn week_lines(
     to: UtcMillis,
     user_id: i64,
 ) -> Result<(Vec<GapRow>, Vec<ShiftRow>), PageError> {
-    let now = presidio_db::now();
+    let now = state.clock.now();
     // The gaps of the week shown (from now on if it is this week).
-    let gap_from = from.max(presidio_db::now());
+    let gap_from = from.max(state.clock.now());
     let gaps = if gap_from < to {
         presidio_app::roster::gaps_between(state, ambito, gap_from, to).await?
     } else {
@@ -491,7 +491,7 @@ pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> 
         else {
             return Ok::<_, presidio_db::DbError>(None);
         };
-        let now = presidio_db::now().0;
+        let now = state.clock.now().0;
         let shifts = state
             .db
             .user_shifts(

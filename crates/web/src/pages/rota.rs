@@ -298,7 +298,7 @@ async fn own_shift(
         .db
         .user_shifts(
             who.user_id,
-            presidio_db::now(),
+            state.clock.now(),
             presidio_domain::time::UtcMillis(i64::MAX),
         )
         .await?

@@ -228,7 +228,7 @@ pub async fn enrol_submit(
     let Some(secret) = secret else {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request"));
     };
-    let secs = u64::try_from(presidio_db::now().0 / 1000).unwrap_or(0);
+    let secs = u64::try_from(state.clock.now().0 / 1000).unwrap_or(0);
     let Some(step) = sf::accept(&secret, &form.totp_code, secs, None) else {
         let errors = Invalid::one("totp_code", Problem::WrongCode);
         let page = enrol_page(&visitor, &secret, next, FormErrors::from(&errors));

@@ -177,7 +177,7 @@ async fn load(state: &AppState, visitor: &Visitor, id: i64, pdf: bool) -> Result
     entry.section = if pdf { "sheet_pdf" } else { "sheet" }.into();
     state.audit.append(entry).await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    Ok(build(t, &cached, presidio_db::now()))
+    Ok(build(t, &cached, state.clock.now()))
 }
 
 /// The printable sheet.

@@ -283,7 +283,7 @@ pub async fn pdf(
             "stats-pdf-title",
             &[("from", Arg::Str(&from)), ("to", Arg::Str(&to))],
         ),
-        subtitle: t.t1("stats-pdf-made", "at", &t.date_time(presidio_db::now())),
+        subtitle: t.t1("stats-pdf-made", "at", &t.date_time(state.clock.now())),
         sections: vec![super::sheet::Section {
             heading: t.t("stats-title"),
             rows: shown_rows(t, &a, suppressed),

@@ -37,7 +37,7 @@ pub async fn show(
         .as_deref()
         .and_then(|h| h.trim().parse::<i64>().ok())
         .unwrap_or(24);
-    let summary = presidio_app::summary::build(&state, who, hours, presidio_db::now()).await?;
+    let summary = presidio_app::summary::build(&state, who, hours, state.clock.now()).await?;
     let page = Layout::new(&visitor, "summary-title", "summary");
     Ok(SummaryPage { page, summary })
 }
