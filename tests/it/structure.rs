@@ -292,3 +292,237 @@ fn the_checks_see_each_pattern_they_guard_against() {
         assert!(deps.iter().any(|d| d == name), "{name} in {deps:?}");
     }
 }
+
+/// The modules of crate `src` named by the code of each top-level module: `crate::x` and
+/// `use crate::{x, y}` name `x` (and `y`); a module's files are `x.rs` and those under `x/`.
+fn module_graph(
+    src: &std::path::Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut files = Vec::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let module_of = |path: &std::path::Path| {
+        let rel = path.strip_prefix(src).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        first.trim_end_matches(".rs").to_owned()
+    };
+    let modules: std::collections::BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for file in &files {
+        let from = module_of(file);
+        if from == "lib" || from == "main" {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(file).unwrap());
+        let named = graph
+            .entry(from.clone())
+            .or_insert_with(std::collections::BTreeSet::new);
+        for part in code.split("crate::").skip(1) {
+            let listed: Vec<&str> = if let Some(group) = part.strip_prefix('{') {
+                group
+                    .split('}')
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|n| n.split("::").next().unwrap_or_default())
+                    .collect()
+            } else {
+                vec![
+                    part.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or_default(),
+                ]
+            };
+            for name in listed {
+                if name != from && modules.contains(name) {
+                    named.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// A circle of the graph, if any, as the modules along it.
+fn a_circle(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    fn visit(
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        node: &str,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut circle = path[at..].to_vec();
+            circle.push(node.to_owned());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(circle) = visit(graph, next, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(graph, node, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let mut circles = Vec::new();
+    for krate in ["domain", "db", "i18n", "app", "web"] {
+        let graph = module_graph(&root().join("crates").join(krate).join("src"));
+        if let Some(circle) = a_circle(&graph) {
+            circles.push(format!("{krate}: {}", circle.join(" → ")));
+        }
+    }
+    assert!(circles.is_empty(), "import circles: {circles:?}");
+}
+
+#[test]
+fn the_circle_check_finds_a_circle() {
+    let graph = |edges: &[(&str, &str)]| {
+        let mut g = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+        for (a, b) in edges {
+            g.entry((*a).to_owned())
+                .or_default()
+                .insert((*b).to_owned());
+        }
+        g
+    };
+    assert_eq!(
+        a_circle(&graph(&[
+            ("accounts", "sessions"),
+            ("sessions", "accounts")
+        ])),
+        Some(vec![
+            "accounts".into(),
+            "sessions".into(),
+            "accounts".into()
+        ])
+    );
+    assert_eq!(
+        a_circle(&graph(&[("a", "b"), ("b", "c"), ("a", "c")])),
+        None
+    );
+}
+
+/// The files of crate `src` and the files each names, by `crate::a::b` (the longest path that is
+/// a file) or `super::x` (a sibling); `x/mod.rs` is the node `x`.
+fn file_graph(
+    src: &std::path::Path,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut files = Vec::new();
+    let mut stack = vec![src.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let node_of = |path: &std::path::Path| {
+        let rel = path.strip_prefix(src).unwrap().with_extension("");
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        rel.strip_suffix("/mod").map_or(rel.clone(), str::to_owned)
+    };
+    let nodes: std::collections::BTreeSet<String> = files.iter().map(|f| node_of(f)).collect();
+    let longest = |segments: &[&str]| {
+        (1..=segments.len())
+            .rev()
+            .map(|n| segments[..n].join("/"))
+            .find(|candidate| nodes.contains(candidate))
+    };
+    let mut graph = std::collections::BTreeMap::new();
+    for file in &files {
+        let from = node_of(file);
+        if from == "lib" || from == "main" {
+            continue;
+        }
+        // `super::` of `x/y.rs` is `x`, and of `x/mod.rs` (the node `x`) the crate's root.
+        let mut parent: Vec<&str> = from.split('/').collect();
+        parent.pop();
+        let code = code_of(&std::fs::read_to_string(file).unwrap());
+        let mut named = std::collections::BTreeSet::new();
+        for (prefix, base) in [("crate::", Vec::new()), ("super::", parent.clone())] {
+            for part in code.split(prefix).skip(1) {
+                let path: &str = part
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                    .next()
+                    .unwrap_or_default();
+                let mut segments = base.clone();
+                segments.extend(path.split("::").filter(|s| !s.is_empty()));
+                if let Some(to) = longest(&segments).filter(|to| *to != from) {
+                    named.insert(to);
+                }
+            }
+        }
+        graph.insert(from, named);
+    }
+    graph
+}
+
+#[test]
+fn no_file_imports_one_that_imports_it_back() {
+    let mut circles = Vec::new();
+    for krate in ["domain", "db", "i18n", "app", "web"] {
+        let graph = file_graph(&root().join("crates").join(krate).join("src"));
+        if let Some(circle) = a_circle(&graph) {
+            circles.push(format!("{krate}: {}", circle.join(" → ")));
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "import circles between files: {circles:?}"
+    );
+}
+
+#[test]
+fn the_file_graph_follows_crate_and_super_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir(src.join("c")).unwrap();
+    for (file, text) in [
+        ("a.rs", "use crate::b::X;"),
+        ("b.rs", "fn f() { crate::a::y(); }"),
+        ("c/mod.rs", "pub mod d;\npub mod e;"),
+        ("c/d.rs", "use super::e::Z;"),
+        ("c/e.rs", "// crate::c::d is only named in prose"),
+    ] {
+        std::fs::write(src.join(file), text).unwrap();
+    }
+    let graph = file_graph(src);
+    assert!(graph["c/d"].contains("c/e"), "{graph:?}");
+    assert!(graph["c/e"].is_empty(), "{graph:?}");
+    assert_eq!(
+        a_circle(&graph),
+        Some(vec!["a".into(), "b".into(), "a".into()])
+    );
+}

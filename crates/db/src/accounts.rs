@@ -1,14 +1,17 @@
 //! Organisations, users and their roles: storage, and the [`Principal`] the policy works on.
 
-use presidio_domain::access::{Grant, Principal, Role};
-use presidio_domain::account::{NewUser, OrganisationKind};
+use presidio_domain::access::{Principal, Role};
+use presidio_domain::account::OrganisationKind;
 use presidio_domain::audit::Entry;
 use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
 use crate::error::is_unique_violation;
-use crate::sessions::end_sign_ins;
+use crate::principal::{
+    OrganisationChoice, PRINCIPAL_COLUMNS, PrincipalRow, UserToCreate, assemble_principal,
+    end_sign_ins, revoke_all_tokens,
+};
 use crate::{Db, DbError, dispatch, now};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -41,92 +44,6 @@ pub struct UserSummary {
     pub disabled: bool,
     pub totp: bool,
     pub created_at: i64,
-}
-
-/// The organisation a new account joins.
-#[derive(Debug, Clone, Copy)]
-pub enum OrganisationChoice<'a> {
-    Existing(i64),
-    /// By name inside the account's Ambito; created with this kind when there is none.
-    Named {
-        name: &'a str,
-        kind: OrganisationKind,
-    },
-}
-
-/// A new account with the role it starts with.
-#[derive(Debug, Clone)]
-pub struct UserToCreate<'a> {
-    pub user: &'a NewUser,
-    pub organisation: OrganisationChoice<'a>,
-    pub ambito: AmbitoId,
-    pub municipalities: &'a [IstatCode],
-    pub password_hash: &'a str,
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct PrincipalRow {
-    id: Option<i64>,
-    username: Option<String>,
-    name: Option<String>,
-    organisation_id: Option<i64>,
-    organisation: Option<String>,
-    grant_id: Option<i64>,
-    role: Option<String>,
-    ambito_id: Option<i64>,
-    istat_code: Option<String>,
-}
-
-/// The columns of [`PrincipalRow`], from `users u`, `organisations o`, `user_roles r` and
-/// `user_role_municipalities m`.
-pub(crate) const PRINCIPAL_COLUMNS: &str = "u.id, u.username, u.name, u.organisation_id,
-    o.name AS organisation, r.id AS grant_id, r.role, r.ambito_id, m.istat_code";
-
-/// Builds the principal from its rows (one per role and municipality binding, ordered by
-/// role); `None` when the rows hold no active user.
-pub(crate) fn assemble_principal(
-    rows: impl IntoIterator<Item = PrincipalRow>,
-) -> Result<Option<Principal>, DbError> {
-    let mut principal: Option<Principal> = None;
-    let mut last_grant = None;
-    for row in rows {
-        let (Some(id), Some(username), Some(name), Some(organisation_id), Some(organisation)) = (
-            row.id,
-            row.username,
-            row.name,
-            row.organisation_id,
-            row.organisation,
-        ) else {
-            return Ok(None);
-        };
-        let p = principal.get_or_insert_with(|| Principal {
-            user_id: id,
-            username,
-            name,
-            organisation_id,
-            organisation,
-            grants: Vec::new(),
-        });
-        let (Some(grant_id), Some(role), Some(ambito)) = (row.grant_id, &row.role, row.ambito_id)
-        else {
-            continue;
-        };
-        if last_grant != Some(grant_id) {
-            last_grant = Some(grant_id);
-            p.grants.push(Grant {
-                role: Role::parse(role).ok_or(DbError::Corrupt("user_roles.role"))?,
-                ambito: AmbitoId(ambito),
-                municipalities: Vec::new(),
-            });
-        }
-        if let (Some(code), Some(grant)) = (row.istat_code, p.grants.last_mut()) {
-            grant.municipalities.push(
-                IstatCode::parse(&code)
-                    .map_err(|_| DbError::Corrupt("user_role_municipalities"))?,
-            );
-        }
-    }
-    Ok(principal)
 }
 
 fn duplicate(field: &'static str) -> impl Fn(sqlx::Error) -> DbError {
@@ -377,7 +294,7 @@ impl Db {
                 if disabled {
                     end_sign_ins!(tx, id, at, "").await?;
                     // Integration tokens too: a disabled account acts nowhere.
-                    crate::sessions::revoke_all_tokens!(tx, id, at).await?;
+                    revoke_all_tokens!(tx, id, at).await?;
                 }
                 append!(tx, &audit.clone().record("user", id)).await?;
                 tx.commit().await?;

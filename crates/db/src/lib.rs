@@ -20,6 +20,7 @@ mod import;
 mod interventions;
 mod municipalities;
 mod notifications;
+mod principal;
 mod reports;
 mod resources;
 mod roster;
@@ -39,10 +40,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{
-    Credentials, GrantSummary, Organisation, OrganisationChoice, OrganisationSummary, UserSummary,
-    UserToCreate,
-};
+pub use accounts::{Credentials, GrantSummary, Organisation, OrganisationSummary, UserSummary};
 pub use audit::{AuditBatcher, AuditFilter};
 pub use calendar::{CalendarEntry, StoredCalendar};
 pub use error::DbError;
@@ -50,6 +48,7 @@ pub use handovers::{CaseMessage, StoredHandover};
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use interventions::{StoredDispatch, StoredStep};
 pub use notifications::Notification;
+pub use principal::{OrganisationChoice, UserToCreate};
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,

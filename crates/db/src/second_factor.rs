@@ -5,7 +5,7 @@ use presidio_domain::access::Role;
 use presidio_domain::audit::Entry;
 
 use crate::audit::append;
-use crate::sessions::end_sign_ins;
+use crate::principal::end_sign_ins;
 use crate::{Db, DbError, dispatch, now};
 
 /// A user's second factor, when enrolled.
@@ -222,7 +222,7 @@ impl Db {
                 if keep.is_none() {
                     // A reset by an administrator: the account may be in the wrong hands, so
                     // its integration tokens end too (a change by the user keeps them).
-                    crate::sessions::revoke_all_tokens!(tx, user_id, at).await?;
+                    crate::principal::revoke_all_tokens!(tx, user_id, at).await?;
                 }
                 append!(tx, &audit.clone().record("user", user_id)).await?;
                 tx.commit().await?;

@@ -7,8 +7,10 @@ use presidio_domain::time::UtcMillis;
 
 use presidio_domain::access::Principal;
 
-use crate::accounts::{PRINCIPAL_COLUMNS, PrincipalRow, UserToCreate, assemble_principal};
 use crate::audit::append;
+use crate::principal::{
+    PRINCIPAL_COLUMNS, PrincipalRow, UserToCreate, assemble_principal, end_sign_ins,
+};
 use crate::{Db, DbError, dispatch, now};
 
 /// A stored browser session.
@@ -69,46 +71,6 @@ pub enum SetupError {
     #[error(transparent)]
     Db(#[from] DbError),
 }
-
-/// Inside the open transaction `tx`: ends every session of `user_id` but the one whose id hash
-/// is `keep` (`""` for none) and revokes the tokens they got by logging in. Evaluates to
-/// `Result<u64, sqlx::Error>`, the sessions ended.
-macro_rules! end_sign_ins {
-    ($tx:expr, $user_id:expr, $at:expr, $keep:expr) => {
-        async {
-            let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                .bind($user_id)
-                .bind($keep)
-                .execute(&mut *$tx)
-                .await?
-                .rows_affected();
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $2
-                 WHERE user_id = $1 AND kind = 'login' AND revoked_at IS NULL",
-            )
-            .bind($user_id)
-            .bind($at)
-            .execute(&mut *$tx)
-            .await?;
-            Ok::<u64, sqlx::Error>(ended)
-        }
-    };
-}
-pub(crate) use end_sign_ins;
-
-/// Inside `tx`: revokes every token of user `$user_id` at `$at`, integration tokens included (a
-/// disabled account, or one an administrator reset). Evaluates to `Result<_, sqlx::Error>`.
-macro_rules! revoke_all_tokens {
-    ($tx:expr, $user_id:expr, $at:expr) => {
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-        )
-        .bind($user_id)
-        .bind($at)
-        .execute(&mut *$tx)
-    };
-}
-pub(crate) use revoke_all_tokens;
 
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.name, t.kind, t.created_at,
     t.expires_at, t.revoked_at, t.last_used_at";

@@ -16,7 +16,7 @@ use presidio_domain::validation::Invalid;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::i18n::{Locale, catalogue};
+use presidio_i18n::{Locale, catalogue};
 
 /// An error answer of the JSON API.
 #[derive(Debug)]

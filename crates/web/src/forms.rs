@@ -194,3 +194,10 @@ pub struct ReadForm {
     /// Every notification up to this id (included) is marked as read.
     pub up_to: i64,
 }
+
+/// One option of a select or a checkbox list.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}

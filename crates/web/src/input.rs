@@ -63,9 +63,14 @@ fn refusal(path: &str, field: &str) -> Response {
         field: presidio_domain::validation::field_name(field),
         problem: Problem::ControlCharacter,
     }]);
-    if crate::api::is_api_path(path) {
+    if is_api_path(path) {
         crate::error::ApiError::from(invalid).into_response()
     } else {
         crate::pages::invalid_page(&invalid)
     }
+}
+
+/// Whether a path belongs to the machine-facing part of the server (the API and the probes).
+pub(crate) fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }

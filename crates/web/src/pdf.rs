@@ -14,7 +14,7 @@ use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 
-use crate::pages::Sheet;
+use crate::views::Sheet;
 
 const WIDTH: f32 = 595.0;
 const HEIGHT: f32 = 842.0;

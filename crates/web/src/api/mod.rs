@@ -177,10 +177,7 @@ async fn openapi_json() -> Json<&'static OpenApiDoc> {
     Json(openapi())
 }
 
-/// Whether a path belongs to the machine-facing part of the server.
-pub(crate) fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
-}
+pub(crate) use crate::input::is_api_path;
 
 /// Turns every error answer under `/api` that is not JSON yet (unknown route, wrong method, body
 /// too large, malformed path or JSON) into the standard JSON error body.

@@ -23,12 +23,7 @@ use crate::forms::{AuditQuery, FormErrors};
 use presidio_app::AppError;
 use presidio_app::accounts::{self, Creator, NewAccount};
 
-/// One option of a select or a checkbox list.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
+pub use crate::forms::Choice;
 
 pub struct UserRow {
     pub id: i64,

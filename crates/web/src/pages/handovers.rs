@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_db::DbError;
-use presidio_domain::access::{CaseAccess, Principal};
+use presidio_domain::access::CaseAccess;
 use presidio_domain::audit::Action;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem, required_text};
@@ -18,57 +18,7 @@ use super::reports::{after, for_write, principal};
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
-use crate::i18n::Tr;
-use presidio_app::cache::CachedReport;
 use presidio_app::handovers::HandoverLine;
-
-/// The report page's handover section.
-#[derive(Default)]
-pub struct ReportHandover {
-    pub lines: Vec<HandoverLine>,
-    /// "Invia al servizio sociale di Rho", when the viewer may send it now.
-    pub send: String,
-    /// (when, who, text) of the thread.
-    pub messages: Vec<(String, String, String)>,
-}
-
-pub fn for_report(
-    t: Tr<'_>,
-    who: &Principal,
-    cached: &CachedReport,
-    can_write: bool,
-    now: UtcMillis,
-) -> ReportHandover {
-    let report = &cached.report;
-    let send = if can_write && presidio_app::handovers::can_send(report) {
-        t.t1(
-            "handover-send",
-            "municipality",
-            cached.municipality.as_deref().unwrap_or_default(),
-        )
-    } else {
-        String::new()
-    };
-    ReportHandover {
-        lines: cached
-            .handovers
-            .iter()
-            .map(|h| presidio_app::handovers::line(t, who, h, now))
-            .collect(),
-        send,
-        messages: cached
-            .messages
-            .iter()
-            .map(|m| {
-                (
-                    t.date_time(UtcMillis(m.at)),
-                    m.author.clone().unwrap_or_default(),
-                    m.text.clone(),
-                )
-            })
-            .collect(),
-    }
-}
 
 /// Sends the case to its municipality's social service.
 pub async fn send(

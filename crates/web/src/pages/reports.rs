@@ -401,14 +401,14 @@ pub struct ReportPage {
     diary_kinds: Vec<Choice>,
     history: Vec<HistoryLine>,
     diary: Vec<HistoryLine>,
-    activations: Vec<super::activations::ActivationLine>,
+    activations: Vec<crate::views::activations::ActivationLine>,
     resource_choices: Vec<Choice>,
-    intervention: super::interventions::ReportIntervention,
+    intervention: crate::views::interventions::ReportIntervention,
     /// The closing outcomes to choose from when the case can be closed now.
     closing_outcomes: Vec<Choice>,
     /// "Chiusa: persona accolta", while closed.
     closed_with: String,
-    handover: super::handovers::ReportHandover,
+    handover: crate::views::handovers::ReportHandover,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -677,10 +677,10 @@ async fn report_page(
         diary: Vec::new(),
         activations: Vec::new(),
         resource_choices: Vec::new(),
-        intervention: super::interventions::ReportIntervention::default(),
+        intervention: crate::views::interventions::ReportIntervention::default(),
         closing_outcomes: Vec::new(),
         closed_with: String::new(),
-        handover: super::handovers::ReportHandover::default(),
+        handover: crate::views::handovers::ReportHandover::default(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -729,10 +729,10 @@ async fn report_page(
         diary_kinds: choices(t, DiaryKind::ALL, DiaryKind::code, "diary-kind", &["nota"]),
         history,
         diary,
-        activations: super::activations::lines(t, &cached.activations),
-        resource_choices: super::activations::resource_choices(t, &cached.resources),
-        intervention: super::interventions::for_report(t, &cached, now()),
-        handover: super::handovers::for_report(t, who, &cached, base.can_write, now()),
+        activations: crate::views::activations::lines(t, &cached.activations),
+        resource_choices: crate::views::activations::resource_choices(t, &cached.resources),
+        intervention: crate::views::interventions::for_report(t, &cached, now()),
+        handover: crate::views::handovers::for_report(t, who, &cached, base.can_write, now()),
         ..base
     })
 }

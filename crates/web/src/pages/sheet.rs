@@ -22,18 +22,7 @@ use crate::auth::Visitor;
 use crate::i18n::{Arg, Tr};
 use presidio_app::cache::CachedReport;
 
-/// A part of the sheet: a heading and its lines (label, text; an empty label for plain text).
-pub struct Section {
-    pub heading: String,
-    pub rows: Vec<(String, String)>,
-}
-
-/// The whole sheet.
-pub struct Sheet {
-    pub title: String,
-    pub subtitle: String,
-    pub sections: Vec<Section>,
-}
+pub use crate::views::{Section, Sheet};
 
 fn section(heading: String, rows: Vec<(String, String)>, empty: &str) -> Section {
     let rows = if rows.is_empty() {
@@ -49,7 +38,7 @@ fn section(heading: String, rows: Vec<(String, String)>, empty: &str) -> Section
 fn intervention_lines(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Vec<(String, String)> {
     let mut intervention = Vec::new();
     for d in &cached.dispatches {
-        let panel = super::interventions::panel(t, d, now);
+        let panel = crate::views::interventions::panel(t, d, now);
         // On paper every time is absolute: "dal 02/12/2026 03:10", never "da 5 min".
         intervention.push((
             panel.operator.clone(),
@@ -87,11 +76,12 @@ pub fn build(t: Tr<'_>, cached: &CachedReport, now: UtcMillis) -> Sheet {
         .map(|h| (format!("{} · {}", h.at, h.what), h.note.clone()))
         .collect();
     let intervention = intervention_lines(t, cached, now);
-    let activations: Vec<(String, String)> = super::activations::lines(t, &cached.activations)
-        .into_iter()
-        .map(|a| (String::new(), a.text))
-        .collect();
-    let checklist = super::interventions::checklist(t, report, &cached.steps, now);
+    let activations: Vec<(String, String)> =
+        crate::views::activations::lines(t, &cached.activations)
+            .into_iter()
+            .map(|a| (String::new(), a.text))
+            .collect();
+    let checklist = crate::views::interventions::checklist(t, report, &cached.steps, now);
     let open: Vec<(String, String)> = checklist
         .iter()
         .filter(|c| c.state != StepState::Done.code())

@@ -1,5 +1,9 @@
 //! Presentation shared by the pages and the API: how a record is named on screen and in JSON.
 
+pub mod activations;
+pub mod handovers;
+pub mod interventions;
+
 use presidio_db::StoredActivation;
 
 use crate::i18n::Tr;
@@ -12,4 +16,17 @@ pub fn resource_name(t: Tr<'_>, a: &StoredActivation) -> String {
     } else {
         a.resource.clone()
     }
+}
+
+/// A part of the handover sheet (page and PDF): a heading and its lines (label, text; an empty label for plain text).
+pub struct Section {
+    pub heading: String,
+    pub rows: Vec<(String, String)>,
+}
+
+/// The whole handover sheet, as the page and the PDF print it.
+pub struct Sheet {
+    pub title: String,
+    pub subtitle: String,
+    pub sections: Vec<Section>,
 }
