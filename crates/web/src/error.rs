@@ -2,7 +2,7 @@
 //!
 //! Use [`ApiError`] in `/api` handlers: it renders `{"error": {"code", "message", "fields"}}` with
 //! a stable `snake_case` `code` and Italian messages from the catalogue. HTML handlers use
-//! [`crate::pages::PageError`], which renders an Italian error page. Storage errors convert into
+//! [`PageError`], which renders an Italian error page. Storage errors convert into
 //! both; causes are logged with the request id, never shown.
 
 use std::collections::BTreeMap;
@@ -16,7 +16,12 @@ use presidio_domain::validation::Invalid;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use askama::Template;
+use askama_web::WebTemplate;
 use presidio_i18n::{Locale, catalogue};
+
+use crate::auth::Visitor;
+use crate::views::layout::Layout;
 
 /// An error answer of the JSON API.
 #[derive(Debug)]
@@ -172,5 +177,153 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+/// An error page in Italian.
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Layout,
+    message: String,
+}
+
+/// An error met while building a page.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    code: &'static str,
+}
+
+impl From<presidio_app::AppError> for PageError {
+    fn from(err: presidio_app::AppError) -> Self {
+        use presidio_app::AppError;
+        match err {
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
+            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Invalid(invalid) => DbError::Invalid(invalid).into(),
+            AppError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DbError> for PageError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => Self {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+            },
+            DbError::Conflict => Self {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+            },
+            DbError::Invalid(_) => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_input",
+            },
+            DbError::Refused(constraint) => {
+                tracing::warn!(%constraint, "write refused by a database constraint");
+                Self {
+                    status: StatusCode::CONFLICT,
+                    code: "refused",
+                }
+            }
+            other => {
+                tracing::error!(error = %other, "storage error while rendering a page");
+                Self {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "unavailable",
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let t = catalogue().tr(Locale::Italian);
+        let title = t.t_args(
+            "error-page-title",
+            &[(
+                "status",
+                crate::i18n::Arg::Num(i64::from(self.status.as_u16())),
+            )],
+        );
+        let page = ErrorPage {
+            page: Layout::titled(&Visitor::default(), title, "").neutral(),
+            message: t.t(&format!("error-{}", self.code)),
+        };
+        (self.status, page).into_response()
+    }
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        Self { status, code }
+    }
+}
+
+/// A 422 page listing what was refused, each field named as on screen.
+pub fn invalid_page(invalid: &presidio_domain::validation::Invalid) -> Response {
+    let t = catalogue().tr(Locale::Italian);
+    let title = t.t_args(
+        "error-page-title",
+        &[("status", crate::i18n::Arg::Num(422))],
+    );
+    let message = invalid
+        .0
+        .iter()
+        .map(|e| t.field_error(e))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let page = ErrorPage {
+        page: Layout::titled(&Visitor::default(), title, "").neutral(),
+        message,
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// The page for a form whose CSRF token is missing or wrong.
+pub fn csrf_refused() -> Response {
+    PageError::new(StatusCode::FORBIDDEN, "csrf").into_response()
+}
+
+/// The page for a signed-in user whose roles do not allow the page.
+pub fn forbidden() -> Response {
+    PageError::new(StatusCode::FORBIDDEN, "forbidden").into_response()
+}
+
+/// The page shown when the database does not answer.
+pub fn unavailable() -> Response {
+    PageError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
+}
+
+/// Any path nothing else answers.
+pub async fn not_found() -> PageError {
+    PageError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+    }
+}
+
+#[cfg(test)]
+mod catalogue_tests {
+    use super::ApiError;
+    use crate::i18n::{I18n, Locale};
+
+    #[test]
+    fn every_error_code_has_a_message() {
+        let i18n = I18n::load();
+        let codes = [400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 500, 503]
+            .into_iter()
+            .map(|s| ApiError::from_status(axum::http::StatusCode::from_u16(s).unwrap()).code)
+            .chain(ApiError::AUTH_CODES.iter().copied());
+        for code in codes {
+            assert!(
+                i18n.has(Locale::Italian, &format!("error-{code}")),
+                "error-{code}"
+            );
+        }
     }
 }

@@ -66,7 +66,7 @@ fn refusal(path: &str, field: &str) -> Response {
     if is_api_path(path) {
         crate::error::ApiError::from(invalid).into_response()
     } else {
-        crate::pages::invalid_page(&invalid)
+        crate::error::invalid_page(&invalid)
     }
 }
 

@@ -978,7 +978,7 @@ async fn check_csrf(request: Request, visitor: &Visitor) -> Result<Request, Resp
         && !visitor.csrf.is_empty()
         && sent.is_some_and(|s| secret::same(&s, &visitor.csrf));
     if !ok {
-        return Err(crate::pages::csrf_refused());
+        return Err(crate::error::csrf_refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
@@ -1025,7 +1025,7 @@ fn unavailable(err: &presidio_db::DbError, api: bool) -> Response {
     if api {
         ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
     } else {
-        crate::pages::unavailable()
+        crate::error::unavailable()
     }
 }
 
@@ -1033,7 +1033,7 @@ fn forbidden(api: bool) -> Response {
     if api {
         ApiError::from_status(StatusCode::FORBIDDEN).into_response()
     } else {
-        crate::pages::forbidden()
+        crate::error::forbidden()
     }
 }
 

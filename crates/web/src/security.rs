@@ -82,7 +82,7 @@ pub fn panicked(fault: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| fault.downcast_ref::<String>().cloned())
         .unwrap_or_default();
     tracing::error!(fault = %message, "a request handler failed");
-    axum::response::IntoResponse::into_response(crate::pages::PageError::new(
+    axum::response::IntoResponse::into_response(crate::error::PageError::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
     ))

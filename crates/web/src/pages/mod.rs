@@ -30,19 +30,15 @@ mod summary;
 
 pub use sheet::Sheet;
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::Router;
 use axum::handler::Handler;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use presidio_db::DbError;
-use presidio_domain::access::Permission;
 
 use crate::AppState;
-use crate::auth::Visitor;
-use crate::i18n::{Locale, Tr, catalogue};
+
+pub use crate::error::{PageError, not_found};
+pub use crate::views::layout::Layout;
 
 /// Every page route; each has its rule in [`crate::policy::RULES`].
 pub fn router() -> Router<AppState> {
@@ -225,72 +221,6 @@ fn service_routes(routes: Routes) -> Routes {
         )
 }
 
-/// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
-    ("home", "nav-home", "/", Some(Permission::UseApp)),
-    (
-        "portal",
-        "nav-portal",
-        "/portale",
-        Some(Permission::ReadOwnReports),
-    ),
-    (
-        "portal-new",
-        "portal-new-title",
-        "/portale/nuova",
-        Some(Permission::SendReports),
-    ),
-    ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
-    (
-        "handovers",
-        "nav-handovers",
-        "/passaggi",
-        Some(Permission::ReadCases),
-    ),
-    (
-        "summary",
-        "nav-summary",
-        "/riepilogo",
-        Some(Permission::ReadCases),
-    ),
-    (
-        "stats",
-        "nav-stats",
-        "/statistiche",
-        Some(Permission::ReadAggregates),
-    ),
-    (
-        "roster",
-        "nav-roster",
-        "/turni",
-        Some(Permission::ReadRoster),
-    ),
-    (
-        "resources",
-        "nav-resources",
-        "/risorse",
-        Some(Permission::ReadResources),
-    ),
-    (
-        "calendar",
-        "nav-calendar",
-        "/calendario",
-        Some(Permission::ReadReference),
-    ),
-    (
-        "reference",
-        "nav-reference",
-        "/ambiti",
-        Some(Permission::ReadReference),
-    ),
-    (
-        "admin",
-        "nav-admin",
-        "/amministrazione/utenti",
-        Some(Permission::ManageAccounts),
-    ),
-];
-
 /// The municipalities of `ambiti` as choices of a form, `selected` (an ISTAT code) chosen.
 async fn municipality_choices(
     state: &AppState,
@@ -315,207 +245,6 @@ async fn municipality_choices(
     Ok(out)
 }
 
-/// What the shared layout needs from every page.
-pub struct Layout {
-    pub t: Tr<'static>,
-    pub title: String,
-    pub version: &'static str,
-    /// Now, on a Rome wall clock, for the footer.
-    pub now: String,
-    /// The signed-in user's name, for the header.
-    pub user: Option<String>,
-    /// The token every form on the page carries back.
-    pub csrf: String,
-    /// An error page, drawn without knowing who asked: neither "Accedi" nor "Esci".
-    pub neutral: bool,
-    nav: Vec<NavLink>,
-}
-
-/// One navigation link as the template draws it.
-pub struct NavLink {
-    pub label: String,
-    pub href: &'static str,
-    pub current: bool,
-}
-
-impl Layout {
-    /// The same layout for an error page, whoever asked.
-    #[must_use]
-    pub fn neutral(mut self) -> Self {
-        self.neutral = true;
-        self
-    }
-
-    /// The layout of a page titled by message `title_id`, in navigation section `section`.
-    pub fn new(visitor: &Visitor, title_id: &str, section: &'static str) -> Self {
-        let t = catalogue().tr(Locale::Italian);
-        Self::titled(visitor, t.t(title_id), section)
-    }
-
-    /// The layout of a page with a title already written.
-    pub fn titled(visitor: &Visitor, title: String, section: &'static str) -> Self {
-        let t = catalogue().tr(Locale::Italian);
-        let principal = visitor.principal();
-        let nav = NAV
-            .iter()
-            .filter(|(_, _, _, needs)| needs.is_none_or(|p| principal.is_some_and(|u| u.may(p))))
-            .map(|(key, id, href, _)| NavLink {
-                label: t.t(id),
-                href,
-                current: *key == section,
-            })
-            .collect();
-        Self {
-            t,
-            title,
-            version: env!("CARGO_PKG_VERSION"),
-            now: t.date_time(presidio_db::now()),
-            user: principal.map(|p| p.name.clone()),
-            csrf: visitor.csrf.clone(),
-            neutral: false,
-            nav,
-        }
-    }
-
-    // Methods rather than free functions, so templates reach them through `page`.
-    #[allow(clippy::unused_self)]
-    pub fn asset(&self, path: &str) -> String {
-        crate::assets::url(path)
-    }
-
-    /// The URL of an icon of the UI kit's sprite sheet, e.g. `icon("it-pa")`.
-    #[allow(clippy::unused_self)]
-    pub fn icon(&self, name: &str) -> String {
-        format!(
-            "{}#{name}",
-            crate::assets::url("/vendor/bootstrap-italia/svg/sprites.svg")
-        )
-    }
-
-    pub fn nav(&self) -> &[NavLink] {
-        &self.nav
-    }
-}
-
-/// An error page in Italian.
-#[derive(Template, WebTemplate)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    page: Layout,
-    message: String,
-}
-
-/// An error met while building a page.
-#[derive(Debug)]
-pub struct PageError {
-    status: StatusCode,
-    code: &'static str,
-}
-
-impl From<presidio_app::AppError> for PageError {
-    fn from(err: presidio_app::AppError) -> Self {
-        use presidio_app::AppError;
-        match err {
-            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
-            AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
-            AppError::Invalid(invalid) => DbError::Invalid(invalid).into(),
-            AppError::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<DbError> for PageError {
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => Self {
-                status: StatusCode::NOT_FOUND,
-                code: "not_found",
-            },
-            DbError::Conflict => Self {
-                status: StatusCode::CONFLICT,
-                code: "conflict",
-            },
-            DbError::Invalid(_) => Self {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_input",
-            },
-            DbError::Refused(constraint) => {
-                tracing::warn!(%constraint, "write refused by a database constraint");
-                Self {
-                    status: StatusCode::CONFLICT,
-                    code: "refused",
-                }
-            }
-            other => {
-                tracing::error!(error = %other, "storage error while rendering a page");
-                Self {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    code: "unavailable",
-                }
-            }
-        }
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        let t = catalogue().tr(Locale::Italian);
-        let title = t.t_args(
-            "error-page-title",
-            &[(
-                "status",
-                crate::i18n::Arg::Num(i64::from(self.status.as_u16())),
-            )],
-        );
-        let page = ErrorPage {
-            page: Layout::titled(&Visitor::default(), title, "").neutral(),
-            message: t.t(&format!("error-{}", self.code)),
-        };
-        (self.status, page).into_response()
-    }
-}
-
-impl PageError {
-    pub fn new(status: StatusCode, code: &'static str) -> Self {
-        Self { status, code }
-    }
-}
-
-/// A 422 page listing what was refused, each field named as on screen.
-pub fn invalid_page(invalid: &presidio_domain::validation::Invalid) -> Response {
-    let t = catalogue().tr(Locale::Italian);
-    let title = t.t_args(
-        "error-page-title",
-        &[("status", crate::i18n::Arg::Num(422))],
-    );
-    let message = invalid
-        .0
-        .iter()
-        .map(|e| t.field_error(e))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let page = ErrorPage {
-        page: Layout::titled(&Visitor::default(), title, "").neutral(),
-        message,
-    };
-    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
-}
-
-/// The page for a form whose CSRF token is missing or wrong.
-pub fn csrf_refused() -> Response {
-    PageError::new(StatusCode::FORBIDDEN, "csrf").into_response()
-}
-
-/// The page for a signed-in user whose roles do not allow the page.
-pub fn forbidden() -> Response {
-    PageError::new(StatusCode::FORBIDDEN, "forbidden").into_response()
-}
-
-/// The page shown when the database does not answer.
-pub fn unavailable() -> Response {
-    PageError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
-}
-
 /// `text` made safe for a URL query value.
 pub fn encode_component(text: &str) -> String {
     serde_urlencoded::to_string([("", text)])
@@ -534,14 +263,6 @@ pub fn safe_next(next: &str) -> String {
         next.to_owned()
     } else {
         "/".to_owned()
-    }
-}
-
-/// Any path nothing else answers.
-pub async fn not_found() -> PageError {
-    PageError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod activations;
 pub mod handovers;
 pub mod interventions;
+pub mod layout;
 
 use presidio_db::StoredActivation;
 

@@ -1,0 +1,155 @@
+//! The layout every page shares: title, navigation (only the entries the user may open), the
+//! signed-in user, the CSRF token, the footer's clock and the assets' addresses.
+
+use presidio_domain::access::Permission;
+
+use crate::auth::Visitor;
+use crate::i18n::{Locale, Tr, catalogue};
+
+/// The main navigation entries, in order: (key, message id, path, permission needed to see it).
+const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
+    ("home", "nav-home", "/", Some(Permission::UseApp)),
+    (
+        "portal",
+        "nav-portal",
+        "/portale",
+        Some(Permission::ReadOwnReports),
+    ),
+    (
+        "portal-new",
+        "portal-new-title",
+        "/portale/nuova",
+        Some(Permission::SendReports),
+    ),
+    ("field", "nav-field", "/campo", Some(Permission::WriteCases)),
+    (
+        "handovers",
+        "nav-handovers",
+        "/passaggi",
+        Some(Permission::ReadCases),
+    ),
+    (
+        "summary",
+        "nav-summary",
+        "/riepilogo",
+        Some(Permission::ReadCases),
+    ),
+    (
+        "stats",
+        "nav-stats",
+        "/statistiche",
+        Some(Permission::ReadAggregates),
+    ),
+    (
+        "roster",
+        "nav-roster",
+        "/turni",
+        Some(Permission::ReadRoster),
+    ),
+    (
+        "resources",
+        "nav-resources",
+        "/risorse",
+        Some(Permission::ReadResources),
+    ),
+    (
+        "calendar",
+        "nav-calendar",
+        "/calendario",
+        Some(Permission::ReadReference),
+    ),
+    (
+        "reference",
+        "nav-reference",
+        "/ambiti",
+        Some(Permission::ReadReference),
+    ),
+    (
+        "admin",
+        "nav-admin",
+        "/amministrazione/utenti",
+        Some(Permission::ManageAccounts),
+    ),
+];
+
+/// What the shared layout needs from every page.
+pub struct Layout {
+    pub t: Tr<'static>,
+    pub title: String,
+    pub version: &'static str,
+    /// Now, on a Rome wall clock, for the footer.
+    pub now: String,
+    /// The signed-in user's name, for the header.
+    pub user: Option<String>,
+    /// The token every form on the page carries back.
+    pub csrf: String,
+    /// An error page, drawn without knowing who asked: neither "Accedi" nor "Esci".
+    pub neutral: bool,
+    nav: Vec<NavLink>,
+}
+
+/// One navigation link as the template draws it.
+pub struct NavLink {
+    pub label: String,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+impl Layout {
+    /// The same layout for an error page, whoever asked.
+    #[must_use]
+    pub fn neutral(mut self) -> Self {
+        self.neutral = true;
+        self
+    }
+
+    /// The layout of a page titled by message `title_id`, in navigation section `section`.
+    pub fn new(visitor: &Visitor, title_id: &str, section: &'static str) -> Self {
+        let t = catalogue().tr(Locale::Italian);
+        Self::titled(visitor, t.t(title_id), section)
+    }
+
+    /// The layout of a page with a title already written.
+    pub fn titled(visitor: &Visitor, title: String, section: &'static str) -> Self {
+        let t = catalogue().tr(Locale::Italian);
+        let principal = visitor.principal();
+        let nav = NAV
+            .iter()
+            .filter(|(_, _, _, needs)| needs.is_none_or(|p| principal.is_some_and(|u| u.may(p))))
+            .map(|(key, id, href, _)| NavLink {
+                label: t.t(id),
+                href,
+                current: *key == section,
+            })
+            .collect();
+        Self {
+            t,
+            title,
+            version: env!("CARGO_PKG_VERSION"),
+            now: t.date_time(presidio_db::now()),
+            user: principal.map(|p| p.name.clone()),
+            csrf: visitor.csrf.clone(),
+            neutral: false,
+            nav,
+        }
+    }
+
+    // Methods rather than free functions, so templates reach them through `page`.
+    #[allow(clippy::unused_self)]
+    pub fn asset(&self, path: &str) -> String {
+        crate::assets::url(path)
+    }
+
+    /// The URL of an icon of the UI kit's sprite sheet, e.g. `icon("it-pa")`.
+    #[allow(clippy::unused_self)]
+    pub fn icon(&self, name: &str) -> String {
+        format!(
+            "{}#{name}",
+            crate::assets::url("/vendor/bootstrap-italia/svg/sprites.svg")
+        )
+    }
+
+    pub fn nav(&self) -> &[NavLink] {
+        &self.nav
+    }
+}
