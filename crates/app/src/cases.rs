@@ -59,6 +59,36 @@ pub fn visible(who: &Principal, lines: Vec<ReportLine>) -> Vec<(ReportLine, Case
         .collect()
 }
 
+/// A page of report lines, each with what the user may see of it.
+#[derive(Debug)]
+pub struct Lines {
+    pub items: Vec<(ReportLine, CaseAccess)>,
+    /// The page was full: there may be more after it.
+    pub full_page: bool,
+}
+
+/// The report lines `filter` selects among those `who` may know of: its Ambiti narrowed to
+/// those the user reads, a trusted reporter's to their organisation's own reports. Lines hold
+/// no personal data (restricted ones not even the target group), so the lists are not audited:
+/// the opening of each report is.
+pub async fn lines(
+    app: &App,
+    who: &Principal,
+    mut filter: presidio_db::ReportFilter,
+) -> Result<Lines, DbError> {
+    let readable = readable_ambiti(who);
+    filter.ambiti.retain(|a| readable.contains(a));
+    if reporter_only(who) {
+        filter.reporter_organisation = Some(who.organisation_id);
+    }
+    let lines = app.db.reports(&filter).await?;
+    let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
+    Ok(Lines {
+        items: visible(who, lines),
+        full_page,
+    })
+}
+
 /// Whether the user only follows the reports of their own organisation (a trusted reporter,
 /// with the portal rather than the Centrale's screens).
 pub fn reporter_only(who: &Principal) -> bool {

@@ -85,6 +85,14 @@ pub async fn step(
     Ok(moved)
 }
 
+/// The dispatches under way in `ambiti` (the Ambiti the caller reads), for the board.
+pub async fn under_way(
+    app: &App,
+    ambiti: &[presidio_domain::reference::AmbitoId],
+) -> Result<Vec<StoredDispatch>, DbError> {
+    app.db.dispatches_under_way(ambiti).await
+}
+
 /// Raises the alarm of every check-in missed at `now`: a notification to the coordinators of
 /// the Ambito, an e-mail to the coordinator on call, and the boards refresh. Returns how many.
 pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {

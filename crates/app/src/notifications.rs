@@ -27,6 +27,11 @@ pub async fn of(
         .await
 }
 
+/// Marks the user's notifications up to id `up_to` as read.
+pub async fn mark_read(app: &App, who: &Principal, up_to: i64) -> Result<(), DbError> {
+    app.db.mark_notifications_read(who.user_id, up_to).await
+}
+
 /// How many of the user's notifications are unread.
 pub async fn unread(app: &App, who: &Principal) -> Result<i64, DbError> {
     app.db

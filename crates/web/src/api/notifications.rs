@@ -77,9 +77,6 @@ pub async fn mark_read(
     ApiJson(body): ApiJson<ReadForm>,
 ) -> Result<StatusCode, ApiError> {
     let who = principal(&visitor)?;
-    state
-        .db
-        .mark_notifications_read(who.user_id, body.up_to)
-        .await?;
+    presidio_app::notifications::mark_read(&state, who, body.up_to).await?;
     Ok(StatusCode::NO_CONTENT)
 }

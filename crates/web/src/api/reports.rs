@@ -387,13 +387,12 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ReportPage>, ApiError> {
     let who = principal(&visitor)?;
-    let mut filter = q.filter(presidio_app::cases::readable_ambiti(who))?;
-    if presidio_app::cases::reporter_only(who) {
-        filter.reporter_organisation = Some(who.organisation_id);
-    }
-    let lines = state.db.reports(&filter).await?;
-    let full_page = i64::try_from(lines.len()).unwrap_or(0) == filter.limit;
-    let items: Vec<ReportLineView> = presidio_app::cases::visible(who, lines)
+    let filter = q.filter(presidio_app::cases::readable_ambiti(who))?;
+    let (offset, limit) = (filter.offset, filter.limit);
+    let lines = presidio_app::cases::lines(&state, who, filter).await?;
+    let full_page = lines.full_page;
+    let items: Vec<ReportLineView> = lines
+        .items
         .into_iter()
         .map(|(l, access)| {
             let restricted = access != CaseAccess::Full;
@@ -407,7 +406,7 @@ pub async fn list(
     Ok(Json(ReportPage {
         items,
         next_offset: full_page
-            .then(|| filter.offset.saturating_add(filter.limit))
+            .then(|| offset.saturating_add(limit))
             .filter(|next| *next <= presidio_db::MAX_OFFSET),
     }))
 }

@@ -112,16 +112,17 @@ fn waiting(t: Tr<'_>, since: UtcMillis, now: UtcMillis) -> String {
 async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError> {
     let t = catalogue().tr(Locale::Italian);
     let ambiti = presidio_app::cases::readable_ambiti(who);
-    let dispatches = state.db.dispatches_under_way(&ambiti).await?;
+    let dispatches = presidio_app::interventions::under_way(state, &ambiti).await?;
     let filter = ReportFilter {
         ambiti,
         open_only: true,
         limit: 200,
         ..ReportFilter::default()
     };
-    let lines = state.db.reports(&filter).await?;
+    let lines = presidio_app::cases::lines(state, who, filter).await?;
     let now = state.clock.now();
-    let rows: Vec<BoardRow> = presidio_app::cases::visible(who, lines)
+    let rows: Vec<BoardRow> = lines
+        .items
         .into_iter()
         .map(|(l, access)| {
             let restricted = access != CaseAccess::Full;

@@ -60,9 +60,6 @@ pub async fn mark_read(
     Form(form): Form<ReadForm>,
 ) -> Result<Response, PageError> {
     let who = super::reports::principal(&visitor)?;
-    state
-        .db
-        .mark_notifications_read(who.user_id, form.up_to)
-        .await?;
+    presidio_app::notifications::mark_read(&state, who, form.up_to).await?;
     Ok(Redirect::to("/notifiche").into_response())
 }
