@@ -471,6 +471,7 @@ role-add = Aggiungi il ruolo
 role-remove = Togli il ruolo { $role }
 role-added = Ruolo aggiunto. Vale dalla prossima richiesta dell'utente.
 role-removed = Ruolo tolto. Vale dalla prossima richiesta dell'utente.
+organisation-hint = Se resta vuoto, l'utente appartiene all'ente gestore dell'Ambito.
 admin-organisations-title = Organizzazioni
 admin-organisations-lead = Gli enti a cui appartengono gli utenti: l'ente gestore, la cooperativa, i servizi sociali dei comuni, le forze dell'ordine, l'ospedale. Nome e tipo si modificano direttamente nella tabella.
 admin-organisations-table = Organizzazioni dell'Ambito
