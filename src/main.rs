@@ -566,16 +566,7 @@ fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_default())
 }
 
-/// An audit entry of the command line.
-fn cli_entry(action: presidio_domain::audit::Action) -> presidio_domain::audit::Entry {
-    let mut e = presidio_domain::audit::Entry::new(presidio_db::now(), action);
-    e.actor = cli_actor();
-    e.client_ip = "cli".into();
-    e
-}
-
 async fn user(url: &DatabaseUrl, cmd: UserCommand) -> anyhow::Result<()> {
-    use presidio_domain::audit::Action;
     let db = open(url).await?;
     let t = tr();
     match cmd {
@@ -598,12 +589,19 @@ async fn user(url: &DatabaseUrl, cmd: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::Disable { username } => {
-            match db
-                .set_user_disabled(&username, true, &cli_entry(Action::UserDisabled))
-                .await
+            let app = presidio_app::App::new(db.clone());
+            let actor = cli_actor();
+            match presidio_app::accounts::set_disabled(
+                &app,
+                presidio_app::Caller::command_line(&actor),
+                presidio_app::accounts::Creator::CommandLine,
+                &username,
+                true,
+            )
+            .await
             {
-                Ok(_) => println!("{}", t.t1("cli-user-disabled", "username", &username)),
-                Err(presidio_db::DbError::NotFound) => {
+                Ok(()) => println!("{}", t.t1("cli-user-disabled", "username", &username)),
+                Err(presidio_app::AppError::NotFound) => {
                     anyhow::bail!(t.t1("cli-user-unknown", "username", &username))
                 }
                 Err(other) => return Err(other.into()),

@@ -1637,3 +1637,91 @@ async fn the_users_page_checks_an_account_as_the_command_line_does() {
         "{me}"
     );
 }
+
+/// An administrator of one Ambito neither sees nor disables the accounts of another; the
+/// command line manages every account, and nobody disables their own.
+#[tokio::test]
+async fn admins_manage_only_the_accounts_of_their_own_ambito() {
+    let app = TestApp::new().await;
+    app.add_bollatese().await;
+    let rho_admin = app.sign_in("admin", &[]).await;
+    let bol_admin = app.sign_in_in("bollatese", "admin", &[]).await;
+    app.create_user("lverdi", "operatore_pis", &[]).await;
+    app.create_user_in("bollatese", "bianchi", "operatore_pis", &[])
+        .await;
+    let list = app
+        .get_as(&bol_admin, "/amministrazione/utenti")
+        .await
+        .text();
+    assert!(
+        list.contains("bianchi") && !list.contains("lverdi"),
+        "{list}"
+    );
+    let disable = [("action", "disable")];
+    let r = app
+        .post_form_as(
+            &bol_admin,
+            "/amministrazione/utenti/lverdi/stato",
+            &disable,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        app.log_in("lverdi", PASSWORD).await.is_some(),
+        "lverdi still signs in"
+    );
+    let r = app
+        .post_form_as(
+            &bol_admin,
+            &format!("/amministrazione/utenti/{}/stato", bol_admin.username),
+            &disable,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post_form_as(
+            &rho_admin,
+            "/amministrazione/utenti/lverdi/stato",
+            &disable,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.log_in("lverdi", PASSWORD).await.is_none(),
+        "lverdi is disabled"
+    );
+    presidio_app::accounts::set_disabled(
+        &app.state,
+        presidio_app::Caller::command_line("cli:test"),
+        presidio_app::accounts::Creator::CommandLine,
+        "bianchi",
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(app.log_in("bianchi", PASSWORD).await.is_none());
+}
+
+#[tokio::test]
+async fn the_users_api_lists_only_the_accounts_the_admin_manages() {
+    let app = TestApp::new().await;
+    app.add_bollatese().await;
+    let bol_admin = app.sign_in_in("bollatese", "admin", &[]).await;
+    app.create_user("lverdi", "operatore_pis", &[]).await;
+    app.create_user_in("bollatese", "bianchi", "operatore_pis", &[])
+        .await;
+    let users = app.get_as(&bol_admin, "/api/v1/users").await.json();
+    let names: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"bianchi") && !names.contains(&"lverdi"),
+        "{names:?}"
+    );
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Direct `state.db.` calls still made by handlers, per file under `crates/web/src`.
 const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
-    ("api/admin.rs", 3),
+    ("api/admin.rs", 2),
     ("api/auth.rs", 1),
     ("api/calendar.rs", 6),
     ("api/handovers.rs", 4),
@@ -19,7 +19,7 @@ const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
     ("api/resources.rs", 4),
     ("api/roster.rs", 9),
     ("pages/about.rs", 1),
-    ("pages/admin.rs", 24),
+    ("pages/admin.rs", 21),
     ("pages/budget.rs", 1),
     ("pages/calendar.rs", 8),
     ("pages/handovers.rs", 3),

@@ -4,7 +4,7 @@
 //! Fields are refused by the names the users' form gives them (`username`, `name`, `role`,
 //! `password`, `ambito`, `organisation`, `organisation_kind`, `municipalities`).
 
-use presidio_db::{OrganisationChoice, UserToCreate};
+use presidio_db::{OrganisationChoice, UserSummary, UserToCreate};
 use presidio_domain::access::{Permission, Principal};
 use presidio_domain::account::{NewUserInput, OrganisationKind};
 use presidio_domain::audit::Action;
@@ -57,6 +57,64 @@ pub async fn ambiti_for(app: &App, creator: Creator<'_>) -> Result<Vec<Ambito>, 
                 .collect()
         }
     })
+}
+
+/// The accounts `creator` manages: every one for the command line; for an administrator, those
+/// with a role in an Ambito where they manage accounts, and those left with no role at all.
+pub async fn users(app: &App, creator: Creator<'_>) -> Result<Vec<UserSummary>, AppError> {
+    let all = app.db.users().await?;
+    if matches!(creator, Creator::CommandLine) {
+        return Ok(all);
+    }
+    let codes: Vec<String> = ambiti_for(app, creator)
+        .await?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|u| {
+            u.roles.is_empty()
+                || u.roles.iter().any(|r| {
+                    r.rsplit_once('@')
+                        .is_some_and(|(_, code)| codes.iter().any(|c| c == code))
+                })
+        })
+        .collect())
+}
+
+/// Disables (or enables again) the account `username`, ending its sessions and tokens when
+/// disabling. Not found when the creator does not manage it; an administrator may not disable
+/// their own account (`self_disable`).
+pub async fn set_disabled(
+    app: &App,
+    caller: Caller<'_>,
+    creator: Creator<'_>,
+    username: &str,
+    disable: bool,
+) -> Result<(), AppError> {
+    if let Creator::Admin(who) = creator
+        && disable
+        && who.username == username
+    {
+        return Err(AppError::Conflict("self_disable"));
+    }
+    if !users(app, creator)
+        .await?
+        .iter()
+        .any(|u| u.username == username)
+    {
+        return Err(AppError::NotFound);
+    }
+    let action = if disable {
+        Action::UserDisabled
+    } else {
+        Action::UserEnabled
+    };
+    app.db
+        .set_user_disabled(username, disable, &app.entry(caller, action))
+        .await?;
+    Ok(())
 }
 
 /// The Ambito chosen among `allowed` by its code; with only one allowed, that one. A missing

@@ -12,6 +12,10 @@ pub enum AppError {
     /// The user knows the record but may not do this to it.
     #[error("forbidden")]
     Forbidden,
+    /// The action contradicts the state of things, e.g. `self_disable` (an administrator
+    /// disabling their own account): the code names it.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// Input refused, field by field (the fields as the API names them).
     #[error(transparent)]
     Invalid(Invalid),

@@ -161,6 +161,7 @@ impl From<AppError> for ApiError {
         match err {
             AppError::NotFound => Self::from_status(StatusCode::NOT_FOUND),
             AppError::Forbidden => Self::from_status(StatusCode::FORBIDDEN),
+            AppError::Conflict(code) => Self::new(StatusCode::CONFLICT, code),
             AppError::Invalid(invalid) => invalid.into(),
             AppError::Db(e) => e.into(),
         }
@@ -201,6 +202,7 @@ impl From<presidio_app::AppError> for PageError {
         match err {
             AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found"),
             AppError::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Conflict(code) => Self::new(StatusCode::CONFLICT, code),
             AppError::Invalid(invalid) => DbError::Invalid(invalid).into(),
             AppError::Db(e) => e.into(),
         }

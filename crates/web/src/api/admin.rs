@@ -26,11 +26,17 @@ pub struct UserView {
     pub totp: bool,
 }
 
-/// Every account.
+/// The accounts the administrator manages: those with a role in an Ambito where they manage
+/// accounts, and those left with no role.
 #[utoipa::path(get, path = "/api/v1/users", tag = "amministrazione",
     responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
-pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, ApiError> {
-    let users = state.db.users().await?;
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Vec<UserView>>, ApiError> {
+    let who = super::reports::principal(&visitor)?;
+    let users =
+        presidio_app::accounts::users(&state, presidio_app::accounts::Creator::Admin(who)).await?;
     Ok(Json(
         users
             .into_iter()

@@ -110,9 +110,10 @@ async fn users_page(
     let page = Layout::new(visitor, "admin-users-title", "admin");
     let t = page.t;
     let ambiti = ambiti_for(state, visitor, Permission::ManageAccounts).await?;
-    let users = state
-        .db
-        .users()
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let users = accounts::users(state, Creator::Admin(who))
         .await?
         .into_iter()
         .map(|u| UserRow {
@@ -601,18 +602,17 @@ pub async fn set_user_state(
         "enable" => false,
         _ => return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request")),
     };
-    if disable && visitor.principal().is_some_and(|p| p.username == username) {
-        return Err(PageError::new(StatusCode::CONFLICT, "self_disable"));
-    }
-    let action = if disable {
-        Action::UserDisabled
-    } else {
-        Action::UserEnabled
-    };
-    state
-        .db
-        .set_user_disabled(&username, disable, &visitor.entry(action))
-        .await?;
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    accounts::set_disabled(
+        &state,
+        visitor.caller(),
+        Creator::Admin(who),
+        &username,
+        disable,
+    )
+    .await?;
     Ok(Redirect::to("/amministrazione/utenti").into_response())
 }
 
@@ -682,9 +682,10 @@ async fn tokens_page(
             }
         })
         .collect();
-    let users = state
-        .db
-        .users()
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let users = accounts::users(state, Creator::Admin(who))
         .await?
         .into_iter()
         .filter(|u| !u.disabled)
