@@ -1667,9 +1667,30 @@ async fn admins_manage_only_the_accounts_of_their_own_ambito() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_as(&bol_admin, "/amministrazione/utenti/lverdi")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    for (path, fields) in [
+        ("password", vec![("password", "un'altra password lunga")]),
+        ("due-fattori", vec![]),
+        ("ruoli", vec![("role", "operatore_pis")]),
+    ] {
+        let r = app
+            .post_form_as(
+                &bol_admin,
+                &format!("/amministrazione/utenti/lverdi/{path}"),
+                &fields,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
     assert!(
         app.log_in("lverdi", PASSWORD).await.is_some(),
-        "lverdi still signs in"
+        "lverdi still signs in with the same password"
     );
     let r = app
         .post_form_as(

@@ -83,6 +83,20 @@ pub async fn users(app: &App, creator: Creator<'_>) -> Result<Vec<UserSummary>, 
         .collect())
 }
 
+/// The account `username`, if `creator` manages it (see [`users`]); not found otherwise, so
+/// that an administrator of one Ambito does not learn of another's accounts.
+pub async fn managed(
+    app: &App,
+    creator: Creator<'_>,
+    username: &str,
+) -> Result<UserSummary, AppError> {
+    users(app, creator)
+        .await?
+        .into_iter()
+        .find(|u| u.username == username)
+        .ok_or(AppError::NotFound)
+}
+
 /// Disables (or enables again) the account `username`, ending its sessions and tokens when
 /// disabling. Not found when the creator does not manage it; an administrator may not disable
 /// their own account (`self_disable`).

@@ -437,6 +437,15 @@ async fn user_done(
     Ok(page.into_response())
 }
 
+/// Refuses as not found an account the administrator does not manage (of another Ambito).
+async fn managed(state: &AppState, visitor: &Visitor, username: &str) -> Result<(), PageError> {
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    accounts::managed(state, Creator::Admin(who), username).await?;
+    Ok(())
+}
+
 pub async fn user(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -458,6 +467,7 @@ pub async fn reset_password(
     Path(username): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, PageError> {
+    managed(&state, &visitor, &username).await?;
     let Some(target) = state.db.credentials(&username).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
@@ -485,6 +495,7 @@ pub async fn reset_second_factor(
     Extension(visitor): Extension<Visitor>,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
+    managed(&state, &visitor, &username).await?;
     state
         .db
         .reset_second_factor(&username, &visitor.entry(Action::SecondFactorReset))
@@ -499,6 +510,7 @@ pub async fn add_role(
     Path(username): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    managed(&state, &visitor, &username).await?;
     let Some(target) = state.db.credentials(&username).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
@@ -551,6 +563,7 @@ pub async fn remove_role(
     Extension(visitor): Extension<Visitor>,
     Path((username, grant)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
+    managed(&state, &visitor, &username).await?;
     let Some(target) = state.db.credentials(&username).await? else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
