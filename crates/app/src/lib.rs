@@ -21,6 +21,7 @@ pub mod mail;
 pub mod notifications;
 pub mod notify;
 pub mod password;
+pub mod reference;
 pub mod reports;
 pub mod roster;
 pub mod secret;

@@ -76,7 +76,7 @@ impl From<Municipality> for MunicipalityView {
     (status = 200, body = Vec<AmbitoView>),
     (status = 503, body = ErrorBody)))]
 pub async fn list_ambiti(State(state): State<AppState>) -> Result<Json<Vec<AmbitoView>>, ApiError> {
-    let ambiti = state.db.list_ambiti().await?;
+    let ambiti = presidio_app::reference::ambiti(&state).await?;
     Ok(Json(ambiti.into_iter().map(AmbitoView::from).collect()))
 }
 
@@ -90,8 +90,7 @@ pub async fn ambito_municipalities(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<MunicipalityView>>, ApiError> {
-    let ambito = state.db.ambito_by_code(&code).await?;
-    let list = state.db.municipalities_of(ambito.id).await?;
+    let (_, list) = presidio_app::reference::ambito(&state, &code).await?;
     Ok(Json(list.into_iter().map(MunicipalityView::from).collect()))
 }
 
@@ -107,5 +106,9 @@ pub async fn municipality(
     Path(istat_code): Path<String>,
 ) -> Result<Json<MunicipalityView>, ApiError> {
     let code = IstatCode::parse(&istat_code).map_err(|p| Invalid::one("istat_code", p))?;
-    Ok(Json(state.db.municipality(&code).await?.into()))
+    Ok(Json(
+        presidio_app::reference::municipality(&state, &code)
+            .await?
+            .into(),
+    ))
 }

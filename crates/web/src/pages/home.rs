@@ -59,8 +59,7 @@ async fn ambiti_page(
     let page = Layout::new(visitor, "home-title", "home");
     let t = page.t;
     let mut ambiti = Vec::new();
-    for ambito in state.db.list_ambiti().await? {
-        let count = state.db.municipalities_of(ambito.id).await?.len();
+    for (ambito, count) in presidio_app::reference::ambiti_with_counts(state).await? {
         ambiti.push(AmbitoCard {
             href: format!("/ambiti/{}", ambito.code),
             count: t.t_args(

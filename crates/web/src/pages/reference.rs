@@ -46,14 +46,13 @@ pub async fn index(
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
-    let ambiti = state.db.list_ambiti().await?;
-    if let [only] = ambiti.as_slice() {
+    let ambiti = presidio_app::reference::ambiti_with_counts(&state).await?;
+    if let [(only, _)] = ambiti.as_slice() {
         return Ok(Redirect::to(&format!("/ambiti/{}", only.code)).into_response());
     }
     let page = Layout::new(&visitor, "reference-title", "reference");
     let mut links = Vec::new();
-    for ambito in ambiti {
-        let count = state.db.municipalities_of(ambito.id).await?.len();
+    for (ambito, count) in ambiti {
         links.push(AmbitoLink {
             href: format!("/ambiti/{}", ambito.code),
             count: page.t.t_args(
@@ -76,8 +75,7 @@ pub async fn ambito(
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
     Path(code): Path<String>,
 ) -> Result<AmbitoPage, PageError> {
-    let ambito = state.db.ambito_by_code(&code).await?;
-    let municipalities = state.db.municipalities_of(ambito.id).await?;
+    let (ambito, municipalities) = presidio_app::reference::ambito(&state, &code).await?;
     let page = Layout::titled(
         &visitor,
         catalogue()
