@@ -97,8 +97,22 @@ pub struct Caller<'a> {
 }
 
 impl<'a> Caller<'a> {
-    /// The command line, run by the machine's user `os_user`: recorded as `cli:<os_user>`
-    /// from `cli`.
+    /// An audit entry of `action` by this caller at `at`.
+    pub fn entry(&self, at: presidio_domain::time::UtcMillis, action: Action) -> Entry {
+        let mut e = Entry::new(at, action);
+        self.client_ip.clone_into(&mut e.client_ip);
+        self.actor.clone_into(&mut e.actor);
+        if let Some(p) = self.principal {
+            e.actor_id = Some(p.user_id);
+            e.actor.clone_from(&p.username);
+            e.organisation.clone_from(&p.organisation);
+            e.role = p.roles_text();
+        }
+        e
+    }
+
+    /// The command line, recorded as `actor` (e.g. `cli:maria`, the machine's user) from the
+    /// address `cli`.
     pub fn command_line(actor: &'a str) -> Self {
         Self {
             principal: None,
@@ -133,15 +147,6 @@ impl App {
 
     /// An audit entry of `action` by `caller`, stamped with the clock.
     pub fn entry(&self, caller: Caller<'_>, action: Action) -> Entry {
-        let mut e = Entry::new(self.clock.now(), action);
-        caller.client_ip.clone_into(&mut e.client_ip);
-        caller.actor.clone_into(&mut e.actor);
-        if let Some(p) = caller.principal {
-            e.actor_id = Some(p.user_id);
-            e.actor.clone_from(&p.username);
-            e.organisation.clone_from(&p.organisation);
-            e.role = p.roles_text();
-        }
-        e
+        caller.entry(self.clock.now(), action)
     }
 }

@@ -155,15 +155,7 @@ impl Visitor {
     }
 
     pub fn entry(&self, action: Action) -> Entry {
-        let mut e = Entry::new(self.clock.now(), action);
-        e.client_ip.clone_from(&self.client_ip);
-        if let Some(p) = self.actor() {
-            e.actor_id = Some(p.user_id);
-            e.actor.clone_from(&p.username);
-            e.organisation.clone_from(&p.organisation);
-            e.role = p.roles_text();
-        }
-        e
+        self.caller().entry(self.clock.now(), action)
     }
 }
 
