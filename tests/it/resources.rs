@@ -313,13 +313,8 @@ async fn the_last_bed_booked_twice_at_once_goes_to_exactly_one() {
 async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
     use serde_json::json;
 
-    use crate::reports_api::{minimal, post};
-    let app = TestApp::new().await;
-    let op = app.sign_in("operatore_pis", &[]).await;
-    let resource = beds(&app, 2).await;
-    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    use crate::reports_api::post;
+    let (app, op, resource, report) = a_case_with_beds(2).await;
     let hold = format!("/api/v1/reports/{report}/activations");
     let r = post(
         &app,
@@ -416,13 +411,8 @@ async fn an_activation_moves_through_its_life_and_gives_its_place_back() {
 
 #[tokio::test]
 async fn a_bed_is_held_and_confirmed_from_the_report_page() {
-    use crate::reports_api::{minimal, post};
-    let app = TestApp::new().await;
-    let op = app.sign_in("operatore_pis", &[]).await;
-    let resource = beds(&app, 2).await;
-    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    use crate::reports_api::post;
+    let (app, op, resource, report) = a_case_with_beds(2).await;
     let page = format!("/segnalazioni/{report}");
     let html = app.get_as(&op, &page).await.text();
     assert!(
@@ -482,7 +472,9 @@ async fn a_bed_is_held_and_confirmed_from_the_report_page() {
             .contains("Casa Itaca: confermato")
     );
     // Another report's activation is not reachable from this page.
-    let other = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+    let other = post(&app, &op, "/api/v1/reports", &crate::reports_api::minimal())
+        .await
+        .json()["id"]
         .as_i64()
         .unwrap();
     let r = app
@@ -807,18 +799,25 @@ async fn too_many_places_is_said_with_the_other_faults() {
     );
 }
 
+/// An operator of the Centrale, a resource with `capacity` beds and a new report.
+async fn a_case_with_beds(capacity: u32) -> (TestApp, Who, i64, i64) {
+    use crate::reports_api::{minimal, post};
+    let app = TestApp::new().await;
+    let op = app.sign_in("operatore_pis", &[]).await;
+    let resource = beds(&app, capacity).await;
+    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    (app, op, resource, report)
+}
+
 /// A booking's body for the API, the same fields for the form, and the field refused.
 type Refusal<'a> = (serde_json::Value, &'a [(&'a str, &'a str)], &'a str);
 
 #[tokio::test]
 async fn the_report_page_and_the_api_refuse_a_booking_alike() {
-    use crate::reports_api::{minimal, post};
-    let app = TestApp::new().await;
-    let op = app.sign_in("operatore_pis", &[]).await;
-    let resource = beds(&app, 2).await;
-    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    use crate::reports_api::post;
+    let (app, op, resource, report) = a_case_with_beds(2).await;
     let refusals: [Refusal<'_>; 3] = [
         // More places than are free, said with the other fault of the same form.
         (
@@ -881,13 +880,8 @@ async fn the_report_page_and_the_api_refuse_a_booking_alike() {
 /// releases a lapsed hold, and maintenance removes audit entries past their retention.
 #[tokio::test]
 async fn the_periodic_rounds_act_at_the_time_they_are_given() {
-    use crate::reports_api::{minimal, post};
-    let app = TestApp::new().await;
-    let op = app.sign_in("operatore_pis", &[]).await;
-    let resource = beds(&app, 2).await;
-    let report = post(&app, &op, "/api/v1/reports", &minimal()).await.json()["id"]
-        .as_i64()
-        .unwrap();
+    use crate::reports_api::post;
+    let (app, op, resource, report) = a_case_with_beds(2).await;
     let r = post(
         &app,
         &op,

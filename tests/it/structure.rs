@@ -291,18 +291,7 @@ fn the_checks_see_each_pattern_they_guard_against() {
 fn module_graph(
     src: &std::path::Path,
 ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut files = Vec::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
+    let files: Vec<std::path::PathBuf> = rust_files(src, "").iter().map(|f| src.join(f)).collect();
     let module_of = |path: &std::path::Path| {
         let rel = path.strip_prefix(src).unwrap();
         let first = rel
@@ -429,18 +418,7 @@ fn the_circle_check_finds_a_circle() {
 fn file_graph(
     src: &std::path::Path,
 ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut files = Vec::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
+    let files: Vec<std::path::PathBuf> = rust_files(src, "").iter().map(|f| src.join(f)).collect();
     let node_of = |path: &std::path::Path| {
         let rel = path.strip_prefix(src).unwrap().with_extension("");
         let rel = rel.to_string_lossy().replace('\\', "/");
