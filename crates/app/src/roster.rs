@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use presidio_db::DbError;
+use presidio_db::{DbError, RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 use presidio_domain::access::{Permission, Principal};
+use presidio_domain::audit::Action;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::{Gap, gaps, on_call};
 use presidio_domain::time::UtcMillis;
 
-use crate::App;
+use crate::{App, AppError, Caller};
 
 /// How far ahead the board and the API look for gaps.
 pub const AHEAD_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -70,15 +71,112 @@ pub async fn summary(app: &App, ambito: AmbitoId) -> Result<Arc<Summary>, DbErro
         .await
 }
 
+/// The Ambito whose roster `who` reads, and whether they manage it. Forbidden to a user who
+/// reads no roster.
+pub fn roster_of(who: &Principal) -> Result<(AmbitoId, bool), AppError> {
+    let ambito = ambito_of(who).ok_or(AppError::Forbidden)?;
+    Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
+}
+
+/// The Ambito whose roster `who` manages; forbidden to anyone else.
+pub fn managed(who: &Principal) -> Result<AmbitoId, AppError> {
+    match roster_of(who)? {
+        (ambito, true) => Ok(ambito),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The shifts of the user's Ambito overlapping `[from, to)`.
+pub async fn shifts(
+    app: &App,
+    who: &Principal,
+    from: UtcMillis,
+    to: UtcMillis,
+) -> Result<Vec<StoredShift>, AppError> {
+    let (ambito, _) = roster_of(who)?;
+    Ok(app.db.shifts(ambito, from, to).await?)
+}
+
+/// The people who can be on call in the user's Ambito.
+pub async fn people(app: &App, who: &Principal) -> Result<Vec<RosterPerson>, AppError> {
+    let (ambito, _) = roster_of(who)?;
+    Ok(app.db.roster_people(ambito).await?)
+}
+
+/// Adds a validated shift (coordinators); the person must hold an operational role there.
+pub async fn add_shift(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    shift: &presidio_domain::roster::Shift,
+) -> Result<i64, AppError> {
+    let ambito = managed(who)?;
+    let id = app
+        .db
+        .add_shift(ambito, shift, &app.entry(caller, Action::Write))
+        .await?;
+    app.caches.invalidate();
+    Ok(id)
+}
+
+/// Removes a shift of the Ambito (coordinators).
+pub async fn remove_shift(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<(), AppError> {
+    let ambito = managed(who)?;
+    app.db
+        .remove_shift(ambito, id, &app.entry(caller, Action::Write))
+        .await?;
+    app.caches.invalidate();
+    Ok(())
+}
+
+/// The weekly rota pattern (coordinators).
+pub async fn rota(app: &App, who: &Principal) -> Result<Vec<StoredRotaEntry>, AppError> {
+    Ok(app.db.rota(managed(who)?).await?)
+}
+
+/// Adds a validated line to the weekly rota (coordinators).
+pub async fn add_rota(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    entry: &presidio_domain::roster::rota::RotaEntry,
+) -> Result<i64, AppError> {
+    let ambito = managed(who)?;
+    Ok(app
+        .db
+        .add_rota_entry(ambito, entry, &app.entry(caller, Action::Write))
+        .await?)
+}
+
+/// Removes a line of the weekly rota (coordinators).
+pub async fn remove_rota(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<(), AppError> {
+    let ambito = managed(who)?;
+    Ok(app
+        .db
+        .remove_rota_entry(ambito, id, &app.entry(caller, Action::Write))
+        .await?)
+}
+
 /// Turns the Ambito's weekly rota into shifts for `weeks` weeks from the week holding `from`
-/// (no duplicates); returns that week's Monday and how many shifts were added.
+/// (no duplicates; coordinators); returns that week's Monday and how many shifts were added.
 pub async fn generate(
     app: &App,
-    ambito: AmbitoId,
+    caller: Caller<'_>,
+    who: &Principal,
     from: jiff::civil::Date,
     weeks: u8,
-    audit: &presidio_domain::audit::Entry,
-) -> Result<(jiff::civil::Date, u64), DbError> {
+) -> Result<(jiff::civil::Date, u64), AppError> {
+    let ambito = managed(who)?;
     let back = i64::from(from.weekday().to_monday_zero_offset());
     let monday = from
         .checked_sub(jiff::Span::new().days(back))
@@ -91,7 +189,139 @@ pub async fn generate(
         .map(|r| r.entry)
         .collect();
     let shifts = presidio_domain::roster::rota::generate(&entries, monday, weeks);
-    let added = app.db.add_generated_shifts(ambito, &shifts, audit).await?;
+    let added = app
+        .db
+        .add_generated_shifts(ambito, &shifts, &app.entry(caller, Action::Write))
+        .await?;
     app.caches.invalidate();
     Ok((monday, added))
+}
+
+/// One of the user's own shifts still to come (or running); not found otherwise.
+pub async fn own_shift(app: &App, who: &Principal, id: i64) -> Result<StoredShift, AppError> {
+    roster_of(who)?;
+    app.db
+        .user_shifts(who.user_id, app.clock.now(), UtcMillis(i64::MAX))
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The longest note of a swap request.
+pub const SWAP_NOTE_MAX: usize = 500;
+
+/// Asks that colleague `to` take the user's own shift `shift_id`; the coordinator decides.
+/// Refused on `to_user_id` (missing, not eligible, or the user themself) and `note`.
+pub async fn request_swap(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    shift_id: i64,
+    to: Option<i64>,
+    note: &str,
+) -> Result<i64, AppError> {
+    let (ambito, _) = roster_of(who)?;
+    let mut errors = presidio_domain::validation::Invalid::default();
+    if to.is_none() {
+        errors.push("to_user_id", presidio_domain::validation::Problem::Required);
+    }
+    let note = presidio_domain::validation::required_text(&mut errors, "note", note, SWAP_NOTE_MAX);
+    let Some(to) = to.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
+    };
+    Ok(app
+        .db
+        .request_swap(
+            ambito,
+            shift_id,
+            who.user_id,
+            to,
+            &note,
+            &app.entry(caller, Action::Write),
+        )
+        .await?)
+}
+
+/// The swap requests awaiting a decision (coordinators).
+pub async fn pending_swaps(app: &App, who: &Principal) -> Result<Vec<SwapRequest>, AppError> {
+    Ok(app.db.pending_swaps(managed(who)?).await?)
+}
+
+/// Approves (the shift passes to the colleague) or refuses a swap request (coordinators).
+pub async fn decide_swap(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    approve: bool,
+) -> Result<(), AppError> {
+    let ambito = managed(who)?;
+    app.db
+        .decide_swap(
+            ambito,
+            id,
+            approve,
+            who.user_id,
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    app.caches.invalidate();
+    Ok(())
+}
+
+/// Whether the user has a calendar feed of their shifts.
+pub async fn has_feed(app: &App, who: &Principal) -> Result<bool, AppError> {
+    Ok(app.db.has_shift_feed(who.user_id).await?)
+}
+
+/// Creates (or replaces) the user's calendar feed; returns its secret, shown once.
+pub async fn create_feed(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+) -> Result<String, AppError> {
+    let secret = crate::secret::new_secret();
+    app.db
+        .set_shift_feed(
+            who.user_id,
+            &crate::secret::stored(&secret),
+            &app.entry(caller, Action::TokenIssued),
+        )
+        .await?;
+    Ok(secret)
+}
+
+/// Revokes the user's calendar feed.
+pub async fn revoke_feed(app: &App, caller: Caller<'_>, who: &Principal) -> Result<(), AppError> {
+    Ok(app
+        .db
+        .remove_shift_feed(who.user_id, &app.entry(caller, Action::TokenRevoked))
+        .await?)
+}
+
+/// How far back and ahead a calendar feed lists shifts.
+pub const FEED_PAST_MS: i64 = 31 * 86_400_000;
+pub const FEED_AHEAD_MS: i64 = 366 * 86_400_000;
+
+/// The name and the shifts (from [`FEED_PAST_MS`] ago to [`FEED_AHEAD_MS`] ahead) of the user
+/// whose feed `secret` opens; none for an unknown or revoked secret.
+pub async fn feed(app: &App, secret: &str) -> Result<Option<(String, Vec<StoredShift>)>, AppError> {
+    let Some((user_id, name)) = app
+        .db
+        .shift_feed_user(&crate::secret::stored(secret))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = app.clock.now().0;
+    let shifts = app
+        .db
+        .user_shifts(
+            user_id,
+            UtcMillis(now - FEED_PAST_MS),
+            UtcMillis(now + FEED_AHEAD_MS),
+        )
+        .await?;
+    Ok(Some((name, shifts)))
 }

@@ -7,10 +7,6 @@ use presidio_domain::time::UtcMillis;
 
 use crate::i18n::Tr;
 
-/// How far back and ahead the feed reaches.
-pub const PAST_MS: i64 = 31 * 86_400_000;
-pub const AHEAD_MS: i64 = 366 * 86_400_000;
-
 fn utc(at: UtcMillis) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(at.0).unwrap_or_default()
 }

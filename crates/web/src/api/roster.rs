@@ -3,14 +3,11 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
 use presidio_domain::calendar::hours::format_minute;
-use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::rota::RotaInput;
 use presidio_domain::roster::{RosterRole, ShiftInput};
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem, required_text};
+use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -48,14 +45,6 @@ fn instant(
     at
 }
 
-/// The user's roster Ambito, and whether they may change it.
-fn ambito(visitor: &Visitor) -> Result<(AmbitoId, bool), ApiError> {
-    let who = principal(visitor)?;
-    let ambito = presidio_app::roster::ambito_of(who)
-        .ok_or_else(|| ApiError::from_status(StatusCode::FORBIDDEN))?;
-    Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
-}
-
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WindowQuery {
@@ -68,9 +57,9 @@ pub struct WindowQuery {
 }
 
 impl WindowQuery {
-    fn window(&self) -> Result<(UtcMillis, UtcMillis), Invalid> {
+    fn window(&self, now: UtcMillis) -> Result<(UtcMillis, UtcMillis), Invalid> {
         let mut errors = Invalid::default();
-        let from = instant(&mut errors, "from", &self.from, Some(presidio_db::now()));
+        let from = instant(&mut errors, "from", &self.from, Some(now));
         let to = from.and_then(|f| {
             instant(
                 &mut errors,
@@ -112,12 +101,10 @@ pub async fn shifts(
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<WindowQuery>,
 ) -> Result<Json<Vec<ShiftView>>, ApiError> {
-    let (ambito, _) = ambito(&visitor)?;
-    let (from, to) = q.window()?;
+    let who = principal(&visitor)?;
+    let (from, to) = q.window(state.clock.now())?;
     Ok(Json(
-        state
-            .db
-            .shifts(ambito, from, to)
+        presidio_app::roster::shifts(&state, who, from, to)
             .await?
             .into_iter()
             .map(|s| ShiftView {
@@ -162,10 +149,8 @@ pub async fn add(
     Extension(visitor): Extension<Visitor>,
     ApiJson(body): ApiJson<ShiftBody>,
 ) -> Result<(StatusCode, Json<ShiftCreated>), ApiError> {
-    let (ambito, may) = ambito(&visitor)?;
-    if !may {
-        return Err(ApiError::from_status(StatusCode::FORBIDDEN));
-    }
+    let who = principal(&visitor)?;
+    presidio_app::roster::managed(who)?;
     let mut errors = Invalid::default();
     let start = instant(&mut errors, "start", &body.start, None);
     let end = instant(&mut errors, "end", &body.end, None);
@@ -177,11 +162,7 @@ pub async fn add(
         end,
     }
     .validate(errors)?;
-    let id = state
-        .db
-        .add_shift(ambito, &shift, &visitor.entry(Action::Write))
-        .await?;
-    state.caches.invalidate();
+    let id = presidio_app::roster::add_shift(&state, visitor.caller(), who, &shift).await?;
     Ok((StatusCode::CREATED, Json(ShiftCreated { id })))
 }
 
@@ -194,15 +175,7 @@ pub async fn remove(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let (ambito, may) = ambito(&visitor)?;
-    if !may {
-        return Err(ApiError::from_status(StatusCode::FORBIDDEN));
-    }
-    state
-        .db
-        .remove_shift(ambito, id, &visitor.entry(Action::Write))
-        .await?;
-    state.caches.invalidate();
+    presidio_app::roster::remove_shift(&state, visitor.caller(), principal(&visitor)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -222,8 +195,8 @@ pub async fn gaps(
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<WindowQuery>,
 ) -> Result<Json<Vec<GapView>>, ApiError> {
-    let (ambito, _) = ambito(&visitor)?;
-    let (from, to) = q.window()?;
+    let (ambito, _) = presidio_app::roster::roster_of(principal(&visitor)?)?;
+    let (from, to) = q.window(state.clock.now())?;
     Ok(Json(
         presidio_app::roster::gaps_between(&state, ambito, from, to)
             .await?
@@ -251,7 +224,7 @@ pub async fn on_call(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<OnCallView>>, ApiError> {
-    let (ambito, _) = ambito(&visitor)?;
+    let (ambito, _) = presidio_app::roster::roster_of(principal(&visitor)?)?;
     let summary = presidio_app::roster::summary(&state, ambito).await?;
     Ok(Json(
         summary
@@ -291,11 +264,8 @@ pub async fn rota(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<RotaView>>, ApiError> {
-    let ambito = managed(&visitor)?;
     Ok(Json(
-        state
-            .db
-            .rota(ambito)
+        presidio_app::roster::rota(&state, principal(&visitor)?)
             .await?
             .into_iter()
             .map(|r| RotaView {
@@ -311,13 +281,6 @@ pub async fn rota(
             })
             .collect(),
     ))
-}
-
-fn managed(visitor: &Visitor) -> Result<AmbitoId, ApiError> {
-    match ambito(visitor)? {
-        (ambito, true) => Ok(ambito),
-        _ => Err(ApiError::from_status(StatusCode::FORBIDDEN)),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -344,7 +307,8 @@ pub async fn add_rota(
     Extension(visitor): Extension<Visitor>,
     ApiJson(body): ApiJson<RotaBody>,
 ) -> Result<(StatusCode, Json<ShiftCreated>), ApiError> {
-    let ambito = managed(&visitor)?;
+    let who = principal(&visitor)?;
+    presidio_app::roster::managed(who)?;
     let weekday = body.weekday.map(|d| d.to_string()).unwrap_or_default();
     let extra = body.extra_days.map(|d| d.to_string()).unwrap_or_default();
     let entry = RotaInput {
@@ -357,10 +321,7 @@ pub async fn add_rota(
         phone: &body.phone,
     }
     .validate()?;
-    let id = state
-        .db
-        .add_rota_entry(ambito, &entry, &visitor.entry(Action::Write))
-        .await?;
+    let id = presidio_app::roster::add_rota(&state, visitor.caller(), who, &entry).await?;
     Ok((StatusCode::CREATED, Json(ShiftCreated { id })))
 }
 
@@ -373,11 +334,7 @@ pub async fn remove_rota(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let ambito = managed(&visitor)?;
-    state
-        .db
-        .remove_rota_entry(ambito, id, &visitor.entry(Action::Write))
-        .await?;
+    presidio_app::roster::remove_rota(&state, visitor.caller(), principal(&visitor)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -406,7 +363,8 @@ pub async fn generate(
     Extension(visitor): Extension<Visitor>,
     ApiJson(body): ApiJson<GenerateBody>,
 ) -> Result<Json<Generated>, ApiError> {
-    let ambito = managed(&visitor)?;
+    let who = principal(&visitor)?;
+    presidio_app::roster::managed(who)?;
     let mut errors = Invalid::default();
     let from = presidio_domain::time::parse_date(&body.from);
     if from.is_none() {
@@ -420,8 +378,7 @@ pub async fn generate(
         return Err(errors.into());
     };
     let (_, created) =
-        presidio_app::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write))
-            .await?;
+        presidio_app::roster::generate(&state, visitor.caller(), who, from, weeks).await?;
     Ok(Json(Generated { created }))
 }
 
@@ -443,27 +400,15 @@ pub async fn request_swap(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<SwapBody>,
 ) -> Result<(StatusCode, Json<ShiftCreated>), ApiError> {
-    let (ambito, _) = ambito(&visitor)?;
-    let who = principal(&visitor)?;
-    let mut errors = Invalid::default();
-    if body.to_user_id.is_none() {
-        errors.push("to_user_id", Problem::Required);
-    }
-    let note = required_text(&mut errors, "note", &body.note, 500);
-    let Some(to) = body.to_user_id.filter(|_| errors.is_empty()) else {
-        return Err(errors.into());
-    };
-    let swap = state
-        .db
-        .request_swap(
-            ambito,
-            id,
-            who.user_id,
-            to,
-            &note,
-            &visitor.entry(Action::Write),
-        )
-        .await?;
+    let swap = presidio_app::roster::request_swap(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        body.to_user_id,
+        &body.note,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(ShiftCreated { id: swap })))
 }
 
@@ -487,11 +432,8 @@ pub async fn swaps(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<SwapView>>, ApiError> {
-    let ambito = managed(&visitor)?;
     Ok(Json(
-        state
-            .db
-            .pending_swaps(ambito)
+        presidio_app::roster::pending_swaps(&state, principal(&visitor)?)
             .await?
             .into_iter()
             .map(|w| SwapView {
@@ -526,18 +468,13 @@ pub async fn decide_swap(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<StatusCode, ApiError> {
-    let ambito = managed(&visitor)?;
-    let who = principal(&visitor)?;
-    state
-        .db
-        .decide_swap(
-            ambito,
-            id,
-            body.approve,
-            who.user_id,
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.caches.invalidate();
+    presidio_app::roster::decide_swap(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        body.approve,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,8 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
-use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::{RosterRole, ShiftInput};
 use presidio_domain::time::{UtcMillis, parse_rome_local, rome_day_start, rome_local_value};
@@ -23,6 +21,8 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::forms::FormErrors;
 use crate::i18n::Tr;
+use presidio_app::AppError;
+use presidio_domain::access::Principal;
 
 /// The shift form's labels, which its error messages use too.
 const SHIFT_LABELS: &[(&str, &str)] = &[
@@ -151,10 +151,9 @@ fn span_text(t: Tr<'_>, start: UtcMillis, end: UtcMillis) -> String {
 }
 
 fn roster_ambito(visitor: &Visitor) -> Result<(AmbitoId, bool), PageError> {
-    let who = super::reports::principal(visitor)?;
-    let ambito = presidio_app::roster::ambito_of(who)
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
-    Ok((ambito, who.may_in(Permission::ManageRoster, ambito)))
+    Ok(presidio_app::roster::roster_of(super::reports::principal(
+        visitor,
+    )?)?)
 }
 
 /// The gaps (from now on) and the shifts of the week `[from, to)`.
@@ -165,8 +164,9 @@ async fn week_lines(
     week: &str,
     from: UtcMillis,
     to: UtcMillis,
-    user_id: i64,
+    who: &Principal,
 ) -> Result<(Vec<GapRow>, Vec<ShiftRow>), PageError> {
+    let user_id = who.user_id;
     let now = state.clock.now();
     // The gaps of the week shown (from now on if it is this week).
     let gap_from = from.max(state.clock.now());
@@ -188,9 +188,7 @@ async fn week_lines(
             ),
         })
         .collect();
-    let shifts = state
-        .db
-        .shifts(ambito, from, to)
+    let shifts = presidio_app::roster::shifts(state, who, from, to)
         .await?
         .into_iter()
         .map(|s| ShiftRow {
@@ -228,12 +226,10 @@ fn done_message(t: Tr<'_>, q: &WeekQuery) -> Option<String> {
 /// The swap requests awaiting the coordinator, in words.
 async fn swap_lines(
     state: &AppState,
-    ambito: AmbitoId,
+    who: &Principal,
     t: Tr<'_>,
 ) -> Result<Vec<SwapLine>, PageError> {
-    Ok(state
-        .db
-        .pending_swaps(ambito)
+    Ok(presidio_app::roster::pending_swaps(state, who)
         .await?
         .into_iter()
         .map(|w| SwapLine {
@@ -288,8 +284,8 @@ async fn roster_page(
             tel: tel(phone),
         })
         .collect();
-    let who_id = super::reports::principal(visitor)?.user_id;
-    let (gaps, shifts) = week_lines(state, ambito, t, &week, from, to, who_id).await?;
+    let who = super::reports::principal(visitor)?;
+    let (gaps, shifts) = week_lines(state, ambito, t, &week, from, to, who).await?;
     let mut form = form;
     if form.role.is_empty() && form.start.is_empty() {
         form.role.clone_from(&q.ruolo);
@@ -304,12 +300,11 @@ async fn roster_page(
             selected: form.role == r.code(),
         })
         .collect();
-    let people = people_choices(state, ambito, &form.user_id, None).await?;
+    let people = people_choices(state, who, &form.user_id, None).await?;
     let done = done_message(t, q);
-    let who = super::reports::principal(visitor)?;
-    let has_feed = state.db.has_shift_feed(who.user_id).await?;
+    let has_feed = presidio_app::roster::has_feed(state, who).await?;
     let swaps = if can_manage {
-        swap_lines(state, ambito, t).await?
+        swap_lines(state, who, t).await?
     } else {
         Vec::new()
     };
@@ -374,10 +369,8 @@ pub async fn add(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<ShiftForm>,
 ) -> Result<Response, PageError> {
-    let (ambito, can_manage) = roster_ambito(&visitor)?;
-    if !can_manage {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    let who = super::reports::principal(&visitor)?;
+    presidio_app::roster::managed(who)?;
     let mut errors = Invalid::default();
     let start = instant(&mut errors, "start", &form.start);
     let end = instant(&mut errors, "end", &form.end);
@@ -390,23 +383,14 @@ pub async fn add(
     };
     let shift = input.validate(errors);
     let outcome = match shift {
-        Ok(shift) => {
-            state
-                .db
-                .add_shift(ambito, &shift, &visitor.entry(Action::Write))
-                .await
-        }
+        Ok(shift) => presidio_app::roster::add_shift(&state, visitor.caller(), who, &shift).await,
         Err(invalid) => Err(invalid.into()),
     };
     match outcome {
-        Ok(_) => {
-            state.caches.invalidate();
-            Ok(
-                Redirect::to(&format!("/turni?settimana={}&fatto=aggiunto", form.week))
-                    .into_response(),
-            )
-        }
-        Err(presidio_db::DbError::Invalid(invalid)) => {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/turni?settimana={}&fatto=aggiunto", form.week)).into_response(),
+        ),
+        Err(AppError::Invalid(invalid)) => {
             let errors = FormErrors::labelled(&invalid, SHIFT_LABELS);
             let page = roster_page(&state, &visitor, &WeekQuery::default(), form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -427,15 +411,13 @@ pub async fn remove(
     Path(id): Path<i64>,
     Form(form): Form<RemoveForm>,
 ) -> Result<Response, PageError> {
-    let (ambito, can_manage) = roster_ambito(&visitor)?;
-    if !can_manage {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
-    state
-        .db
-        .remove_shift(ambito, id, &visitor.entry(Action::Write))
-        .await?;
-    state.caches.invalidate();
+    presidio_app::roster::remove_shift(
+        &state,
+        visitor.caller(),
+        super::reports::principal(&visitor)?,
+        id,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/turni?settimana={}&fatto=rimosso", form.week)).into_response())
 }
 
@@ -445,15 +427,7 @@ pub async fn create_feed(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<RosterPage, PageError> {
     let who = super::reports::principal(&visitor)?;
-    let secret = crate::auth::secret::new_secret();
-    state
-        .db
-        .set_shift_feed(
-            who.user_id,
-            &crate::auth::secret::stored(&secret),
-            &visitor.entry(Action::TokenIssued),
-        )
-        .await?;
+    let secret = presidio_app::roster::create_feed(&state, visitor.caller(), who).await?;
     let mut page = roster_page(
         &state,
         &visitor,
@@ -472,11 +446,12 @@ pub async fn revoke_feed(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Response, PageError> {
-    let who = super::reports::principal(&visitor)?;
-    state
-        .db
-        .remove_shift_feed(who.user_id, &visitor.entry(Action::TokenRevoked))
-        .await?;
+    presidio_app::roster::revoke_feed(
+        &state,
+        visitor.caller(),
+        super::reports::principal(&visitor)?,
+    )
+    .await?;
     Ok(Redirect::to("/turni?fatto=revocato").into_response())
 }
 
@@ -484,22 +459,9 @@ pub async fn revoke_feed(
 /// secret gets 404, like any address that does not exist.
 pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
     let answer = async {
-        let Some((user_id, name)) = state
-            .db
-            .shift_feed_user(&crate::auth::secret::stored(&secret))
-            .await?
-        else {
-            return Ok::<_, presidio_db::DbError>(None);
+        let Some((name, shifts)) = presidio_app::roster::feed(&state, &secret).await? else {
+            return Ok::<_, AppError>(None);
         };
-        let now = state.clock.now().0;
-        let shifts = state
-            .db
-            .user_shifts(
-                user_id,
-                UtcMillis(now - crate::shift_feed::PAST_MS),
-                UtcMillis(now + crate::shift_feed::AHEAD_MS),
-            )
-            .await?;
         let host = state
             .auth
             .public_url
@@ -531,13 +493,11 @@ pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> 
 /// The people who can be on call in the Ambito, as options (one selected, one left out).
 pub(super) async fn people_choices(
     state: &AppState,
-    ambito: AmbitoId,
+    who: &Principal,
     selected: &str,
     except: Option<i64>,
 ) -> Result<Vec<Choice>, PageError> {
-    Ok(state
-        .db
-        .roster_people(ambito)
+    Ok(presidio_app::roster::people(state, who)
         .await?
         .into_iter()
         .filter(|p| Some(p.id) != except)

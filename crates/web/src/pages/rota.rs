@@ -7,13 +7,10 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
 use presidio_domain::calendar::hours::format_minute;
-use presidio_domain::reference::AmbitoId;
 use presidio_domain::roster::RosterRole;
 use presidio_domain::roster::rota::RotaInput;
-use presidio_domain::validation::{Invalid, Problem, required_text};
+use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
 use super::admin::Choice;
@@ -21,6 +18,8 @@ use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::forms::FormErrors;
+use presidio_app::AppError;
+use presidio_domain::access::Principal;
 
 const WEEKDAYS: [&str; 7] = [
     "field-lunedi",
@@ -83,11 +82,10 @@ pub struct GenerateForm {
 }
 
 /// The Ambito whose roster the user manages (403 otherwise).
-fn managed(visitor: &Visitor) -> Result<AmbitoId, PageError> {
+fn managed(visitor: &Visitor) -> Result<&Principal, PageError> {
     let who = super::reports::principal(visitor)?;
-    presidio_app::roster::ambito_of(who)
-        .filter(|a| who.may_in(Permission::ManageRoster, *a))
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))
+    presidio_app::roster::managed(who)?;
+    Ok(who)
 }
 
 async fn rota_page(
@@ -98,12 +96,10 @@ async fn rota_page(
     errors: FormErrors,
     done: Option<&str>,
 ) -> Result<RotaPage, PageError> {
-    let ambito = managed(visitor)?;
+    let who = managed(visitor)?;
     let page = Layout::new(visitor, "rota-title", "roster");
     let t = page.t;
-    let rows = state
-        .db
-        .rota(ambito)
+    let rows = presidio_app::roster::rota(state, who)
         .await?
         .into_iter()
         .map(|r| {
@@ -147,7 +143,7 @@ async fn rota_page(
             selected: form.role == r.code(),
         })
         .collect();
-    let people = super::roster::people_choices(state, ambito, &form.user_id, None).await?;
+    let people = super::roster::people_choices(state, who, &form.user_id, None).await?;
     Ok(RotaPage {
         rows,
         weekdays,
@@ -187,7 +183,7 @@ pub async fn add(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<RotaForm>,
 ) -> Result<Response, PageError> {
-    let ambito = managed(&visitor)?;
+    let who = managed(&visitor)?;
     let input = RotaInput {
         weekday: &form.weekday,
         start: &form.start,
@@ -198,17 +194,12 @@ pub async fn add(
         phone: &form.phone,
     };
     let outcome = match input.validate() {
-        Ok(entry) => {
-            state
-                .db
-                .add_rota_entry(ambito, &entry, &visitor.entry(Action::Write))
-                .await
-        }
+        Ok(entry) => presidio_app::roster::add_rota(&state, visitor.caller(), who, &entry).await,
         Err(invalid) => Err(invalid.into()),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/turni/schema?fatto=aggiunta").into_response()),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
+        Err(AppError::Invalid(invalid)) => {
             let errors = FormErrors::from(&invalid);
             let page = rota_page(
                 &state,
@@ -230,11 +221,7 @@ pub async fn remove(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let ambito = managed(&visitor)?;
-    state
-        .db
-        .remove_rota_entry(ambito, id, &visitor.entry(Action::Write))
-        .await?;
+    presidio_app::roster::remove_rota(&state, visitor.caller(), managed(&visitor)?, id).await?;
     Ok(Redirect::to("/turni/schema?fatto=rimossa").into_response())
 }
 
@@ -244,7 +231,7 @@ pub async fn generate_shifts(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<GenerateForm>,
 ) -> Result<Response, PageError> {
-    let ambito = managed(&visitor)?;
+    let who = managed(&visitor)?;
     let mut errors = Invalid::default();
     let from = presidio_domain::time::parse_date(&form.from);
     if from.is_none() {
@@ -265,8 +252,7 @@ pub async fn generate_shifts(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let (monday, added) =
-        presidio_app::roster::generate(&state, ambito, from, weeks, &visitor.entry(Action::Write))
-            .await?;
+        presidio_app::roster::generate(&state, visitor.caller(), who, from, weeks).await?;
     Ok(Redirect::to(&format!(
         "/turni?settimana={monday}&fatto=generati&quanti={added}"
     ))
@@ -289,23 +275,9 @@ async fn own_shift(
     state: &AppState,
     visitor: &Visitor,
     id: i64,
-) -> Result<(AmbitoId, presidio_db::StoredShift), PageError> {
+) -> Result<presidio_db::StoredShift, PageError> {
     let who = super::reports::principal(visitor)?;
-    let ambito = presidio_app::roster::ambito_of(who)
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))?;
-    // Shifts still to come (or running), however far ahead.
-    state
-        .db
-        .user_shifts(
-            who.user_id,
-            state.clock.now(),
-            presidio_domain::time::UtcMillis(i64::MAX),
-        )
-        .await?
-        .into_iter()
-        .find(|s| s.id == id)
-        .map(|s| (ambito, s))
-        .ok_or(PageError::new(StatusCode::NOT_FOUND, "not_found"))
+    Ok(presidio_app::roster::own_shift(state, who, id).await?)
 }
 
 async fn swap_page(
@@ -316,11 +288,12 @@ async fn swap_page(
     note: String,
     errors: FormErrors,
 ) -> Result<SwapPage, PageError> {
-    let (ambito, shift) = own_shift(state, visitor, id).await?;
+    let shift = own_shift(state, visitor, id).await?;
     let page = Layout::new(visitor, "swap-title", "roster");
     let t = page.t;
+    let who = super::reports::principal(visitor)?;
     let people =
-        super::roster::people_choices(state, ambito, selected, Some(shift.shift.user_id)).await?;
+        super::roster::people_choices(state, who, selected, Some(shift.shift.user_id)).await?;
     Ok(SwapPage {
         shift_id: id,
         shift: format!(
@@ -374,32 +347,19 @@ pub async fn request_swap(
     Path(id): Path<i64>,
     Form(form): Form<SwapForm>,
 ) -> Result<Response, PageError> {
-    let (ambito, shift) = own_shift(&state, &visitor, id).await?;
-    let mut errors = Invalid::default();
-    let to = form.to_user_id.trim().parse::<i64>().ok();
-    if to.is_none() {
-        errors.push("to_user_id", Problem::Required);
-    }
-    let note = required_text(&mut errors, "note", &form.note, 500);
-    let outcome = match (to, errors.is_empty()) {
-        (Some(to), true) => {
-            state
-                .db
-                .request_swap(
-                    ambito,
-                    id,
-                    shift.shift.user_id,
-                    to,
-                    &note,
-                    &visitor.entry(Action::Write),
-                )
-                .await
-        }
-        _ => Err(errors.into()),
-    };
+    own_shift(&state, &visitor, id).await?;
+    let outcome = presidio_app::roster::request_swap(
+        &state,
+        visitor.caller(),
+        super::reports::principal(&visitor)?,
+        id,
+        form.to_user_id.trim().parse::<i64>().ok(),
+        &form.note,
+    )
+    .await;
     match outcome {
         Ok(_) => Ok(Redirect::to("/turni?fatto=cambio").into_response()),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
+        Err(AppError::Invalid(invalid)) => {
             let page = swap_page(
                 &state,
                 &visitor,
@@ -421,19 +381,8 @@ async fn decide(
     id: i64,
     approve: bool,
 ) -> Result<Response, PageError> {
-    let ambito = managed(visitor)?;
-    let who = super::reports::principal(visitor)?;
-    state
-        .db
-        .decide_swap(
-            ambito,
-            id,
-            approve,
-            who.user_id,
-            &visitor.entry(Action::Write),
-        )
+    presidio_app::roster::decide_swap(&state, visitor.caller(), managed(visitor)?, id, approve)
         .await?;
-    state.caches.invalidate();
     Ok(Redirect::to("/turni?fatto=deciso").into_response())
 }
 
