@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
     ("api/admin.rs", 2),
     ("api/auth.rs", 1),
-    ("api/calendar.rs", 6),
     ("api/handovers.rs", 4),
     ("api/health.rs", 1),
     ("api/interventions.rs", 5),
@@ -19,7 +18,6 @@ const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
     ("pages/about.rs", 1),
     ("pages/admin.rs", 21),
     ("pages/budget.rs", 1),
-    ("pages/calendar.rs", 8),
     ("pages/handovers.rs", 3),
     ("pages/interventions.rs", 5),
     ("pages/mod.rs", 1),

@@ -128,3 +128,113 @@ pub async fn editable(
         Err(AppError::Forbidden)
     }
 }
+
+/// The municipalities whose calendar `who` reads, with whether they may edit each.
+pub async fn municipalities(
+    app: &App,
+    who: &presidio_domain::access::Principal,
+) -> Result<Vec<(presidio_domain::reference::Municipality, bool)>, AppError> {
+    use presidio_domain::access::Permission;
+    let mut out = Vec::new();
+    for ambito in who.ambiti_with(Permission::ReadReference) {
+        let may_edit = who.may_in(Permission::ManageCalendar, ambito);
+        for m in app.db.municipalities_of(ambito).await? {
+            out.push((m, may_edit));
+        }
+    }
+    Ok(out)
+}
+
+/// The municipality `raw` names and its service calendar (public: hours and closures of a
+/// public office). Not found for a malformed or unknown code.
+pub async fn of_municipality(
+    app: &App,
+    raw: &str,
+) -> Result<
+    (
+        presidio_domain::reference::Municipality,
+        presidio_db::StoredCalendar,
+    ),
+    AppError,
+> {
+    let code = IstatCode::parse(raw).map_err(|_| AppError::NotFound)?;
+    let m = app.db.municipality(&code).await?;
+    let calendar = app.db.service_calendar(&code).await?;
+    Ok((m, calendar))
+}
+
+/// The service calendar of a municipality known to exist.
+pub async fn service_calendar(
+    app: &App,
+    code: &IstatCode,
+) -> Result<presidio_db::StoredCalendar, AppError> {
+    Ok(app.db.service_calendar(code).await?)
+}
+
+/// Replaces the weekly hours of the municipality `raw` names (see [`editable`]); `version` is
+/// the one read (conflict when someone saved since). Returns the new version.
+pub async fn set_hours(
+    app: &App,
+    caller: crate::Caller<'_>,
+    who: &presidio_domain::access::Principal,
+    raw: &str,
+    hours: &presidio_domain::calendar::WeeklyHours,
+    version: i64,
+) -> Result<i64, AppError> {
+    let code = editable(app, who, raw).await?;
+    let entry = app.entry(caller, presidio_domain::audit::Action::SettingsChanged);
+    let version = app
+        .db
+        .set_service_hours(&code, hours, version, &entry)
+        .await?;
+    app.caches.invalidate();
+    Ok(version)
+}
+
+/// Adds a validated local holiday to the municipality `raw` names.
+pub async fn add_holiday(
+    app: &App,
+    caller: crate::Caller<'_>,
+    who: &presidio_domain::access::Principal,
+    raw: &str,
+    holiday: &presidio_domain::calendar::LocalHoliday,
+) -> Result<i64, AppError> {
+    let code = editable(app, who, raw).await?;
+    let entry = app.entry(caller, presidio_domain::audit::Action::SettingsChanged);
+    let id = app.db.add_local_holiday(&code, holiday, &entry).await?;
+    app.caches.invalidate();
+    Ok(id)
+}
+
+/// Adds a validated closure of the service of the municipality `raw` names.
+pub async fn add_closure(
+    app: &App,
+    caller: crate::Caller<'_>,
+    who: &presidio_domain::access::Principal,
+    raw: &str,
+    closure: &presidio_domain::calendar::Closure,
+) -> Result<i64, AppError> {
+    let code = editable(app, who, raw).await?;
+    let entry = app.entry(caller, presidio_domain::audit::Action::SettingsChanged);
+    let id = app.db.add_closure(&code, closure, &entry).await?;
+    app.caches.invalidate();
+    Ok(id)
+}
+
+/// Removes a local holiday or a closure of the municipality `raw` names.
+pub async fn remove_entry(
+    app: &App,
+    caller: crate::Caller<'_>,
+    who: &presidio_domain::access::Principal,
+    raw: &str,
+    kind: presidio_db::CalendarEntry,
+    id: i64,
+) -> Result<(), AppError> {
+    let code = editable(app, who, raw).await?;
+    let entry = app.entry(caller, presidio_domain::audit::Action::SettingsChanged);
+    app.db
+        .remove_calendar_entry(kind, &code, id, &entry)
+        .await?;
+    app.caches.invalidate();
+    Ok(())
+}

@@ -4,11 +4,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::CalendarEntry;
-use presidio_domain::audit::Action;
 use presidio_domain::calendar::WeeklyHours;
 use presidio_domain::calendar::hours::format_minute;
 use presidio_domain::calendar::input::{ClosureInput, LocalHolidayInput, weekly_hours};
-use presidio_domain::reference::IstatCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -158,12 +156,9 @@ pub async fn show(
     State(state): State<AppState>,
     Path(istat_code): Path<String>,
 ) -> Result<Json<CalendarView>, ApiError> {
-    let code =
-        IstatCode::parse(&istat_code).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
-    state.db.municipality(&code).await?;
-    let s = state.db.service_calendar(&code).await?;
+    let (m, s) = presidio_app::calendar::of_municipality(&state, &istat_code).await?;
     Ok(Json(CalendarView {
-        municipality: code.as_str().to_owned(),
+        municipality: m.data.istat_code.as_str().to_owned(),
         hours: WeekView::of(&s.calendar.hours),
         hours_version: s.hours_version,
         local_holidays: s
@@ -233,7 +228,8 @@ pub async fn save_hours(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<HoursBody>,
 ) -> Result<Json<HoursSaved>, ApiError> {
-    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
+    let who = principal(&visitor)?;
+    editable(&state, who, &istat_code).await?;
     let hours = weekly_hours(body.hours.days()).map_err(|invalid| {
         // The days are inside `hours` in the body: the errors say so.
         presidio_domain::validation::Invalid(
@@ -247,16 +243,15 @@ pub async fn save_hours(
                 .collect(),
         )
     })?;
-    let version = state
-        .db
-        .set_service_hours(
-            &code,
-            &hours,
-            body.hours_version,
-            &visitor.entry(Action::SettingsChanged),
-        )
-        .await?;
-    state.caches.invalidate();
+    let version = presidio_app::calendar::set_hours(
+        &state,
+        visitor.caller(),
+        who,
+        &istat_code,
+        &hours,
+        body.hours_version,
+    )
+    .await?;
     Ok(Json(HoursSaved {
         hours_version: version,
     }))
@@ -291,7 +286,8 @@ pub async fn add_holiday(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<HolidayBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
+    let who = principal(&visitor)?;
+    editable(&state, who, &istat_code).await?;
     let year = |y: Option<i16>| y.map(|y| y.to_string()).unwrap_or_default();
     let holiday = LocalHolidayInput {
         day: body.day,
@@ -301,11 +297,9 @@ pub async fn add_holiday(
         source: body.source,
     }
     .validate()?;
-    let id = state
-        .db
-        .add_local_holiday(&code, &holiday, &visitor.entry(Action::SettingsChanged))
-        .await?;
-    state.caches.invalidate();
+    let id =
+        presidio_app::calendar::add_holiday(&state, visitor.caller(), who, &istat_code, &holiday)
+            .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -334,7 +328,8 @@ pub async fn add_closure(
     Path(istat_code): Path<String>,
     ApiJson(body): ApiJson<ClosureBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let code = editable(&state, principal(&visitor)?, &istat_code).await?;
+    let who = principal(&visitor)?;
+    editable(&state, who, &istat_code).await?;
     let closure = ClosureInput {
         date: body.date,
         from: body.start,
@@ -342,11 +337,9 @@ pub async fn add_closure(
         reason: body.reason,
     }
     .validate()?;
-    let id = state
-        .db
-        .add_closure(&code, &closure, &visitor.entry(Action::SettingsChanged))
-        .await?;
-    state.caches.invalidate();
+    let id =
+        presidio_app::calendar::add_closure(&state, visitor.caller(), who, &istat_code, &closure)
+            .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -388,11 +381,14 @@ async fn remove(
     kind: CalendarEntry,
     id: i64,
 ) -> Result<StatusCode, ApiError> {
-    let code = editable(state, principal(visitor)?, istat_code).await?;
-    state
-        .db
-        .remove_calendar_entry(kind, &code, id, &visitor.entry(Action::SettingsChanged))
-        .await?;
-    state.caches.invalidate();
+    presidio_app::calendar::remove_entry(
+        state,
+        visitor.caller(),
+        principal(visitor)?,
+        istat_code,
+        kind,
+        id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,12 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use presidio_db::{CalendarEntry, DbError, StoredCalendar};
-use presidio_domain::access::{Permission, Principal};
-use presidio_domain::audit::Action;
 use presidio_domain::calendar::hours::format_minute;
 use presidio_domain::calendar::input::{ClosureInput, DAY_FIELDS, LocalHolidayInput, weekly_hours};
 use presidio_domain::calendar::{Reason, ServiceCalendar};
-use presidio_domain::reference::{IstatCode, Municipality};
+use presidio_domain::reference::IstatCode;
 use presidio_domain::validation::Invalid;
 use serde::Deserialize;
 
@@ -25,6 +23,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::forms::FormErrors;
 use crate::i18n::Tr;
+use presidio_app::AppError;
 use presidio_app::calendar::reason_text;
 
 /// One day of the month view, for one municipality.
@@ -133,21 +132,6 @@ fn today() -> Date {
     presidio_db::now().in_rome().date()
 }
 
-/// The municipalities the user sees in the calendar, with whether they may edit each.
-async fn municipalities(
-    state: &AppState,
-    who: &Principal,
-) -> Result<Vec<(Municipality, bool)>, DbError> {
-    let mut out = Vec::new();
-    for ambito in who.ambiti_with(Permission::ReadReference) {
-        let may_edit = who.may_in(Permission::ManageCalendar, ambito);
-        for m in state.db.municipalities_of(ambito).await? {
-            out.push((m, may_edit));
-        }
-    }
-    Ok(out)
-}
-
 pub async fn month(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -159,11 +143,9 @@ pub async fn month(
     let first = month_of(&q.mese, today());
     let mut columns = Vec::new();
     let mut calendars = Vec::new();
-    for (m, may_edit) in municipalities(&state, who).await? {
+    for (m, may_edit) in presidio_app::calendar::municipalities(&state, who).await? {
         calendars.push(
-            state
-                .db
-                .service_calendar(&m.data.istat_code)
+            presidio_app::calendar::service_calendar(&state, &m.data.istat_code)
                 .await?
                 .calendar,
         );
@@ -299,8 +281,8 @@ async fn edit_page(
     istat: &IstatCode,
     shown: Shown,
 ) -> Result<EditPage, PageError> {
-    let m = state.db.municipality(istat).await?;
-    let stored: StoredCalendar = state.db.service_calendar(istat).await?;
+    let (m, stored): (_, StoredCalendar) =
+        presidio_app::calendar::of_municipality(state, istat.as_str()).await?;
     let page = Layout::titled(
         visitor,
         catalogue_t().t1("calendar-edit-title", "name", &m.data.name),
@@ -461,17 +443,19 @@ pub async fn save_hours(
             .await;
         }
     };
-    let entry = visitor.entry(Action::SettingsChanged);
-    match state
-        .db
-        .set_service_hours(&code, &hours, form.version, &entry)
-        .await
+    let who = super::reports::principal(&visitor)?;
+    match presidio_app::calendar::set_hours(
+        &state,
+        visitor.caller(),
+        who,
+        code.as_str(),
+        &hours,
+        form.version,
+    )
+    .await
     {
-        Ok(_) => {
-            state.caches.invalidate();
-            Ok(back(&code, "orari"))
-        }
-        Err(DbError::Conflict) => {
+        Ok(_) => Ok(back(&code, "orari")),
+        Err(AppError::Db(DbError::Conflict)) => {
             let shown = Shown {
                 errors: FormErrors::from(&Invalid::one(
                     "lunedi",
@@ -501,9 +485,9 @@ pub async fn add_holiday(
     };
     match input.validate() {
         Ok(h) => {
-            let entry = visitor.entry(Action::SettingsChanged);
-            state.db.add_local_holiday(&code, &h, &entry).await?;
-            state.caches.invalidate();
+            let who = super::reports::principal(&visitor)?;
+            presidio_app::calendar::add_holiday(&state, visitor.caller(), who, code.as_str(), &h)
+                .await?;
             Ok(back(&code, "festivita"))
         }
         Err(invalid) => {
@@ -539,9 +523,9 @@ pub async fn add_closure(
     };
     match input.validate() {
         Ok(c) => {
-            let entry = visitor.entry(Action::SettingsChanged);
-            state.db.add_closure(&code, &c, &entry).await?;
-            state.caches.invalidate();
+            let who = super::reports::principal(&visitor)?;
+            presidio_app::calendar::add_closure(&state, visitor.caller(), who, code.as_str(), &c)
+                .await?;
             Ok(back(&code, "chiusura"))
         }
         Err(invalid) => {
@@ -570,12 +554,8 @@ async fn remove(
     id: i64,
 ) -> Result<Response, PageError> {
     let code = editable(state, visitor, istat).await?;
-    let entry = visitor.entry(Action::SettingsChanged);
-    state
-        .db
-        .remove_calendar_entry(kind, &code, id, &entry)
-        .await?;
-    state.caches.invalidate();
+    let who = super::reports::principal(visitor)?;
+    presidio_app::calendar::remove_entry(state, visitor.caller(), who, istat, kind, id).await?;
     Ok(back(&code, "rimosso"))
 }
 
