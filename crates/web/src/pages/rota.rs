@@ -381,7 +381,7 @@ async fn decide(
     id: i64,
     approve: bool,
 ) -> Result<Response, PageError> {
-    presidio_app::roster::decide_swap(&state, visitor.caller(), managed(visitor)?, id, approve)
+    presidio_app::roster::decide_swap(state, visitor.caller(), managed(visitor)?, id, approve)
         .await?;
     Ok(Redirect::to("/turni?fatto=deciso").into_response())
 }
