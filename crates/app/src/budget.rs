@@ -5,7 +5,27 @@ use presidio_domain::reference::AmbitoId;
 use presidio_domain::resources::budget::{Budget, forecast_cents};
 use presidio_domain::time::rome_day_start;
 
-use crate::App;
+use crate::{App, AppError, Caller};
+
+/// The Ambito whose budget `who` manages (the first where they may); forbidden otherwise.
+pub fn ambito_of(who: &presidio_domain::access::Principal) -> Result<AmbitoId, AppError> {
+    who.ambiti_with(presidio_domain::access::Permission::ManageResources)
+        .first()
+        .copied()
+        .ok_or(AppError::Forbidden)
+}
+
+/// Sets the budget of the Ambito `who` manages for a period (validated).
+pub async fn set(
+    app: &App,
+    caller: Caller<'_>,
+    who: &presidio_domain::access::Principal,
+    budget: &Budget,
+) -> Result<(), AppError> {
+    let ambito = ambito_of(who)?;
+    let entry = app.entry(caller, presidio_domain::audit::Action::SettingsChanged);
+    Ok(app.db.set_budget(ambito, budget, &entry).await?)
+}
 
 /// A budget and where its spending stands today.
 pub struct Summary {

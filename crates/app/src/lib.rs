@@ -23,6 +23,7 @@ pub mod notify;
 pub mod password;
 pub mod reference;
 pub mod reports;
+pub mod resources;
 pub mod roster;
 pub mod secret;
 pub mod stats;

@@ -5,9 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
-use presidio_domain::reference::AmbitoId;
-use presidio_domain::resources::{ResourceInput, may_read_address};
+use presidio_domain::resources::ResourceInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,15 +14,6 @@ use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
-
-fn directory(visitor: &Visitor, needs: Permission) -> Result<AmbitoId, ApiError> {
-    let who = principal(visitor)?;
-    who.ambiti_with(Permission::ReadResources)
-        .first()
-        .copied()
-        .filter(|a| who.may_in(needs, *a))
-        .ok_or_else(|| ApiError::from_status(StatusCode::FORBIDDEN))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResourceView {
@@ -58,37 +47,37 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<ResourceView>>, ApiError> {
-    let ambito = directory(&visitor, Permission::ReadResources)?;
-    let who = principal(&visitor)?;
+    let (_, listed) = presidio_app::resources::list(&state, principal(&visitor)?).await?;
     Ok(Json(
-        state
-            .db
-            .resources(ambito)
-            .await?
+        listed
             .into_iter()
-            .map(|s| {
-                let r = s.resource;
-                let readable = may_read_address(who, ambito, r.confidentiality);
-                ResourceView {
-                    id: s.id,
-                    kind: r.kind.code().into(),
-                    address: readable.then_some(r.address),
-                    confidentiality: r.confidentiality.code().into(),
-                    capacity: r.capacity,
-                    free: s.free,
-                    unit: r.unit.code().into(),
-                    contact: r.contact,
-                    tariff_cents: r.tariff_cents,
-                    notes: readable.then_some(r.notes),
-                    free_updated_at: s
-                        .free_updated_at
-                        .map(|at| presidio_domain::time::UtcMillis(at).timestamp().to_string()),
-                    free_updated_by: s.free_updated_by,
-                    name: r.name,
-                    provider: r.provider,
-                    version: s.version,
-                }
-            })
+            .map(
+                |presidio_app::resources::Listed {
+                     stored: s,
+                     readable,
+                 }| {
+                    let r = s.resource;
+                    ResourceView {
+                        id: s.id,
+                        kind: r.kind.code().into(),
+                        address: readable.then_some(r.address),
+                        confidentiality: r.confidentiality.code().into(),
+                        capacity: r.capacity,
+                        free: s.free,
+                        unit: r.unit.code().into(),
+                        contact: r.contact,
+                        tariff_cents: r.tariff_cents,
+                        notes: readable.then_some(r.notes),
+                        free_updated_at: s
+                            .free_updated_at
+                            .map(|at| presidio_domain::time::UtcMillis(at).timestamp().to_string()),
+                        free_updated_by: s.free_updated_by,
+                        name: r.name,
+                        provider: r.provider,
+                        version: s.version,
+                    }
+                },
+            )
             .collect(),
     ))
 }
@@ -132,7 +121,7 @@ pub async fn create(
     Extension(visitor): Extension<Visitor>,
     ApiJson(body): ApiJson<ResourceBody>,
 ) -> Result<(StatusCode, Json<ResourceCreated>), ApiError> {
-    let ambito = directory(&visitor, Permission::ManageResources)?;
+    presidio_app::resources::directory(principal(&visitor)?, Permission::ManageResources)?;
     let capacity = body.capacity.map(|c| c.to_string()).unwrap_or_default();
     let resource = ResourceInput {
         kind: &body.kind,
@@ -147,11 +136,9 @@ pub async fn create(
         notes: &body.notes,
     }
     .validate()?;
-    let id = state
-        .db
-        .create_resource(ambito, &resource, &visitor.entry(Action::Write))
-        .await?;
-    state.caches.invalidate();
+    let id =
+        presidio_app::resources::create(&state, visitor.caller(), principal(&visitor)?, &resource)
+            .await?;
     Ok((StatusCode::CREATED, Json(ResourceCreated { id })))
 }
 
@@ -179,18 +166,15 @@ pub async fn set_free(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<FreeBody>,
 ) -> Result<Json<FreeSaved>, ApiError> {
-    let ambito = directory(&visitor, Permission::WriteCases)?;
-    let version = state
-        .db
-        .set_free_places(
-            ambito,
-            id,
-            body.free,
-            body.version,
-            &visitor.entry(Action::Write),
-        )
-        .await?;
-    state.caches.invalidate();
+    let version = presidio_app::resources::set_free(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        body.free,
+        body.version,
+    )
+    .await?;
     Ok(Json(FreeSaved { version }))
 }
 
@@ -214,7 +198,7 @@ pub async fn budget(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<BudgetView>, ApiError> {
-    let ambito = directory(&visitor, Permission::ManageResources)?;
+    let ambito = presidio_app::budget::ambito_of(principal(&visitor)?)?;
     let s = presidio_app::budget::summary(&state, ambito).await?;
     Ok(Json(BudgetView {
         amount_cents: s.as_ref().map(|s| s.budget.amount_cents),
@@ -245,16 +229,14 @@ pub async fn set_budget(
     Extension(visitor): Extension<Visitor>,
     ApiJson(body): ApiJson<BudgetBody>,
 ) -> Result<Json<BudgetView>, ApiError> {
-    let ambito = directory(&visitor, Permission::ManageResources)?;
+    let who = principal(&visitor)?;
+    presidio_app::budget::ambito_of(who)?;
     let b = presidio_domain::resources::budget::validate(
         &body.amount,
         &body.from,
         &body.to,
         state.clock.now().in_rome().date(),
     )?;
-    state
-        .db
-        .set_budget(ambito, &b, &visitor.entry(Action::SettingsChanged))
-        .await?;
+    presidio_app::budget::set(&state, visitor.caller(), who, &b).await?;
     budget(State(state), Extension(visitor)).await
 }

@@ -7,8 +7,6 @@ use axum::Extension;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
 use presidio_domain::reference::AmbitoId;
 use serde::Deserialize;
 
@@ -47,11 +45,9 @@ pub struct DoneQuery {
 }
 
 fn ambito(visitor: &Visitor) -> Result<AmbitoId, PageError> {
-    let who = super::reports::principal(visitor)?;
-    who.ambiti_with(Permission::ManageResources)
-        .first()
-        .copied()
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))
+    Ok(presidio_app::budget::ambito_of(super::reports::principal(
+        visitor,
+    )?)?)
 }
 
 async fn budget_page(
@@ -122,7 +118,8 @@ pub async fn save(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<BudgetForm>,
 ) -> Result<Response, PageError> {
-    let ambito = ambito(&visitor)?;
+    let who = super::reports::principal(&visitor)?;
+    presidio_app::budget::ambito_of(who)?;
     match presidio_domain::resources::budget::validate(
         &form.amount,
         &form.from,
@@ -130,10 +127,7 @@ pub async fn save(
         state.clock.now().in_rome().date(),
     ) {
         Ok(budget) => {
-            state
-                .db
-                .set_budget(ambito, &budget, &visitor.entry(Action::SettingsChanged))
-                .await?;
+            presidio_app::budget::set(&state, visitor.caller(), who, &budget).await?;
             Ok(Redirect::to("/bilancio?fatto=salvato").into_response())
         }
         Err(invalid) => {

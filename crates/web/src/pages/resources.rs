@@ -8,11 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_domain::access::Permission;
-use presidio_domain::audit::Action;
-use presidio_domain::reference::AmbitoId;
-use presidio_domain::resources::{
-    Confidentiality, ResourceInput, ResourceKind, Unit, may_read_address,
-};
+use presidio_domain::resources::{Confidentiality, ResourceInput, ResourceKind, Unit};
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
@@ -89,15 +85,6 @@ pub struct ResourceForm {
     pub notes: String,
 }
 
-/// The Ambito of the user's directory (403 when none).
-pub(crate) fn directory(visitor: &Visitor) -> Result<AmbitoId, PageError> {
-    let who = super::reports::principal(visitor)?;
-    who.ambiti_with(Permission::ReadResources)
-        .first()
-        .copied()
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "forbidden"))
-}
-
 fn choices<T: Copy>(
     t: crate::i18n::Tr<'_>,
     all: &[T],
@@ -121,11 +108,12 @@ async fn resources_page(
     errors: FormErrors,
     done: Option<&str>,
 ) -> Result<ResourcesPage, PageError> {
-    let ambito = directory(visitor)?;
     let who = super::reports::principal(visitor)?;
     let page = Layout::new(visitor, "resources-title", "resources");
     let t = page.t;
-    let stored = state.db.resources(ambito).await?;
+    let (ambito, listed) = presidio_app::resources::list(state, who).await?;
+    let readable: Vec<bool> = listed.iter().map(|l| l.readable).collect();
+    let stored: Vec<_> = listed.into_iter().map(|l| l.stored).collect();
     let mut board: Vec<BoardLine> = Vec::new();
     for s in stored
         .iter()
@@ -156,7 +144,8 @@ async fn resources_page(
     }
     let rows = stored
         .into_iter()
-        .map(|s| {
+        .zip(readable)
+        .map(|(s, readable)| {
             let r = s.resource;
             let digits: String = r
                 .contact
@@ -166,7 +155,7 @@ async fn resources_page(
             ResourceRow {
                 id: s.id,
                 kind: t.t(&format!("resource-kind-{}", r.kind.code())),
-                address: may_read_address(who, ambito, r.confidentiality).then_some(r.address),
+                address: readable.then_some(r.address),
                 free: s.free,
                 capacity: r.capacity,
                 unit: t.t(&format!("resource-unit-{}", r.unit.code())),
@@ -247,10 +236,8 @@ pub async fn create(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<ResourceForm>,
 ) -> Result<Response, PageError> {
-    let ambito = directory(&visitor)?;
-    if !super::reports::principal(&visitor)?.may_in(Permission::ManageResources, ambito) {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    let who = super::reports::principal(&visitor)?;
+    presidio_app::resources::directory(who, Permission::ManageResources)?;
     let input = ResourceInput {
         kind: &form.kind,
         name: &form.name,
@@ -265,11 +252,7 @@ pub async fn create(
     };
     match input.validate() {
         Ok(resource) => {
-            state
-                .db
-                .create_resource(ambito, &resource, &visitor.entry(Action::Write))
-                .await?;
-            state.caches.invalidate();
+            presidio_app::resources::create(&state, visitor.caller(), who, &resource).await?;
             Ok(Redirect::to("/risorse?fatto=aggiunta").into_response())
         }
         Err(invalid) => {
@@ -294,37 +277,24 @@ pub async fn set_free(
     Path(id): Path<i64>,
     Form(form): Form<FreeForm>,
 ) -> Result<Response, PageError> {
-    let ambito = directory(&visitor)?;
-    if !super::reports::principal(&visitor)?.may_in(Permission::WriteCases, ambito) {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "forbidden"));
-    }
+    let who = super::reports::principal(&visitor)?;
+    presidio_app::resources::directory(who, Permission::WriteCases)?;
     let outcome = match form.free.trim().parse::<u32>() {
         Ok(free) => {
-            state
-                .db
-                .set_free_places(
-                    ambito,
-                    id,
-                    free,
-                    form.version,
-                    &visitor.entry(Action::Write),
-                )
+            presidio_app::resources::set_free(&state, visitor.caller(), who, id, free, form.version)
                 .await
         }
         Err(_) => Err(Invalid::one("free", Problem::OutOfRange).into()),
     };
     match outcome {
-        Ok(_) => {
-            state.caches.invalidate();
-            Ok(Redirect::to("/risorse?fatto=aggiornati").into_response())
-        }
-        Err(presidio_db::DbError::Invalid(invalid)) => {
+        Ok(_) => Ok(Redirect::to("/risorse?fatto=aggiornati").into_response()),
+        Err(presidio_app::AppError::Invalid(invalid)) => {
             let errors = FormErrors::from(&invalid);
             let page =
                 resources_page(&state, &visitor, ResourceForm::default(), errors, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(presidio_db::DbError::Conflict) => {
+        Err(presidio_app::AppError::Db(presidio_db::DbError::Conflict)) => {
             let errors = FormErrors::from(&Invalid::one("free", Problem::StaleVersion));
             let page =
                 resources_page(&state, &visitor, ResourceForm::default(), errors, None).await?;
