@@ -11,12 +11,10 @@ use std::path::{Path, PathBuf};
 const DB_CALLS_ALLOWED: &[(&str, usize)] = &[
     ("api/admin.rs", 2),
     ("api/auth.rs", 1),
-    ("api/handovers.rs", 4),
     ("api/health.rs", 1),
     ("api/interventions.rs", 5),
     ("pages/about.rs", 1),
     ("pages/admin.rs", 21),
-    ("pages/handovers.rs", 3),
     ("pages/interventions.rs", 5),
     ("pages/mod.rs", 1),
     ("pages/organisations.rs", 2),

@@ -3,20 +3,28 @@
 //! the service, then alert to the coordinator), and what a handover shows.
 
 use presidio_db::{DbError, StoredHandover};
-use presidio_domain::access::Principal;
-use presidio_domain::audit::Entry;
+use presidio_domain::access::{CaseAccess, Principal};
+use presidio_domain::audit::Action;
 use presidio_domain::handover::{Escalation, HandoverStatus, check_outcome, deadlines, escalation};
 use presidio_domain::report::Report;
 use presidio_domain::roster::RosterRole;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
-use crate::App;
+use crate::{App, AppError, Caller};
 use presidio_i18n::{Arg, Tr};
 
-/// Sends `report` to the social service of its municipality, due at the service's next opening
-/// plus the configured grace of working time.
-pub async fn send(app: &App, report: &Report, audit: &Entry) -> Result<StoredHandover, DbError> {
+/// Sends report `id` to the social service of its municipality (by a user who may write the
+/// whole record), due at the service's next opening plus the configured grace of working time.
+/// Refused on `municipality` when the report has none in the Ambito.
+pub async fn send(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<StoredHandover, AppError> {
+    let report = crate::reports::writable(app, who, id).await?;
+    let audit = &app.entry(caller, Action::Write);
     let Some(municipality) = report
         .data
         .municipality
@@ -51,22 +59,37 @@ pub async fn send(app: &App, report: &Report, audit: &Entry) -> Result<StoredHan
     Ok(h)
 }
 
-/// The receiving service's answer: `acknowledged`, then `taken_in_charge`, `not_competent` or
-/// `closed` (the last two with a reason). Only a social service bound to the municipality.
+/// What a service answers to a handover: `outcome` is `acknowledged`, then `taken_in_charge`,
+/// `not_competent` or `closed` (the last two with a `reason`); `version` is the one read.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub outcome: &'a str,
+    pub reason: &'a str,
+    pub version: i64,
+}
+
+/// The receiving service answers handover `id` (of report `report_id` when the address names
+/// one). Only a social service bound to the municipality; conflict when the handover changed
+/// since `version`.
 pub async fn answer(
     app: &App,
+    caller: Caller<'_>,
     who: &Principal,
-    h: &StoredHandover,
-    outcome: &str,
-    reason: &str,
-    version: i64,
-    audit: &Entry,
-) -> Result<StoredHandover, DbError> {
+    id: i64,
+    report_id: Option<i64>,
+    given: Answer<'_>,
+) -> Result<StoredHandover, AppError> {
+    let h = app.db.handover(id).await?;
+    if report_id.is_some_and(|r| r != h.report_id) {
+        return Err(AppError::NotFound);
+    }
+    let (outcome, reason, version) = (given.outcome, given.reason, given.version);
+    let audit = &app.entry(caller, Action::Write);
     let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
     let ours = presidio_domain::reference::IstatCode::parse(&h.municipality)
         .is_ok_and(|m| who.receives_for(ambito, &m));
     if !ours {
-        return Err(DbError::NotFound);
+        return Err(AppError::NotFound);
     }
     let (to, reason) = check_outcome(h.status(), outcome, reason)?;
     let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
@@ -83,6 +106,85 @@ pub async fn answer(
         .await?;
     app.changed(ambito, h.report_id);
     Ok(answered)
+}
+
+/// The report, when `who` may read all of it (the PIS staff, or the service it was handed to):
+/// forbidden when they see only part of it, not found when not even that.
+pub async fn readable(app: &App, who: &Principal, id: i64) -> Result<Report, AppError> {
+    match crate::cases::load(app, who, id).await? {
+        Some((report, CaseAccess::Full)) => Ok(report),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The handovers of a report, oldest first; the reading is audited.
+pub async fn of_report(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<Vec<StoredHandover>, AppError> {
+    readable(app, who, id).await?;
+    let mut entry = app.entry(caller, Action::Read).record("report", id);
+    entry.section = "handovers".into();
+    app.audit.append(entry).await?;
+    Ok(app.db.handovers_of(id).await?)
+}
+
+/// The thread of a case between the PIS and the receiving service; the reading is audited.
+pub async fn messages(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<Vec<presidio_db::CaseMessage>, AppError> {
+    readable(app, who, id).await?;
+    let mut entry = app.entry(caller, Action::Read).record("report", id);
+    entry.section = "messages".into();
+    app.audit.append(entry).await?;
+    Ok(app.db.case_messages(id).await?)
+}
+
+/// The longest message of a case's thread.
+pub const MESSAGE_MAX: usize = 4000;
+
+/// Adds a message to the thread of a case (the PIS staff, or the service it was handed to);
+/// refused on `text` when empty or longer than [`MESSAGE_MAX`]. The message's id and its text.
+pub async fn post_message(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    text: &str,
+) -> Result<(i64, String), AppError> {
+    let report = readable(app, who, id).await?;
+    let mut errors = Invalid::default();
+    let text = presidio_domain::validation::required_text(&mut errors, "text", text, MESSAGE_MAX);
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let message = app
+        .db
+        .add_case_message(id, &text, &app.entry(caller, Action::Write))
+        .await?;
+    app.changed(report.ambito, id);
+    Ok((message, text))
+}
+
+/// What the reporter's status link shows: the report's code, when it arrived (ms) and its
+/// status code; none for a malformed, unknown or expired link.
+pub async fn public_status(
+    app: &App,
+    secret: &str,
+) -> Result<Option<(String, i64, String)>, AppError> {
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(app
+        .db
+        .status_by_link(&crate::secret::stored(secret))
+        .await?)
 }
 
 /// Sends what late handovers need at `now`: a reminder to their service (by e-mail, and the
@@ -247,11 +349,22 @@ pub fn is_answer(code: &str) -> bool {
     HandoverStatus::parse(code).is_some_and(|s| s != HandoverStatus::Sent)
 }
 
-/// Makes a new status link for a report (the old one stops working); returns its address.
-pub async fn new_status_link(app: &App, report_id: i64, audit: &Entry) -> Result<String, DbError> {
+/// Makes a new status link for report `id` (by a user who may write it; the old link stops
+/// working); returns the report and the link's address.
+pub async fn new_status_link(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<(Report, String), AppError> {
+    let report = crate::reports::writable(app, who, id).await?;
     let secret = crate::secret::new_secret();
     app.db
-        .set_status_link(report_id, &crate::secret::stored(&secret), audit)
+        .set_status_link(
+            id,
+            &crate::secret::stored(&secret),
+            &app.entry(caller, Action::Write),
+        )
         .await?;
-    Ok(format!("{}/stato/{secret}", app.public_url))
+    Ok((report, format!("{}/stato/{secret}", app.public_url)))
 }

@@ -5,16 +5,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::StoredHandover;
-use presidio_domain::access::{CaseAccess, Principal};
-use presidio_domain::audit::Action;
-use presidio_domain::report::Report;
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::required_text;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::json::ApiJson;
-use super::reports::{principal, writable};
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
@@ -91,24 +87,9 @@ pub async fn send(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<(StatusCode, Json<HandoverView>), ApiError> {
-    let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let h = presidio_app::handovers::send(&state, &report, &visitor.entry(Action::Write)).await?;
+    let h =
+        presidio_app::handovers::send(&state, visitor.caller(), principal(&visitor)?, id).await?;
     Ok((StatusCode::CREATED, Json(h.into())))
-}
-
-/// The report, when the caller may read all of it (the PIS staff, or the service it was
-/// handed to).
-pub(crate) async fn readable(
-    state: &AppState,
-    who: &Principal,
-    id: i64,
-) -> Result<Report, ApiError> {
-    match presidio_app::cases::load(state, who, id).await? {
-        Some((report, CaseAccess::Full)) => Ok(report),
-        Some(_) => Err(ApiError::from_status(StatusCode::FORBIDDEN)),
-        None => Err(ApiError::from_status(StatusCode::NOT_FOUND)),
-    }
 }
 
 /// The handovers of a report, oldest first (reading them is audited).
@@ -120,12 +101,9 @@ pub async fn of_report(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<HandoverView>>, ApiError> {
-    let who = principal(&visitor)?;
-    readable(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.section = "handovers".into();
-    state.audit.append(entry).await?;
-    let list = state.db.handovers_of(id).await?;
+    let list =
+        presidio_app::handovers::of_report(&state, visitor.caller(), principal(&visitor)?, id)
+            .await?;
     Ok(Json(list.into_iter().map(HandoverView::from).collect()))
 }
 
@@ -177,16 +155,17 @@ pub async fn answer(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<AnswerBody>,
 ) -> Result<Json<HandoverView>, ApiError> {
-    let who = principal(&visitor)?;
-    let h = state.db.handover(id).await?;
     let answered = presidio_app::handovers::answer(
         &state,
-        who,
-        &h,
-        &body.outcome,
-        &body.reason,
-        body.version,
-        &visitor.entry(Action::Write),
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        None,
+        presidio_app::handovers::Answer {
+            outcome: &body.outcome,
+            reason: &body.reason,
+            version: body.version,
+        },
     )
     .await?;
     Ok(Json(answered.into()))
@@ -210,12 +189,9 @@ pub async fn messages(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<MessageView>>, ApiError> {
-    let who = principal(&visitor)?;
-    readable(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.section = "messages".into();
-    state.audit.append(entry).await?;
-    let list = state.db.case_messages(id).await?;
+    let list =
+        presidio_app::handovers::messages(&state, visitor.caller(), principal(&visitor)?, id)
+            .await?;
     Ok(Json(
         list.into_iter()
             .map(|m| MessageView {
@@ -246,17 +222,9 @@ pub async fn post_message(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let who = principal(&visitor)?;
-    let report = readable(&state, who, id).await?;
-    let mut errors = presidio_domain::validation::Invalid::default();
-    let text = required_text(&mut errors, "text", &body.text, 4000);
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
-    let message = state
-        .db
-        .add_case_message(id, &text, &visitor.entry(Action::Write))
-        .await?;
-    state.changed(report.ambito, id);
+    let (message, text) =
+        presidio_app::handovers::post_message(&state, visitor.caller(), who, id, &body.text)
+            .await?;
     Ok((
         StatusCode::CREATED,
         Json(MessageView {

@@ -609,10 +609,13 @@ pub async fn status_link(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<(StatusCode, Json<StatusLinkView>), ApiError> {
-    let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
-    let url =
-        presidio_app::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    let (_, url) = presidio_app::handovers::new_status_link(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(StatusLinkView { url })))
 }
 

@@ -8,16 +8,15 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_db::DbError;
-use presidio_domain::access::CaseAccess;
-use presidio_domain::audit::Action;
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem, required_text};
+use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
-use super::reports::{after, for_write, principal};
+use super::reports::{after, principal};
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
+use presidio_app::AppError;
 use presidio_app::handovers::HandoverLine;
 
 /// Sends the case to its municipality's social service.
@@ -27,13 +26,11 @@ pub async fn send(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let result =
-        match presidio_app::handovers::send(&state, &report, &visitor.entry(Action::Write)).await {
-            Ok(_) => Ok(()),
-            Err(DbError::Invalid(invalid)) => Err(invalid),
-            Err(e) => return Err(e.into()),
-        };
+    let result = match presidio_app::handovers::send(&state, visitor.caller(), who, id).await {
+        Ok(_) => Ok(()),
+        Err(AppError::Invalid(invalid)) => Err(invalid),
+        Err(e) => return Err(e.into()),
+    };
     after(&state, &visitor, id, result).await
 }
 
@@ -55,25 +52,25 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let h = state.db.handover(handover).await?;
-    if h.report_id != id {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    }
-    let entry = visitor.entry(Action::Write);
     let result = match presidio_app::handovers::answer(
         &state,
+        visitor.caller(),
         who,
-        &h,
-        &form.outcome,
-        &form.reason,
-        form.version,
-        &entry,
+        handover,
+        Some(id),
+        presidio_app::handovers::Answer {
+            outcome: &form.outcome,
+            reason: &form.reason,
+            version: form.version,
+        },
     )
     .await
     {
         Ok(_) => Ok(()),
-        Err(DbError::Invalid(invalid)) => Err(invalid),
-        Err(DbError::Conflict) => Err(Invalid::one("outcome", Problem::BadTransition)),
+        Err(AppError::Invalid(invalid)) => Err(invalid),
+        Err(AppError::Db(DbError::Conflict)) => {
+            Err(Invalid::one("outcome", Problem::BadTransition))
+        }
         Err(e) => return Err(e.into()),
     };
     // Given back as not competent, the case is no longer theirs: back to the list.
@@ -97,21 +94,22 @@ pub async fn message(
     Form(form): Form<MessageForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let Some((report, CaseAccess::Full)) = presidio_app::cases::load(&state, who, id).await? else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
-    let mut errors = Invalid::default();
-    let text = required_text(&mut errors, "message", &form.text, 4000);
-    let result = if errors.is_empty() {
-        state
-            .db
-            .add_case_message(id, &text, &visitor.entry(Action::Write))
-            .await?;
-        state.changed(report.ambito, id);
-        Ok(())
-    } else {
-        Err(errors)
-    };
+    let result =
+        match presidio_app::handovers::post_message(&state, visitor.caller(), who, id, &form.text)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // The form calls the field `message`.
+            Err(AppError::Invalid(mut invalid)) => {
+                for e in &mut invalid.0 {
+                    if e.field == "text" {
+                        e.field = "message";
+                    }
+                }
+                Err(invalid)
+            }
+            Err(e) => return Err(e.into()),
+        };
     after(&state, &visitor, id, result).await
 }
 
@@ -153,9 +151,8 @@ pub async fn make_status_link(
     Path(id): Path<i64>,
 ) -> Result<StatusLinkPage, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let url =
-        presidio_app::handovers::new_status_link(&state, id, &visitor.entry(Action::Write)).await?;
+    let (report, url) =
+        presidio_app::handovers::new_status_link(&state, visitor.caller(), who, id).await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let page = Layout::titled(
         &visitor,
@@ -183,14 +180,7 @@ pub async fn public_status(
 ) -> Result<Response, PageError> {
     let page = Layout::new(&visitor, "status-public-title", "");
     let t = page.t;
-    let found = if secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
-        state
-            .db
-            .status_by_link(&crate::auth::secret::stored(&secret))
-            .await?
-    } else {
-        None
-    };
+    let found = presidio_app::handovers::public_status(&state, &secret).await?;
     let Some((code, received, status)) = found else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
