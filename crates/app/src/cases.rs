@@ -240,7 +240,7 @@ pub async fn load_for_reading(
                 && report.status.is_open()
                 && !dispatches.iter().any(|d| d.dispatch.is_active())
             {
-                let on_call = crate::interventions::on_call_now(
+                let on_call = crate::roster::on_call_now(
                     app,
                     report.ambito,
                     presidio_domain::roster::RosterRole::ProntoIntervento,

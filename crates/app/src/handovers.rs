@@ -221,12 +221,9 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
                 }
             }
             Escalation::Coordinator => {
-                let coordinator = crate::interventions::on_call_now(
-                    app,
-                    ambito,
-                    RosterRole::CoordinatoreReperibile,
-                )
-                .await?;
+                let coordinator =
+                    crate::roster::on_call_now(app, ambito, RosterRole::CoordinatoreReperibile)
+                        .await?;
                 if let Some(c) = coordinator
                     && let Some(to) = app.db.alert_email(c).await?
                 {

@@ -3,47 +3,36 @@
 //! alarm of a missed check-in, and the texts a dispatch shows.
 
 use presidio_db::{DbError, StoredDispatch};
-use presidio_domain::audit::Entry;
+use presidio_domain::access::Principal;
+use presidio_domain::audit::Action;
 use presidio_domain::intervention::{Assessment, FieldStep, Stage};
-use presidio_domain::reference::AmbitoId;
 use presidio_domain::report::Report;
 use presidio_domain::report::triage::Outcome;
-use presidio_domain::roster::{RosterRole, on_call};
+use presidio_domain::roster::RosterRole;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
-use crate::App;
+use crate::{App, AppError, Caller};
 use presidio_i18n::{Arg, Tr};
 
-/// Who holds the `role` shift of the Ambito now, if anybody.
-pub async fn on_call_now(
-    app: &App,
-    ambito: AmbitoId,
-    role: RosterRole,
-) -> Result<Option<i64>, DbError> {
-    let now = app.clock.now();
-    let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
-    let shifts: Vec<_> = stored.into_iter().map(|s| s.shift).collect();
-    Ok(on_call(&shifts, now)
-        .into_iter()
-        .find(|s| s.role == role)
-        .map(|s| s.user_id))
-}
-
-/// Alerts the operator named, or else the field operator on call, for `report`: only an
-/// emergency gets one, an operator must have a role in the Ambito, one dispatch at a time.
+/// Alerts the operator named, or else the field operator on call, for report `id` (by a user
+/// who may write it): only an emergency gets one, an operator must have a role in the Ambito,
+/// one dispatch at a time (conflict otherwise).
 pub async fn alert(
     app: &App,
-    report: &Report,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
     operator: Option<i64>,
-    audit: &Entry,
-) -> Result<StoredDispatch, DbError> {
+) -> Result<StoredDispatch, AppError> {
+    let report = &crate::reports::writable(app, who, id).await?;
+    let audit = &app.entry(caller, Action::Write);
     if report.outcome != Some(Outcome::Emergenza) || !report.status.is_open() {
         return Err(Invalid::one("outcome", Problem::BadTransition).into());
     }
     let operator = match operator {
         Some(id) => id,
-        None => on_call_now(app, report.ambito, RosterRole::ProntoIntervento)
+        None => crate::roster::on_call_now(app, report.ambito, RosterRole::ProntoIntervento)
             .await?
             .ok_or_else(|| Invalid::one("operator_id", Problem::Required))?,
     };
@@ -60,15 +49,41 @@ pub async fn alert(
     Ok(d)
 }
 
-/// Records a step of dispatch `id` on a report the caller may write.
+/// A step of a dispatch as given: `step` is `acknowledge`, `depart`, `arrive`, `remote`,
+/// `check_in`, `assess`, `end` or `cancel`; `assess` carries `persons_met` and `assessment`;
+/// `version` is the dispatch's as read.
+#[derive(Debug, Clone, Copy)]
+pub struct StepGiven<'a> {
+    pub step: &'a str,
+    pub persons_met: Option<i64>,
+    pub assessment: &'a str,
+    pub version: i64,
+}
+
+/// Records a step of dispatch `id` (of report `report_id` when the address names one) at the
+/// clock's time, by a user who may write its report (not found otherwise); conflict when the
+/// dispatch changed since `version`.
 pub async fn step(
     app: &App,
-    d: &StoredDispatch,
-    step: &str,
-    assessment: (Option<i64>, &str),
-    version: i64,
-    audit: &Entry,
-) -> Result<StoredDispatch, DbError> {
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    report_id: Option<i64>,
+    given: StepGiven<'_>,
+) -> Result<StoredDispatch, AppError> {
+    let d = app.db.dispatch(id).await?;
+    if report_id.is_some_and(|r| r != d.report_id) {
+        return Err(AppError::NotFound);
+    }
+    crate::reports::writable(app, who, d.report_id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let (step, assessment, version) = (
+        given.step,
+        (given.persons_met, given.assessment),
+        given.version,
+    );
+    let audit = &app.entry(caller, Action::Write);
     let Some(step) = FieldStep::parse(step) else {
         return Err(Invalid::one("step", Problem::UnknownCode).into());
     };
@@ -83,6 +98,85 @@ pub async fn step(
         .await?;
     app.changed(d.ambito, d.report_id);
     Ok(moved)
+}
+
+/// The dispatches of report `id`, oldest first (for a user who may write it); the reading is
+/// audited.
+pub async fn of_report(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<Vec<StoredDispatch>, AppError> {
+    crate::reports::writable(app, who, id).await?;
+    let mut entry = app.entry(caller, Action::Read).record("report", id);
+    entry.section = "dispatches".into();
+    app.audit.append(entry).await?;
+    Ok(app.db.dispatches_of(id).await?)
+}
+
+/// The user's own dispatches under way, newest first: the field operator's current cases.
+pub async fn mine(app: &App, who: &Principal) -> Result<Vec<StoredDispatch>, AppError> {
+    Ok(app.db.dispatches_for(who.user_id).await?)
+}
+
+/// The field view's cases: each of the user's dispatches under way whose report is wholly open
+/// to them, with the report; each reading is audited (section `field`).
+pub async fn field_cases(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+) -> Result<Vec<(StoredDispatch, std::sync::Arc<crate::cache::CachedReport>)>, AppError> {
+    let mut out = Vec::new();
+    for d in app.db.dispatches_for(who.user_id).await? {
+        let Some((cached, presidio_domain::access::CaseAccess::Full)) =
+            crate::cases::load_for_reading(app, who, d.report_id).await?
+        else {
+            continue;
+        };
+        let mut entry = app
+            .entry(caller, Action::Read)
+            .record("report", d.report_id);
+        entry.section = "field".into();
+        app.audit.append(entry).await?;
+        out.push((d, cached));
+    }
+    Ok(out)
+}
+
+/// The report `id` (for a user who may write it) and the recorded steps of its special
+/// procedure; the reading is audited.
+pub async fn procedures(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<(Report, Vec<presidio_db::StoredStep>), AppError> {
+    let report = crate::reports::writable(app, who, id).await?;
+    let mut entry = app.entry(caller, Action::Read).record("report", id);
+    entry.section = "procedures".into();
+    app.audit.append(entry).await?;
+    let steps = app.db.procedure_steps(id).await?;
+    Ok((report, steps))
+}
+
+/// Records (or corrects) a step of report `id`'s special procedure, validated against its
+/// target group; returns the report and its recorded steps.
+pub async fn record_procedure(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    input: &presidio_domain::intervention::procedures::StepInput,
+) -> Result<(Report, Vec<presidio_db::StoredStep>), AppError> {
+    let report = crate::reports::writable(app, who, id).await?;
+    let record = input.validate(report.data.target_group, app.clock.now())?;
+    app.db
+        .record_procedure_step(id, &record, &app.entry(caller, Action::Write))
+        .await?;
+    app.changed(report.ambito, id);
+    let steps = app.db.procedure_steps(id).await?;
+    Ok((report, steps))
 }
 
 /// The dispatches under way in `ambiti` (the Ambiti the caller reads), for the board.
@@ -111,7 +205,8 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             tracing::warn!(dispatch = d.id, "lone-worker check-in missed");
             app.changed(d.ambito, d.report_id);
             if let Some(coordinator) =
-                on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile).await?
+                crate::roster::on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile)
+                    .await?
             {
                 crate::notify::dispatch(app, coordinator, "mail-alarm", &d);
             }

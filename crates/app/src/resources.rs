@@ -28,6 +28,17 @@ pub struct Listed {
     pub readable: bool,
 }
 
+impl Listed {
+    fn of(who: &Principal, ambito: AmbitoId, mut stored: StoredResource) -> Self {
+        let readable = may_read_address(who, ambito, stored.resource.confidentiality);
+        if !readable {
+            stored.resource.address.clear();
+            stored.resource.notes.clear();
+        }
+        Self { stored, readable }
+    }
+}
+
 /// The resources of the user's Ambito with their free places.
 pub async fn list(app: &App, who: &Principal) -> Result<(AmbitoId, Vec<Listed>), AppError> {
     let ambito = directory(who, Permission::ReadResources)?;
@@ -36,14 +47,7 @@ pub async fn list(app: &App, who: &Principal) -> Result<(AmbitoId, Vec<Listed>),
         .resources(ambito)
         .await?
         .into_iter()
-        .map(|mut stored| {
-            let readable = may_read_address(who, ambito, stored.resource.confidentiality);
-            if !readable {
-                stored.resource.address.clear();
-                stored.resource.notes.clear();
-            }
-            Listed { stored, readable }
-        })
+        .map(|stored| Listed::of(who, ambito, stored))
         .collect();
     Ok((ambito, listed))
 }
@@ -81,4 +85,24 @@ pub async fn set_free(
         .await?;
     app.caches.invalidate();
     Ok(version)
+}
+
+/// The resources of `ambito` with free places (for a user who reads that Ambito's directory:
+/// the field operator of one of its cases).
+pub async fn free_in(
+    app: &App,
+    who: &Principal,
+    ambito: AmbitoId,
+) -> Result<Vec<Listed>, AppError> {
+    if !who.may_in(Permission::ReadResources, ambito) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(app
+        .db
+        .resources(ambito)
+        .await?
+        .into_iter()
+        .filter(|r| r.free > 0)
+        .map(|stored| Listed::of(who, ambito, stored))
+        .collect())
 }

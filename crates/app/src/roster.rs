@@ -29,6 +29,21 @@ pub fn ambito_of(who: &Principal) -> Option<AmbitoId> {
     who.ambiti_with(Permission::ReadRoster).first().copied()
 }
 
+/// Who holds the `role` shift of the Ambito now, if anybody.
+pub async fn on_call_now(
+    app: &App,
+    ambito: AmbitoId,
+    role: presidio_domain::roster::RosterRole,
+) -> Result<Option<i64>, DbError> {
+    let now = app.clock.now();
+    let stored = app.db.shifts(ambito, now, UtcMillis(now.0 + 1)).await?;
+    let shifts: Vec<_> = stored.into_iter().map(|s| s.shift).collect();
+    Ok(on_call(&shifts, now)
+        .into_iter()
+        .find(|s| s.role == role)
+        .map(|s| s.user_id))
+}
+
 /// The gaps of an Ambito within `[from, to)`.
 pub async fn gaps_between(
     app: &App,

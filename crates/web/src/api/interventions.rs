@@ -5,14 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::StoredDispatch;
-use presidio_domain::audit::Action;
 use presidio_domain::intervention::procedures::{StepInput, checklist_of};
 use presidio_domain::time::UtcMillis;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::ApiJson;
-use super::reports::{principal, writable};
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
@@ -101,13 +100,12 @@ pub async fn alert(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<AlertBody>,
 ) -> Result<(StatusCode, Json<DispatchView>), ApiError> {
-    let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
     let d = presidio_app::interventions::alert(
         &state,
-        &report,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
         body.operator_id,
-        &visitor.entry(Action::Write),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(d.into())))
@@ -122,12 +120,9 @@ pub async fn list(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<DispatchView>>, ApiError> {
-    let who = principal(&visitor)?;
-    writable(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.section = "dispatches".into();
-    state.audit.append(entry).await?;
-    let list = state.db.dispatches_of(id).await?;
+    let list =
+        presidio_app::interventions::of_report(&state, visitor.caller(), principal(&visitor)?, id)
+            .await?;
     Ok(Json(list.into_iter().map(DispatchView::from).collect()))
 }
 
@@ -157,18 +152,18 @@ pub async fn step(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StepBody>,
 ) -> Result<Json<DispatchView>, ApiError> {
-    let who = principal(&visitor)?;
-    let d = state.db.dispatch(id).await?;
-    writable(&state, who, d.report_id)
-        .await
-        .map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
     let moved = presidio_app::interventions::step(
         &state,
-        &d,
-        &body.step,
-        (body.persons_met, &body.assessment),
-        body.version,
-        &visitor.entry(Action::Write),
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        None,
+        presidio_app::interventions::StepGiven {
+            step: &body.step,
+            persons_met: body.persons_met,
+            assessment: &body.assessment,
+            version: body.version,
+        },
     )
     .await?;
     Ok(Json(moved.into()))
@@ -182,7 +177,7 @@ pub async fn mine(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Json<Vec<DispatchView>>, ApiError> {
     let who = principal(&visitor)?;
-    let list = state.db.dispatches_for(who.user_id).await?;
+    let list = presidio_app::interventions::mine(&state, who).await?;
     Ok(Json(list.into_iter().map(DispatchView::from).collect()))
 }
 
@@ -204,12 +199,12 @@ pub struct ChecklistItemView {
     pub recorded_by: Option<String>,
 }
 
-async fn checklist(
+fn checklist(
     state: &AppState,
     report: &presidio_domain::report::Report,
-) -> Result<Vec<ChecklistItemView>, ApiError> {
+    stored: &[presidio_db::StoredStep],
+) -> Vec<ChecklistItemView> {
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    let stored = state.db.procedure_steps(report.id).await?;
     let records: Vec<_> = stored.iter().map(|s| s.record.clone()).collect();
     let items = checklist_of(
         report.data.target_group,
@@ -217,7 +212,7 @@ async fn checklist(
         &records,
         state.clock.now(),
     );
-    Ok(items
+    items
         .into_iter()
         .map(|i| {
             let by = stored
@@ -236,7 +231,7 @@ async fn checklist(
                 recorded_by: by,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The checklist of the report's special procedure (MSNA notices, CAV contact); empty for
@@ -249,12 +244,10 @@ pub async fn procedures(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ChecklistItemView>>, ApiError> {
-    let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    entry.section = "procedures".into();
-    state.audit.append(entry).await?;
-    Ok(Json(checklist(&state, &report).await?))
+    let (report, steps) =
+        presidio_app::interventions::procedures(&state, visitor.caller(), principal(&visitor)?, id)
+            .await?;
+    Ok(Json(checklist(&state, &report, &steps)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -286,8 +279,6 @@ pub async fn record_procedure(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ProcedureBody>,
 ) -> Result<Json<Vec<ChecklistItemView>>, ApiError> {
-    let who = principal(&visitor)?;
-    let report = writable(&state, who, id).await?;
     let input = StepInput {
         step: body.step,
         done_at: body.done_at,
@@ -295,11 +286,13 @@ pub async fn record_procedure(
         protocol: body.protocol,
         note: body.note,
     };
-    let record = input.validate(report.data.target_group, state.clock.now())?;
-    state
-        .db
-        .record_procedure_step(id, &record, &visitor.entry(Action::Write))
-        .await?;
-    state.changed(report.ambito, id);
-    Ok(Json(checklist(&state, &report).await?))
+    let (report, steps) = presidio_app::interventions::record_procedure(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        &input,
+    )
+    .await?;
+    Ok(Json(checklist(&state, &report, &steps)))
 }

@@ -481,15 +481,6 @@ pub async fn read(
     }))
 }
 
-/// A write needs the whole record: refuses restricted ones.
-pub(crate) async fn writable(
-    state: &AppState,
-    who: &Principal,
-    id: i64,
-) -> Result<Report, ApiError> {
-    Ok(presidio_app::reports::writable(state, who, id).await?)
-}
-
 /// A correction: the whole report as for `POST`, and the version read.
 #[derive(Debug, Deserialize)]
 pub struct PatchInput {

@@ -9,7 +9,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_db::DbError;
-use presidio_domain::audit::Action;
 use presidio_domain::intervention::procedures::StepInput;
 use presidio_domain::report::triage::Outcome;
 use presidio_domain::resources::{Confidentiality, ResourceKind};
@@ -22,6 +21,7 @@ use crate::AppState;
 use crate::auth::Visitor;
 use crate::forms::FormErrors;
 use crate::i18n::{Arg, Tr};
+use presidio_app::AppError;
 
 #[derive(Deserialize, Default)]
 pub struct AlertForm {
@@ -37,18 +37,17 @@ pub async fn alert(
     Form(form): Form<AlertForm>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
+    for_write(&state, who, id).await?;
     let raw = form.operator_id.trim();
     let operator = raw.parse::<i64>().ok();
     if operator.is_none() && !raw.is_empty() {
         let invalid = Invalid::one("operator_id", Problem::UnknownCode);
         return after(&state, &visitor, id, Err(invalid)).await;
     }
-    let entry = visitor.entry(Action::Write);
-    match presidio_app::interventions::alert(&state, &report, operator, &entry).await {
+    match presidio_app::interventions::alert(&state, visitor.caller(), who, id, operator).await {
         Ok(_) => after(&state, &visitor, id, Ok(())).await,
-        Err(DbError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
-        Err(DbError::Conflict) => {
+        Err(AppError::Invalid(invalid)) => after(&state, &visitor, id, Err(invalid)).await,
+        Err(AppError::Db(DbError::Conflict)) => {
             let invalid = Invalid::one("operator_id", Problem::BadTransition);
             after(&state, &visitor, id, Err(invalid)).await
         }
@@ -80,28 +79,28 @@ pub async fn step(
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
     for_write(&state, who, id).await?;
-    let d = state.db.dispatch(dispatch).await?;
-    if d.report_id != id {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    }
     let persons = match form.persons_met.trim() {
         "" => None,
         raw => Some(raw.parse::<i64>().unwrap_or(-1)),
     };
-    let entry = visitor.entry(Action::Write);
     let result = match presidio_app::interventions::step(
         &state,
-        &d,
-        &form.step,
-        (persons, &form.assessment),
-        form.version,
-        &entry,
+        visitor.caller(),
+        who,
+        dispatch,
+        Some(id),
+        presidio_app::interventions::StepGiven {
+            step: &form.step,
+            persons_met: persons,
+            assessment: &form.assessment,
+            version: form.version,
+        },
     )
     .await
     {
         Ok(_) => Ok(()),
-        Err(DbError::Invalid(invalid)) => Err(invalid),
-        Err(DbError::Conflict) => Err(Invalid::one("step", Problem::BadTransition)),
+        Err(AppError::Invalid(invalid)) => Err(invalid),
+        Err(AppError::Db(DbError::Conflict)) => Err(Invalid::one("step", Problem::BadTransition)),
         Err(e) => return Err(e.into()),
     };
     back(&state, &visitor, id, &form.back, result).await
@@ -142,17 +141,18 @@ pub async fn procedure(
     Form(input): Form<StepInput>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let result = match input.validate(report.data.target_group, state.clock.now()) {
-        Ok(record) => {
-            state
-                .db
-                .record_procedure_step(id, &record, &visitor.entry(Action::Write))
-                .await?;
-            state.changed(report.ambito, id);
-            Ok(())
-        }
-        Err(invalid) => Err(invalid),
+    let result = match presidio_app::interventions::record_procedure(
+        &state,
+        visitor.caller(),
+        who,
+        id,
+        &input,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(AppError::Invalid(invalid)) => Err(invalid),
+        Err(e) => return Err(e.into()),
     };
     after(&state, &visitor, id, result).await
 }
@@ -244,15 +244,9 @@ async fn field_page(
     let now = state.clock.now();
     let mut cases = Vec::new();
     let mut ambito = None;
-    for d in state.db.dispatches_for(who.user_id).await? {
-        let Some((cached, presidio_domain::access::CaseAccess::Full)) =
-            presidio_app::cases::load_for_reading(state, who, d.report_id).await?
-        else {
-            continue;
-        };
-        let mut entry = visitor.entry(Action::Read).record("report", d.report_id);
-        entry.section = "field".into();
-        state.audit.append(entry).await?;
+    for (d, cached) in
+        presidio_app::interventions::field_cases(state, visitor.caller(), who).await?
+    {
         let r = &cached.report;
         ambito.get_or_insert(r.ambito);
         let data = &r.data;
@@ -326,48 +320,45 @@ async fn field_resources(
     t: Tr<'_>,
 ) -> Result<Vec<FieldResource>, PageError> {
     let needle = query.trim().to_lowercase();
-    Ok(state
-        .db
-        .resources(ambito)
+    Ok(presidio_app::resources::free_in(state, who, ambito)
         .await?
         .into_iter()
-        .filter(|r| r.free > 0)
-        .filter_map(|r| {
-            let protected = r.resource.kind == ResourceKind::CasaRifugio
-                || r.resource.confidentiality == Confidentiality::Protetto;
-            let name = if r.resource.kind == ResourceKind::CasaRifugio {
-                t.t("activation-protected-shelter")
-            } else {
-                r.resource.name.clone()
-            };
-            let kind = t.t(&format!("resource-kind-{}", r.resource.kind.code()));
-            let address = if protected
-                || !presidio_domain::resources::may_read_address(
-                    who,
-                    ambito,
-                    r.resource.confidentiality,
-                ) {
-                t.t("resources-address-hidden")
-            } else {
-                r.resource.address.clone()
-            };
-            let haystack = format!("{name} {kind} {address}").to_lowercase();
-            (needle.is_empty() || haystack.contains(&needle)).then(|| FieldResource {
-                id: r.id,
-                name,
-                kind,
-                address,
-                free: t.t_args(
-                    "field-view-free",
-                    &[
-                        ("free", Arg::Num(i64::from(r.free))),
-                        ("unit", Arg::Str(r.resource.unit.code())),
-                    ],
-                ),
-                tel: tel(&r.resource.contact),
-                contact: r.resource.contact.clone(),
-            })
-        })
+        .filter_map(
+            |presidio_app::resources::Listed {
+                 stored: r,
+                 readable,
+             }| {
+                let protected = r.resource.kind == ResourceKind::CasaRifugio
+                    || r.resource.confidentiality == Confidentiality::Protetto;
+                let name = if r.resource.kind == ResourceKind::CasaRifugio {
+                    t.t("activation-protected-shelter")
+                } else {
+                    r.resource.name.clone()
+                };
+                let kind = t.t(&format!("resource-kind-{}", r.resource.kind.code()));
+                let address = if protected || !readable {
+                    t.t("resources-address-hidden")
+                } else {
+                    r.resource.address.clone()
+                };
+                let haystack = format!("{name} {kind} {address}").to_lowercase();
+                (needle.is_empty() || haystack.contains(&needle)).then(|| FieldResource {
+                    id: r.id,
+                    name,
+                    kind,
+                    address,
+                    free: t.t_args(
+                        "field-view-free",
+                        &[
+                            ("free", Arg::Num(i64::from(r.free))),
+                            ("unit", Arg::Str(r.resource.unit.code())),
+                        ],
+                    ),
+                    tel: tel(&r.resource.contact),
+                    contact: r.resource.contact.clone(),
+                })
+            },
+        )
         .collect())
 }
 
@@ -385,25 +376,16 @@ pub async fn quick_note(
     Form(form): Form<QuickNote>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let report = for_write(&state, who, id).await?;
-    let mut errors = Invalid::default();
-    let text = presidio_domain::validation::required_text(&mut errors, "text", &form.text, 10_000);
-    let result = if errors.is_empty() {
-        state
-            .db
-            .add_diary(
-                id,
-                presidio_domain::report::DiaryKind::Nota,
-                &text,
-                None,
-                Some(who.user_id),
-                &visitor.entry(Action::Write),
-            )
-            .await?;
-        state.changed(report.ambito, id);
-        Ok(())
-    } else {
-        Err(errors)
+    let note = presidio_app::reports::DiaryInput {
+        kind: presidio_domain::report::DiaryKind::Nota.code(),
+        text: &form.text,
+        corrects: None,
     };
+    let result =
+        match presidio_app::reports::add_diary(&state, visitor.caller(), who, id, note).await {
+            Ok(_) => Ok(()),
+            Err(AppError::Invalid(invalid)) => Err(invalid),
+            Err(e) => return Err(e.into()),
+        };
     back(&state, &visitor, id, "campo", result).await
 }
