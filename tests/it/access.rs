@@ -1746,3 +1746,90 @@ async fn the_users_api_lists_only_the_accounts_the_admin_manages() {
         "{names:?}"
     );
 }
+
+/// Tokens and roles follow the accounts: an administrator of one Ambito neither sees, issues
+/// nor revokes the tokens of another Ambito's accounts, nor removes a role held there.
+#[tokio::test]
+async fn admins_reach_only_the_tokens_and_roles_of_their_own_ambito() {
+    let app = TestApp::new().await;
+    let bollatese = app.add_bollatese().await;
+    let rho_admin = app.sign_in("admin", &[]).await;
+    let bol_admin = app.sign_in_in("bollatese", "admin", &[]).await;
+    app.create_user("lverdi", "operatore_pis", &[]).await;
+    let token = |username: &'static str| {
+        [
+            ("name", "Gestionale comunale"),
+            ("username", username),
+            ("days", "30"),
+        ]
+    };
+    let r = app
+        .post_form_as(&bol_admin, "/amministrazione/token", &token("lverdi"), None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another Ambito's account"
+    );
+    let r = app
+        .post_form_as(&rho_admin, "/amministrazione/token", &token("lverdi"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let id = app.t.db.tokens().await.unwrap()[0].id;
+    let list = app
+        .get_as(&bol_admin, "/amministrazione/token")
+        .await
+        .text();
+    assert!(!list.contains("Gestionale comunale"), "{list}");
+    let r = app
+        .post_form_as(
+            &bol_admin,
+            &format!("/amministrazione/token/{id}/revoca"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.t.db.tokens().await.unwrap()[0].revoked_at.is_none());
+
+    // lverdi now works in both Ambiti: the Bollatese admin manages the account, but only
+    // the Bollatese role.
+    let user = app.t.db.credentials("lverdi").await.unwrap().unwrap();
+    app.t
+        .db
+        .grant_role(
+            user.id,
+            presidio_domain::access::Role::OperatorePis,
+            bollatese.id,
+            &[],
+            &presidio_domain::audit::Entry::new(
+                presidio_db::now(),
+                presidio_domain::audit::Action::RoleChanged,
+            ),
+        )
+        .await
+        .unwrap();
+    let grants = app.t.db.grants_of(user.id).await.unwrap();
+    let rho_grant = grants
+        .iter()
+        .find(|g| g.ambito_code != "bollatese")
+        .unwrap();
+    let bol_grant = grants
+        .iter()
+        .find(|g| g.ambito_code == "bollatese")
+        .unwrap();
+    let remove = |g: i64| format!("/amministrazione/utenti/lverdi/ruoli/{g}/revoca");
+    let r = app
+        .post_form_as(&bol_admin, &remove(rho_grant.id), &[], None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app
+        .post_form_as(&bol_admin, &remove(bol_grant.id), &[], None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "back to the list: the account is no longer the Bollatese admin's"
+    );
+    assert_eq!(app.t.db.grants_of(user.id).await.unwrap().len(), 1);
+}

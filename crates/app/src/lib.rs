@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod activations;
 pub mod anchors;
+pub mod audit_trail;
 pub mod budget;
 pub mod cache;
 pub mod calendar;

@@ -130,19 +130,6 @@ impl AuditQuery {
             limit,
         })
     }
-
-    pub fn is_empty(&self) -> bool {
-        [
-            &self.actor,
-            &self.action,
-            &self.record_type,
-            &self.record_id,
-            &self.from,
-            &self.to,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
-    }
 }
 
 /// A name part shorter than this would match too many people.

@@ -2,7 +2,7 @@
 
 use axum::extract::{Query, State};
 use axum::{Extension, Json};
-use presidio_domain::audit::{Action, Stored};
+use presidio_domain::audit::Stored;
 use presidio_domain::time::UtcMillis;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -87,13 +87,10 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntryView>>, ApiError> {
     let filter = q.filter(1000)?;
-    let mut entry = visitor.entry(Action::AuditSearched);
-    entry.reason = format!(
-        "actor={} action={} record={} {}",
-        filter.actor, filter.action, filter.record_type, filter.record_id
-    );
-    state.db.audit(&entry).await?;
-    let rows = state.db.audit_search(&filter).await?;
+    let who = visitor
+        .principal()
+        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))?;
+    let rows = presidio_app::audit_trail::search(&state, visitor.caller(), who, &filter).await?;
     Ok(Json(rows.into_iter().map(AuditEntryView::from).collect()))
 }
 

@@ -7,18 +7,15 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::NewToken;
-use presidio_domain::access::{Permission, Role};
+use presidio_domain::access::Role;
 use presidio_domain::account::OrganisationKind;
 use presidio_domain::audit::Action;
-use presidio_domain::reference::IstatCode;
 use presidio_domain::time::UtcMillis;
-use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
 use super::{Layout, PageError};
 use crate::AppState;
-use crate::auth::{Visitor, password, secret};
+use crate::auth::Visitor;
 use crate::forms::{AuditQuery, FormErrors};
 use presidio_app::AppError;
 use presidio_app::accounts::{self, Creator, NewAccount};
@@ -109,10 +106,9 @@ async fn users_page(
 ) -> Result<UsersPage, PageError> {
     let page = Layout::new(visitor, "admin-users-title", "admin");
     let t = page.t;
-    let ambiti = ambiti_for(state, visitor, Permission::ManageAccounts).await?;
-    let who = visitor
-        .principal()
-        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let who = admin(visitor)?;
+    let choices = accounts::choices(state, who).await?;
+    let ambiti = &choices.ambiti;
     let users = accounts::users(state, Creator::Admin(who))
         .await?
         .into_iter()
@@ -159,29 +155,16 @@ async fn users_page(
             selected: form.organisation_kind == k.code(),
         })
         .collect();
-    let mut organisations = Vec::new();
-    for a in &ambiti {
-        organisations.extend(
-            state
-                .db
-                .organisations(a.id)
-                .await?
-                .into_iter()
-                .map(|o| o.name),
-        );
-    }
-    organisations.sort();
-    organisations.dedup();
-    let municipalities = municipality_choices(state, &ambiti, &form.municipalities).await?;
-    let required = state.db.roles_requiring_second_factor().await?;
+    let municipalities = municipality_choices(&choices, &form.municipalities);
+    let required = &choices.second_factor_roles;
     Ok(UsersPage {
-        ambiti: ambito_choices(&ambiti, &form.ambito),
+        ambiti: ambito_choices(ambiti, &form.ambito),
         totp_roles: role_choices(t, |r| required.contains(&r)),
         roles: role_choices(t, |r| form.role == r.code()),
         page,
         users,
         kinds,
-        organisations,
+        organisations: choices.organisations.clone(),
         municipalities,
         form,
         errors,
@@ -201,27 +184,12 @@ fn role_choices(t: crate::i18n::Tr<'_>, selected: impl Fn(Role) -> bool) -> Vec<
         .collect()
 }
 
-/// The Ambiti where the visitor holds `permission`, by name: where an admin form may create
-/// something.
-pub(super) async fn ambiti_for(
-    state: &AppState,
-    visitor: &Visitor,
-    permission: presidio_domain::access::Permission,
-) -> Result<Vec<presidio_domain::reference::Ambito>, PageError> {
-    let allowed = visitor
+/// The signed-in administrator.
+fn admin(visitor: &Visitor) -> Result<&presidio_domain::access::Principal, PageError> {
+    visitor
         .principal()
-        .map(|p| p.ambiti_with(permission))
-        .unwrap_or_default();
-    Ok(state
-        .db
-        .list_ambiti()
-        .await?
-        .into_iter()
-        .filter(|a| allowed.contains(&a.id))
-        .collect())
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))
 }
-
-pub(super) use presidio_app::accounts::chosen_ambito;
 
 /// The Ambiti as choices of a form's `ambito` select, `selected` marked (or the only one).
 pub(super) fn ambito_choices(
@@ -240,50 +208,24 @@ pub(super) fn ambito_choices(
 
 /// The municipalities of `allowed` as checkboxes, each named with its Ambito when there are
 /// several.
-async fn municipality_choices(
-    state: &AppState,
-    allowed: &[presidio_domain::reference::Ambito],
-    selected: &[String],
-) -> Result<Vec<Choice>, PageError> {
-    let mut out = Vec::new();
-    for a in allowed {
-        for m in state.db.municipalities_of(a.id).await? {
+fn municipality_choices(choices: &accounts::Choices, selected: &[String]) -> Vec<Choice> {
+    let several = choices.ambiti.len() > 1;
+    choices
+        .municipalities
+        .iter()
+        .map(|(a, m)| {
             let code = m.data.istat_code.as_str().to_owned();
-            out.push(Choice {
+            Choice {
                 selected: selected.contains(&code),
-                label: if allowed.len() > 1 {
+                label: if several {
                     format!("{} · {}", m.data.name, a.name)
                 } else {
-                    m.data.name
+                    m.data.name.clone()
                 },
                 value: code,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The ISTAT codes of `typed` if every one is a municipality of `ambito`; refused on
-/// `municipalities` otherwise.
-async fn municipalities_in(
-    state: &AppState,
-    ambito: Option<&presidio_domain::reference::Ambito>,
-    typed: &[String],
-    errors: &mut Invalid,
-) -> Result<Vec<IstatCode>, PageError> {
-    let known = match ambito {
-        Some(a) => state.db.municipalities_of(a.id).await?,
-        None => Vec::new(),
-    };
-    let mut bound = Vec::new();
-    for code in typed {
-        match IstatCode::parse(code) {
-            Ok(c) if known.iter().any(|m| m.data.istat_code == c) => bound.push(c),
-            _ if ambito.is_none() => {}
-            _ => errors.push("municipalities", Problem::UnknownMunicipality),
-        }
-    }
-    Ok(bound)
+            }
+        })
+        .collect()
 }
 
 pub async fn users(
@@ -385,11 +327,9 @@ async fn user_page(
     let Some(user) = page.users.into_iter().find(|u| u.username == username) else {
         return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
     };
-    let (id, second_factor) = (user.id, user.totp);
+    let (_id, second_factor) = (user.id, user.totp);
     let t = page.page.t;
-    let grants = state
-        .db
-        .grants_of(id)
+    let grants = accounts::grants(state, admin(visitor)?, username)
         .await?
         .into_iter()
         .map(|g| {
@@ -437,15 +377,6 @@ async fn user_done(
     Ok(page.into_response())
 }
 
-/// Refuses as not found an account the administrator does not manage (of another Ambito).
-async fn managed(state: &AppState, visitor: &Visitor, username: &str) -> Result<(), PageError> {
-    let who = visitor
-        .principal()
-        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
-    accounts::managed(state, Creator::Admin(who), username).await?;
-    Ok(())
-}
-
 pub async fn user(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -467,25 +398,16 @@ pub async fn reset_password(
     Path(username): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, PageError> {
-    managed(&state, &visitor, &username).await?;
-    let Some(target) = state.db.credentials(&username).await? else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
-    if let Err(problem) = presidio_domain::password::check(&form.password, &target.username) {
-        let errors = Invalid::one("password", problem);
-        let page = user_page(&state, &visitor, &username, FormErrors::from(&errors), None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let who = admin(&visitor)?;
+    match accounts::reset_password(&state, visitor.caller(), who, &username, form.password).await {
+        Ok(()) => {}
+        Err(AppError::Invalid(errors)) => {
+            let page =
+                user_page(&state, &visitor, &username, FormErrors::from(&errors), None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
     }
-    let hash = password::hash(form.password).await;
-    state
-        .db
-        .set_password(
-            target.id,
-            &hash,
-            None,
-            &visitor.entry(Action::PasswordReset),
-        )
-        .await?;
     user_done(&state, &visitor, &username, "user-password-reset").await
 }
 
@@ -495,11 +417,7 @@ pub async fn reset_second_factor(
     Extension(visitor): Extension<Visitor>,
     Path(username): Path<String>,
 ) -> Result<Response, PageError> {
-    managed(&state, &visitor, &username).await?;
-    state
-        .db
-        .reset_second_factor(&username, &visitor.entry(Action::SecondFactorReset))
-        .await?;
+    accounts::reset_second_factor(&state, visitor.caller(), admin(&visitor)?, &username).await?;
     user_done(&state, &visitor, &username, "user-2fa-reset").await
 }
 
@@ -510,39 +428,23 @@ pub async fn add_role(
     Path(username): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    managed(&state, &visitor, &username).await?;
-    let Some(target) = state.db.credentials(&username).await? else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
     let form = UserForm::from_pairs(pairs);
-    let mut errors = Invalid::default();
-    let role = Role::parse(&form.role);
-    if role.is_none() {
-        errors.push("role", Problem::UnknownRole);
-    }
-    let allowed = ambiti_for(&state, &visitor, Permission::ManageAccounts).await?;
-    let ambito = chosen_ambito(&allowed, &form.ambito, &mut errors);
-    let mut bound =
-        municipalities_in(&state, ambito.as_ref(), &form.municipalities, &mut errors).await?;
-    if role.is_some_and(Role::needs_municipalities) && bound.is_empty() {
-        errors.push("municipalities", Problem::Required);
-    } else if !role.is_some_and(Role::needs_municipalities) {
-        bound.clear();
-    }
-    let result = match (role, ambito) {
-        (Some(role), Some(ambito)) if errors.is_empty() => {
-            let mut entry = visitor.entry(Action::RoleChanged);
-            entry.reason = format!("+{}@{}", role.code(), ambito.code);
-            state
-                .db
-                .grant_role(target.id, role, ambito.id, &bound, &entry)
-                .await
-        }
-        _ => Err(errors.into()),
+    let grant = accounts::NewGrant {
+        role: form.role,
+        ambito: form.ambito,
+        municipalities: form.municipalities,
     };
-    match result {
+    match accounts::add_role(
+        &state,
+        visitor.caller(),
+        admin(&visitor)?,
+        &username,
+        &grant,
+    )
+    .await
+    {
         Ok(()) => user_done(&state, &visitor, &username, "role-added").await,
-        Err(presidio_db::DbError::Invalid(invalid)) => {
+        Err(AppError::Invalid(invalid)) => {
             let page = user_page(
                 &state,
                 &visitor,
@@ -563,22 +465,13 @@ pub async fn remove_role(
     Extension(visitor): Extension<Visitor>,
     Path((username, grant)): Path<(String, i64)>,
 ) -> Result<Response, PageError> {
-    managed(&state, &visitor, &username).await?;
-    let Some(target) = state.db.credentials(&username).await? else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
-    let grants = state.db.grants_of(target.id).await?;
-    let Some(removed) = grants.iter().find(|g| g.id == grant) else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "not_found"));
-    };
-    let own = visitor.principal().is_some_and(|p| p.user_id == target.id);
-    if own && removed.role == Role::Admin.code() {
-        return Err(PageError::new(StatusCode::CONFLICT, "self_disable"));
+    let who = admin(&visitor)?;
+    accounts::remove_role(&state, visitor.caller(), who, &username, grant).await?;
+    // Without a role in the administrator's Ambiti, the account is no longer theirs to see.
+    match accounts::managed(&state, Creator::Admin(who), &username).await {
+        Err(AppError::NotFound) => Ok(Redirect::to("/amministrazione/utenti").into_response()),
+        _ => user_done(&state, &visitor, &username, "role-removed").await,
     }
-    let mut entry = visitor.entry(Action::RoleChanged);
-    entry.reason = format!("-{}@{}", removed.role, removed.ambito_code);
-    state.db.revoke_role(target.id, grant, &entry).await?;
-    user_done(&state, &visitor, &username, "role-removed").await
 }
 
 /// Sets the roles whose users must use the second factor.
@@ -596,11 +489,7 @@ pub async fn require_second_factor(
             roles.push(role);
         }
     }
-    let mut entry = visitor
-        .entry(Action::SettingsChanged)
-        .record("role_settings", "totp_required");
-    entry.reason = roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",");
-    state.db.require_second_factor(&roles, &entry).await?;
+    accounts::require_second_factor(&state, visitor.caller(), &roles).await?;
     Ok(Redirect::to("/amministrazione/utenti?salvato=1").into_response())
 }
 
@@ -666,9 +555,8 @@ async fn tokens_page(
     let page = Layout::new(visitor, "admin-tokens-title", "admin");
     let t = page.t;
     let now = state.clock.now();
-    let tokens = state
-        .db
-        .tokens()
+    let who = admin(visitor)?;
+    let tokens = accounts::tokens(state, who)
         .await?
         .into_iter()
         .map(|tk| {
@@ -695,9 +583,6 @@ async fn tokens_page(
             }
         })
         .collect();
-    let who = visitor
-        .principal()
-        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
     let users = accounts::users(state, Creator::Admin(who))
         .await?
         .into_iter()
@@ -744,63 +629,33 @@ pub struct TokenForm {
     days: String,
 }
 
-/// The longest validity of an integration token, in days.
-const TOKEN_MAX_DAYS: i64 = 366;
-
 pub async fn issue_token(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, PageError> {
-    let mut errors = Invalid::default();
-    let name = presidio_domain::validation::required_text(&mut errors, "name", &form.name, 80);
-    let days = form
-        .days
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|d| (1..=TOKEN_MAX_DAYS).contains(d));
-    if days.is_none() {
-        errors.push("days", Problem::OutOfRange);
-    }
-    let user = state
-        .db
-        .credentials(&form.username)
-        .await?
-        .filter(|c| c.disabled_at.is_none());
-    if user.is_none() {
-        errors.push("username", Problem::Required);
-    }
-    let (Some(days), Some(user), true) = (days, user, errors.is_empty()) else {
-        let page = tokens_page(
-            &state,
-            &visitor,
-            form.name,
-            form.days,
-            FormErrors::from(&errors),
-            None,
-        )
-        .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    let input = accounts::NewToken {
+        name: &form.name,
+        username: &form.username,
+        days: &form.days,
     };
-    let token = secret::new_secret();
-    let expires_at = UtcMillis(state.clock.now().0 + days * 86_400_000);
-    let mut entry = visitor.entry(Action::TokenIssued);
-    entry.reason = format!("integration:{}", user.username);
-    state
-        .db
-        .create_token(
-            &NewToken {
-                user_id: user.id,
-                name: &name,
-                token_hash: &secret::stored(&token),
-                kind: "integration",
-                created_by: visitor.principal().map(|p| p.user_id),
-                expires_at,
-            },
-            &entry,
-        )
-        .await?;
+    let token =
+        match accounts::issue_token(&state, visitor.caller(), admin(&visitor)?, &input).await {
+            Ok(token) => token,
+            Err(AppError::Invalid(errors)) => {
+                let page = tokens_page(
+                    &state,
+                    &visitor,
+                    form.name,
+                    form.days,
+                    FormErrors::from(&errors),
+                    None,
+                )
+                .await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            Err(e) => return Err(e.into()),
+        };
     let page = tokens_page(
         &state,
         &visitor,
@@ -818,10 +673,7 @@ pub async fn revoke_token(
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    state
-        .db
-        .revoke_token(id, &visitor.entry(Action::TokenRevoked))
-        .await?;
+    accounts::revoke_token(&state, visitor.caller(), admin(&visitor)?, id).await?;
     Ok(Redirect::to("/amministrazione/token").into_response())
 }
 
@@ -866,42 +718,32 @@ pub async fn audit(
         .collect();
     let (rows, errors, status) = match q.filter(AUDIT_PAGE) {
         Ok(filter) => {
-            if !q.is_empty() {
-                let mut entry = visitor.entry(Action::AuditSearched);
-                entry.reason = serde_urlencoded::to_string([
-                    ("actor", &q.actor),
-                    ("action", &q.action),
-                    ("record_type", &q.record_type),
-                    ("record_id", &q.record_id),
-                    ("from", &q.from),
-                    ("to", &q.to),
-                ])
-                .unwrap_or_default();
-                state.db.audit(&entry).await?;
-            }
-            let rows = state
-                .db
-                .audit_search(&filter)
-                .await?
-                .into_iter()
-                .map(|s| AuditRow {
-                    seq: s.seq,
-                    at: t.date_time(s.entry.at),
-                    role: super::audit_labels::roles(t, &s.entry.role),
-                    action: Action::parse(&s.entry.action).map_or(s.entry.action.clone(), |a| {
-                        t.t(&format!("audit-action-{}", a.code()))
-                    }),
-                    record: super::audit_labels::record(
-                        t,
-                        &s.entry.record_type,
-                        &s.entry.record_id,
-                        &s.entry.section,
-                    ),
-                    reason: super::audit_labels::reason(t, &s.entry.reason),
-                    actor: s.entry.actor,
-                    client_ip: s.entry.client_ip,
-                })
-                .collect();
+            let rows = presidio_app::audit_trail::search(
+                &state,
+                visitor.caller(),
+                admin(&visitor)?,
+                &filter,
+            )
+            .await?
+            .into_iter()
+            .map(|s| AuditRow {
+                seq: s.seq,
+                at: t.date_time(s.entry.at),
+                role: super::audit_labels::roles(t, &s.entry.role),
+                action: Action::parse(&s.entry.action).map_or(s.entry.action.clone(), |a| {
+                    t.t(&format!("audit-action-{}", a.code()))
+                }),
+                record: super::audit_labels::record(
+                    t,
+                    &s.entry.record_type,
+                    &s.entry.record_id,
+                    &s.entry.section,
+                ),
+                reason: super::audit_labels::reason(t, &s.entry.reason),
+                actor: s.entry.actor,
+                client_ip: s.entry.client_ip,
+            })
+            .collect();
             (rows, FormErrors::default(), StatusCode::OK)
         }
         Err(invalid) => (

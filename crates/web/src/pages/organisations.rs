@@ -7,10 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_domain::access::Permission;
 use presidio_domain::account::OrganisationKind;
-use presidio_domain::audit::Action;
-use presidio_domain::validation::{Invalid, Problem, required_text};
 use serde::Deserialize;
 
 use super::admin::Choice;
@@ -63,36 +60,33 @@ async fn page(
 ) -> Result<OrganisationsPage, PageError> {
     let layout = Layout::new(visitor, "admin-organisations-title", "admin");
     let t = layout.t;
-    let allowed = super::admin::ambiti_for(state, visitor, Permission::ManageAccounts).await?;
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let listed = presidio_app::accounts::organisations(state, who).await?;
+    let allowed: Vec<_> = listed.iter().map(|(a, _)| a.clone()).collect();
     let mut rows = Vec::new();
-    for ambito in &allowed {
+    for (ambito, list) in listed {
         let shown = if allowed.len() > 1 {
             ambito.name.clone()
         } else {
             String::new()
         };
-        rows.extend(
-            state
-                .db
-                .organisation_summaries(ambito.id)
-                .await?
-                .into_iter()
-                .map(|o| OrganisationRow {
-                    id: o.id,
-                    ambito: ambito.code.clone(),
-                    ambito_name: shown.clone(),
-                    version: o.version,
-                    users: t.t_args(
-                        "organisation-users",
-                        &[("count", crate::i18n::Arg::Num(o.users))],
-                    ),
-                    kinds: kinds(t, &o.kind),
-                    name_label: t.t1("organisation-name-of", "name", &o.name),
-                    kind_label: t.t1("organisation-kind-of", "name", &o.name),
-                    save_label: t.t1("organisation-save", "name", &o.name),
-                    name: o.name,
-                }),
-        );
+        rows.extend(list.into_iter().map(|o| OrganisationRow {
+            id: o.id,
+            ambito: ambito.code.clone(),
+            ambito_name: shown.clone(),
+            version: o.version,
+            users: t.t_args(
+                "organisation-users",
+                &[("count", crate::i18n::Arg::Num(o.users))],
+            ),
+            kinds: kinds(t, &o.kind),
+            name_label: t.t1("organisation-name-of", "name", &o.name),
+            kind_label: t.t1("organisation-kind-of", "name", &o.name),
+            save_label: t.t1("organisation-save", "name", &o.name),
+            name: o.name,
+        }));
     }
     Ok(OrganisationsPage {
         page: layout,
@@ -130,37 +124,30 @@ async fn save(
     id: Option<i64>,
     form: OrganisationForm,
 ) -> Result<Response, PageError> {
-    let mut errors = Invalid::default();
-    let allowed = super::admin::ambiti_for(state, visitor, Permission::ManageAccounts).await?;
-    let ambito = super::admin::chosen_ambito(&allowed, &form.ambito, &mut errors);
-    let name = required_text(&mut errors, "name", &form.name, 120);
-    let kind = OrganisationKind::parse(&form.kind);
-    if kind.is_none() {
-        errors.push("kind", Problem::InvalidCode);
-    }
     let target = match (id, form.version) {
         (Some(id), Some(version)) => Some((id, version)),
         (Some(_), None) => return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request")),
         (None, _) => None,
     };
-    let result = match (kind, ambito) {
-        (Some(kind), Some(ambito)) if errors.is_empty() => {
-            let action = if target.is_some() {
-                Action::OrganisationUpdated
-            } else {
-                Action::OrganisationCreated
-            };
-            state
-                .db
-                .save_organisation(ambito.id, target, &name, kind, &visitor.entry(action))
-                .await
-        }
-        _ => Err(errors.into()),
+    let who = visitor
+        .principal()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "unauthorized"))?;
+    let input = presidio_app::accounts::OrganisationInput {
+        name: &form.name,
+        kind: &form.kind,
+        ambito: &form.ambito,
     };
+    let result =
+        presidio_app::accounts::save_organisation(state, visitor.caller(), who, target, &input)
+            .await;
     match result {
         Ok(_) => Ok(Redirect::to("/amministrazione/organizzazioni").into_response()),
-        Err(presidio_db::DbError::Invalid(invalid)) => {
-            let shown = if id.is_none() { name } else { String::new() };
+        Err(presidio_app::AppError::Invalid(invalid)) => {
+            let shown = if id.is_none() {
+                form.name.trim().to_owned()
+            } else {
+                String::new()
+            };
             let page = page(state, visitor, shown, FormErrors::from(&invalid)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
