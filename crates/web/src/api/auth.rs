@@ -3,15 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use presidio_db::NewToken;
-use presidio_domain::audit::Action;
-use presidio_domain::time::UtcMillis;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::Visitor;
 use crate::auth::login::{self, Refusal};
-use crate::auth::{Visitor, secret};
 use crate::error::{ApiError, ErrorBody};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -52,7 +49,7 @@ pub async fn token(
         Refusal::Locked(_) => ApiError::unauthenticated("locked"),
         Refusal::Unavailable => ApiError::from_status(StatusCode::SERVICE_UNAVAILABLE),
     };
-    let checked = login::check(&state, &visitor, &req.username, &req.password)
+    let checked = login::check(&state, visitor.caller(), &req.username, &req.password)
         .await
         .map_err(refused)?;
     let mut how = "api";
@@ -60,13 +57,14 @@ pub async fn token(
         let Some(code) = req.totp.as_deref().filter(|c| !c.trim().is_empty()) else {
             return Err(ApiError::unauthenticated("totp_required"));
         };
-        let used = login::check_second_factor(&state, &visitor, &checked.principal, factor, code)
-            .await
-            .map_err(|r| match r {
-                // The password was right: say that the code is what failed.
-                Refusal::BadCredentials => ApiError::unauthenticated("totp_invalid"),
-                other => refused(other),
-            })?;
+        let used =
+            login::check_second_factor(&state, visitor.caller(), &checked.principal, factor, code)
+                .await
+                .map_err(|r| match r {
+                    // The password was right: say that the code is what failed.
+                    Refusal::BadCredentials => ApiError::unauthenticated("totp_invalid"),
+                    other => refused(other),
+                })?;
         how = if used == "recovery" {
             "api,recovery"
         } else {
@@ -75,30 +73,9 @@ pub async fn token(
     } else if checked.must_enrol {
         return Err(ApiError::unauthenticated("totp_enrolment_required"));
     }
-    let principal = checked.principal;
-    let token = secret::new_secret();
     let ttl = i64::try_from(state.auth.token_ttl.as_millis()).unwrap_or(i64::MAX);
-    let expires_at = UtcMillis(state.clock.now().0.saturating_add(ttl));
-    let mut entry = visitor.entry(Action::LoginOk);
-    entry.actor_id = Some(principal.user_id);
-    entry.actor.clone_from(&principal.username);
-    entry.organisation.clone_from(&principal.organisation);
-    entry.role = principal.roles_text();
-    how.clone_into(&mut entry.reason);
-    state
-        .db
-        .create_token(
-            &NewToken {
-                user_id: principal.user_id,
-                name: "login",
-                token_hash: &secret::stored(&token),
-                kind: "login",
-                created_by: None,
-                expires_at,
-            },
-            &entry,
-        )
-        .await?;
+    let (token, expires_at) =
+        login::issue_login_token(&state, visitor.caller(), &checked.principal, how, ttl).await?;
     Ok(Json(TokenResponse {
         token,
         expires_at: expires_at.timestamp().to_string(),

@@ -2,9 +2,9 @@
 //! audit entries that name the actor. The [`crate::policy`] middleware resolves every request
 //! into a [`Visitor`] before any handler runs.
 
-pub mod login;
 pub use presidio_app::password;
 pub use presidio_app::secret;
+pub use presidio_app::sign_in as login;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +76,19 @@ pub enum Stage {
     Totp,
     /// The password was right; the user's role requires a second factor they have not set up.
     Enrol,
+}
+
+impl From<&login::Checked> for Stage {
+    /// The stage a new session starts at.
+    fn from(checked: &login::Checked) -> Self {
+        if checked.second_factor.is_some() {
+            Self::Totp
+        } else if checked.must_enrol {
+            Self::Enrol
+        } else {
+            Self::Full
+        }
+    }
 }
 
 impl Stage {

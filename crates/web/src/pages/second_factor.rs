@@ -8,17 +8,16 @@ use axum::Extension;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_domain::audit::Action;
 use presidio_domain::second_factor as sf;
-use presidio_domain::validation::{Invalid, Problem};
 use serde::Deserialize;
 
 use super::{Layout, PageError, safe_next};
 use crate::AppState;
-use crate::auth::login::{self, Refusal};
-use crate::auth::{Stage, Visitor, secret};
+use crate::auth::login::{self, Code, Refusal};
+use crate::auth::{Stage, Visitor};
 use crate::forms::FormErrors;
 use crate::i18n::Arg;
+use presidio_app::AppError;
 
 #[derive(Deserialize, Default)]
 pub struct NextQuery {
@@ -76,9 +75,6 @@ pub async fn code_submit(
     }
     let next = safe_next(&form.next);
     let principal = auth.principal.as_ref();
-    let Some(factor) = state.db.second_factor(principal.user_id).await? else {
-        return Ok(Redirect::to("/accesso").into_response());
-    };
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let refused = |status: StatusCode, message: String| {
         let page = CodePage {
@@ -88,30 +84,20 @@ pub async fn code_submit(
         };
         Ok((status, page).into_response())
     };
-    match login::check_second_factor(&state, &visitor, principal, &factor, &form.code).await {
-        Ok(how) => {
-            let id = visitor.session_id().unwrap_or_default();
-            let entry = visitor
-                .entry(Action::LoginOk)
-                .record("user", principal.user_id)
-                .reason(how);
-            state.db.complete_session(id, &entry).await?;
-            Ok(Redirect::to(&next).into_response())
+    let session = visitor.session_id().unwrap_or_default();
+    match login::complete_with_code(&state, visitor.caller(), principal, session, &form.code)
+        .await?
+    {
+        Code::Accepted => Ok(Redirect::to(&next).into_response()),
+        Code::NotEnrolled => Ok(Redirect::to("/accesso").into_response()),
+        Code::Refused(Refusal::BadCredentials) => {
+            refused(StatusCode::UNAUTHORIZED, t.t("code-wrong"))
         }
-        Err(Refusal::BadCredentials) => refused(StatusCode::UNAUTHORIZED, t.t("code-wrong")),
-        Err(Refusal::Locked(until)) => {
-            if let Some(id) = visitor.session_id() {
-                state
-                    .db
-                    .end_session(id, &visitor.entry(Action::Logout))
-                    .await?;
-            }
-            refused(
-                StatusCode::TOO_MANY_REQUESTS,
-                t.t_args("login-locked", &[("time", Arg::Str(&t.date_time(until)))]),
-            )
-        }
-        Err(Refusal::Unavailable) => Err(PageError::new(
+        Code::Refused(Refusal::Locked(until)) => refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.t_args("login-locked", &[("time", Arg::Str(&t.date_time(until)))]),
+        ),
+        Code::Refused(Refusal::Unavailable) => Err(PageError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
         )),
@@ -194,8 +180,8 @@ pub async fn enrol_form(
     let Some(user) = visitor.actor() else {
         return Ok(Redirect::to("/accesso").into_response());
     };
-    if state.db.second_factor(user.user_id).await?.is_some() {
-        let left = state.db.recovery_codes_left(user.user_id).await?;
+    if login::second_factor(&state, user).await?.is_some() {
+        let left = login::recovery_codes_left(&state, user).await?;
         let mut page = enrol_page(&visitor, &[], String::new(), FormErrors::default());
         page.enrolled = Some(
             page.page
@@ -220,51 +206,32 @@ pub async fn enrol_submit(
     let Some(user) = visitor.actor().cloned() else {
         return Ok(Redirect::to("/accesso").into_response());
     };
-    if state.db.second_factor(user.user_id).await?.is_some() {
-        return Ok(Redirect::to("/profilo/due-fattori").into_response());
-    }
     let next = safe_next(&form.next);
     let secret = sf::from_base32(form.secret.trim()).filter(|s| s.len() == sf::SECRET_BYTES);
     let Some(secret) = secret else {
         return Err(PageError::new(StatusCode::BAD_REQUEST, "bad_request"));
     };
-    let secs = u64::try_from(state.clock.now().0 / 1000).unwrap_or(0);
-    let Some(step) = sf::accept(&secret, &form.totp_code, secs, None) else {
-        let errors = Invalid::one("totp_code", Problem::WrongCode);
-        let page = enrol_page(&visitor, &secret, next, FormErrors::from(&errors));
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    };
-    let codes: Vec<String> = (0..sf::RECOVERY_CODES)
-        .map(|_| {
-            let mut raw = [0u8; 10];
-            getrandom::fill(&mut raw).expect("the operating system provides random bytes");
-            sf::recovery_code(raw)
-        })
-        .collect();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| secret::stored(&sf::normalise_recovery(c)))
-        .collect();
     let pending = matches!(visitor.pending, Some((_, Stage::Enrol)));
-    let entry = visitor.entry(Action::SecondFactorEnrolled);
-    state
-        .db
-        .enrol_second_factor(
-            user.user_id,
-            &sf::to_base32(&secret),
-            step,
-            &hashes,
-            visitor.session_id().filter(|_| pending),
-            &entry,
-        )
-        .await?;
-    if pending {
-        let login = visitor
-            .entry(Action::LoginOk)
-            .record("user", user.user_id)
-            .reason("totp");
-        state.db.audit(&login).await?;
-    }
+    let codes = match login::enrol(
+        &state,
+        visitor.caller(),
+        &user,
+        &secret,
+        &form.totp_code,
+        visitor.session_id().filter(|_| pending),
+    )
+    .await
+    {
+        Ok(codes) => codes,
+        Err(AppError::Conflict(_)) => {
+            return Ok(Redirect::to("/profilo/due-fattori").into_response());
+        }
+        Err(AppError::Invalid(errors)) => {
+            let page = enrol_page(&visitor, &secret, next, FormErrors::from(&errors));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut page = enrol_page(&visitor, &[], next, FormErrors::default());
     page.required = false;
     page.recovery = codes;

@@ -6,7 +6,6 @@ use axum::Extension;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_domain::audit::Action;
 use serde::Deserialize;
 
 use super::{Layout, PageError, safe_next};
@@ -74,7 +73,8 @@ pub async fn login(
         Ok((status, page).into_response())
     };
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-    let checked = match login::check(&state, &visitor, &form.username, &form.password).await {
+    let checked = match login::check(&state, visitor.caller(), &form.username, &form.password).await
+    {
         Ok(c) => c,
         Err(Refusal::BadCredentials) => {
             return refused(
@@ -99,7 +99,7 @@ pub async fn login(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let next_stage = checked.stage();
+    let next_stage = Stage::from(&checked);
     let secret = auth::start_session(&state, &visitor, &checked.principal, ua, next_stage).await?;
     let target = if next_stage == Stage::Full {
         next
@@ -124,8 +124,7 @@ pub async fn logout(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Response, PageError> {
     if let Some(id_hash) = visitor.session_id() {
-        let entry = visitor.entry(Action::Logout);
-        state.db.end_session(id_hash, &entry).await?;
+        presidio_app::profile::sign_out(&state, visitor.caller(), id_hash).await?;
     }
     let mut response = Redirect::to("/accesso?uscito=1").into_response();
     response.headers_mut().append(
@@ -163,11 +162,10 @@ async fn profile_page(
             "unauthorized",
         ));
     };
-    let count = state.db.session_count(p.user_id).await?;
-    let enrolled = state.db.second_factor(p.user_id).await?.is_some();
-    let alert_email = state.db.alert_email(p.user_id).await?.unwrap_or_default();
+    let profile = presidio_app::profile::profile(state, p).await?;
+    let (count, enrolled) = (profile.sessions, profile.second_factor);
     Ok(ProfilePage {
-        alert_email,
+        alert_email: profile.alert_email,
         username: p.username.clone(),
         organisation: p.organisation.clone(),
         roles: p
@@ -209,20 +207,15 @@ pub async fn set_alert_email(
     let Some(p) = visitor.principal().cloned() else {
         return Ok(Redirect::to("/accesso").into_response());
     };
-    match presidio_domain::validation::optional_email(&form.alert_email) {
-        Ok(email) => {
-            let entry = visitor.entry(presidio_domain::audit::Action::Write);
-            state
-                .db
-                .set_alert_email(p.user_id, email.as_deref(), &entry)
-                .await?;
-            Ok(Redirect::to("/profilo#avvisi").into_response())
-        }
-        Err(problem) => {
-            let invalid = presidio_domain::validation::Invalid::one("alert_email", problem);
+    match presidio_app::profile::set_alert_email(&state, visitor.caller(), &p, &form.alert_email)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/profilo#avvisi").into_response()),
+        Err(presidio_app::AppError::Invalid(invalid)) => {
             let page = profile_page(&state, &visitor, FormErrors::from(&invalid), false).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -242,41 +235,30 @@ pub async fn change_password(
     Extension(visitor): Extension<Visitor>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    use presidio_domain::validation::{Invalid, Problem};
     let Some(p) = visitor.principal().cloned() else {
         return Ok(Redirect::to("/accesso").into_response());
     };
-    let mut errors = Invalid::default();
-    let stored = state
-        .db
-        .credentials(&p.username)
-        .await?
-        .map(|c| c.password_hash);
-    if !auth::password::verify(form.current_password.clone(), stored).await {
-        errors.push("current_password", Problem::WrongPassword);
+    let change = presidio_app::profile::PasswordChange {
+        current: form.current_password,
+        new: form.password,
+        confirm: form.password_confirm,
+    };
+    match presidio_app::profile::change_password(
+        &state,
+        visitor.caller(),
+        &p,
+        change,
+        visitor.session_id(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(presidio_app::AppError::Invalid(errors)) => {
+            let page = profile_page(&state, &visitor, FormErrors::from(&errors), false).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
     }
-    if let Err(problem) = presidio_domain::password::check(&form.password, &p.username) {
-        errors.push("password", problem);
-    } else if form.password == form.current_password {
-        errors.push("password", Problem::PasswordUnchanged);
-    }
-    if form.password != form.password_confirm {
-        errors.push("password_confirm", Problem::PasswordMismatch);
-    }
-    if !errors.is_empty() {
-        let page = profile_page(&state, &visitor, FormErrors::from(&errors), false).await?;
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let hash = auth::password::hash(form.password).await;
-    state
-        .db
-        .set_password(
-            p.user_id,
-            &hash,
-            visitor.session_id(),
-            &visitor.entry(Action::PasswordChanged),
-        )
-        .await?;
     Ok(profile_page(&state, &visitor, FormErrors::default(), true)
         .await?
         .into_response())
@@ -288,10 +270,7 @@ pub async fn logout_everywhere(
     Extension(visitor): Extension<Visitor>,
 ) -> Result<Response, PageError> {
     if let Some(p) = visitor.principal() {
-        let entry = visitor
-            .entry(Action::LogoutEverywhere)
-            .record("user", p.user_id);
-        state.db.end_sessions_of(p.user_id, &entry).await?;
+        presidio_app::profile::sign_out_everywhere(&state, visitor.caller(), p).await?;
     }
     let mut response = Redirect::to("/accesso?uscito=1").into_response();
     response.headers_mut().append(

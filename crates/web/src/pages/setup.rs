@@ -7,16 +7,14 @@ use axum::Extension;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use presidio_db::{SetupError, UserToCreate};
-use presidio_domain::account::NewUserInput;
-use presidio_domain::audit::Action;
-use presidio_domain::validation::{Invalid, Problem};
+use presidio_domain::validation::Invalid;
 use serde::Deserialize;
 
 use super::{Layout, PageError};
 use crate::AppState;
-use crate::auth::{self, SESSION_COOKIE, Visitor, password, secret};
+use crate::auth::{self, SESSION_COOKIE, Visitor};
 use crate::forms::FormErrors;
+use presidio_app::setup::Setup;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "setup.html")]
@@ -55,17 +53,13 @@ pub async fn form(
     Extension(visitor): Extension<Visitor>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let valid = state
-        .db
-        .setup_token_valid(&secret::stored(&q.codice))
-        .await?;
-    let ambito = state.db.list_ambiti().await?.into_iter().next();
+    let (valid, ambito) = presidio_app::setup::link(&state, &q.codice).await?;
     let page = SetupPage {
         page: Layout::new(&visitor, "setup-title", ""),
         valid,
         code: q.codice,
         form: SetupForm {
-            organisation: ambito.map(|a| a.name).unwrap_or_default(),
+            organisation: ambito.unwrap_or_default(),
             ..SetupForm::default()
         },
         errors: FormErrors::default(),
@@ -84,7 +78,6 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Result<Response, PageError> {
-    let token_hash = secret::stored(&form.codice);
     let show = |valid: bool, errors: Invalid, status: StatusCode| {
         let mut form = form.clone();
         form.password.clear();
@@ -98,67 +91,30 @@ pub async fn submit(
         };
         Ok((status, page).into_response())
     };
-    if !state.db.setup_token_valid(&token_hash).await? {
-        return show(false, Invalid::default(), StatusCode::NOT_FOUND);
-    }
-    let input = NewUserInput {
+    let input = presidio_app::setup::FirstAdmin {
+        organisation: form.organisation.clone(),
         username: form.username.clone(),
         name: form.name.clone(),
-        role: "admin".into(),
         password: form.password.clone(),
+        password_confirm: form.password_confirm.clone(),
     };
-    let mut errors = Invalid::default();
-    let organisation = form.organisation.trim().to_owned();
-    if organisation.is_empty() {
-        errors.push("organisation", Problem::Required);
-    }
-    let user = input.validate();
-    if let Err(e) = &user {
-        errors.0.extend(e.0.iter().cloned());
-    }
-    if form.password != form.password_confirm {
-        errors.push("password_confirm", Problem::PasswordMismatch);
-    }
-    let (Ok(user), true) = (user, errors.is_empty()) else {
-        return show(true, errors, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    let Some(ambito) = state.db.list_ambiti().await?.into_iter().next() else {
-        return Err(PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-        ));
-    };
-    let hash = password::hash(form.password.clone()).await;
-    let entry = visitor.entry(Action::SetupCompleted);
-    let created = state
-        .db
-        .complete_setup(
-            &token_hash,
-            &organisation,
-            &UserToCreate {
-                user: &user,
-                organisation: presidio_db::OrganisationChoice::Named {
-                    name: &organisation,
-                    kind: presidio_domain::account::OrganisationKind::EnteGestore,
-                },
-                ambito: ambito.id,
-                municipalities: &[],
-                password_hash: &hash,
-            },
-            &entry,
-        )
-        .await;
-    let id = match created {
-        Ok(id) => id,
-        Err(SetupError::Invalid) => return show(false, Invalid::default(), StatusCode::NOT_FOUND),
-        Err(SetupError::Db(e)) => return Err(e.into()),
-    };
-    let Some(principal) = state.db.principal(id).await? else {
-        return Err(PageError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-        ));
-    };
+    let principal =
+        match presidio_app::setup::complete(&state, visitor.caller(), &form.codice, &input).await {
+            Ok(Setup::Done(principal)) => principal,
+            Ok(Setup::LinkInvalid) => {
+                return show(false, Invalid::default(), StatusCode::NOT_FOUND);
+            }
+            Ok(Setup::Unavailable) => {
+                return Err(PageError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                ));
+            }
+            Err(presidio_app::AppError::Invalid(errors)) => {
+                return show(true, errors, StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            Err(e) => return Err(e.into()),
+        };
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -1,0 +1,116 @@
+//! One's own account: the profile (sessions, second factor, address for alerts), the password
+//! change and signing out, here or everywhere.
+
+use presidio_domain::access::Principal;
+use presidio_domain::audit::Action;
+use presidio_domain::validation::{Invalid, Problem};
+
+use crate::{App, AppError, Caller};
+
+/// What the profile shows of the account.
+#[derive(Debug)]
+pub struct Profile {
+    /// Sessions open, this one included.
+    pub sessions: i64,
+    pub second_factor: bool,
+    /// Empty when none is set.
+    pub alert_email: String,
+}
+
+/// The profile of the signed-in user.
+pub async fn profile(app: &App, who: &Principal) -> Result<Profile, AppError> {
+    Ok(Profile {
+        sessions: app.db.session_count(who.user_id).await?,
+        second_factor: app.db.second_factor(who.user_id).await?.is_some(),
+        alert_email: app.db.alert_email(who.user_id).await?.unwrap_or_default(),
+    })
+}
+
+/// Sets (or, empty, clears) one's own address for alerts and alarms; refused on `alert_email`.
+pub async fn set_alert_email(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    raw: &str,
+) -> Result<(), AppError> {
+    let email = presidio_domain::validation::optional_email(raw)
+        .map_err(|problem| Invalid::one("alert_email", problem))?;
+    app.db
+        .set_alert_email(
+            who.user_id,
+            email.as_deref(),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    Ok(())
+}
+
+/// A password change as typed.
+#[derive(Debug, Default)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub confirm: String,
+}
+
+/// Changes one's own password, the current one asked again; every session but `keep` ends.
+/// Refused on `current_password`, `password` (weak or unchanged) and `password_confirm`.
+pub async fn change_password(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    change: PasswordChange,
+    keep: Option<&str>,
+) -> Result<(), AppError> {
+    let mut errors = Invalid::default();
+    let stored = app
+        .db
+        .credentials(&who.username)
+        .await?
+        .map(|c| c.password_hash);
+    if !crate::password::verify(change.current.clone(), stored).await {
+        errors.push("current_password", Problem::WrongPassword);
+    }
+    if let Err(problem) = presidio_domain::password::check(&change.new, &who.username) {
+        errors.push("password", problem);
+    } else if change.new == change.current {
+        errors.push("password", Problem::PasswordUnchanged);
+    }
+    if change.new != change.confirm {
+        errors.push("password_confirm", Problem::PasswordMismatch);
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let hash = crate::password::hash(change.new).await;
+    app.db
+        .set_password(
+            who.user_id,
+            &hash,
+            keep,
+            &app.entry(caller, Action::PasswordChanged),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends the session whose secret hashes to `id_hash`.
+pub async fn sign_out(app: &App, caller: Caller<'_>, id_hash: &str) -> Result<(), AppError> {
+    app.db
+        .end_session(id_hash, &app.entry(caller, Action::Logout))
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of the user, on every device, and the API tokens they got by signing in.
+pub async fn sign_out_everywhere(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+) -> Result<(), AppError> {
+    let entry = app
+        .entry(caller, Action::LogoutEverywhere)
+        .record("user", who.user_id);
+    app.db.end_sessions_of(who.user_id, &entry).await?;
+    Ok(())
+}
