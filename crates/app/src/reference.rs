@@ -32,3 +32,33 @@ pub async fn ambito(app: &App, code: &str) -> Result<(Ambito, Vec<Municipality>)
 pub async fn municipality(app: &App, code: &IstatCode) -> Result<Municipality, DbError> {
     app.db.municipality(code).await
 }
+
+/// The municipalities of `ambiti`, Ambito by Ambito.
+pub async fn municipalities_of(
+    app: &App,
+    ambiti: impl IntoIterator<Item = presidio_domain::reference::AmbitoId>,
+) -> Result<Vec<Municipality>, DbError> {
+    let mut out = Vec::new();
+    for ambito in ambiti {
+        out.extend(app.db.municipalities_of(ambito).await?);
+    }
+    Ok(out)
+}
+
+/// The name of the municipality `code`, or the code itself when it is not known.
+pub async fn municipality_name(app: &App, code: &IstatCode) -> String {
+    app.db
+        .municipality(code)
+        .await
+        .map_or_else(|_| code.as_str().to_owned(), |m| m.data.name)
+}
+
+/// The storage the installation runs on.
+pub fn backend(app: &App) -> presidio_db::Backend {
+    app.db.backend()
+}
+
+/// Whether the database answers (the readiness check).
+pub async fn ready(app: &App) -> Result<(), DbError> {
+    app.db.ping().await
+}

@@ -27,7 +27,7 @@ pub async fn healthz() -> Json<Health> {
     (status = 200, description = "L'archivio dati risponde", body = Health),
     (status = 503, description = "L'archivio dati non risponde", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    match state.db.ping().await {
+    match presidio_app::reference::ready(&state).await {
         Ok(()) => Ok(Json(Health { status: "ok" })),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

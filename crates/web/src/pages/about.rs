@@ -71,7 +71,7 @@ pub async fn page(
     axum::Extension(visitor): axum::Extension<crate::auth::Visitor>,
 ) -> AboutPage {
     let page = Layout::new(&visitor, "about-title", "about");
-    let backend = page.t.t(match state.db.backend() {
+    let backend = page.t.t(match presidio_app::reference::backend(&state) {
         Backend::Sqlite => "backend-sqlite",
         Backend::Postgres => "backend-postgres",
     });

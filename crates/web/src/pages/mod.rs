@@ -227,22 +227,15 @@ async fn municipality_choices(
     ambiti: impl IntoIterator<Item = presidio_domain::reference::AmbitoId>,
     selected: &str,
 ) -> Result<Vec<admin::Choice>, DbError> {
-    let mut out = Vec::new();
-    for ambito in ambiti {
-        out.extend(
-            state
-                .db
-                .municipalities_of(ambito)
-                .await?
-                .into_iter()
-                .map(|m| admin::Choice {
-                    selected: selected == m.data.istat_code.as_str(),
-                    value: m.data.istat_code.as_str().to_owned(),
-                    label: m.data.name,
-                }),
-        );
-    }
-    Ok(out)
+    Ok(presidio_app::reference::municipalities_of(state, ambiti)
+        .await?
+        .into_iter()
+        .map(|m| admin::Choice {
+            selected: selected == m.data.istat_code.as_str(),
+            value: m.data.istat_code.as_str().to_owned(),
+            label: m.data.name,
+        })
+        .collect())
 }
 
 /// `text` made safe for a URL query value.

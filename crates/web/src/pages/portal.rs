@@ -301,12 +301,7 @@ pub async fn report(
     let t = page.t;
     let d = &report.data;
     let municipality = match &d.municipality {
-        Some(code) => state
-            .db
-            .municipality(code)
-            .await
-            .ok()
-            .map_or_else(|| code.as_str().to_owned(), |m| m.data.name),
+        Some(code) => presidio_app::reference::municipality_name(state, code).await,
         None => t.t("board-outside"),
     };
     let mut rows = vec![
