@@ -140,8 +140,6 @@ pub async fn of_report(
     report_id: i64,
 ) -> Result<Vec<StoredActivation>, AppError> {
     writable(app, who, report_id).await?;
-    let mut entry = app.entry(caller, Action::Read).record("report", report_id);
-    entry.section = "activations".into();
-    app.audit.append(entry).await?;
+    app.read_section(caller, report_id, "activations").await?;
     Ok(app.db.activations_of(report_id).await?)
 }

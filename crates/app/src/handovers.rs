@@ -126,9 +126,7 @@ pub async fn of_report(
     id: i64,
 ) -> Result<Vec<StoredHandover>, AppError> {
     readable(app, who, id).await?;
-    let mut entry = app.entry(caller, Action::Read).record("report", id);
-    entry.section = "handovers".into();
-    app.audit.append(entry).await?;
+    app.read_section(caller, id, "handovers").await?;
     Ok(app.db.handovers_of(id).await?)
 }
 
@@ -140,9 +138,7 @@ pub async fn messages(
     id: i64,
 ) -> Result<Vec<presidio_db::CaseMessage>, AppError> {
     readable(app, who, id).await?;
-    let mut entry = app.entry(caller, Action::Read).record("report", id);
-    entry.section = "messages".into();
-    app.audit.append(entry).await?;
+    app.read_section(caller, id, "messages").await?;
     Ok(app.db.case_messages(id).await?)
 }
 

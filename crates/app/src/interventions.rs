@@ -109,9 +109,7 @@ pub async fn of_report(
     id: i64,
 ) -> Result<Vec<StoredDispatch>, AppError> {
     crate::reports::writable(app, who, id).await?;
-    let mut entry = app.entry(caller, Action::Read).record("report", id);
-    entry.section = "dispatches".into();
-    app.audit.append(entry).await?;
+    app.read_section(caller, id, "dispatches").await?;
     Ok(app.db.dispatches_of(id).await?)
 }
 
@@ -134,11 +132,7 @@ pub async fn field_cases(
         else {
             continue;
         };
-        let mut entry = app
-            .entry(caller, Action::Read)
-            .record("report", d.report_id);
-        entry.section = "field".into();
-        app.audit.append(entry).await?;
+        app.read_section(caller, d.report_id, "field").await?;
         out.push((d, cached));
     }
     Ok(out)
@@ -153,9 +147,7 @@ pub async fn procedures(
     id: i64,
 ) -> Result<(Report, Vec<presidio_db::StoredStep>), AppError> {
     let report = crate::reports::writable(app, who, id).await?;
-    let mut entry = app.entry(caller, Action::Read).record("report", id);
-    entry.section = "procedures".into();
-    app.audit.append(entry).await?;
+    app.read_section(caller, id, "procedures").await?;
     let steps = app.db.procedure_steps(id).await?;
     Ok((report, steps))
 }

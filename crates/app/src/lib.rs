@@ -150,6 +150,20 @@ impl App {
         });
     }
 
+    /// Records that `caller` read section `section` of report `id` (the entry joins the next
+    /// shared transaction of the audit writer).
+    pub async fn read_section(
+        &self,
+        caller: Caller<'_>,
+        id: i64,
+        section: &str,
+    ) -> Result<(), presidio_db::DbError> {
+        let mut entry = self.entry(caller, Action::Read).record("report", id);
+        section.clone_into(&mut entry.section);
+        self.audit.append(entry).await?;
+        Ok(())
+    }
+
     /// An audit entry of `action` by `caller`, stamped with the clock.
     pub fn entry(&self, caller: Caller<'_>, action: Action) -> Entry {
         caller.entry(self.clock.now(), action)
