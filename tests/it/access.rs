@@ -135,6 +135,14 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/notifications", "-yyyy--"),
     ("/api/v1/audit", "y------"),
     ("/api/v1/audit/person?name=rossi", "y------"),
+    // The report's one person is the first person record, as the report is the first report.
+    ("/persone", "-yyyy--"),
+    ("/persone?q=rossi", "-yyyy--"),
+    ("/persone/candidati?persons[0].name=rossi", "-yyy---"),
+    ("/persone/{id}", "-yyyn--"),
+    ("/api/v1/persons?q=rossi", "-yyyy--"),
+    ("/api/v1/persons/candidates?name=rossi", "-yyy---"),
+    ("/api/v1/persons/{id}", "-yyyn--"),
 ];
 
 /// Addresses whose secret is the credential: anyone may ask, a wrong secret gets 404 (the

@@ -196,8 +196,11 @@ async fn the_openapi_document_describes_every_route() {
             .replace("{id}", &report_id);
         // Routes that need a query to answer.
         let concrete = match concrete.as_str() {
-            "/api/v1/audit/person" => format!("{concrete}?name=rossi"),
+            "/api/v1/audit/person" | "/api/v1/persons/candidates" => {
+                format!("{concrete}?name=rossi")
+            }
             "/api/v1/calendar/status" => format!("{concrete}?municipality=015182"),
+            "/api/v1/persons" => format!("{concrete}?q=rossi"),
             "/api/v1/stats/activity" | "/api/v1/stats/dashboard" => {
                 format!("{concrete}?from=2026-01-01&to=2026-12-31")
             }

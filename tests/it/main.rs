@@ -12,6 +12,7 @@ pub mod handovers;
 mod interventions;
 mod pages;
 mod pdf;
+mod persons;
 mod portal;
 mod reports;
 mod reports_api;

@@ -101,7 +101,16 @@ async fn a_report_reads_back_as_written() {
     let data = sample();
     let created = create(&t, &data).await;
     assert_eq!((created.status, created.version), (Status::Received, 1));
-    let stored = t.db.report(created.id).await.unwrap();
+    let mut stored = t.db.report(created.id).await.unwrap();
+    // Each person is attached to a person record of its own, made with the report.
+    let person = stored.data.persons[0]
+        .person_id
+        .take()
+        .expect("a person record");
+    assert_eq!(
+        t.db.person(person).await.unwrap().ambito_id,
+        stored.ambito.0
+    );
     assert_eq!(stored.data, data);
     assert_eq!(stored.code, created.code);
     assert!(stored.data.is_protected(), "MSNA is protected");

@@ -54,6 +54,9 @@ pub struct CachedReport {
     pub handovers: Vec<presidio_db::StoredHandover>,
     /// The thread between the PIS and the receiving service.
     pub messages: Vec<presidio_db::CaseMessage>,
+    /// The safety notes of the report's people (by their place in the list), from their
+    /// person records.
+    pub safety: std::collections::BTreeMap<usize, String>,
     /// For an open emergency with no operator under way: who is on call now, and who may be
     /// alerted (the report page's choice).
     pub alertable: Option<(Option<i64>, Vec<presidio_db::RosterPerson>)>,

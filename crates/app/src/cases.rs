@@ -235,6 +235,7 @@ pub async fn load_for_reading(
             let steps = app.db.procedure_steps(id).await?;
             let handovers = app.db.handovers_of(id).await?;
             let messages = app.db.case_messages(id).await?;
+            let safety = safety_notes(app, &report.data.persons).await?;
             let alertable = if report.outcome
                 == Some(presidio_domain::report::triage::Outcome::Emergenza)
                 && report.status.is_open()
@@ -261,6 +262,7 @@ pub async fn load_for_reading(
                 steps,
                 handovers,
                 messages,
+                safety,
                 alertable,
             })))
         })
@@ -328,4 +330,23 @@ pub async fn check_free_places(
         errors.push("places", presidio_domain::validation::Problem::NoFreePlaces);
     }
     Ok(())
+}
+
+/// The safety notes of the people of a report, by position, from their person records: shown
+/// at the top of the report.
+async fn safety_notes(
+    app: &App,
+    persons: &[presidio_domain::report::Person],
+) -> Result<std::collections::BTreeMap<usize, String>, DbError> {
+    let ids: Vec<i64> = persons.iter().filter_map(|p| p.person_id).collect();
+    let records = app.db.persons(&ids).await?;
+    Ok(persons
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let id = p.person_id?;
+            let notes = records.iter().find(|r| r.id == id)?.safety_notes.clone()?;
+            Some((i, notes))
+        })
+        .collect())
 }

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod notifications;
 pub mod notify;
 pub mod password;
+pub mod persons;
 pub mod profile;
 pub mod reference;
 pub mod reports;

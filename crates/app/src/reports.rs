@@ -46,6 +46,11 @@ pub async fn create(
     input: &ReportInput,
 ) -> Result<ReportRef, AppError> {
     let data = input.validate(app.clock.now())?;
+    if data.persons.iter().any(|p| p.person_id.is_some())
+        && let Some((ambito, _)) = crate::cases::ambito_for(app, who, &data).await?
+    {
+        crate::persons::check_chosen(app, who, ambito, &data.persons).await?;
+    }
     crate::cases::record(app, caller, who, &data).await
 }
 
@@ -91,6 +96,7 @@ pub async fn update(
     let (_, outside) = crate::cases::ambito_for(app, who, &data)
         .await?
         .ok_or(AppError::Forbidden)?;
+    crate::persons::check_chosen(app, who, report.ambito, &data.persons).await?;
     match app
         .db
         .update_report(

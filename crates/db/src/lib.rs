@@ -20,6 +20,7 @@ mod import;
 mod interventions;
 mod municipalities;
 mod notifications;
+mod persons;
 mod principal;
 mod reports;
 mod resources;
@@ -48,6 +49,7 @@ pub use handovers::{CaseMessage, StoredHandover};
 pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use interventions::{StoredDispatch, StoredStep};
 pub use notifications::Notification;
+pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPerson};
 pub use principal::{OrganisationChoice, UserToCreate};
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
@@ -175,6 +177,7 @@ impl Db {
             Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         self.fill_arrivals().await?;
+        self.index_pending_persons().await?;
         Ok(())
     }
 

@@ -167,6 +167,7 @@ struct PersonRow {
     language: Option<String>,
     needs_mediator: i64,
     known_to_services: Option<i64>,
+    person_id: Option<i64>,
 }
 
 fn corrupt(column: &'static str) -> DbError {
@@ -194,6 +195,7 @@ fn person(row: PersonRow) -> Result<Person, DbError> {
         language: row.language,
         needs_mediator: row.needs_mediator == 1,
         known_to_services: row.known_to_services.map(|v| v == 1),
+        person_id: row.person_id,
     })
 }
 
@@ -363,23 +365,55 @@ macro_rules! current_status {
     };
 }
 
-/// Inside the open transaction `tx`: writes the people of report `id` (replacing any).
+/// Inside the open transaction `tx`: writes the people of report `id` (replacing any), each
+/// attached to its person record: the one chosen, else the one the person at the same place had
+/// before, else a new one. `$year` is the year of the report's arrival, for birth years.
 macro_rules! write_persons {
-    ($tx:expr, $id:expr, $persons:expr) => {
+    ($tx:expr, $id:expr, $persons:expr, $year:expr) => {
         async {
+            let (ambito,): (i64,) = sqlx::query_as("SELECT ambito_id FROM reports WHERE id = $1")
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let before: Vec<(i64, Option<i64>)> = sqlx::query_as(
+                "SELECT position, person_id FROM report_persons WHERE report_id = $1",
+            )
+            .bind($id)
+            .fetch_all(&mut *$tx)
+            .await?;
             sqlx::query("DELETE FROM report_persons WHERE report_id = $1")
                 .bind($id)
                 .execute(&mut *$tx)
                 .await?;
+            let at = $crate::now().0;
+            let year: i16 = $year;
             for (position, p) in $persons.iter().enumerate() {
+                let position = i64::try_from(position).unwrap_or(i64::MAX);
+                let kept = before
+                    .iter()
+                    .find(|(at, _)| *at == position)
+                    .and_then(|(_, person)| *person);
+                let birth_year = p
+                    .age
+                    .map(|age| i64::from(presidio_domain::person::birth_year_of(age, year)));
+                let person_id = $crate::persons::attach_person!(
+                    $tx,
+                    ambito,
+                    $id,
+                    p,
+                    p.person_id.or(kept),
+                    birth_year,
+                    at
+                )
+                .await?;
                 sqlx::query(
                     "INSERT INTO report_persons (report_id, position, role, name, alias, sex, age,
                         age_band, citizenship, fiscal_code, language, needs_mediator,
-                        known_to_services)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                        known_to_services, person_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind($id)
-                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .bind(position)
                 .bind(p.role.code())
                 .bind(p.name.as_deref())
                 .bind(p.alias.as_deref())
@@ -391,6 +425,7 @@ macro_rules! write_persons {
                 .bind(p.language.as_deref())
                 .bind(i64::from(p.needs_mediator))
                 .bind(p.known_to_services.map(i64::from))
+                .bind(person_id)
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -469,7 +504,7 @@ impl Db {
                     .bind(band)
                     .fetch_one(&mut *tx)
                     .await?;
-                    write_persons!(tx, id, d.persons).await?;
+                    write_persons!(tx, id, d.persons, d.received_at.in_rome().year()).await?;
                     // Who records a report takes it in charge; a reporting organisation's
                     // sender does not: the Centrale does.
                     if let (Some(user), None) = (new.created_by, new.reporter_organisation) {
@@ -508,7 +543,7 @@ impl Db {
                     .await?;
                 let persons = sqlx::query_as(
                     "SELECT role, name, alias, sex, age, age_band, citizenship, fiscal_code,
-                        language, needs_mediator, known_to_services
+                        language, needs_mediator, known_to_services, person_id
                      FROM report_persons WHERE report_id = $1 ORDER BY position",
                 )
                 .bind(id)
@@ -697,7 +732,7 @@ impl Db {
                 let Some((new_version,)) = saved else {
                     return Err(conflict_or_missing!(tx, id).await);
                 };
-                write_persons!(tx, id, data.persons).await?;
+                write_persons!(tx, id, data.persons, data.received_at.in_rome().year()).await?;
                 append!(tx, &audit.clone().record("report", id)).await?;
                 tx.commit().await?;
                 Ok::<i64, DbError>(new_version)

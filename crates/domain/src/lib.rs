@@ -12,6 +12,7 @@ pub mod codes;
 pub mod handover;
 pub mod intervention;
 pub mod password;
+pub mod person;
 pub mod reference;
 pub mod report;
 pub mod resources;

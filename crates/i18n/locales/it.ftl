@@ -294,6 +294,7 @@ audit-record-local_holiday = Festività locale
 audit-record-login_throttle = Blocco dei tentativi
 audit-record-notifications = Notifiche
 audit-record-organisation = Organizzazione
+audit-record-person = Persona
 audit-record-report = Segnalazione
 audit-record-reports = Segnalazioni
 audit-record-resource = Risorsa
@@ -312,6 +313,11 @@ audit-section-activations = risorse attivate
 audit-section-activity = tabella delle attività
 audit-section-dashboard = cruscotto
 audit-section-diary = diario
+audit-section-identity = dati anagrafici
+audit-section-reserved_match = corrispondenza in una scheda riservata
+audit-section-person_candidates = persone già note proposte all'accoglienza
+audit-section-person_search = ricerca di persone
+audit-section-person_duplicates = possibili doppioni
 audit-section-dispatches = interventi
 audit-section-field = vista di campo
 audit-section-handovers = passaggi al servizio sociale
@@ -1275,3 +1281,86 @@ portal-what-sent = Quanto inviato
 portal-report-note = Il testo è quello inviato alla Centrale; la valutazione, gli interventi e i dati raccolti dopo non sono mostrati.
 portal-back = Torna alle segnalazioni inviate
 audit-section-sent = quanto inviato dal segnalante
+
+## Persons across reports
+nav-persons = Persone
+persons-title = Persone
+persons-lead = La stessa persona attraverso le segnalazioni: cercare per nome, soprannome, codice fiscale o anno di nascita. Si vedono solo le persone delle segnalazioni che si possono leggere.
+persons-search-label = Nome, soprannome, codice fiscale o anno di nascita
+persons-search-hint = L'ordine dei nomi, gli accenti e un errore di battitura non contano.
+persons-search-submit = Cerca
+persons-none = Nessuna persona trovata tra quelle che si possono leggere.
+persons-results = Persone trovate
+person-title = Persona: { $name }
+person-reserved-title = Persona in una scheda riservata
+person-back = Torna alla ricerca delle persone
+person-reserved-match = Possibile corrispondenza in una scheda riservata: rivolgersi al coordinamento
+person-reserved-match-hint = Non si può scegliere da qui: il coordinamento sa a chi corrisponde.
+person-born = nato/a nel { $year }
+person-reports-count = { $n ->
+    [one] una segnalazione
+   *[other] { $n } segnalazioni
+}
+person-last-seen = ultima il { $date }
+person-score = somiglianza { $score }%
+person-safety-title = Avvertenze per chi interviene
+person-safety-short = Avvertenze:
+person-safety-hint = Ciò che ogni operatore deve sapere prima di incontrare la persona (un cane aggressivo, un partner violento nei paraggi, serve un interprete). Compare in cima a ogni segnalazione che la nomina.
+person-identity = Dati anagrafici
+person-names = Nomi e soprannomi
+person-name-kind-name = nome
+person-name-kind-alias = soprannome
+person-name-from-report = dalla segnalazione { $code }
+person-name-source-segnalazione = da una segnalazione
+person-name-source-correzione = corretto nella scheda
+person-record = Scheda persona n. { $id }
+person-timeline = Percorso attraverso le segnalazioni
+person-timeline-none = Nessuna segnalazione leggibile.
+person-timeline-reserved = segnalazione riservata: si apre solo dalla segnalazione stessa, con accesso straordinario motivato.
+person-placement = { $resource }: { $status }, { $nights ->
+    [one] una notte o unità
+   *[other] { $nights } notti o unità
+}
+person-handover = Passata a { $service }: { $status }
+person-links = Collegamenti con altre schede della stessa persona
+person-links-none = Nessun collegamento.
+person-link-undone = Collegamento annullato il { $date }. Motivo: { $reason }
+person-unlink-reason = Motivo dell'annullamento
+person-unlink = Annulla il collegamento
+person-duplicates = Possibili doppioni
+person-duplicates-none = Nessun'altra scheda somigliante.
+person-link-to = Collega a { $name }
+person-link-reason = Perché è la stessa persona
+person-link = Collega le schede
+person-correct = Correggi i dati
+person-correct-submit = Salva le correzioni
+person-corrected = Correzioni salvate: i dati precedenti restano nello storico.
+person-corrections = Storico delle correzioni
+person-correction-at = Quando
+person-correction-field = Dato
+person-correction-previous = Prima
+person-correction-value = Dopo
+value-none = Non indicato
+value-yes = Sì
+value-no = No
+intake-known-legend = Già noto al servizio?
+intake-known-count = { $n ->
+    [0] Nessuna persona somigliante.
+    [one] Una persona somigliante.
+   *[other] { $n } persone somiglianti.
+}
+intake-known-new = Persona nuova
+intake-known-none = Nessuna persona somigliante tra quelle già note.
+report-safety-title = Avvertenze per chi interviene
+report-person-record = scheda della persona
+field-birth_date = Data di nascita
+field-birth_year = Anno di nascita
+field-birth_place = Luogo di nascita (codice catastale)
+field-languages = Lingue
+field-residence = Comune di residenza (codice ISTAT)
+field-contacts = Recapiti
+field-safety_notes = Avvertenze per chi interviene
+field-person_id = Persona già nota
+field-q = Ricerca
+error-already_linked = Le due schede sono già collegate.
+intake-known-chosen = Scelta una persona già nota (scheda n. { $id }): modificare il nome per cambiare scelta.

@@ -134,7 +134,11 @@ mod catalogue_tests {
             ("audit-section", &["section = \""][..]),
             ("audit-reason", &[".reason(\"", "entry.reason = \""][..]),
         ] {
-            let found = literals_after(&["src", "../db/src", "../../src"], patterns, "");
+            let found = literals_after(
+                &["src", "../db/src", "../app/src", "../../src"],
+                patterns,
+                "",
+            );
             assert!(!found.is_empty(), "{prefix}: the scan found nothing");
             missing.extend(
                 found

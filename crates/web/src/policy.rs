@@ -740,6 +740,60 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/reports/{id}/break-glass",
         Access::Needs(Permission::ReadCases),
     ),
+    // Persons: candidates at intake for who records reports; the record for who reads cases
+    // (then the need-to-know rule of the reports naming them).
+    (
+        "GET",
+        "/api/v1/persons/candidates",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "GET",
+        "/api/v1/persons",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "GET",
+        "/api/v1/persons/{id}",
+        Access::Needs(Permission::ReadCases),
+    ),
+    (
+        "PATCH",
+        "/api/v1/persons/{id}",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/links",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/links/{other_id}",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/persone", Access::Needs(Permission::ReadCases)),
+    (
+        "GET",
+        "/persone/candidati",
+        Access::Needs(Permission::WriteCases),
+    ),
+    ("GET", "/persone/{id}", Access::Needs(Permission::ReadCases)),
+    (
+        "POST",
+        "/persone/{id}",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/collegamenti",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/collegamenti/{other_id}/rimuovi",
+        Access::Needs(Permission::WriteCases),
+    ),
 ];
 
 /// The rule for a request to `route` (the path as registered) with `method`.

@@ -163,6 +163,8 @@ pub struct PersonInput {
     pub language: String,
     pub needs_mediator: bool,
     pub known_to_services: Option<bool>,
+    /// The known person record this person is (chosen at intake); none for a new person.
+    pub person_id: Option<i64>,
 }
 
 /// A report as typed in the form or sent to the API (codes as texts, so that every wrong one
@@ -208,6 +210,8 @@ pub struct Person {
     pub language: Option<String>,
     pub needs_mediator: bool,
     pub known_to_services: Option<bool>,
+    /// The person record this person is attached to (chosen at intake, or made when stored).
+    pub person_id: Option<i64>,
 }
 
 /// A checked report, ready to store.
@@ -438,6 +442,13 @@ fn person(c: &mut Check, i: usize, p: &PersonInput) -> Option<Person> {
     let name = c.optional(&at("name"), &p.name, SHORT_TEXT);
     let alias = c.optional(&at("alias"), &p.alias, SHORT_TEXT);
     let language = c.optional(&at("language"), &p.language, 60);
+    let person_id = match p.person_id {
+        Some(id) if id <= 0 => {
+            c.push(&at("person_id"), Problem::OutOfRange);
+            None
+        }
+        other => other,
+    };
     Some(Person {
         role: role?,
         name,
@@ -450,6 +461,7 @@ fn person(c: &mut Check, i: usize, p: &PersonInput) -> Option<Person> {
         language,
         needs_mediator: p.needs_mediator,
         known_to_services: p.known_to_services,
+        person_id,
     })
 }
 

@@ -11,6 +11,7 @@ mod health;
 mod interventions;
 mod json;
 mod notifications;
+mod persons;
 mod reference;
 mod reports;
 mod resources;
@@ -51,6 +52,7 @@ use crate::error::ApiError;
         (name = "passaggi", description = "Passaggio ai servizi sociali comunali: invio, scadenze, presa in carico, messaggi"),
         (name = "statistiche", description = "Dati aggregati per la programmazione zonale"),
         (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
+        (name = "persone", description = "La persona attraverso le segnalazioni: già noti al servizio, scheda, collegamenti"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -116,6 +118,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(roster::request_swap))
         .routes(routes!(roster::swaps))
         .routes(routes!(roster::decide_swap))
+        .routes(routes!(persons::candidates))
+        .routes(routes!(persons::search))
+        .routes(routes!(persons::show, persons::correct))
+        .routes(routes!(persons::link))
+        .routes(routes!(persons::unlink))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::save_hours))
         .routes(routes!(calendar::add_holiday))

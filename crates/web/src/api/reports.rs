@@ -56,6 +56,8 @@ pub struct PersonView {
     pub language: Option<String>,
     pub needs_mediator: bool,
     pub known_to_services: Option<bool>,
+    /// The person record this person is attached to (`GET /api/v1/persons/{id}`).
+    pub person_id: Option<i64>,
 }
 
 /// A report as the API writes it: `POST /api/v1/reports` and `PATCH` (with `version`).
@@ -113,6 +115,10 @@ pub struct PersonBody {
     pub language: Option<String>,
     pub needs_mediator: Option<bool>,
     pub known_to_services: Option<bool>,
+    /// A known person record of the report's Ambito (from `GET /api/v1/persons/candidates`);
+    /// omitted for a new person. On `PATCH`, omitted keeps the record of the person at the
+    /// same place in the list.
+    pub person_id: Option<i64>,
 }
 
 /// What a write answers.
@@ -250,6 +256,7 @@ fn full(r: Report) -> ReportView {
                 language: p.language,
                 needs_mediator: p.needs_mediator,
                 known_to_services: p.known_to_services,
+                person_id: p.person_id,
             })
             .collect(),
         risk_flags: d.risk_flags.iter().map(|f| f.code().into()).collect(),

@@ -14,6 +14,7 @@ mod home;
 mod interventions;
 mod notifications;
 mod organisations;
+mod persons;
 mod portal;
 mod reference;
 mod reports;
@@ -176,7 +177,21 @@ fn page_routes() -> Routes {
     .post("/notifiche/lette", notifications::mark_read)
     .get("/informazioni", about::page)
     .get("/api", api_docs::page);
-    service_routes(routes)
+    person_routes(service_routes(routes))
+}
+
+/// The person across reports: search, candidates at intake, the person's page and links.
+fn person_routes(routes: Routes) -> Routes {
+    routes
+        .get("/persone", persons::search)
+        .get("/persone/candidati", persons::candidates)
+        .get("/persone/{id}", persons::show)
+        .post("/persone/{id}", persons::correct)
+        .post("/persone/{id}/collegamenti", persons::link)
+        .post(
+            "/persone/{id}/collegamenti/{other_id}/rimuovi",
+            persons::unlink,
+        )
 }
 
 /// The trusted reporter's portal; resources, roster and calendar.

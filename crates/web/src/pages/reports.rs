@@ -62,6 +62,8 @@ pub struct PersonFields {
     pub fiscal_code: String,
     pub language: String,
     pub needs_mediator: bool,
+    /// The known person chosen, kept when the form is shown again.
+    pub person_id: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -123,6 +125,10 @@ fn input_from(pairs: &[(String, String)]) -> (ReportInput, String, usize) {
                 "fiscal_code" => p.fiscal_code.clone_from(v),
                 "language" => p.language.clone_from(v),
                 "needs_mediator" => p.needs_mediator = true,
+                // A known person chosen; what is not a number is refused by the check.
+                "person_id" if !v.trim().is_empty() => {
+                    p.person_id = Some(v.trim().parse().unwrap_or(0));
+                }
                 _ => {}
             }
             continue;
@@ -202,6 +208,7 @@ fn person_fields(t: Tr<'_>, i: usize, p: &PersonInput) -> PersonFields {
         fiscal_code: p.fiscal_code.clone(),
         language: p.language.clone(),
         needs_mediator: p.needs_mediator,
+        person_id: p.person_id.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
 
@@ -378,6 +385,41 @@ pub struct HistoryLine {
     pub note: String,
 }
 
+/// The report's people, each with their record to open, and their safety notes (who, notes).
+fn person_lines(
+    t: Tr<'_>,
+    cached: &presidio_app::cache::CachedReport,
+) -> (Vec<PersonLine>, Vec<(String, String)>) {
+    let d = &cached.report.data;
+    let persons = persons_of(t, d)
+        .into_iter()
+        .zip(&d.persons)
+        .map(|(text, p)| PersonLine {
+            text,
+            person_id: p.person_id,
+        })
+        .collect();
+    let safety = cached
+        .safety
+        .iter()
+        .map(|(i, notes)| {
+            let who = d
+                .persons
+                .get(*i)
+                .and_then(|p| p.name.clone())
+                .unwrap_or_else(|| t.t("person-unknown"));
+            (who, notes.clone())
+        })
+        .collect();
+    (persons, safety)
+}
+
+/// A person of the report, with the person's record to open.
+pub struct PersonLine {
+    pub text: String,
+    pub person_id: Option<i64>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "report.html")]
 pub struct ReportPage {
@@ -391,7 +433,9 @@ pub struct ReportPage {
     severity: &'static str,
     municipality: String,
     details: Vec<(String, String)>,
-    persons: Vec<String>,
+    persons: Vec<PersonLine>,
+    /// The safety notes of its people: (who, notes).
+    safety: Vec<(String, String)>,
     description: String,
     outcomes: Vec<Choice>,
     reasons: Vec<Choice>,
@@ -666,6 +710,7 @@ async fn report_page(
         municipality,
         details: Vec::new(),
         persons: Vec::new(),
+        safety: Vec::new(),
         description: String::new(),
         outcomes: Vec::new(),
         reasons: Vec::new(),
@@ -690,12 +735,13 @@ async fn report_page(
     }
     let d = &report.data;
     let details = details_of(t, d);
-    let persons = persons_of(t, d);
+    let (persons, safety) = person_lines(t, &cached);
     let ticked = criteria_from(report);
     let (history, diary) = history_of(t, &cached.history);
     Ok(ReportPage {
         details,
         persons,
+        safety,
         description: d.description.clone(),
         outcomes: choices(
             t,

@@ -7,7 +7,7 @@ use crate::auth::Visitor;
 use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 13] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "portal",
@@ -26,6 +26,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 12] = [
         "handovers",
         "nav-handovers",
         "/passaggi",
+        Some(Permission::ReadCases),
+    ),
+    (
+        "persons",
+        "nav-persons",
+        "/persone",
         Some(Permission::ReadCases),
     ),
     (

@@ -1,0 +1,763 @@
+//! The person's page (`/persone/{id}`): identity with its corrections, safety notes, the reports
+//! naming the person across every linked record, and the links; the search (`/persone`); and the
+//! candidates shown while a report is typed (`/persone/candidati`, a fragment of the intake
+//! form).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use presidio_app::AppError;
+use presidio_app::persons::{Candidate, Corrected, Entry, PersonView};
+use presidio_domain::person::{CandidateInput, DetailsInput};
+use presidio_domain::report::Sex;
+use presidio_domain::time::UtcMillis;
+use presidio_domain::validation::Invalid;
+
+use super::{Layout, PageError};
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::forms::{Choice, FormErrors};
+use crate::i18n::{Locale, Tr, catalogue};
+
+/// A person found, as a line of the search or of the candidates.
+pub struct Found {
+    pub id: i64,
+    pub name: String,
+    pub details: String,
+    pub restricted: bool,
+    pub safety_notes: String,
+    pub selected: bool,
+}
+
+fn found(t: Tr<'_>, c: &Candidate, selected: Option<i64>) -> Found {
+    if c.restricted {
+        return Found {
+            id: c.person_id,
+            name: t.t("person-reserved-match"),
+            details: String::new(),
+            restricted: true,
+            safety_notes: String::new(),
+            selected: selected == Some(c.person_id),
+        };
+    }
+    let mut details = Vec::new();
+    if let Some(year) = c.birth_year {
+        details.push(t.t1("person-born", "year", &year.to_string()));
+    }
+    if let Some(sex) = c.sex.as_deref().filter(|s| *s != "X") {
+        details.push(t.t(&format!("sex-{sex}")));
+    }
+    details.push(t.t_args(
+        "person-reports-count",
+        &[(
+            "n",
+            crate::i18n::Arg::Num(i64::try_from(c.reports).unwrap_or(0)),
+        )],
+    ));
+    if let Some(at) = c.last_seen {
+        details.push(t.t1("person-last-seen", "date", &t.date_time(UtcMillis(at))));
+    }
+    details.push(t.t1(
+        "person-score",
+        "score",
+        &format!("{:.0}", (c.score * 100.0).round()),
+    ));
+    Found {
+        id: c.person_id,
+        name: c
+            .display_name
+            .clone()
+            .unwrap_or_else(|| t.t("person-unknown")),
+        details: details.join(" · "),
+        restricted: false,
+        safety_notes: c.safety_notes.clone().unwrap_or_default(),
+        selected: selected == Some(c.person_id),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "_person_candidates.html")]
+pub struct CandidatesFragment {
+    t: Tr<'static>,
+    index: usize,
+    items: Vec<Found>,
+    /// Nothing typed yet, or nothing alike.
+    searched: bool,
+    new_selected: bool,
+    /// How many were found, for screen readers.
+    status: String,
+}
+
+/// The candidates for the `i`-th person of the intake form, from what is typed in its block.
+pub async fn candidates(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let mut index = 0usize;
+    let mut input = CandidateInput::default();
+    let mut chosen: Option<i64> = None;
+    let mut age: Option<i64> = None;
+    for (k, v) in &pairs {
+        if let Some(rest) = k.strip_prefix("persons[") {
+            let Some((i, field)) = rest.split_once("].") else {
+                continue;
+            };
+            index = i
+                .parse()
+                .unwrap_or(0)
+                .min(presidio_domain::report::MAX_PERSONS);
+            match field {
+                "name" => input.name.clone_from(v),
+                "sex" => input.sex.clone_from(v),
+                "age" => age = v.trim().parse().ok(),
+                "fiscal_code" => input.fiscal_code.clone_from(v),
+                "person_id" => chosen = v.parse().ok(),
+                _ => {}
+            }
+        } else if k == "municipality" {
+            input.municipality.clone_from(v);
+        }
+    }
+    let year = i64::from(state.clock.now().in_rome().year());
+    input.birth_year = age.filter(|a| (0..=120).contains(a)).map(|a| year - a);
+    // A fiscal code being typed is not yet one to look for.
+    if input.fiscal_code.trim().len() != 16 {
+        input.fiscal_code.clear();
+    }
+    let t = catalogue().tr(Locale::Italian);
+    let searched = !input.name.trim().is_empty() || !input.fiscal_code.is_empty();
+    let items = match presidio_app::persons::candidates(&state, visitor.caller(), who, &input).await
+    {
+        Ok(list) => list.iter().map(|c| found(t, c, chosen)).collect(),
+        // What is not yet valid (a sex or a municipality being chosen) finds nothing.
+        Err(AppError::Invalid(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let new_selected = !items.iter().any(|f: &Found| f.selected);
+    let status = if searched {
+        t.t_args(
+            "intake-known-count",
+            &[(
+                "n",
+                crate::i18n::Arg::Num(i64::try_from(items.len()).unwrap_or(0)),
+            )],
+        )
+    } else {
+        String::new()
+    };
+    Ok(CandidatesFragment {
+        t,
+        index,
+        items,
+        searched,
+        new_selected,
+        status,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "persons.html")]
+pub struct SearchPage {
+    page: Layout,
+    q: String,
+    items: Vec<Found>,
+    searched: bool,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+/// The search: by name, alias, fiscal code or birth year, among the persons the user may read.
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let page = Layout::new(&visitor, "persons-title", "persons");
+    let t = page.t;
+    let Some(q) = query.q else {
+        return Ok(SearchPage {
+            page,
+            q: String::new(),
+            items: Vec::new(),
+            searched: false,
+            errors: FormErrors::default(),
+        }
+        .into_response());
+    };
+    match presidio_app::persons::search(&state, visitor.caller(), who, &q).await {
+        Ok(list) => Ok(SearchPage {
+            items: list.iter().map(|c| found(t, c, None)).collect(),
+            page,
+            q,
+            searched: true,
+            errors: FormErrors::default(),
+        }
+        .into_response()),
+        Err(AppError::Invalid(invalid)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            SearchPage {
+                page,
+                q,
+                items: Vec::new(),
+                searched: false,
+                errors: FormErrors::labelled(&invalid, &[("q", "persons-search-label")]),
+            },
+        )
+            .into_response()),
+        Err(AppError::NotFound) => Ok(SearchPage {
+            page,
+            q,
+            items: Vec::new(),
+            searched: true,
+            errors: FormErrors::default(),
+        }
+        .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A line of the person's timeline.
+pub struct TimelineLine {
+    pub report_id: i64,
+    pub code: String,
+    pub reserved: bool,
+    pub date: String,
+    pub role: String,
+    pub target: String,
+    pub outcome: String,
+    pub severity: String,
+    pub status: String,
+    pub placements: Vec<String>,
+    pub handovers: Vec<String>,
+    pub closing: String,
+}
+
+pub struct NameLine {
+    pub value: String,
+    pub kind: String,
+    pub source: String,
+}
+
+pub struct LinkLine {
+    pub other_id: i64,
+    pub other: String,
+    pub reason: String,
+    pub at: String,
+    pub standing: bool,
+    pub undone: String,
+}
+
+pub struct CorrectionLine {
+    pub at: String,
+    pub field: String,
+    pub previous: String,
+    pub value: String,
+}
+
+/// The correction form's values, as read or as typed.
+#[derive(Default)]
+pub struct DetailsFields {
+    pub name: String,
+    pub birth_date: String,
+    pub birth_year: String,
+    pub birth_place: String,
+    pub citizenship: String,
+    pub fiscal_code: String,
+    pub languages: String,
+    pub needs_mediator: bool,
+    pub residence: String,
+    pub contacts: String,
+    pub safety_notes: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    page: Layout,
+    id: i64,
+    reserved: bool,
+    safety_notes: String,
+    identity: Vec<(String, String)>,
+    names: Vec<NameLine>,
+    links: Vec<LinkLine>,
+    duplicates: Vec<Found>,
+    timeline: Vec<TimelineLine>,
+    corrections: Vec<CorrectionLine>,
+    writable: bool,
+    form: DetailsFields,
+    sexes: Vec<Choice>,
+    version: i64,
+    errors: FormErrors,
+    done: Option<String>,
+}
+
+fn or_dash(t: Tr<'_>, v: Option<&str>) -> String {
+    v.map_or_else(|| t.t("value-none"), ToOwned::to_owned)
+}
+
+fn timeline_line(t: Tr<'_>, e: &Entry) -> TimelineLine {
+    match e {
+        Entry::Reserved { code, report_id } => TimelineLine {
+            report_id: *report_id,
+            code: code.clone(),
+            reserved: true,
+            date: String::new(),
+            role: String::new(),
+            target: String::new(),
+            outcome: String::new(),
+            severity: "none".into(),
+            status: String::new(),
+            placements: Vec::new(),
+            handovers: Vec::new(),
+            closing: String::new(),
+        },
+        Entry::Open { role, case, .. } => {
+            let r = &case.report;
+            let severity = r.outcome.map_or("none", |o| o.code());
+            TimelineLine {
+                report_id: r.id,
+                code: r.code.clone(),
+                reserved: false,
+                date: t.date_time(r.data.received_at),
+                role: t.t(&format!("person-role-{role}")),
+                target: t.t(&format!("target-{}", r.data.target_group.code())),
+                outcome: t.t(&format!("outcome-{severity}")),
+                severity: severity.into(),
+                status: t.t(&format!("status-{}", r.status.code())),
+                placements: case
+                    .activations
+                    .iter()
+                    .map(|a| {
+                        t.t_args(
+                            "person-placement",
+                            &[
+                                (
+                                    "resource",
+                                    crate::i18n::Arg::Str(&crate::views::resource_name(t, a)),
+                                ),
+                                ("nights", crate::i18n::Arg::Num(a.nights)),
+                                (
+                                    "status",
+                                    crate::i18n::Arg::Str(
+                                        &t.t(&format!("activation-{}", a.status)),
+                                    ),
+                                ),
+                            ],
+                        )
+                    })
+                    .collect(),
+                handovers: case
+                    .handovers
+                    .iter()
+                    .map(|h| {
+                        t.t2(
+                            "person-handover",
+                            "service",
+                            &h.municipality_name,
+                            "status",
+                            &t.t(&format!("handover-status-{}", h.status)),
+                        )
+                    })
+                    .collect(),
+                closing: r
+                    .closing_outcome
+                    .map(|c| t.t(&format!("closing-outcome-{}", c.code())))
+                    .unwrap_or_default(),
+            }
+        }
+    }
+}
+
+fn fields_of(r: &presidio_db::StoredPerson) -> DetailsFields {
+    DetailsFields {
+        name: r.name.clone().unwrap_or_default(),
+        birth_date: r.birth_date.clone().unwrap_or_default(),
+        birth_year: r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        birth_place: r.birth_place.clone().unwrap_or_default(),
+        citizenship: r.citizenship.clone().unwrap_or_default(),
+        fiscal_code: r.fiscal_code.clone().unwrap_or_default(),
+        languages: r.languages.clone().unwrap_or_default(),
+        needs_mediator: r.needs_mediator == 1,
+        residence: r.residence.clone().unwrap_or_default(),
+        contacts: r.contacts.clone().unwrap_or_default(),
+        safety_notes: r.safety_notes.clone().unwrap_or_default(),
+    }
+}
+
+fn sex_choices(t: Tr<'_>, selected: &str) -> Vec<Choice> {
+    Sex::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.code().into(),
+            label: t.t(&format!("sex-{}", s.code())),
+            selected: s.code() == selected,
+        })
+        .collect()
+}
+
+/// The links of the record, standing and undone.
+fn link_lines(t: Tr<'_>, id: i64, p: &presidio_app::persons::Person) -> Vec<LinkLine> {
+    let name_of = |other: i64| {
+        p.linked
+            .iter()
+            .find(|l| l.id == other)
+            .and_then(|l| l.name.clone())
+            .unwrap_or_else(|| t.t1("person-record", "id", &other.to_string()))
+    };
+    p.links
+        .iter()
+        .map(|l| {
+            let other = if l.person_id == id {
+                l.other_id
+            } else {
+                l.person_id
+            };
+            LinkLine {
+                other_id: other,
+                other: name_of(other),
+                reason: l.reason.clone(),
+                at: t.date_time(UtcMillis(l.linked_at)),
+                standing: l.unlinked_at.is_none(),
+                undone: l
+                    .unlinked_at
+                    .map(|at| {
+                        t.t2(
+                            "person-link-undone",
+                            "date",
+                            &t.date_time(UtcMillis(at)),
+                            "reason",
+                            l.unlink_reason.as_deref().unwrap_or(""),
+                        )
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The identity lines of the person's page.
+fn identity_of(
+    t: Tr<'_>,
+    r: &presidio_db::StoredPerson,
+    residence: Option<&str>,
+) -> Vec<(String, String)> {
+    vec![
+        (t.t("field-sex"), t.t(&format!("sex-{}", r.sex))),
+        (
+            t.t("field-birth_date"),
+            r.birth_date
+                .as_deref()
+                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                .map_or_else(|| t.t("value-none"), |d| t.date(d)),
+        ),
+        (
+            t.t("field-birth_year"),
+            r.birth_year
+                .map_or_else(|| t.t("value-none"), |y| y.to_string()),
+        ),
+        (
+            t.t("field-age_band"),
+            r.age_band
+                .as_deref()
+                .map_or_else(|| t.t("value-none"), |b| t.t(&format!("age-band-{b}"))),
+        ),
+        (
+            t.t("field-birth_place"),
+            or_dash(t, r.birth_place.as_deref()),
+        ),
+        (
+            t.t("field-citizenship"),
+            or_dash(t, r.citizenship.as_deref()),
+        ),
+        (
+            t.t("field-fiscal_code"),
+            or_dash(t, r.fiscal_code.as_deref()),
+        ),
+        (t.t("field-languages"), or_dash(t, r.languages.as_deref())),
+        (
+            t.t("person-mediator"),
+            t.t(if r.needs_mediator == 1 {
+                "value-yes"
+            } else {
+                "value-no"
+            }),
+        ),
+        (t.t("field-residence"), or_dash(t, residence)),
+        (t.t("field-contacts"), or_dash(t, r.contacts.as_deref())),
+    ]
+}
+
+/// The person's page; `typed` keeps what was typed in a refused correction.
+async fn person_page(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    errors: FormErrors,
+    typed: Option<(DetailsFields, String)>,
+    done: Option<&str>,
+) -> Result<PersonPage, PageError> {
+    let who = super::reports::principal(visitor)?;
+    let viewed = presidio_app::persons::view(state, visitor.caller(), who, id).await?;
+    let t = catalogue().tr(Locale::Italian);
+    let p = match viewed {
+        PersonView::Reserved => {
+            let page = Layout::new(visitor, "person-reserved-title", "persons");
+            return Ok(PersonPage {
+                page,
+                id,
+                reserved: true,
+                safety_notes: String::new(),
+                identity: Vec::new(),
+                names: Vec::new(),
+                links: Vec::new(),
+                duplicates: Vec::new(),
+                timeline: Vec::new(),
+                corrections: Vec::new(),
+                writable: false,
+                form: DetailsFields::default(),
+                sexes: Vec::new(),
+                version: 0,
+                errors,
+                done: None,
+            });
+        }
+        PersonView::Full(p) => p,
+    };
+    let r = &p.record;
+    let name = r.name.clone().unwrap_or_else(|| t.t("person-unknown"));
+    let page = Layout::titled(visitor, t.t1("person-title", "name", &name), "persons");
+    let residence = match r
+        .residence
+        .as_deref()
+        .and_then(|c| presidio_domain::reference::IstatCode::parse(c).ok())
+    {
+        Some(code) => Some(presidio_app::reference::municipality_name(state, &code).await),
+        None => None,
+    };
+    let identity = identity_of(t, r, residence.as_deref());
+    let names = p
+        .names
+        .iter()
+        .map(|n| NameLine {
+            value: n.value.clone(),
+            kind: t.t(&format!("person-name-kind-{}", n.kind)),
+            source: match &n.report_code {
+                Some(code) => t.t1("person-name-from-report", "code", code),
+                None => t.t(&format!("person-name-source-{}", n.source)),
+            },
+        })
+        .collect();
+    let links = link_lines(t, id, &p);
+    let corrections = p
+        .corrections
+        .iter()
+        .map(|c| CorrectionLine {
+            at: t.date_time(UtcMillis(c.at)),
+            field: t.t(&format!("field-{}", c.field)),
+            previous: or_dash(t, c.previous.as_deref()),
+            value: or_dash(t, c.value.as_deref()),
+        })
+        .collect();
+    let (form, sex) = typed.unwrap_or_else(|| (fields_of(r), r.sex.clone()));
+    Ok(PersonPage {
+        page,
+        id,
+        reserved: false,
+        safety_notes: r.safety_notes.clone().unwrap_or_default(),
+        identity,
+        names,
+        links,
+        duplicates: p.duplicates.iter().map(|c| found(t, c, None)).collect(),
+        timeline: p.timeline.iter().map(|e| timeline_line(t, e)).collect(),
+        corrections,
+        writable: p.writable,
+        form,
+        sexes: sex_choices(t, &sex),
+        version: r.version,
+        errors,
+        done: done.map(|d| t.t(d)),
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    fatto: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let done = (query.fatto == "correzione").then_some("person-corrected");
+    person_page(&state, &visitor, id, FormErrors::default(), None, done)
+        .await
+        .map(IntoResponse::into_response)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    name: String,
+    sex: String,
+    birth_date: String,
+    birth_year: String,
+    birth_place: String,
+    citizenship: String,
+    fiscal_code: String,
+    languages: String,
+    needs_mediator: Option<String>,
+    residence: String,
+    contacts: String,
+    safety_notes: String,
+    version: String,
+}
+
+/// Saves a correction of the person's details.
+pub async fn correct(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<DetailsForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let year = form.birth_year.trim();
+    let input = DetailsInput {
+        name: form.name.clone(),
+        sex: form.sex.clone(),
+        birth_date: form.birth_date.clone(),
+        // What is not a number is kept as 0, which the check refuses.
+        birth_year: (!year.is_empty()).then(|| year.parse().unwrap_or(0)),
+        birth_place: form.birth_place.clone(),
+        citizenship: form.citizenship.clone(),
+        fiscal_code: form.fiscal_code.clone(),
+        languages: form.languages.clone(),
+        needs_mediator: form.needs_mediator.is_some(),
+        residence: form.residence.clone(),
+        contacts: form.contacts.clone(),
+        safety_notes: form.safety_notes.clone(),
+    };
+    let version = form.version.trim().parse().ok();
+    let typed = || {
+        (
+            DetailsFields {
+                name: form.name.clone(),
+                birth_date: form.birth_date.clone(),
+                birth_year: form.birth_year.clone(),
+                birth_place: form.birth_place.clone(),
+                citizenship: form.citizenship.clone(),
+                fiscal_code: form.fiscal_code.clone(),
+                languages: form.languages.clone(),
+                needs_mediator: form.needs_mediator.is_some(),
+                residence: form.residence.clone(),
+                contacts: form.contacts.clone(),
+                safety_notes: form.safety_notes.clone(),
+            },
+            form.sex.clone(),
+        )
+    };
+    match presidio_app::persons::correct(&state, visitor.caller(), who, id, version, &input).await {
+        Ok(Corrected::Done(_)) => {
+            Ok(Redirect::to(&format!("/persone/{id}?fatto=correzione")).into_response())
+        }
+        Ok(Corrected::Stale) => {
+            let invalid = Invalid::one(
+                "version",
+                presidio_domain::validation::Problem::StaleVersion,
+            );
+            let page = person_page(
+                &state,
+                &visitor,
+                id,
+                FormErrors::from(&invalid),
+                Some(typed()),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(AppError::Invalid(invalid)) => {
+            let page = person_page(
+                &state,
+                &visitor,
+                id,
+                FormErrors::from(&invalid),
+                Some(typed()),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    person_id: String,
+    reason: String,
+}
+
+/// Links the record to another record of the same person.
+pub async fn link(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let other = form.person_id.trim().parse().ok();
+    match presidio_app::persons::link(&state, visitor.caller(), who, id, other, &form.reason).await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/persone/{id}")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let page =
+                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct UnlinkForm {
+    reason: String,
+}
+
+/// Undoes a link between two records.
+pub async fn unlink(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, other)): Path<(i64, i64)>,
+    Form(form): Form<UnlinkForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    match presidio_app::persons::unlink(&state, visitor.caller(), who, id, other, &form.reason)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/persone/{id}")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let invalid = invalid.renamed("reason", "unlink_reason");
+            let page =
+                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
