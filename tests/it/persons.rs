@@ -422,6 +422,12 @@ async fn corrections_keep_their_history_and_safety_notes_top_every_report() {
     // The same version again is stale.
     let (s, _) = call(&mut app, Some(&desk), Method::PATCH, &path, &body).await;
     assert_eq!(s, StatusCode::CONFLICT);
+    // Null is a field left out (the document says every field may be null), not bad JSON.
+    let mut nulls = body.clone();
+    nulls["needs_mediator"] = json!(null);
+    nulls["citizenship"] = json!(null);
+    let (s, v) = call(&mut app, Some(&desk), Method::PATCH, &path, &nulls).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let (_, p) = get(&mut app, &desk, &path).await;
     assert_eq!(p["birth_year"], 1981);
     let fields: Vec<&str> = p["corrections"]

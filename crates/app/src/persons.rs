@@ -500,7 +500,7 @@ pub async fn link(
             errors.push("person_id", Problem::Required);
             None
         }
-        Some(o) if o == id || o <= 0 => {
+        Some(o) if o <= 0 => {
             errors.push("person_id", Problem::OutOfRange);
             None
         }
@@ -511,6 +511,9 @@ pub async fn link(
     }
     let other = other.unwrap_or_default();
     let record = writable(app, who, id).await?;
+    if other == id {
+        return Err(Invalid::one("person_id", Problem::OutOfRange).into());
+    }
     let linked = match readable(app, who, other).await {
         Ok(r) => r,
         Err(AppError::NotFound) => {

@@ -10,6 +10,11 @@ use serde_json::{Map, Value, json};
 /// (see `input::has_control`).
 pub const NO_CONTROL: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
+/// Required text as the server takes it: [`NO_CONTROL`], and something besides spaces (every
+/// required text is trimmed first, see `validation::required_text`). Given to every string the
+/// code declares with a `minLength`.
+pub const NON_BLANK: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
 /// An ISTAT municipality code as the server reads it (`IstatCode::parse`: six digits, spaces
 /// around ignored).
 pub const ISTAT: &str = "^\\s*[0-9]{6}\\s*$";
@@ -186,7 +191,12 @@ fn no_control_text(schema: &mut Value) {
         && !object.contains_key("enum")
         && !object.contains_key("format")
     {
-        object.insert("pattern".into(), Value::String(NO_CONTROL.into()));
+        let pattern = if object.get("minLength").and_then(Value::as_u64).unwrap_or(0) > 0 {
+            NON_BLANK
+        } else {
+            NO_CONTROL
+        };
+        object.insert("pattern".into(), Value::String(pattern.into()));
     }
     for (key, value) in object.iter_mut() {
         match key.as_str() {
@@ -250,6 +260,25 @@ mod tests {
     }
 
     #[test]
+    fn required_text_is_declared_as_the_server_reads_it() {
+        let pattern = regex::Regex::new(NON_BLANK).unwrap();
+        for (text, taken) in [
+            ("x", true),
+            ("  Mario  ", true),
+            ("a\nb", true),
+            ("", false),
+            ("   ", false),
+            ("\t\n", false),
+            ("a\u{0}b", false),
+        ] {
+            let mut errors = presidio_domain::validation::Invalid::default();
+            presidio_domain::validation::required_text(&mut errors, "reason", text, 100);
+            assert_eq!(errors.is_empty(), taken, "{text:?}");
+            assert_eq!(pattern.is_match(text), taken, "{text:?}");
+        }
+    }
+
+    #[test]
     fn every_operation_lists_the_shared_errors_and_bodies_take_no_stray_field() {
         let mut doc = json!({
             "paths": {"/x/{id}": {"post": {
@@ -260,6 +289,7 @@ mod tests {
             "components": {"schemas": {
                 "Body": {"type": "object", "properties": {
                     "name": {"type": ["string", "null"]},
+                    "reason": {"type": "string", "minLength": 1},
                     "inner": {"$ref": "#/components/schemas/Inner"}
                 }},
                 "Inner": {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}},
@@ -278,6 +308,10 @@ mod tests {
         assert_eq!(schemas["Inner"]["additionalProperties"], false);
         assert!(schemas["Answer"].get("additionalProperties").is_none());
         assert_eq!(schemas["Body"]["properties"]["name"]["pattern"], NO_CONTROL);
+        assert_eq!(
+            schemas["Body"]["properties"]["reason"]["pattern"],
+            NON_BLANK
+        );
         assert!(
             schemas["Inner"]["properties"]["at"]
                 .get("pattern")

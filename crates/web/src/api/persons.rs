@@ -27,9 +27,12 @@ pub struct CandidatesQuery {
     pub name: String,
     /// `M`, `F`, `X`
     pub sex: String,
+    /// Not before 1900 nor after this year.
+    #[param(minimum = 1900, maximum = 9999)]
     pub birth_year: Option<i64>,
     pub fiscal_code: String,
     /// ISTAT code of the report's municipality: its Ambito's records are searched.
+    #[param(pattern = r"^\s*([0-9]{6})?\s*$")]
     pub municipality: String,
 }
 
@@ -97,6 +100,7 @@ pub async fn candidates(
 #[serde(default)]
 pub struct SearchQuery {
     /// A name or alias, a fiscal code, or a birth year.
+    #[param(required = true, min_length = 1, max_length = 200)]
     pub q: String,
 }
 
@@ -384,15 +388,18 @@ pub async fn show(
 }
 
 /// Corrections of a person's details: every field at once, with the `version` read. Each
-/// change is kept in the record's history with what it was.
-#[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)] // documents the body; the handler reads it as `DetailsInput`
+/// change is kept in the record's history with what it was. A field left out (or null) is
+/// cleared.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct DetailsBody {
     pub name: Option<String>,
     /// `M`, `F`, `X`
     pub sex: Option<String>,
     /// `YYYY-MM-DD`
     pub birth_date: Option<String>,
+    /// Not before 1900 nor after this year; must agree with `birth_date`.
+    #[schema(minimum = 1900, maximum = 9999)]
     pub birth_year: Option<i64>,
     /// Belfiore code of the municipality or country of birth.
     pub birth_place: Option<String>,
@@ -405,15 +412,28 @@ pub struct DetailsBody {
     pub residence: Option<String>,
     pub contacts: Option<String>,
     pub safety_notes: Option<String>,
-    pub version: i64,
+    /// The version read (409 when the record changed since).
+    #[schema(required = true, value_type = i64)]
+    pub version: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DetailsWithVersion {
-    #[serde(flatten)]
-    details: DetailsInput,
-    #[serde(default)]
-    version: Option<i64>,
+impl DetailsBody {
+    fn input(self) -> DetailsInput {
+        DetailsInput {
+            name: self.name.unwrap_or_default(),
+            sex: self.sex.unwrap_or_default(),
+            birth_date: self.birth_date.unwrap_or_default(),
+            birth_year: self.birth_year,
+            birth_place: self.birth_place.unwrap_or_default(),
+            citizenship: self.citizenship.unwrap_or_default(),
+            fiscal_code: self.fiscal_code.unwrap_or_default(),
+            languages: self.languages.unwrap_or_default(),
+            needs_mediator: self.needs_mediator.unwrap_or_default(),
+            residence: self.residence.unwrap_or_default(),
+            contacts: self.contacts.unwrap_or_default(),
+            safety_notes: self.safety_notes.unwrap_or_default(),
+        }
+    }
 }
 
 /// What a correction answers.
@@ -432,15 +452,16 @@ pub async fn correct(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<DetailsWithVersion>,
+    ApiJson(body): ApiJson<DetailsBody>,
 ) -> Result<Json<VersionView>, ApiError> {
+    let version = body.version;
     match presidio_app::persons::correct(
         &state,
         visitor.caller(),
         principal(&visitor)?,
         id,
-        body.version,
-        &body.details,
+        version,
+        &body.input(),
     )
     .await?
     {
@@ -453,7 +474,11 @@ pub async fn correct(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct LinkBody {
+    /// The other record.
+    #[schema(required = true, value_type = i64, minimum = 1)]
     pub person_id: Option<i64>,
+    /// Why they are the same person.
+    #[schema(required = true, min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -484,6 +509,7 @@ pub async fn link(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct UnlinkBody {
+    #[schema(required = true, min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
