@@ -74,6 +74,7 @@ async fn a_known_person_is_found_with_a_typo_and_attached_to_the_next_report() {
     assert!(score > 0.8 && score <= 1.0, "{score}");
     // The same fiscal code is certain, whatever the name.
     let mut fc = mario();
+    fc["name"] = json!("Rossi Mraio");
     fc["fiscal_code"] = json!("RSSMRA80A01F205X");
     fc["person_id"] = json!(person);
     let (second, attached) = report_of(&mut app, &desk, fc, "senza_dimora").await;
@@ -98,6 +99,18 @@ async fn a_known_person_is_found_with_a_typo_and_attached_to_the_next_report() {
     assert_eq!(reports, [second, first]);
     assert_eq!(p["fiscal_code"], "RSSMRA80A01F205X");
     assert_eq!(p["birth_year"], year);
+    // The record keeps its name; the spelling typed later is one more name, with its report.
+    assert_eq!(p["name"], "Mario Rossi");
+    let names: Vec<&str> = p["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["value"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Mario Rossi") && names.contains(&"Rossi Mraio"),
+        "{names:?}"
+    );
     // The page too, reachable from the report.
     let page = app
         .get_as(&desk, &format!("/segnalazioni/{first}"))

@@ -62,7 +62,7 @@ macro_rules! attach_person {
             let id: i64 = match known {
                 Some(id) => {
                     let (id,): (i64,) = sqlx::query_as(
-                        "UPDATE persons SET name = COALESCE($3, name),
+                        "UPDATE persons SET name = COALESCE(name, $3),
                             sex = CASE WHEN sex = 'X' THEN $4 ELSE sex END,
                             birth_year = COALESCE(birth_year, $5),
                             age_band = COALESCE($6, age_band),
