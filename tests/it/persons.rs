@@ -43,6 +43,16 @@ fn mario() -> Value {
     json!({"role": "beneficiario", "name": "Mario Rossi", "sex": "M", "age": 45})
 }
 
+/// The names and aliases of a person record as the API gives them.
+fn names_of(person: &Value) -> Vec<&str> {
+    person["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["value"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_known_person_is_found_with_a_typo_and_attached_to_the_next_report() {
     let mut app = TestApp::new().await;
@@ -101,12 +111,7 @@ async fn a_known_person_is_found_with_a_typo_and_attached_to_the_next_report() {
     assert_eq!(p["birth_year"], year);
     // The record keeps its name; the spelling typed later is one more name, with its report.
     assert_eq!(p["name"], "Mario Rossi");
-    let names: Vec<&str> = p["names"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["value"].as_str().unwrap())
-        .collect();
+    let names = names_of(&p);
     assert!(
         names.contains(&"Mario Rossi") && names.contains(&"Rossi Mraio"),
         "{names:?}"
