@@ -564,3 +564,159 @@ async fn a_person_of_another_ambito_cannot_be_attached_and_bad_searches_are_refu
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_coordinator_detaches_a_wrongly_attached_person_once_even_in_parallel() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let (first, person) = report_of(&mut app, &desk, mario(), "senza_dimora").await;
+    // The call-taker chose Mario Rossi for a Mario Rosi who is someone else.
+    let mut wrong = json!({"role": "beneficiario", "name": "Mario Rosi", "sex": "M", "age": 19});
+    wrong["person_id"] = json!(person);
+    let (second, attached) = report_of(&mut app, &desk, wrong, "senza_dimora").await;
+    assert_eq!(attached, person);
+    let path = format!("/api/v1/persons/{person}/detach");
+    // Only coordinators detach; bad input names the field and changes nothing.
+    let good = json!({"report_id": second, "reason": "Omonimia: un ragazzo di 19 anni"});
+    let (s, _) = call(&mut app, Some(&desk), Method::POST, &path, &good).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for (body, field) in [
+        (json!({"report_id": second, "reason": ""}), "reason"),
+        (json!({"report_id": second, "reason": "   "}), "reason"),
+        (json!({"report_id": second, "reason": "a\u{0}b"}), "reason"),
+        (
+            json!({"report_id": second, "reason": "x".repeat(2001)}),
+            "reason",
+        ),
+        (json!({"reason": "Omonimia"}), "report_id"),
+        (json!({"report_id": 0, "reason": "Omonimia"}), "report_id"),
+        (
+            json!({"report_id": i64::MAX, "reason": "Omonimia"}),
+            "report_id",
+        ),
+    ] {
+        let (s, v) = call(&mut app, Some(&coord), Method::POST, &path, &body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body} {v}");
+        assert!(v["error"]["fields"].get(field).is_some(), "{field} {v}");
+    }
+    let (_, before) = get(&mut app, &coord, &format!("/api/v1/reports/{second}")).await;
+    assert_eq!(before["persons"][0]["person_id"], person);
+    // Two coordinators at once: one detaches, the other finds it done.
+    let (r1, r2) = tokio::join!(
+        crate::reports_api::post(&app, &coord, &path, &good),
+        crate::reports_api::post(&app, &coord, &path, &good),
+    );
+    let mut statuses = [r1.status, r2.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+    let (_, after) = get(&mut app, &coord, &format!("/api/v1/reports/{second}")).await;
+    let fresh = after["persons"][0]["person_id"].as_i64().unwrap();
+    assert_ne!(fresh, person);
+    // The old record: its own report only, without the name typed in the other, and its
+    // history says what was detached and why.
+    let (_, old) = get(&mut app, &coord, &format!("/api/v1/persons/{person}")).await;
+    let reports: Vec<i64> = old["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["report_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(reports, [first]);
+    assert!(!names_of(&old).contains(&"Mario Rosi"), "{old}");
+    let detached = old["corrections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "detached_report")
+        .expect("the detach in the history");
+    assert_eq!(detached["previous"], before["code"]);
+    assert_eq!(detached["value"], "Omonimia: un ragazzo di 19 anni");
+    // The new record: made from the report, found by its name.
+    let (_, new) = get(&mut app, &coord, &format!("/api/v1/persons/{fresh}")).await;
+    assert_eq!(new["name"], "Mario Rosi");
+    assert_eq!(new["reports"][0]["report_id"], second);
+    let (_, v) = get(&mut app, &desk, "/api/v1/persons?q=Mario%20Rosi").await;
+    let found: Vec<i64> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["person_id"].as_i64().unwrap())
+        .collect();
+    assert!(found.contains(&fresh) && found.contains(&person), "{v}");
+    let writes = app.audited("write").await;
+    assert_eq!(
+        writes
+            .iter()
+            .filter(|e| e.entry.reason.starts_with("detach "))
+            .count(),
+        1
+    );
+    detach_on_the_page(&mut app, &desk, &coord, (first, person), fresh).await;
+}
+
+/// The page: coordinators see the form, call-takers do not; a blank reason names the field; a
+/// record's only report stays with it. `(first, person)`: a report of `person`, its only one.
+async fn detach_on_the_page(
+    app: &mut TestApp,
+    desk: &Who,
+    coord: &Who,
+    (first, person): (i64, i64),
+    fresh: i64,
+) {
+    let html = app.get_as(desk, &format!("/persone/{person}")).await.text();
+    assert!(!html.contains("/stacca"));
+    let html = app
+        .get_as(coord, &format!("/persone/{person}"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("/persone/{person}/stacca")),
+        "{html}"
+    );
+    let csrf = crate::support::csrf_of(&html);
+    let r = app
+        .post_form_as(
+            coord,
+            &format!("/persone/{person}/stacca"),
+            &[("report_id", &first.to_string()), ("reason", " ")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Motivo"), "{}", r.text());
+    // A record's only report stays with it: nothing would be left to the record.
+    let r = app
+        .post_form_as(
+            coord,
+            &format!("/persone/{person}/stacca"),
+            &[("report_id", &first.to_string()), ("reason", "Prova")],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("unica segnalazione"), "{}", r.text());
+    // A third report for the new record, detached from the page.
+    let mut third = json!({"role": "beneficiario", "name": "Mario Rosi", "sex": "M", "age": 19});
+    third["person_id"] = json!(fresh);
+    let (third, _) = report_of(app, desk, third, "senza_dimora").await;
+    let html = app.get_as(coord, &format!("/persone/{fresh}")).await.text();
+    let csrf = crate::support::csrf_of(&html);
+    let r = app
+        .post_form_as(
+            coord,
+            &format!("/persone/{fresh}/stacca"),
+            &[
+                ("report_id", &third.to_string()),
+                ("reason", "Un altro ancora"),
+            ],
+            Some(&csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (_, v) = get(app, coord, &format!("/api/v1/reports/{third}")).await;
+    assert_ne!(v["persons"][0]["person_id"], fresh);
+}

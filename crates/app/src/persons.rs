@@ -573,6 +573,60 @@ pub async fn unlink(
     Ok(())
 }
 
+/// Detaches the person of report `report` wrongly attached to record `id` (or a record linked
+/// to it): they get a record of their own, and the old one's history keeps the report's number
+/// and the reason. Coordinators only; the report must be one the coordinator reads in full.
+/// Returns the new record. Audited.
+pub async fn detach(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+    report: Option<i64>,
+    reason: &str,
+) -> Result<i64, AppError> {
+    let mut errors = Invalid::default();
+    let reason = required_text(&mut errors, "reason", reason, person::REASON_MAX);
+    let report = match report {
+        None => {
+            errors.push("report_id", Problem::Required);
+            0
+        }
+        Some(r) if r <= 0 => {
+            errors.push("report_id", Problem::OutOfRange);
+            0
+        }
+        Some(r) => r,
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let record = writable(app, who, id).await?;
+    if !who.may_in(Permission::ManagePersons, AmbitoId(record.ambito_id)) {
+        return Err(AppError::Forbidden);
+    }
+    let group = app.db.person_group(id).await?;
+    match app
+        .db
+        .detach_report_person(
+            &group,
+            report,
+            &reason,
+            who.user_id,
+            &app.entry(caller, Action::Write),
+        )
+        .await
+    {
+        Ok((_, new)) => {
+            app.caches.invalidate();
+            Ok(new)
+        }
+        Err(DbError::NotFound) => Err(Invalid::one("report_id", Problem::UnknownCode).into()),
+        Err(DbError::Conflict) => Err(Invalid::one("report_id", Problem::OnlyReport).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What a correction came to.
 #[derive(Debug)]
 pub enum Corrected {

@@ -143,6 +143,52 @@ macro_rules! attach_person {
 }
 pub(crate) use attach_person;
 
+/// Inside the open transaction `tx`: the names record `$person` (of Ambito `$ambito`) has
+/// only from report `$report` leave it, and its grams are written again from the names kept.
+macro_rules! drop_report_names {
+    ($tx:expr, $person:expr, $report:expr, $ambito:expr) => {
+        async {
+            sqlx::query(
+                "DELETE FROM person_names WHERE person_id = $1 AND report_id = $2
+                     AND NOT EXISTS (SELECT 1 FROM report_persons o WHERE o.person_id = $1
+                        AND o.report_id <> $2
+                        AND (o.name = person_names.value OR o.alias = person_names.value))",
+            )
+            .bind($person)
+            .bind($report)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("DELETE FROM person_grams WHERE person_id = $1")
+                .bind($person)
+                .execute(&mut *$tx)
+                .await?;
+            let kept: Vec<(String,)> =
+                sqlx::query_as("SELECT value FROM person_names WHERE person_id = $1")
+                    .bind($person)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            for (value,) in &kept {
+                for gram in grams(value) {
+                    sqlx::query(
+                        "INSERT INTO person_grams (ambito_id, gram, person_id)
+                             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind($ambito)
+                    .bind(gram)
+                    .bind($person)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+
+/// A report person attached to a record: its row, the record, name and alias typed, the
+/// report's Ambito and number.
+type AttachedPerson = (i64, i64, Option<String>, Option<String>, i64, String);
+
 /// A person record as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredPerson {
@@ -600,6 +646,112 @@ impl Db {
                 tx.commit().await?;
                 Ok::<(), DbError>(())
             }
+        )
+    }
+
+    /// Detaches the person of report `report` attached to one of the records `group` (a wrong
+    /// choice at intake): they get a record of their own, made from what was typed in the
+    /// report, with the names typed there; the names that came only from that report leave the
+    /// old record. The old record's history keeps the report's number and `reason`. Returns the
+    /// old record and the new one; `NotFound` when no person of the report is attached there,
+    /// `Conflict` when it is the record's only report person (nothing would be left to it).
+    pub async fn detach_report_person(
+        &self,
+        group: &[i64],
+        report: i64,
+        reason: &str,
+        by: i64,
+        audit: &Entry,
+    ) -> Result<(i64, i64), DbError> {
+        let at = crate::now().0;
+        let sql = format!(
+            "SELECT rp.id, rp.person_id, rp.name, rp.alias, r.ambito_id, r.code
+             FROM report_persons rp JOIN reports r ON r.id = rp.report_id
+             WHERE rp.report_id = $1 AND rp.person_id IN ({}) ORDER BY rp.position LIMIT 1",
+            id_list(group)
+        );
+        dispatch!(
+            self,
+            write
+                | pool
+                | {
+                    let mut tx = pool.begin().await?;
+                    let row: Option<AttachedPerson> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(report)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some((rp, old, name, alias, ambito, code)) = row else {
+                        return Err(DbError::NotFound);
+                    };
+                    let (others,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM report_persons WHERE person_id = $1 AND id <> $2",
+                    )
+                    .bind(old)
+                    .bind(rp)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if others == 0 {
+                        return Err(DbError::Conflict);
+                    }
+                    let (new,): (i64,) = sqlx::query_as(
+                        "INSERT INTO persons (ambito_id, name, sex, birth_year, age_band,
+                        citizenship, fiscal_code, languages, needs_mediator, created_at,
+                        updated_at)
+                     SELECT r.ambito_id, rp.name, rp.sex,
+                        CASE WHEN rp.age IS NULL THEN NULL ELSE r.year - rp.age END,
+                        rp.age_band, rp.citizenship, rp.fiscal_code, rp.language,
+                        rp.needs_mediator, $2, $2
+                     FROM report_persons rp JOIN reports r ON r.id = rp.report_id
+                     WHERE rp.id = $1 RETURNING id",
+                    )
+                    .bind(rp)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    // Guarded: of two detaches at once, the second finds the person moved already.
+                    let moved = sqlx::query(
+                        "UPDATE report_persons SET person_id = $2 WHERE id = $1 AND person_id = $3",
+                    )
+                    .bind(rp)
+                    .bind(new)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?;
+                    if moved.rows_affected() == 0 {
+                        return Err(DbError::NotFound);
+                    }
+                    let source = NameSource::Segnalazione.code();
+                    for (kind, value) in [("name", &name), ("alias", &alias)] {
+                        if let Some(value) = value.as_deref() {
+                            add_name!(tx, new, ambito, kind, value, source, Some(report), at)
+                                .await?;
+                        }
+                    }
+                    drop_report_names!(tx, old, report, ambito).await?;
+                    sqlx::query(
+                    "INSERT INTO person_corrections (person_id, at, actor_id, field, previous, value)
+                     VALUES ($1, $2, $3, 'detached_report', $4, $5)",
+                )
+                .bind(old)
+                .bind(at)
+                .bind(by)
+                .bind(&code)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+                    sqlx::query(
+                        "UPDATE persons SET version = version + 1, updated_at = $2 WHERE id = $1",
+                    )
+                    .bind(old)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    let mut entry = audit.clone().record("person", old);
+                    entry.reason = format!("detach report={report} new={new}");
+                    append!(tx, &entry).await?;
+                    tx.commit().await?;
+                    Ok::<(i64, i64), DbError>((old, new))
+                }
         )
     }
 

@@ -83,6 +83,7 @@ impl Role {
                 P::ReadResources,
                 P::ManageResources,
                 P::ImportReports,
+                P::ManagePersons,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -151,6 +152,8 @@ pub enum Permission {
     SendReports,
     /// Importing the records kept before Presidio.
     ImportReports,
+    /// Undoing a wrong choice of person at intake: detaching a report's person from a record.
+    ManagePersons,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

@@ -56,6 +56,8 @@ pub enum Problem {
     OverlappingShift,
     /// Not a telephone number.
     InvalidPhone,
+    /// The only report of a person record: it cannot be taken from it.
+    OnlyReport,
 }
 
 impl Problem {
@@ -101,11 +103,12 @@ impl Problem {
             Self::ControlCharacter => "control_character",
             Self::OverlappingShift => "overlapping_shift",
             Self::InvalidPhone => "invalid_phone",
+            Self::OnlyReport => "only_report",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 40] = [
+    pub const ALL: [Problem; 41] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -146,6 +149,7 @@ impl Problem {
         Self::ControlCharacter,
         Self::OverlappingShift,
         Self::InvalidPhone,
+        Self::OnlyReport,
     ];
 }
 

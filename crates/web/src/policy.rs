@@ -794,6 +794,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/persone/{id}/collegamenti/{other_id}/rimuovi",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "POST",
+        "/persone/{id}/stacca",
+        Access::Needs(Permission::ManagePersons),
+    ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/detach",
+        Access::Needs(Permission::ManagePersons),
+    ),
 ];
 
 /// The rule for a request to `route` (the path as registered) with `method`.

@@ -123,6 +123,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(persons::show, persons::correct))
         .routes(routes!(persons::link))
         .routes(routes!(persons::unlink))
+        .routes(routes!(persons::detach))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::save_hours))
         .routes(routes!(calendar::add_holiday))

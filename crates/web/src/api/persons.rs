@@ -534,3 +534,45 @@ pub async fn unlink(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Which report's person was attached by mistake, and why.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DetachBody {
+    /// A report naming the record (or a record linked to it).
+    #[schema(required = true, value_type = i64, minimum = 1)]
+    pub report_id: Option<i64>,
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// The record the report's person now has.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetachedView {
+    pub person_id: i64,
+}
+
+/// Detaches the person of a report wrongly attached to this record (coordinators): they get a
+/// record of their own, made from what the report says; the record's history keeps the
+/// report's number and the reason. Audited.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/detach", tag = "persone",
+    params(("id" = i64, Path)), request_body = DetachBody,
+    responses((status = 201, body = DetachedView), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn detach(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DetachBody>,
+) -> Result<(StatusCode, Json<DetachedView>), ApiError> {
+    let person_id = presidio_app::persons::detach(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        body.report_id,
+        &body.reason,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(DetachedView { person_id })))
+}

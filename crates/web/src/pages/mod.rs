@@ -188,6 +188,7 @@ fn person_routes(routes: Routes) -> Routes {
         .get("/persone/{id}", persons::show)
         .post("/persone/{id}", persons::correct)
         .post("/persone/{id}/collegamenti", persons::link)
+        .post("/persone/{id}/stacca", persons::detach)
         .post(
             "/persone/{id}/collegamenti/{other_id}/rimuovi",
             persons::unlink,

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use presidio_app::AppError;
 use presidio_app::persons::{Candidate, Corrected, Entry, PersonView};
+use presidio_domain::access::Permission;
 use presidio_domain::person::{CandidateInput, DetailsInput};
+use presidio_domain::reference::AmbitoId;
 use presidio_domain::report::Sex;
 use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::Invalid;
@@ -296,6 +298,8 @@ pub struct PersonPage {
     timeline: Vec<TimelineLine>,
     corrections: Vec<CorrectionLine>,
     writable: bool,
+    /// May detach a report's person wrongly attached (coordinators).
+    can_detach: bool,
     form: DetailsFields,
     sexes: Vec<Choice>,
     version: i64,
@@ -526,6 +530,7 @@ async fn person_page(
                 timeline: Vec::new(),
                 corrections: Vec::new(),
                 writable: false,
+                can_detach: false,
                 form: DetailsFields::default(),
                 sexes: Vec::new(),
                 version: 0,
@@ -583,6 +588,7 @@ async fn person_page(
         timeline: p.timeline.iter().map(|e| timeline_line(t, e)).collect(),
         corrections,
         writable: p.writable,
+        can_detach: p.writable && who.may_in(Permission::ManagePersons, AmbitoId(r.ambito_id)),
         form,
         sexes: sex_choices(t, &sex),
         version: r.version,
@@ -603,7 +609,11 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let done = (query.fatto == "correzione").then_some("person-corrected");
+    let done = match query.fatto.as_str() {
+        "correzione" => Some("person-corrected"),
+        "staccata" => Some("person-detached"),
+        _ => None,
+    };
     person_page(&state, &visitor, id, FormErrors::default(), None, done)
         .await
         .map(IntoResponse::into_response)
@@ -754,6 +764,36 @@ pub async fn unlink(
         Ok(()) => Ok(Redirect::to(&format!("/persone/{id}")).into_response()),
         Err(AppError::Invalid(invalid)) => {
             let invalid = invalid.renamed("reason", "unlink_reason");
+            let page =
+                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DetachForm {
+    report_id: String,
+    reason: String,
+}
+
+/// Detaches a report's person wrongly attached to the record (coordinators).
+pub async fn detach(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<DetachForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let report = form.report_id.trim().parse().ok();
+    match presidio_app::persons::detach(&state, visitor.caller(), who, id, report, &form.reason)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/persone/{id}?fatto=staccata")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let invalid = invalid.renamed("reason", "detach_reason");
             let page =
                 person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
