@@ -143,6 +143,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/persons?q=rossi", "-yyyy--"),
     ("/api/v1/persons/candidates?name=rossi", "-yyy---"),
     ("/api/v1/persons/{id}", "-yyyn--"),
+    ("/api/v1/persons/{id}/export", "y------"),
+    ("/amministrazione/persone/{id}/dati.pdf", "y------"),
+    ("/amministrazione/persone/{id}/dati.json", "y------"),
 ];
 
 /// Addresses whose secret is the credential: anyone may ask, a wrong secret gets 404 (the

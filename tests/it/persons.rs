@@ -720,3 +720,79 @@ async fn detach_on_the_page(
     let (_, v) = get(app, coord, &format!("/api/v1/reports/{third}")).await;
     assert_ne!(v["persons"][0]["person_id"], fresh);
 }
+
+#[tokio::test]
+async fn the_person_s_own_data_is_exported_for_an_administrator_only_and_audited() {
+    let mut app = TestApp::new().await;
+    app.add_bollatese().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let (_, person) = report_of(&mut app, &desk, mario(), "senza_dimora").await;
+    // The second report names someone else too: the export says nothing of them.
+    let mut body = minimal();
+    let mut again = mario();
+    again["person_id"] = json!(person);
+    body["persons"] = json!([again, {"role": "familiare", "name": "Luigi Bianchi", "sex": "M"}]);
+    let (s, v) = call(
+        &mut app,
+        Some(&desk),
+        Method::POST,
+        "/api/v1/reports",
+        &body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let path = format!("/api/v1/persons/{person}/export");
+    for role in ["coordinatore", "operatore_centrale", "analista"] {
+        let who = app.sign_in(role, &[]).await;
+        let (s, _) = get(&mut app, &who, &path).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{role}");
+    }
+    let elsewhere = app.sign_in_in("bollatese", "admin", &[]).await;
+    let (s, _) = get(&mut app, &elsewhere, &path).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = get(&mut app, &elsewhere, "/api/v1/persons/999999/export").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let admin = app.sign_in("admin", &[]).await;
+    let (s, v) = get(&mut app, &admin, &path).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["person"]["name"], "Mario Rossi");
+    assert_eq!(v["reports"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["reports"][1]["lines"].as_array().unwrap().len(), 1);
+    assert!(!v.to_string().contains("Luigi"), "{v}");
+    let exports: Vec<_> = app
+        .audited("read")
+        .await
+        .into_iter()
+        .filter(|e| e.entry.section == "export")
+        .collect();
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].entry.record_id, person.to_string());
+    // From the browser: the right-of-access page links the PDF and the JSON.
+    let html = app
+        .get_as(&admin, "/amministrazione/accessi-persona?name=Rossi")
+        .await
+        .text();
+    let pdf = format!("/amministrazione/persone/{person}/dati.pdf");
+    assert!(html.contains(&pdf), "{html}");
+    let r = app.get_as(&admin, &pdf).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-type"), "application/pdf");
+    assert!(r.body.starts_with(b"%PDF"));
+    let r = app
+        .get_as(
+            &admin,
+            &format!("/amministrazione/persone/{person}/dati.json"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["person"]["id"], person);
+    let r = app.get_as(&desk, &pdf).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let exports = app
+        .audited("read")
+        .await
+        .into_iter()
+        .filter(|e| e.entry.section == "export")
+        .count();
+    assert_eq!(exports, 3);
+}

@@ -759,3 +759,90 @@ pub async fn duplicates(
     }
     Ok(found)
 }
+
+/// A report as it concerns the person: the report, the person's own lines in it (never the other
+/// people's), the resources activated and the handovers.
+#[derive(Debug, Clone)]
+pub struct ExportedReport {
+    pub report: presidio_domain::report::Report,
+    pub lines: Vec<presidio_domain::report::Person>,
+    pub activations: Vec<presidio_db::StoredActivation>,
+    pub handovers: Vec<presidio_db::StoredHandover>,
+}
+
+/// Everything held about a person (right of access, GDPR art. 15): the record and every record
+/// linked to it, names with their source, links, corrections, and the reports naming them.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub record: StoredPerson,
+    pub linked: Vec<StoredPerson>,
+    pub names: Vec<PersonName>,
+    pub links: Vec<PersonLink>,
+    pub corrections: Vec<presidio_db::PersonCorrection>,
+    pub reports: Vec<ExportedReport>,
+}
+
+/// The person's own data, for an administrator of the record's Ambito to hand over. Audited
+/// with the reports it holds.
+pub async fn export(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<Export, AppError> {
+    let record = match app.db.person(id).await {
+        Ok(r) => r,
+        Err(DbError::NotFound) => return Err(AppError::NotFound),
+        Err(other) => return Err(other.into()),
+    };
+    if !who.may_in(Permission::ExportPersons, AmbitoId(record.ambito_id)) {
+        return Err(AppError::NotFound);
+    }
+    let group = app.db.person_group(id).await?;
+    let mut report_ids: Vec<i64> = app
+        .db
+        .sightings(&group)
+        .await?
+        .iter()
+        .map(|s| s.report_id)
+        .collect();
+    report_ids.sort_unstable();
+    report_ids.dedup();
+    let mut reports = Vec::new();
+    for report_id in &report_ids {
+        let report = app.db.report(*report_id).await?;
+        let lines = report
+            .data
+            .persons
+            .iter()
+            .filter(|p| p.person_id.is_some_and(|p| group.contains(&p)))
+            .cloned()
+            .collect();
+        reports.push(ExportedReport {
+            lines,
+            activations: app.db.activations_of(*report_id).await?,
+            handovers: app.db.handovers_of(*report_id).await?,
+            report,
+        });
+    }
+    let mut entry = app.entry(caller, Action::Read).record("person", id);
+    entry.section = "export".into();
+    entry.reason = format!(
+        "reports={}",
+        report_ids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    app.audit.append(entry).await?;
+    let others: Vec<i64> = group.iter().copied().filter(|g| *g != id).collect();
+    Ok(Export {
+        linked: app.db.persons(&others).await?,
+        names: app.db.person_names(&group).await?,
+        links: app.db.person_links(&group).await?,
+        corrections: app.db.person_corrections(id).await?,
+        record,
+        reports,
+    })
+}

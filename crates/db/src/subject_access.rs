@@ -24,6 +24,8 @@ pub struct PersonMatch {
     pub name: Option<String>,
     pub alias: Option<String>,
     pub fiscal_code: Option<String>,
+    /// The person record the report's person is attached to.
+    pub person_id: Option<i64>,
 }
 
 /// At most this many people are listed for one search; a wider search should be narrowed.
@@ -61,7 +63,7 @@ impl Db {
         };
         let sql = format!(
             "SELECT r.id AS report_id, r.code, r.received_at, p.role, p.name, p.alias,
-                    p.fiscal_code
+                    p.fiscal_code, p.person_id
              FROM report_persons p JOIN reports r ON r.id = p.report_id
              WHERE r.ambito_id IN ({}) AND {condition}
              ORDER BY r.received_at DESC, p.position LIMIT $2",

@@ -70,6 +70,7 @@ impl Role {
                 P::ManageAccounts,
                 P::ReadAudit,
                 P::ManageCalendar,
+                P::ExportPersons,
             ],
             Self::Coordinatore => &[
                 P::UseApp,
@@ -152,6 +153,8 @@ pub enum Permission {
     SendReports,
     /// Importing the records kept before Presidio.
     ImportReports,
+    /// A person's own data, everything held about them, to hand over (right of access).
+    ExportPersons,
     /// Undoing a wrong choice of person at intake: detaching a report's person from a record.
     ManagePersons,
 }

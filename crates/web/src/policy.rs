@@ -804,6 +804,21 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/persons/{id}/detach",
         Access::Needs(Permission::ManagePersons),
     ),
+    (
+        "GET",
+        "/api/v1/persons/{id}/export",
+        Access::Needs(Permission::ExportPersons),
+    ),
+    (
+        "GET",
+        "/amministrazione/persone/{id}/dati.pdf",
+        Access::Needs(Permission::ExportPersons),
+    ),
+    (
+        "GET",
+        "/amministrazione/persone/{id}/dati.json",
+        Access::Needs(Permission::ExportPersons),
+    ),
 ];
 
 /// The rule for a request to `route` (the path as registered) with `method`.

@@ -125,6 +125,8 @@ pub struct PersonMatchView {
     pub name: Option<String>,
     pub alias: Option<String>,
     pub fiscal_code: Option<String>,
+    /// The person record (its own data: `GET /api/v1/persons/{id}/export`).
+    pub person_id: Option<i64>,
 }
 
 /// The people found and every audited read or write of their reports, newest first.
@@ -160,6 +162,7 @@ pub async fn person_accesses(
                 name: p.name,
                 alias: p.alias,
                 fiscal_code: p.fiscal_code,
+                person_id: p.person_id,
             })
             .collect(),
         accesses: found

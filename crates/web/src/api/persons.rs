@@ -576,3 +576,25 @@ pub async fn detach(
     .await?;
     Ok((StatusCode::CREATED, Json(DetachedView { person_id })))
 }
+
+/// Everything held about the person (right of access, GDPR art. 15): the record and its linked
+/// records, names, links, corrections, and what each report says of them. For an administrator
+/// of the record's Ambito to hand over; not found for anyone else. Audited.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/export", tag = "persone",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = crate::views::persons::ExportView),
+        (status = 404, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<crate::views::persons::ExportView>, ApiError> {
+    let x =
+        presidio_app::persons::export(&state, visitor.caller(), principal(&visitor)?, id).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    Ok(Json(crate::views::persons::export_view(
+        t,
+        &x,
+        state.clock.now(),
+    )))
+}

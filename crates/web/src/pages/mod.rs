@@ -189,6 +189,14 @@ fn person_routes(routes: Routes) -> Routes {
         .post("/persone/{id}", persons::correct)
         .post("/persone/{id}/collegamenti", persons::link)
         .post("/persone/{id}/stacca", persons::detach)
+        .get(
+            "/amministrazione/persone/{id}/dati.pdf",
+            persons::export_pdf,
+        )
+        .get(
+            "/amministrazione/persone/{id}/dati.json",
+            persons::export_json,
+        )
         .post(
             "/persone/{id}/collegamenti/{other_id}/rimuovi",
             persons::unlink,

@@ -307,10 +307,6 @@ pub struct PersonPage {
     done: Option<String>,
 }
 
-fn or_dash(t: Tr<'_>, v: Option<&str>) -> String {
-    v.map_or_else(|| t.t("value-none"), ToOwned::to_owned)
-}
-
 fn timeline_line(t: Tr<'_>, e: &Entry) -> TimelineLine {
     match e {
         Entry::Reserved { code, report_id } => TimelineLine {
@@ -451,58 +447,6 @@ fn link_lines(t: Tr<'_>, id: i64, p: &presidio_app::persons::Person) -> Vec<Link
         .collect()
 }
 
-/// The identity lines of the person's page.
-fn identity_of(
-    t: Tr<'_>,
-    r: &presidio_db::StoredPerson,
-    residence: Option<&str>,
-) -> Vec<(String, String)> {
-    vec![
-        (t.t("field-sex"), t.t(&format!("sex-{}", r.sex))),
-        (
-            t.t("field-birth_date"),
-            r.birth_date
-                .as_deref()
-                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                .map_or_else(|| t.t("value-none"), |d| t.date(d)),
-        ),
-        (
-            t.t("field-birth_year"),
-            r.birth_year
-                .map_or_else(|| t.t("value-none"), |y| y.to_string()),
-        ),
-        (
-            t.t("field-age_band"),
-            r.age_band
-                .as_deref()
-                .map_or_else(|| t.t("value-none"), |b| t.t(&format!("age-band-{b}"))),
-        ),
-        (
-            t.t("field-birth_place"),
-            or_dash(t, r.birth_place.as_deref()),
-        ),
-        (
-            t.t("field-citizenship"),
-            or_dash(t, r.citizenship.as_deref()),
-        ),
-        (
-            t.t("field-fiscal_code"),
-            or_dash(t, r.fiscal_code.as_deref()),
-        ),
-        (t.t("field-languages"), or_dash(t, r.languages.as_deref())),
-        (
-            t.t("person-mediator"),
-            t.t(if r.needs_mediator == 1 {
-                "value-yes"
-            } else {
-                "value-no"
-            }),
-        ),
-        (t.t("field-residence"), or_dash(t, residence)),
-        (t.t("field-contacts"), or_dash(t, r.contacts.as_deref())),
-    ]
-}
-
 /// The person's page; `typed` keeps what was typed in a refused correction.
 async fn person_page(
     state: &AppState,
@@ -551,7 +495,7 @@ async fn person_page(
         Some(code) => Some(presidio_app::reference::municipality_name(state, &code).await),
         None => None,
     };
-    let identity = identity_of(t, r, residence.as_deref());
+    let identity = crate::views::persons::identity(t, r, residence.as_deref());
     let names = p
         .names
         .iter()
@@ -571,8 +515,8 @@ async fn person_page(
         .map(|c| CorrectionLine {
             at: t.date_time(UtcMillis(c.at)),
             field: t.t(&format!("field-{}", c.field)),
-            previous: or_dash(t, c.previous.as_deref()),
-            value: or_dash(t, c.value.as_deref()),
+            previous: crate::views::persons::or_dash(t, c.previous.as_deref()),
+            value: crate::views::persons::or_dash(t, c.value.as_deref()),
         })
         .collect();
     let (form, sex) = typed.unwrap_or_else(|| (fields_of(r), r.sex.clone()));
@@ -800,4 +744,65 @@ pub async fn detach(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The person's own data as a readable PDF, for an administrator to hand over. Audited.
+pub async fn export_pdf(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let x = presidio_app::persons::export(&state, visitor.caller(), who, id).await?;
+    let t = catalogue().tr(Locale::Italian);
+    let residence = match x
+        .record
+        .residence
+        .as_deref()
+        .and_then(|c| presidio_domain::reference::IstatCode::parse(c).ok())
+    {
+        Some(code) => Some(presidio_app::reference::municipality_name(&state, &code).await),
+        None => None,
+    };
+    let sheet = crate::views::persons::export_sheet(t, &x, residence.as_deref(), state.clock.now());
+    let bytes = crate::pdf::render(&sheet).map_err(|err| super::sheet::pdf_failed(&err))?;
+    Ok(download(
+        bytes,
+        "application/pdf",
+        &format!("persona-{id}.pdf"),
+    ))
+}
+
+/// The person's own data as JSON (as `GET /api/v1/persons/{id}/export`), from the browser.
+pub async fn export_json(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let x = presidio_app::persons::export(&state, visitor.caller(), who, id).await?;
+    let t = catalogue().tr(Locale::Italian);
+    let view = crate::views::persons::export_view(t, &x, state.clock.now());
+    let bytes = serde_json::to_vec_pretty(&view).unwrap_or_default();
+    Ok(download(
+        bytes,
+        "application/json",
+        &format!("persona-{id}.json"),
+    ))
+}
+
+fn download(bytes: Vec<u8>, kind: &str, name: &str) -> Response {
+    use axum::http::header;
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -25,6 +25,7 @@ pub struct PersonRow {
     pub role: String,
     pub name: String,
     pub fiscal_code: String,
+    pub person_id: Option<i64>,
 }
 
 pub struct AccessRow {
@@ -101,6 +102,7 @@ pub async fn page(
                 (None, None) => t.t("person-unknown"),
             },
             fiscal_code: p.fiscal_code.unwrap_or_default(),
+            person_id: p.person_id,
         })
         .collect();
     view.accesses = found

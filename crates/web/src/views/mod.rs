@@ -4,6 +4,7 @@ pub mod activations;
 pub mod handovers;
 pub mod interventions;
 pub mod layout;
+pub mod persons;
 
 use presidio_db::StoredActivation;
 
