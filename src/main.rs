@@ -310,6 +310,15 @@ enum AmbitoCommand {
         #[arg(long)]
         csv: PathBuf,
     },
+    /// How long the records of persons whose reports are all closed are kept: after that many
+    /// years from their last report the maintenance job anonymises them (the reports and the
+    /// statistics stay). 0: kept (the default).
+    Retention {
+        #[arg(long)]
+        code: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+        years: u32,
+    },
 }
 
 fn tr() -> Tr<'static> {
@@ -939,6 +948,32 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
                     ]
                 )
             );
+        }
+        AmbitoCommand::Retention { code, years } => {
+            match db
+                .set_person_retention(&code, (years > 0).then_some(years))
+                .await
+            {
+                Ok(()) => {}
+                Err(presidio_db::DbError::NotFound) => {
+                    anyhow::bail!(t.t1("cli-unknown-ambito", "code", &code))
+                }
+                Err(e) => return Err(e.into()),
+            }
+            if years == 0 {
+                println!("{}", t.t1("cli-retention-off", "code", &code));
+            } else {
+                println!(
+                    "{}",
+                    t.t_args(
+                        "cli-retention-set",
+                        &[
+                            ("code", Arg::Str(&code)),
+                            ("years", Arg::Num(i64::from(years)))
+                        ]
+                    )
+                );
+            }
         }
     }
     db.close().await;

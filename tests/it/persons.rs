@@ -796,3 +796,104 @@ async fn the_person_s_own_data_is_exported_for_an_administrator_only_and_audited
         .count();
     assert_eq!(exports, 3);
 }
+
+/// A report of `person` received at `at`, triaged, and closed when `close`.
+async fn old_report(app: &mut TestApp, who: &Who, person: Value, at: &str, close: bool) -> i64 {
+    let mut body = minimal();
+    body["persons"] = json!([person]);
+    body["received_at"] = json!(at);
+    let (s, v) = call(app, Some(who), Method::POST, "/api/v1/reports", &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let triage = json!({"outcome": "urgenza", "rationale": "Serve il servizio sociale"});
+    let (s, v) = call(
+        app,
+        Some(who),
+        Method::POST,
+        &format!("/api/v1/reports/{id}/triage"),
+        &triage,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    if close {
+        let status = format!("/api/v1/reports/{id}/status");
+        for body in [
+            json!({"status": "advice"}),
+            json!({"status": "closed", "closing_outcome": "returned_home"}),
+        ] {
+            let (s, v) = call(app, Some(who), Method::POST, &status, &body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    }
+    id
+}
+
+#[tokio::test]
+async fn retention_anonymises_old_closed_persons_and_leaves_the_statistics_unchanged() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let mut old = mario();
+    old["fiscal_code"] = json!("RSSMRA80A01F205X");
+    let gone = old_report(&mut app, &desk, old, "2019-03-10T22:00:00+01:00", true).await;
+    let open = json!({"role": "beneficiario", "name": "Giulia Verdi", "sex": "F", "age": 40});
+    old_report(&mut app, &desk, open, "2019-03-11T22:00:00+01:00", false).await;
+    let recent = json!({"role": "beneficiario", "name": "Luca Neri", "sex": "M", "age": 30});
+    let now = presidio_db::now();
+    let kept = old_report(&mut app, &desk, recent, &now.timestamp().to_string(), true).await;
+    let stats = "/api/v1/stats/activity?from=2019-03-01&to=2019-03-31";
+    let (s, before) = get(&mut app, &coord, stats).await;
+    assert_eq!(s, StatusCode::OK, "{before}");
+    assert_eq!(before["reports"], 2, "{before}");
+    assert_eq!(before["urgencies"], 2, "{before}");
+    let (_, r) = get(&mut app, &coord, &format!("/api/v1/reports/{gone}")).await;
+    let person = r["persons"][0]["person_id"].as_i64().unwrap();
+    // None by default: nothing happens.
+    let done = presidio_app::persons::apply_retention(&app.state, now).await;
+    assert_eq!(done.unwrap(), 0);
+    app.t
+        .db
+        .set_person_retention("rhodense", Some(5))
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.t.db.set_person_retention("nessuno", Some(5)).await,
+        Err(presidio_db::DbError::NotFound)
+    ));
+    let done = presidio_app::persons::apply_retention(&app.state, now).await;
+    assert_eq!(done.unwrap(), 1);
+    // Again: nothing more.
+    let done = presidio_app::persons::apply_retention(&app.state, now).await;
+    assert_eq!(done.unwrap(), 0);
+    let (_, after) = get(&mut app, &coord, stats).await;
+    assert_eq!(before, after);
+    // What identified the person is gone from the record and from the report; sex and age stay.
+    let (s, p) = get(&mut app, &coord, &format!("/api/v1/persons/{person}")).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert!(p["name"].is_null() && p["fiscal_code"].is_null(), "{p}");
+    assert!(names_of(&p).is_empty(), "{p}");
+    let (_, r) = get(&mut app, &coord, &format!("/api/v1/reports/{gone}")).await;
+    assert!(r["persons"][0]["name"].is_null(), "{r}");
+    assert!(r["persons"][0]["fiscal_code"].is_null(), "{r}");
+    assert_eq!(r["persons"][0]["sex"], "M");
+    assert_eq!(r["persons"][0]["age"], 45);
+    let (_, v) = get(&mut app, &desk, "/api/v1/persons?q=Rossi").await;
+    assert!(v["items"].as_array().unwrap().is_empty(), "{v}");
+    let (_, v) = get(&mut app, &desk, "/api/v1/persons?q=RSSMRA80A01F205X").await;
+    assert!(v["items"].as_array().unwrap().is_empty(), "{v}");
+    // The open case's person and the recent one are kept.
+    for q in ["Verdi", "Neri"] {
+        let (_, v) = get(&mut app, &desk, &format!("/api/v1/persons?q={q}")).await;
+        assert_eq!(v["items"].as_array().unwrap().len(), 1, "{q} {v}");
+    }
+    let (_, r) = get(&mut app, &coord, &format!("/api/v1/reports/{kept}")).await;
+    assert_eq!(r["persons"][0]["name"], "Luca Neri");
+    let audited: Vec<_> = app
+        .audited("write")
+        .await
+        .into_iter()
+        .filter(|e| e.entry.section == "retention")
+        .collect();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].entry.record_id, person.to_string());
+}

@@ -4,8 +4,8 @@
 //!
 //! - every 30 seconds, the field round: the missed lone-worker check-ins, the handovers' reminders
 //!   and escalation, the morning summary when due, and the holds that lapsed;
-//! - every six hours (and at start), maintenance: audit retention, and the removal of ended
-//!   sessions and old failed-login counters;
+//! - every six hours (and at start), maintenance: audit retention, the retention of person
+//!   records, and the removal of ended sessions and old failed-login counters;
 //! - at the configured interval, the audit chain anchored outside the database.
 
 use std::time::Duration;
@@ -101,6 +101,11 @@ pub async fn field_round(app: &App, now: UtcMillis) {
 pub async fn maintenance_round(app: &App, schedule: &Schedule, now: UtcMillis) {
     if let Err(err) = purge_audit(app, schedule.audit_retention_months, now).await {
         tracing::error!(error = %err, "audit retention failed");
+    }
+    match crate::persons::apply_retention(app, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(records = n, "person records anonymised by retention"),
+        Err(err) => tracing::error!(error = %err, "person retention failed"),
     }
     let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let (idle, max_age) = (ms(schedule.session_idle), ms(schedule.session_max_age));

@@ -846,3 +846,34 @@ pub async fn export(
         reports,
     })
 }
+
+/// Person records anonymised per batch.
+const RETENTION_BATCH: i64 = 500;
+
+/// The retention of person records at `now`: in every Ambito that sets one, the records of
+/// persons whose reports are all closed and older than its years are anonymised (the reports
+/// and the statistics stay). Each record's anonymisation is audited. Returns how many.
+pub async fn apply_retention(
+    app: &App,
+    now: presidio_domain::time::UtcMillis,
+) -> Result<usize, DbError> {
+    let mut done = 0;
+    for (ambito, years) in app.db.person_retention().await? {
+        let months = u32::try_from(years.clamp(1, 200) * 12).unwrap_or(2400);
+        let before = presidio_domain::time::months_before(now, months);
+        let mut entry = presidio_domain::audit::Entry::new(now, Action::Write);
+        entry.actor = "sistema".into();
+        loop {
+            let ids = app
+                .db
+                .anonymise_persons(ambito, before.0, RETENTION_BATCH, &entry)
+                .await?;
+            done += ids.len();
+            if ids.is_empty() {
+                break;
+            }
+            app.caches.invalidate();
+        }
+    }
+    Ok(done)
+}

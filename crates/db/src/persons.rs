@@ -755,6 +755,107 @@ impl Db {
         )
     }
 
+    /// Sets how many years after their last report the records of persons whose reports are
+    /// all closed are kept, for the Ambito with `code` (none: kept). `NotFound` for no such
+    /// Ambito.
+    pub async fn set_person_retention(
+        &self,
+        code: &str,
+        years: Option<u32>,
+    ) -> Result<(), DbError> {
+        let done = dispatch!(
+            self,
+            write | pool | {
+                sqlx::query("UPDATE ambiti SET person_retention_years = $2 WHERE code = $1")
+                    .bind(code)
+                    .bind(years.map(i64::from))
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+        )?;
+        if done == 0 {
+            return Err(DbError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The Ambiti with a retention of person records, and its years.
+    pub async fn person_retention(&self) -> Result<Vec<(AmbitoId, i64)>, DbError> {
+        let rows: Vec<(i64, i64)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id, person_retention_years FROM ambiti
+                     WHERE person_retention_years IS NOT NULL ORDER BY id",
+                )
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows.into_iter().map(|(a, y)| (AmbitoId(a), y)).collect())
+    }
+
+    /// Anonymises, in Ambito `ambito`, up to `limit` records of persons not yet anonymised
+    /// whose reports are all closed and were all received before `before`: what identifies
+    /// them leaves the record (names, aliases, birth date and place, fiscal code, languages,
+    /// contacts, safety notes, corrections) and their lines in the reports (name, alias, fiscal
+    /// code, language); sex, age and age band, citizenship and every report stay, so the
+    /// statistics do not change. One audit entry per record. Returns the records anonymised.
+    pub async fn anonymise_persons(
+        &self,
+        ambito: AmbitoId,
+        before: i64,
+        limit: i64,
+        audit: &Entry,
+    ) -> Result<Vec<i64>, DbError> {
+        let at = crate::now().0;
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let due: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT p.id FROM persons p
+                     WHERE p.ambito_id = $1 AND p.anonymised_at IS NULL
+                       AND EXISTS (SELECT 1 FROM report_persons rp WHERE rp.person_id = p.id)
+                       AND NOT EXISTS (SELECT 1 FROM report_persons rp
+                            JOIN reports r ON r.id = rp.report_id
+                            WHERE rp.person_id = p.id
+                              AND (r.status <> 'closed' OR r.received_at >= $2))
+                     ORDER BY p.id LIMIT $3",
+                )
+                .bind(ambito.0)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                let ids: Vec<i64> = due.into_iter().map(|(id,)| id).collect();
+                for id in &ids {
+                    for sql in [
+                        "UPDATE persons SET name = NULL, birth_date = NULL, birth_place = NULL,
+                            fiscal_code = NULL, languages = NULL, contacts = NULL,
+                            safety_notes = NULL, residence = NULL, anonymised_at = $2,
+                            updated_at = $2, version = version + 1 WHERE id = $1",
+                        "UPDATE report_persons SET name = NULL, alias = NULL, fiscal_code = NULL,
+                            language = NULL WHERE person_id = $1 AND $2 > 0",
+                        "DELETE FROM person_grams WHERE person_id = $1 AND $2 > 0",
+                        "DELETE FROM person_names WHERE person_id = $1 AND $2 > 0",
+                        "DELETE FROM person_corrections WHERE person_id = $1 AND $2 > 0",
+                    ] {
+                        sqlx::query(sql).bind(id).bind(at).execute(&mut *tx).await?;
+                    }
+                    let mut entry = audit.clone().record("person", *id);
+                    entry.section = "retention".into();
+                    entry.reason = "anonymised".into();
+                    append!(tx, &entry).await?;
+                }
+                tx.commit().await?;
+                Ok::<Vec<i64>, sqlx::Error>(ids)
+            }
+        )
+        .map_err(Into::into)
+    }
+
     /// Corrects a person's details still at `version`: every changed field kept in the history
     /// with what it was, a new name added to the names. `Conflict` when the record changed since.
     pub async fn correct_person(

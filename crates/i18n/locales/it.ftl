@@ -173,6 +173,11 @@ cli-stopped = Presidio si è arrestato; l'archivio dati è chiuso.
 cli-bad-addr = Indirizzo non valido: { $addr } (atteso IP:PORTA, ad esempio 127.0.0.1:8080).
 cli-bind-failed = Impossibile mettersi in ascolto su { $addr } (porta occupata o non consentita)
 cli-bad-smtp = Indirizzo del server di posta (PRESIDIO_SMTP_URL o PRESIDIO_MAIL_FROM) non valido: { $error }
+cli-retention-off = Ambito { $code }: le schede delle persone sono conservate senza limite.
+cli-retention-set = Ambito { $code }: le schede delle persone con tutte le segnalazioni chiuse saranno anonimizzate { $years ->
+    [one] un anno
+   *[other] { $years } anni
+} dopo l'ultima segnalazione (le segnalazioni e le statistiche restano).
 cli-unknown-ambito = Ambito sconosciuto: «{ $code }» (vedere presidio ambito list).
 cli-bad-summary-at = Ora del riepilogo del mattino (PRESIDIO_SUMMARY_AT) non valida: «{ $value }»; scrivere HH:MM, ad esempio 07:30, oppure off.
 cli-bad-database-url = Indirizzo dell'archivio dati non valido: { $url } (atteso sqlite://PERCORSO oppure postgres://UTENTE:PASSWORD@HOST/DB).
