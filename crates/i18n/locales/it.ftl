@@ -340,6 +340,7 @@ audit-reason-locked = account o indirizzo bloccato
 audit-reason-password = con password
 audit-reason-recovery = con codice di recupero
 audit-reason-reopened = riapertura
+audit-reason-anonymised = anonimizzata
 audit-reason-second_factor = codice di verifica errato
 audit-reason-totp = con codice di verifica
 audit-action-login_ok = Accesso riuscito
@@ -1287,6 +1288,8 @@ portal-what-sent = Quanto inviato
 portal-report-note = Il testo è quello inviato alla Centrale; la valutazione, gli interventi e i dati raccolti dopo non sono mostrati.
 portal-back = Torna alle segnalazioni inviate
 audit-section-sent = quanto inviato dal segnalante
+audit-section-export = dati della persona (estrazione per il diritto di accesso)
+audit-section-retention = conservazione: anonimizzazione
 
 ## Persons across reports
 nav-persons = Persone
