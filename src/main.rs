@@ -667,6 +667,39 @@ async fn user_add(db: &Db, args: UserAddArgs) -> anyhow::Result<()> {
 
 /// Fills the database with synthetic reports for the benchmarks: names are invented, places
 /// cycle through the Ambito's municipalities; 1 in 500 stays open (half triaged as emergencies).
+/// First names of the benchmark persons.
+#[rustfmt::skip]
+const BENCH_FIRST: [&str; 40] = [
+    "Mario", "Giuseppe", "Luca", "Marco", "Francesco", "Andrea", "Paolo", "Giovanni", "Antonio",
+    "Stefano", "Alessandro", "Roberto", "Ahmed", "Mohamed", "Youssef", "Ion", "Vasile",
+    "Oleksandr", "Karim", "Samuel", "Giulia", "Maria", "Anna", "Sara", "Francesca", "Elena",
+    "Chiara", "Laura", "Paola", "Silvia", "Fatima", "Aisha", "Olena", "Irina", "Mariana", "Nadia",
+    "Amina", "Joy", "Grace", "Lucia",
+];
+
+/// Surnames of the benchmark persons.
+#[rustfmt::skip]
+const BENCH_LAST: [&str; 60] = [
+    "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino",
+    "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo",
+    "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro", "Mariani", "Rinaldi", "Caruso",
+    "Ferrara", "Galli", "Martini", "Leone", "Longo", "Gentile", "Martinelli", "Vitale",
+    "Lombardo", "Serra", "Coppola", "De Santis", "D'Angelo", "Marchetti", "Parisi", "Villa",
+    "Conte", "Ferraro", "Ferri", "Fabbri", "Bianco", "Marini", "Grasso", "Valentini", "El Amrani",
+    "Benali", "Popescu", "Ionescu", "Kovalenko", "Shevchenko", "Okafor", "Mensah", "Diallo",
+    "Traore",
+];
+
+/// A synthetic name for the `i`-th benchmark person: Italian and foreign first names and
+/// surnames, 2,400 combinations, so common names recur as they do in a real Ambito.
+fn bench_name(i: usize) -> String {
+    format!(
+        "{} {}",
+        BENCH_FIRST[(i * 7) % BENCH_FIRST.len()],
+        BENCH_LAST[(i / BENCH_FIRST.len() + i * 13) % BENCH_LAST.len()]
+    )
+}
+
 async fn bench_data(url: &DatabaseUrl, count: u32) -> anyhow::Result<()> {
     use presidio_domain::audit::{Action, Entry};
     use presidio_domain::report::triage::TriageInput;
@@ -701,7 +734,7 @@ async fn bench_data(url: &DatabaseUrl, count: u32) -> anyhow::Result<()> {
             target_group: groups[i % groups.len()].into(),
             persons: vec![PersonInput {
                 role: "beneficiario".into(),
-                name: format!("Persona {n}"),
+                name: bench_name(i),
                 sex: if n % 2 == 0 { "M" } else { "F" }.into(),
                 age: Some(i64::from(18 + n % 70)),
                 ..Default::default()
