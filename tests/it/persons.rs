@@ -317,6 +317,9 @@ async fn records_of_the_same_person_are_linked_and_unlinked_with_a_reason() {
     )
     .await;
     assert_ne!(one, two);
+    let candidates = "/api/v1/persons/candidates?name=Mario%20Rossi&sex=M&municipality=015182";
+    let (_, v) = get(&mut app, &desk, candidates).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
     // The person's page offers the other record as one possible duplicate.
     let html = app.get_as(&desk, &format!("/persone/{one}")).await.text();
     assert!(
@@ -341,6 +344,9 @@ async fn records_of_the_same_person_are_linked_and_unlinked_with_a_reason() {
         r1.text(),
         r2.text()
     );
+    // At intake the person is offered once, not once per record.
+    let (_, v) = get(&mut app, &desk, candidates).await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
     // Reads show the union: the alias and the second report on the first record.
     let (_, p) = get(&mut app, &desk, &format!("/api/v1/persons/{one}")).await;
     assert_eq!(p["linked"], json!([two]));

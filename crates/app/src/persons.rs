@@ -117,8 +117,8 @@ pub async fn candidates(
             person::MAX_SCORED,
         )
         .await?;
-    let mut found = score_records(app, who, &probe, &ids).await?;
-    found.truncate(person::MAX_CANDIDATES);
+    let scored = score_records(app, who, &probe, &ids).await?;
+    let found = one_per_person(app, scored).await?;
     let restricted: Vec<i64> = found
         .iter()
         .filter(|c| c.restricted)
@@ -141,6 +141,24 @@ pub async fn candidates(
         app.audit.append(entry).await?;
     }
     Ok(found)
+}
+
+/// The best of each group of linked records (the same person, found twice), at most
+/// [`person::MAX_CANDIDATES`]: a person is offered once.
+async fn one_per_person(app: &App, scored: Vec<Candidate>) -> Result<Vec<Candidate>, AppError> {
+    let mut covered = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for c in scored {
+        if out.len() == person::MAX_CANDIDATES {
+            break;
+        }
+        if covered.contains(&c.person_id) {
+            continue;
+        }
+        covered.extend(app.db.person_group(c.person_id).await?);
+        out.push(c);
+    }
+    Ok(out)
 }
 
 /// Scores records `ids` against `probe`, each with what `who` may see of it, best first.
