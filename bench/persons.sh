@@ -33,15 +33,19 @@ token=$(curl -fs -X POST "$base/api/v1/auth/token" -H 'content-type: application
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$pid/status"; }
 run() {
+  local clients=${2:-$connections}
   echo
-  echo "GET $1 (${connections} connections, ${duration}s)"
-  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "$base$1" \
+  echo "GET $1 ($clients connections, ${duration}s)"
+  wrk -t"$(( clients < 2 ? 1 : 2 ))" -c"$clients" -d"${duration}s" --latency \
+    -H "Authorization: Bearer $token" "$base$1" \
     | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors"
 }
 query="/api/v1/persons/candidates?name=Rossi%20Mraio&sex=M&birth_year=1980&municipality=015182"
 echo "candidates: $(curl -fs -H "Authorization: Bearer $token" "$base$query" \
   | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')"
 run /readyz
+# One call-taker typing, then CONNECTIONS at once.
+run "$query" 1
 run "$query"
 # A rarer name, and a fiscal code (the exact match first).
 run "/api/v1/persons/candidates?name=Olena%20Kovalenko&sex=F&municipality=015182"

@@ -284,11 +284,7 @@ pub async fn view(
     who: &Principal,
     id: i64,
 ) -> Result<PersonView, AppError> {
-    let record = match app.db.person(id).await {
-        Ok(r) => r,
-        Err(DbError::NotFound) => return Err(AppError::NotFound),
-        Err(other) => return Err(other.into()),
-    };
+    let record = app.db.person(id).await?;
     let group = app.db.person_group(id).await?;
     let sightings = app.db.sightings(&group).await?;
     let mut timeline = Vec::new();
@@ -365,11 +361,7 @@ pub async fn view(
 /// The record `id`, when `who` reads it in full; not found otherwise (a reserved record is not
 /// theirs to change or link either).
 async fn readable(app: &App, who: &Principal, id: i64) -> Result<StoredPerson, AppError> {
-    let record = match app.db.person(id).await {
-        Ok(r) => r,
-        Err(DbError::NotFound) => return Err(AppError::NotFound),
-        Err(other) => return Err(other.into()),
-    };
+    let record = app.db.person(id).await?;
     let group = app.db.person_group(id).await?;
     let sightings = app.db.sightings(&group).await?;
     let report_ids: Vec<i64> = sightings.iter().map(|s| s.report_id).collect();
@@ -808,11 +800,7 @@ pub async fn export(
     who: &Principal,
     id: i64,
 ) -> Result<Export, AppError> {
-    let record = match app.db.person(id).await {
-        Ok(r) => r,
-        Err(DbError::NotFound) => return Err(AppError::NotFound),
-        Err(other) => return Err(other.into()),
-    };
+    let record = app.db.person(id).await?;
     if !who.may_in(Permission::ExportPersons, AmbitoId(record.ambito_id)) {
         return Err(AppError::NotFound);
     }
