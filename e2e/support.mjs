@@ -164,7 +164,8 @@ export async function seriousViolations(page) {
 /** Saves a screenshot for the user guides in docs/img. */
 export async function screenshot(page, name) {
   mkdirSync(screenshotsDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+  // caret "initial": hiding the caret sets an inline style, which the CSP refuses (a console error).
+  await page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true, caret: "initial" });
 }
 
 /** The six-digit RFC 6238 code of a base32 secret at `unixSeconds` (what an authenticator app shows). */
