@@ -9,6 +9,7 @@ mod cli;
 mod dashboard;
 mod durability;
 pub mod handovers;
+mod households;
 mod interventions;
 mod pages;
 mod pdf;

@@ -4,7 +4,7 @@
 //! need-to-know rule of the reports that name them, and audited.
 
 use presidio_db::{DbError, PersonLink, PersonName, Sighting, StoredPerson};
-use presidio_domain::access::{CaseAccess, CaseFacts, Permission, Principal, case_access};
+use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::person::{self, CandidateInput, DetailsInput, Known, Probe};
 use presidio_domain::reference::{AmbitoId, IstatCode};
@@ -12,6 +12,7 @@ use presidio_domain::report::Sex;
 use presidio_domain::validation::{Invalid, Problem, required_text};
 
 use crate::cache::CachedReport;
+use crate::person_access::{access_of, readable, writable};
 use crate::{App, AppError, Caller};
 
 /// A possible match shown at intake.
@@ -31,40 +32,8 @@ pub struct Candidate {
     pub restricted: bool,
     /// Shown to warn the call-taker before the operator goes.
     pub safety_notes: Option<String>,
-}
-
-/// What the user may see of a person, from the reports naming them.
-fn access_of(who: &Principal, sightings: &[&Sighting], assignees: &[(i64, i64)]) -> CaseAccess {
-    let mut best = CaseAccess::None;
-    for s in sightings {
-        let facts = CaseFacts {
-            ambito: AmbitoId(s.ambito_id),
-            municipality: s
-                .municipality
-                .as_deref()
-                .and_then(|m| IstatCode::parse(m).ok()),
-            protected: s.protected == 1,
-            assigned: assignees
-                .iter()
-                .filter(|(r, _)| *r == s.report_id)
-                .map(|(_, u)| *u)
-                .collect(),
-            handed_over: matches!(
-                s.status.as_str(),
-                "handover_sent" | "handover_acknowledged" | "closed"
-            ),
-            reporter_organisation: s.reporter_organisation_id,
-            glass_broken_by: Vec::new(),
-        };
-        let access = case_access(who, &facts);
-        if access == CaseAccess::Full {
-            return access;
-        }
-        if access != CaseAccess::None {
-            best = CaseAccess::Limited;
-        }
-    }
-    best
+    /// Lives in a household known to the service (never said of a restricted one).
+    pub in_household: bool,
 }
 
 /// The Ambiti whose records a new report of this user may be attached to: the municipality's
@@ -118,7 +87,16 @@ pub async fn candidates(
         )
         .await?;
     let scored = score_records(app, who, &probe, &ids).await?;
-    let found = one_per_person(app, scored).await?;
+    let mut found = one_per_person(app, scored).await?;
+    let open: Vec<i64> = found
+        .iter()
+        .filter(|c| !c.restricted)
+        .map(|c| c.person_id)
+        .collect();
+    let living = app.db.in_households(&open).await?;
+    for c in found.iter_mut().filter(|c| !c.restricted) {
+        c.in_household = living.contains(&c.person_id);
+    }
     let restricted: Vec<i64> = found
         .iter()
         .filter(|c| c.restricted)
@@ -213,6 +191,7 @@ async fn score_records(
                 last_seen: None,
                 restricted: true,
                 safety_notes: None,
+                in_household: false,
             }
         } else {
             Candidate {
@@ -225,6 +204,7 @@ async fn score_records(
                 last_seen: mine.iter().map(|s| s.received_at).max(),
                 restricted: false,
                 safety_notes: record.safety_notes.clone(),
+                in_household: false,
             }
         });
     }
@@ -272,6 +252,10 @@ pub struct Person {
     pub writable: bool,
     /// Other records that may be the same person, for linking.
     pub duplicates: Vec<Candidate>,
+    /// The household, head first; empty when they live with no one known.
+    pub household: Vec<crate::households::Relative>,
+    /// Persons of the same reports not of the household, to add to it (when writable).
+    pub companions: Vec<crate::households::Relative>,
 }
 
 /// The person and the reports naming them (and every linked record), with what the user may
@@ -346,6 +330,12 @@ pub async fn view(
     } else {
         Vec::new()
     };
+    let household = crate::households::of(app, caller, who, &group).await?;
+    let companions = if writable {
+        crate::households::companions(app, who, &group, &household).await?
+    } else {
+        Vec::new()
+    };
     Ok(PersonView::Full(Box::new(Person {
         record,
         linked,
@@ -355,32 +345,9 @@ pub async fn view(
         timeline,
         writable,
         duplicates,
+        household,
+        companions,
     })))
-}
-
-/// The record `id`, when `who` reads it in full; not found otherwise (a reserved record is not
-/// theirs to change or link either).
-async fn readable(app: &App, who: &Principal, id: i64) -> Result<StoredPerson, AppError> {
-    let record = app.db.person(id).await?;
-    let group = app.db.person_group(id).await?;
-    let sightings = app.db.sightings(&group).await?;
-    let report_ids: Vec<i64> = sightings.iter().map(|s| s.report_id).collect();
-    let assignees = app.db.assignees_of(&report_ids).await?;
-    let all: Vec<&Sighting> = sightings.iter().collect();
-    match access_of(who, &all, &assignees) {
-        CaseAccess::Full => Ok(record),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// The record, when `who` reads it in full and writes cases in its Ambito.
-async fn writable(app: &App, who: &Principal, id: i64) -> Result<StoredPerson, AppError> {
-    let record = readable(app, who, id).await?;
-    if who.may_in(Permission::WriteCases, AmbitoId(record.ambito_id)) {
-        Ok(record)
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// A line of the search.
@@ -485,6 +452,7 @@ async fn score_all(
                 last_seen: mine.iter().map(|s| s.received_at).max(),
                 restricted: false,
                 safety_notes: record.safety_notes.clone(),
+                in_household: false,
             })
         })
         .collect();

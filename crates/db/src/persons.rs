@@ -309,7 +309,7 @@ fn stored_fields(p: &StoredPerson) -> [(&'static str, Option<String>); 12] {
 }
 
 /// Ids as the body of an SQL `IN (…)` list (numbers only, so safe to inline).
-fn id_list(ids: &[i64]) -> String {
+pub(crate) fn id_list(ids: &[i64]) -> String {
     ids.iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()

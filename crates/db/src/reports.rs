@@ -168,6 +168,7 @@ struct PersonRow {
     needs_mediator: i64,
     known_to_services: Option<i64>,
     person_id: Option<i64>,
+    relationship: Option<String>,
 }
 
 fn corrupt(column: &'static str) -> DbError {
@@ -196,6 +197,10 @@ fn person(row: PersonRow) -> Result<Person, DbError> {
         needs_mediator: row.needs_mediator == 1,
         known_to_services: row.known_to_services.map(|v| v == 1),
         person_id: row.person_id,
+        relationship: row
+            .relationship
+            .as_deref()
+            .and_then(presidio_domain::person::Relationship::parse),
     })
 }
 
@@ -387,6 +392,7 @@ macro_rules! write_persons {
                 .await?;
             let at = $crate::now().0;
             let year: i16 = $year;
+            let mut ids: Vec<i64> = Vec::new();
             for (position, p) in $persons.iter().enumerate() {
                 let position = i64::try_from(position).unwrap_or(i64::MAX);
                 let kept = before
@@ -409,8 +415,8 @@ macro_rules! write_persons {
                 sqlx::query(
                     "INSERT INTO report_persons (report_id, position, role, name, alias, sex, age,
                         age_band, citizenship, fiscal_code, language, needs_mediator,
-                        known_to_services, person_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                        known_to_services, person_id, relationship)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 )
                 .bind($id)
                 .bind(position)
@@ -426,8 +432,28 @@ macro_rules! write_persons {
                 .bind(i64::from(p.needs_mediator))
                 .bind(p.known_to_services.map(i64::from))
                 .bind(person_id)
+                .bind(p.relationship.map(|r| r.code()))
                 .execute(&mut *$tx)
                 .await?;
+                ids.push(person_id);
+            }
+            // Persons related to the first are of its household.
+            if let Some(first) = ids.first().copied() {
+                for (p, member) in $persons.iter().zip(&ids).skip(1) {
+                    if let Some(relationship) = p.relationship {
+                        $crate::households::join!(
+                            $tx,
+                            ambito,
+                            first,
+                            *member,
+                            relationship.code(),
+                            Some($id),
+                            None::<i64>,
+                            at
+                        )
+                        .await?;
+                    }
+                }
             }
             Ok::<(), sqlx::Error>(())
         }
@@ -543,7 +569,7 @@ impl Db {
                     .await?;
                 let persons = sqlx::query_as(
                     "SELECT role, name, alias, sex, age, age_band, citizenship, fiscal_code,
-                        language, needs_mediator, known_to_services, person_id
+                        language, needs_mediator, known_to_services, person_id, relationship
                      FROM report_persons WHERE report_id = $1 ORDER BY position",
                 )
                 .bind(id)

@@ -28,16 +28,33 @@ codes!(
     }
 );
 
-codes!(
-    /// How two people of one household are related.
-    Relationship {
-        Genitore = "genitore",
-        Figlio = "figlio",
-        Partner = "partner",
-        AltroFamiliare = "altro_familiare",
-        Convivente = "convivente",
+pub use crate::report::Relationship;
+
+impl Relationship {
+    /// How the head of a household is related to a member who is `member` to the head.
+    pub fn of_head_to(member: Relationship) -> Relationship {
+        match member {
+            Self::Genitore => Self::Figlio,
+            Self::Figlio => Self::Genitore,
+            Self::Partner => Self::Partner,
+            Self::AltroFamiliare => Self::AltroFamiliare,
+            Self::Convivente => Self::Convivente,
+        }
     }
-);
+
+    /// How `other` is related to `member`, both members of one household and related to its
+    /// head as given: the head's child and partner are parent and partner's child (a parent),
+    /// two children are siblings (another relative); what cannot be told is "convivente" when
+    /// either only lives there, else "altro familiare".
+    pub fn between(member: Relationship, other: Relationship) -> Relationship {
+        match (member, other) {
+            (Self::Figlio, Self::Partner) => Self::Genitore,
+            (Self::Partner, Self::Figlio) => Self::Figlio,
+            (Self::Convivente, _) | (_, Self::Convivente) => Self::Convivente,
+            _ => Self::AltroFamiliare,
+        }
+    }
+}
 
 /// The words of a name, normalised: decomposed, accents and marks dropped, lower case, anything
 /// but letters and digits a separator. Order kept.
@@ -439,6 +456,30 @@ mod tests {
             names: names.iter().map(|n| (*n).to_owned()).collect(),
             ..Known::default()
         }
+    }
+
+    #[test]
+    fn relationships_seen_from_the_other_side() {
+        use Relationship::*;
+        for r in Relationship::ALL {
+            assert_eq!(
+                Relationship::of_head_to(Relationship::of_head_to(*r)),
+                *r,
+                "{r:?}"
+            );
+        }
+        assert_eq!(Relationship::of_head_to(Figlio), Genitore);
+        assert_eq!(Relationship::of_head_to(Partner), Partner);
+        // The head's child sees the head's partner as a parent, and is their child.
+        assert_eq!(Relationship::between(Figlio, Partner), Genitore);
+        assert_eq!(Relationship::between(Partner, Figlio), Figlio);
+        // Two children of the head are siblings; a lodger is a lodger to all.
+        assert_eq!(Relationship::between(Figlio, Figlio), AltroFamiliare);
+        assert_eq!(Relationship::between(Convivente, Figlio), Convivente);
+        assert_eq!(
+            Relationship::between(Genitore, AltroFamiliare),
+            AltroFamiliare
+        );
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub enum Problem {
     InvalidPhone,
     /// The only report of a person record: it cannot be taken from it.
     OnlyReport,
+    /// Said of the first person of a report, to whom the others are related.
+    FirstPerson,
+    /// The person already belongs to another household.
+    OtherHousehold,
 }
 
 impl Problem {
@@ -104,11 +108,13 @@ impl Problem {
             Self::OverlappingShift => "overlapping_shift",
             Self::InvalidPhone => "invalid_phone",
             Self::OnlyReport => "only_report",
+            Self::FirstPerson => "first_person",
+            Self::OtherHousehold => "other_household",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 41] = [
+    pub const ALL: [Problem; 43] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -150,6 +156,8 @@ impl Problem {
         Self::OverlappingShift,
         Self::InvalidPhone,
         Self::OnlyReport,
+        Self::FirstPerson,
+        Self::OtherHousehold,
     ];
 }
 

@@ -772,6 +772,26 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/persons/{id}/links/{other_id}",
         Access::Needs(Permission::WriteCases),
     ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/household",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/household",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/nucleo",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/nucleo/lascia",
+        Access::Needs(Permission::WriteCases),
+    ),
     ("GET", "/persone", Access::Needs(Permission::ReadCases)),
     (
         "GET",

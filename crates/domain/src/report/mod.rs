@@ -64,6 +64,18 @@ impl TargetGroup {
 }
 
 codes!(
+    /// How a person of a household is related to its head (and, in a report, to its first
+    /// person).
+    Relationship {
+        Genitore = "genitore",
+        Figlio = "figlio",
+        Partner = "partner",
+        AltroFamiliare = "altro_familiare",
+        Convivente = "convivente",
+    }
+);
+
+codes!(
     /// A person's part in the report.
     PersonRole {
         Beneficiario = "beneficiario",
@@ -165,6 +177,9 @@ pub struct PersonInput {
     pub known_to_services: Option<bool>,
     /// The known person record this person is (chosen at intake); none for a new person.
     pub person_id: Option<i64>,
+    /// How this person is related to the report's first person (a code of
+    /// [`Relationship`]); empty when not of one household. Refused on the first.
+    pub relationship: String,
 }
 
 /// A report as typed in the form or sent to the API (codes as texts, so that every wrong one
@@ -212,6 +227,8 @@ pub struct Person {
     pub known_to_services: Option<bool>,
     /// The person record this person is attached to (chosen at intake, or made when stored).
     pub person_id: Option<i64>,
+    /// How this person is related to the report's first person: stored, they are one household.
+    pub relationship: Option<Relationship>,
 }
 
 /// A checked report, ready to store.
@@ -449,6 +466,14 @@ fn person(c: &mut Check, i: usize, p: &PersonInput) -> Option<Person> {
         }
         other => other,
     };
+    let relationship = if p.relationship.trim().is_empty() {
+        None
+    } else if i == 0 {
+        c.push(&at("relationship"), Problem::FirstPerson);
+        None
+    } else {
+        c.code(&at("relationship"), &p.relationship, Relationship::parse)
+    };
     Some(Person {
         role: role?,
         name,
@@ -462,6 +487,7 @@ fn person(c: &mut Check, i: usize, p: &PersonInput) -> Option<Person> {
         needs_mediator: p.needs_mediator,
         known_to_services: p.known_to_services,
         person_id,
+        relationship,
     })
 }
 

@@ -124,6 +124,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(persons::link))
         .routes(routes!(persons::unlink))
         .routes(routes!(persons::detach))
+        .routes(routes!(persons::household_add, persons::household_leave))
         .routes(routes!(persons::export))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::save_hours))

@@ -223,7 +223,24 @@ pub struct PersonDetailView {
     pub corrections: Vec<CorrectionView>,
     /// Newest first, across every linked record.
     pub reports: Vec<TimelineView>,
+    /// The household: its head first (`relationship` null), then each member with how they
+    /// are related to the head. Empty when the person lives with no one known.
+    pub household: Vec<RelativeView>,
     pub version: i64,
+}
+
+/// A person of a household.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelativeView {
+    pub person_id: i64,
+    /// How they are related to the head: `genitore`, `figlio`, `partner`, `altro_familiare`,
+    /// `convivente`; null for the head.
+    pub relationship: Option<String>,
+    /// Known to the user only from protected records: nothing else is given.
+    pub restricted: bool,
+    pub name: Option<String>,
+    pub sex: Option<String>,
+    pub birth_year: Option<i64>,
 }
 
 /// A record known to the user only from protected reports: nothing but that.
@@ -250,6 +267,7 @@ fn reserved(id: i64) -> PersonDetailView {
         links: Vec::new(),
         corrections: Vec::new(),
         reports: Vec::new(),
+        household: Vec::new(),
         version: 0,
     }
 }
@@ -366,6 +384,18 @@ fn detail(t: crate::i18n::Tr<'_>, viewed: Viewed, id: i64) -> PersonDetailView {
             .timeline
             .into_iter()
             .map(|e| timeline_view(t, e))
+            .collect(),
+        household: p
+            .household
+            .into_iter()
+            .map(|m| RelativeView {
+                person_id: m.person_id,
+                relationship: m.relationship.map(|r| r.code().to_owned()),
+                restricted: m.reserved,
+                name: m.name,
+                sex: m.sex,
+                birth_year: m.birth_year,
+            })
             .collect(),
         version: r.version,
     }
@@ -532,6 +562,56 @@ pub async fn unlink(
         &body.reason,
     )
     .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who joins the household, and how they are related to its head.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct HouseholdBody {
+    /// The person joining: a record of the same Ambito.
+    #[schema(required = true, value_type = i64, minimum = 1)]
+    pub person_id: Option<i64>,
+    /// How they are related to the household's head (this person, when they head none yet):
+    /// `genitore`, `figlio`, `partner`, `altro_familiare`, `convivente`.
+    #[schema(required = true, min_length = 1, max_length = 40)]
+    pub relationship: String,
+}
+
+/// Adds a person to this person's household (a new one headed by this person when they live
+/// with no one known). 422 when the person already lives in another household. Audited.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/household", tag = "persone",
+    params(("id" = i64, Path)), request_body = HouseholdBody,
+    responses((status = 204), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn household_add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<HouseholdBody>,
+) -> Result<StatusCode, ApiError> {
+    presidio_app::households::add(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        body.person_id,
+        &body.relationship,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes this person out of their household (the household of a head ends: every member
+/// leaves). Kept in the history; audited.
+#[utoipa::path(delete, path = "/api/v1/persons/{id}/household", tag = "persone",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn household_leave(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    presidio_app::households::leave(&state, visitor.caller(), principal(&visitor)?, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

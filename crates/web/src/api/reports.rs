@@ -58,6 +58,9 @@ pub struct PersonView {
     pub known_to_services: Option<bool>,
     /// The person record this person is attached to (`GET /api/v1/persons/{id}`).
     pub person_id: Option<i64>,
+    /// How this person is related to the report's first person (then of one household):
+    /// `genitore`, `figlio`, `partner`, `altro_familiare`, `convivente`.
+    pub relationship: Option<String>,
 }
 
 /// A report as the API writes it: `POST /api/v1/reports` and `PATCH` (with `version`).
@@ -119,6 +122,10 @@ pub struct PersonBody {
     /// omitted for a new person. On `PATCH`, omitted keeps the record of the person at the
     /// same place in the list.
     pub person_id: Option<i64>,
+    /// How this person is related to the report's first person: `genitore`, `figlio`,
+    /// `partner`, `altro_familiare`, `convivente`. Stored, the two are one household (unless
+    /// this person already lives in another). Refused on the first person.
+    pub relationship: Option<String>,
 }
 
 /// What a write answers.
@@ -257,6 +264,7 @@ fn full(r: Report) -> ReportView {
                 needs_mediator: p.needs_mediator,
                 known_to_services: p.known_to_services,
                 person_id: p.person_id,
+                relationship: p.relationship.map(|r| r.code().to_owned()),
             })
             .collect(),
         risk_flags: d.risk_flags.iter().map(|f| f.code().into()).collect(),

@@ -189,6 +189,8 @@ fn person_routes(routes: Routes) -> Routes {
         .post("/persone/{id}", persons::correct)
         .post("/persone/{id}/collegamenti", persons::link)
         .post("/persone/{id}/stacca", persons::detach)
+        .post("/persone/{id}/nucleo", persons::household_add)
+        .post("/persone/{id}/nucleo/lascia", persons::household_leave)
         .get(
             "/amministrazione/persone/{id}/dati.pdf",
             persons::export_pdf,

@@ -32,6 +32,8 @@ pub struct Found {
     pub restricted: bool,
     pub safety_notes: String,
     pub selected: bool,
+    /// Lives in a household: intake offers to add it.
+    pub in_household: bool,
 }
 
 fn found(t: Tr<'_>, c: &Candidate, selected: Option<i64>) -> Found {
@@ -43,6 +45,7 @@ fn found(t: Tr<'_>, c: &Candidate, selected: Option<i64>) -> Found {
             restricted: true,
             safety_notes: String::new(),
             selected: selected == Some(c.person_id),
+            in_household: false,
         };
     }
     let mut details = Vec::new();
@@ -77,6 +80,7 @@ fn found(t: Tr<'_>, c: &Candidate, selected: Option<i64>) -> Found {
         restricted: false,
         safety_notes: c.safety_notes.clone().unwrap_or_default(),
         selected: selected == Some(c.person_id),
+        in_household: c.in_household,
     }
 }
 
@@ -305,6 +309,119 @@ pub struct PersonPage {
     version: i64,
     errors: FormErrors,
     done: Option<String>,
+    household: HouseholdSection,
+}
+
+/// The household on the person's page, and its form.
+#[derive(Default)]
+pub struct HouseholdSection {
+    members: Vec<RelativeLine>,
+    /// Whom the form offers: the persons of the same reports.
+    companions: Vec<Choice>,
+    relationships: Vec<Choice>,
+    /// The name of whom a joining person is related to (the head, or this person).
+    head_name: String,
+    /// This person heads the household (leaving ends it).
+    heads: bool,
+}
+
+fn household_section(
+    t: Tr<'_>,
+    id: i64,
+    name: &str,
+    p: &presidio_app::persons::Person,
+) -> HouseholdSection {
+    let group: Vec<i64> = std::iter::once(id)
+        .chain(p.linked.iter().map(|l| l.id))
+        .collect();
+    let members = relative_lines(t, id, &group, &p.household);
+    let (companions, relationships) = household_choices(t, &p.companions);
+    let head_name = members
+        .first()
+        .filter(|h| !h.reserved)
+        .map_or_else(|| name.to_owned(), |h| h.name.clone());
+    let heads = members.first().is_some_and(|h| h.this);
+    HouseholdSection {
+        members,
+        companions,
+        relationships,
+        head_name,
+        heads,
+    }
+}
+
+/// A person of the household on the page.
+pub struct RelativeLine {
+    pub person_id: i64,
+    /// Empty when reserved.
+    pub name: String,
+    pub relation: String,
+    pub details: String,
+    pub reserved: bool,
+    /// The record of the page.
+    pub this: bool,
+}
+
+fn relative_lines(
+    t: Tr<'_>,
+    id: i64,
+    group: &[i64],
+    household: &[presidio_app::households::Relative],
+) -> Vec<RelativeLine> {
+    household
+        .iter()
+        .map(|m| RelativeLine {
+            person_id: m.person_id,
+            name: if m.reserved {
+                String::new()
+            } else {
+                m.name.clone().unwrap_or_else(|| t.t("person-unknown"))
+            },
+            relation: match m.relationship {
+                None => t.t("household-head"),
+                Some(r) => t.t(&format!("relationship-{}", r.code())),
+            },
+            details: [
+                m.sex
+                    .as_deref()
+                    .map(|s| t.t(&format!("sex-{s}")))
+                    .unwrap_or_default(),
+                m.birth_year
+                    .map(|y| t.t1("person-born", "year", &y.to_string()))
+                    .unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+            reserved: m.reserved,
+            this: m.person_id == id || group.contains(&m.person_id),
+        })
+        .collect()
+}
+
+/// The household form's choices: the persons of the same reports, and the relationships.
+fn household_choices(
+    t: Tr<'_>,
+    companions: &[presidio_app::households::Relative],
+) -> (Vec<Choice>, Vec<Choice>) {
+    let people = companions
+        .iter()
+        .map(|c| Choice {
+            value: c.person_id.to_string(),
+            label: c.name.clone().unwrap_or_else(|| t.t("person-unknown")),
+            selected: false,
+        })
+        .collect();
+    let relationships = presidio_domain::person::Relationship::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: t.t(&format!("relationship-{}", r.code())),
+            selected: false,
+        })
+        .collect();
+    (people, relationships)
 }
 
 fn timeline_line(t: Tr<'_>, e: &Entry) -> TimelineLine {
@@ -480,6 +597,7 @@ async fn person_page(
                 version: 0,
                 errors,
                 done: None,
+                household: HouseholdSection::default(),
             });
         }
         PersonView::Full(p) => p,
@@ -520,6 +638,7 @@ async fn person_page(
         })
         .collect();
     let (form, sex) = typed.unwrap_or_else(|| (fields_of(r), r.sex.clone()));
+    let household = household_section(t, id, &name, &p);
     Ok(PersonPage {
         page,
         id,
@@ -538,6 +657,7 @@ async fn person_page(
         version: r.version,
         errors,
         done: done.map(|d| t.t(d)),
+        household,
     })
 }
 
@@ -556,6 +676,7 @@ pub async fn show(
     let done = match query.fatto.as_str() {
         "correzione" => Some("person-corrected"),
         "staccata" => Some("person-detached"),
+        "nucleo" => Some("household-saved"),
         _ => None,
     };
     person_page(&state, &visitor, id, FormErrors::default(), None, done)
@@ -679,11 +800,7 @@ pub async fn link(
     match presidio_app::persons::link(&state, visitor.caller(), who, id, other, &form.reason).await
     {
         Ok(()) => Ok(Redirect::to(&format!("/persone/{id}")).into_response()),
-        Err(AppError::Invalid(invalid)) => {
-            let page =
-                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
+        Err(AppError::Invalid(invalid)) => refused(&state, &visitor, id, &invalid).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -707,10 +824,13 @@ pub async fn unlink(
     {
         Ok(()) => Ok(Redirect::to(&format!("/persone/{id}")).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let invalid = invalid.renamed("reason", "unlink_reason");
-            let page =
-                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            refused(
+                &state,
+                &visitor,
+                id,
+                &invalid.renamed("reason", "unlink_reason"),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -737,13 +857,82 @@ pub async fn detach(
     {
         Ok(_) => Ok(Redirect::to(&format!("/persone/{id}?fatto=staccata")).into_response()),
         Err(AppError::Invalid(invalid)) => {
-            let invalid = invalid.renamed("reason", "detach_reason");
-            let page =
-                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            refused(
+                &state,
+                &visitor,
+                id,
+                &invalid.renamed("reason", "detach_reason"),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The person's page again with what was refused (422).
+async fn refused(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    invalid: &Invalid,
+) -> Result<Response, PageError> {
+    let page = person_page(state, visitor, id, FormErrors::from(invalid), None, None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct HouseholdForm {
+    person_id: String,
+    relationship: String,
+}
+
+/// Adds a person of the same reports to the household.
+pub async fn household_add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<HouseholdForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    // What is not a number is kept as 0, which the check refuses.
+    let other =
+        (!form.person_id.trim().is_empty()).then(|| form.person_id.trim().parse().unwrap_or(0));
+    match presidio_app::households::add(
+        &state,
+        visitor.caller(),
+        who,
+        id,
+        other,
+        &form.relationship,
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/persone/{id}?fatto=nucleo#household")).into_response())
+        }
+        Err(AppError::Invalid(invalid)) => {
+            refused(
+                &state,
+                &visitor,
+                id,
+                &invalid.renamed("person_id", "member_id"),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes the person out of the household (a head's household ends).
+pub async fn household_leave(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    presidio_app::households::leave(&state, visitor.caller(), who, id).await?;
+    Ok(Redirect::to(&format!("/persone/{id}?fatto=nucleo#household")).into_response())
 }
 
 /// The person's own data as a readable PDF, for an administrator to hand over. Audited.

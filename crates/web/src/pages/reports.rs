@@ -64,6 +64,10 @@ pub struct PersonFields {
     pub needs_mediator: bool,
     /// The known person chosen, kept when the form is shown again.
     pub person_id: String,
+    /// How they are related to the first person (from the second on).
+    pub relationships: Vec<Choice>,
+    /// The field's name in errors.
+    pub relationship_field: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -125,6 +129,7 @@ fn input_from(pairs: &[(String, String)]) -> (ReportInput, String, usize) {
                 "fiscal_code" => p.fiscal_code.clone_from(v),
                 "language" => p.language.clone_from(v),
                 "needs_mediator" => p.needs_mediator = true,
+                "relationship" => p.relationship.clone_from(v),
                 // A known person chosen; what is not a number is refused by the check.
                 "person_id" if !v.trim().is_empty() => {
                     p.person_id = Some(v.trim().parse().unwrap_or(0));
@@ -209,6 +214,14 @@ fn person_fields(t: Tr<'_>, i: usize, p: &PersonInput) -> PersonFields {
         language: p.language.clone(),
         needs_mediator: p.needs_mediator,
         person_id: p.person_id.map(|id| id.to_string()).unwrap_or_default(),
+        relationships: choices(
+            t,
+            presidio_domain::person::Relationship::ALL,
+            presidio_domain::person::Relationship::code,
+            "relationship",
+            &[p.relationship.as_str()],
+        ),
+        relationship_field: format!("persons[{i}].relationship"),
     }
 }
 
@@ -333,6 +346,23 @@ pub async fn intake_submit(
         .await?;
         return Ok(page.into_response());
     }
+    if let Some((index, chosen)) = pairs
+        .iter()
+        .find(|(k, _)| k == "action")
+        .and_then(|(_, v)| household_action(v))
+    {
+        add_household(&state, &visitor, &mut input, index, chosen).await?;
+        let page = intake_page(
+            &state,
+            &visitor,
+            &input,
+            received_local,
+            count,
+            FormErrors::default(),
+        )
+        .await?;
+        return Ok(page.into_response());
+    }
     if !received_local.trim().is_empty() {
         // Typed as the clock on the wall; what is not a time is refused by the validation.
         if let Some(at) = parse_rome_typed(&received_local, state.clock.now()) {
@@ -348,6 +378,63 @@ pub async fn intake_submit(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// "Aggiungi il nucleo": `household:{index}:{person_id}`, the person block and the record chosen.
+fn household_action(value: &str) -> Option<(usize, i64)> {
+    let (index, id) = value.strip_prefix("household:")?.split_once(':')?;
+    Some((index.parse().ok()?, id.parse().ok()?))
+}
+
+/// Chooses record `chosen` for person block `index` and adds the rest of its household as
+/// people of the report (those not there yet), each with their record and, when the chosen
+/// person is the first, how they are related to them.
+async fn add_household(
+    state: &AppState,
+    visitor: &Visitor,
+    input: &mut ReportInput,
+    index: usize,
+    chosen: i64,
+) -> Result<(), PageError> {
+    let who = principal(visitor)?;
+    if index >= input.persons.len() {
+        return Ok(());
+    }
+    let joining =
+        presidio_app::households::for_intake(state, visitor.caller(), who, chosen).await?;
+    input.persons[index].person_id = Some(chosen);
+    let year = i64::from(state.clock.now().in_rome().year());
+    for j in joining {
+        if input.persons.len() >= presidio_domain::report::MAX_PERSONS
+            || input
+                .persons
+                .iter()
+                .any(|p| p.person_id == Some(j.person_id))
+        {
+            continue;
+        }
+        let age = j.birth_year.map(|y| (year - y).clamp(0, 120));
+        input.persons.push(PersonInput {
+            role: if age.is_some_and(|a| a < 18) {
+                PersonRole::Minore
+            } else {
+                PersonRole::Familiare
+            }
+            .code()
+            .into(),
+            name: j.name.unwrap_or_default(),
+            sex: j.sex,
+            age,
+            person_id: Some(j.person_id),
+            relationship: if index == 0 {
+                j.relationship.code().into()
+            } else {
+                String::new()
+            },
+            ..PersonInput::default()
+        });
+    }
+    Ok(())
 }
 
 /// The intake form again, with what was typed and what was refused.
@@ -590,6 +677,13 @@ pub(super) fn persons_of(t: Tr<'_>, d: &presidio_domain::report::ReportData) -> 
                 p.fiscal_code.clone(),
                 p.language.clone(),
                 p.needs_mediator.then(|| t.t("person-mediator")),
+                p.relationship.map(|r| {
+                    t.t1(
+                        "person-relationship-first",
+                        "relationship",
+                        &t.t(&format!("relationship-{}", r.code())),
+                    )
+                }),
             ]
             .into_iter()
             .flatten()
