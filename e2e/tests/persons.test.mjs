@@ -115,3 +115,63 @@ test("a known person is found at intake, chosen by keyboard, and the person's pa
   }
   assert.deepEqual(phone.problems, []);
 });
+
+test("the household of a known person is brought into a report by keyboard and shown on the person's page", async () => {
+  const first = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "polizia_locale" },
+    municipality: "015182", place: "Via Madonna", target_group: "emergenza_abitativa",
+    persons: [
+      { role: "beneficiario", name: "Giulia Bianchi", sex: "F", age: 34 },
+      { role: "minore", name: "Marco Bianchi", sex: "M", age: 7, relationship: "figlio" },
+    ],
+    description: "Madre e figlio senza alloggio dopo uno sfratto",
+  });
+  const [giulia, marco] = (await api(server.url, USERS.centrale, "GET", `/api/v1/reports/${first.id}`))
+    .persons.map((p) => p.person_id);
+
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.centrale);
+    await page.goto(server.url + "/segnalazioni/nuova");
+    await typeInto(page, "persons[0].name", "Bianchi Giulia");
+    await page.locator(`[id="persons[0].person_id-${giulia}"]`).waitFor({ timeout: 5000 });
+    // Into the group, onto the known person, then the next stop is "Aggiungi il nucleo".
+    await page.locator('[id="persons[0].person_id-new"]').focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Tab");
+    assert.match(await page.evaluate(() => document.activeElement.textContent), /Aggiungi il nucleo di Giulia Bianchi/);
+    await page.keyboard.press("Enter");
+    const child = page.locator('[id="persons[1].name"]');
+    await child.waitFor({ timeout: 5000 });
+    assert.equal(await child.inputValue(), "Marco Bianchi");
+    assert.equal(await page.locator('[id="persons[1].relationship"]').inputValue(), "figlio");
+    assert.equal(await page.locator('[id="persons[1].person_id"]').inputValue(), String(marco));
+    assert.deepEqual(await seriousViolations(page), [], `intake with the household at ${viewport.width}px`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= viewport.width, `intake is ${wide}px wide`);
+    if (viewport.width > 400) {
+      // Saved with Enter from a field: the report names both, each with their record.
+      await typeInto(page, "reporter.kind", "Polizia locale");
+      await typeInto(page, "municipality", "Rho");
+      await typeInto(page, "target_group", "Emergenza abitativa");
+      await typeInto(page, "persons[0].role", "Beneficiario");
+      await typeInto(page, "description", "Di nuovo senza alloggio");
+      await page.locator('[id="place"]').focus();
+      await page.keyboard.press("Enter");
+      await page.waitForURL((u) => /^\/segnalazioni\/\d+$/.test(u.pathname), { timeout: 5000 })
+        .catch(async (e) => { throw new Error(`${e.message}: ${await page.locator("main").innerText()}`); });
+      const id = Number(new URL(page.url()).pathname.split("/").pop());
+      const saved = await api(server.url, USERS.centrale, "GET", `/api/v1/reports/${id}`);
+      assert.deepEqual(saved.persons.map((p) => p.person_id), [giulia, marco]);
+      assert.equal(saved.persons[1].relationship, "figlio");
+    }
+    await page.goto(`${server.url}/persone/${marco}`);
+    const household = await page.locator("#household + ul").innerText();
+    assert.match(household, /Giulia Bianchi — persona di riferimento/);
+    assert.match(household, /Marco Bianchi \(questa scheda\) — figlio\/a/);
+    assert.deepEqual(await seriousViolations(page), [], `person page with household at ${viewport.width}px`);
+    if (viewport.width > 400) await screenshot(page, "nucleo");
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});
