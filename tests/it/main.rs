@@ -15,6 +15,7 @@ mod pages;
 mod pdf;
 mod persons;
 mod portal;
+mod privacy;
 mod reports;
 mod reports_api;
 mod resources;

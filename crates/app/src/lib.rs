@@ -25,6 +25,7 @@ pub mod notify;
 pub mod password;
 mod person_access;
 pub mod persons;
+pub mod privacy;
 pub mod profile;
 pub mod reference;
 pub mod reports;

@@ -179,7 +179,9 @@ async fn score_records(
         if access == CaseAccess::None && !mine.is_empty() {
             continue;
         }
-        let restricted = access != CaseAccess::Full && !mine.is_empty();
+        // Processing restricted at the person's request: not offered, whoever asks.
+        let restricted =
+            (access != CaseAccess::Full && !mine.is_empty()) || record.restricted_at.is_some();
         out.push(if restricted {
             Candidate {
                 person_id: record.id,
@@ -256,6 +258,10 @@ pub struct Person {
     pub household: Vec<crate::households::Relative>,
     /// Persons of the same reports not of the household, to add to it (when writable).
     pub companions: Vec<crate::households::Relative>,
+    /// Data-protection records: notices, consents, requests and their decisions.
+    pub privacy: Vec<presidio_db::StoredPrivacy>,
+    /// The user may decide the person's requests (coordinators).
+    pub decides: bool,
 }
 
 /// The person and the reports naming them (and every linked record), with what the user may
@@ -336,6 +342,8 @@ pub async fn view(
     } else {
         Vec::new()
     };
+    let privacy = app.db.privacy_records(&group).await?;
+    let decides = who.may_in(Permission::ManagePersons, AmbitoId(record.ambito_id));
     Ok(PersonView::Full(Box::new(Person {
         record,
         linked,
@@ -347,6 +355,8 @@ pub async fn view(
         duplicates,
         household,
         companions,
+        privacy,
+        decides,
     })))
 }
 
@@ -758,6 +768,8 @@ pub struct Export {
     pub links: Vec<PersonLink>,
     pub corrections: Vec<presidio_db::PersonCorrection>,
     pub reports: Vec<ExportedReport>,
+    /// Notices, consents, requests and their decisions.
+    pub privacy: Vec<presidio_db::StoredPrivacy>,
 }
 
 /// The person's own data, for an administrator of the record's Ambito to hand over. Audited
@@ -816,6 +828,7 @@ pub async fn export(
         names: app.db.person_names(&group).await?,
         links: app.db.person_links(&group).await?,
         corrections: app.db.person_corrections(id).await?,
+        privacy: app.db.privacy_records(&group).await?,
         record,
         reports,
     })

@@ -23,6 +23,7 @@ mod municipalities;
 mod notifications;
 mod persons;
 mod principal;
+mod privacy;
 mod reports;
 mod resources;
 mod roster;
@@ -53,6 +54,7 @@ pub use interventions::{StoredDispatch, StoredStep};
 pub use notifications::Notification;
 pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPerson};
 pub use principal::{OrganisationChoice, UserToCreate};
+pub use privacy::StoredPrivacy;
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,

@@ -9,6 +9,38 @@ use presidio_domain::reference::AmbitoId;
 use crate::audit::append;
 use crate::{Db, DbError, dispatch};
 
+/// Inside the open transaction `tx`: takes from person `$id` (and the people of reports attached
+/// to it) what identifies them: names, birth date and place, fiscal code, languages, contacts,
+/// safety notes, residence, and the history of corrections. Sex, birth year, age band and
+/// citizenship stay, so that the statistics keep their totals.
+macro_rules! anonymise {
+    ($tx:expr, $id:expr, $at:expr) => {
+        async {
+            let id: i64 = $id;
+            let at: i64 = $at;
+            for sql in [
+                "UPDATE persons SET name = NULL, birth_date = NULL, birth_place = NULL,
+                    fiscal_code = NULL, languages = NULL, contacts = NULL,
+                    safety_notes = NULL, residence = NULL, anonymised_at = $2,
+                    updated_at = $2, version = version + 1 WHERE id = $1",
+                "UPDATE report_persons SET name = NULL, alias = NULL, fiscal_code = NULL,
+                    language = NULL WHERE person_id = $1 AND $2 > 0",
+                "DELETE FROM person_grams WHERE person_id = $1 AND $2 > 0",
+                "DELETE FROM person_names WHERE person_id = $1 AND $2 > 0",
+                "DELETE FROM person_corrections WHERE person_id = $1 AND $2 > 0",
+            ] {
+                sqlx::query(sql)
+                    .bind(id)
+                    .bind(at)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+pub(crate) use anonymise;
+
 /// Inside the open transaction `tx`: records name `$value` (`'name'` or `'alias'`) of person
 /// `$person` in Ambito `$ambito`, typed in report `$report` (if any) from `$source`, with its
 /// grams; nothing when the person already has it.
@@ -210,11 +242,13 @@ pub struct StoredPerson {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Processing restricted (a restriction or objection granted): not offered at intake.
+    pub restricted_at: Option<i64>,
 }
 
 const PERSON_COLUMNS: &str = "id, ambito_id, name, sex, birth_date, birth_year, age_band, \
     birth_place, citizenship, fiscal_code, languages, needs_mediator, residence, contacts, \
-    safety_notes, version, created_at, updated_at";
+    safety_notes, version, created_at, updated_at, restricted_at";
 
 /// A name or alias of a person.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -831,19 +865,7 @@ impl Db {
                 .await?;
                 let ids: Vec<i64> = due.into_iter().map(|(id,)| id).collect();
                 for id in &ids {
-                    for sql in [
-                        "UPDATE persons SET name = NULL, birth_date = NULL, birth_place = NULL,
-                            fiscal_code = NULL, languages = NULL, contacts = NULL,
-                            safety_notes = NULL, residence = NULL, anonymised_at = $2,
-                            updated_at = $2, version = version + 1 WHERE id = $1",
-                        "UPDATE report_persons SET name = NULL, alias = NULL, fiscal_code = NULL,
-                            language = NULL WHERE person_id = $1 AND $2 > 0",
-                        "DELETE FROM person_grams WHERE person_id = $1 AND $2 > 0",
-                        "DELETE FROM person_names WHERE person_id = $1 AND $2 > 0",
-                        "DELETE FROM person_corrections WHERE person_id = $1 AND $2 > 0",
-                    ] {
-                        sqlx::query(sql).bind(id).bind(at).execute(&mut *tx).await?;
-                    }
+                    anonymise!(tx, *id, at).await?;
                     let mut entry = audit.clone().record("person", *id);
                     entry.section = "retention".into();
                     entry.reason = "anonymised".into();

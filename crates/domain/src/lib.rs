@@ -13,6 +13,7 @@ pub mod handover;
 pub mod intervention;
 pub mod password;
 pub mod person;
+pub mod privacy;
 pub mod reference;
 pub mod report;
 pub mod resources;

@@ -784,6 +784,26 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/persons/{id}/privacy",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/privacy/{entry_id}/decision",
+        Access::Needs(Permission::ManagePersons),
+    ),
+    (
+        "POST",
+        "/persone/{id}/protezione-dati",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/protezione-dati/{entry_id}/decisione",
+        Access::Needs(Permission::ManagePersons),
+    ),
+    (
+        "POST",
         "/persone/{id}/nucleo",
         Access::Needs(Permission::WriteCases),
     ),

@@ -125,6 +125,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(persons::unlink))
         .routes(routes!(persons::detach))
         .routes(routes!(persons::household_add, persons::household_leave))
+        .routes(routes!(persons::privacy_add))
+        .routes(routes!(persons::privacy_decide))
         .routes(routes!(persons::export))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::save_hours))

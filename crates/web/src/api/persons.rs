@@ -226,6 +226,10 @@ pub struct PersonDetailView {
     /// The household: its head first (`relationship` null), then each member with how they
     /// are related to the head. Empty when the person lives with no one known.
     pub household: Vec<RelativeView>,
+    /// Data-protection records: notices, consents, requests and their decisions, newest first.
+    pub privacy: Vec<crate::views::persons::PrivacyView>,
+    /// Processing restricted at the person's request (RFC 3339): no longer offered at intake.
+    pub restricted_at: Option<String>,
     pub version: i64,
 }
 
@@ -268,6 +272,8 @@ fn reserved(id: i64) -> PersonDetailView {
         corrections: Vec::new(),
         reports: Vec::new(),
         household: Vec::new(),
+        privacy: Vec::new(),
+        restricted_at: None,
         version: 0,
     }
 }
@@ -397,6 +403,12 @@ fn detail(t: crate::i18n::Tr<'_>, viewed: Viewed, id: i64) -> PersonDetailView {
                 birth_year: m.birth_year,
             })
             .collect(),
+        privacy: p
+            .privacy
+            .iter()
+            .map(crate::views::persons::privacy_view)
+            .collect(),
+        restricted_at: r.restricted_at.map(rfc3339),
         version: r.version,
     }
 }
@@ -612,6 +624,100 @@ pub async fn household_leave(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     presidio_app::households::leave(&state, visitor.caller(), principal(&visitor)?, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A data-protection record to keep.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PrivacyBody {
+    /// `informativa`, `consenso`, `revoca_consenso`, `limitazione`, `cancellazione`,
+    /// `opposizione`
+    #[schema(required = true, min_length = 1, max_length = 40)]
+    pub kind: String,
+    /// `AAAA-MM-GG`, from 2000-01-01 to today: when the notice or consent was given, or the
+    /// request received.
+    #[schema(required = true, format = Date)]
+    pub on: String,
+    /// Required for the notice: `orale`, `scritta`, `mediatore`, `non_possibile`.
+    #[schema(max_length = 40)]
+    pub how: String,
+    /// Required for a consent or its withdrawal: what sharing.
+    #[schema(max_length = 2000)]
+    pub purpose: String,
+    /// Required for a consent or its withdrawal: with whom.
+    #[schema(max_length = 2000)]
+    pub recipient: String,
+    #[schema(max_length = 2000)]
+    pub notes: String,
+}
+
+/// The record kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrivacyRef {
+    pub id: i64,
+}
+
+/// Records that the information notice was given (and how), a consent or its withdrawal, or a
+/// request of the person (restriction, erasure, objection) for a coordinator to decide. Audited.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/privacy", tag = "persone",
+    params(("id" = i64, Path)), request_body = PrivacyBody,
+    responses((status = 201, body = PrivacyRef), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn privacy_add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PrivacyBody>,
+) -> Result<(StatusCode, Json<PrivacyRef>), ApiError> {
+    let input = presidio_domain::privacy::PrivacyInput {
+        kind: body.kind,
+        on: body.on,
+        how: body.how,
+        purpose: body.purpose,
+        recipient: body.recipient,
+        notes: body.notes,
+    };
+    let entry =
+        presidio_app::privacy::record(&state, visitor.caller(), principal(&visitor)?, id, &input)
+            .await?;
+    Ok((StatusCode::CREATED, Json(PrivacyRef { id: entry })))
+}
+
+/// The decision on a request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DecisionBody {
+    /// `accolta`, `respinta`
+    #[schema(required = true, min_length = 1, max_length = 40)]
+    pub decision: String,
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Decides a request of the person, once (coordinators): a granted erasure anonymises the
+/// record at once (the statistics keep their totals); a granted restriction or objection stops
+/// it being offered at intake. 409 when it was decided already. Audited.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/privacy/{entry_id}/decision", tag = "persone",
+    params(("id" = i64, Path), ("entry_id" = i64, Path)), request_body = DecisionBody,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn privacy_decide(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, entry)): Path<(i64, i64)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<StatusCode, ApiError> {
+    presidio_app::privacy::decide(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        entry,
+        &body.decision,
+        &body.reason,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -190,6 +190,11 @@ fn person_routes(routes: Routes) -> Routes {
         .post("/persone/{id}/collegamenti", persons::link)
         .post("/persone/{id}/stacca", persons::detach)
         .post("/persone/{id}/nucleo", persons::household_add)
+        .post("/persone/{id}/protezione-dati", persons::privacy_add)
+        .post(
+            "/persone/{id}/protezione-dati/{entry_id}/decisione",
+            persons::privacy_decide,
+        )
         .post("/persone/{id}/nucleo/lascia", persons::household_leave)
         .get(
             "/amministrazione/persone/{id}/dati.pdf",

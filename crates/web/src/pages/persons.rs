@@ -310,6 +310,74 @@ pub struct PersonPage {
     errors: FormErrors,
     done: Option<String>,
     household: HouseholdSection,
+    privacy: PrivacySection,
+}
+
+/// The data-protection records on the person's page, and their forms.
+#[derive(Default)]
+pub struct PrivacySection {
+    lines: Vec<PrivacyLine>,
+    kinds: Vec<Choice>,
+    ways: Vec<Choice>,
+    decisions: Vec<Choice>,
+    /// The user decides requests (coordinators).
+    decides: bool,
+    /// Processing restricted at the person's request.
+    restricted: bool,
+    /// `AAAA-MM-GG` (Rome), the form's default day.
+    today: String,
+}
+
+pub struct PrivacyLine {
+    pub id: i64,
+    pub what: String,
+    pub details: String,
+    /// A request still to decide.
+    pub pending: bool,
+}
+
+fn code_choices(t: Tr<'_>, codes: &[&str], prefix: &str) -> Vec<Choice> {
+    codes
+        .iter()
+        .map(|c| Choice {
+            value: (*c).into(),
+            label: t.t(&format!("{prefix}-{c}")),
+            selected: false,
+        })
+        .collect()
+}
+
+fn privacy_section(
+    t: Tr<'_>,
+    p: &presidio_app::persons::Person,
+    today: jiff::civil::Date,
+) -> PrivacySection {
+    use presidio_domain::privacy::{Decision, NoticeWay, PrivacyKind};
+    let kinds: Vec<&str> = PrivacyKind::ALL.iter().map(|k| k.code()).collect();
+    let ways: Vec<&str> = NoticeWay::ALL.iter().map(|k| k.code()).collect();
+    let decisions: Vec<&str> = Decision::ALL.iter().map(|k| k.code()).collect();
+    PrivacySection {
+        lines: p
+            .privacy
+            .iter()
+            .map(|r| {
+                let (what, details) = crate::views::persons::privacy_line(t, r);
+                PrivacyLine {
+                    id: r.id,
+                    what,
+                    details,
+                    pending: r.decision.is_none()
+                        && PrivacyKind::parse(&r.kind).is_some_and(PrivacyKind::is_request),
+                }
+            })
+            .collect(),
+        kinds: code_choices(t, &kinds, "privacy-kind"),
+        ways: code_choices(t, &ways, "privacy-how"),
+        decisions: code_choices(t, &decisions, "privacy-decision"),
+        decides: p.decides,
+        restricted: p.record.restricted_at.is_some(),
+        today: today.to_string(),
+    }
 }
 
 /// The household on the person's page, and its form.
@@ -598,6 +666,7 @@ async fn person_page(
                 errors,
                 done: None,
                 household: HouseholdSection::default(),
+                privacy: PrivacySection::default(),
             });
         }
         PersonView::Full(p) => p,
@@ -639,6 +708,7 @@ async fn person_page(
         .collect();
     let (form, sex) = typed.unwrap_or_else(|| (fields_of(r), r.sex.clone()));
     let household = household_section(t, id, &name, &p);
+    let privacy = privacy_section(t, &p, state.clock.now().in_rome().date());
     Ok(PersonPage {
         page,
         id,
@@ -658,6 +728,7 @@ async fn person_page(
         errors,
         done: done.map(|d| t.t(d)),
         household,
+        privacy,
     })
 }
 
@@ -677,6 +748,7 @@ pub async fn show(
         "correzione" => Some("person-corrected"),
         "staccata" => Some("person-detached"),
         "nucleo" => Some("household-saved"),
+        "protezione-dati" => Some("privacy-saved"),
         _ => None,
     };
     person_page(&state, &visitor, id, FormErrors::default(), None, done)
@@ -933,6 +1005,84 @@ pub async fn household_leave(
     let who = super::reports::principal(&visitor)?;
     presidio_app::households::leave(&state, visitor.caller(), who, id).await?;
     Ok(Redirect::to(&format!("/persone/{id}?fatto=nucleo#household")).into_response())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PrivacyForm {
+    kind: String,
+    on: String,
+    how: String,
+    purpose: String,
+    recipient: String,
+    notes: String,
+}
+
+/// Records a notice, a consent or a request.
+pub async fn privacy_add(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(form): Form<PrivacyForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let input = presidio_domain::privacy::PrivacyInput {
+        kind: form.kind,
+        on: form.on,
+        how: form.how,
+        purpose: form.purpose,
+        recipient: form.recipient,
+        notes: form.notes,
+    };
+    match presidio_app::privacy::record(&state, visitor.caller(), who, id, &input).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/persone/{id}?fatto=protezione-dati#privacy")).into_response(),
+        ),
+        Err(AppError::Invalid(invalid)) => refused(&state, &visitor, id, &invalid).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+    reason: String,
+}
+
+/// Decides a request of the person (coordinators).
+pub async fn privacy_decide(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, entry)): Path<(i64, i64)>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    match presidio_app::privacy::decide(
+        &state,
+        visitor.caller(),
+        who,
+        id,
+        entry,
+        &form.decision,
+        &form.reason,
+    )
+    .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/persone/{id}?fatto=protezione-dati#privacy")).into_response(),
+        ),
+        Err(AppError::Invalid(invalid)) => {
+            refused(
+                &state,
+                &visitor,
+                id,
+                &invalid.renamed("reason", "decision_reason"),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The person's own data as a readable PDF, for an administrator to hand over. Audited.

@@ -199,6 +199,86 @@ pub struct ExportReport {
     pub handovers: Vec<ExportHandover>,
 }
 
+/// A data-protection record: a notice, a consent or its withdrawal, a request and its decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrivacyView {
+    pub id: i64,
+    pub person_id: i64,
+    /// `informativa`, `consenso`, `revoca_consenso`, `limitazione`, `cancellazione`,
+    /// `opposizione`
+    pub kind: String,
+    /// `AAAA-MM-GG`: when the notice or consent was given, or the request received.
+    pub on: String,
+    /// For the notice: `orale`, `scritta`, `mediatore`, `non_possibile`.
+    pub how: Option<String>,
+    pub purpose: Option<String>,
+    pub recipient: Option<String>,
+    pub notes: Option<String>,
+    /// For a request: `accolta`, `respinta`; null while undecided.
+    pub decision: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+pub fn privacy_view(p: &presidio_db::StoredPrivacy) -> PrivacyView {
+    PrivacyView {
+        id: p.id,
+        person_id: p.person_id,
+        kind: p.kind.clone(),
+        on: p.on_day.clone(),
+        how: p.how.clone(),
+        purpose: p.purpose.clone(),
+        recipient: p.recipient.clone(),
+        notes: p.notes.clone(),
+        decision: p.decision.clone(),
+        decision_reason: p.decision_reason.clone(),
+        decided_at: p.decided_at.map(rfc3339),
+    }
+}
+
+/// A data-protection record in words: (what and when, the details and the decision).
+pub fn privacy_line(t: Tr<'_>, p: &presidio_db::StoredPrivacy) -> (String, String) {
+    let day = p
+        .on_day
+        .parse::<jiff::civil::Date>()
+        .map_or_else(|_| p.on_day.clone(), |d| t.date(d));
+    let what = format!("{} · {day}", t.t(&format!("privacy-kind-{}", p.kind)));
+    let mut details: Vec<String> = Vec::new();
+    if let Some(how) = &p.how {
+        details.push(t.t(&format!("privacy-how-{how}")));
+    }
+    if let Some(purpose) = &p.purpose {
+        details.push(purpose.clone());
+    }
+    if let Some(recipient) = &p.recipient {
+        details.push(t.t1("privacy-recipient", "name", recipient));
+    }
+    if let Some(notes) = &p.notes {
+        details.push(notes.clone());
+    }
+    let is_request = presidio_domain::privacy::PrivacyKind::parse(&p.kind)
+        .is_some_and(presidio_domain::privacy::PrivacyKind::is_request);
+    match (&p.decision, p.decided_at) {
+        (Some(d), Some(at)) => details.push(t.t_args(
+            "privacy-decided",
+            &[
+                (
+                    "decision",
+                    crate::i18n::Arg::Str(&t.t(&format!("privacy-decision-{d}"))),
+                ),
+                ("date", crate::i18n::Arg::Str(&t.date_time(UtcMillis(at)))),
+                (
+                    "reason",
+                    crate::i18n::Arg::Str(p.decision_reason.as_deref().unwrap_or("")),
+                ),
+            ],
+        )),
+        _ if is_request => details.push(t.t("privacy-pending")),
+        _ => {}
+    }
+    (what, details.join(" · "))
+}
+
 /// Everything held about a person, for an administrator to hand over to them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportView {
@@ -211,6 +291,8 @@ pub struct ExportView {
     pub corrections: Vec<ExportCorrection>,
     /// Oldest first.
     pub reports: Vec<ExportReport>,
+    /// Notices, consents, requests and their decisions, newest first.
+    pub privacy: Vec<PrivacyView>,
 }
 
 fn report(t: Tr<'_>, e: &ExportedReport) -> ExportReport {
@@ -304,6 +386,7 @@ pub fn export_view(t: Tr<'_>, x: &Export, now: UtcMillis) -> ExportView {
             })
             .collect(),
         reports: x.reports.iter().map(|e| report(t, e)).collect(),
+        privacy: x.privacy.iter().map(privacy_view).collect(),
     }
 }
 
@@ -413,6 +496,12 @@ pub fn export_sheet(t: Tr<'_>, x: &Export, residence: Option<&str>, now: UtcMill
                     )
                 })
                 .collect(),
+        });
+    }
+    if !x.privacy.is_empty() {
+        sections.push(Section {
+            heading: t.t("privacy-title"),
+            rows: x.privacy.iter().map(|p| privacy_line(t, p)).collect(),
         });
     }
     sections.extend(x.reports.iter().map(|e| report_section(t, e)));
