@@ -13,6 +13,7 @@ mod households;
 mod interventions;
 mod pages;
 mod pdf;
+mod person_stats;
 mod persons;
 mod portal;
 mod privacy;

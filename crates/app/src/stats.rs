@@ -64,13 +64,20 @@ pub async fn dashboard(
     let (first, last) = (start.to_string(), end.to_string());
     let tallies = app.db.tallies(ambiti, &first, &last).await?;
     let i = app.db.interventions_between(ambiti, &first, &last).await?;
-    Ok(dashboard::dashboard(
+    let seen = app
+        .db
+        .persons_between(ambiti, &first, &last, end.year())
+        .await?;
+    let handed = app.db.handed_over_between(ambiti, &first, &last).await?;
+    let mut d = dashboard::dashboard(
         &dashboard::months_between(start, end),
         &tallies,
         i.to_on_site,
         i.to_placement,
         i.bookings,
-    ))
+    );
+    d.persons = presidio_domain::stats::persons::person_stats(&seen, &handed);
+    Ok(d)
 }
 
 /// Why a historical import did not happen.

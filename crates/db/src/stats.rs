@@ -1,7 +1,9 @@
 //! Aggregates for planning: counted in the database, never a row per person.
 
 use presidio_domain::reference::AmbitoId;
+use presidio_domain::report::{AgeBand, Sex};
 use presidio_domain::stats::dashboard::{Booking, Tally};
+use presidio_domain::stats::persons::{HandedOver, REREPORT_DAYS, Seen};
 use presidio_domain::time::UtcMillis;
 
 use crate::{Db, DbError, dispatch};
@@ -21,6 +23,9 @@ pub struct Interventions {
     pub to_placement: Vec<i64>,
     pub bookings: Vec<Booking>,
 }
+
+/// Sex, age band, birth year, repeat, protected, persons.
+type PersonsRow = (String, Option<String>, Option<i64>, i64, i64, i64);
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
@@ -171,5 +176,91 @@ impl Db {
                 })
                 .collect(),
         })
+    }
+
+    /// The persons named in the reports of these Ambiti that arrived from day `from` to day
+    /// `to` (Rome, both included), counted by sex, age band (the record's, else from its birth
+    /// year at `year`), repeat (more than one report) and protection (named in a protected one).
+    pub async fn persons_between(
+        &self,
+        ambiti: &[AmbitoId],
+        from: &str,
+        to: &str,
+        year: i16,
+    ) -> Result<Vec<Seen>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT sex, age_band, birth_year, CAST(CASE WHEN n > 1 THEN 1 ELSE 0 END AS BIGINT),
+                    prot, COUNT(*)
+             FROM (SELECT p.id, p.sex, p.age_band, p.birth_year, COUNT(DISTINCT r.id) AS n,
+                          MAX(r.protected) AS prot
+                   FROM reports r
+                   JOIN report_persons rp ON rp.report_id = r.id
+                   JOIN persons p ON p.id = rp.person_id
+                   WHERE r.ambito_id IN ({}) AND r.received_day >= $1 AND r.received_day <= $2
+                   GROUP BY p.id, p.sex, p.age_band, p.birth_year) per_person
+             GROUP BY sex, age_band, birth_year, CASE WHEN n > 1 THEN 1 ELSE 0 END, prot",
+            crate::ambito_list(ambiti)
+        );
+        let rows: Vec<PersonsRow> = self.over_days(sql, from, to).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(sex, band, born, repeat, protected, n)| {
+                let age_band = band.as_deref().and_then(AgeBand::parse).or_else(|| {
+                    let age = i64::from(year) - born?;
+                    u8::try_from(age).ok().map(AgeBand::of)
+                });
+                Some(Seen {
+                    sex: Sex::parse(&sex)?,
+                    age_band,
+                    repeat: repeat == 1,
+                    protected: protected == 1,
+                    persons: count(n),
+                })
+            })
+            .collect())
+    }
+
+    /// The persons of the reports of these Ambiti that arrived from day `from` to day `to` and
+    /// were handed to a social service, counted by whether a report named them again within
+    /// 90 days after a handover, and by protection.
+    pub async fn handed_over_between(
+        &self,
+        ambiti: &[AmbitoId],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<HandedOver>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let window = REREPORT_DAYS * 24 * 60 * 60 * 1000;
+        let sql = format!(
+            "SELECT again, prot, COUNT(*) FROM (
+                SELECT rp.person_id, MAX(r.protected) AS prot,
+                    MAX(CASE WHEN EXISTS (SELECT 1 FROM report_persons rp2
+                            JOIN reports r2 ON r2.id = rp2.report_id
+                            WHERE rp2.person_id = rp.person_id AND r2.received_at > h.sent_at
+                              AND r2.received_at <= h.sent_at + {window})
+                        THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END) AS again
+                FROM handovers h
+                JOIN reports r ON r.id = h.report_id
+                JOIN report_persons rp ON rp.report_id = r.id
+                WHERE r.ambito_id IN ({}) AND r.received_day >= $1 AND r.received_day <= $2
+                  AND rp.person_id IS NOT NULL
+                GROUP BY rp.person_id) per_person
+             GROUP BY again, prot",
+            crate::ambito_list(ambiti)
+        );
+        let rows: Vec<(i64, i64, i64)> = self.over_days(sql, from, to).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(again, protected, n)| HandedOver {
+                rereported: again == 1,
+                protected: protected == 1,
+                persons: count(n),
+            })
+            .collect())
     }
 }

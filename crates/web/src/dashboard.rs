@@ -129,7 +129,63 @@ impl View<'_> {
             self.bands(t),
             self.response(t),
             self.bookings(t),
+            self.persons(t),
         ]
+    }
+
+    /// Distinct persons by sex and age band, repeats, and re-reports after a handover.
+    fn persons(&self, t: Tr<'_>) -> Table {
+        let p = &self.dashboard.persons;
+        let cell = |c: presidio_domain::stats::persons::Cell| {
+            Cell::count(c.count, c.protected, self.suppressed)
+        };
+        let mut rows = vec![
+            vec![
+                Cell::Text(t.t("dashboard-persons-distinct")),
+                cell(p.distinct),
+            ],
+            vec![Cell::Text(t.t("dashboard-persons-repeat")), cell(p.repeat)],
+        ];
+        rows.extend(p.by_sex.iter().map(|(sex, c)| {
+            vec![
+                Cell::Text(t.t1(
+                    "dashboard-persons-sex",
+                    "sex",
+                    &t.t(&format!("sex-{}", sex.code())),
+                )),
+                cell(*c),
+            ]
+        }));
+        rows.extend(p.by_band.iter().map(|(band, c)| {
+            let label = band.map_or_else(
+                || t.t("dashboard-persons-band-none"),
+                |b| {
+                    t.t1(
+                        "dashboard-persons-band",
+                        "band",
+                        &t.t(&format!("age-band-{}", b.code())),
+                    )
+                },
+            );
+            vec![Cell::Text(label), cell(*c)]
+        }));
+        let (handed, again) = (cell(p.handed_over), cell(p.rereported));
+        let share = match (&handed, &again, p.rereported_share()) {
+            (Cell::Count(_), Cell::Count(_), Some(x)) => Cell::Decimal(x * 100.0),
+            _ => Cell::Empty,
+        };
+        rows.push(vec![Cell::Text(t.t("dashboard-persons-handed")), handed]);
+        rows.push(vec![Cell::Text(t.t("dashboard-persons-again")), again]);
+        rows.push(vec![Cell::Text(t.t("dashboard-persons-share")), share]);
+        Table {
+            id: "persone",
+            title: t.t("dashboard-persons"),
+            head: vec![
+                t.t("dashboard-persons-measure"),
+                t.t("dashboard-persons-count"),
+            ],
+            rows,
+        }
     }
 
     fn activity(&self, t: Tr<'_>) -> Table {

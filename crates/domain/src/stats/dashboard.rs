@@ -164,6 +164,8 @@ pub struct Dashboard {
     pub to_on_site: Option<Percentiles>,
     pub to_placement: Option<Percentiles>,
     pub bookings: Vec<Booking>,
+    /// Distinct persons, repeats and re-reports after a handover.
+    pub persons: super::persons::PersonStats,
 }
 
 /// The months (`AAAA-MM`) from the one of `from` to the one of `to`, both included.

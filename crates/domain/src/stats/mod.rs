@@ -3,3 +3,4 @@
 
 pub mod activity;
 pub mod dashboard;
+pub mod persons;

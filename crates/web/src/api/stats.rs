@@ -164,6 +164,57 @@ pub struct DashboardView {
     /// `to_triage`, `to_on_site`, `to_placement`.
     pub response_times: BTreeMap<String, ResponseTimeView>,
     pub bookings: Vec<BookingView>,
+    pub persons: PersonsView,
+}
+
+/// Statistics by person: distinct persons named in the period's reports (a record counted
+/// once, however many reports name it), by sex and age band; repeats; and the persons handed
+/// to a social service reported again within 90 days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonsView {
+    pub distinct: Count,
+    /// Persons with more than one report in the period.
+    pub repeat: Count,
+    /// `M`, `F`, `X` → persons.
+    pub by_sex: BTreeMap<String, Count>,
+    /// Age band code (`0_5` … `80_plus`; `non_nota` when not known) → persons.
+    pub by_age_band: BTreeMap<String, Count>,
+    /// Persons of the period's reports handed to a social service.
+    pub handed_over: Count,
+    /// Of those, named in a report received within 90 days after a handover.
+    pub rereported_within_90_days: Count,
+    /// That share, 0–1 (null when no one was handed over, or a count is hidden).
+    pub rereported_share: Option<f64>,
+}
+
+impl PersonsView {
+    fn of(p: &presidio_domain::stats::persons::PersonStats, suppress: bool) -> Self {
+        let count =
+            |c: presidio_domain::stats::persons::Cell| Count::of(c.count, c.protected, suppress);
+        let handed_over = count(p.handed_over);
+        let again = count(p.rereported);
+        let visible = matches!((&handed_over, &again), (Count::Exact(_), Count::Exact(_)));
+        Self {
+            distinct: count(p.distinct),
+            repeat: count(p.repeat),
+            by_sex: p
+                .by_sex
+                .iter()
+                .map(|(s, c)| (s.code().to_owned(), count(*c)))
+                .collect(),
+            by_age_band: p
+                .by_band
+                .iter()
+                .map(|(b, c)| (b.map_or("non_nota", |b| b.code()).to_owned(), count(*c)))
+                .collect(),
+            handed_over,
+            rereported_within_90_days: again,
+            rereported_share: p
+                .rereported_share()
+                .filter(|_| visible)
+                .map(|x| (x * 10_000.0).round() / 10_000.0),
+        }
+    }
 }
 
 fn response_time(p: Option<presidio_domain::stats::dashboard::Percentiles>) -> ResponseTimeView {
@@ -252,6 +303,7 @@ impl DashboardView {
                     }
                 })
                 .collect(),
+            persons: PersonsView::of(&d.persons, suppress),
             activity: ActivityView::of(d.activity, suppress),
         }
     }
