@@ -31,7 +31,12 @@ async fn report_in(
     body["municipality"] = json!(municipality);
     body["persons"] = persons;
     body["target_group"] = json!(target);
-    let (s, v) = call(app, Some(who), Method::POST, "/api/v1/reports", &body).await;
+    stored(app, who, &body).await
+}
+
+/// Posts report `body`; returns its id and the record of each of its persons.
+pub(crate) async fn stored(app: &mut TestApp, who: &Who, body: &Value) -> (i64, Vec<i64>) {
+    let (s, v) = call(app, Some(who), Method::POST, "/api/v1/reports", body).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["id"].as_i64().unwrap();
     let (_, v) = call(

@@ -9,7 +9,7 @@ use crate::calendar::call;
 use crate::reports_api::minimal;
 use crate::support::{TestApp, Who};
 
-/// A report naming `persons` in `municipality`, `at` (RFC 3339, empty for now); returns its
+/// A report naming `persons`, received `at` (RFC 3339, empty for now); returns its
 /// id and the first person's record.
 async fn report(
     app: &mut TestApp,
@@ -24,18 +24,8 @@ async fn report(
     if !at.is_empty() {
         body["received_at"] = json!(at);
     }
-    let (status, created) = call(app, Some(who), Method::POST, "/api/v1/reports", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_i64().unwrap();
-    let (_, read) = call(
-        app,
-        Some(who),
-        Method::GET,
-        &format!("/api/v1/reports/{id}"),
-        &Value::Null,
-    )
-    .await;
-    (id, read["persons"][0]["person_id"].as_i64().unwrap())
+    let (id, persons) = crate::households::stored(app, who, &body).await;
+    (id, persons[0])
 }
 
 async fn persons(app: &mut TestApp, who: &Who) -> Value {
@@ -143,6 +133,7 @@ async fn persons_are_counted_once_with_repeats_and_re_reports_after_a_handover()
         csv.contains("\"Quota di nuovo segnalate (%)\";100,00"),
         "{csv}"
     );
+    linked_records_count_once(&mut app, &desk, &coordinator, person).await;
     // The Bollatese sees its own person only.
     let coordinator_b = app.sign_in_in("bollatese", "coordinatore", &[]).await;
     let p = persons(&mut app, &coordinator_b).await;
@@ -150,4 +141,43 @@ async fn persons_are_counted_once_with_repeats_and_re_reports_after_a_handover()
         (p["distinct"].clone(), p["by_age_band"]["65_79"].clone()),
         (json!(1), json!(1))
     );
+}
+
+/// The same man recorded twice counts once as soon as the records are linked, and twice again
+/// when the link is undone.
+async fn linked_records_count_once(app: &mut TestApp, desk: &Who, coordinator: &Who, person: i64) {
+    let (_, twin) = report(
+        app,
+        desk,
+        json!([{"role": "beneficiario", "name": "Rossi M.", "sex": "M", "age": 45}]),
+        "senza_dimora",
+        "",
+    )
+    .await;
+    assert_eq!(persons(app, coordinator).await["distinct"], 4);
+    let (status, _) = call(
+        app,
+        Some(desk),
+        Method::POST,
+        &format!("/api/v1/persons/{person}/links"),
+        &json!({"person_id": twin, "reason": "Stesso uomo, stesso cane"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let p = persons(app, coordinator).await;
+    assert_eq!(
+        (p["distinct"].clone(), p["repeat"].clone()),
+        (json!(3), json!(1)),
+        "{p}"
+    );
+    let (status, _) = call(
+        app,
+        Some(desk),
+        Method::DELETE,
+        &format!("/api/v1/persons/{twin}/links/{person}"),
+        &json!({"reason": "Non era lui"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(persons(app, coordinator).await["distinct"], 4);
 }

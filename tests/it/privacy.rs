@@ -14,17 +14,7 @@ async fn mario(app: &mut TestApp, who: &Who) -> i64 {
     let mut body = minimal();
     body["persons"] =
         json!([{"role": "beneficiario", "name": "Mario Rossi", "sex": "M", "age": 45}]);
-    let (s, v) = call(app, Some(who), Method::POST, "/api/v1/reports", &body).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    let (_, v) = call(
-        app,
-        Some(who),
-        Method::GET,
-        &format!("/api/v1/reports/{}", v["id"]),
-        &Value::Null,
-    )
-    .await;
-    v["persons"][0]["person_id"].as_i64().unwrap()
+    crate::households::stored(app, who, &body).await.1[0]
 }
 
 async fn person(app: &mut TestApp, who: &Who, id: i64) -> Value {

@@ -41,6 +41,53 @@ macro_rules! anonymise {
 }
 pub(crate) use anonymise;
 
+/// Inside the open transaction `tx`: gives every record linked, directly or through others,
+/// to one of `$start` the smallest id among them as its group (none when linked to no other).
+macro_rules! regroup {
+    ($tx:expr, $start:expr) => {
+        async {
+            let start: Vec<i64> = $start;
+            let mut done: Vec<i64> = Vec::new();
+            for first in start {
+                if done.contains(&first) {
+                    continue;
+                }
+                let mut group = vec![first];
+                let mut frontier = vec![first];
+                while !frontier.is_empty() && group.len() < MAX_GROUP {
+                    let list = id_list(&frontier);
+                    let pairs: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT person_id, other_id FROM person_links WHERE unlinked_at IS NULL
+                         AND (person_id IN ({list}) OR other_id IN ({list}))"
+                    )))
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                    frontier.clear();
+                    for (a, b) in pairs {
+                        for x in [a, b] {
+                            if !group.contains(&x) && group.len() < MAX_GROUP {
+                                group.push(x);
+                                frontier.push(x);
+                            }
+                        }
+                    }
+                }
+                let least = group.iter().copied().min().unwrap_or(first);
+                let value = (group.len() > 1).then_some(least);
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE persons SET group_id = $1 WHERE id IN ({})",
+                    id_list(&group)
+                )))
+                .bind(value)
+                .execute(&mut *$tx)
+                .await?;
+                done.extend(group);
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+
 /// Inside the open transaction `tx`: records name `$value` (`'name'` or `'alias'`) of person
 /// `$person` in Ambito `$ambito`, typed in report `$report` (if any) from `$source`, with its
 /// grams; nothing when the person already has it.
@@ -630,6 +677,7 @@ impl Db {
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
+                regroup!(tx, vec![a]).await?;
                 let mut entry = audit.clone().record("person", a);
                 entry.reason = format!("link={id} other={b}");
                 append!(tx, &entry).await?;
@@ -674,6 +722,7 @@ impl Db {
                 let Some((id,)) = undone else {
                     return Err(DbError::NotFound);
                 };
+                regroup!(tx, vec![a, b]).await?;
                 let mut entry = audit.clone().record("person", a);
                 entry.reason = format!("unlink={id} other={b}");
                 append!(tx, &entry).await?;

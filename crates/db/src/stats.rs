@@ -179,8 +179,8 @@ impl Db {
     }
 
     /// The persons named in the reports of these Ambiti that arrived from day `from` to day
-    /// `to` (Rome, both included), counted by sex, age band (the record's, else from its birth
-    /// year at `year`), repeat (more than one report) and protection (named in a protected one).
+    /// `to` (Rome, both included), counted once per group of linked records, by sex, age band
+    /// (the record's, else from its birth year at `year`), repeat (more than one report) and protection (named in a protected one).
     /// From the persons' side (CROSS JOIN keeps SQLite from scanning every report of the
     /// period first: historical imports name no person record).
     pub async fn persons_between(
@@ -196,14 +196,15 @@ impl Db {
         let sql = format!(
             "SELECT sex, age_band, birth_year, CAST(CASE WHEN n > 1 THEN 1 ELSE 0 END AS BIGINT),
                     prot, COUNT(*)
-             FROM (SELECT p.id, p.sex, p.age_band, p.birth_year, COUNT(DISTINCT r.id) AS n,
-                          MAX(r.protected) AS prot
+             FROM (SELECT COALESCE(p.group_id, p.id) AS person, MIN(p.sex) AS sex,
+                          MIN(p.age_band) AS age_band, MIN(p.birth_year) AS birth_year,
+                          COUNT(DISTINCT r.id) AS n, MAX(r.protected) AS prot
                    FROM report_persons rp
                    CROSS JOIN reports r
                    CROSS JOIN persons p
                    WHERE rp.person_id IS NOT NULL AND r.id = rp.report_id AND p.id = rp.person_id
                      AND r.ambito_id IN ({}) AND r.received_day >= $1 AND r.received_day <= $2
-                   GROUP BY p.id, p.sex, p.age_band, p.birth_year) per_person
+                   GROUP BY COALESCE(p.group_id, p.id)) per_person
              GROUP BY sex, age_band, birth_year, CASE WHEN n > 1 THEN 1 ELSE 0 END, prot",
             crate::ambito_list(ambiti)
         );
@@ -241,19 +242,22 @@ impl Db {
         let window = REREPORT_DAYS * 24 * 60 * 60 * 1000;
         let sql = format!(
             "SELECT again, prot, COUNT(*) FROM (
-                SELECT rp.person_id, MAX(r.protected) AS prot,
+                SELECT COALESCE(p.group_id, p.id) AS person, MAX(r.protected) AS prot,
                     MAX(CASE WHEN EXISTS (SELECT 1 FROM report_persons rp2
                             JOIN reports r2 ON r2.id = rp2.report_id
-                            WHERE rp2.person_id = rp.person_id AND r2.received_at > h.sent_at
+                            WHERE rp2.person_id IN (SELECT p2.id FROM persons p2
+                                    WHERE p2.id = p.id OR p2.group_id = p.group_id)
+                              AND r2.received_at > h.sent_at
                               AND r2.received_at <= h.sent_at + {window})
                         THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END) AS again
                 FROM handovers h
                 CROSS JOIN reports r
                 CROSS JOIN report_persons rp
-                WHERE r.id = h.report_id AND rp.report_id = r.id
+                CROSS JOIN persons p
+                WHERE r.id = h.report_id AND rp.report_id = r.id AND p.id = rp.person_id
                   AND r.ambito_id IN ({}) AND r.received_day >= $1 AND r.received_day <= $2
                   AND rp.person_id IS NOT NULL
-                GROUP BY rp.person_id) per_person
+                GROUP BY COALESCE(p.group_id, p.id)) per_person
              GROUP BY again, prot",
             crate::ambito_list(ambiti)
         );

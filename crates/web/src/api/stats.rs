@@ -167,8 +167,9 @@ pub struct DashboardView {
     pub persons: PersonsView,
 }
 
-/// Statistics by person: distinct persons named in the period's reports (a record counted
-/// once, however many reports name it), by sex and age band; repeats; and the persons handed
+/// Statistics by person: distinct persons named in the period's reports (a person counted
+/// once, however many reports name them and however many linked records they have), by sex
+/// and age band; repeats; and the persons handed
 /// to a social service reported again within 90 days.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonsView {
