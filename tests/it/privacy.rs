@@ -117,12 +117,19 @@ async fn notices_consents_and_requests_are_kept_for_who_takes_care_of_the_person
                 ("kind", "informativa"),
                 ("on", "0001-01-01"),
                 ("how", "orale"),
+                ("notes", "Data da ricontrollare"),
             ],
             None,
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("Data:"), "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("Data:"), "{html}");
+    assert!(
+        html.contains("value=\"Data da ricontrollare\""),
+        "what was typed stays"
+    );
+    assert!(html.contains("<option value=\"orale\" selected>"));
     let r = app
         .post_form_as(
             &desk,

@@ -324,8 +324,24 @@ pub struct PrivacySection {
     decides: bool,
     /// Processing restricted at the person's request.
     restricted: bool,
-    /// `AAAA-MM-GG` (Rome), the form's default day.
+    /// `AAAA-MM-GG` (Rome), the form's default day, or the day typed.
     today: String,
+    /// What was typed in a refused form.
+    typed: presidio_domain::privacy::PrivacyInput,
+}
+
+impl PrivacySection {
+    /// Shows the form again with what was typed.
+    fn keep(&mut self, typed: &presidio_domain::privacy::PrivacyInput) {
+        for c in &mut self.kinds {
+            c.selected = c.value == typed.kind;
+        }
+        for c in &mut self.ways {
+            c.selected = c.value == typed.how;
+        }
+        self.today.clone_from(&typed.on);
+        self.typed = typed.clone();
+    }
 }
 
 pub struct PrivacyLine {
@@ -377,6 +393,7 @@ fn privacy_section(
         decides: p.decides,
         restricted: p.record.restricted_at.is_some(),
         today: today.to_string(),
+        typed: presidio_domain::privacy::PrivacyInput::default(),
     }
 }
 
@@ -1038,7 +1055,13 @@ pub async fn privacy_add(
         Ok(_) => Ok(
             Redirect::to(&format!("/persone/{id}?fatto=protezione-dati#privacy")).into_response(),
         ),
-        Err(AppError::Invalid(invalid)) => refused(&state, &visitor, id, &invalid).await,
+        Err(AppError::Invalid(invalid)) => {
+            // The form again with what was typed.
+            let mut page =
+                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
+            page.privacy.keep(&input);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
