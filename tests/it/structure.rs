@@ -116,6 +116,55 @@ fn dependencies(manifest: &str) -> Vec<String> {
     out
 }
 
+/// The names of the types declared with `ToSchema` in `source`.
+fn schema_names(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut derived = false;
+    for line in source.lines().map(str::trim) {
+        if line.starts_with("#[derive(") && line.contains("ToSchema") {
+            derived = true;
+        } else if derived
+            && let Some(rest) = line
+                .strip_prefix("pub struct ")
+                .or(line.strip_prefix("pub enum "))
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.push(name);
+            derived = false;
+        } else if !line.starts_with("#[") && !line.starts_with("///") {
+            derived = false;
+        }
+    }
+    out
+}
+
+/// The OpenAPI document names each schema by its type's name: two types of one name would
+/// be one schema, and the document would describe one of them wrongly.
+#[test]
+fn every_type_of_the_api_document_has_its_own_name() {
+    let web = root().join("crates/web/src");
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut twice = Vec::new();
+    for file in rust_files(&web, ".") {
+        let source = std::fs::read_to_string(web.join(&file)).expect("source");
+        for name in schema_names(&source) {
+            if let Some(first) = seen.insert(name.clone(), file.clone()) {
+                twice.push(format!("{name}: {first} and {file}"));
+            }
+        }
+    }
+    assert!(seen.len() > 50, "the scan found the schemas: {seen:?}");
+    assert!(
+        schema_names("#[derive(Debug, ToSchema)]\n#[serde(default)]\npub struct Body {}")
+            == ["Body"],
+        "the scan sees a derive over attributes"
+    );
+    assert!(twice.is_empty(), "declared twice: {twice:?}");
+}
+
 #[test]
 fn the_api_and_the_pages_never_import_each_other() {
     let web = root().join("crates/web/src");

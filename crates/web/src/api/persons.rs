@@ -687,7 +687,7 @@ pub async fn privacy_add(
 /// The decision on a request.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
-pub struct DecisionBody {
+pub struct PrivacyDecisionBody {
     /// `accolta`, `respinta`
     #[schema(required = true, min_length = 1, max_length = 40)]
     pub decision: String,
@@ -699,14 +699,14 @@ pub struct DecisionBody {
 /// record at once (the statistics keep their totals); a granted restriction or objection stops
 /// it being offered at intake. 409 when it was decided already. Audited.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/privacy/{entry_id}/decision", tag = "persone",
-    params(("id" = i64, Path), ("entry_id" = i64, Path)), request_body = DecisionBody,
+    params(("id" = i64, Path), ("entry_id" = i64, Path)), request_body = PrivacyDecisionBody,
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn privacy_decide(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Path((id, entry)): Path<(i64, i64)>,
-    ApiJson(body): ApiJson<DecisionBody>,
+    ApiJson(body): ApiJson<PrivacyDecisionBody>,
 ) -> Result<StatusCode, ApiError> {
     presidio_app::privacy::decide(
         &state,
