@@ -140,7 +140,8 @@ struct UserAddArgs {
     /// Full name, e.g. "Maria Rossi".
     #[arg(long)]
     name: String,
-    /// admin, coordinatore, operatore_centrale, operatore_pis, servizio_sociale, segnalante, analista
+    /// admin, coordinatore, operatore_centrale, operatore_pis, servizio_sociale, segnalante,
+    /// analista, partner
     #[arg(long)]
     role: String,
     /// ISTAT code of a municipality the role covers (servizio_sociale); repeat for several.
@@ -153,7 +154,9 @@ struct UserAddArgs {
     /// Organisation the user belongs to (default: the Ambito's managing body, by its name).
     #[arg(long)]
     organisation: Option<String>,
-    /// Kind of the organisation when it has to be created.
+    /// Kind of the organisation when it has to be created: ente_gestore, cooperativa,
+    /// servizio_sociale, forze_ordine, sanita, asst, cav, terzo_settore, scuola,
+    /// autorita_giudiziaria, comunita, altro.
     #[arg(long, default_value = "ente_gestore")]
     organisation_kind: String,
     /// Read the password from standard input (required: passwords never go on the command line).

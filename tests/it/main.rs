@@ -27,3 +27,4 @@ mod storage;
 mod structure;
 mod subject_access;
 mod support;
+mod teams;

@@ -48,7 +48,7 @@ async fn notices_consents_and_requests_are_kept_for_who_takes_care_of_the_person
     let analyst = app.sign_in("analista", &[]).await;
     let arese = app.sign_in("servizio_sociale", &["015009"]).await;
     let id = mario(&mut app, &desk).await;
-    let today = jiff::Zoned::now().date().to_string();
+    let today = presidio_db::now().in_rome().date().to_string();
     for who in [&analyst, &arese] {
         let body = json!({"kind": "informativa", "on": today, "how": "orale"});
         let (s, _) = record(&mut app, who, id, &body).await;
@@ -150,7 +150,7 @@ async fn a_granted_erasure_anonymises_once_even_when_decided_twice_at_once() {
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
     let id = mario(&mut app, &desk).await;
-    let today = jiff::Zoned::now().date().to_string();
+    let today = presidio_db::now().in_rome().date().to_string();
     let (_, v) = record(
         &mut app,
         &desk,
@@ -206,7 +206,7 @@ async fn a_granted_restriction_stops_the_intake_offering_the_record() {
     let mut app = TestApp::new().await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let coordinator = app.sign_in("coordinatore", &[]).await;
-    let today = jiff::Zoned::now().date().to_string();
+    let today = presidio_db::now().in_rome().date().to_string();
     // A restriction granted: the record is no longer offered at intake, by name or code.
     let mut body = minimal();
     body["persons"] = json!([{"role": "beneficiario", "name": "Giuseppe Verdi", "sex": "M",
@@ -296,8 +296,13 @@ async fn a_bad_record_is_refused_on_its_field_and_changes_nothing() {
     let mut app = TestApp::new().await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let id = mario(&mut app, &desk).await;
-    let today = jiff::Zoned::now().date().to_string();
-    let tomorrow = jiff::Zoned::now().date().tomorrow().unwrap().to_string();
+    let today = presidio_db::now().in_rome().date().to_string();
+    let tomorrow = presidio_db::now()
+        .in_rome()
+        .date()
+        .tomorrow()
+        .unwrap()
+        .to_string();
     for (body, field) in [
         (json!({"on": today, "how": "orale"}), "kind"),
         (json!({"kind": "permesso", "on": today}), "kind"),

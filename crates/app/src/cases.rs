@@ -45,6 +45,7 @@ fn line_facts(line: &ReportLine) -> CaseFacts {
         ),
         reporter_organisation: line.reporter_organisation_id,
         glass_broken_by: Vec::new(),
+        team: Vec::new(),
     }
 }
 
@@ -130,8 +131,25 @@ pub async fn load(
     };
     let since = UtcMillis(app.clock.now().0 - presidio_db::BREAK_GLASS_MS);
     let glass = app.db.glass_broken_by(id, since).await?;
-    let access = case_access(who, &report.facts(glass));
+    let access = access_to(app, who, id, report.facts(glass)).await?;
     Ok((access != CaseAccess::None).then_some((report, access)))
+}
+
+/// What `who` may see of the case of `facts` (report `id`): by their roles, and, short of the
+/// whole record, by the running memberships of its team that concern them (read afresh, so a
+/// removal or a last day ends access on the next request).
+async fn access_to(
+    app: &App,
+    who: &Principal,
+    id: i64,
+    mut facts: CaseFacts,
+) -> Result<CaseAccess, DbError> {
+    let access = case_access(who, &facts);
+    if access == CaseAccess::Full || !who.may(Permission::ReadTeamCases) {
+        return Ok(access);
+    }
+    facts.team = crate::team_access::grants_for(app, who, id).await?;
+    Ok(case_access(who, &facts))
 }
 
 /// The Ambito a new report of this user belongs to, and whether its place is outside it: the
@@ -267,10 +285,11 @@ pub async fn load_for_reading(
             })))
         })
         .await?;
-    Ok(loaded.and_then(|c| {
-        let access = case_access(who, &c.report.facts(c.glass.clone()));
-        (access != CaseAccess::None).then_some((c, access))
-    }))
+    let Some(cached) = loaded else {
+        return Ok(None);
+    };
+    let access = access_to(app, who, id, cached.report.facts(cached.glass.clone())).await?;
+    Ok((access != CaseAccess::None).then_some((cached, access)))
 }
 
 /// Records a new report by `who`, in the Ambito of its municipality with the next protocol

@@ -37,6 +37,8 @@ pub mod sign_in;
 pub mod stats;
 pub mod subject_access;
 pub mod summary;
+mod team_access;
+pub mod teams;
 
 use std::sync::Arc;
 

@@ -29,6 +29,7 @@ pub fn access_of(who: &Principal, sightings: &[&Sighting], assignees: &[(i64, i6
             ),
             reporter_organisation: s.reporter_organisation_id,
             glass_broken_by: Vec::new(),
+            team: Vec::new(),
         };
         let access = case_access(who, &facts);
         if access == CaseAccess::Full {

@@ -31,6 +31,7 @@ mod second_factor;
 mod sessions;
 mod stats;
 mod subject_access;
+mod teams;
 mod url;
 
 use std::path::Path;
@@ -65,6 +66,7 @@ pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use stats::Interventions;
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
+pub use teams::StoredMember;
 pub use url::DatabaseUrl;
 
 /// Runs the same body against whichever pool the database holds.

@@ -26,10 +26,13 @@ pub enum Role {
     Segnalante,
     /// Planning and statistics: aggregates only, never personal data.
     Analista,
+    /// A partner organisation's worker (hospital, CAV, community, police, third sector): sees
+    /// only the cases whose team they belong to, and only the sections their grant names.
+    Partner,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Self::Admin,
         Self::Coordinatore,
         Self::OperatoreCentrale,
@@ -37,6 +40,7 @@ impl Role {
         Self::ServizioSociale,
         Self::Segnalante,
         Self::Analista,
+        Self::Partner,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Role {
             Self::ServizioSociale => "servizio_sociale",
             Self::Segnalante => "segnalante",
             Self::Analista => "analista",
+            Self::Partner => "partner",
         }
     }
 
@@ -85,6 +90,8 @@ impl Role {
                 P::ManageResources,
                 P::ImportReports,
                 P::ManagePersons,
+                P::ManageTeams,
+                P::ReadTeamCases,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -93,12 +100,14 @@ impl Role {
                 P::WriteCases,
                 P::ReadRoster,
                 P::ReadResources,
+                P::ReadTeamCases,
             ],
             Self::ServizioSociale => &[
                 P::UseApp,
                 P::ReadReference,
                 P::ReadCases,
                 P::ReceiveHandovers,
+                P::ReadTeamCases,
             ],
             Self::Segnalante => &[
                 P::UseApp,
@@ -107,6 +116,7 @@ impl Role {
                 P::SendReports,
             ],
             Self::Analista => &[P::UseApp, P::ReadReference, P::ReadAggregates],
+            Self::Partner => &[P::UseApp, P::ReadReference, P::ReadTeamCases],
         }
     }
 }
@@ -157,6 +167,10 @@ pub enum Permission {
     ExportPersons,
     /// Undoing a wrong choice of person at intake: detaching a report's person from a record.
     ManagePersons,
+    /// Forming a case's team: inviting members with their grant, removing them.
+    ManageTeams,
+    /// The cases one's team membership opens (the sections granted), and answering invitations.
+    ReadTeamCases,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.
@@ -267,11 +281,13 @@ pub struct CaseFacts {
     pub reporter_organisation: Option<i64>,
     /// Users who broke the glass on this case recently (their opening still lasts).
     pub glass_broken_by: Vec<i64>,
+    /// The memberships of its team running now (accepted, not past their last day) that
+    /// concern the user asking; an empty list when none or not loaded.
+    pub team: Vec<crate::team::TeamGrant>,
 }
 
 /// How much of a case a user may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseAccess {
     /// Nothing: the case does not exist for this user.
     None,
@@ -280,6 +296,9 @@ pub enum CaseAccess {
     Limited,
     /// Limited, and the user may open the full record by breaking the glass with a reason.
     BreakGlass,
+    /// As a member of the case's team: protocol number, municipality and status, and the
+    /// sections the grants name.
+    Team(crate::team::Sections),
     /// The whole record.
     Full,
 }
@@ -288,10 +307,36 @@ pub enum CaseAccess {
 pub fn case_access(who: &Principal, case: &CaseFacts) -> CaseAccess {
     let access = need_to_know(who, case);
     if access == CaseAccess::BreakGlass && case.glass_broken_by.contains(&who.user_id) {
-        CaseAccess::Full
-    } else {
-        access
+        return CaseAccess::Full;
     }
+    if access == CaseAccess::Full {
+        return access;
+    }
+    let sections = team_sections(who, case);
+    if sections.is_empty() {
+        access
+    } else {
+        CaseAccess::Team(sections)
+    }
+}
+
+/// The sections the running memberships of `case`'s team open to `who`: as the member user, or
+/// as a partner of the member organisation, in the case's Ambito.
+fn team_sections(who: &Principal, case: &CaseFacts) -> crate::team::Sections {
+    let may = who.may_in(Permission::ReadTeamCases, case.ambito);
+    let partner = who
+        .grants
+        .iter()
+        .any(|g| g.ambito == case.ambito && g.role == Role::Partner);
+    case.team
+        .iter()
+        .filter(|m| {
+            may && (m.user == Some(who.user_id)
+                || (partner && m.user.is_none() && m.organisation == Some(who.organisation_id)))
+        })
+        .fold(crate::team::Sections::default(), |acc, m| {
+            acc.union(m.sections)
+        })
 }
 
 fn need_to_know(who: &Principal, case: &CaseFacts) -> CaseAccess {
@@ -327,7 +372,7 @@ fn need_to_know(who: &Principal, case: &CaseFacts) -> CaseAccess {
                     CaseAccess::None
                 }
             }
-            Role::Admin | Role::Analista => CaseAccess::None,
+            Role::Admin | Role::Analista | Role::Partner => CaseAccess::None,
         };
         best = best.max_with(access);
     }
@@ -340,7 +385,17 @@ impl CaseAccess {
             Self::None => 0,
             Self::Limited => 1,
             Self::BreakGlass => 2,
-            Self::Full => 3,
+            Self::Team(_) => 3,
+            Self::Full => 4,
+        }
+    }
+
+    /// Whether the user sees `section` of the case: the whole record, or a team grant naming it.
+    pub fn opens(self, section: crate::team::Section) -> bool {
+        match self {
+            Self::Full => true,
+            Self::Team(sections) => sections.contains(section),
+            _ => false,
         }
     }
 
@@ -392,6 +447,7 @@ mod tests {
             handed_over: false,
             reporter_organisation: Some(10),
             glass_broken_by: vec![],
+            team: vec![],
         }
     }
 
@@ -486,6 +542,51 @@ mod tests {
         );
         assert_eq!(case_access(&u, &case(true)), CaseAccess::Full);
         assert_eq!(u.roles_text(), "coordinatore,segnalante");
+    }
+
+    #[test]
+    fn a_team_membership_opens_only_its_sections_to_its_member() {
+        use crate::team::{Section, Sections, TeamGrant};
+        let health = Sections::of(&[Section::Intervento, Section::Procedure]);
+        let mut partner = user(20, vec![grant(Role::Partner, RHO)]);
+        partner.organisation_id = 30;
+        let mut c = case(true);
+        assert_eq!(case_access(&partner, &c), CaseAccess::None);
+        c.team = vec![TeamGrant {
+            user: Some(20),
+            organisation: None,
+            sections: health,
+        }];
+        let access = case_access(&partner, &c);
+        assert_eq!(access, CaseAccess::Team(health));
+        assert!(access.opens(Section::Intervento));
+        assert!(!access.opens(Section::Segnalazione));
+        // Another partner of the same organisation: not through a user's membership.
+        let mut colleague = user(21, vec![grant(Role::Partner, RHO)]);
+        colleague.organisation_id = 30;
+        assert_eq!(case_access(&colleague, &c), CaseAccess::None);
+        // An organisation's membership opens to its partners, in the case's Ambito only.
+        c.team = vec![TeamGrant {
+            user: None,
+            organisation: Some(30),
+            sections: Sections::of(&[Section::Persone]),
+        }];
+        assert_eq!(
+            case_access(&colleague, &c),
+            CaseAccess::Team(Sections::of(&[Section::Persone]))
+        );
+        let mut elsewhere = user(22, vec![grant(Role::Partner, OTHER)]);
+        elsewhere.organisation_id = 30;
+        assert_eq!(case_access(&elsewhere, &c), CaseAccess::None);
+        // Staff of the organisation without the partner role do not share its grant.
+        let mut staff = user(23, vec![grant(Role::Segnalante, RHO)]);
+        staff.organisation_id = 30;
+        assert_eq!(case_access(&staff, &c), CaseAccess::None);
+        // A coordinator sees everything anyway; an operator's break-glass yields to the team.
+        let coord = user(2, vec![grant(Role::Coordinatore, RHO)]);
+        assert_eq!(case_access(&coord, &c), CaseAccess::Full);
+        assert!(CaseAccess::Full.opens(Section::Segnalazione));
+        assert!(!CaseAccess::Limited.opens(Section::Persone));
     }
 
     #[test]

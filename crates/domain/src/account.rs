@@ -17,18 +17,35 @@ pub enum OrganisationKind {
     ServizioSociale,
     /// Police, Carabinieri, local police.
     ForzeOrdine,
-    /// Hospital, emergency room, health services.
+    /// Other health services.
     Sanita,
+    /// The local health authority: hospital, emergency room, mental-health centre.
+    Asst,
+    /// An anti-violence centre.
+    Cav,
+    /// A third-sector body (association, cooperative of the network).
+    TerzoSettore,
+    Scuola,
+    /// Courts and prosecutors (Procura, Tribunale per i minorenni).
+    AutoritaGiudiziaria,
+    /// A residential community (e.g. for minors).
+    Comunita,
     Altro,
 }
 
 impl OrganisationKind {
-    pub const ALL: [OrganisationKind; 6] = [
+    pub const ALL: [OrganisationKind; 12] = [
         Self::EnteGestore,
         Self::Cooperativa,
         Self::ServizioSociale,
         Self::ForzeOrdine,
         Self::Sanita,
+        Self::Asst,
+        Self::Cav,
+        Self::TerzoSettore,
+        Self::Scuola,
+        Self::AutoritaGiudiziaria,
+        Self::Comunita,
         Self::Altro,
     ];
 
@@ -39,6 +56,12 @@ impl OrganisationKind {
             Self::ServizioSociale => "servizio_sociale",
             Self::ForzeOrdine => "forze_ordine",
             Self::Sanita => "sanita",
+            Self::Asst => "asst",
+            Self::Cav => "cav",
+            Self::TerzoSettore => "terzo_settore",
+            Self::Scuola => "scuola",
+            Self::AutoritaGiudiziaria => "autorita_giudiziaria",
+            Self::Comunita => "comunita",
             Self::Altro => "altro",
         }
     }
@@ -48,24 +71,7 @@ impl OrganisationKind {
     }
 }
 
-/// The longest username.
-pub const USERNAME_MAX: usize = 40;
-
-/// A username: 3 to 40 lower-case letters, digits, dots, dashes or underscores.
-pub fn username(errors: &mut Invalid, raw: &str) -> String {
-    let value = raw.trim().to_lowercase();
-    if value.is_empty() {
-        errors.push("username", Problem::Required);
-    } else if value.len() < 3
-        || value.len() > USERNAME_MAX
-        || !value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-    {
-        errors.push("username", Problem::InvalidUsername);
-    }
-    value
-}
+pub use crate::validation::{USERNAME_MAX, username};
 
 /// A new account as typed in a form or on the command line.
 #[derive(Debug, Clone, Default)]

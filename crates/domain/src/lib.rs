@@ -20,6 +20,7 @@ pub mod resources;
 pub mod roster;
 pub mod second_factor;
 pub mod stats;
+pub mod team;
 pub mod throttle;
 pub mod time;
 pub mod validation;

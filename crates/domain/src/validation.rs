@@ -62,6 +62,10 @@ pub enum Problem {
     FirstPerson,
     /// The person already belongs to another household.
     OtherHousehold,
+    /// Both a user and an organisation were given where one of them is wanted.
+    UserOrOrganisation,
+    /// No such user (an active one, in that Ambito).
+    UnknownUser,
 }
 
 impl Problem {
@@ -110,11 +114,13 @@ impl Problem {
             Self::OnlyReport => "only_report",
             Self::FirstPerson => "first_person",
             Self::OtherHousehold => "other_household",
+            Self::UserOrOrganisation => "user_or_organisation",
+            Self::UnknownUser => "unknown_user",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 43] = [
+    pub const ALL: [Problem; 45] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -158,6 +164,8 @@ impl Problem {
         Self::OnlyReport,
         Self::FirstPerson,
         Self::OtherHousehold,
+        Self::UserOrOrganisation,
+        Self::UnknownUser,
     ];
 }
 
@@ -223,6 +231,25 @@ where
 {
     use serde::Deserialize;
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// The longest username.
+pub const USERNAME_MAX: usize = 40;
+
+/// A username: 3 to 40 lower-case letters, digits, dots, dashes or underscores.
+pub fn username(errors: &mut Invalid, raw: &str) -> String {
+    let value = raw.trim().to_lowercase();
+    if value.is_empty() {
+        errors.push("username", Problem::Required);
+    } else if value.len() < 3
+        || value.len() > USERNAME_MAX
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        errors.push("username", Problem::InvalidUsername);
+    }
+    value
 }
 
 /// Trims `raw` and checks it is present and at most `max` characters long.

@@ -39,6 +39,12 @@ pub enum Access {
 /// Reading reports: the whole case load, or only one's own organisation's reports.
 const READ_REPORTS: &[Permission] = &[Permission::ReadCases, Permission::ReadOwnReports];
 const SEND_REPORTS: &[Permission] = &[Permission::WriteCases, Permission::SendReports];
+/// Reading one report: as above, or as a member of its team.
+const READ_REPORT: &[Permission] = &[
+    Permission::ReadCases,
+    Permission::ReadOwnReports,
+    Permission::ReadTeamCases,
+];
 
 /// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
 /// everything under `/static/` (the embedded CSS, scripts, fonts) is public.
@@ -714,7 +720,38 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadCases),
     ),
     ("GET", "/api/v1/reports", Access::AnyOf(READ_REPORTS)),
-    ("GET", "/api/v1/reports/{id}", Access::AnyOf(READ_REPORTS)),
+    ("GET", "/api/v1/reports/{id}", Access::AnyOf(READ_REPORT)),
+    // The team of a case: formed by coordinators, answered and read by its members
+    (
+        "POST",
+        "/api/v1/reports/{id}/team",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/team",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "DELETE",
+        "/api/v1/reports/{id}/team/{member_id}",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "POST",
+        "/api/v1/team/{member_id}/answer",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "GET",
+        "/api/v1/team",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "GET",
+        "/api/v1/team/cases/{id}",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
     (
         "PATCH",
         "/api/v1/reports/{id}",

@@ -679,6 +679,7 @@ impl Report {
             ),
             reporter_organisation: self.reporter_organisation,
             glass_broken_by,
+            team: Vec::new(),
         }
     }
 }

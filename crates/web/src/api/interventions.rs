@@ -199,7 +199,7 @@ pub struct ChecklistItemView {
     pub recorded_by: Option<String>,
 }
 
-fn checklist(
+pub(crate) fn checklist(
     state: &AppState,
     report: &presidio_domain::report::Report,
     stored: &[presidio_db::StoredStep],

@@ -13,10 +13,12 @@ mod json;
 mod notifications;
 mod persons;
 mod reference;
+mod report_read;
 mod reports;
 mod resources;
 mod roster;
 mod stats;
+mod teams;
 
 use std::sync::LazyLock;
 
@@ -53,6 +55,7 @@ use crate::error::ApiError;
         (name = "statistiche", description = "Dati aggregati per la programmazione zonale"),
         (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
         (name = "persone", description = "La persona attraverso le segnalazioni: già noti al servizio, scheda, collegamenti"),
+        (name = "equipe", description = "L'équipe del caso: inviti, risposte, sezioni condivise"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -136,13 +139,18 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::remove_closure))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(reports::create, reports::list))
-        .routes(routes!(reports::read, reports::update))
+        .routes(routes!(report_read::read, reports::update))
         .routes(routes!(reports::triage))
         .routes(routes!(reports::status))
         .routes(routes!(reports::reopen))
         .routes(routes!(reports::status_link))
         .routes(routes!(reports::diary))
-        .routes(routes!(reports::break_glass))
+        .routes(routes!(report_read::break_glass))
+        .routes(routes!(teams::invite, teams::team))
+        .routes(routes!(teams::remove))
+        .routes(routes!(teams::answer))
+        .routes(routes!(teams::mine))
+        .routes(routes!(teams::case))
         .routes(routes!(reports::board_events))
 }
 

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use presidio_db::ReportFilter;
 use presidio_domain::access::{CaseAccess, Principal};
-use presidio_domain::audit::Action;
 use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::report::lifecycle::Status;
 use presidio_domain::report::triage::TriageInput;
@@ -16,52 +15,12 @@ use presidio_domain::validation::{Invalid, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use presidio_app::reports::Glass;
-
 use super::json::ApiJson;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
+use crate::views::reports::{PersonView, ReporterView, person_view, reporter_view};
 use presidio_app::reports::Saved;
-
-/// The reporter, as sent and as read back.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReporterView {
-    /// `carabinieri`, `polizia_stato`, `polizia_locale`, `altre_forze_ordine`, `pronto_soccorso`,
-    /// `servizio_118`, `servizi_sociali`, `terzo_settore`, `cittadino`, `altro`
-    #[schema(example = "carabinieri")]
-    pub kind: String,
-    pub organization: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-    pub reference: Option<String>,
-}
-
-/// A person of a report.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PersonView {
-    /// `beneficiario`, `familiare`, `minore`, `accompagnatore`, `altro`
-    pub role: String,
-    /// Null for "sconosciuto".
-    pub name: Option<String>,
-    pub alias: Option<String>,
-    /// `M`, `F`, `X` (not known)
-    pub sex: String,
-    pub age: Option<u8>,
-    /// `0_5`, `6_13`, `14_17`, `18_29`, `30_64`, `65_79`, `80_plus`
-    pub age_band: Option<String>,
-    /// ISO 3166-1 alpha-2
-    pub citizenship: Option<String>,
-    pub fiscal_code: Option<String>,
-    pub language: Option<String>,
-    pub needs_mediator: bool,
-    pub known_to_services: Option<bool>,
-    /// The person record this person is attached to (`GET /api/v1/persons/{id}`).
-    pub person_id: Option<i64>,
-    /// How this person is related to the report's first person (then of one household):
-    /// `genitore`, `figlio`, `partner`, `altro_familiare`, `convivente`.
-    pub relationship: Option<String>,
-}
 
 /// A report as the API writes it: `POST /api/v1/reports` and `PATCH` (with `version`).
 /// Codes are stable values; every field refused is named in the 422 answer.
@@ -208,29 +167,11 @@ pub struct SentView {
     pub description: String,
 }
 
-/// A report, whole or restricted.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum ReportRead {
-    Full(Box<ReportView>),
-    Restricted(Box<RestrictedView>),
-}
-
-fn rfc3339(t: UtcMillis) -> String {
+pub(crate) fn rfc3339(t: UtcMillis) -> String {
     t.timestamp().to_string()
 }
 
-fn reporter_view(r: presidio_domain::report::Reporter) -> ReporterView {
-    ReporterView {
-        kind: r.kind.code().into(),
-        organization: r.organization,
-        name: r.name,
-        phone: r.phone,
-        reference: r.reference,
-    }
-}
-
-fn full(r: Report) -> ReportView {
+pub(crate) fn full(r: Report) -> ReportView {
     let d = r.data;
     ReportView {
         id: r.id,
@@ -248,25 +189,7 @@ fn full(r: Report) -> ReportView {
         place: d.place,
         current_location: d.current_location,
         target_group: d.target_group.code().into(),
-        persons: d
-            .persons
-            .into_iter()
-            .map(|p| PersonView {
-                role: p.role.code().into(),
-                name: p.name,
-                alias: p.alias,
-                sex: p.sex.code().into(),
-                age: p.age,
-                age_band: p.age_band.map(|b| b.code().into()),
-                citizenship: p.citizenship,
-                fiscal_code: p.fiscal_code,
-                language: p.language,
-                needs_mediator: p.needs_mediator,
-                known_to_services: p.known_to_services,
-                person_id: p.person_id,
-                relationship: p.relationship.map(|r| r.code().to_owned()),
-            })
-            .collect(),
+        persons: d.persons.into_iter().map(person_view).collect(),
         risk_flags: d.risk_flags.iter().map(|f| f.code().into()).collect(),
         protected: d.protected || d.target_group.is_protected(),
         description: d.description,
@@ -442,58 +365,6 @@ fn line_view(l: presidio_db::ReportLine, restricted: bool, own: bool) -> ReportL
         assigned: l.assigned_name.filter(|_| !restricted),
         version: l.version,
     }
-}
-
-/// Loads a report and decides what this user may see of it; 404 when nothing.
-async fn load(
-    state: &AppState,
-    who: &Principal,
-    id: i64,
-) -> Result<(Report, CaseAccess), ApiError> {
-    // Not even its existence is told.
-    presidio_app::cases::load(state, who, id)
-        .await?
-        .ok_or(ApiError::from_status(StatusCode::NOT_FOUND))
-}
-
-/// One report: whole, or restricted to protocol number, municipality and status.
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "segnalazioni",
-    params(("id" = i64, Path)),
-    responses((status = 200, body = ReportRead), (status = 404, body = ErrorBody)))]
-pub async fn read(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
-    Path(id): Path<i64>,
-) -> Result<Json<ReportRead>, ApiError> {
-    let who = principal(&visitor)?;
-    let (report, access) = load(&state, who, id).await?;
-    let mut entry = visitor.entry(Action::Read).record("report", id);
-    if access != CaseAccess::Full {
-        entry.section = "limited".into();
-    }
-    state.audit.append(entry).await?;
-    Ok(Json(match access {
-        CaseAccess::Full => ReportRead::Full(Box::new(full(report))),
-        _ => ReportRead::Restricted(Box::new(RestrictedView {
-            id: report.id,
-            code: report.code,
-            restricted: true,
-            municipality: report.data.municipality.map(|m| m.as_str().to_owned()),
-            status: if access == CaseAccess::Limited {
-                report.status.reporter_stage().code().into()
-            } else {
-                report.status.code().into()
-            },
-            break_glass: access == CaseAccess::BreakGlass,
-            sent: (access == CaseAccess::Limited).then(|| SentView {
-                received_at: rfc3339(report.data.received_at),
-                reporter: reporter_view(report.data.reporter.clone()),
-                place: report.data.place.clone(),
-                target_group: report.data.target_group.code().to_owned(),
-                description: report.data.description.clone(),
-            }),
-        })),
-    }))
 }
 
 /// A correction: the whole report as for `POST`, and the version read.
@@ -685,35 +556,6 @@ pub async fn diary(
     };
     let entry = presidio_app::reports::add_diary(&state, visitor.caller(), who, id, input).await?;
     Ok((StatusCode::CREATED, Json(DiaryRef { id: entry })))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct BreakGlassBody {
-    /// Why the record must be opened now (at least 10 characters); the coordinators see it.
-    #[serde(default)]
-    pub reason: String,
-}
-
-/// Opens a protected report to a user who is not taking care of it, for four hours, with a
-/// written reason; audited, and the Ambito's coordinators are notified.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/break-glass", tag = "segnalazioni",
-    params(("id" = i64, Path)), request_body = BreakGlassBody,
-    responses((status = 200, body = ReportRead), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
-pub async fn break_glass(
-    State(state): State<AppState>,
-    Extension(visitor): Extension<Visitor>,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<BreakGlassBody>,
-) -> Result<Json<ReportRead>, ApiError> {
-    let who = principal(&visitor)?;
-    let glass =
-        presidio_app::reports::break_glass(&state, visitor.caller(), who, id, &body.reason).await?;
-    if glass == Glass::AlreadyOpen {
-        return Err(ApiError::from_status(StatusCode::CONFLICT));
-    }
-    let report = presidio_app::reports::read_opened(&state, visitor.caller(), id).await?;
-    Ok(Json(ReportRead::Full(Box::new(full(report)))))
 }
 
 /// Server-Sent Events of the live board: an event `board` with `{"ambito_id","report_id"}`

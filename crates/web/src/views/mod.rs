@@ -5,6 +5,7 @@ pub mod handovers;
 pub mod interventions;
 pub mod layout;
 pub mod persons;
+pub mod reports;
 
 use presidio_db::StoredActivation;
 
