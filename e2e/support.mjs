@@ -24,6 +24,10 @@ export const USERS = {
   rho: { username: "ss.rho", role: "servizio_sociale", name: "Sara Sociale", municipalities: ["015182"] },
   arese: { username: "ss.arese", role: "servizio_sociale", name: "Aldo Arese", municipalities: ["015009"] },
   analista: { username: "an.prova", role: "analista", name: "Alba Analista" },
+  asst: {
+    username: "ps.rho", role: "partner", name: "Paola Pronto Soccorso",
+    organisation: "ASST Rhodense - Pronto soccorso di Rho", organisationKind: "asst",
+  },
   carabinieri: {
     username: "cc.rho", role: "segnalante", name: "Marco Carabiniere",
     organisation: "Carabinieri - Stazione di Rho", organisationKind: "forze_ordine",

@@ -148,6 +148,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/amministrazione/persone/{id}/dati.pdf", "y-------"),
     ("/amministrazione/persone/{id}/dati.json", "y-------"),
     ("/api/v1/team", "-yyyy--y"),
+    ("/equipe", "-yyyy--y"),
+    ("/equipe/casi/{id}", "-yyyn--n"),
     ("/api/v1/team/cases/{id}", "-yyyn--n"),
     ("/api/v1/reports/{id}/team", "-y------"),
 ];

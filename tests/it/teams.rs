@@ -599,3 +599,93 @@ async fn the_command_line_adds_a_partner_of_a_new_organisation_of_its_kind() {
     let (s, _) = read(&mut app, &partner, id).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_pages_invite_answer_and_show_only_the_sections_granted() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let partner = app.sign_in("partner", &[]).await;
+    let id = emergency(&mut app, &coord).await;
+    let page = app.get_as(&coord, &format!("/segnalazioni/{id}")).await;
+    assert!(
+        page.text().contains("Invita nell&#39;équipe")
+            || page.text().contains("Invita nell'équipe")
+    );
+    let until = in_days(5);
+    let r = app
+        .post_form_as(
+            &coord,
+            &format!("/segnalazioni/{id}/equipe"),
+            &[
+                ("user", &partner.username),
+                ("role_in_case", "referente_sanitario"),
+                ("sections", "intervento"),
+                ("sections", "procedure"),
+                ("until", &until),
+            ],
+            Some(&coord.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .post_form_as(
+            &coord,
+            &format!("/segnalazioni/{id}/equipe"),
+            &[("user", &partner.username), ("until", "0001-01-01")],
+            Some(&coord.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Fino al giorno"), "the field as labelled");
+    let home = app.get_as(&partner, "/").await;
+    assert!(
+        home.text().contains("Inviti da accettare"),
+        "a partner's home"
+    );
+    let (_, mine) = call(
+        &mut app,
+        Some(&partner),
+        Method::GET,
+        "/api/v1/team",
+        &Value::Null,
+    )
+    .await;
+    let member = mine[0]["id"].as_i64().unwrap();
+    let path = format!("/equipe/{member}/risposta");
+    let r = app
+        .post_form_as(
+            &partner,
+            &path,
+            &[("answer", "decline")],
+            Some(&partner.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Motivo"), "{}", r.text());
+    let r = app
+        .post_form_as(
+            &partner,
+            &path,
+            &[("answer", "accept")],
+            Some(&partner.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let case = app.get_as(&partner, &format!("/equipe/casi/{id}")).await;
+    assert_eq!(case.status, StatusCode::OK);
+    let text = case.text();
+    assert!(text.contains("Intervento e risorse attivate"), "{text}");
+    assert!(text.contains("Procedure speciali"));
+    assert!(
+        !text.contains("urla") && !text.contains("Anna Verdi"),
+        "{text}"
+    );
+    let r = app.get_as(&partner, &format!("/segnalazioni/{id}")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the Centrale's page is not theirs"
+    );
+    let page = app.get_as(&coord, &format!("/segnalazioni/{id}")).await;
+    assert!(page.text().contains("Nell&#39;équipe") || page.text().contains("Nell'équipe"));
+}

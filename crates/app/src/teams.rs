@@ -182,3 +182,24 @@ pub async fn case(
     app.audit.append(entry).await?;
     Ok((cached, sections, mine))
 }
+
+/// What the report page's team section needs, for who forms the team of report `report` of
+/// `ambito`: its memberships and the Ambito's organisations to invite. `None` for the others.
+pub async fn section(
+    app: &App,
+    who: &Principal,
+    report: i64,
+    ambito: AmbitoId,
+) -> Result<Option<(Vec<Membership>, Vec<presidio_db::Organisation>)>, AppError> {
+    if !who.may_in(Permission::ManageTeams, ambito) {
+        return Ok(None);
+    }
+    let members = app
+        .db
+        .team_of(report)
+        .await?
+        .into_iter()
+        .map(|m| membership(app, m))
+        .collect::<Result<_, _>>()?;
+    Ok(Some((members, app.db.organisations(ambito).await?)))
+}

@@ -747,6 +747,27 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/team",
         Access::Needs(Permission::ReadTeamCases),
     ),
+    ("GET", "/equipe", Access::Needs(Permission::ReadTeamCases)),
+    (
+        "GET",
+        "/equipe/casi/{id}",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "POST",
+        "/equipe/{member_id}/risposta",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/equipe",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/equipe/{member_id}/rimuovi",
+        Access::Needs(Permission::ManageTeams),
+    ),
     (
         "GET",
         "/api/v1/team/cases/{id}",

@@ -49,6 +49,13 @@ pub async fn page(
             .await?
             .into_response());
     }
+    // A partner's home is its list of cases and invitations.
+    if visitor.principal().is_some_and(|p| {
+        p.may(presidio_domain::access::Permission::ReadTeamCases)
+            && !p.may(presidio_domain::access::Permission::ReadCases)
+    }) {
+        return Ok(super::teams::page(&state, &visitor).await?.into_response());
+    }
     Ok(ambiti_page(&state, &visitor).await?.into_response())
 }
 

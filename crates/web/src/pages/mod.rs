@@ -28,6 +28,7 @@ pub mod sheet;
 mod stats;
 mod subject_access;
 mod summary;
+mod teams;
 
 pub use sheet::Sheet;
 
@@ -196,6 +197,14 @@ fn person_routes(routes: Routes) -> Routes {
             persons::privacy_decide,
         )
         .post("/persone/{id}/nucleo/lascia", persons::household_leave)
+        .get("/equipe", teams::list)
+        .get("/equipe/casi/{id}", teams::case)
+        .post("/equipe/{member_id}/risposta", teams::answer)
+        .post("/segnalazioni/{id}/equipe", teams::invite)
+        .post(
+            "/segnalazioni/{id}/equipe/{member_id}/rimuovi",
+            teams::remove,
+        )
         .get(
             "/amministrazione/persone/{id}/dati.pdf",
             persons::export_pdf,

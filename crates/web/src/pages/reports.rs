@@ -540,6 +540,7 @@ pub struct ReportPage {
     /// "Chiusa: persona accolta", while closed.
     closed_with: String,
     handover: crate::views::handovers::ReportHandover,
+    team: crate::views::teams::TeamSection,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -788,10 +789,6 @@ async fn report_page(
     let page = Layout::titled(visitor, t.t1("report-title", "code", &report.code), "home");
     let restricted = access != CaseAccess::Full;
     audit_read(state, visitor, id, restricted).await?;
-    let municipality = cached
-        .municipality
-        .clone()
-        .unwrap_or_else(|| t.t("board-outside"));
     let severity = report.outcome.map_or("none", Outcome::code);
     let base = ReportPage {
         id,
@@ -801,7 +798,7 @@ async fn report_page(
         status: t.t(&format!("status-{}", report.status.code())),
         outcome: t.t(&format!("outcome-{severity}")),
         severity,
-        municipality,
+        municipality: municipality_of(t, &cached),
         details: Vec::new(),
         persons: Vec::new(),
         safety: Vec::new(),
@@ -820,6 +817,7 @@ async fn report_page(
         closing_outcomes: Vec::new(),
         closed_with: String::new(),
         handover: crate::views::handovers::ReportHandover::default(),
+        team: crate::views::teams::TeamSection::default(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -873,8 +871,37 @@ async fn report_page(
         resource_choices: crate::views::activations::resource_choices(t, &cached.resources),
         intervention: crate::views::interventions::for_report(t, &cached, now()),
         handover: crate::views::handovers::for_report(t, who, &cached, base.can_write, now()),
+        team: team_section(state, who, id, report.ambito).await?,
         ..base
     })
+}
+
+fn municipality_of(t: Tr<'_>, cached: &presidio_app::cache::CachedReport) -> String {
+    cached
+        .municipality
+        .clone()
+        .unwrap_or_else(|| t.t("board-outside"))
+}
+
+/// The team section, for who forms the report's team (empty for the others).
+async fn team_section(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    ambito: presidio_domain::reference::AmbitoId,
+) -> Result<crate::views::teams::TeamSection, PageError> {
+    let t = catalogue().tr(Locale::Italian);
+    Ok(
+        match presidio_app::teams::section(state, who, id, ambito).await? {
+            Some((members, organisations)) => crate::views::teams::section(
+                t,
+                &members,
+                &organisations,
+                state.clock.now().in_rome().date(),
+            ),
+            None => crate::views::teams::TeamSection::default(),
+        },
+    )
 }
 
 pub async fn show(

@@ -7,7 +7,7 @@ use crate::auth::Visitor;
 use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
-const NAV: [(&str, &str, &str, Option<Permission>); 13] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 14] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "portal",
@@ -27,6 +27,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 13] = [
         "nav-handovers",
         "/passaggi",
         Some(Permission::ReadCases),
+    ),
+    (
+        "team",
+        "nav-team",
+        "/equipe",
+        Some(Permission::ReadTeamCases),
     ),
     (
         "persons",

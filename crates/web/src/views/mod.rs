@@ -6,6 +6,7 @@ pub mod interventions;
 pub mod layout;
 pub mod persons;
 pub mod reports;
+pub mod teams;
 
 use presidio_db::StoredActivation;
 

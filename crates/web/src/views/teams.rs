@@ -1,0 +1,119 @@
+//! How a case team's memberships read on screen: the member's list, the team case page and the
+//! report page's team section.
+
+use presidio_app::teams::Membership;
+use presidio_domain::team::{Basis, CaseRole, MemberStatus, Section};
+
+use crate::forms::Choice;
+use crate::i18n::Tr;
+
+/// A membership as a line.
+pub struct MemberLine {
+    pub id: i64,
+    pub report_id: i64,
+    pub code: String,
+    /// The member: a user's name and organisation, or an organisation.
+    pub who: String,
+    pub role: String,
+    pub sections: String,
+    /// "fino al 31 dicembre 2026".
+    pub until: String,
+    pub status: &'static str,
+    pub status_label: String,
+    /// The decline's reason, when declined.
+    pub reason: String,
+    /// Still open (invited or accepted, not expired): it can be removed, or the case opened.
+    pub open: bool,
+    /// A refusal of the answer form, for an invitation.
+    pub error: String,
+}
+
+pub fn member_line(t: Tr<'_>, m: &Membership) -> MemberLine {
+    let s = &m.member;
+    let who = match (&s.user_name, &s.organisation_name) {
+        (Some(user), Some(org)) => format!("{user} · {org}"),
+        (Some(user), None) => user.clone(),
+        (None, Some(org)) => org.clone(),
+        (None, None) => String::new(),
+    };
+    let status = if m.expired {
+        "expired"
+    } else {
+        m.status.code()
+    };
+    let until = presidio_domain::time::parse_date(&s.until_day)
+        .map(|d| t.t1("team-until", "day", &t.date_long(d)))
+        .unwrap_or_default();
+    MemberLine {
+        id: s.id,
+        report_id: s.report_id,
+        code: s.report_code.clone(),
+        who,
+        role: t.t(&format!("team-role-{}", s.role_in_case)),
+        sections: m
+            .sections
+            .list()
+            .iter()
+            .map(|x| t.t(&format!("team-section-{}", x.code())))
+            .collect::<Vec<_>>()
+            .join(", "),
+        until,
+        status,
+        status_label: t.t(&format!("team-status-{status}")),
+        reason: s.decline_reason.clone().unwrap_or_default(),
+        open: !m.expired && matches!(m.status, MemberStatus::Invited | MemberStatus::Accepted),
+        error: String::new(),
+    }
+}
+
+/// The report page's team section, for who forms the team.
+#[derive(Default)]
+pub struct TeamSection {
+    pub shown: bool,
+    pub members: Vec<MemberLine>,
+    pub roles: Vec<Choice>,
+    pub sections: Vec<Choice>,
+    pub bases: Vec<Choice>,
+    pub organisations: Vec<Choice>,
+    /// Today and two years ahead, `AAAA-MM-GG`, bounds of the last day.
+    pub min_day: String,
+    pub max_day: String,
+}
+
+fn choices<T: Copy>(t: Tr<'_>, all: &[T], code: fn(T) -> &'static str, key: &str) -> Vec<Choice> {
+    all.iter()
+        .map(|v| Choice {
+            value: code(*v).to_owned(),
+            label: t.t(&format!("{key}-{}", code(*v))),
+            selected: false,
+        })
+        .collect()
+}
+
+pub fn section(
+    t: Tr<'_>,
+    members: &[Membership],
+    organisations: &[presidio_db::Organisation],
+    today: jiff::civil::Date,
+) -> TeamSection {
+    let max = today
+        .checked_add(jiff::Span::new().days(presidio_domain::team::MAX_DAYS))
+        .unwrap_or(today);
+    TeamSection {
+        shown: true,
+        members: members.iter().map(|m| member_line(t, m)).collect(),
+        roles: choices(t, CaseRole::ALL, CaseRole::code, "team-role"),
+        sections: choices(t, Section::ALL, Section::code, "team-section"),
+        bases: choices(t, Basis::ALL, Basis::code, "team-basis"),
+        organisations: organisations
+            .iter()
+            .map(|o| Choice {
+                value: o.id.to_string(),
+                label: o.name.clone(),
+                selected: false,
+            })
+            .collect(),
+        min_day: today.to_string(),
+        max_day: max.to_string(),
+    }
+}
