@@ -83,7 +83,11 @@ test("on a 390 px phone the page fits and the menu opens from its button", async
   const toggle = page.getByRole("button", { name: "Apri o chiudi il menu" }).first();
   assert.ok(await toggle.isVisible(), "the menu button shows on a phone");
   await toggle.click();
-  const link = page.getByRole("navigation", { name: /menu|principale/i }).getByRole("link", { name: "Calendario" }).first();
+  const nav = page.getByRole("navigation", { name: /menu|principale/i });
+  const group = nav.getByRole("button", { name: "Riferimenti" });
+  await group.waitFor({ state: "visible" });
+  await group.click();
+  const link = nav.getByRole("link", { name: "Calendario" }).first();
   await link.waitFor({ state: "visible" });
   await link.click();
   await page.waitForURL((u) => u.pathname.startsWith("/calendario"));
@@ -133,5 +137,12 @@ test("on a 1280 px window every menu entry shows whole, on one line", async () =
     assert.ok(l.right <= 1280, `${l.text} is cut off at the right`);
     assert.ok(l.height < 2 * l.lineHeight + 24, `${l.text} wraps (${l.height}px)`);
   }
+  // The grouped entries open from the keyboard: Enter on "Riferimenti", arrow down, Enter.
+  await page.getByRole("button", { name: "Riferimenti" }).focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => u.pathname.startsWith("/calendario"));
+  assert.equal(await page.getByRole("button", { name: "Riferimenti" }).getAttribute("class").then((c) => /active/.test(c)), true);
   await close();
 });

@@ -13,6 +13,7 @@ nav-label = Navigazione principale
 nav-toggle = Apri o chiudi il menu
 nav-home = Inizio
 nav-reference = Ambiti e comuni
+nav-grouped = Riferimenti
 nav-about = Informazioni
 nav-api = API
 nav-admin = Amministrazione

@@ -7,6 +7,7 @@ use crate::auth::Visitor;
 use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
+/// Those from `GROUPED` on sit together under one "Riferimenti" menu, so the bar holds on one line.
 const NAV: [(&str, &str, &str, Option<Permission>); 14] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
@@ -64,6 +65,7 @@ const NAV: [(&str, &str, &str, Option<Permission>); 14] = [
         "/risorse",
         Some(Permission::ReadResources),
     ),
+    // GROUPED from here on.
     (
         "calendar",
         "nav-calendar",
@@ -98,7 +100,11 @@ pub struct Layout {
     /// An error page, drawn without knowing who asked: neither "Accedi" nor "Esci".
     pub neutral: bool,
     nav: Vec<NavLink>,
+    grouped: Vec<NavLink>,
 }
+
+/// The keys of the entries drawn under the "Riferimenti" menu rather than on the bar.
+const GROUPED: [&str; 2] = ["calendar", "reference"];
 
 /// One navigation link as the template draws it.
 pub struct NavLink {
@@ -125,15 +131,17 @@ impl Layout {
     pub fn titled(visitor: &Visitor, title: String, section: &'static str) -> Self {
         let t = catalogue().tr(Locale::Italian);
         let principal = visitor.principal();
-        let nav = NAV
+        let (grouped, nav) = NAV
             .iter()
             .filter(|(_, _, _, needs)| needs.is_none_or(|p| principal.is_some_and(|u| u.may(p))))
-            .map(|(key, id, href, _)| NavLink {
-                label: t.t(id),
-                href,
-                current: *key == section,
-            })
-            .collect();
+            .partition::<Vec<_>, _>(|(key, ..)| GROUPED.contains(key));
+        let line = |&&(key, id, href, _): &&(&str, &str, &'static str, _)| NavLink {
+            label: t.t(id),
+            href,
+            current: key == section,
+        };
+        let nav = nav.iter().map(line).collect();
+        let grouped = grouped.iter().map(line).collect();
         Self {
             t,
             title,
@@ -143,6 +151,7 @@ impl Layout {
             csrf: visitor.csrf.clone(),
             neutral: false,
             nav,
+            grouped,
         }
     }
 
@@ -163,5 +172,15 @@ impl Layout {
 
     pub fn nav(&self) -> &[NavLink] {
         &self.nav
+    }
+
+    /// The entries under the "Riferimenti" menu.
+    pub fn grouped(&self) -> &[NavLink] {
+        &self.grouped
+    }
+
+    /// Whether the page shown is one of the "Riferimenti" menu's.
+    pub fn grouped_current(&self) -> bool {
+        self.grouped.iter().any(|l| l.current)
     }
 }
