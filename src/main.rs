@@ -248,6 +248,11 @@ struct FieldArgs {
     #[arg(long, env = "PRESIDIO_HANDOVER_ESCALATION_MINUTES", default_value_t = 120,
           value_parser = clap::value_parser!(u32).range(0..=2400))]
     handover_escalation_minutes: u32,
+    /// Days past its last day after which an open task of a case's team is escalated to the
+    /// coordinators.
+    #[arg(long, env = "PRESIDIO_TASK_GRACE_DAYS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=90))]
+    task_grace_days: u32,
     /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
     #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
     summary_at: String,
@@ -531,6 +536,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             handover_grace_minutes: args.field.handover_grace_minutes,
             handover_escalation_minutes: args.field.handover_escalation_minutes,
             summary_at_minute,
+            task_grace_days: args.field.task_grace_days,
         });
     presidio_app::jobs::start(&state.app, schedule);
     let limits = server_limits(&args, addr);

@@ -152,6 +152,12 @@ const MATRIX: &[(&str, &str)] = &[
     ("/equipe/casi/{id}", "-yyyn--n"),
     ("/api/v1/team/cases/{id}", "-yyyn--n"),
     ("/api/v1/reports/{id}/team", "-y------"),
+    ("/api/v1/reports/{id}/conferences", "-yyyn---"),
+    ("/api/v1/conferences/{id}", "-nnnn--n"),
+    ("/api/v1/tasks", "-yyyy--y"),
+    ("/api/v1/tasks?mine=true", "-yyyy--y"),
+    ("/api/v1/follow-ups", "-yyyy---"),
+    ("/api/v1/follow-ups?pending=true", "-yyyy---"),
 ];
 
 /// Addresses whose secret is the credential: anyone may ask, a wrong secret gets 404 (the
@@ -1366,7 +1372,7 @@ async fn the_audit_head_cannot_be_moved_by_hand() {
 }
 
 /// Runs `sql` with text and number parameters on whichever backend the test uses.
-async fn raw_with(app: &TestApp, sql: &str, texts: &[&str], numbers: &[i64]) {
+pub async fn raw_with(app: &TestApp, sql: &str, texts: &[&str], numbers: &[i64]) {
     macro_rules! run {
         ($pool:expr) => {{
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));

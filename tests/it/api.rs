@@ -187,7 +187,11 @@ async fn the_openapi_document_describes_every_route() {
     assert_eq!(report.status, StatusCode::CREATED, "{}", report.text());
     let report_id = report.json()["id"].as_i64().unwrap().to_string();
     for path in &paths {
-        if doc["paths"][path].get("get").is_none() || path.ends_with("/events") {
+        // A conference's id is not a report's: tests/it/conferences.rs reads one.
+        if doc["paths"][path].get("get").is_none()
+            || path.ends_with("/events")
+            || *path == "/api/v1/conferences/{id}"
+        {
             continue;
         }
         let concrete = path

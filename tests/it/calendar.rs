@@ -186,7 +186,7 @@ fn the_cli_prints_the_same_answer_and_refuses_bad_input_in_italian() {
     let out = run(&["--municipality", "999999", "--at", "ieri"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Istante: indicare data e ora"), "{err}");
+    assert!(err.contains("Data e ora: indicare data e ora"), "{err}");
     let out = run(&["--municipality", "999999"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

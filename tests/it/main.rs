@@ -6,6 +6,7 @@ pub mod access;
 mod api;
 mod calendar;
 mod cli;
+mod conferences;
 mod dashboard;
 mod durability;
 pub mod handovers;

@@ -3,7 +3,8 @@
 //! server runs. A failed round is logged and tried again at the next one.
 //!
 //! - every 30 seconds, the field round: the missed lone-worker check-ins, the handovers' reminders
-//!   and escalation, the morning summary when due, and the holds that lapsed;
+//!   and escalation, the morning summary when due, the holds that lapsed, the overdue tasks'
+//!   escalation and the outcome requests' reminders;
 //! - every six hours (and at start), maintenance: audit retention, the retention of person
 //!   records, and the removal of ended sessions and old failed-login counters;
 //! - at the configured interval, the audit chain anchored outside the database.
@@ -94,6 +95,12 @@ pub async fn field_round(app: &App, now: UtcMillis) {
     }
     if let Err(err) = crate::interventions::expire_holds(app, now).await {
         tracing::error!(error = %err, "lapsed holds not released");
+    }
+    if let Err(err) = crate::conferences::escalate(app, now, app.field.task_grace_days).await {
+        tracing::error!(error = %err, "overdue tasks not escalated");
+    }
+    if let Err(err) = crate::follow_ups::chase(app, now).await {
+        tracing::error!(error = %err, "outcome requests not chased");
     }
 }
 

@@ -14,7 +14,9 @@ pub mod cache;
 pub mod calendar;
 pub mod cases;
 pub mod clock;
+pub mod conferences;
 pub mod error;
+pub mod follow_ups;
 pub mod handovers;
 pub mod households;
 pub mod interventions;
@@ -76,6 +78,8 @@ pub struct FieldConfig {
     pub handover_escalation_minutes: u32,
     /// When (minute of the day, Rome) the morning summary is e-mailed; none: never.
     pub summary_at_minute: Option<u16>,
+    /// Days past its last day after which an open task is escalated to the coordinators.
+    pub task_grace_days: u32,
 }
 
 impl Default for FieldConfig {
@@ -86,6 +90,7 @@ impl Default for FieldConfig {
             handover_grace_minutes: presidio_domain::handover::DEFAULT_GRACE_MINUTES,
             handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
             summary_at_minute: Some(7 * 60 + 30),
+            task_grace_days: presidio_domain::conference::DEFAULT_GRACE_DAYS,
         }
     }
 }

@@ -61,6 +61,21 @@ pub fn handover(app: &App, to: String, key: &'static str, h: &presidio_db::Store
     text(app, to, subject, body);
 }
 
+/// Sends the reminder `key` of outcome request `f` to `to`, in the background, if a relay is
+/// configured: the report's code, the interval and a link only.
+pub fn follow_up(app: &App, to: String, key: &'static str, f: &presidio_db::StoredFollowUp) {
+    let link = format!("{}/esiti", app.public_url);
+    let (subject, body) = render(
+        key,
+        &[
+            ("code", Arg::Str(&f.report_code)),
+            ("days", Arg::Num(f.days)),
+            ("link", Arg::Str(&link)),
+        ],
+    );
+    text(app, to, subject, body);
+}
+
 /// Sends a ready message in the background, if a relay is configured; a failure is logged
 /// without the address.
 pub fn text(app: &App, to: String, subject: String, body: String) {

@@ -180,6 +180,8 @@ pub struct Figures {
     pub places: Vec<Place>,
     /// Small counts of protected groups are hidden ("<5").
     pub suppressed: bool,
+    /// Handovers taken in charge, outcomes at the Ambiti's intervals, ratings.
+    pub efficacy: presidio_db::Efficacy,
 }
 
 /// Whether the caller sees aggregates of an Ambito whose cases it may not read (an analyst):
@@ -216,11 +218,23 @@ pub async fn figures(app: &App, who: &Principal, from: &str, to: &str) -> Result
             });
         }
     }
+    let (start, end) = period(from, to, app.clock.now().in_rome().date())
+        .map_err(|_| DbError::Corrupt("stats.period"))?;
+    let ids: Vec<i64> = ambiti.iter().map(|a| a.0).collect();
+    let efficacy = app
+        .db
+        .efficacy(
+            &ids,
+            presidio_domain::time::rome_day_start(start),
+            presidio_domain::time::rome_day_start(end.tomorrow().unwrap_or(end)),
+        )
+        .await?;
     Ok(Figures {
         from: from.to_owned(),
         to: to.to_owned(),
         dashboard,
         places,
+        efficacy,
         suppressed: suppressed(who),
     })
 }

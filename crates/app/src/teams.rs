@@ -19,7 +19,7 @@ use crate::{App, AppError, Caller};
 
 /// The report `id`, when `who` coordinates its team: reads it in full and forms teams in its
 /// Ambito. `NotFound` when they may not know it, `Forbidden` when they may not form its team.
-async fn managed(app: &App, who: &Principal, id: i64) -> Result<Report, AppError> {
+pub(crate) async fn managed(app: &App, who: &Principal, id: i64) -> Result<Report, AppError> {
     match crate::cases::load(app, who, id).await? {
         Some((report, CaseAccess::Full)) if who.may_in(Permission::ManageTeams, report.ambito) => {
             Ok(report)
@@ -84,7 +84,7 @@ pub async fn of(app: &App, who: &Principal, id: i64) -> Result<Vec<Membership>, 
 
 /// Whether membership `m` is `who`'s to answer and to follow: theirs, or their organisation's
 /// while they are one of its partners in the case's Ambito.
-fn is_mine(who: &Principal, m: &StoredMember) -> bool {
+pub(crate) fn is_mine(who: &Principal, m: &StoredMember) -> bool {
     if m.user_id.is_some() {
         return m.user_id == Some(who.user_id);
     }

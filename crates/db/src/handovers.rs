@@ -252,6 +252,9 @@ impl Db {
                 if let Some(next) = follow.filter(|n| now_status.next(None).contains(n)) {
                     set_status!(tx, report_id, now_status, next, at, audit.actor_id).await?;
                 }
+                if to == HandoverStatus::TakenInCharge {
+                    crate::follow_ups::ask_follow_ups!(tx, id, at).await?;
+                }
                 if to == HandoverStatus::NotCompetent {
                     sqlx::query(
                         "INSERT INTO notifications (ambito_id, role, kind, report_id, actor_id,

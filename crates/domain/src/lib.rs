@@ -9,6 +9,8 @@ pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod codes;
+pub mod conference;
+pub mod follow_up;
 pub mod handover;
 pub mod intervention;
 pub mod password;

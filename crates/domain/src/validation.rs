@@ -66,6 +66,8 @@ pub enum Problem {
     UserOrOrganisation,
     /// No such user (an active one, in that Ambito).
     UnknownUser,
+    /// Not a running member of the case's team.
+    NotTeamMember,
 }
 
 impl Problem {
@@ -116,11 +118,12 @@ impl Problem {
             Self::OtherHousehold => "other_household",
             Self::UserOrOrganisation => "user_or_organisation",
             Self::UnknownUser => "unknown_user",
+            Self::NotTeamMember => "not_team_member",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 45] = [
+    pub const ALL: [Problem; 46] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -166,6 +169,7 @@ impl Problem {
         Self::OtherHousehold,
         Self::UserOrOrganisation,
         Self::UnknownUser,
+        Self::NotTeamMember,
     ];
 }
 

@@ -443,6 +443,9 @@ validation-out_of_range = { $key ->
         [start] { $field }: un momento dal 1° gennaio 2000 al 2200.
         [to] { $field }: un giorno non prima dell'inizio del periodo e al più dieci anni da oggi.
         [amount] { $field }: un importo in euro, ad esempio 89.572,80.
+        [at] { $field }: un momento da 90 giorni fa a un anno da oggi.
+        [due] { $field }: un giorno da oggi a due anni da oggi.
+        [rating] { $field }: un voto da 1 a 5.
        *[other] { $field }: valore fuori dall'intervallo ammesso.
     }
 validation-invalid_date = { $field }: indicare una data nel formato AAAA-MM-GG.
@@ -523,7 +526,7 @@ field-organization = Ente
 field-phone = Telefono
 field-reference = Riferimento
 field-municipality = Comune
-field-at = Istante
+field-at = Data e ora
 field-place = Luogo
 field-current_location = Dove si trovano ora
 field-target_group = Destinatari
@@ -1528,3 +1531,42 @@ team-status-accepted = Nell'équipe
 team-status-declined = Ha rifiutato
 team-status-removed = Tolto dall'équipe
 team-status-expired = Scaduto
+
+## Riunioni d'équipe, compiti condivisi, esiti dopo il passaggio
+validation-not_team_member = { $field }: non fa parte dell'équipe del caso (invito accettato e non scaduto).
+field-agenda = Ordine del giorno
+field-participants = Partecipanti
+field-decisions = Decisioni
+field-decisions-item = Decisione { $n }
+field-task = Compito
+field-owner_member_id = Incaricato
+field-due = Entro il
+field-rating = Adeguatezza della risposta del PIS
+error-minutes_recorded = Il verbale di questa riunione è già stato registrato.
+error-not_due = L'esito non è ancora richiesto: lo sarà alla scadenza indicata.
+notice-task-overdue = Compito dell'équipe di { $code } in ritardo: incaricato { $owner }, scadenza { $due }.
+notice-follow-up-overdue = Esito a { $days } giorni di { $code } non ancora comunicato dal servizio sociale di { $municipality }, nonostante il promemoria.
+mail-follow-up-reminder-subject = Presidio: esito a { $days } giorni di { $code } da comunicare
+mail-follow-up-reminder-body = Il servizio sociale è invitato a comunicare che cosa è stato della persona della segnalazione { $code }, { $days } giorni dopo la presa in carico.
+    Apri gli esiti: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
+task-status-open = Da fare
+task-status-in_progress = In corso
+task-status-done = Fatto
+task-status-cancelled = Annullato
+follow-up-outcome-in_carico = Ancora in carico
+follow-up-outcome-situazione_risolta = Situazione risolta
+follow-up-outcome-trasferito = Trasferito ad altro servizio
+follow-up-outcome-contatto_perso = Contatto perso
+follow-up-outcome-nuova_emergenza = Nuova emergenza
+field-mine = Solo i propri
+field-pending = Solo quelli da comunicare
+efficacy-title = Efficacia
+efficacy-handovers = Passaggi al servizio sociale
+efficacy-taken = Presi in carico
+efficacy-in-time = Presa visione entro la scadenza
+efficacy-asked = Esiti a { $days } giorni richiesti
+efficacy-answered = Esiti a { $days } giorni comunicati
+efficacy-outcome = Esito a { $days } giorni: { $outcome }
+efficacy-ratings = Valutazioni dell'adeguatezza della risposta
+efficacy-rating = Valutazione media (da 1 a 5)

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use presidio_domain::stats::activity::Activity;
 use presidio_domain::stats::dashboard::{Percentiles, Shown, protected_resource, shown};
 
-use crate::i18n::Tr;
+use crate::i18n::{Arg, Tr};
 
 pub use presidio_app::stats::{Figures, Place, figures, suppressed};
 
@@ -130,7 +130,60 @@ impl View<'_> {
             self.response(t),
             self.bookings(t),
             self.persons(t),
+            self.efficacy(t),
         ]
+    }
+
+    /// Handovers taken in charge and on time, the outcomes asked at each interval and those
+    /// told (each outcome a count about persons: small ones hidden), and the ratings.
+    fn efficacy(&self, t: Tr<'_>) -> Table {
+        let e = &self.efficacy;
+        let n = |x: i64| u64::try_from(x).unwrap_or(0);
+        let cell = |x: i64| Cell::count(n(x), true, self.suppressed);
+        let row = |key: &str, c: Cell| vec![Cell::Text(t.t(key)), c];
+        let mut rows = vec![
+            row("efficacy-handovers", Cell::Count(n(e.handovers))),
+            row("efficacy-taken", cell(e.taken_in_charge)),
+            row("efficacy-in-time", cell(e.acknowledged_in_time)),
+        ];
+        for (days, asked, answered) in &e.asked {
+            let args = [("days", Arg::Num(*days))];
+            rows.push(vec![
+                Cell::Text(t.t_args("efficacy-asked", &args)),
+                cell(*asked),
+            ]);
+            rows.push(vec![
+                Cell::Text(t.t_args("efficacy-answered", &args)),
+                cell(*answered),
+            ]);
+            for (d, outcome, count) in e.outcomes.iter().filter(|o| o.0 == *days) {
+                let label = t.t(&format!("follow-up-outcome-{outcome}"));
+                rows.push(vec![
+                    Cell::Text(t.t_args(
+                        "efficacy-outcome",
+                        &[("days", Arg::Num(*d)), ("outcome", Arg::Str(&label))],
+                    )),
+                    cell(*count),
+                ]);
+            }
+        }
+        rows.push(row("efficacy-ratings", cell(e.ratings)));
+        let average = if e.ratings > 0 && !matches!(cell(e.ratings), Cell::Hidden) {
+            #[allow(clippy::cast_precision_loss)]
+            Cell::Decimal(e.rating_sum as f64 / e.ratings as f64)
+        } else {
+            Cell::Empty
+        };
+        rows.push(row("efficacy-rating", average));
+        Table {
+            id: "efficacia",
+            title: t.t("efficacy-title"),
+            head: vec![
+                t.t("dashboard-persons-measure"),
+                t.t("dashboard-persons-count"),
+            ],
+            rows,
+        }
     }
 
     /// Distinct persons by sex and age band, repeats, and re-reports after a handover.

@@ -46,6 +46,11 @@ const READ_REPORT: &[Permission] = &[
     Permission::ReadTeamCases,
 ];
 
+/// The work of a case's team: its members' and its coordinators'.
+const TEAM_WORK: &[Permission] = &[Permission::ReadTeamCases, Permission::ManageTeams];
+/// Outcome requests: the receiving services answer them, the PIS staff follow them.
+const FOLLOW_UPS: &[Permission] = &[Permission::ReceiveHandovers, Permission::ReadCases];
+
 /// The rule of every route: (method, route as registered, access). `GET` rules also cover `HEAD`;
 /// everything under `/static/` (the embedded CSS, scripts, fonts) is public.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -772,6 +777,31 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "GET",
         "/api/v1/team/cases/{id}",
         Access::Needs(Permission::ReadTeamCases),
+    ),
+    // Conferences and tasks of a case's team; outcomes after a handover
+    (
+        "POST",
+        "/api/v1/reports/{id}/conferences",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/conferences",
+        Access::Needs(Permission::ReadCases),
+    ),
+    ("GET", "/api/v1/conferences/{id}", Access::AnyOf(TEAM_WORK)),
+    (
+        "POST",
+        "/api/v1/conferences/{id}/minutes",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    ("GET", "/api/v1/tasks", Access::AnyOf(TEAM_WORK)),
+    ("POST", "/api/v1/tasks/{id}", Access::AnyOf(TEAM_WORK)),
+    ("GET", "/api/v1/follow-ups", Access::AnyOf(FOLLOW_UPS)),
+    (
+        "POST",
+        "/api/v1/follow-ups/{id}",
+        Access::Needs(Permission::ReceiveHandovers),
     ),
     (
         "PATCH",

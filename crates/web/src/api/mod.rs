@@ -5,7 +5,9 @@ mod activations;
 mod admin;
 mod auth;
 mod calendar;
+mod conferences;
 mod contract;
+mod follow_ups;
 mod handovers;
 mod health;
 mod interventions;
@@ -151,6 +153,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::answer))
         .routes(routes!(teams::mine))
         .routes(routes!(teams::case))
+        .routes(routes!(conferences::plan, conferences::of_report))
+        .routes(routes!(conferences::show))
+        .routes(routes!(conferences::minutes))
+        .routes(routes!(conferences::tasks))
+        .routes(routes!(conferences::move_task))
+        .routes(routes!(follow_ups::list))
+        .routes(routes!(follow_ups::answer))
         .routes(routes!(reports::board_events))
 }
 

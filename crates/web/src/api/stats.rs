@@ -165,6 +165,66 @@ pub struct DashboardView {
     pub response_times: BTreeMap<String, ResponseTimeView>,
     pub bookings: Vec<BookingView>,
     pub persons: PersonsView,
+    pub efficacy: EfficacyView,
+}
+
+/// *Efficacia*: what came of the period's handovers. Counts about persons read `"<5"` when
+/// small for callers who may not read cases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EfficacyView {
+    /// Handovers sent for the period's reports.
+    pub handovers: u64,
+    pub taken_in_charge: Count,
+    /// Acknowledged by the service within the deadline.
+    pub acknowledged_in_time: Count,
+    /// One per interval (days after taking charge) of the Ambiti.
+    pub intervals: Vec<FollowUpInterval>,
+    /// Ratings of how appropriate the PIS response was, and their average (1–5; null when
+    /// none, or hidden).
+    pub ratings: Count,
+    pub average_rating: Option<f64>,
+}
+
+/// The outcomes asked and told at one interval.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpInterval {
+    pub days: i64,
+    pub asked: Count,
+    pub answered: Count,
+    /// Outcome code → persons.
+    pub outcomes: BTreeMap<String, Count>,
+}
+
+impl EfficacyView {
+    fn of(e: &presidio_db::Efficacy, suppress: bool) -> Self {
+        let count = |x: i64| Count::of(u64::try_from(x).unwrap_or(0), true, suppress);
+        let ratings = count(e.ratings);
+        #[allow(clippy::cast_precision_loss)]
+        let average_rating = (e.ratings > 0 && matches!(ratings, Count::Exact(_)))
+            .then(|| e.rating_sum as f64 / e.ratings as f64);
+        Self {
+            handovers: u64::try_from(e.handovers).unwrap_or(0),
+            taken_in_charge: count(e.taken_in_charge),
+            acknowledged_in_time: count(e.acknowledged_in_time),
+            intervals: e
+                .asked
+                .iter()
+                .map(|(days, asked, answered)| FollowUpInterval {
+                    days: *days,
+                    asked: count(*asked),
+                    answered: count(*answered),
+                    outcomes: e
+                        .outcomes
+                        .iter()
+                        .filter(|o| o.0 == *days)
+                        .map(|(_, code, n)| (code.clone(), count(*n)))
+                        .collect(),
+                })
+                .collect(),
+            ratings,
+            average_rating,
+        }
+    }
 }
 
 /// Statistics by person: distinct persons named in the period's reports (a person counted
@@ -305,6 +365,7 @@ impl DashboardView {
                 })
                 .collect(),
             persons: PersonsView::of(&d.persons, suppress),
+            efficacy: EfficacyView::of(&f.efficacy, suppress),
             activity: ActivityView::of(d.activity, suppress),
         }
     }

@@ -1,0 +1,539 @@
+//! Case conferences and shared tasks: coordinators plan a conference of the team and record
+//! its minutes, whose decisions become tasks of members; only running members take part and
+//! own tasks; the owner moves a task on its version; an overdue task is escalated once. Then
+//! the outcomes after a handover: asked at the Ambito's intervals, answered once by the
+//! receiving service, chased, and counted in *Efficacia*. On both databases.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::access::raw_with;
+use crate::calendar::call;
+use crate::reports_api::minimal;
+use crate::support::{TestApp, Who};
+
+fn in_days(days: i64) -> String {
+    let today = presidio_db::now().in_rome().date();
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+        .to_string()
+}
+
+async fn go(
+    app: &mut TestApp,
+    who: &Who,
+    method: Method,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    call(app, Some(who), method, path, body).await
+}
+
+/// A report of `desk` with a team: `accepted` joins (accepting), `invited` is only invited.
+/// Returns (report, accepted's membership, invited's membership).
+async fn case_with_team(
+    app: &mut TestApp,
+    coord: &Who,
+    accepted: &Who,
+    invited: &Who,
+) -> (i64, i64, i64) {
+    let (s, v) = go(app, coord, Method::POST, "/api/v1/reports", &minimal()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let mut members = Vec::new();
+    for who in [accepted, invited] {
+        let body = json!({"user": who.username, "role_in_case": "referente_sanitario",
+            "sections": ["intervento"], "until": in_days(60)});
+        let path = format!("/api/v1/reports/{id}/team");
+        let (s, v) = go(app, coord, Method::POST, &path, &body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        members.push(v["id"].as_i64().unwrap());
+    }
+    let path = format!("/api/v1/team/{}/answer", members[0]);
+    let (s, v) = go(app, accepted, Method::POST, &path, &json!({"accept": true})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    (id, members[0], members[1])
+}
+
+/// Plans a conference: bad input and non-members refused field by field, nothing written.
+async fn plan(app: &mut TestApp, coord: &Who, id: i64, member: i64, invited: i64) -> i64 {
+    let path = format!("/api/v1/reports/{id}/conferences");
+    let nul = json!({"at": "2026-12-10T10:00", "place": "\u{0}", "participants": [member]});
+    let (s, v) = go(app, coord, Method::POST, &path, &nul).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"]["fields"]["place"].is_string(), "{v}");
+    let bad = json!({"at": "0001-01-01T00:00", "place": " ", "participants": []});
+    let (s, v) = go(app, coord, Method::POST, &path, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields = &v["error"]["fields"];
+    assert!(
+        fields["at"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Data e ora")),
+        "{v}"
+    );
+    assert!(
+        fields["place"].is_string() && fields["participants"].is_string(),
+        "{v}"
+    );
+    let at = format!("{}T15:30", in_days(7));
+    let not_yet = json!({"at": at, "place": "Sala", "participants": [member, invited]});
+    let (s, v) = go(app, coord, Method::POST, &path, &not_yet).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]["fields"]["participants"]
+            .as_str()
+            .unwrap()
+            .contains("non fa parte dell'équipe"),
+        "{v}"
+    );
+    let (_, list) = go(app, coord, Method::GET, &path, &Value::Null).await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing written: {list}");
+    let good = json!({"at": at, "place": "Sala riunioni, via Cadorna 2, Rho",
+        "agenda": "Dimissioni dal pronto soccorso", "participants": [member]});
+    let (s, v) = go(app, coord, Method::POST, &path, &good).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let conference = v["id"].as_i64().unwrap();
+    let (_, list) = go(app, coord, Method::GET, &path, &Value::Null).await;
+    assert_eq!(list[0]["place"], "Sala riunioni, via Cadorna 2, Rho");
+    assert!(
+        list[0]["at"].as_str().unwrap().ends_with(":30:00Z"),
+        "{list}"
+    );
+    conference
+}
+
+/// Records the minutes: a non-member owner refuses the whole; then once only.
+async fn minutes(
+    app: &mut TestApp,
+    coord: &Who,
+    conference: i64,
+    member: i64,
+    invited: i64,
+) -> i64 {
+    let path = format!("/api/v1/conferences/{conference}/minutes");
+    let decision = |owner: i64, due: &str| json!({"task": "Visita di controllo", "owner_member_id": owner, "due": due});
+    let bad = json!({"text": "Verbale", "decisions": [decision(member, &in_days(7)), decision(invited, &in_days(7)), decision(member, "1-01-01")]});
+    let (s, v) = go(app, coord, Method::POST, &path, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"]["fields"]["decisions[2].due"].is_string(), "{v}");
+    let half = json!({"text": "Verbale", "decisions": [decision(member, &in_days(7)), decision(invited, &in_days(7))]});
+    let (s, v) = go(app, coord, Method::POST, &path, &half).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let field = &v["error"]["fields"]["decisions[1].owner_member_id"];
+    assert!(
+        field
+            .as_str()
+            .unwrap()
+            .starts_with("Decisione 2 · Incaricato"),
+        "{v}"
+    );
+    let good =
+        json!({"text": "Si concorda la visita", "decisions": [decision(member, &in_days(7))]});
+    let (s, v) = go(app, coord, Method::POST, &path, &good).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["tasks"].as_array().unwrap().len(),
+        1,
+        "no half write before: {v}"
+    );
+    let (s, v) = go(app, coord, Method::POST, &path, &good).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, c) = go(
+        app,
+        coord,
+        Method::GET,
+        &format!("/api/v1/conferences/{conference}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(c["tasks"].as_array().unwrap().len(), 1, "{c}");
+    c["tasks"][0]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_conference_makes_tasks_that_their_owner_moves_while_a_member() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let nurse = app.sign_in_member("partner", "ASST Rhodense").await;
+    let cav = app.sign_in_member("partner", "CAV Filo Rosa").await;
+    let (id, member, invited) = case_with_team(&mut app, &coord, &nurse, &cav).await;
+    let conference = plan(&mut app, &coord, id, member, invited).await;
+    // A participant reads it; the one only invited does not; nor may a partner plan one.
+    let path = format!("/api/v1/conferences/{conference}");
+    let (s, conf) = go(&mut app, &nurse, Method::GET, &path, &Value::Null).await;
+    assert_eq!(
+        (s, conf["participants"].clone()),
+        (StatusCode::OK, json!([member])),
+        "{conf}"
+    );
+    let (s, _) = go(&mut app, &cav, Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let planning = format!("/api/v1/reports/{id}/conferences");
+    let (s, _) = go(&mut app, &nurse, Method::POST, &planning, &json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let task = minutes(&mut app, &coord, conference, member, invited).await;
+    owner_moves(&mut app, [&nurse, &coord, &cav], task).await;
+    ends_and_escalates(&mut app, &coord, &nurse, [id, member, conference, task]).await;
+}
+
+/// The owner sees the task and moves it on its version; bad status, a non-member and a stale
+/// version refused; of two parallel moves on one version, one wins.
+async fn owner_moves(app: &mut TestApp, people: [&Who; 3], task: i64) {
+    let [nurse, coord, cav] = people;
+    let (_, mine) = go(
+        app,
+        nurse,
+        Method::GET,
+        "/api/v1/tasks?mine=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(
+        (mine[0]["id"].as_i64(), mine[0]["movable"].as_bool()),
+        (Some(task), Some(true))
+    );
+    let (_, theirs) = go(app, cav, Method::GET, "/api/v1/tasks", &Value::Null).await;
+    assert_eq!(theirs, json!([]));
+    let moving = format!("/api/v1/tasks/{task}");
+    let (s, v) = go(
+        app,
+        nurse,
+        Method::POST,
+        &moving,
+        &json!({"status": "boh", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = go(
+        app,
+        cav,
+        Method::POST,
+        &moving,
+        &json!({"status": "done", "version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let body = json!({"status": "in_progress", "version": 1});
+    let (a, b) = tokio::join!(
+        call_shared(app, nurse, &moving, &body),
+        call_shared(app, coord, &moving, &body)
+    );
+    let mut answers = [a, b];
+    answers.sort();
+    assert_eq!(
+        answers,
+        [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+        "one of two parallel moves"
+    );
+}
+
+/// Removal ends the member's tasks and conference on the next request; the coordinator still
+/// follows the task, and past the grace it is escalated once.
+async fn ends_and_escalates(app: &mut TestApp, coord: &Who, nurse: &Who, ids: [i64; 4]) {
+    let [id, member, conference, task] = ids;
+    let path = format!("/api/v1/conferences/{conference}");
+    let moving = format!("/api/v1/tasks/{task}");
+    // Removal ends it all on the next request.
+    let (s, _) = go(
+        app,
+        coord,
+        Method::DELETE,
+        &format!("/api/v1/reports/{id}/team/{member}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, mine) = go(
+        app,
+        nurse,
+        Method::GET,
+        "/api/v1/tasks?mine=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(mine, json!([]));
+    let (s, _) = go(app, nurse, Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = go(
+        app,
+        nurse,
+        Method::POST,
+        &moving,
+        &json!({"status": "done", "version": 2}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The coordinator still follows it; overdue past the grace, it is escalated once.
+    raw_with(
+        app,
+        "UPDATE tasks SET due_day = $1 WHERE id = $2",
+        &[&in_days(-4)],
+        &[task],
+    )
+    .await;
+    let (_, all) = go(app, coord, Method::GET, "/api/v1/tasks", &Value::Null).await;
+    assert_eq!(all[0]["overdue"], true, "{all}");
+    let now = presidio_db::now();
+    assert_eq!(
+        presidio_app::conferences::escalate(&app.state, now, 3)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        presidio_app::conferences::escalate(&app.state, now, 3)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, notes) = go(
+        app,
+        coord,
+        Method::GET,
+        "/api/v1/notifications",
+        &Value::Null,
+    )
+    .await;
+    assert!(notes.to_string().contains("task_overdue"), "{notes}");
+    assert!(app.t.db.audit_verify().await.unwrap().is_ok());
+}
+
+/// A POST of `body` to `path` by `who`, through a shared app (for requests in parallel).
+async fn call_shared(app: &TestApp, who: &Who, path: &str, body: &Value) -> StatusCode {
+    let request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("authorization", format!("Bearer {}", who.token))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    app.request(request).await.status
+}
+
+/// A report in Rho handed over and taken in charge by `rho`; returns the report's id.
+async fn taken_in_charge(app: &mut TestApp, desk: &Who, rho: &Who) -> i64 {
+    let (s, v) = go(app, desk, Method::POST, "/api/v1/reports", &minimal()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let triage = json!({"outcome": "urgenza", "rationale": "Serve il servizio sociale"});
+    let (s, v) = go(
+        app,
+        desk,
+        Method::POST,
+        &format!("/api/v1/reports/{id}/triage"),
+        &triage,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, h) = go(
+        app,
+        desk,
+        Method::POST,
+        &format!("/api/v1/reports/{id}/handover"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    let mut h = h;
+    for outcome in ["acknowledged", "taken_in_charge"] {
+        let path = format!("/api/v1/handovers/{}/answer", h["id"]);
+        let body = json!({"outcome": outcome, "reason": "", "version": h["version"]});
+        let (s, next) = go(app, rho, Method::POST, &path, &body).await;
+        assert_eq!(s, StatusCode::OK, "{next}");
+        h = next;
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_service_tells_the_outcome_once_and_efficacy_counts_it() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    let arese = app.sign_in("servizio_sociale", &["015009"]).await;
+    let analyst = app.sign_in("analista", &[]).await;
+    let id = taken_in_charge(&mut app, &desk, &rho).await;
+    // Two requests, at 30 and 90 days; none due yet.
+    let (_, all) = go(
+        &mut app,
+        &coord,
+        Method::GET,
+        "/api/v1/follow-ups",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(all, json!([]), "not asked before their day");
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
+        &[&in_days(-1)],
+        &[id],
+    )
+    .await;
+    let (_, pending) = go(
+        &mut app,
+        &rho,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(
+        (
+            pending[0]["days"].as_i64(),
+            pending[0]["report_id"].as_i64()
+        ),
+        (Some(30), Some(id))
+    );
+    let request = pending[0]["id"].as_i64().unwrap();
+    let (_, theirs) = go(
+        &mut app,
+        &arese,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(
+        theirs,
+        json!([]),
+        "another municipality's service sees nothing"
+    );
+    refusals(&mut app, &rho, &arese, request).await;
+    let path = format!("/api/v1/follow-ups/{request}");
+    let good = json!({"outcome": "in_carico", "rating": 4, "note": "Inserito in progetto"});
+    let (a, b) = tokio::join!(
+        call_shared(&app, &rho, &path, &good),
+        call_shared(&app, &rho, &path, &good)
+    );
+    let mut answers = [a, b];
+    answers.sort();
+    assert_eq!(
+        answers,
+        [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+        "answered once"
+    );
+    let (_, pending) = go(
+        &mut app,
+        &rho,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(pending, json!([]));
+    efficacy_counts(&mut app, &coord, &analyst).await;
+}
+
+/// Another service, bad input and a request not asked yet are refused.
+async fn refusals(app: &mut TestApp, rho: &Who, arese: &Who, request: i64) {
+    let path = format!("/api/v1/follow-ups/{request}");
+    let (s, _) = go(
+        app,
+        arese,
+        Method::POST,
+        &path,
+        &json!({"outcome": "in_carico"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let bad = json!({"outcome": "boh", "rating": 6, "note": "x".repeat(1001)});
+    let (s, v) = go(app, rho, Method::POST, &path, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields = &v["error"]["fields"];
+    assert!(
+        fields["rating"]
+            .as_str()
+            .unwrap()
+            .starts_with("Adeguatezza"),
+        "{v}"
+    );
+    assert!(
+        fields["outcome"].is_string() && fields["note"].is_string(),
+        "{v}"
+    );
+    // The 90-day request (made with it) is not asked yet: refused.
+    let later = format!("/api/v1/follow-ups/{}", request + 1);
+    let (s, v) = go(
+        app,
+        rho,
+        Method::POST,
+        &later,
+        &json!({"outcome": "in_carico"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, everything) = go(app, rho, Method::GET, "/api/v1/follow-ups", &Value::Null).await;
+    assert_eq!(everything.as_array().unwrap().len(), 1, "{everything}");
+}
+
+/// Efficacia counts the answer; the analyst sees its small counts hidden.
+async fn efficacy_counts(app: &mut TestApp, coord: &Who, analyst: &Who) {
+    let year = presidio_db::now().in_rome().date().year();
+    let period = format!("/api/v1/stats/dashboard?from={year}-01-01&to={year}-12-31");
+    let (s, d) = go(app, coord, Method::GET, &period, &Value::Null).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let e = &d["efficacy"];
+    assert_eq!(
+        (e["handovers"].as_i64(), e["taken_in_charge"].as_i64()),
+        (Some(1), Some(1)),
+        "{e}"
+    );
+    assert_eq!(e["intervals"][0]["days"], 30, "{e}");
+    assert_eq!(e["intervals"][0]["outcomes"]["in_carico"], 1, "{e}");
+    assert_eq!(e["average_rating"].as_f64(), Some(4.0), "{e}");
+    let (_, d) = go(app, analyst, Method::GET, &period, &Value::Null).await;
+    assert_eq!(
+        d["efficacy"]["intervals"][0]["outcomes"]["in_carico"], "<5",
+        "{d}"
+    );
+    assert_eq!(d["efficacy"]["average_rating"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_unanswered_outcome_is_reminded_once_then_told_to_the_coordinators() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    let id = taken_in_charge(&mut app, &desk, &rho).await;
+    let now = presidio_db::now();
+    let chase = || presidio_app::follow_ups::chase(&app.state, now);
+    assert_eq!(chase().await.unwrap(), 0, "nothing due");
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
+        &[&in_days(-8)],
+        &[id],
+    )
+    .await;
+    assert_eq!(chase().await.unwrap(), 1, "the reminder");
+    assert_eq!(chase().await.unwrap(), 0, "once");
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
+        &[&in_days(-22)],
+        &[id],
+    )
+    .await;
+    let (first, second) = tokio::join!(chase(), chase());
+    assert_eq!(
+        first.unwrap() + second.unwrap(),
+        1,
+        "the coordinators are told once, by one round"
+    );
+    let (_, notes) = go(
+        &mut app,
+        &coord,
+        Method::GET,
+        "/api/v1/notifications",
+        &Value::Null,
+    )
+    .await;
+    assert!(notes.to_string().contains("follow_up_overdue"), "{notes}");
+}
