@@ -537,3 +537,159 @@ async fn an_unanswered_outcome_is_reminded_once_then_told_to_the_coordinators() 
     .await;
     assert!(notes.to_string().contains("follow_up_overdue"), "{notes}");
 }
+
+/// The secret address of `who`'s calendar feed, as the page shows it once.
+async fn feed_path(app: &TestApp, who: &Who) -> String {
+    let created = app
+        .post_form_as(who, "/turni/calendario-personale", &[], None)
+        .await;
+    let html = created.text();
+    let url = html
+        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the address is shown once")
+        .to_owned();
+    url.split_once("/turni/ics/")
+        .map(|(_, s)| format!("/turni/ics/{s}"))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_pages_plan_a_conference_record_its_minutes_and_move_its_task() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let operator = app.sign_in("operatore_pis", &[]).await;
+    let cav = app.sign_in_member("partner", "CAV Filo Rosa").await;
+    let (id, member, _) = case_with_team(&mut app, &coord, &operator, &cav).await;
+    let form = app
+        .get_as(&coord, &format!("/segnalazioni/{id}/riunioni/nuova"))
+        .await;
+    assert!(
+        form.text().contains(&format!("value=\"{member}\"")),
+        "the running member to choose"
+    );
+    let at = format!("{}T09:00", in_days(3));
+    let path = format!("/segnalazioni/{id}/riunioni");
+    let refused = app
+        .post_form_as(
+            &coord,
+            &path,
+            &[("at", &at), ("place", "")],
+            Some(&coord.csrf),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("Luogo o collegamento video") || refused.text().contains("Luogo:")
+    );
+    assert!(
+        refused.text().contains(&format!("value=\"{at}\"")),
+        "what was typed stays"
+    );
+    let member_id = member.to_string();
+    let planned = app
+        .post_form_as(
+            &coord,
+            &path,
+            &[
+                ("at", &at),
+                ("place", "Sala Cadorna"),
+                ("participants", &member_id),
+            ],
+            Some(&coord.csrf),
+        )
+        .await;
+    assert_eq!(planned.status, StatusCode::SEE_OTHER);
+    let page = planned.header("location").to_owned();
+    let report = app
+        .get_as(&coord, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    assert!(
+        report.contains(&page) && report.contains("verbale da registrare"),
+        "listed on the report"
+    );
+    record_minutes_in_the_page(&mut app, &coord, &page, &member_id).await;
+    member_moves_the_task(&mut app, &operator).await;
+}
+
+/// The minutes page: a decision with no last day is refused on its row, then recorded.
+async fn record_minutes_in_the_page(app: &mut TestApp, coord: &Who, page: &str, member_id: &str) {
+    // The minutes: a decision with no last day is refused on its row; then recorded.
+    let minutes = format!("{page}/verbale");
+    let bad = [
+        ("text", "Verbale"),
+        ("decisions[0].task", "Colloquio"),
+        ("decisions[0].owner_member_id", member_id),
+    ];
+    let r = app
+        .post_form_as(coord, &minutes, &bad, Some(&coord.csrf))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Decisione 1 · Entro il"), "{}", r.text());
+    let due = in_days(10);
+    let good = [
+        ("text", "Verbale"),
+        ("decisions[0].task", "Colloquio"),
+        ("decisions[0].owner_member_id", member_id),
+        ("decisions[0].due", due.as_str()),
+    ];
+    let r = app
+        .post_form_as(coord, &minutes, &good, Some(&coord.csrf))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+/// The member sees the task on their list and moves it; the conference is in their calendar.
+async fn member_moves_the_task(app: &mut TestApp, operator: &Who) {
+    // The member sees the task on their list, moves it; the conference is in their calendar.
+    let list = app.get_as(operator, "/equipe").await.text();
+    assert!(list.contains("Colloquio"), "{list}");
+    let (_, tasks) = go(
+        app,
+        operator,
+        Method::GET,
+        "/api/v1/tasks?mine=true",
+        &Value::Null,
+    )
+    .await;
+    let task = tasks[0]["id"].as_i64().unwrap();
+    let r = app
+        .post_form_as(
+            operator,
+            &format!("/equipe/compiti/{task}"),
+            &[
+                ("status", "done"),
+                ("version", "1"),
+                ("back", "https://altrove.example"),
+            ],
+            Some(&operator.csrf),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.header("location")),
+        (StatusCode::SEE_OTHER, "/equipe#compiti")
+    );
+    let (_, tasks) = go(
+        app,
+        operator,
+        Method::GET,
+        "/api/v1/tasks?mine=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(tasks[0]["status"], "done");
+    let feed = app
+        .get_with(None, None, &feed_path(app, operator).await)
+        .await
+        .text();
+    assert!(
+        feed.contains("Riunione d'équipe") && feed.contains("Sala Cadorna"),
+        "{feed}"
+    );
+    assert!(
+        !feed.contains("Colloquio"),
+        "nothing of the case in the calendar"
+    );
+}

@@ -294,24 +294,6 @@ pub async fn move_task(
         .await?)
 }
 
-/// The conferences `who` takes part in, from a month ago to a year ahead: for their calendar.
-pub async fn calendar_of(
-    app: &App,
-    user: i64,
-    organisation: Option<i64>,
-) -> Result<Vec<StoredConference>, DbError> {
-    let now = app.clock.now().0;
-    app.db
-        .conferences_for(
-            user,
-            organisation,
-            &today(app).to_string(),
-            now - crate::roster::FEED_PAST_MS,
-            now + crate::roster::FEED_AHEAD_MS,
-        )
-        .await
-}
-
 /// Escalates to the coordinators the open tasks more than `grace_days` past their last day
 /// at `now`, once each. Returns how many.
 pub async fn escalate(app: &App, now: UtcMillis, grace_days: u32) -> Result<usize, DbError> {

@@ -12,6 +12,7 @@ pub mod audit_trail;
 pub mod budget;
 pub mod cache;
 pub mod calendar;
+pub mod calendar_feed;
 pub mod cases;
 pub mod clock;
 pub mod conferences;

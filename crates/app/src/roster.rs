@@ -314,29 +314,3 @@ pub async fn revoke_feed(app: &App, caller: Caller<'_>, who: &Principal) -> Resu
         .remove_shift_feed(who.user_id, &app.entry(caller, Action::TokenRevoked))
         .await?)
 }
-
-/// How far back and ahead a calendar feed lists shifts.
-pub const FEED_PAST_MS: i64 = 31 * 86_400_000;
-pub const FEED_AHEAD_MS: i64 = 366 * 86_400_000;
-
-/// The name and the shifts (from [`FEED_PAST_MS`] ago to [`FEED_AHEAD_MS`] ahead) of the user
-/// whose feed `secret` opens; none for an unknown or revoked secret.
-pub async fn feed(app: &App, secret: &str) -> Result<Option<(String, Vec<StoredShift>)>, AppError> {
-    let Some((user_id, name)) = app
-        .db
-        .shift_feed_user(&crate::secret::stored(secret))
-        .await?
-    else {
-        return Ok(None);
-    };
-    let now = app.clock.now().0;
-    let shifts = app
-        .db
-        .user_shifts(
-            user_id,
-            UtcMillis(now - FEED_PAST_MS),
-            UtcMillis(now + FEED_AHEAD_MS),
-        )
-        .await?;
-    Ok(Some((name, shifts)))
-}

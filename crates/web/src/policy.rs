@@ -780,6 +780,29 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     // Conferences and tasks of a case's team; outcomes after a handover
     (
+        "GET",
+        "/segnalazioni/{id}/riunioni/nuova",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "POST",
+        "/segnalazioni/{id}/riunioni",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    ("GET", "/equipe/riunioni/{id}", Access::AnyOf(TEAM_WORK)),
+    (
+        "POST",
+        "/equipe/riunioni/{id}/verbale",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    ("POST", "/equipe/compiti/{id}", Access::AnyOf(TEAM_WORK)),
+    ("GET", "/esiti", Access::AnyOf(FOLLOW_UPS)),
+    (
+        "POST",
+        "/esiti/{id}",
+        Access::Needs(Permission::ReceiveHandovers),
+    ),
+    (
         "POST",
         "/api/v1/reports/{id}/conferences",
         Access::Needs(Permission::ManageTeams),

@@ -9,6 +9,8 @@ mod audit_labels;
 pub(crate) mod board;
 mod budget;
 mod calendar;
+mod conferences;
+mod follow_ups;
 mod handovers;
 mod home;
 mod interventions;
@@ -200,6 +202,13 @@ fn person_routes(routes: Routes) -> Routes {
         .get("/equipe", teams::list)
         .get("/equipe/casi/{id}", teams::case)
         .post("/equipe/{member_id}/risposta", teams::answer)
+        .get("/segnalazioni/{id}/riunioni/nuova", conferences::new)
+        .post("/segnalazioni/{id}/riunioni", conferences::plan)
+        .get("/equipe/riunioni/{id}", conferences::show)
+        .post("/equipe/riunioni/{id}/verbale", conferences::record)
+        .post("/equipe/compiti/{id}", conferences::move_task)
+        .get("/esiti", follow_ups::list)
+        .post("/esiti/{id}", follow_ups::answer)
         .post("/segnalazioni/{id}/equipe", teams::invite)
         .post(
             "/segnalazioni/{id}/equipe/{member_id}/rimuovi",

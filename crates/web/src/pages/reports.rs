@@ -893,12 +893,20 @@ async fn team_section(
     let t = catalogue().tr(Locale::Italian);
     Ok(
         match presidio_app::teams::section(state, who, id, ambito).await? {
-            Some((members, organisations)) => crate::views::teams::section(
-                t,
-                &members,
-                &organisations,
-                state.clock.now().in_rome().date(),
-            ),
+            Some((members, organisations)) => {
+                let mut section = crate::views::teams::section(
+                    t,
+                    &members,
+                    &organisations,
+                    state.clock.now().in_rome().date(),
+                );
+                section.conferences = presidio_app::conferences::of_report(state, who, id)
+                    .await?
+                    .iter()
+                    .map(|c| crate::views::conferences::conference_line(t, c))
+                    .collect();
+                section
+            }
             None => crate::views::teams::TeamSection::default(),
         },
     )

@@ -459,7 +459,9 @@ pub async fn revoke_feed(
 /// secret gets 404, like any address that does not exist.
 pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> Response {
     let answer = async {
-        let Some((name, shifts)) = presidio_app::roster::feed(&state, &secret).await? else {
+        let Some((name, shifts, conferences)) =
+            presidio_app::calendar_feed::feed(&state, &secret).await?
+        else {
             return Ok::<_, AppError>(None);
         };
         let host = state
@@ -471,7 +473,13 @@ pub async fn feed(State(state): State<AppState>, Path(secret): Path<String>) -> 
             .trim_end_matches('/')
             .to_owned();
         let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-        Ok(Some(crate::shift_feed::ics(t, &name, &host, &shifts)))
+        Ok(Some(crate::shift_feed::ics(
+            t,
+            &name,
+            &host,
+            &shifts,
+            &conferences,
+        )))
     };
     match answer.await {
         Ok(Some(body)) => (

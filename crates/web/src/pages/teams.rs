@@ -22,6 +22,7 @@ pub struct TeamListPage {
     page: Layout,
     invitations: Vec<MemberLine>,
     cases: Vec<MemberLine>,
+    tasks: Vec<crate::views::conferences::TaskLine>,
 }
 
 /// The user's invitations to answer and the cases whose team they belong to.
@@ -42,10 +43,16 @@ pub async fn page(state: &AppState, visitor: &Visitor) -> Result<TeamListPage, P
         .iter()
         .map(|m| member_line(t, m))
         .partition(|l| l.status == MemberStatus::Invited.code());
+    let tasks = presidio_app::conferences::tasks(state, who, false)
+        .await?
+        .iter()
+        .map(|x| crate::views::conferences::task_line(t, x))
+        .collect();
     Ok(TeamListPage {
         page,
         invitations,
         cases,
+        tasks,
     })
 }
 

@@ -8,7 +8,7 @@ use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
 /// Those from `GROUPED` on sit together under one "Riferimenti" menu, so the bar holds on one line.
-const NAV: [(&str, &str, &str, Option<Permission>); 14] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 15] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "portal",
@@ -28,6 +28,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 14] = [
         "nav-handovers",
         "/passaggi",
         Some(Permission::ReadCases),
+    ),
+    (
+        "follow-ups",
+        "nav-follow-ups",
+        "/esiti",
+        Some(Permission::ReceiveHandovers),
     ),
     (
         "team",

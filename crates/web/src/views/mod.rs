@@ -1,6 +1,7 @@
 //! Presentation shared by the pages and the API: how a record is named on screen and in JSON.
 
 pub mod activations;
+pub mod conferences;
 pub mod handovers;
 pub mod interventions;
 pub mod layout;

@@ -78,6 +78,8 @@ pub struct TeamSection {
     /// Today and two years ahead, `AAAA-MM-GG`, bounds of the last day.
     pub min_day: String,
     pub max_day: String,
+    /// The team's conferences, soonest first.
+    pub conferences: Vec<crate::views::conferences::ConferenceLine>,
 }
 
 fn choices<T: Copy>(t: Tr<'_>, all: &[T], code: fn(T) -> &'static str, key: &str) -> Vec<Choice> {
@@ -115,5 +117,6 @@ pub fn section(
             .collect(),
         min_day: today.to_string(),
         max_day: max.to_string(),
+        conferences: Vec::new(),
     }
 }

@@ -1,0 +1,59 @@
+//! A user's calendar feed: their shifts and the case conferences they take part in, opened by
+//! the secret address a phone's calendar subscribes to.
+
+use presidio_domain::time::UtcMillis;
+
+use crate::{App, AppError};
+
+/// How far back and ahead a calendar feed lists shifts.
+pub const FEED_PAST_MS: i64 = 31 * 86_400_000;
+pub const FEED_AHEAD_MS: i64 = 366 * 86_400_000;
+
+/// What a calendar feed lists: the user's name, shifts and case conferences.
+pub type Feed = (
+    String,
+    Vec<presidio_db::StoredShift>,
+    Vec<presidio_db::StoredConference>,
+);
+
+/// The name, the shifts and the case conferences they take part in (from [`FEED_PAST_MS`] ago
+/// to [`FEED_AHEAD_MS`] ahead) of the user whose feed `secret` opens; none for an unknown or
+/// revoked secret.
+pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>, AppError> {
+    let Some((user_id, name)) = app
+        .db
+        .shift_feed_user(&crate::secret::stored(secret))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = app.clock.now().0;
+    let shifts = app
+        .db
+        .user_shifts(
+            user_id,
+            UtcMillis(now - FEED_PAST_MS),
+            UtcMillis(now + FEED_AHEAD_MS),
+        )
+        .await?;
+    let conferences = calendar_of(app, user_id, None).await?;
+    Ok(Some((name, shifts, conferences)))
+}
+
+/// The conferences `who` takes part in, from a month ago to a year ahead: for their calendar.
+async fn calendar_of(
+    app: &App,
+    user: i64,
+    organisation: Option<i64>,
+) -> Result<Vec<presidio_db::StoredConference>, presidio_db::DbError> {
+    let now = app.clock.now().0;
+    app.db
+        .conferences_for(
+            user,
+            organisation,
+            &crate::team_access::today(app).to_string(),
+            now - FEED_PAST_MS,
+            now + FEED_AHEAD_MS,
+        )
+        .await
+}
