@@ -125,6 +125,7 @@ export async function launchBrowser() {
       "--disable-gpu",
       "--disable-quic",
       "--no-first-run",
+      "--lang=it-IT",
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",

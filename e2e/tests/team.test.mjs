@@ -100,3 +100,87 @@ test("a partner reads only the sections the team grants, and only while a member
   await close();
   await desk.close();
 });
+
+test("the coordinator plans a conference and records its minutes; the partner moves the task", async () => {
+  const report = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "carabinieri", organization: "Stazione di Rho" },
+    municipality: "015182", place: "Via Madonna", target_group: "fragilita",
+    persons: [{ role: "beneficiario", name: "Gino Bianchi", sex: "M", age: 61 }],
+    description: "Persona senza dimora al freddo",
+  });
+  const member = await api(server.url, USERS.coordinatore, "POST", `/api/v1/reports/${report.id}/team`, {
+    user: USERS.asst.username, role_in_case: "referente_sanitario", sections: ["intervento"],
+    until: inDays(30),
+  });
+  await api(server.url, USERS.asst, "POST", `/api/v1/team/${member.id}/answer`, { accept: true }, [204]);
+
+  const desk = await openPage(browser, server.url, { width: 1280, height: 900 });
+  await logIn(desk.page, server.url, USERS.coordinatore);
+  await desk.page.goto(`${server.url}/segnalazioni/${report.id}#equipe`);
+  await desk.page.getByRole("link", { name: "Pianifica una riunione" }).click();
+  await desk.page.waitForURL(new RegExp(`/segnalazioni/${report.id}/riunioni/nuova$`));
+  assert.deepEqual(await seriousViolations(desk.page), [], "new conference page");
+  // Sent empty, the form names the fields and keeps the page.
+  await desk.page.getByRole("button", { name: "Pianifica" }).click();
+  assert.match(await desk.page.locator("main").innerText(), /Data e ora/);
+  assert.deepEqual(await seriousViolations(desk.page), [], "new conference page with errors");
+  await desk.page.locator("#at").fill(`${inDays(3)}T09:30`);
+  await desk.page.locator("#place").fill("Sala Cadorna");
+  await desk.page.locator('[name="participants"]').first().focus();
+  await desk.page.keyboard.press("Space");
+  await desk.page.getByRole("button", { name: "Pianifica" }).click();
+  await desk.page.waitForURL(/\/equipe\/riunioni\/\d+$/);
+  assert.match(await desk.page.locator("main").innerText(), /Paola Pronto Soccorso/);
+  assert.deepEqual(await seriousViolations(desk.page), [], "conference page");
+  await desk.page.locator('[id="text"]').fill("Concordato un accompagnamento al pronto soccorso.");
+  await desk.page.locator('[id="decisions[0].task"]').fill("Visita di controllo");
+  await desk.page.locator('[id="decisions[0].owner_member_id"]').selectOption({ index: 1 });
+  await desk.page.locator('[id="decisions[0].due"]').fill(inDays(7));
+  await screenshot(desk.page, "equipe-riunione");
+  await desk.page.getByRole("button", { name: "Registra il verbale" }).click();
+  await desk.page.waitForURL(/\/equipe\/riunioni\/\d+$/);
+  const minutes = await desk.page.locator("main").innerText();
+  assert.match(minutes, /Concordato un accompagnamento/);
+  assert.match(minutes, /Visita di controllo/);
+  assert.deepEqual(await seriousViolations(desk.page), [], "conference page with minutes");
+
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.asst);
+    await page.goto(server.url + "/equipe");
+    assert.match(await page.locator("main").innerText(), /Visita di controllo/);
+    assert.deepEqual(await seriousViolations(page), [], `tasks at ${viewport.width}px`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width, `${width}px wide`);
+    if (viewport.width < 400) {
+      // By keyboard: the status select, then Tab to "Salva", Enter.
+      const status = page.locator('[id^="status-"]').first();
+      await status.selectOption("in_progress");
+      await status.focus();
+      await page.keyboard.press("Tab");
+      await Promise.all([
+        page.waitForResponse((r) => r.url().includes("/equipe/compiti/")),
+        page.keyboard.press("Enter"),
+      ]);
+      await page.waitForLoadState("load");
+      await page.locator("main").getByText(/· In corso/).first().waitFor();
+      await screenshot(page, "equipe-compiti");
+    }
+    assert.deepEqual(problems, []);
+    await close();
+  }
+  await desk.close();
+});
+
+test("the social service's outcomes page reads well at both widths", async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.rho);
+    await page.goto(server.url + "/esiti");
+    assert.match(await page.locator("h1").innerText(), /Esiti/);
+    assert.deepEqual(await seriousViolations(page), [], `outcomes at ${viewport.width}px`);
+    if (viewport.width > 400) await screenshot(page, "esiti");
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});

@@ -611,7 +611,7 @@ async fn the_pages_plan_a_conference_record_its_minutes_and_move_its_task() {
         "listed on the report"
     );
     record_minutes_in_the_page(&mut app, &coord, &page, &member_id).await;
-    member_moves_the_task(&mut app, &operator).await;
+    member_moves_the_task(&mut app, &operator, &page).await;
 }
 
 /// The minutes page: a decision with no last day is refused on its row, then recorded.
@@ -642,10 +642,12 @@ async fn record_minutes_in_the_page(app: &mut TestApp, coord: &Who, page: &str, 
 }
 
 /// The member sees the task on their list and moves it; the conference is in their calendar.
-async fn member_moves_the_task(app: &mut TestApp, operator: &Who) {
-    // The member sees the task on their list, moves it; the conference is in their calendar.
+async fn member_moves_the_task(app: &mut TestApp, operator: &Who, page: &str) {
+    // The member sees the conference and the task on their list, moves the task; the
+    // conference is in their calendar.
     let list = app.get_as(operator, "/equipe").await.text();
     assert!(list.contains("Colloquio"), "{list}");
+    assert!(list.contains(&format!("href=\"{page}\"")), "{list}");
     let (_, tasks) = go(
         app,
         operator,

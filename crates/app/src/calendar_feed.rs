@@ -36,24 +36,13 @@ pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>, AppError> {
             UtcMillis(now + FEED_AHEAD_MS),
         )
         .await?;
-    let conferences = calendar_of(app, user_id, None).await?;
+    let conferences = crate::conferences::taking_part(
+        app,
+        user_id,
+        None,
+        UtcMillis(now - FEED_PAST_MS),
+        UtcMillis(now + FEED_AHEAD_MS),
+    )
+    .await?;
     Ok(Some((name, shifts, conferences)))
-}
-
-/// The conferences `who` takes part in, from a month ago to a year ahead: for their calendar.
-async fn calendar_of(
-    app: &App,
-    user: i64,
-    organisation: Option<i64>,
-) -> Result<Vec<presidio_db::StoredConference>, presidio_db::DbError> {
-    let now = app.clock.now().0;
-    app.db
-        .conferences_for(
-            user,
-            organisation,
-            &crate::team_access::today(app).to_string(),
-            now - FEED_PAST_MS,
-            now + FEED_AHEAD_MS,
-        )
-        .await
 }

@@ -212,6 +212,41 @@ pub async fn of_report(
     Ok(app.db.conferences_of(report).await?)
 }
 
+/// The conferences held from `from` to `to` in which user `user` (or their organisation
+/// `organisation`) takes part through a running membership.
+pub async fn taking_part(
+    app: &App,
+    user: i64,
+    organisation: Option<i64>,
+    from: UtcMillis,
+    to: UtcMillis,
+) -> Result<Vec<StoredConference>, DbError> {
+    app.db
+        .conferences_for(user, organisation, &today(app).to_string(), from.0, to.0)
+        .await
+}
+
+/// How long after it began a conference stays on the participants' list.
+const LISTED_AFTER_MS: i64 = 86_400_000;
+/// How far ahead the participants' list reaches.
+const LISTED_AHEAD_MS: i64 = 366 * 86_400_000;
+
+/// The conferences `who` takes part in, from yesterday to a year ahead: for their team list.
+pub async fn upcoming(app: &App, who: &Principal) -> Result<Vec<StoredConference>, AppError> {
+    if !who.may(Permission::ReadTeamCases) && !who.may(Permission::ManageTeams) {
+        return Err(AppError::Forbidden);
+    }
+    let now = app.clock.now().0;
+    Ok(taking_part(
+        app,
+        who.user_id,
+        Some(who.organisation_id),
+        UtcMillis(now - LISTED_AFTER_MS),
+        UtcMillis(now + LISTED_AHEAD_MS),
+    )
+    .await?)
+}
+
 /// The tasks on `who`'s list: theirs (or their organisation's) while their membership runs;
 /// unless `mine_only`, also those of the cases they are responsible for and of the Ambiti they
 /// coordinate.

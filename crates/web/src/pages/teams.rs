@@ -23,6 +23,7 @@ pub struct TeamListPage {
     invitations: Vec<MemberLine>,
     cases: Vec<MemberLine>,
     tasks: Vec<crate::views::conferences::TaskLine>,
+    conferences: Vec<crate::views::conferences::ConferenceLine>,
 }
 
 /// The user's invitations to answer and the cases whose team they belong to.
@@ -48,11 +49,17 @@ pub async fn page(state: &AppState, visitor: &Visitor) -> Result<TeamListPage, P
         .iter()
         .map(|x| crate::views::conferences::task_line(t, x))
         .collect();
+    let conferences = presidio_app::conferences::upcoming(state, who)
+        .await?
+        .iter()
+        .map(|c| crate::views::conferences::conference_line(t, c))
+        .collect();
     Ok(TeamListPage {
         page,
         invitations,
         cases,
         tasks,
+        conferences,
     })
 }
 

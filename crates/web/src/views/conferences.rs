@@ -13,6 +13,8 @@ use crate::i18n::Tr;
 /// A conference as a line.
 pub struct ConferenceLine {
     pub id: i64,
+    /// The case's protocol code.
+    pub code: String,
     /// "10/12/2026 15:30 · Sala riunioni".
     pub when_where: String,
     /// "Verbale registrato" or "Verbale da registrare".
@@ -22,6 +24,7 @@ pub struct ConferenceLine {
 pub fn conference_line(t: Tr<'_>, c: &StoredConference) -> ConferenceLine {
     ConferenceLine {
         id: c.id,
+        code: c.report_code.clone(),
         when_where: format!("{} · {}", t.date_time(UtcMillis(c.at)), c.place),
         minutes: t.t(if c.minutes.is_some() {
             "conference-minutes-done"
