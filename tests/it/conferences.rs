@@ -612,6 +612,21 @@ async fn the_pages_plan_a_conference_record_its_minutes_and_move_its_task() {
     );
     record_minutes_in_the_page(&mut app, &coord, &page, &member_id).await;
     member_moves_the_task(&mut app, &operator, &page).await;
+    // The minutes, the task and its move are in the case's timeline, for who reads it whole.
+    let report = app
+        .get_as(&coord, &format!("/segnalazioni/{id}"))
+        .await
+        .text();
+    let timeline = &report[report
+        .find("Storia della segnalazione")
+        .expect("a timeline")..];
+    for line in [
+        "Verbale della riunione",
+        "Compito deciso in riunione",
+        "Fatto",
+    ] {
+        assert!(timeline.contains(line), "{line} in {timeline}");
+    }
 }
 
 /// The minutes page: a decision with no last day is refused on its row, then recorded.

@@ -247,6 +247,22 @@ pub async fn upcoming(app: &App, who: &Principal) -> Result<Vec<StoredConference
     .await?)
 }
 
+/// The conferences and the tasks of report `report`, for who reads it whole (none for the
+/// others): for the case's timeline and its team section.
+pub async fn record_of(
+    app: &App,
+    who: &Principal,
+    report: i64,
+) -> Result<(Vec<StoredConference>, Vec<StoredTask>), AppError> {
+    if !reads_whole(app, who, report).await? {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((
+        app.db.conferences_of(report).await?,
+        app.db.tasks_of(report).await?,
+    ))
+}
+
 /// The tasks on `who`'s list: theirs (or their organisation's) while their membership runs;
 /// unless `mine_only`, also those of the cases they are responsible for and of the Ambiti they
 /// coordinate.

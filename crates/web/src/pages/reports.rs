@@ -699,35 +699,74 @@ pub(super) fn history_of(
     t: Tr<'_>,
     h: &presidio_db::History,
 ) -> (Vec<HistoryLine>, Vec<HistoryLine>) {
-    let mut history: Vec<(i64, HistoryLine)> = h
-        .events
-        .iter()
+    history_with(t, h, Vec::new())
+}
+
+/// The case's conferences, and its timeline (with them and the tasks decided) and diary.
+async fn timeline(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    h: &presidio_db::History,
+) -> Result<Timeline, PageError> {
+    let t = catalogue().tr(Locale::Italian);
+    let (conferences, tasks) = presidio_app::conferences::record_of(state, who, id).await?;
+    let team = crate::views::conferences::timeline(t, &conferences, &tasks);
+    let (history, diary) = history_with(t, h, team);
+    Ok((conferences, history, diary))
+}
+
+type Timeline = (
+    Vec<presidio_db::StoredConference>,
+    Vec<HistoryLine>,
+    Vec<HistoryLine>,
+);
+
+/// [`history_of`], with the conferences and tasks of the case's team in the timeline.
+fn history_with(
+    t: Tr<'_>,
+    h: &presidio_db::History,
+    team: Vec<crate::views::conferences::TimelineEntry>,
+) -> (Vec<HistoryLine>, Vec<HistoryLine>) {
+    let mut history: Vec<(i64, HistoryLine)> = team
+        .into_iter()
         .map(|e| {
             (
                 e.at,
                 HistoryLine {
                     at: t.date_time(UtcMillis(e.at)),
-                    actor: e.actor.clone().unwrap_or_default(),
-                    what: match e.detail.as_deref() {
-                        Some("reopened") => t.t("report-reopened"),
-                        Some(outcome) => t.t1(
-                            "report-closed-with",
-                            "outcome",
-                            &t.t(&format!("closing-outcome-{outcome}")),
-                        ),
-                        None => t.t(&format!("status-{}", e.status_to)),
-                    },
-                    // A triage's move keeps the outcome's code as its note; the triage's own
-                    // line says it in words.
-                    note: if e.status_to == "triaged" && Outcome::parse(&e.note).is_some() {
-                        String::new()
-                    } else {
-                        e.note.clone()
-                    },
+                    actor: e.actor,
+                    what: e.what,
+                    note: e.note,
                 },
             )
         })
         .collect();
+    history.extend(h.events.iter().map(|e| {
+        (
+            e.at,
+            HistoryLine {
+                at: t.date_time(UtcMillis(e.at)),
+                actor: e.actor.clone().unwrap_or_default(),
+                what: match e.detail.as_deref() {
+                    Some("reopened") => t.t("report-reopened"),
+                    Some(outcome) => t.t1(
+                        "report-closed-with",
+                        "outcome",
+                        &t.t(&format!("closing-outcome-{outcome}")),
+                    ),
+                    None => t.t(&format!("status-{}", e.status_to)),
+                },
+                // A triage's move keeps the outcome's code as its note; the triage's own
+                // line says it in words.
+                note: if e.status_to == "triaged" && Outcome::parse(&e.note).is_some() {
+                    String::new()
+                } else {
+                    e.note.clone()
+                },
+            },
+        )
+    }));
     history.extend(h.triages.iter().map(|tr| {
         (
             tr.at,
@@ -829,7 +868,7 @@ async fn report_page(
     let details = details_of(t, d);
     let (persons, safety) = person_lines(t, &cached);
     let ticked = criteria_from(report);
-    let (history, diary) = history_of(t, &cached.history);
+    let (conferences, history, diary) = timeline(state, who, id, &cached.history).await?;
     Ok(ReportPage {
         details,
         persons,
@@ -871,7 +910,7 @@ async fn report_page(
         resource_choices: crate::views::activations::resource_choices(t, &cached.resources),
         intervention: crate::views::interventions::for_report(t, &cached, now()),
         handover: crate::views::handovers::for_report(t, who, &cached, base.can_write, now()),
-        team: team_section(state, who, id, report.ambito).await?,
+        team: team_section(state, who, id, report.ambito, &conferences).await?,
         ..base
     })
 }
@@ -889,6 +928,7 @@ async fn team_section(
     who: &Principal,
     id: i64,
     ambito: presidio_domain::reference::AmbitoId,
+    conferences: &[presidio_db::StoredConference],
 ) -> Result<crate::views::teams::TeamSection, PageError> {
     let t = catalogue().tr(Locale::Italian);
     Ok(
@@ -900,8 +940,7 @@ async fn team_section(
                     &organisations,
                     state.clock.now().in_rome().date(),
                 );
-                section.conferences = presidio_app::conferences::of_report(state, who, id)
-                    .await?
+                section.conferences = conferences
                     .iter()
                     .map(|c| crate::views::conferences::conference_line(t, c))
                     .collect();

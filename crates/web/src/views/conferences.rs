@@ -8,7 +8,7 @@ use presidio_domain::follow_up::Outcome;
 use presidio_domain::time::UtcMillis;
 
 use crate::forms::Choice;
-use crate::i18n::Tr;
+use crate::i18n::{Arg, Tr};
 
 /// A conference as a line.
 pub struct ConferenceLine {
@@ -137,4 +137,67 @@ pub fn outcome_choices(t: Tr<'_>) -> Vec<Choice> {
             selected: false,
         })
         .collect()
+}
+
+/// A conference or a task as a line of the case's timeline.
+pub struct TimelineEntry {
+    pub at: i64,
+    pub what: String,
+    pub actor: String,
+    pub note: String,
+}
+
+/// The case's conferences (held, and their minutes) and tasks (decided, and where they stand)
+/// as timeline lines.
+pub fn timeline(
+    t: Tr<'_>,
+    conferences: &[StoredConference],
+    tasks: &[presidio_db::StoredTask],
+) -> Vec<TimelineEntry> {
+    let mut lines = Vec::new();
+    for c in conferences {
+        lines.push(TimelineEntry {
+            at: c.at,
+            what: t.t1("timeline-conference", "place", &c.place),
+            actor: String::new(),
+            note: c.agenda.clone(),
+        });
+        if let (Some(minutes), Some(at)) = (&c.minutes, c.minutes_at) {
+            lines.push(TimelineEntry {
+                at,
+                what: t.t1("timeline-minutes", "day", &t.date_time(UtcMillis(c.at))),
+                actor: c.minutes_by.clone().unwrap_or_default(),
+                note: minutes.clone(),
+            });
+        }
+    }
+    for x in tasks {
+        let due = presidio_domain::time::parse_date(&x.due_day)
+            .map(|d| t.date(d))
+            .unwrap_or_default();
+        lines.push(TimelineEntry {
+            at: x.created_at,
+            what: t.t("timeline-task"),
+            actor: String::new(),
+            note: t.t_args(
+                "timeline-task-note",
+                &[
+                    ("task", Arg::Str(&x.title)),
+                    ("owner", Arg::Str(&x.owner_name)),
+                    ("day", Arg::Str(&due)),
+                ],
+            ),
+        });
+        if let (Some(at), Some(status)) = (x.updated_at, TaskStatus::parse(&x.status))
+            && status != TaskStatus::Open
+        {
+            lines.push(TimelineEntry {
+                at,
+                what: t.t1("timeline-task-moved", "task", &x.title),
+                actor: String::new(),
+                note: t.t(&format!("task-status-{}", status.code())),
+            });
+        }
+    }
+    lines
 }
