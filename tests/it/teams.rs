@@ -144,6 +144,7 @@ async fn a_partner_reads_only_the_sections_granted_and_only_while_a_member() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(same["sections"], v["sections"]);
     nothing_else_and_audited(&mut app, &partner, id).await;
+    the_person_access_page_names_the_partner(&mut app, &partner, id).await;
     // Removal ends access on the next request.
     let (s, _) = call(
         &mut app,
@@ -688,4 +689,42 @@ async fn the_pages_invite_answer_and_show_only_the_sections_granted() {
     );
     let page = app.get_as(&coord, &format!("/segnalazioni/{id}")).await;
     assert!(page.text().contains("Nell&#39;équipe") || page.text().contains("Nell'équipe"));
+}
+
+/// "Who has seen this person's record" lists the partner's read, with the team's section and
+/// the sections read, on the API and on the page.
+async fn the_person_access_page_names_the_partner(app: &mut TestApp, partner: &Who, id: i64) {
+    let admin = app.sign_in("admin", &[]).await;
+    let (s, v) = call(
+        app,
+        Some(&admin),
+        Method::GET,
+        "/api/v1/audit/person?name=Anna%20Verdi",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let record = id.to_string();
+    assert!(
+        v["accesses"].as_array().unwrap().iter().any(|a| {
+            a["actor"] == partner.username.as_str()
+                && a["action"] == "read"
+                && a["section"] == "team"
+                && a["record_id"] == record.as_str()
+                && a["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("intervento"))
+        }),
+        "{v}"
+    );
+    let html = app
+        .get_as(&admin, "/amministrazione/accessi-persona?name=Anna%20Verdi")
+        .await
+        .text();
+    assert!(
+        html.contains(&partner.username)
+            && html.contains("équipe del caso")
+            && html.contains("sezioni lette: Intervento e risorse attivate, Procedure speciali"),
+        "{html}"
+    );
 }

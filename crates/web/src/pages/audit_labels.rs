@@ -60,6 +60,21 @@ fn reason_part(t: Tr<'_>, part: &str) -> Option<String> {
 
 /// A reason: coded ones (`locked`, `api,totp`) in words, free text as written.
 pub fn reason(t: Tr<'_>, reason: &str) -> String {
+    // A team member's read names the sections read: `sections=intervento,procedure`.
+    if let Some(codes) = reason.strip_prefix("sections=") {
+        let sections: Vec<String> = codes
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| label(t, "team-section", c).unwrap_or_else(|| c.to_owned()))
+            .collect();
+        return t.t1("audit-reason-sections", "sections", &sections.join(", "));
+    }
+    if let Some(id) = reason
+        .strip_prefix("conference=")
+        .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
+    {
+        return t.t1("audit-reason-conference", "id", id);
+    }
     let coded: Option<Vec<String>> = reason.split(',').map(|part| reason_part(t, part)).collect();
     match coded {
         Some(words) if !reason.is_empty() => words.join(", "),
