@@ -710,3 +710,87 @@ async fn member_moves_the_task(app: &mut TestApp, operator: &Who, page: &str) {
         "nothing of the case in the calendar"
     );
 }
+
+#[tokio::test]
+async fn the_service_tells_the_outcome_in_its_page_and_the_dashboard_counts_it() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    let arese = app.sign_in("servizio_sociale", &["015009"]).await;
+    let id = taken_in_charge(&mut app, &desk, &rho).await;
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
+        &[&in_days(-1)],
+        &[id],
+    )
+    .await;
+    let page = app.get_as(&rho, "/esiti").await.text();
+    assert!(page.contains(&format!("/segnalazioni/{id}")), "{page}");
+    let request: i64 = page
+        .split("action=\"/esiti/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a form for the request");
+    let other = app.get_as(&arese, "/esiti").await.text();
+    assert!(!other.contains(&format!("/esiti/{request}")), "{other}");
+    let path = format!("/esiti/{request}");
+    for (outcome, rating, note, says) in [
+        ("", "", "", "Esito"),
+        ("in_carico", "9", "", "Adeguatezza della risposta del PIS"),
+    ] {
+        let fields = [("outcome", outcome), ("rating", rating), ("note", note)];
+        let r = app
+            .post_form_as(&rho, &path, &fields, Some(&rho.csrf))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{outcome}/{rating}"
+        );
+        let text = r.text();
+        let error = &text[text
+            .find(&format!("id=\"esito-{request}-error\""))
+            .expect("an error")..];
+        assert!(error.contains(says), "{says}: {error}");
+    }
+    // A NUL is refused before the form is read, naming the field.
+    let nul = [("outcome", "in_carico"), ("rating", ""), ("note", "\u{0}")];
+    let r = app.post_form_as(&rho, &path, &nul, Some(&rho.csrf)).await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(r.text().contains("Nota"));
+    let (_, pending) = go(
+        &mut app,
+        &rho,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(1), "nothing written");
+    let good = [
+        ("outcome", "situazione_risolta"),
+        ("rating", "5"),
+        ("note", ""),
+    ];
+    let r = app.post_form_as(&rho, &path, &good, Some(&rho.csrf)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get_as(&rho, "/esiti").await.text();
+    let answered = &page[page.find("id=\"comunicati\"").unwrap()..];
+    assert!(answered.contains("Situazione risolta"), "{answered}");
+    let year = presidio_db::now().in_rome().date().year();
+    let dashboard = app
+        .get_as(
+            &coord,
+            &format!("/statistiche/cruscotto?from={year}-01-01&to={year}-12-31"),
+        )
+        .await
+        .text();
+    assert!(
+        dashboard.contains("Efficacia")
+            && dashboard.contains("Esito a 30 giorni: Situazione risolta"),
+        "{dashboard}"
+    );
+}
