@@ -628,16 +628,7 @@ async fn the_pages_invite_answer_and_show_only_the_sections_granted() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let r = app
-        .post_form_as(
-            &coord,
-            &format!("/segnalazioni/{id}/equipe"),
-            &[("user", &partner.username), ("until", "0001-01-01")],
-            Some(&coord.csrf),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("Fino al giorno"), "the field as labelled");
+    refused_invite_comes_back_as_typed(&mut app, &coord, &partner, id).await;
     let home = app.get_as(&partner, "/").await;
     assert!(
         home.text().contains("Inviti da accettare"),
@@ -727,4 +718,41 @@ async fn the_person_access_page_names_the_partner(app: &mut TestApp, partner: &W
             && html.contains("sezioni lette: Intervento e risorse attivate, Procedure speciali"),
         "{html}"
     );
+}
+
+/// A refused invitation shows the report page again with the form as typed.
+async fn refused_invite_comes_back_as_typed(
+    app: &mut TestApp,
+    coord: &Who,
+    partner: &Who,
+    id: i64,
+) {
+    let r = app
+        .post_form_as(
+            coord,
+            &format!("/segnalazioni/{id}/equipe"),
+            &[
+                ("user", &partner.username),
+                ("role_in_case", "mediatore"),
+                ("sections", "procedure"),
+                ("until", "0001-01-01"),
+                ("consent", "Consenso orale del 3 dicembre"),
+            ],
+            Some(&coord.csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(text.contains("Fino al giorno"), "the field as labelled");
+    // The form comes back as typed.
+    for kept in [
+        format!("value=\"{}\"", partner.username),
+        "value=\"mediatore\" selected".to_owned(),
+        "id=\"sections-procedure\" checked".to_owned(),
+        "value=\"0001-01-01\"".to_owned(),
+        "value=\"Consenso orale del 3 dicembre\"".to_owned(),
+    ] {
+        assert!(text.contains(&kept), "{kept} in {text}");
+    }
+    assert!(!text.contains("id=\"sections-intervento\" checked"));
 }

@@ -995,6 +995,19 @@ pub(super) async fn after(
     }
 }
 
+/// The report page again after a refused invitation to its team, with the form as typed.
+pub(super) async fn refused_invite(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    invalid: &Invalid,
+    input: &presidio_domain::team::MemberInput,
+) -> Result<Response, PageError> {
+    let mut page = report_page(state, visitor, id, FormErrors::from(invalid), None).await?;
+    page.team.keep(input);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 /// What a write from the report page came to: done, refused fields to show on the page again,
 /// or an error page.
 fn written<T>(result: Result<T, AppError>) -> Result<Result<(), Invalid>, PageError> {

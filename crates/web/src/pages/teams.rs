@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use presidio_app::AppError;
 use presidio_domain::team::{MemberInput, MemberStatus, Section};
 
-use super::reports::{after, persons_of, principal};
+use super::reports::{after, persons_of, principal, refused_invite};
 use super::{Layout, PageError};
 use crate::AppState;
 use crate::auth::Visitor;
@@ -251,13 +251,13 @@ pub async fn invite(
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
     let input = InviteForm(pairs).input();
-    let result = match presidio_app::teams::invite(&state, visitor.caller(), who, id, &input).await
-    {
-        Ok(_) => Ok(()),
-        Err(AppError::Invalid(invalid)) => Err(invalid),
-        Err(e) => return Err(e.into()),
-    };
-    after(&state, &visitor, id, result).await
+    match presidio_app::teams::invite(&state, visitor.caller(), who, id, &input).await {
+        Ok(_) => after(&state, &visitor, id, Ok(())).await,
+        Err(AppError::Invalid(invalid)) => {
+            refused_invite(&state, &visitor, id, &invalid, &input).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Ends a membership, from the report page.

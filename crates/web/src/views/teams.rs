@@ -80,6 +80,29 @@ pub struct TeamSection {
     pub max_day: String,
     /// The team's conferences, soonest first.
     pub conferences: Vec<crate::views::conferences::ConferenceLine>,
+    /// An invitation refused, as typed, to send again.
+    pub user: String,
+    pub until: String,
+    pub consent: String,
+}
+
+impl TeamSection {
+    /// Shows the invitation form as `input` typed it.
+    pub fn keep(&mut self, input: &presidio_domain::team::MemberInput) {
+        let tick = |choices: &mut Vec<Choice>, picked: &[&str]| {
+            for c in choices {
+                c.selected = picked.contains(&c.value.as_str());
+            }
+        };
+        tick(&mut self.roles, &[input.role_in_case.as_str()]);
+        tick(&mut self.bases, &[input.basis.as_str()]);
+        tick(&mut self.organisations, &[input.organisation_id.as_str()]);
+        let sections: Vec<&str> = input.sections.iter().map(String::as_str).collect();
+        tick(&mut self.sections, &sections);
+        self.user.clone_from(&input.user);
+        self.until.clone_from(&input.until);
+        self.consent.clone_from(&input.consent);
+    }
 }
 
 fn choices<T: Copy>(t: Tr<'_>, all: &[T], code: fn(T) -> &'static str, key: &str) -> Vec<Choice> {
@@ -117,6 +140,6 @@ pub fn section(
             .collect(),
         min_day: today.to_string(),
         max_day: max.to_string(),
-        conferences: Vec::new(),
+        ..TeamSection::default()
     }
 }
