@@ -540,9 +540,12 @@ async fn an_unanswered_outcome_is_reminded_once_then_told_to_the_coordinators() 
 
 /// The secret address of `who`'s calendar feed, as the page shows it once.
 async fn feed_path(app: &TestApp, who: &Who) -> String {
-    let created = app
-        .post_form_as(who, "/turni/calendario-personale", &[], None)
-        .await;
+    feed_path_from(app, who, "/turni/calendario-personale").await
+}
+
+/// As [`feed_path`], from the form at `form` (a partner's is on their team list).
+async fn feed_path_from(app: &TestApp, who: &Who, form: &str) -> String {
+    let created = app.post_form_as(who, form, &[], None).await;
     let html = created.text();
     let url = html
         .split("id=\"feed-url\" type=\"text\" readonly value=\"")
@@ -792,5 +795,77 @@ async fn the_service_tells_the_outcome_in_its_page_and_the_dashboard_counts_it()
         dashboard.contains("Efficacia")
             && dashboard.contains("Esito a 30 giorni: Situazione risolta"),
         "{dashboard}"
+    );
+}
+
+/// Where a partner creates their calendar feed.
+const PARTNER_FEED: &str = "/equipe/calendario";
+
+#[tokio::test]
+async fn an_organisations_partners_find_its_conferences_in_their_list_and_calendar() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let doctor = app.sign_in_member("partner", "ASST Rhodense").await;
+    let nurse = app.sign_in_member("partner", "ASST Rhodense").await;
+    let cav = app.sign_in_member("partner", "CAV Filo Rosa").await;
+    let (s, v) = go(
+        &mut app,
+        &coord,
+        Method::POST,
+        "/api/v1/reports",
+        &minimal(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let ambito = app.t.db.ambito_by_code("rhodense").await.unwrap();
+    let orgs = app.t.db.organisations(ambito.id).await.unwrap();
+    let asst = orgs.iter().find(|o| o.name == "ASST Rhodense").unwrap().id;
+    let body = json!({"organisation_id": asst, "role_in_case": "referente_sanitario",
+                      "sections": ["intervento"], "until": in_days(10)});
+    let path = format!("/api/v1/reports/{id}/team");
+    let (s, v) = go(&mut app, &coord, Method::POST, &path, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let member = v["id"].as_i64().unwrap();
+    let answer = format!("/api/v1/team/{member}/answer");
+    let (s, _) = go(
+        &mut app,
+        &doctor,
+        Method::POST,
+        &answer,
+        &json!({"accept": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let plan = json!({"at": format!("{}T10:00", in_days(3)), "place": "Ospedale di Rho",
+                      "participants": [member]});
+    let path = format!("/api/v1/reports/{id}/conferences");
+    let (s, v) = go(&mut app, &coord, Method::POST, &path, &plan).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let link = format!("href=\"/equipe/riunioni/{}\"", v["id"]);
+    for colleague in [&doctor, &nurse] {
+        let list = app.get_as(colleague, "/equipe").await.text();
+        assert!(list.contains(&link), "{list}");
+        let feed = app
+            .get_with(
+                None,
+                None,
+                &feed_path_from(&app, colleague, PARTNER_FEED).await,
+            )
+            .await
+            .text();
+        assert!(feed.contains("Ospedale di Rho"), "{feed}");
+    }
+    let list = app.get_as(&cav, "/equipe").await.text();
+    assert!(!list.contains(&link), "another organisation: {list}");
+    let feed = app
+        .get_with(None, None, &feed_path_from(&app, &cav, PARTNER_FEED).await)
+        .await
+        .text();
+    assert!(!feed.contains("Ospedale di Rho"), "{feed}");
+    // Not a shift in sight: a partner's roster page stays closed.
+    assert_eq!(
+        app.get_as(&cav, "/turni").await.status,
+        StatusCode::FORBIDDEN
     );
 }

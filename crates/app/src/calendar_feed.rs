@@ -20,7 +20,7 @@ pub type Feed = (
 /// to [`FEED_AHEAD_MS`] ahead) of the user whose feed `secret` opens; none for an unknown or
 /// revoked secret.
 pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>, AppError> {
-    let Some((user_id, name)) = app
+    let Some((user_id, name, organisation)) = app
         .db
         .shift_feed_user(&crate::secret::stored(secret))
         .await?
@@ -39,7 +39,7 @@ pub async fn feed(app: &App, secret: &str) -> Result<Option<Feed>, AppError> {
     let conferences = crate::conferences::taking_part(
         app,
         user_id,
-        None,
+        organisation,
         UtcMillis(now - FEED_PAST_MS),
         UtcMillis(now + FEED_AHEAD_MS),
     )

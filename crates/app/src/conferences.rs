@@ -240,7 +240,7 @@ pub async fn upcoming(app: &App, who: &Principal) -> Result<Vec<StoredConference
     Ok(taking_part(
         app,
         who.user_id,
-        Some(who.organisation_id),
+        who.has_role(Role::Partner).then_some(who.organisation_id),
         UtcMillis(now - LISTED_AFTER_MS),
         UtcMillis(now + LISTED_AHEAD_MS),
     )

@@ -278,16 +278,21 @@ impl Db {
         )
     }
 
-    /// The active user whose feed secret hashes to `secret_hash`: (id, name).
+    /// The active user whose feed secret hashes to `secret_hash`: (id, name, and their
+    /// organisation when they are a partner, whose invitations they share).
     pub async fn shift_feed_user(
         &self,
         secret_hash: &str,
-    ) -> Result<Option<(i64, String)>, DbError> {
+    ) -> Result<Option<(i64, String, Option<i64>)>, DbError> {
         Ok(dispatch!(
             self,
             read | pool | {
                 sqlx::query_as(
-                    "SELECT u.id, u.name FROM shift_feeds f JOIN users u ON u.id = f.user_id
+                    "SELECT u.id, u.name,
+                        CASE WHEN EXISTS (SELECT 1 FROM user_roles r
+                                          WHERE r.user_id = u.id AND r.role = 'partner')
+                             THEN u.organisation_id END
+                     FROM shift_feeds f JOIN users u ON u.id = f.user_id
                      WHERE f.secret_hash = $1 AND u.disabled_at IS NULL",
                 )
                 .bind(secret_hash)

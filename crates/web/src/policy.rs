@@ -754,6 +754,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/equipe", Access::Needs(Permission::ReadTeamCases)),
     (
+        "POST",
+        "/equipe/calendario",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "POST",
+        "/equipe/calendario/revoca",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
         "GET",
         "/equipe/casi/{id}",
         Access::Needs(Permission::ReadTeamCases),

@@ -200,6 +200,8 @@ fn person_routes(routes: Routes) -> Routes {
         )
         .post("/persone/{id}/nucleo/lascia", persons::household_leave)
         .get("/equipe", teams::list)
+        .post("/equipe/calendario", teams::create_feed)
+        .post("/equipe/calendario/revoca", teams::revoke_feed)
         .get("/equipe/casi/{id}", teams::case)
         .post("/equipe/{member_id}/risposta", teams::answer)
         .get("/segnalazioni/{id}/riunioni/nuova", conferences::new)

@@ -24,6 +24,11 @@ pub struct TeamListPage {
     cases: Vec<MemberLine>,
     tasks: Vec<crate::views::conferences::TaskLine>,
     conferences: Vec<crate::views::conferences::ConferenceLine>,
+    /// The calendar of the conferences, for a partner (who has no shifts page).
+    partner: bool,
+    has_feed: bool,
+    /// The address of a feed just created, shown once.
+    feed_url: Option<String>,
 }
 
 /// The user's invitations to answer and the cases whose team they belong to.
@@ -54,12 +59,17 @@ pub async fn page(state: &AppState, visitor: &Visitor) -> Result<TeamListPage, P
         .iter()
         .map(|c| crate::views::conferences::conference_line(t, c))
         .collect();
+    let partner = !who.may(presidio_domain::access::Permission::ReadRoster);
+    let has_feed = partner && presidio_app::roster::has_feed(state, who).await?;
     Ok(TeamListPage {
         page,
         invitations,
         cases,
         tasks,
         conferences,
+        partner,
+        has_feed,
+        feed_url: None,
     })
 }
 
@@ -240,6 +250,28 @@ impl InviteForm {
         }
         input
     }
+}
+
+/// Creates (or replaces) the member's calendar feed of their conferences; shows its address once.
+pub async fn create_feed(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<TeamListPage, PageError> {
+    let who = principal(&visitor)?;
+    let secret = presidio_app::roster::create_feed(&state, visitor.caller(), who).await?;
+    let mut page = page(&state, &visitor).await?;
+    page.has_feed = true;
+    page.feed_url = Some(format!("{}/turni/ics/{secret}", state.auth.public_url));
+    Ok(page)
+}
+
+/// Revokes the member's calendar feed.
+pub async fn revoke_feed(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, PageError> {
+    presidio_app::roster::revoke_feed(&state, visitor.caller(), principal(&visitor)?).await?;
+    Ok(Redirect::to("/equipe#calendario").into_response())
 }
 
 /// Invites a member to the report's team, from the report page.
