@@ -12,15 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::json::ApiJson;
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
-
-fn principal(visitor: &Visitor) -> Result<&presidio_domain::access::Principal, ApiError> {
-    visitor
-        .principal()
-        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))
-}
 
 fn at(ms: i64) -> String {
     UtcMillis(ms).timestamp().to_string()

@@ -11,15 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::json::ApiJson;
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
-
-fn principal(visitor: &Visitor) -> Result<&presidio_domain::access::Principal, ApiError> {
-    visitor
-        .principal()
-        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))
-}
 
 /// An outcome request: what became of the person some days after the case was taken in
 /// charge.

@@ -14,6 +14,7 @@ use super::activations::ActivationView;
 use super::handovers::HandoverView;
 use super::interventions::{ChecklistItemView, DispatchView, checklist};
 use super::json::ApiJson;
+use super::reports::principal;
 use crate::AppState;
 use crate::auth::Visitor;
 use crate::error::{ApiError, ErrorBody};
@@ -84,12 +85,6 @@ pub struct MemberView {
 }
 
 /// The user's principal (the report module reads through this one, so not its helper).
-fn principal(visitor: &Visitor) -> Result<&presidio_domain::access::Principal, ApiError> {
-    visitor
-        .principal()
-        .ok_or_else(|| ApiError::unauthenticated("unauthenticated"))
-}
-
 fn at(ms: i64) -> String {
     UtcMillis(ms).timestamp().to_string()
 }
