@@ -318,6 +318,14 @@ enum AmbitoCommand {
         #[arg(long)]
         csv: PathBuf,
     },
+    /// When the municipal social service is asked for the outcome of a case it took in charge:
+    /// one to four intervals in days after the taking charge, e.g. 30,90 (the default).
+    FollowUps {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        days: String,
+    },
     /// How long the records of persons whose reports are all closed are kept: after that many
     /// years from their last report the maintenance job anonymises them (the reports and the
     /// statistics stay). 0: kept (the default).
@@ -935,6 +943,37 @@ async fn backup(url: &DatabaseUrl, file: &std::path::Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Sets when Ambito `code` asks for outcomes, from the intervals as typed (`30,90`).
+async fn follow_up_days(db: &presidio_db::Db, code: &str, days: &str) -> anyhow::Result<()> {
+    let t = tr();
+    let Some(days) = presidio_domain::follow_up::parse_days(days) else {
+        anyhow::bail!(t.t("cli-follow-up-days-invalid"))
+    };
+    let days = days
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    match db.set_follow_up_days(code, &days).await {
+        Ok(()) => {}
+        Err(presidio_db::DbError::NotFound) => {
+            anyhow::bail!(t.t1("cli-unknown-ambito", "code", code))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    println!(
+        "{}",
+        t.t2(
+            "cli-follow-up-days-set",
+            "code",
+            code,
+            "days",
+            &days.replace(',', ", ")
+        )
+    );
+    Ok(())
+}
+
 async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
     let db = open(url).await?;
     let t = tr();
@@ -950,6 +989,11 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
                         "municipalities-count",
                         &[("count", Arg::Num(i64::try_from(list.len())?))]
                     )
+                );
+                let days = db.follow_up_days(a.id.0).await?;
+                println!(
+                    "  {}",
+                    t.t1("cli-follow-up-days", "days", &days.replace(',', ", "))
                 );
                 for m in list {
                     println!(
@@ -991,6 +1035,7 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
                 )
             );
         }
+        AmbitoCommand::FollowUps { code, days } => follow_up_days(&db, &code, &days).await?,
         AmbitoCommand::Retention { code, years } => {
             match db
                 .set_person_retention(&code, (years > 0).then_some(years))

@@ -778,3 +778,41 @@ fn idle_connections_are_closed_and_the_server_stays_reachable() {
     );
     server.terminate();
 }
+
+#[test]
+fn the_outcome_intervals_of_an_ambito_are_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "p.db");
+    let set = |code: &str, days: &str| {
+        presidio()
+            .args(["ambito", "follow-ups", "--code", code, "--days", days])
+            .args(["--database", &url])
+            .output()
+            .unwrap()
+    };
+    for bad in ["0,90", "30,731", "", "30,x", "1,2,3,4,5", "30\u{1}"] {
+        let out = set("rhodense", bad);
+        assert!(!out.status.success(), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Giorni degli esiti"), "{bad}: {err}");
+    }
+    let out = set("altrove", "30");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("altrove"));
+    let out = set("rhodense", "45, 15,15");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a 15, 45 giorni"));
+    let list = presidio()
+        .args(["ambito", "list", "--database", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("esiti chiesti al servizio sociale a 15, 45 giorni"),
+        "{text}"
+    );
+}

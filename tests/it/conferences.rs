@@ -869,3 +869,34 @@ async fn an_organisations_partners_find_its_conferences_in_their_list_and_calend
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_ambitos_own_intervals_make_its_requests() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    app.t.db.set_follow_up_days("rhodense", "15").await.unwrap();
+    let id = taken_in_charge(&mut app, &desk, &rho).await;
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2",
+        &[&in_days(-1)],
+        &[id],
+    )
+    .await;
+    let (_, pending) = go(
+        &mut app,
+        &rho,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    let days: Vec<i64> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["days"].as_i64())
+        .collect();
+    assert_eq!(days, [15], "{pending}");
+}

@@ -381,4 +381,39 @@ impl Db {
         )
         .map_err(DbError::from)
     }
+
+    /// Sets the intervals (`30,90`, checked by the caller) at which Ambito `code` asks for
+    /// outcomes after a taking charge; `NotFound` for an unknown code.
+    pub async fn set_follow_up_days(&self, code: &str, days: &str) -> Result<(), DbError> {
+        let done = dispatch!(
+            self,
+            write | pool | {
+                sqlx::query("UPDATE ambiti SET follow_up_days = $2 WHERE code = $1")
+                    .bind(code)
+                    .bind(days)
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected())
+            }
+        )?;
+        if done == 0 {
+            return Err(DbError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The intervals of Ambito `id`, as stored (`30,90`).
+    pub async fn follow_up_days(&self, id: i64) -> Result<String, DbError> {
+        let (days,): (String,) = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT follow_up_days FROM ambiti WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+                    .ok_or(DbError::NotFound)
+            }
+        )?;
+        Ok(days)
+    }
 }

@@ -174,6 +174,9 @@ cli-stopped = Presidio si è arrestato; l'archivio dati è chiuso.
 cli-bad-addr = Indirizzo non valido: { $addr } (atteso IP:PORTA, ad esempio 127.0.0.1:8080).
 cli-bind-failed = Impossibile mettersi in ascolto su { $addr } (porta occupata o non consentita)
 cli-bad-smtp = Indirizzo del server di posta (PRESIDIO_SMTP_URL o PRESIDIO_MAIL_FROM) non valido: { $error }
+cli-follow-up-days = esiti chiesti al servizio sociale a { $days } giorni dalla presa in carico
+cli-follow-up-days-set = Ambito { $code }: gli esiti saranno chiesti al servizio sociale a { $days } giorni dalla presa in carico (per le prese in carico da ora in poi).
+cli-follow-up-days-invalid = Giorni degli esiti: da uno a quattro numeri diversi, da 1 a 730, separati da virgole (ad esempio 30,90).
 cli-retention-off = Ambito { $code }: le schede delle persone sono conservate senza limite.
 cli-retention-set = Ambito { $code }: le schede delle persone con tutte le segnalazioni chiuse saranno anonimizzate { $years ->
     [one] un anno
