@@ -756,3 +756,51 @@ async fn refused_invite_comes_back_as_typed(
     }
     assert!(!text.contains("id=\"sections-intervento\" checked"));
 }
+
+#[tokio::test]
+async fn the_persons_record_names_the_network_that_follows_them_across_cases() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let partner = app.sign_in("partner", &[]).await;
+    let removed = app.sign_in("partner", &[]).await;
+    let id = emergency(&mut app, &coord).await;
+    let (_, v) = call(
+        &mut app,
+        Some(&coord),
+        Method::GET,
+        &format!("/api/v1/reports/{id}"),
+        &Value::Null,
+    )
+    .await;
+    let person = v["persons"][0]["person_id"].as_i64().expect("a person");
+    let page = format!("/persone/{person}");
+    let before = app.get_as(&coord, &page).await.text();
+    assert!(before.contains("Nessun ente della rete"), "{before}");
+    let (s, _) = invite(&mut app, &coord, id, &health(&partner.username)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut mediator = health(&removed.username);
+    mediator["role_in_case"] = json!("mediatore");
+    let (_, v) = invite(&mut app, &coord, id, &mediator).await;
+    let gone = v["id"].as_i64().unwrap();
+    let (s, _) = call(
+        &mut app,
+        Some(&coord),
+        Method::DELETE,
+        &format!("/api/v1/reports/{id}/team/{gone}"),
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let html = app.get_as(&coord, &page).await.text();
+    let network = &html[html.find("id=\"rete\"").expect("the network section")..];
+    let network = &network[..network.find("id=\"household\"").unwrap()];
+    assert!(network.contains("Referente sanitario"), "{network}");
+    assert!(
+        network.contains(&format!("/segnalazioni/{id}#equipe")),
+        "{network}"
+    );
+    assert!(!network.contains("Mediatore"), "removed: {network}");
+    // The partner does not reach the person's record through the team.
+    let r = app.get_as(&partner, &page).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -262,6 +262,8 @@ pub struct Person {
     pub privacy: Vec<presidio_db::StoredPrivacy>,
     /// The user may decide the person's requests (coordinators).
     pub decides: bool,
+    /// The teams of the person's cases the user reads whole: who in the network follows them.
+    pub network: Vec<crate::teams::Membership>,
 }
 
 /// The person and the reports naming them (and every linked record), with what the user may
@@ -313,14 +315,17 @@ pub async fn view(
         }
         return Err(AppError::NotFound);
     }
+    let open: Vec<i64> = timeline
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Open { case, .. } => Some(case.report.id),
+            Entry::Reserved { .. } => None,
+        })
+        .collect();
     entry.reason = format!(
         "reports={}",
-        timeline
-            .iter()
-            .filter_map(|e| match e {
-                Entry::Open { case, .. } => Some(case.report.id.to_string()),
-                Entry::Reserved { .. } => None,
-            })
+        open.iter()
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(",")
     );
@@ -344,6 +349,7 @@ pub async fn view(
     };
     let privacy = app.db.privacy_records(&group).await?;
     let decides = who.may_in(Permission::ManagePersons, AmbitoId(record.ambito_id));
+    let network = crate::teams::around(app, &open).await?;
     Ok(PersonView::Full(Box::new(Person {
         record,
         linked,
@@ -357,6 +363,7 @@ pub async fn view(
         companions,
         privacy,
         decides,
+        network,
     })))
 }
 

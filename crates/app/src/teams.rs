@@ -203,3 +203,23 @@ pub async fn section(
         .collect::<Result<_, _>>()?;
     Ok(Some((members, app.db.organisations(ambito).await?)))
 }
+
+/// The members, invited or taking part and not past their last day, of the teams of `reports`:
+/// the network around a person across their cases, for who reads those reports whole.
+pub async fn around(app: &App, reports: &[i64]) -> Result<Vec<Membership>, AppError> {
+    let mut network = Vec::new();
+    for &report in reports {
+        for stored in app.db.team_of(report).await? {
+            let m = membership(app, stored)?;
+            let open = matches!(
+                m.status,
+                presidio_domain::team::MemberStatus::Invited
+                    | presidio_domain::team::MemberStatus::Accepted
+            );
+            if open && !m.expired {
+                network.push(m);
+            }
+        }
+    }
+    Ok(network)
+}

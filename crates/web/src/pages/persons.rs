@@ -311,6 +311,8 @@ pub struct PersonPage {
     done: Option<String>,
     household: HouseholdSection,
     privacy: PrivacySection,
+    /// Who in the network follows the person, across their cases.
+    network: Vec<crate::views::teams::MemberLine>,
 }
 
 /// The data-protection records on the person's page, and their forms.
@@ -683,6 +685,7 @@ async fn person_page(
                 errors,
                 done: None,
                 household: HouseholdSection::default(),
+                network: Vec::new(),
                 privacy: PrivacySection::default(),
             });
         }
@@ -746,6 +749,11 @@ async fn person_page(
         done: done.map(|d| t.t(d)),
         household,
         privacy,
+        network: p
+            .network
+            .iter()
+            .map(|m| crate::views::teams::member_line(t, m))
+            .collect(),
     })
 }
 
