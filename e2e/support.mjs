@@ -64,7 +64,9 @@ function addUser(bin, database, { username, role, name, municipalities = [], org
 }
 
 /**
- * Starts presidio on a fresh SQLite database and a free port; resolves to { url, stop, output }.
+ * Starts presidio on a fresh SQLite database and a free port; resolves to
+ * { url, stop, output, sql }, `sql` running a statement on the database (to move a day, as the
+ * calendar would).
  * With `withUsers` (the default) the accounts of USERS exist; without, the database is empty and
  * `output` holds the one-time set-up link the server prints.
  */
@@ -101,7 +103,12 @@ export async function startPresidio({ withUsers = true } = {}) {
       child.on("exit", resolve);
       child.kill("SIGTERM");
     });
-  return { url, stop, output };
+  const sql = (statement) => {
+    const out = spawnSync("sqlite3", ["-cmd", ".timeout 5000", `${dir}/presidio.db`, statement], { encoding: "utf8" });
+    if (out.status !== 0) throw new Error(`sqlite3 failed: ${out.stderr}`);
+    return out.stdout;
+  };
+  return { url, stop, output, sql };
 }
 
 /** Signs in through the login form, with the keyboard only. */

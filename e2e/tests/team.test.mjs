@@ -172,15 +172,55 @@ test("the coordinator plans a conference and records its minutes; the partner mo
   await desk.close();
 });
 
-test("the social service's outcomes page reads well at both widths", async () => {
+test("a social service tells a 30-day outcome and the dashboard's Efficacia counts it", async () => {
+  const report = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "carabinieri", organization: "Stazione di Rho" },
+    municipality: "015182", place: "Via Madonna", target_group: "fragilita",
+    persons: [{ role: "beneficiario", name: "Ada Neri", sex: "F", age: 82 }],
+    description: "Persona anziana sola, senza riscaldamento",
+  });
+  await api(server.url, USERS.centrale, "POST", `/api/v1/reports/${report.id}/triage`,
+    { outcome: "urgenza", rationale: "Serve il servizio sociale" });
+  let handover = await api(server.url, USERS.centrale, "POST", `/api/v1/reports/${report.id}/handover`);
+  for (const outcome of ["acknowledged", "taken_in_charge"]) {
+    handover = await api(server.url, USERS.rho, "POST", `/api/v1/handovers/${handover.id}/answer`,
+      { outcome, reason: "", version: handover.version });
+  }
+  // Thirty days on: the request falls due.
+  server.sql(`UPDATE follow_ups SET due_day = date('now', '-1 day') WHERE report_id = ${report.id} AND days = 30`);
+
   for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
     const { page, problems, close } = await openPage(browser, server.url, viewport);
     await logIn(page, server.url, USERS.rho);
     await page.goto(server.url + "/esiti");
     assert.match(await page.locator("h1").innerText(), /Esiti/);
     assert.deepEqual(await seriousViolations(page), [], `outcomes at ${viewport.width}px`);
-    if (viewport.width > 400) await screenshot(page, "esiti");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width, `${width}px wide`);
+    if (viewport.width > 400) {
+      await screenshot(page, "esiti");
+      // Sent without an outcome: refused, said on the page, still to tell.
+      await page.getByRole("button", { name: "Comunica l'esito" }).click();
+      await page.locator('[id$="-error"]').first().waitFor();
+      assert.deepEqual(await seriousViolations(page), [], "outcomes with an error");
+    } else {
+      // By keyboard: the outcome, the rating, the note, then Enter.
+      await page.locator('[id^="outcome-"]').first().selectOption("situazione_risolta");
+      await page.locator('[id^="rating-"]').first().selectOption("5");
+      await page.locator('[id^="note-"]').first().focus();
+      await page.keyboard.type("Rientrata a casa con assistenza domiciliare");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\/esiti$/);
+      await page.locator("#comunicati + ul").getByText(/Situazione risolta/).waitFor();
+    }
     assert.deepEqual(problems, []);
     await close();
   }
+
+  const { page, close } = await openPage(browser, server.url, { width: 1280, height: 900 });
+  await logIn(page, server.url, USERS.coordinatore);
+  await page.goto(server.url + "/statistiche/cruscotto");
+  const row = page.locator("tr", { hasText: "Esito a 30 giorni: Situazione risolta" });
+  assert.match(await row.innerText(), /\b1\b/);
+  await close();
 });
