@@ -496,15 +496,39 @@ async fn efficacy_counts(app: &mut TestApp, coord: &Who, analyst: &Who) {
 }
 
 #[tokio::test]
-async fn an_unanswered_outcome_is_reminded_once_then_told_to_the_coordinators() {
-    let mut app = TestApp::new().await;
+async fn an_unanswered_outcome_is_asked_reminded_once_then_told_to_the_coordinators() {
+    let (mut app, got) = crate::interventions::app_with_mail().await;
     let desk = app.sign_in("operatore_centrale", &[]).await;
     let coord = app.sign_in("coordinatore", &[]).await;
     let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    let r = app
+        .post_form_as(
+            &rho,
+            "/profilo/avvisi",
+            &[("alert_email", "sociale@comune.rho.mi.it")],
+            None,
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
     let id = taken_in_charge(&mut app, &desk, &rho).await;
     let now = presidio_db::now();
     let chase = || presidio_app::follow_ups::chase(&app.state, now);
     assert_eq!(chase().await.unwrap(), 0, "nothing due");
+    raw_with(
+        &app,
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
+        &[&in_days(0)],
+        &[id],
+    )
+    .await;
+    assert_eq!(chase().await.unwrap(), 1, "asked on its day");
+    assert_eq!(chase().await.unwrap(), 0, "once");
+    let mail = crate::interventions::mails(&got, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(
+        mail[0].contains("sociale@comune.rho.mi.it") && mail[0].contains("/esiti"),
+        "{mail:?}"
+    );
     raw_with(
         &app,
         "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
@@ -514,6 +538,7 @@ async fn an_unanswered_outcome_is_reminded_once_then_told_to_the_coordinators() 
     .await;
     assert_eq!(chase().await.unwrap(), 1, "the reminder");
     assert_eq!(chase().await.unwrap(), 0, "once");
+    assert_eq!(crate::interventions::mails(&got, 2).await.len(), 2);
     raw_with(
         &app,
         "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",

@@ -6,7 +6,7 @@
 use presidio_db::{DbError, Efficacy, StoredFollowUp};
 use presidio_domain::access::{Permission, Principal};
 use presidio_domain::audit::Action;
-use presidio_domain::follow_up::{AnswerInput, Chase, chase as next_chase};
+use presidio_domain::follow_up::{AnswerInput, Chase, Chased, chase as next_chase};
 use presidio_domain::reference::{AmbitoId, IstatCode};
 use presidio_domain::time::UtcMillis;
 
@@ -75,25 +75,22 @@ pub async fn answer(
     }
 }
 
-/// Chases the unanswered requests at `now`: a reminder to the service once, a week after the
-/// request fell due; later, once, the coordinators. Returns how many steps were taken.
+/// Chases the unanswered requests at `now`: the service is asked on the day a request falls
+/// due and reminded once a week later; later, once, the coordinators are told. Returns how many steps were taken.
 pub async fn chase(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let today = now.in_rome().date();
-    let latest = today
-        .checked_sub(jiff::Span::new().days(presidio_domain::follow_up::REMIND_AFTER_DAYS))
-        .unwrap_or(today);
     let mut taken = 0;
-    for f in app.db.follow_ups_to_chase(&latest.to_string()).await? {
+    for f in app.db.follow_ups_to_chase(&today.to_string()).await? {
         let Some(due) = presidio_domain::time::parse_date(&f.due_day) else {
             continue;
         };
-        let Some(step) = next_chase(
-            due,
-            today,
-            f.reminded_at.is_some(),
-            f.escalated_at.is_some(),
-        ) else {
+        let done = Chased {
+            asked: f.asked_at.is_some(),
+            reminded: f.reminded_at.is_some(),
+            escalated: f.escalated_at.is_some(),
+        };
+        let Some(step) = next_chase(due, today, done) else {
             continue;
         };
         let notice = t.t_args(
@@ -111,10 +108,13 @@ pub async fn chase(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             continue;
         }
         taken += 1;
-        if step == Chase::Reminder {
-            for to in app.db.service_addresses(&f.municipality).await? {
-                crate::notify::follow_up(app, to, "mail-follow-up-reminder", &f);
-            }
+        let mail = match step {
+            Chase::Ask => "mail-follow-up-ask",
+            Chase::Reminder => "mail-follow-up-reminder",
+            Chase::Coordinator => continue,
+        };
+        for to in app.db.service_addresses(&f.municipality).await? {
+            crate::notify::follow_up(app, to, mail, &f);
         }
     }
     Ok(taken)

@@ -27,6 +27,7 @@ pub struct StoredFollowUp {
     pub note: String,
     pub answered_at: Option<i64>,
     pub answered_by: Option<String>,
+    pub asked_at: Option<i64>,
     pub reminded_at: Option<i64>,
     pub escalated_at: Option<i64>,
     pub version: i64,
@@ -34,7 +35,7 @@ pub struct StoredFollowUp {
 
 const COLUMNS: &str = "SELECT f.id, f.ambito_id, f.handover_id, f.report_id,
         r.code AS report_code, f.municipality, mu.name AS municipality_name, f.days, f.due_day,
-        f.outcome, f.rating, f.note, f.answered_at, u.name AS answered_by, f.reminded_at,
+        f.outcome, f.rating, f.note, f.answered_at, u.name AS answered_by, f.asked_at, f.reminded_at,
         f.escalated_at, f.version
      FROM follow_ups f
      JOIN reports r ON r.id = f.report_id
@@ -254,6 +255,7 @@ impl Db {
     ) -> Result<bool, DbError> {
         let at = crate::now().0;
         let column = match step {
+            Chase::Ask => "asked_at",
             Chase::Reminder => "reminded_at",
             Chase::Coordinator => "escalated_at",
         };

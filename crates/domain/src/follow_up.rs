@@ -122,24 +122,35 @@ impl AnswerInput {
 /// The next step for an unanswered request due on `due`, on `today`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chase {
+    /// Ask the receiving service, on the day the request falls due (once).
+    Ask,
     /// Remind the receiving service (once).
     Reminder,
     /// Tell the coordinators (once).
     Coordinator,
 }
 
-/// What an unanswered request due on `due` needs on `today`, given what was done already.
-pub fn chase(
-    due: jiff::civil::Date,
-    today: jiff::civil::Date,
-    reminded: bool,
-    escalated: bool,
-) -> Option<Chase> {
+/// What was done already for an unanswered request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Chased {
+    pub asked: bool,
+    pub reminded: bool,
+    pub escalated: bool,
+}
+
+/// What an unanswered request due on `due` needs on `today`, given what was done already. A
+/// request found a week late and never asked is reminded at once (the reminder asks too).
+pub fn chase(due: jiff::civil::Date, today: jiff::civil::Date, done: Chased) -> Option<Chase> {
+    if today < due {
+        return None;
+    }
     let late = due.until(today).map_or(0, |s| i64::from(s.get_days()));
-    if !escalated && reminded && late >= ESCALATE_AFTER_DAYS {
+    if !done.escalated && done.reminded && late >= ESCALATE_AFTER_DAYS {
         Some(Chase::Coordinator)
-    } else if !reminded && late >= REMIND_AFTER_DAYS {
+    } else if !done.reminded && late >= REMIND_AFTER_DAYS {
         Some(Chase::Reminder)
+    } else if !done.asked && !done.reminded {
+        Some(Chase::Ask)
     } else {
         None
     }
@@ -206,23 +217,43 @@ mod tests {
     }
 
     #[test]
-    fn a_request_is_reminded_after_a_week_then_told_to_the_coordinators() {
+    fn a_request_is_asked_on_its_day_reminded_after_a_week_then_told_to_the_coordinators() {
         let due = date(2026, 12, 1);
-        assert_eq!(chase(due, date(2026, 12, 7), false, false), None);
+        let asked = Chased {
+            asked: true,
+            ..Chased::default()
+        };
+        let reminded = Chased {
+            reminded: true,
+            ..asked
+        };
+        let none = Chased::default();
+        assert_eq!(chase(due, date(2026, 11, 30), none), None, "not before");
+        assert_eq!(chase(due, due, none), Some(Chase::Ask));
+        assert_eq!(chase(due, date(2026, 12, 7), asked), None);
+        assert_eq!(chase(due, date(2026, 12, 8), asked), Some(Chase::Reminder));
+        assert_eq!(chase(due, date(2026, 12, 21), reminded), None);
         assert_eq!(
-            chase(due, date(2026, 12, 8), false, false),
-            Some(Chase::Reminder)
-        );
-        assert_eq!(chase(due, date(2026, 12, 21), true, false), None);
-        assert_eq!(
-            chase(due, date(2026, 12, 22), true, false),
+            chase(due, date(2026, 12, 22), reminded),
             Some(Chase::Coordinator)
         );
-        assert_eq!(chase(due, date(2027, 3, 1), true, true), None);
-        // Not reminded yet, long late: the reminder comes first.
+        let all = Chased {
+            escalated: true,
+            ..reminded
+        };
+        assert_eq!(chase(due, date(2027, 3, 1), all), None);
+        // Never asked, long late: the reminder comes first, and asks.
+        assert_eq!(chase(due, date(2027, 3, 1), none), Some(Chase::Reminder));
         assert_eq!(
-            chase(due, date(2027, 3, 1), false, false),
-            Some(Chase::Reminder)
+            chase(
+                due,
+                date(2027, 3, 1),
+                Chased {
+                    reminded: true,
+                    ..none
+                }
+            ),
+            Some(Chase::Coordinator)
         );
     }
 }

@@ -1552,6 +1552,10 @@ error-minutes_recorded = Il verbale di questa riunione è già stato registrato.
 error-not_due = L'esito non è ancora richiesto: lo sarà alla scadenza indicata.
 notice-task-overdue = Compito dell'équipe di { $code } in ritardo: incaricato { $owner }, scadenza { $due }.
 notice-follow-up-overdue = Esito a { $days } giorni di { $code } non ancora comunicato dal servizio sociale di { $municipality }, nonostante il promemoria.
+mail-follow-up-ask-subject = Presidio: esito a { $days } giorni di { $code } da comunicare
+mail-follow-up-ask-body = Sono passati { $days } giorni dalla presa in carico della segnalazione { $code }: il servizio sociale è invitato a comunicare al Pronto Intervento Sociale che cosa è stato della persona.
+    Apri gli esiti: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
 mail-follow-up-reminder-subject = Presidio: esito a { $days } giorni di { $code } da comunicare
 mail-follow-up-reminder-body = Il servizio sociale è invitato a comunicare che cosa è stato della persona della segnalazione { $code }, { $days } giorni dopo la presa in carico.
     Apri gli esiti: { $link }
