@@ -804,3 +804,57 @@ async fn the_persons_record_names_the_network_that_follows_them_across_cases() {
     let r = app.get_as(&partner, &page).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_invited_and_the_owner_of_a_task_are_told_by_e_mail_with_a_link_only() {
+    let (mut app, got) = crate::interventions::app_with_mail().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let partner = app.sign_in("partner", &[]).await;
+    let quiet = app.sign_in("partner", &[]).await;
+    let r = app
+        .post_form_as(
+            &partner,
+            "/profilo/avvisi",
+            &[("alert_email", "ps@asst-rhodense.it")],
+            None,
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    let id = emergency(&mut app, &coord).await;
+    let (s, v) = invite(&mut app, &coord, id, &health(&partner.username)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let member = v["id"].as_i64().unwrap();
+    let (s, _) = invite(&mut app, &coord, id, &health(&quiet.username)).await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "no address: nothing to send, nothing refused"
+    );
+    let mail = crate::interventions::mails(&got, 1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mail[0].contains("ps@asst-rhodense.it") && mail[0].contains("/equipe"));
+    assert!(
+        !mail[0].contains("Anna") && !mail[0].contains("urla"),
+        "{mail:?}"
+    );
+    let (s, _) = answer(&mut app, &partner, member, &json!({"accept": true})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let plan = json!({"at": format!("{}T10:00", in_days(2)), "place": "Sala",
+                      "participants": [member]});
+    let path = format!("/api/v1/reports/{id}/conferences");
+    let (s, v) = call(&mut app, Some(&coord), Method::POST, &path, &plan).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let minutes = json!({"text": "Deciso un accompagnamento",
+        "decisions": [{"task": "Accompagnare Anna in ospedale", "owner_member_id": member,
+                       "due": in_days(5)}]});
+    let path = format!("/api/v1/conferences/{}/minutes", v["id"]);
+    let (s, v) = call(&mut app, Some(&coord), Method::POST, &path, &minutes).await;
+    assert!(s.is_success(), "{s} {v}");
+    let mail = crate::interventions::mails(&got, 2).await;
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    assert!(mail[1].contains("compiti"), "{mail:?}");
+    assert!(
+        !mail[1].contains("Anna"),
+        "no task title, no name: {mail:?}"
+    );
+}

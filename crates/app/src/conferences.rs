@@ -75,7 +75,7 @@ pub async fn record_minutes(
     managed(app, who, conference.report_id).await?;
     let today = today(app);
     let minutes = input.validate(today)?;
-    match app
+    let tasks = match app
         .db
         .record_minutes(
             id,
@@ -86,9 +86,22 @@ pub async fn record_minutes(
         )
         .await
     {
-        Err(DbError::Conflict) => Err(AppError::Conflict("minutes_recorded")),
-        other => Ok(other?),
+        Err(DbError::Conflict) => return Err(AppError::Conflict("minutes_recorded")),
+        other => other?,
+    };
+    let mut owners: Vec<i64> = minutes.tasks.iter().map(|d| d.owner_member_id).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    for owner in owners {
+        crate::notify::member(
+            app,
+            owner,
+            "mail-task-assigned",
+            &conference.report_code,
+            "/equipe#compiti",
+        );
     }
+    Ok(tasks)
 }
 
 /// The running memberships of report `report` that are `who`'s.

@@ -1,6 +1,6 @@
 //! Who is told what, by e-mail through the relay when one is configured: the field operator of
 //! an alert, the coordinator on call of a missed check-in, the social service of a handover due
-//! or overdue, the morning summary, the audit anchor. A message carries a link and the
+//! or overdue, the team member invited or given a task, the morning summary, the audit anchor. A message carries a link and the
 //! report's protocol code, never personal data; a failure is logged without the address.
 
 use presidio_db::StoredDispatch;
@@ -59,6 +59,28 @@ pub fn handover(app: &App, to: String, key: &'static str, h: &presidio_db::Store
         ],
     );
     text(app, to, subject, body);
+}
+
+/// Tells whom team membership `member` names (its user, or its organisation's partners) the
+/// message `key` about report `code`, with a link to `path`, in the background, if a relay is
+/// configured: the code and the link only.
+pub fn member(app: &App, member: i64, key: &'static str, code: &str, path: &'static str) {
+    if app.field.mailer.is_none() {
+        return;
+    }
+    let link = format!("{}{path}", app.public_url);
+    let (subject, body) = render(key, &[("code", Arg::Str(code)), ("link", Arg::Str(&link))]);
+    let app = app.clone();
+    tokio::spawn(async move {
+        match app.db.member_addresses(member).await {
+            Ok(addresses) => {
+                for to in addresses {
+                    text(&app, to, subject.clone(), body.clone());
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "team addresses not read"),
+        }
+    });
 }
 
 /// Sends the reminder `key` of outcome request `f` to `to`, in the background, if a relay is

@@ -40,7 +40,7 @@ pub async fn invite(
     let report = managed(app, who, id).await?;
     let today = today(app);
     let member = input.validate(today, report.data.is_protected())?;
-    Ok(app
+    let invited = app
         .db
         .invite_member(
             report.ambito,
@@ -50,7 +50,9 @@ pub async fn invite(
             &today.to_string(),
             &app.entry(caller, Action::Write),
         )
-        .await?)
+        .await?;
+    crate::notify::member(app, invited, "mail-team-invite", &report.code, "/equipe");
+    Ok(invited)
 }
 
 /// Ends membership `member` of the team of report `id`. Audited.

@@ -345,4 +345,28 @@ impl Db {
             }
         )
     }
+
+    /// The alert addresses of whom membership `id` names: its user, or the partners of its
+    /// organisation; active accounts only.
+    pub async fn member_addresses(&self, id: i64) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT DISTINCT u.alert_email FROM team_members m
+                     JOIN users u ON u.id = m.user_id
+                        OR (m.user_id IS NULL AND u.organisation_id = m.organisation_id
+                            AND EXISTS (SELECT 1 FROM user_roles r
+                                        WHERE r.user_id = u.id AND r.role = 'partner'))
+                     WHERE m.id = $1 AND u.disabled_at IS NULL
+                       AND u.alert_email IS NOT NULL AND u.alert_email <> ''
+                     ORDER BY u.alert_email",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
+    }
 }

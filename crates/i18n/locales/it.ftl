@@ -1552,6 +1552,12 @@ error-minutes_recorded = Il verbale di questa riunione è già stato registrato.
 error-not_due = L'esito non è ancora richiesto: lo sarà alla scadenza indicata.
 notice-task-overdue = Compito dell'équipe di { $code } in ritardo: incaricato { $owner }, scadenza { $due }.
 notice-follow-up-overdue = Esito a { $days } giorni di { $code } non ancora comunicato dal servizio sociale di { $municipality }, nonostante il promemoria.
+mail-team-invite-subject = Presidio: invito nell'équipe del caso { $code }
+mail-team-invite-body = Il Pronto Intervento Sociale vi invita a far parte dell'équipe del caso { $code }. Per accettare o rifiutare (con il motivo), aprite Le mie équipe: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
+mail-task-assigned-subject = Presidio: un compito per voi nel caso { $code }
+mail-task-assigned-body = La riunione d'équipe del caso { $code } vi ha affidato un compito. Lo trovate, con la scadenza, in Le mie équipe: { $link }
+    (Per riservatezza questo messaggio non contiene dati personali.)
 mail-follow-up-ask-subject = Presidio: esito a { $days } giorni di { $code } da comunicare
 mail-follow-up-ask-body = Sono passati { $days } giorni dalla presa in carico della segnalazione { $code }: il servizio sociale è invitato a comunicare al Pronto Intervento Sociale che cosa è stato della persona.
     Apri gli esiti: { $link }
