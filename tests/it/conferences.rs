@@ -367,21 +367,8 @@ async fn the_service_tells_the_outcome_once_and_efficacy_counts_it() {
     )
     .await;
     assert_eq!(all, json!([]), "not asked before their day");
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
-        &[&in_days(-1)],
-        &[id],
-    )
-    .await;
-    let (_, pending) = go(
-        &mut app,
-        &rho,
-        Method::GET,
-        "/api/v1/follow-ups?pending=true",
-        &Value::Null,
-    )
-    .await;
+    fall_due(&app, id, -1, Some(30)).await;
+    let pending = pending_for(&mut app, &rho).await;
     assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
     assert_eq!(
         (
@@ -391,14 +378,7 @@ async fn the_service_tells_the_outcome_once_and_efficacy_counts_it() {
         (Some(30), Some(id))
     );
     let request = pending[0]["id"].as_i64().unwrap();
-    let (_, theirs) = go(
-        &mut app,
-        &arese,
-        Method::GET,
-        "/api/v1/follow-ups?pending=true",
-        &Value::Null,
-    )
-    .await;
+    let theirs = pending_for(&mut app, &arese).await;
     assert_eq!(
         theirs,
         json!([]),
@@ -418,14 +398,7 @@ async fn the_service_tells_the_outcome_once_and_efficacy_counts_it() {
         [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
         "answered once"
     );
-    let (_, pending) = go(
-        &mut app,
-        &rho,
-        Method::GET,
-        "/api/v1/follow-ups?pending=true",
-        &Value::Null,
-    )
-    .await;
+    let pending = pending_for(&mut app, &rho).await;
     assert_eq!(pending, json!([]));
     efficacy_counts(&mut app, &coord, &analyst).await;
 }
@@ -514,13 +487,7 @@ async fn an_unanswered_outcome_is_asked_reminded_once_then_told_to_the_coordinat
     let now = presidio_db::now();
     let chase = || presidio_app::follow_ups::chase(&app.state, now);
     assert_eq!(chase().await.unwrap(), 0, "nothing due");
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
-        &[&in_days(0)],
-        &[id],
-    )
-    .await;
+    fall_due(&app, id, 0, Some(30)).await;
     assert_eq!(chase().await.unwrap(), 1, "asked on its day");
     assert_eq!(chase().await.unwrap(), 0, "once");
     let mail = crate::interventions::mails(&got, 1).await;
@@ -529,23 +496,11 @@ async fn an_unanswered_outcome_is_asked_reminded_once_then_told_to_the_coordinat
         mail[0].contains("sociale@comune.rho.mi.it") && mail[0].contains("/esiti"),
         "{mail:?}"
     );
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
-        &[&in_days(-8)],
-        &[id],
-    )
-    .await;
+    fall_due(&app, id, -8, Some(30)).await;
     assert_eq!(chase().await.unwrap(), 1, "the reminder");
     assert_eq!(chase().await.unwrap(), 0, "once");
     assert_eq!(crate::interventions::mails(&got, 2).await.len(), 2);
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
-        &[&in_days(-22)],
-        &[id],
-    )
-    .await;
+    fall_due(&app, id, -22, Some(30)).await;
     let (first, second) = tokio::join!(chase(), chase());
     assert_eq!(
         first.unwrap() + second.unwrap(),
@@ -747,13 +702,7 @@ async fn the_service_tells_the_outcome_in_its_page_and_the_dashboard_counts_it()
     let rho = app.sign_in("servizio_sociale", &["015182"]).await;
     let arese = app.sign_in("servizio_sociale", &["015009"]).await;
     let id = taken_in_charge(&mut app, &desk, &rho).await;
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = 30",
-        &[&in_days(-1)],
-        &[id],
-    )
-    .await;
+    fall_due(&app, id, -1, Some(30)).await;
     let page = app.get_as(&rho, "/esiti").await.text();
     assert!(page.contains(&format!("/segnalazioni/{id}")), "{page}");
     let request: i64 = page
@@ -789,14 +738,7 @@ async fn the_service_tells_the_outcome_in_its_page_and_the_dashboard_counts_it()
     let r = app.post_form_as(&rho, &path, &nul, Some(&rho.csrf)).await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.text().contains("Nota"));
-    let (_, pending) = go(
-        &mut app,
-        &rho,
-        Method::GET,
-        "/api/v1/follow-ups?pending=true",
-        &Value::Null,
-    )
-    .await;
+    let pending = pending_for(&mut app, &rho).await;
     assert_eq!(pending.as_array().map(Vec::len), Some(1), "nothing written");
     let good = [
         ("outcome", "situazione_risolta"),
@@ -902,21 +844,8 @@ async fn an_ambitos_own_intervals_make_its_requests() {
     let rho = app.sign_in("servizio_sociale", &["015182"]).await;
     app.t.db.set_follow_up_days("rhodense", "15").await.unwrap();
     let id = taken_in_charge(&mut app, &desk, &rho).await;
-    raw_with(
-        &app,
-        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2",
-        &[&in_days(-1)],
-        &[id],
-    )
-    .await;
-    let (_, pending) = go(
-        &mut app,
-        &rho,
-        Method::GET,
-        "/api/v1/follow-ups?pending=true",
-        &Value::Null,
-    )
-    .await;
+    fall_due(&app, id, -1, None).await;
+    let pending = pending_for(&mut app, &rho).await;
     let days: Vec<i64> = pending
         .as_array()
         .unwrap()
@@ -924,4 +853,31 @@ async fn an_ambitos_own_intervals_make_its_requests() {
         .filter_map(|f| f["days"].as_i64())
         .collect();
     assert_eq!(days, [15], "{pending}");
+}
+
+/// Makes the outcome requests of report `id` (those of `interval` days, or all) fall due
+/// `days` from today.
+async fn fall_due(app: &TestApp, id: i64, days: i64, interval: Option<i64>) {
+    let sql = if interval.is_some() {
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2 AND days = $3"
+    } else {
+        "UPDATE follow_ups SET due_day = $1 WHERE report_id = $2"
+    };
+    let mut numbers = vec![id];
+    numbers.extend(interval);
+    raw_with(app, sql, &[&in_days(days)], &numbers).await;
+}
+
+/// The outcome requests still to tell that `who` sees.
+async fn pending_for(app: &mut TestApp, who: &Who) -> Value {
+    let (s, v) = go(
+        app,
+        who,
+        Method::GET,
+        "/api/v1/follow-ups?pending=true",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
 }
