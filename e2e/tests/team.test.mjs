@@ -152,6 +152,12 @@ test("the coordinator plans a conference and records its minutes; the partner mo
     assert.deepEqual(await seriousViolations(page), [], `tasks at ${viewport.width}px`);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= viewport.width, `${width}px wide`);
+    // The conference, as a participant reads it: its minutes and its task.
+    await page.locator('a[href^="/equipe/riunioni/"]').first().click();
+    await page.waitForURL(/\/equipe\/riunioni\/\d+$/);
+    assert.match(await page.locator("main").innerText(), /Concordato un accompagnamento/);
+    assert.deepEqual(await seriousViolations(page), [], `conference at ${viewport.width}px`);
+    await page.goto(server.url + "/equipe");
     if (viewport.width < 400) {
       // By keyboard: the status select, then Tab to "Salva", Enter.
       const status = page.locator('[id^="status-"]').first();
