@@ -267,7 +267,12 @@ pub async fn record_of(
     who: &Principal,
     report: i64,
 ) -> Result<(Vec<StoredConference>, Vec<StoredTask>), AppError> {
-    if !reads_whole(app, who, report).await? {
+    // The report page has just read the case: the cached read checks access afresh.
+    let whole = matches!(
+        crate::cases::load_for_reading(app, who, report).await?,
+        Some((_, CaseAccess::Full))
+    );
+    if !whole {
         return Ok((Vec::new(), Vec::new()));
     }
     Ok((

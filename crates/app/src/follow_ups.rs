@@ -76,7 +76,8 @@ pub async fn answer(
 }
 
 /// Chases the unanswered requests at `now`: the service is asked on the day a request falls
-/// due and reminded once a week later; later, once, the coordinators are told. Returns how many steps were taken.
+/// due and reminded once a week later; later, once, the coordinators are told. Returns how
+/// many steps were taken.
 pub async fn chase(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
     let today = now.in_rome().date();

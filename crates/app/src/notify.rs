@@ -1,6 +1,7 @@
 //! Who is told what, by e-mail through the relay when one is configured: the field operator of
 //! an alert, the coordinator on call of a missed check-in, the social service of a handover due
-//! or overdue, the team member invited or given a task, the morning summary, the audit anchor. A message carries a link and the
+//! or overdue, the team member invited or given a task, the morning summary, the audit anchor.
+//! A message carries a link and the
 //! report's protocol code, never personal data; a failure is logged without the address.
 
 use presidio_db::StoredDispatch;

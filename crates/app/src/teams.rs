@@ -210,17 +210,15 @@ pub async fn section(
 /// the network around a person across their cases, for who reads those reports whole.
 pub async fn around(app: &App, reports: &[i64]) -> Result<Vec<Membership>, AppError> {
     let mut network = Vec::new();
-    for &report in reports {
-        for stored in app.db.team_of(report).await? {
-            let m = membership(app, stored)?;
-            let open = matches!(
-                m.status,
-                presidio_domain::team::MemberStatus::Invited
-                    | presidio_domain::team::MemberStatus::Accepted
-            );
-            if open && !m.expired {
-                network.push(m);
-            }
+    for stored in app.db.teams_of(reports).await? {
+        let m = membership(app, stored)?;
+        let open = matches!(
+            m.status,
+            presidio_domain::team::MemberStatus::Invited
+                | presidio_domain::team::MemberStatus::Accepted
+        );
+        if open && !m.expired {
+            network.push(m);
         }
     }
     Ok(network)

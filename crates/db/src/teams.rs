@@ -65,6 +65,27 @@ impl Db {
         )?)
     }
 
+    /// The teams of `reports`, every membership ever, oldest first.
+    pub async fn teams_of(&self, reports: &[i64]) -> Result<Vec<StoredMember>, DbError> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = reports
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!("{MEMBER_COLUMNS} WHERE t.report_id IN ({ids}) ORDER BY t.id");
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+
     /// One membership.
     pub async fn team_member(&self, id: i64) -> Result<StoredMember, DbError> {
         let sql = format!("{MEMBER_COLUMNS} WHERE t.id = $1");
