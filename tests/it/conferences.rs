@@ -644,6 +644,12 @@ async fn member_moves_the_task(app: &mut TestApp, operator: &Who, page: &str) {
     // The member sees the conference and the task on their list, moves the task; the
     // conference is in their calendar.
     let list = app.get_as(operator, "/equipe").await.text();
+    let read = app.audited("read").await;
+    assert!(
+        read.iter()
+            .any(|e| e.entry.section == "tasks" && e.entry.actor == operator.username),
+        "the task list is a read of its cases, audited"
+    );
     assert!(list.contains("Colloquio"), "{list}");
     assert!(list.contains(&format!("href=\"{page}\"")), "{list}");
     let (_, tasks) = go(
@@ -705,6 +711,14 @@ async fn the_service_tells_the_outcome_in_its_page_and_the_dashboard_counts_it()
     fall_due(&app, id, -1, Some(30)).await;
     let page = app.get_as(&rho, "/esiti").await.text();
     assert!(page.contains(&format!("/segnalazioni/{id}")), "{page}");
+    let record = id.to_string();
+    let read = app.audited("read").await;
+    assert!(
+        read.iter().any(|e| e.entry.section == "follow_ups"
+            && e.entry.record_id == record
+            && e.entry.actor == rho.username),
+        "the list is a read of the case, audited"
+    );
     let request: i64 = page
         .split("action=\"/esiti/")
         .nth(1)

@@ -284,7 +284,12 @@ pub async fn record_of(
 /// The tasks on `who`'s list: theirs (or their organisation's) while their membership runs;
 /// unless `mine_only`, also those of the cases they are responsible for and of the Ambiti they
 /// coordinate.
-pub async fn tasks(app: &App, who: &Principal, mine_only: bool) -> Result<Vec<Task>, AppError> {
+pub async fn tasks(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    mine_only: bool,
+) -> Result<Vec<Task>, AppError> {
     if !who.may(Permission::ReadTeamCases) && !who.may(Permission::ManageTeams) {
         return Err(AppError::Forbidden);
     }
@@ -313,6 +318,13 @@ pub async fn tasks(app: &App, who: &Principal, mine_only: bool) -> Result<Vec<Ta
         .filter(|m| is_mine(who, m))
         .map(|m| m.id)
         .collect();
+    // A task's title may name the person: the list is a read of each case it shows.
+    let mut reports: Vec<i64> = stored.iter().map(|t| t.report_id).collect();
+    reports.sort_unstable();
+    reports.dedup();
+    for report in reports {
+        app.read_section(caller, report, "tasks").await?;
+    }
     stored
         .into_iter()
         .map(|t| task(app, who, t, &mine))

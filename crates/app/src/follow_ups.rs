@@ -18,30 +18,39 @@ fn ids(ambiti: &[AmbitoId]) -> Vec<i64> {
 }
 
 /// The outcome requests `who` sees: a social service those of its municipalities, the PIS
-/// staff those of their Ambiti; `pending`: due and unanswered only.
+/// staff those of their Ambiti; `pending`: due and unanswered only. A read of each case listed,
+/// audited.
 pub async fn list(
     app: &App,
+    caller: Caller<'_>,
     who: &Principal,
     pending: bool,
 ) -> Result<Vec<StoredFollowUp>, AppError> {
     let today = today(app).to_string();
     let pis = who.ambiti_with(Permission::WriteCases);
-    if !pis.is_empty() {
-        return Ok(app.db.follow_ups(&ids(&pis), None, pending, &today).await?);
+    let list = if pis.is_empty() {
+        let services = who.ambiti_with(Permission::ReceiveHandovers);
+        if services.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let municipalities: Vec<String> = who
+            .receiving_municipalities()
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        app.db
+            .follow_ups(&ids(&services), Some(&municipalities), pending, &today)
+            .await?
+    } else {
+        app.db.follow_ups(&ids(&pis), None, pending, &today).await?
+    };
+    let mut reports: Vec<i64> = list.iter().map(|f| f.report_id).collect();
+    reports.sort_unstable();
+    reports.dedup();
+    for report in reports {
+        app.read_section(caller, report, "follow_ups").await?;
     }
-    let services = who.ambiti_with(Permission::ReceiveHandovers);
-    if services.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let municipalities: Vec<String> = who
-        .receiving_municipalities()
-        .iter()
-        .map(|m| m.as_str().to_owned())
-        .collect();
-    Ok(app
-        .db
-        .follow_ups(&ids(&services), Some(&municipalities), pending, &today)
-        .await?)
+    Ok(list)
 }
 
 /// Whether `who` answers for the service that received request `f`.

@@ -275,7 +275,13 @@ pub async fn tasks(
     Extension(visitor): Extension<Visitor>,
     Query(query): Query<TasksQuery>,
 ) -> Result<Json<Vec<TaskView>>, ApiError> {
-    let list = presidio_app::conferences::tasks(&state, principal(&visitor)?, query.mine).await?;
+    let list = presidio_app::conferences::tasks(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        query.mine,
+    )
+    .await?;
     Ok(Json(list.into_iter().map(TaskView::from).collect()))
 }
 

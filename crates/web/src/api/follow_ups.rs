@@ -82,7 +82,13 @@ pub async fn list(
     Extension(visitor): Extension<Visitor>,
     Query(query): Query<FollowUpQuery>,
 ) -> Result<Json<Vec<FollowUpView>>, ApiError> {
-    let list = presidio_app::follow_ups::list(&state, principal(&visitor)?, query.pending).await?;
+    let list = presidio_app::follow_ups::list(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        query.pending,
+    )
+    .await?;
     Ok(Json(list.into_iter().map(FollowUpView::from).collect()))
 }
 

@@ -30,7 +30,7 @@ async fn page(state: &AppState, visitor: &Visitor) -> Result<FollowUpsPage, Page
     let who = principal(visitor)?;
     let page = Layout::new(visitor, "follow-ups-title", "follow-ups");
     let t = page.t;
-    let (pending, answered) = presidio_app::follow_ups::list(state, who, false)
+    let (pending, answered) = presidio_app::follow_ups::list(state, visitor.caller(), who, false)
         .await?
         .iter()
         .map(|f| follow_up_line(t, f, presidio_app::follow_ups::answers_for(who, f)))

@@ -49,7 +49,7 @@ pub async fn page(state: &AppState, visitor: &Visitor) -> Result<TeamListPage, P
         .iter()
         .map(|m| member_line(t, m))
         .partition(|l| l.status == MemberStatus::Invited.code());
-    let tasks = presidio_app::conferences::tasks(state, who, false)
+    let tasks = presidio_app::conferences::tasks(state, visitor.caller(), who, false)
         .await?
         .iter()
         .map(|x| crate::views::conferences::task_line(t, x))
