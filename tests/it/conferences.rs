@@ -895,3 +895,78 @@ async fn pending_for(app: &mut TestApp, who: &Who) -> Value {
     assert_eq!(s, StatusCode::OK, "{v}");
     v
 }
+
+#[tokio::test]
+async fn another_ambitos_staff_reach_no_conference_task_or_outcome() {
+    let mut app = TestApp::new().await;
+    app.add_bollatese().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &[]).await;
+    let rho = app.sign_in("servizio_sociale", &["015182"]).await;
+    let nurse = app.sign_in("partner", &[]).await;
+    let other = app.sign_in("partner", &[]).await;
+    let bollate = app.sign_in_in("bollatese", "coordinatore", &[]).await;
+    let bollate_service = app
+        .sign_in_in("bollatese", "servizio_sociale", &["015027"])
+        .await;
+    let (id, member, _) = case_with_team(&mut app, &coord, &nurse, &other).await;
+    let plan = json!({"at": format!("{}T10:00", in_days(3)), "place": "Sala",
+                      "participants": [member]});
+    let path = format!("/api/v1/reports/{id}/conferences");
+    let (s, _) = go(&mut app, &bollate, Method::POST, &path, &plan).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another Ambito's case");
+    let (s, v) = go(&mut app, &coord, Method::POST, &path, &plan).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let conference = v["id"].as_i64().unwrap();
+    let page = format!("/equipe/riunioni/{conference}");
+    assert_eq!(
+        app.get_as(&bollate, &page).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let api = format!("/api/v1/conferences/{conference}");
+    let (s, _) = go(&mut app, &bollate, Method::GET, &api, &Value::Null).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let minutes = json!({"text": "Verbale", "decisions": [{"task": "Visita",
+        "owner_member_id": member, "due": in_days(5)}]});
+    let (s, _) = go(
+        &mut app,
+        &bollate,
+        Method::POST,
+        &format!("{api}/minutes"),
+        &minutes,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = go(
+        &mut app,
+        &coord,
+        Method::POST,
+        &format!("{api}/minutes"),
+        &minutes,
+    )
+    .await;
+    assert!(s.is_success(), "{v}");
+    let (_, tasks) = go(
+        &mut app,
+        &bollate,
+        Method::GET,
+        "/api/v1/tasks",
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(tasks, json!([]), "no task of another Ambito");
+    let handed = taken_in_charge(&mut app, &desk, &rho).await;
+    fall_due(&app, handed, -1, None).await;
+    assert_eq!(
+        pending_for(&mut app, &rho).await.as_array().map(Vec::len),
+        Some(2)
+    );
+    for who in [&bollate, &bollate_service] {
+        assert_eq!(
+            pending_for(&mut app, who).await,
+            json!([]),
+            "{}",
+            who.username
+        );
+    }
+}
