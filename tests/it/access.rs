@@ -152,6 +152,9 @@ const MATRIX: &[(&str, &str)] = &[
     ("/equipe/casi/{id}", "-yyyn--n"),
     ("/api/v1/team/cases/{id}", "-yyyn--n"),
     ("/api/v1/reports/{id}/team", "-y------"),
+    ("/api/v1/persons/{id}/team", "-y------"),
+    ("/equipe/persone/{id}", "-nnnn--n"),
+    ("/api/v1/team/{id}/person", "-nnnn--n"),
     ("/api/v1/reports/{id}/conferences", "-yyyn---"),
     ("/segnalazioni/{id}/riunioni/nuova", "-y------"),
     ("/equipe/riunioni/{id}", "-nnnn--n"),
@@ -301,6 +304,7 @@ fn concrete(route: &str) -> String {
         .replace("{username}", "mrossi")
         .replace("{code}", "rhodense")
         .replace("{istat_code}", "015182")
+        .replace("{member_id}", "{id}")
 }
 
 #[tokio::test]

@@ -302,7 +302,7 @@ async fn ends_and_escalates(app: &mut TestApp, coord: &Who, nurse: &Who, ids: [i
 }
 
 /// A POST of `body` to `path` by `who`, through a shared app (for requests in parallel).
-async fn call_shared(app: &TestApp, who: &Who, path: &str, body: &Value) -> StatusCode {
+pub(crate) async fn call_shared(app: &TestApp, who: &Who, path: &str, body: &Value) -> StatusCode {
     let request = axum::http::Request::builder()
         .method(Method::POST)
         .uri(path)

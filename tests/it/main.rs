@@ -15,6 +15,7 @@ mod interventions;
 mod pages;
 mod pdf;
 mod person_stats;
+mod person_teams;
 mod persons;
 mod portal;
 mod privacy;

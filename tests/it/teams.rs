@@ -793,7 +793,7 @@ async fn the_persons_record_names_the_network_that_follows_them_across_cases() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let html = app.get_as(&coord, &page).await.text();
     let network = &html[html.find("id=\"rete\"").expect("the network section")..];
-    let network = &network[..network.find("id=\"household\"").unwrap()];
+    let network = &network[..network.find("<h2").unwrap()];
     assert!(network.contains("Referente sanitario"), "{network}");
     assert!(
         network.contains(&format!("/segnalazioni/{id}#equipe")),

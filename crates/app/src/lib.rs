@@ -27,6 +27,7 @@ pub mod notifications;
 pub mod notify;
 pub mod password;
 mod person_access;
+pub mod person_teams;
 pub mod persons;
 pub mod privacy;
 pub mod profile;

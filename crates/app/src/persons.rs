@@ -349,7 +349,7 @@ pub async fn view(
     };
     let privacy = app.db.privacy_records(&group).await?;
     let decides = who.may_in(Permission::ManagePersons, AmbitoId(record.ambito_id));
-    let network = crate::teams::around(app, &open).await?;
+    let network = crate::teams::around(app, &open, &group).await?;
     Ok(PersonView::Full(Box::new(Person {
         record,
         linked,

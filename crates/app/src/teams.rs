@@ -10,7 +10,7 @@ use presidio_domain::access::{CaseAccess, Permission, Principal, Role};
 use presidio_domain::audit::Action;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::report::Report;
-use presidio_domain::team::{MemberInput, Sections, check_answer};
+use presidio_domain::team::{MemberInput, Scope, Sections, check_answer};
 
 use crate::cache::CachedReport;
 pub use crate::team_access::Membership;
@@ -44,7 +44,7 @@ pub async fn invite(
         .db
         .invite_member(
             report.ambito,
-            id,
+            Scope::Report(id),
             &member,
             who.user_id,
             &today.to_string(),
@@ -66,7 +66,12 @@ pub async fn remove(
     managed(app, who, id).await?;
     match app
         .db
-        .remove_member(id, member, who.user_id, &app.entry(caller, Action::Write))
+        .remove_member(
+            Scope::Report(id),
+            member,
+            who.user_id,
+            &app.entry(caller, Action::Write),
+        )
         .await
     {
         Err(DbError::Conflict) => Err(AppError::Conflict("already_ended")),
@@ -132,7 +137,7 @@ pub async fn answer(
         &[
             ("name", presidio_i18n::Arg::Str(&who.name)),
             ("organisation", presidio_i18n::Arg::Str(&who.organisation)),
-            ("code", presidio_i18n::Arg::Str(&stored.report_code)),
+            ("code", presidio_i18n::Arg::Str(&followed(t, &stored))),
             (
                 "reason",
                 presidio_i18n::Arg::Str(reason.as_deref().unwrap_or("")),
@@ -173,11 +178,20 @@ pub async fn case(
         CaseAccess::Team(sections) => sections,
         _ => return Err(AppError::NotFound),
     };
-    let mine: Vec<Membership> = mine(app, who)
+    let mut mine: Vec<Membership> = mine(app, who)
         .await?
         .into_iter()
-        .filter(|m| m.member.report_id == id)
+        .filter(|m| m.member.report_id == Some(id))
         .collect();
+    for stored in app
+        .db
+        .team_grants(id, who.user_id, who.organisation_id)
+        .await?
+    {
+        if stored.person_id.is_some() && is_mine(who, &stored) {
+            mine.push(membership(app, stored)?);
+        }
+    }
     let mut entry = app.entry(caller, Action::Read).record("report", id);
     "team".clone_into(&mut entry.section);
     entry.reason = format!("sections={}", sections.codes());
@@ -206,11 +220,28 @@ pub async fn section(
     Ok(Some((members, app.db.organisations(ambito).await?)))
 }
 
-/// The members, invited or taking part and not past their last day, of the teams of `reports`:
-/// the network around a person across their cases, for who reads those reports whole.
-pub async fn around(app: &App, reports: &[i64]) -> Result<Vec<Membership>, AppError> {
+/// What a membership follows, in words: the report's code, or the person record's number.
+pub(crate) fn followed(t: presidio_i18n::Tr<'_>, m: &StoredMember) -> String {
+    match (&m.report_code, m.person_id) {
+        (Some(code), _) => code.clone(),
+        (None, Some(person)) => t.t_args(
+            "team-person-ref",
+            &[("id", presidio_i18n::Arg::Num(person))],
+        ),
+        (None, None) => String::new(),
+    }
+}
+
+/// The members, invited or taking part and not past their last day, of the teams of `reports`
+/// and of the person records `persons`: the network around a person across their cases, for
+/// who reads those reports whole.
+pub async fn around(
+    app: &App,
+    reports: &[i64],
+    persons: &[i64],
+) -> Result<Vec<Membership>, AppError> {
     let mut network = Vec::new();
-    for stored in app.db.teams_of(reports).await? {
+    for stored in app.db.teams_of(reports, persons).await? {
         let m = membership(app, stored)?;
         let open = matches!(
             m.status,

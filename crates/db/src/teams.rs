@@ -3,19 +3,23 @@
 
 use presidio_domain::audit::Entry;
 use presidio_domain::reference::AmbitoId;
-use presidio_domain::team::{Invitee, NewMember};
+use presidio_domain::team::{Invitee, NewMember, Scope};
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
 use crate::{Db, DbError, dispatch};
 
-/// A membership of a case's team as stored, with the names to show.
+/// A membership of a case's team (of a report, or of a person across their reports) as stored,
+/// with the names to show.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredMember {
     pub id: i64,
-    pub report_id: i64,
+    pub report_id: Option<i64>,
     pub ambito_id: i64,
-    pub report_code: String,
+    pub report_code: Option<String>,
+    pub person_id: Option<i64>,
+    /// The name shown of the person followed; none for "sconosciuto".
+    pub person_name: Option<String>,
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
     /// The member organisation, or the member user's.
@@ -36,12 +40,13 @@ pub struct StoredMember {
 }
 
 const MEMBER_COLUMNS: &str = "SELECT t.id, t.report_id, t.ambito_id, r.code AS report_code,
-        t.user_id, u.name AS user_name, COALESCE(t.organisation_id, u.organisation_id)
+        t.person_id, p.name AS person_name, t.user_id, u.name AS user_name, COALESCE(t.organisation_id, u.organisation_id)
         AS organisation_id, COALESCE(o.name, uo.name) AS organisation_name, t.role_in_case,
         t.sections, t.until_day, t.basis, t.consent, t.status, t.invited_at, t.answered_at,
         t.decline_reason, t.removed_at, t.version
      FROM team_members t
-     JOIN reports r ON r.id = t.report_id
+     LEFT JOIN reports r ON r.id = t.report_id
+     LEFT JOIN persons p ON p.id = t.person_id
      LEFT JOIN users u ON u.id = t.user_id
      LEFT JOIN organisations uo ON uo.id = u.organisation_id
      LEFT JOIN organisations o ON o.id = t.organisation_id";
@@ -53,29 +58,52 @@ const MEMBER_ROLES: &str =
 impl Db {
     /// The team of report `report`, every membership ever, oldest first.
     pub async fn team_of(&self, report: i64) -> Result<Vec<StoredMember>, DbError> {
-        let sql = format!("{MEMBER_COLUMNS} WHERE t.report_id = $1 ORDER BY t.id");
+        self.team_in(Scope::Report(report)).await
+    }
+
+    /// The team that follows `scope` (a report, or a person record), every membership ever,
+    /// oldest first.
+    pub async fn team_in(&self, scope: Scope) -> Result<Vec<StoredMember>, DbError> {
+        let (report, person) = scope.columns();
+        let sql =
+            format!("{MEMBER_COLUMNS} WHERE (t.report_id = $1 OR t.person_id = $2) ORDER BY t.id");
         Ok(dispatch!(
             self,
             read | pool | {
                 sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(report)
+                    .bind(person)
                     .fetch_all(pool)
                     .await
             }
         )?)
     }
 
-    /// The teams of `reports`, every membership ever, oldest first.
-    pub async fn teams_of(&self, reports: &[i64]) -> Result<Vec<StoredMember>, DbError> {
-        if reports.is_empty() {
+    /// The teams of `reports` and of the person records `persons`, every membership ever,
+    /// oldest first.
+    pub async fn teams_of(
+        &self,
+        reports: &[i64],
+        persons: &[i64],
+    ) -> Result<Vec<StoredMember>, DbError> {
+        if reports.is_empty() && persons.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = reports
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!("{MEMBER_COLUMNS} WHERE t.report_id IN ({ids}) ORDER BY t.id");
+        let list = |ids: &[i64]| {
+            if ids.is_empty() {
+                "NULL".to_owned()
+            } else {
+                ids.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        };
+        let sql = format!(
+            "{MEMBER_COLUMNS} WHERE t.report_id IN ({}) OR t.person_id IN ({}) ORDER BY t.id",
+            list(reports),
+            list(persons)
+        );
         Ok(dispatch!(
             self,
             read | pool | {
@@ -126,8 +154,9 @@ impl Db {
         )?)
     }
 
-    /// The accepted memberships of report `report` held by user `user` or by organisation
-    /// `organisation`: what its access rule needs (each with its last day).
+    /// The accepted memberships of report `report`, or of a person of it (or a record linked
+    /// to one), held by user `user` or by organisation `organisation`: what its access rule
+    /// needs (each with its last day).
     pub async fn team_grants(
         &self,
         report: i64,
@@ -136,8 +165,13 @@ impl Db {
     ) -> Result<Vec<StoredMember>, DbError> {
         let sql = format!(
             "{MEMBER_COLUMNS}
-             WHERE t.report_id = $1 AND t.status = 'accepted'
-               AND (t.user_id = $2 OR t.organisation_id = $3)"
+             WHERE t.status = 'accepted' AND (t.user_id = $2 OR t.organisation_id = $3)
+               AND (t.report_id = $1 OR t.person_id IN (
+                    SELECT q.id FROM report_persons rp
+                    JOIN persons rq ON rq.id = rp.person_id
+                    JOIN persons q ON q.id = rq.id
+                        OR (rq.group_id IS NOT NULL AND q.group_id = rq.group_id)
+                    WHERE rp.report_id = $1))"
         );
         Ok(dispatch!(
             self,
@@ -159,13 +193,14 @@ impl Db {
     pub async fn invite_member(
         &self,
         ambito: AmbitoId,
-        report: i64,
+        scope: Scope,
         member: &NewMember,
         by: i64,
         today: &str,
         audit: &Entry,
     ) -> Result<i64, DbError> {
         let at = crate::now().0;
+        let (report, person) = scope.columns();
         dispatch!(
             self,
             write | pool | {
@@ -208,21 +243,22 @@ impl Db {
                 sqlx::query(
                     "UPDATE team_members SET status = 'removed', removed_at = $4,
                         version = version + 1
-                     WHERE report_id = $1 AND status = 'accepted' AND until_day < $5
-                       AND (user_id = $2 OR organisation_id = $3)",
+                     WHERE (report_id = $1 OR person_id = $6) AND status = 'accepted'
+                       AND until_day < $5 AND (user_id = $2 OR organisation_id = $3)",
                 )
                 .bind(report)
                 .bind(user)
                 .bind(organisation)
                 .bind(at)
                 .bind(today)
+                .bind(person)
                 .execute(&mut *tx)
                 .await?;
                 let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
-                    "INSERT INTO team_members (ambito_id, report_id, user_id, organisation_id,
-                        role_in_case, sections, until_day, basis, consent, status, invited_by,
-                        invited_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'invited', $10, $11)
+                    "INSERT INTO team_members (ambito_id, report_id, person_id, user_id,
+                        organisation_id, role_in_case, sections, until_day, basis, consent,
+                        status, invited_by, invited_at)
+                     VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, 'invited', $10, $11)
                      RETURNING id",
                 )
                 .bind(ambito.0)
@@ -236,6 +272,7 @@ impl Db {
                 .bind(member.consent.as_deref())
                 .bind(by)
                 .bind(at)
+                .bind(person)
                 .fetch_one(&mut *tx)
                 .await;
                 let id = match inserted {
@@ -245,8 +282,7 @@ impl Db {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let mut entry = audit.clone().record("report", report);
-                entry.section = "team".into();
+                let mut entry = scope.audited(audit.clone());
                 entry.reason = format!(
                     "member={id} invited sections={} until={} basis={}",
                     member.sections.codes(),
@@ -277,10 +313,11 @@ impl Db {
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                let found: Option<(i64, i64)> = sqlx::query_as(
+                let found: Option<(Option<i64>, Option<i64>, i64)> = sqlx::query_as(
                     "UPDATE team_members SET status = $2, answered_by = $3, answered_at = $4,
                         decline_reason = $5, version = version + 1
-                     WHERE id = $1 AND status = 'invited' RETURNING report_id, ambito_id",
+                     WHERE id = $1 AND status = 'invited'
+                     RETURNING report_id, person_id, ambito_id",
                 )
                 .bind(id)
                 .bind(if accept { "accepted" } else { "declined" })
@@ -289,9 +326,10 @@ impl Db {
                 .bind(reason)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((report, ambito)) = found else {
+                let Some((report, person, ambito)) = found else {
                     return Err(DbError::Conflict);
                 };
+                let scope = Scope::of(report, person).ok_or(DbError::Corrupt("team.scope"))?;
                 if !accept {
                     sqlx::query(
                         "INSERT INTO notifications (ambito_id, role, kind, report_id, actor_id,
@@ -306,8 +344,7 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
-                let mut entry = audit.clone().record("report", report);
-                entry.section = "team".into();
+                let mut entry = scope.audited(audit.clone());
                 entry.reason = format!(
                     "member={id} {}",
                     if accept { "accepted" } else { "declined" }
@@ -319,26 +356,29 @@ impl Db {
         )
     }
 
-    /// Ends membership `id` of report `report` (invited or accepted), by user `by`, with its
-    /// audit entry. `NotFound` when it is no membership of that report, `Conflict` when it
+    /// Ends membership `id` of the team of `scope` (invited or accepted), by user `by`, with
+    /// its audit entry. `NotFound` when it is no membership of that team, `Conflict` when it
     /// ended already.
     pub async fn remove_member(
         &self,
-        report: i64,
+        scope: Scope,
         id: i64,
         by: i64,
         audit: &Entry,
     ) -> Result<(), DbError> {
         let at = crate::now().0;
+        let (report, person) = scope.columns();
         dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
                 let found: Option<(String,)> = sqlx::query_as(
-                    "SELECT status FROM team_members WHERE id = $1 AND report_id = $2",
+                    "SELECT status FROM team_members
+                     WHERE id = $1 AND (report_id = $2 OR person_id = $3)",
                 )
                 .bind(id)
                 .bind(report)
+                .bind(person)
                 .fetch_optional(&mut *tx)
                 .await?;
                 if found.is_none() {
@@ -357,8 +397,7 @@ impl Db {
                 if ended.rows_affected() == 0 {
                     return Err(DbError::Conflict);
                 }
-                let mut entry = audit.clone().record("report", report);
-                entry.section = "team".into();
+                let mut entry = scope.audited(audit.clone());
                 entry.reason = format!("member={id} removed");
                 append!(tx, &entry).await?;
                 tx.commit().await?;

@@ -62,6 +62,15 @@ codes!(
     }
 );
 
+/// Whether a consent of the person stands, given their records' kinds newest first (by day,
+/// then by entry): the newest consent or withdrawal is a consent.
+pub fn consent_stands(newest_first: impl IntoIterator<Item = PrivacyKind>) -> bool {
+    newest_first
+        .into_iter()
+        .find(|k| k.is_consent())
+        .is_some_and(|k| k == PrivacyKind::Consenso)
+}
+
 /// A data-protection record as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrivacyInput {
@@ -202,6 +211,16 @@ pub fn check_decision(decision: &str, reason: &str) -> Result<(Decision, String)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_consent_stands_until_withdrawn() {
+        use PrivacyKind::*;
+        assert!(consent_stands([Informativa, Consenso]));
+        assert!(consent_stands([Consenso, RevocaConsenso, Consenso]));
+        assert!(!consent_stands([RevocaConsenso, Consenso]));
+        assert!(!consent_stands([Informativa, Opposizione]));
+        assert!(!consent_stands([]));
+    }
 
     fn today() -> jiff::civil::Date {
         jiff::civil::date(2026, 12, 3)

@@ -69,6 +69,44 @@ codes!(
     }
 );
 
+/// What a team follows: one report, or a person record across every report naming them (or a
+/// record linked to them), the later ones too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Report(i64),
+    Person(i64),
+}
+
+impl Scope {
+    /// The scope of a stored membership, from its two columns (exactly one is set).
+    pub fn of(report: Option<i64>, person: Option<i64>) -> Option<Self> {
+        match (report, person) {
+            (Some(r), None) => Some(Self::Report(r)),
+            (None, Some(p)) => Some(Self::Person(p)),
+            _ => None,
+        }
+    }
+
+    /// The report and person columns of a membership of this scope.
+    pub fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Self::Report(r) => (Some(r), None),
+            Self::Person(p) => (None, Some(p)),
+        }
+    }
+
+    /// `entry` about the team of this scope: on its record, in the section `team`.
+    #[must_use]
+    pub fn audited(self, entry: crate::audit::Entry) -> crate::audit::Entry {
+        let mut entry = match self {
+            Self::Report(r) => entry.record("report", r),
+            Self::Person(p) => entry.record("person", p),
+        };
+        "team".clone_into(&mut entry.section);
+        entry
+    }
+}
+
 /// A set of [`Section`]s.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Sections(u8);
@@ -353,6 +391,24 @@ mod tests {
 
     fn fields(err: &Invalid) -> Vec<(&'static str, Problem)> {
         err.0.iter().map(|e| (e.field, e.problem)).collect()
+    }
+
+    #[test]
+    fn a_scope_is_one_report_or_one_person() {
+        assert_eq!(Scope::of(Some(4), None), Some(Scope::Report(4)));
+        assert_eq!(Scope::of(None, Some(9)), Some(Scope::Person(9)));
+        assert_eq!(Scope::of(Some(4), Some(9)), None);
+        assert_eq!(Scope::of(None, None), None);
+        assert_eq!(Scope::Person(9).columns(), (None, Some(9)));
+        let entry = Scope::Person(9).audited(crate::audit::Entry::default());
+        assert_eq!(
+            (
+                entry.record_type.as_str(),
+                entry.record_id.as_str(),
+                entry.section.as_str()
+            ),
+            ("person", "9", "team")
+        );
     }
 
     #[test]

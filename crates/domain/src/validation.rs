@@ -68,6 +68,8 @@ pub enum Problem {
     UnknownUser,
     /// Not a running member of the case's team.
     NotTeamMember,
+    /// A sharing on the person's consent, and no consent of theirs stands in their record.
+    NoConsentRecorded,
 }
 
 impl Problem {
@@ -119,11 +121,12 @@ impl Problem {
             Self::UserOrOrganisation => "user_or_organisation",
             Self::UnknownUser => "unknown_user",
             Self::NotTeamMember => "not_team_member",
+            Self::NoConsentRecorded => "no_consent_recorded",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 46] = [
+    pub const ALL: [Problem; 47] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -170,6 +173,7 @@ impl Problem {
         Self::UserOrOrganisation,
         Self::UnknownUser,
         Self::NotTeamMember,
+        Self::NoConsentRecorded,
     ];
 }
 

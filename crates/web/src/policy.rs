@@ -774,6 +774,21 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadTeamCases),
     ),
     (
+        "GET",
+        "/equipe/persone/{member_id}",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "POST",
+        "/persone/{id}/equipe",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "POST",
+        "/persone/{id}/equipe/{member_id}/rimuovi",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
         "POST",
         "/segnalazioni/{id}/equipe",
         Access::Needs(Permission::ManageTeams),
@@ -787,6 +802,26 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "GET",
         "/api/v1/team/cases/{id}",
         Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "GET",
+        "/api/v1/team/{member_id}/person",
+        Access::Needs(Permission::ReadTeamCases),
+    ),
+    (
+        "POST",
+        "/api/v1/persons/{id}/team",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "GET",
+        "/api/v1/persons/{id}/team",
+        Access::Needs(Permission::ManageTeams),
+    ),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/team/{member_id}",
+        Access::Needs(Permission::ManageTeams),
     ),
     // Conferences and tasks of a case's team; outcomes after a handover
     (

@@ -62,8 +62,11 @@ pub struct MemberRef {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub id: i64,
-    pub report_id: i64,
-    pub report_code: String,
+    /// The report whose team it is; none for the team of a person.
+    pub report_id: Option<i64>,
+    pub report_code: Option<String>,
+    /// The person record whose team it is (across their reports); none for a report's team.
+    pub person_id: Option<i64>,
     pub user_id: Option<i64>,
     pub user_name: Option<String>,
     /// The member organisation, or the member user's.
@@ -95,6 +98,7 @@ fn member_view(m: Membership) -> MemberView {
         id: s.id,
         report_id: s.report_id,
         report_code: s.report_code,
+        person_id: s.person_id,
         user_id: s.user_id,
         user_name: s.user_name,
         organisation_id: s.organisation_id,
@@ -117,6 +121,21 @@ fn member_view(m: Membership) -> MemberView {
     }
 }
 
+fn member_input(body: MemberBody) -> MemberInput {
+    MemberInput {
+        user: body.user.unwrap_or_default(),
+        organisation_id: body
+            .organisation_id
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        role_in_case: body.role_in_case,
+        sections: body.sections,
+        until: body.until,
+        basis: body.basis,
+        consent: body.consent,
+    }
+}
+
 /// Invites a user or an organisation to the team of a report, with a role in the case, the
 /// sections it may read and a last day (coordinators). 422 names the field at fault (an
 /// unknown user or organisation of the Ambito, an open membership already). Audited.
@@ -130,18 +149,7 @@ pub async fn invite(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<MemberBody>,
 ) -> Result<(StatusCode, Json<MemberRef>), ApiError> {
-    let input = MemberInput {
-        user: body.user.unwrap_or_default(),
-        organisation_id: body
-            .organisation_id
-            .map(|o| o.to_string())
-            .unwrap_or_default(),
-        role_in_case: body.role_in_case,
-        sections: body.sections,
-        until: body.until,
-        basis: body.basis,
-        consent: body.consent,
-    };
+    let input = member_input(body);
     let member =
         presidio_app::teams::invite(&state, visitor.caller(), principal(&visitor)?, id, &input)
             .await?;
@@ -353,4 +361,122 @@ pub async fn case(
     Path(id): Path<i64>,
 ) -> Result<Json<TeamCaseView>, ApiError> {
     Ok(Json(case_view(&state, &visitor, id).await?))
+}
+
+/// Invites a user or an organisation to the team that follows a person record (coordinators
+/// who read one of the person's reports whole): the grant opens its sections of every report
+/// naming the person or a linked record, the later ones too. The basis is always stated; a
+/// consent must stand in the person's data-protection records (422 on `basis`); 409 when the
+/// person's processing is restricted. Audited on the person.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/team", tag = "equipe",
+    params(("id" = i64, Path)), request_body = MemberBody,
+    responses((status = 201, body = MemberRef), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn person_invite(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<MemberBody>,
+) -> Result<(StatusCode, Json<MemberRef>), ApiError> {
+    let input = member_input(body);
+    let member = presidio_app::person_teams::invite(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        id,
+        &input,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberRef {
+            id: member,
+            status: "invited".into(),
+        }),
+    ))
+}
+
+/// The team that follows a person record, every membership ever (coordinators).
+#[utoipa::path(get, path = "/api/v1/persons/{id}/team", tag = "equipe",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MemberView>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn person_team(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MemberView>>, ApiError> {
+    let (list, _) = presidio_app::person_teams::of(&state, principal(&visitor)?, id).await?;
+    Ok(Json(list.into_iter().map(member_view).collect()))
+}
+
+/// Ends a membership of a person's team (coordinators): access ends on the member's next
+/// request. 409 when it ended already. Audited on the person.
+#[utoipa::path(delete, path = "/api/v1/persons/{id}/team/{member_id}", tag = "equipe",
+    params(("id" = i64, Path), ("member_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn person_remove(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    presidio_app::person_teams::remove(&state, visitor.caller(), principal(&visitor)?, id, member)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A report opened by a membership of a person's team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedCaseView {
+    pub id: i64,
+    pub code: String,
+    pub received_at: String,
+}
+
+/// The person a membership of the caller's follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowedView {
+    pub membership: MemberView,
+    /// With the section `persone`: the name shown (none for "sconosciuto") and the safety
+    /// notes; null otherwise.
+    pub name: Option<String>,
+    pub safety_notes: Option<String>,
+    /// The reports it opens, newest first: each read at `/api/v1/team/cases/{id}`.
+    pub cases: Vec<FollowedCaseView>,
+}
+
+/// The person followed by one of the caller's memberships, while it runs: the reports it
+/// opens and, with the section `persone`, the name and the safety notes. 404 before the
+/// invitation is accepted, after removal and past the last day. Audited on the person.
+#[utoipa::path(get, path = "/api/v1/team/{member_id}/person", tag = "equipe",
+    params(("member_id" = i64, Path)),
+    responses((status = 200, body = FollowedView), (status = 404, body = ErrorBody)))]
+pub async fn followed(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(member): Path<i64>,
+) -> Result<Json<FollowedView>, ApiError> {
+    let f = presidio_app::person_teams::followed(
+        &state,
+        visitor.caller(),
+        principal(&visitor)?,
+        member,
+    )
+    .await?;
+    Ok(Json(FollowedView {
+        membership: member_view(f.membership),
+        name: f.name,
+        safety_notes: f.safety_notes,
+        cases: f
+            .cases
+            .into_iter()
+            .map(|(id, code, at)| FollowedCaseView {
+                id,
+                code,
+                received_at: at.timestamp().to_string(),
+            })
+            .collect(),
+    }))
 }

@@ -86,7 +86,7 @@ async fn new_page(
     let members = presidio_app::teams::of(state, who, id).await?;
     let code = members
         .first()
-        .map(|m| m.member.report_code.clone())
+        .and_then(|m| m.member.report_code.clone())
         .unwrap_or_default();
     let page = Layout::titled(
         visitor,

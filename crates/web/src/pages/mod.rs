@@ -193,6 +193,11 @@ fn person_routes(routes: Routes) -> Routes {
         .post("/persone/{id}/collegamenti", persons::link)
         .post("/persone/{id}/stacca", persons::detach)
         .post("/persone/{id}/nucleo", persons::household_add)
+        .post("/persone/{id}/equipe", persons::team_invite)
+        .post(
+            "/persone/{id}/equipe/{member_id}/rimuovi",
+            persons::team_remove,
+        )
         .post("/persone/{id}/protezione-dati", persons::privacy_add)
         .post(
             "/persone/{id}/protezione-dati/{entry_id}/decisione",
@@ -203,6 +208,7 @@ fn person_routes(routes: Routes) -> Routes {
         .post("/equipe/calendario", teams::create_feed)
         .post("/equipe/calendario/revoca", teams::revoke_feed)
         .get("/equipe/casi/{id}", teams::case)
+        .get("/equipe/persone/{member_id}", teams::person)
         .post("/equipe/{member_id}/risposta", teams::answer)
         .get("/segnalazioni/{id}/riunioni/nuova", conferences::new)
         .post("/segnalazioni/{id}/riunioni", conferences::plan)

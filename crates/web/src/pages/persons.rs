@@ -313,6 +313,8 @@ pub struct PersonPage {
     privacy: PrivacySection,
     /// Who in the network follows the person, across their cases.
     network: Vec<crate::views::teams::MemberLine>,
+    /// The team that follows the person, for who forms it.
+    team: crate::views::teams::TeamSection,
 }
 
 /// The data-protection records on the person's page, and their forms.
@@ -687,6 +689,7 @@ async fn person_page(
                 household: HouseholdSection::default(),
                 network: Vec::new(),
                 privacy: PrivacySection::default(),
+                team: crate::views::teams::TeamSection::default(),
             });
         }
         PersonView::Full(p) => p,
@@ -729,6 +732,7 @@ async fn person_page(
     let (form, sex) = typed.unwrap_or_else(|| (fields_of(r), r.sex.clone()));
     let household = household_section(t, id, &name, &p);
     let privacy = privacy_section(t, &p, state.clock.now().in_rome().date());
+    let team = team_section(state, who, id, AmbitoId(r.ambito_id)).await?;
     Ok(PersonPage {
         page,
         id,
@@ -754,7 +758,28 @@ async fn person_page(
             .iter()
             .map(|m| crate::views::teams::member_line(t, m))
             .collect(),
+        team,
     })
+}
+
+/// The team that follows the person, for who forms it in the person's Ambito.
+async fn team_section(
+    state: &AppState,
+    who: &presidio_domain::access::Principal,
+    id: i64,
+    ambito: AmbitoId,
+) -> Result<crate::views::teams::TeamSection, PageError> {
+    if !who.may_in(Permission::ManageTeams, ambito) {
+        return Ok(crate::views::teams::TeamSection::default());
+    }
+    let (members, organisations) = presidio_app::person_teams::of(state, who, id).await?;
+    Ok(crate::views::teams::section(
+        catalogue().tr(Locale::Italian),
+        format!("/persone/{id}/equipe"),
+        &members,
+        &organisations,
+        state.clock.now().in_rome().date(),
+    ))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -1175,4 +1200,40 @@ fn download(bytes: Vec<u8>, kind: &str, name: &str) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// Invites a member to the team that follows the person; a refusal shows the page again with
+/// what was typed.
+pub async fn team_invite(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    let input = crate::views::teams::invite_input(&pairs);
+    match presidio_app::person_teams::invite(&state, visitor.caller(), who, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/persone/{id}#equipe")).into_response()),
+        Err(AppError::Invalid(invalid)) => {
+            let mut page =
+                person_page(&state, &visitor, id, FormErrors::from(&invalid), None, None).await?;
+            page.team.keep(&input);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ends a membership of the person's team.
+pub async fn team_remove(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path((id, member)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let who = super::reports::principal(&visitor)?;
+    match presidio_app::person_teams::remove(&state, visitor.caller(), who, id, member).await {
+        Ok(()) | Err(AppError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Redirect::to(&format!("/persone/{id}#equipe")).into_response())
 }

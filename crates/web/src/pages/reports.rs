@@ -936,6 +936,7 @@ async fn team_section(
             Some((members, organisations)) => {
                 let mut section = crate::views::teams::section(
                     t,
+                    format!("/segnalazioni/{id}/equipe"),
                     &members,
                     &organisations,
                     state.clock.now().in_rome().date(),

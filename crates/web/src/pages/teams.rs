@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use presidio_app::AppError;
-use presidio_domain::team::{MemberInput, MemberStatus, Section};
+use presidio_domain::team::{MemberStatus, Section};
 
 use super::reports::{after, persons_of, principal, refused_invite};
 use super::{Layout, PageError};
@@ -224,32 +224,50 @@ pub async fn case(
     })
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "team_person.html")]
+pub struct TeamPersonPage {
+    page: Layout,
+    grant: MemberLine,
+    /// With the section "persone": the name and the safety notes.
+    name: String,
+    safety_notes: String,
+    /// The reports opened: link, code, when received.
+    cases: Vec<(String, String, String)>,
+}
+
+/// The person followed by one of the user's memberships: the reports it opens (each read on
+/// its team page) and, with the section "persone", the name and the safety notes. Audited.
+pub async fn person(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(member): Path<i64>,
+) -> Result<TeamPersonPage, PageError> {
+    let who = principal(&visitor)?;
+    let f = presidio_app::person_teams::followed(&state, visitor.caller(), who, member).await?;
+    let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+    let grant = member_line(t, &f.membership);
+    let page = Layout::titled(
+        &visitor,
+        t.t1("team-person-title", "ref", &grant.code),
+        "team",
+    );
+    Ok(TeamPersonPage {
+        name: f.name.unwrap_or_default(),
+        safety_notes: f.safety_notes.unwrap_or_default(),
+        cases: f
+            .cases
+            .iter()
+            .map(|(id, code, at)| (format!("/equipe/casi/{id}"), code.clone(), t.date_time(*at)))
+            .collect(),
+        grant,
+        page,
+    })
+}
+
 fn page_title(code: &str) -> String {
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     t.t1("team-case-title", "code", code)
-}
-
-/// The report page's invitation form, as sent.
-#[derive(Debug, Default)]
-pub struct InviteForm(Vec<(String, String)>);
-
-impl InviteForm {
-    fn input(&self) -> MemberInput {
-        let mut input = MemberInput::default();
-        for (k, v) in &self.0 {
-            match k.as_str() {
-                "user" => input.user.clone_from(v),
-                "organisation_id" => input.organisation_id.clone_from(v),
-                "role_in_case" => input.role_in_case.clone_from(v),
-                "sections" => input.sections.push(v.clone()),
-                "until" => input.until.clone_from(v),
-                "basis" => input.basis.clone_from(v),
-                "consent" => input.consent.clone_from(v),
-                _ => {}
-            }
-        }
-        input
-    }
 }
 
 /// Creates (or replaces) the member's calendar feed of their conferences; shows its address once.
@@ -282,7 +300,7 @@ pub async fn invite(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let who = principal(&visitor)?;
-    let input = InviteForm(pairs).input();
+    let input = crate::views::teams::invite_input(&pairs);
     match presidio_app::teams::invite(&state, visitor.caller(), who, id, &input).await {
         Ok(_) => after(&state, &visitor, id, Ok(())).await,
         Err(AppError::Invalid(invalid)) => {

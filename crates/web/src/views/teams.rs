@@ -10,8 +10,12 @@ use crate::i18n::Tr;
 /// A membership as a line.
 pub struct MemberLine {
     pub id: i64,
-    pub report_id: i64,
+    /// The report's code, or "persona n. …" for a person's team.
     pub code: String,
+    /// Where the member reads what the membership opens (`/equipe/casi/…`, `/equipe/persone/…`).
+    pub case_href: String,
+    /// Where who reads the record whole finds the team (the report's or the person's page).
+    pub record_href: String,
     /// The member: a user's name and organisation, or an organisation.
     pub who: String,
     pub role: String,
@@ -44,10 +48,26 @@ pub fn member_line(t: Tr<'_>, m: &Membership) -> MemberLine {
     let until = presidio_domain::time::parse_date(&s.until_day)
         .map(|d| t.t1("team-until", "day", &t.date_long(d)))
         .unwrap_or_default();
+    let (code, case_href, record_href) = match (s.report_id, s.person_id) {
+        (Some(report), _) => (
+            s.report_code.clone().unwrap_or_default(),
+            format!("/equipe/casi/{report}"),
+            format!("/segnalazioni/{report}#equipe"),
+        ),
+        (None, person) => {
+            let person = person.unwrap_or_default();
+            (
+                t.t_args("team-person-ref", &[("id", crate::i18n::Arg::Num(person))]),
+                format!("/equipe/persone/{}", s.id),
+                format!("/persone/{person}#equipe"),
+            )
+        }
+    };
     MemberLine {
         id: s.id,
-        report_id: s.report_id,
-        code: s.report_code.clone(),
+        code,
+        case_href,
+        record_href,
         who,
         role: t.t(&format!("team-role-{}", s.role_in_case)),
         sections: m
@@ -70,6 +90,10 @@ pub fn member_line(t: Tr<'_>, m: &Membership) -> MemberLine {
 #[derive(Default)]
 pub struct TeamSection {
     pub shown: bool,
+    /// Where its forms post: `/segnalazioni/{id}/equipe` or `/persone/{id}/equipe`.
+    pub base: String,
+    /// The label of the basis left empty (a person's team must state one).
+    pub basis_empty: &'static str,
     pub members: Vec<MemberLine>,
     pub roles: Vec<Choice>,
     pub sections: Vec<Choice>,
@@ -117,6 +141,7 @@ fn choices<T: Copy>(t: Tr<'_>, all: &[T], code: fn(T) -> &'static str, key: &str
 
 pub fn section(
     t: Tr<'_>,
+    base: String,
     members: &[Membership],
     organisations: &[presidio_db::Organisation],
     today: jiff::civil::Date,
@@ -126,6 +151,12 @@ pub fn section(
         .unwrap_or(today);
     TeamSection {
         shown: true,
+        basis_empty: if base.starts_with("/persone/") {
+            "choose"
+        } else {
+            "team-basis-default"
+        },
+        base,
         members: members.iter().map(|m| member_line(t, m)).collect(),
         roles: choices(t, CaseRole::ALL, CaseRole::code, "team-role"),
         sections: choices(t, Section::ALL, Section::code, "team-section"),
@@ -142,4 +173,22 @@ pub fn section(
         max_day: max.to_string(),
         ..TeamSection::default()
     }
+}
+
+/// An invitation form as sent (the sections ticked come as repeated pairs).
+pub fn invite_input(pairs: &[(String, String)]) -> presidio_domain::team::MemberInput {
+    let mut input = presidio_domain::team::MemberInput::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "user" => input.user.clone_from(v),
+            "organisation_id" => input.organisation_id.clone_from(v),
+            "role_in_case" => input.role_in_case.clone_from(v),
+            "sections" => input.sections.push(v.clone()),
+            "until" => input.until.clone_from(v),
+            "basis" => input.basis.clone_from(v),
+            "consent" => input.consent.clone_from(v),
+            _ => {}
+        }
+    }
+    input
 }
