@@ -230,3 +230,66 @@ test("a social service tells a 30-day outcome and the dashboard's Efficacia coun
   assert.match(await row.innerText(), /\b1\b/);
   await close();
 });
+
+test("a team follows a person across reports: formed from the person's record, read by the partner", async () => {
+  const person = { role: "beneficiario", name: "Lucia Marni", sex: "F", age: 38 };
+  const first = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "carabinieri", organization: "Stazione di Rho" },
+    municipality: "015182", place: "Via Madonna", target_group: "fragilita",
+    persons: [person], description: "Prima chiamata della notte",
+  });
+  const read = await api(server.url, USERS.coordinatore, "GET", `/api/v1/reports/${first.id}`);
+  const personId = read.persons[0].person_id;
+
+  const desk = await openPage(browser, server.url, { width: 1280, height: 900 });
+  await logIn(desk.page, server.url, USERS.coordinatore);
+  await desk.page.goto(`${server.url}/persone/${personId}`);
+  await desk.page.locator("#user").fill(USERS.asst.username);
+  await desk.page.locator("#role_in_case").selectOption("referente_sanitario");
+  await desk.page.locator("#until").fill(inDays(60));
+  for (const id of ["#sections-persone", "#sections-intervento"]) {
+    await desk.page.locator(id).focus();
+    await desk.page.keyboard.press("Space");
+  }
+  await desk.page.locator("#basis").selectOption("compito_pubblico");
+  await desk.page.locator("#consent").focus();
+  await desk.page.keyboard.press("Enter");
+  await desk.page.waitForURL(new RegExp(`/persone/${personId}#equipe$`));
+  const team = await desk.page.locator("#equipe ~ ul").first().innerText();
+  assert.match(team, /Paola Pronto Soccorso/);
+  assert.deepEqual(await seriousViolations(desk.page), [], "person page with its team");
+  await desk.page.locator("#equipe").scrollIntoViewIfNeeded();
+  await screenshot(desk.page, "equipe-persona");
+  await desk.close();
+
+  // A later report naming the same person is opened too.
+  const later = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
+    channel: "telefono", reporter: { kind: "carabinieri", organization: "Stazione di Rho" },
+    municipality: "015182", place: "Stazione di Rho", target_group: "fragilita",
+    persons: [{ ...person, person_id: personId }], description: "Seconda chiamata",
+  });
+  const mine = await api(server.url, USERS.asst, "GET", "/api/v1/team");
+  const member = mine.find((m) => m.person_id === personId);
+  await api(server.url, USERS.asst, "POST", `/api/v1/team/${member.id}/answer`, { accept: true }, [204]);
+
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.asst);
+    await page.goto(server.url + "/equipe");
+    await page.locator(`a[href="/equipe/persone/${member.id}"]`).click();
+    await page.waitForURL(new RegExp(`/equipe/persone/${member.id}$`));
+    const text = await page.locator("main").innerText();
+    assert.match(text, /Lucia Marni/);
+    assert.match(text, new RegExp(first.code));
+    assert.match(text, new RegExp(later.code));
+    assert.deepEqual(await seriousViolations(page), [], `followed person at ${viewport.width}px`);
+    if (viewport.width < 400) await screenshot(page, "equipe-persona-partner");
+    await page.locator(`a[href="/equipe/casi/${later.id}"]`).click();
+    await page.waitForURL(new RegExp(`/equipe/casi/${later.id}$`));
+    assert.doesNotMatch(await page.locator("main").innerText(), /Seconda chiamata/);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width, `${width}px wide`);
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});

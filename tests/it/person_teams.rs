@@ -276,10 +276,18 @@ async fn a_consent_must_stand_in_the_persons_record() {
     let mut app = TestApp::new().await;
     let coord = app.sign_in("coordinatore", &[]).await;
     let partner = app.sign_in("partner", &[]).await;
-    let (_, person) = report_of(&mut app, &coord, None).await;
+    let (report, person) = report_of(&mut app, &coord, None).await;
     let mut body = grant(&partner.username);
     body["basis"] = json!("consenso");
     body["consent"] = json!("Orale, alla presenza dell'operatrice");
+    let on_report = format!("/api/v1/reports/{report}/team");
+    let (s, v) = call(&mut app, Some(&coord), Method::POST, &on_report, &body).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a report's team too: {v}"
+    );
+    assert_eq!(field_of(&v), "basis");
     let (s, v) = invite(&mut app, &coord, person, &body).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_of(&v), "basis");
@@ -296,6 +304,8 @@ async fn a_consent_must_stand_in_the_persons_record() {
     let (s, v) = call(&mut app, Some(&coord), Method::POST, &privacy, &consent).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (s, v) = invite(&mut app, &coord, person, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = call(&mut app, Some(&coord), Method::POST, &on_report, &body).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     // Withdrawn: the next sharing on consent is refused.
     let mut withdrawn = consent.clone();

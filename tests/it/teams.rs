@@ -479,6 +479,15 @@ async fn a_protected_case_states_the_basis_of_its_sharing() {
     with_consent["basis"] = json!("consenso");
     with_consent["consent"] = json!("Consenso scritto raccolto dall'operatrice");
     let (s, v) = invite(&mut app, &coord, id, &with_consent).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no consent recorded: {v}"
+    );
+    assert!(v["error"]["fields"]["basis"].is_string(), "{v}");
+    let mut by_law = health(&partner.username);
+    by_law["basis"] = json!("obbligo_di_legge");
+    let (s, v) = invite(&mut app, &coord, id, &by_law).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
 }
 

@@ -7,12 +7,11 @@
 use presidio_db::{DbError, StoredPerson};
 use presidio_domain::access::{CaseAccess, Permission, Principal};
 use presidio_domain::audit::Action;
-use presidio_domain::privacy::{PrivacyKind, consent_stands};
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::team::{Basis, MemberInput, MemberStatus, Scope, Section};
 use presidio_domain::validation::{Invalid, Problem};
 
-use crate::team_access::{Membership, membership, today};
+use crate::team_access::{Membership, consent_stands, membership, today};
 use crate::teams::is_mine;
 use crate::{App, AppError, Caller};
 
@@ -56,17 +55,14 @@ pub async fn invite(
     id: i64,
     input: &MemberInput,
 ) -> Result<i64, AppError> {
-    let (record, group) = managed(app, who, id).await?;
+    let (record, _) = managed(app, who, id).await?;
     if record.restricted_at.is_some() {
         return Err(AppError::Conflict("person_restricted"));
     }
     let today = today(app);
     let member = input.validate(today, true)?;
-    if member.basis == Basis::Consenso {
-        let records = app.db.privacy_records(&group).await?;
-        if !consent_stands(records.iter().filter_map(|r| PrivacyKind::parse(&r.kind))) {
-            return Err(Invalid::one("basis", Problem::NoConsentRecorded).into());
-        }
+    if member.basis == Basis::Consenso && !consent_stands(app, &[id]).await? {
+        return Err(Invalid::one("basis", Problem::NoConsentRecorded).into());
     }
     let invited = app
         .db

@@ -65,3 +65,18 @@ pub(crate) async fn grants_for(
     }
     Ok(out)
 }
+
+/// Whether a consent of the person stands in the data-protection records of one of the person
+/// records `persons` (each with the records linked to it): what a sharing on consent needs.
+pub(crate) async fn consent_stands(app: &App, persons: &[i64]) -> Result<bool, DbError> {
+    use presidio_domain::privacy::PrivacyKind;
+    for person in persons {
+        let group = app.db.person_group(*person).await?;
+        let records = app.db.privacy_records(&group).await?;
+        let kinds = records.iter().filter_map(|r| PrivacyKind::parse(&r.kind));
+        if presidio_domain::privacy::consent_stands(kinds) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

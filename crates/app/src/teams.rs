@@ -40,6 +40,21 @@ pub async fn invite(
     let report = managed(app, who, id).await?;
     let today = today(app);
     let member = input.validate(today, report.data.is_protected())?;
+    if member.basis == presidio_domain::team::Basis::Consenso {
+        let persons: Vec<i64> = report
+            .data
+            .persons
+            .iter()
+            .filter_map(|p| p.person_id)
+            .collect();
+        if !crate::team_access::consent_stands(app, &persons).await? {
+            return Err(presidio_domain::validation::Invalid::one(
+                "basis",
+                presidio_domain::validation::Problem::NoConsentRecorded,
+            )
+            .into());
+        }
+    }
     let invited = app
         .db
         .invite_member(
