@@ -156,6 +156,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/equipe/persone/{id}", "-nnnn--n"),
     ("/api/v1/team/{id}/person", "-nnnn--n"),
     ("/api/v1/reports/{id}/conferences", "-yyyn---"),
+    ("/api/v1/reports/{id}/timeline", "-yyyn---"),
     ("/segnalazioni/{id}/riunioni/nuova", "-y------"),
     ("/equipe/riunioni/{id}", "-nnnn--n"),
     ("/esiti", "-yyyy---"),

@@ -610,6 +610,46 @@ async fn the_pages_plan_a_conference_record_its_minutes_and_move_its_task() {
     ] {
         assert!(timeline.contains(line), "{line} in {timeline}");
     }
+    timeline_through_the_api(&mut app, &coord, id).await;
+}
+
+/// The case's timeline through the API, oldest first, audited; not for who reads no case.
+async fn timeline_through_the_api(app: &mut TestApp, coord: &Who, id: i64) {
+    let path = format!("/api/v1/reports/{id}/timeline");
+    let (s, v) = go(app, coord, Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let kinds: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .filter(|k| !matches!(*k, "status" | "triage"))
+        .collect();
+    // By time: the conference is planned days ahead, the minutes were recorded today.
+    assert_eq!(
+        kinds,
+        ["minutes", "task", "task_moved", "conference"],
+        "{v}"
+    );
+    let moved = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "task_moved")
+        .unwrap();
+    assert_eq!(
+        (moved["code"].as_str(), moved["note"].as_str()),
+        (Some("done"), Some("Colloquio"))
+    );
+    assert!(
+        app.audited("read")
+            .await
+            .iter()
+            .any(|e| e.entry.section == "timeline" && e.entry.record_id == id.to_string())
+    );
+    let theirs = app.sign_in("partner", &[]).await;
+    let (s, _) = go(app, &theirs, Method::GET, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 /// The minutes page: a decision with no last day is refused on its row, then recorded.

@@ -3,6 +3,8 @@
 //! conference; a task's owner, the case's responsible and the coordinators follow and move it;
 //! an overdue task is escalated to the coordinators after the configured grace.
 
+use std::sync::Arc;
+
 use presidio_db::{DbError, StoredConference, StoredTask, TaskScope};
 use presidio_domain::access::{CaseAccess, Permission, Principal, Role};
 use presidio_domain::audit::Action;
@@ -279,6 +281,32 @@ pub async fn record_of(
         app.db.conferences_of(report).await?,
         app.db.tasks_of(report).await?,
     ))
+}
+
+/// The case's timeline as the API gives it: the status moves and triages of report `id`, its
+/// conferences with their minutes and the tasks decided, for who reads it whole. Audited as a
+/// read of the section `timeline`. `NotFound` for the others.
+pub async fn timeline(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<
+    (
+        Arc<crate::cache::CachedReport>,
+        Vec<StoredConference>,
+        Vec<StoredTask>,
+    ),
+    AppError,
+> {
+    let Some((cached, CaseAccess::Full)) = crate::cases::load_for_reading(app, who, id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let conferences = app.db.conferences_of(id).await?;
+    let tasks = app.db.tasks_of(id).await?;
+    app.read_section(caller, id, "timeline").await?;
+    Ok((cached, conferences, tasks))
 }
 
 /// The tasks on `who`'s list: theirs (or their organisation's) while their membership runs;

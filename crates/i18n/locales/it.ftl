@@ -329,6 +329,7 @@ audit-section-activations = risorse attivate
 audit-section-activity = tabella delle attività
 audit-section-dashboard = cruscotto
 audit-section-diary = diario
+audit-section-timeline = storia della segnalazione
 audit-section-identity = dati anagrafici
 audit-section-reserved_match = corrispondenza in una scheda riservata
 audit-section-person_candidates = persone già note proposte all'accoglienza

@@ -857,6 +857,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/reports/{id}/conferences",
         Access::Needs(Permission::ReadCases),
     ),
+    (
+        "GET",
+        "/api/v1/reports/{id}/timeline",
+        Access::Needs(Permission::ReadCases),
+    ),
     ("GET", "/api/v1/conferences/{id}", Access::AnyOf(TEAM_WORK)),
     (
         "POST",

@@ -319,3 +319,98 @@ pub async fn move_task(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// One step of a case's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntryView {
+    /// RFC 3339.
+    pub at: String,
+    /// `status` (a move), `triage`, `conference` (planned), `minutes`, `task` (decided),
+    /// `task_moved`.
+    pub kind: String,
+    /// The status reached, the triage outcome, the closing outcome (`detail` of a closing),
+    /// or the task's status.
+    pub code: Option<String>,
+    /// `reopened` on a reopening, the closing outcome on a closing.
+    pub detail: Option<String>,
+    pub actor: Option<String>,
+    /// The move's note, the triage's rationale, the agenda, the minutes, the task.
+    pub note: String,
+    /// Where a conference is held.
+    pub place: Option<String>,
+    /// The conference or the task the step is about.
+    pub conference_id: Option<i64>,
+    pub task_id: Option<i64>,
+}
+
+fn entry(at_ms: i64, kind: &str, note: String) -> TimelineEntryView {
+    TimelineEntryView {
+        at: at(at_ms),
+        kind: kind.into(),
+        code: None,
+        detail: None,
+        actor: None,
+        note,
+        place: None,
+        conference_id: None,
+        task_id: None,
+    }
+}
+
+/// The case's timeline, oldest first: its status moves and triages, its conferences with their
+/// minutes, the tasks decided and their moves — what the report page shows as "Storia della
+/// segnalazione" (who reads the case whole). Audited.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/timeline", tag = "equipe",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<TimelineEntryView>), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<TimelineEntryView>>, ApiError> {
+    let (cached, conferences, tasks) =
+        presidio_app::conferences::timeline(&state, visitor.caller(), principal(&visitor)?, id)
+            .await?;
+    let mut out: Vec<(i64, TimelineEntryView)> = Vec::new();
+    for e in &cached.history.events {
+        let mut v = entry(e.at, "status", e.note.clone());
+        v.code = Some(e.status_to.clone());
+        v.detail.clone_from(&e.detail);
+        v.actor.clone_from(&e.actor);
+        out.push((e.at, v));
+    }
+    for tr in &cached.history.triages {
+        let mut v = entry(tr.at, "triage", tr.rationale.clone());
+        v.code = Some(tr.outcome.clone());
+        v.actor.clone_from(&tr.actor);
+        out.push((tr.at, v));
+    }
+    for c in conferences {
+        let mut v = entry(c.at, "conference", c.agenda.clone());
+        v.conference_id = Some(c.id);
+        v.place = Some(c.place.clone());
+        out.push((c.at, v));
+        if let (Some(minutes), Some(when)) = (c.minutes, c.minutes_at) {
+            let mut v = entry(when, "minutes", minutes);
+            v.conference_id = Some(c.id);
+            v.actor = c.minutes_by;
+            out.push((when, v));
+        }
+    }
+    for x in tasks {
+        let mut v = entry(x.created_at, "task", x.title.clone());
+        v.code = Some(presidio_domain::conference::TaskStatus::Open.code().into());
+        v.conference_id = Some(x.conference_id);
+        v.task_id = Some(x.id);
+        out.push((x.created_at, v));
+        let open = presidio_domain::conference::TaskStatus::Open.code();
+        if let Some(when) = x.updated_at.filter(|_| x.status != open) {
+            let mut v = entry(when, "task_moved", x.title);
+            v.code = Some(x.status);
+            v.task_id = Some(x.id);
+            out.push((when, v));
+        }
+    }
+    out.sort_by_key(|(at, _)| *at);
+    Ok(Json(out.into_iter().map(|(_, v)| v).collect()))
+}

@@ -157,6 +157,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::person_remove))
         .routes(routes!(teams::followed))
         .routes(routes!(conferences::plan, conferences::of_report))
+        .routes(routes!(conferences::timeline))
         .routes(routes!(conferences::show))
         .routes(routes!(conferences::minutes))
         .routes(routes!(conferences::tasks))
