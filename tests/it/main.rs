@@ -12,6 +12,7 @@ mod durability;
 pub mod handovers;
 mod households;
 mod interventions;
+mod network;
 mod pages;
 mod pdf;
 mod person_stats;

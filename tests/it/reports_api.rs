@@ -18,14 +18,16 @@ pub fn minimal() -> Value {
     })
 }
 
-pub async fn post(
+/// A JSON request of `method` to `path` with `who`'s token (shared by parallel requests).
+pub async fn request_as(
     app: &TestApp,
     who: &Who,
+    method: Method,
     path: &str,
     body: &Value,
 ) -> crate::support::TestResponse {
     let request = axum::http::Request::builder()
-        .method(Method::POST)
+        .method(method)
         .uri(path)
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {}", who.token))
@@ -34,15 +36,17 @@ pub async fn post(
     app.request(request).await
 }
 
+pub async fn post(
+    app: &TestApp,
+    who: &Who,
+    path: &str,
+    body: &Value,
+) -> crate::support::TestResponse {
+    request_as(app, who, Method::POST, path, body).await
+}
+
 async fn patch(app: &TestApp, who: &Who, path: &str, body: &Value) -> crate::support::TestResponse {
-    let request = axum::http::Request::builder()
-        .method(Method::PATCH)
-        .uri(path)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {}", who.token))
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap();
-    app.request(request).await
+    request_as(app, who, Method::PATCH, path, body).await
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ pub mod households;
 pub mod interventions;
 pub mod jobs;
 pub mod mail;
+pub mod network;
 pub mod notifications;
 pub mod notify;
 pub mod password;

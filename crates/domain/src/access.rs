@@ -92,6 +92,8 @@ impl Role {
                 P::ManagePersons,
                 P::ManageTeams,
                 P::ReadTeamCases,
+                P::ReadNetwork,
+                P::ManageNetwork,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -101,6 +103,7 @@ impl Role {
                 P::ReadRoster,
                 P::ReadResources,
                 P::ReadTeamCases,
+                P::ReadNetwork,
             ],
             Self::ServizioSociale => &[
                 P::UseApp,
@@ -108,6 +111,7 @@ impl Role {
                 P::ReadCases,
                 P::ReceiveHandovers,
                 P::ReadTeamCases,
+                P::ReadNetwork,
             ],
             Self::Segnalante => &[
                 P::UseApp,
@@ -171,6 +175,10 @@ pub enum Permission {
     ManageTeams,
     /// The cases one's team membership opens (the sections granted), and answering invitations.
     ReadTeamCases,
+    /// The network directory: organisations, contacts, referents.
+    ReadNetwork,
+    /// Adding organisations to the directory and keeping their cards.
+    ManageNetwork,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

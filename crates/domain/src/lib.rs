@@ -13,6 +13,7 @@ pub mod conference;
 pub mod follow_up;
 pub mod handover;
 pub mod intervention;
+pub mod network;
 pub mod password;
 pub mod person;
 pub mod privacy;

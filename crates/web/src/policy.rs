@@ -752,6 +752,46 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/team",
         Access::Needs(Permission::ReadTeamCases),
     ),
+    // The network directory
+    ("GET", "/rete", Access::Needs(Permission::ReadNetwork)),
+    ("POST", "/rete", Access::Needs(Permission::ManageNetwork)),
+    ("GET", "/rete/cerca", Access::Needs(Permission::ReadNetwork)),
+    (
+        "GET",
+        "/rete/foglio",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "GET",
+        "/rete/nuovo",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    ("GET", "/rete/{id}", Access::Needs(Permission::ReadNetwork)),
+    (
+        "POST",
+        "/rete/{id}",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/api/v1/network/organisations",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "POST",
+        "/api/v1/network/organisations",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/api/v1/network/organisations/{id}",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "PUT",
+        "/api/v1/network/organisations/{id}",
+        Access::Needs(Permission::ManageNetwork),
+    ),
     ("GET", "/equipe", Access::Needs(Permission::ReadTeamCases)),
     (
         "POST",

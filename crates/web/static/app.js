@@ -48,3 +48,17 @@ document.addEventListener("keydown", (e) => {
     links[at === -1 ? 0 : next].focus();
   }
 });
+
+// A print button (the night's contact sheet): no inline handlers under the CSP.
+document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
+
+// R on the report page or the field view: to the first line of "Chi chiamo?", Enter dials.
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || (e.key !== "r" && e.key !== "R")) return;
+  const t = e.target;
+  if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  const first = document.querySelector("#chi-chiamo a.network-tel");
+  if (!first) return;
+  e.preventDefault();
+  first.focus();
+});

@@ -12,6 +12,7 @@ mod handovers;
 mod health;
 mod interventions;
 mod json;
+mod network;
 mod notifications;
 mod persons;
 mod reference;
@@ -58,6 +59,7 @@ use crate::error::ApiError;
         (name = "intervento", description = "Allerta dell'operatore, passi sul posto, check-in, procedure speciali"),
         (name = "persone", description = "La persona attraverso le segnalazioni: già noti al servizio, scheda, collegamenti"),
         (name = "equipe", description = "L'équipe del caso: inviti, risposte, sezioni condivise"),
+        (name = "rete", description = "La rete del territorio: enti, recapiti 24 ore e d'ufficio, referenti"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -158,6 +160,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::followed))
         .routes(routes!(conferences::plan, conferences::of_report))
         .routes(routes!(conferences::timeline))
+        .routes(routes!(network::list, network::create))
+        .routes(routes!(network::show, network::update))
         .routes(routes!(conferences::show))
         .routes(routes!(conferences::minutes))
         .routes(routes!(conferences::tasks))

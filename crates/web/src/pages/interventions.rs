@@ -203,6 +203,8 @@ pub struct FieldPage {
     errors: FormErrors,
     /// The case whose form the errors belong to.
     errors_for: i64,
+    /// "Chi chiamo?", for the first case in progress (or the whole network).
+    network: crate::views::network::Quick,
 }
 
 #[derive(Deserialize, Default)]
@@ -244,6 +246,7 @@ async fn field_page(
     let now = state.clock.now();
     let mut cases = Vec::new();
     let mut ambito = None;
+    let mut first = None;
     for (d, cached) in
         presidio_app::interventions::field_cases(state, visitor.caller(), who).await?
     {
@@ -261,6 +264,9 @@ async fn field_page(
         .flatten()
         .collect::<Vec<_>>()
         .join(" · ");
+        if cases.is_empty() {
+            first = Some(data.clone());
+        }
         cases.push(FieldCase {
             id: r.id,
             ambito: r.ambito,
@@ -302,10 +308,12 @@ async fn field_page(
         (true, Some(ambito)) => field_resources(state, who, ambito, query, t).await?,
         _ => Vec::new(),
     };
+    let network = super::reports::quick_network(state, visitor, first.as_ref()).await?;
     Ok(FieldPage {
         page,
         cases,
         resources,
+        network,
         query: query.trim().to_owned(),
         errors,
         errors_for,

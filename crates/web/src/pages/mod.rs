@@ -14,6 +14,7 @@ mod follow_ups;
 mod handovers;
 mod home;
 mod interventions;
+mod network;
 mod notifications;
 mod organisations;
 mod persons;
@@ -204,6 +205,13 @@ fn person_routes(routes: Routes) -> Routes {
             persons::privacy_decide,
         )
         .post("/persone/{id}/nucleo/lascia", persons::household_leave)
+        .get("/rete", network::list)
+        .post("/rete", network::create)
+        .get("/rete/cerca", network::results)
+        .get("/rete/foglio", network::sheet)
+        .get("/rete/nuovo", network::new_form)
+        .get("/rete/{id}", network::show)
+        .post("/rete/{id}", network::update)
         .get("/equipe", teams::list)
         .post("/equipe/calendario", teams::create_feed)
         .post("/equipe/calendario/revoca", teams::revoke_feed)

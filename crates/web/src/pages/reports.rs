@@ -541,6 +541,8 @@ pub struct ReportPage {
     closed_with: String,
     handover: crate::views::handovers::ReportHandover,
     team: crate::views::teams::TeamSection,
+    /// "Chi chiamo?": the network for the case.
+    network: crate::views::network::Quick,
     errors: FormErrors,
     done: Option<String>,
 }
@@ -857,6 +859,7 @@ async fn report_page(
         closed_with: String::new(),
         handover: crate::views::handovers::ReportHandover::default(),
         team: crate::views::teams::TeamSection::default(),
+        network: crate::views::network::Quick::default(),
         errors,
         done: done.map(|d| t.t(d)),
         page,
@@ -911,7 +914,57 @@ async fn report_page(
         intervention: crate::views::interventions::for_report(t, &cached, now()),
         handover: crate::views::handovers::for_report(t, who, &cached, base.can_write, now()),
         team: team_section(state, who, id, report.ambito, &conferences).await?,
+        network: quick_network(state, visitor, Some(d)).await?,
         ..base
+    })
+}
+
+/// At most this many organisations in "Chi chiamo?".
+const QUICK_NETWORK: usize = 8;
+
+/// "Chi chiamo?" for the municipality and the target group of `case` (the whole network with
+/// none), for who reads the network directory (empty for the others): the report page's and
+/// the field view's.
+pub(super) async fn quick_network(
+    state: &AppState,
+    visitor: &Visitor,
+    case: Option<&presidio_domain::report::ReportData>,
+) -> Result<crate::views::network::Quick, PageError> {
+    let who = principal(visitor)?;
+    if !who.may(Permission::ReadNetwork) {
+        return Ok(crate::views::network::Quick::default());
+    }
+    let input = presidio_app::network::SearchInput {
+        municipality: case
+            .and_then(|d| d.municipality.as_ref())
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default(),
+        target_group: case
+            .map(|d| d.target_group.code().to_owned())
+            .unwrap_or_default(),
+        ..presidio_app::network::SearchInput::default()
+    };
+    let mut found = presidio_app::network::search(state, visitor.caller(), who, &input).await?;
+    // Organisations with no line to call have nothing to offer at night.
+    found.retain(|c| !c.contacts.is_empty());
+    found.truncate(QUICK_NETWORK);
+    let mut names = std::collections::HashMap::new();
+    for (_, list) in presidio_app::network::form_choices(state, who).await? {
+        for m in list {
+            names.insert(m.data.istat_code.as_str().to_owned(), m.data.name);
+        }
+    }
+    let t = catalogue().tr(Locale::Italian);
+    let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let results = found
+        .iter()
+        .map(|c| crate::views::network::card_view(t, c, &name))
+        .collect();
+    Ok(crate::views::network::Quick {
+        shown: true,
+        municipality: input.municipality,
+        target_group: input.target_group,
+        results: crate::views::network::Results { t, results }.html(),
     })
 }
 

@@ -8,7 +8,7 @@ use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
 /// Those from `GROUPED` on sit together under one "Riferimenti" menu, so the bar holds on one line.
-const NAV: [(&str, &str, &str, Option<Permission>); 15] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 16] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "portal",
@@ -73,6 +73,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 15] = [
     ),
     // GROUPED from here on.
     (
+        "network",
+        "nav-network",
+        "/rete",
+        Some(Permission::ReadNetwork),
+    ),
+    (
         "calendar",
         "nav-calendar",
         "/calendario",
@@ -110,7 +116,7 @@ pub struct Layout {
 }
 
 /// The keys of the entries drawn under the "Riferimenti" menu rather than on the bar.
-const GROUPED: [&str; 2] = ["calendar", "reference"];
+const GROUPED: [&str; 3] = ["network", "calendar", "reference"];
 
 /// One navigation link as the template draws it.
 pub struct NavLink {

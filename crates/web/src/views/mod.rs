@@ -5,6 +5,7 @@ pub mod conferences;
 pub mod handovers;
 pub mod interventions;
 pub mod layout;
+pub mod network;
 pub mod persons;
 pub mod reports;
 pub mod teams;
