@@ -160,6 +160,18 @@ const MATRIX: &[(&str, &str)] = &[
     ("/rete/{id}", "-yyyy---"),
     ("/api/v1/network/organisations", "-yyyy---"),
     ("/api/v1/network/organisations/{id}", "-yyyy---"),
+    ("/api/v1/network/protocols", "-yyyy---"),
+    (
+        "/api/v1/network/protocols?expiring_within_days=60",
+        "-yyyy---",
+    ),
+    ("/api/v1/network/protocols/{id}", "-nnnn---"),
+    ("/api/v1/network/protocols/{id}/documents/{id}", "-nnnn---"),
+    ("/rete/protocolli", "-yyyy---"),
+    ("/rete/protocolli?in_scadenza=1", "-yyyy---"),
+    ("/rete/protocolli/nuovo", "-y------"),
+    ("/rete/protocolli/{id}", "-nnnn---"),
+    ("/rete/protocolli/{id}/documenti/{id}", "-nnnn---"),
     ("/api/v1/persons/{id}/team", "-y------"),
     ("/equipe/persone/{id}", "-nnnn--n"),
     ("/api/v1/team/{id}/person", "-nnnn--n"),
@@ -314,6 +326,7 @@ fn concrete(route: &str) -> String {
         .replace("{code}", "rhodense")
         .replace("{istat_code}", "015182")
         .replace("{member_id}", "{id}")
+        .replace("{document_id}", "{id}")
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ mod person_teams;
 mod persons;
 mod portal;
 mod privacy;
+mod protocols;
 mod reports;
 mod reports_api;
 mod resources;

@@ -4,7 +4,7 @@
 //!
 //! - every 30 seconds, the field round: the missed lone-worker check-ins, the handovers' reminders
 //!   and escalation, the morning summary when due, the holds that lapsed, the overdue tasks'
-//!   escalation and the outcome requests' reminders;
+//!   escalation, the outcome requests' reminders and the protocols' expiry reminders;
 //! - every six hours (and at start), maintenance: audit retention, the retention of person
 //!   records, and the removal of ended sessions and old failed-login counters;
 //! - at the configured interval, the audit chain anchored outside the database.
@@ -101,6 +101,9 @@ pub async fn field_round(app: &App, now: UtcMillis) {
     }
     if let Err(err) = crate::follow_ups::chase(app, now).await {
         tracing::error!(error = %err, "outcome requests not chased");
+    }
+    if let Err(err) = crate::protocols::remind(app, now).await {
+        tracing::error!(error = %err, "protocol expiry reminders not sent");
     }
 }
 

@@ -32,6 +32,7 @@ pub mod person_teams;
 pub mod persons;
 pub mod privacy;
 pub mod profile;
+pub mod protocols;
 pub mod reference;
 pub mod reports;
 pub mod resources;

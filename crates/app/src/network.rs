@@ -252,7 +252,11 @@ pub async fn save(
 
 /// The Ambito a new organisation goes to: the only one whose directory the user keeps, or the
 /// one whose code they chose.
-async fn chosen_ambito(app: &App, who: &Principal, code: &str) -> Result<AmbitoId, AppError> {
+pub(crate) async fn chosen_ambito(
+    app: &App,
+    who: &Principal,
+    code: &str,
+) -> Result<AmbitoId, AppError> {
     let mine = who.ambiti_with(Permission::ManageNetwork);
     match (mine.as_slice(), code.trim()) {
         ([], _) => Err(AppError::Forbidden),

@@ -27,6 +27,7 @@ mod notifications;
 mod persons;
 mod principal;
 mod privacy;
+mod protocols;
 mod reports;
 mod resources;
 mod roster;
@@ -62,6 +63,7 @@ pub use notifications::Notification;
 pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPerson};
 pub use principal::{OrganisationChoice, UserToCreate};
 pub use privacy::StoredPrivacy;
+pub use protocols::{StoredDocument, StoredProtocol, ToRemind};
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
     StatusEvent, TriageRecord,

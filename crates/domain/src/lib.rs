@@ -17,6 +17,7 @@ pub mod network;
 pub mod password;
 pub mod person;
 pub mod privacy;
+pub mod protocol;
 pub mod reference;
 pub mod report;
 pub mod resources;

@@ -70,6 +70,10 @@ pub enum Problem {
     NotTeamMember,
     /// A sharing on the person's consent, and no consent of theirs stands in their record.
     NoConsentRecorded,
+    /// A file that is not a PDF by its content.
+    NotPdf,
+    /// A file larger than 10 MB.
+    FileTooLarge,
 }
 
 impl Problem {
@@ -122,11 +126,13 @@ impl Problem {
             Self::UnknownUser => "unknown_user",
             Self::NotTeamMember => "not_team_member",
             Self::NoConsentRecorded => "no_consent_recorded",
+            Self::NotPdf => "not_pdf",
+            Self::FileTooLarge => "file_too_large",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 47] = [
+    pub const ALL: [Problem; 49] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -174,6 +180,8 @@ impl Problem {
         Self::UnknownUser,
         Self::NotTeamMember,
         Self::NoConsentRecorded,
+        Self::NotPdf,
+        Self::FileTooLarge,
     ];
 }
 

@@ -188,3 +188,33 @@ pub struct Choice {
     pub label: String,
     pub selected: bool,
 }
+
+/// The file sent in field `name` of an upload form: its name as sent and its bytes; `None`
+/// when there is none (or it is empty).
+pub async fn uploaded(mut form: axum::extract::Multipart, name: &str) -> Option<(String, Vec<u8>)> {
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            let file = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.ok()?;
+            return (!bytes.is_empty()).then(|| (file, bytes.to_vec()));
+        }
+    }
+    None
+}
+
+/// A kept PDF as a download: its type, its name (quoted, already cleaned when kept) and no
+/// caching.
+pub fn pdf_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -40,6 +40,35 @@ use presidio_app::{App, FieldConfig};
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// The upload of a signed document (a protocol's PDF, up to 10 MB) may be this large, with the
+/// form around it.
+pub const UPLOAD_LIMIT: usize = 11 * 1024 * 1024;
+
+/// The largest body a request to `path` may carry: [`UPLOAD_LIMIT`] for the uploads of signed
+/// documents, [`BODY_LIMIT`] for every other.
+pub fn body_limit(path: &str) -> usize {
+    let upload = (path.starts_with("/rete/protocolli/") && path.ends_with("/documento"))
+        || (path.starts_with("/api/v1/network/protocols/") && path.ends_with("/document"));
+    if upload { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
+
+/// Refuses with 413, before anything reads it, a body its length says is larger than its
+/// route takes (the extractors stop any other at [`BODY_LIMIT`]).
+async fn declared_length(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > body_limit(request.uri().path())) {
+        return axum::response::IntoResponse::into_response(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    next.run(request).await
+}
+
 /// What every handler can reach: the use cases' [`App`] (dereferenced to, so `state.db`
 /// and `state.changed(…)` read as before) and what only HTTP needs.
 #[derive(Clone, Debug)]
@@ -123,7 +152,8 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(declared_length))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

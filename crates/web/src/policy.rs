@@ -16,11 +16,11 @@ use presidio_domain::access::Permission;
 use presidio_domain::audit::Action;
 use presidio_domain::time::UtcMillis;
 
+use crate::AppState;
 use crate::auth::{
     self, Auth, CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, Stage, Via, Visitor, secret,
 };
 use crate::error::ApiError;
-use crate::{AppState, BODY_LIMIT};
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -788,6 +788,71 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ReadNetwork),
     ),
     (
+        "GET",
+        "/api/v1/network/protocols",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "POST",
+        "/api/v1/network/protocols",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/api/v1/network/protocols/{id}",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "PUT",
+        "/api/v1/network/protocols/{id}",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "POST",
+        "/api/v1/network/protocols/{id}/document",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/api/v1/network/protocols/{id}/documents/{document_id}",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "GET",
+        "/rete/protocolli",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "POST",
+        "/rete/protocolli",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/rete/protocolli/nuovo",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/rete/protocolli/{id}",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
+        "POST",
+        "/rete/protocolli/{id}",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "POST",
+        "/rete/protocolli/{id}/documento",
+        Access::Needs(Permission::ManageNetwork),
+    ),
+    (
+        "GET",
+        "/rete/protocolli/{id}/documenti/{document_id}",
+        Access::Needs(Permission::ReadNetwork),
+    ),
+    (
         "PUT",
         "/api/v1/network/organisations/{id}",
         Access::Needs(Permission::ManageNetwork),
@@ -1268,7 +1333,7 @@ fn expired(state: &AppState, s: &presidio_db::Session, now: UtcMillis) -> bool {
 /// header) with the visitor's token, and gives the request back with its body intact.
 async fn check_csrf(request: Request, visitor: &Visitor) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+    let bytes = axum::body::to_bytes(body, crate::body_limit(parts.uri.path()))
         .await
         .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
     let from_header = parts

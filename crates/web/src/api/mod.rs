@@ -15,6 +15,7 @@ mod json;
 mod network;
 mod notifications;
 mod persons;
+mod protocols;
 mod reference;
 mod report_read;
 mod reports;
@@ -32,7 +33,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::AppState;
@@ -162,6 +163,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(conferences::timeline))
         .routes(routes!(network::list, network::create))
         .routes(routes!(network::show, network::update))
+        .routes(routes!(protocols::list, protocols::create))
+        .routes(routes!(protocols::show, protocols::update))
+        .routes(routes!(protocols::download))
+        .routes(
+            routes!(protocols::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
         .routes(routes!(conferences::show))
         .routes(routes!(conferences::minutes))
         .routes(routes!(conferences::tasks))

@@ -58,6 +58,8 @@ pub struct BoardPage {
     on_call: Option<Vec<OnCall>>,
     /// "2 scoperture nei turni…", or empty.
     gaps: String,
+    /// "Protocolli della rete: 1 in scadenza, 0 scaduti." for who keeps them, or empty.
+    protocols: String,
 }
 
 /// Someone on call now, as the board lists them.
@@ -288,15 +290,40 @@ pub async fn page(
         }
         None => (None, String::new()),
     };
+    let protocols = protocols_line(state, who, page.t).await?;
     Ok(BoardPage {
         page,
         rows,
         on_call,
         gaps,
+        protocols,
         can_write: who.may(Permission::WriteCases) || who.may(Permission::SendReports),
         unread,
         notified: who.has_role(presidio_domain::access::Role::Coordinatore),
     })
+}
+
+/// The protocols of the Ambiti whose network the user keeps that end within 60 days or have
+/// ended, in words; empty when none.
+async fn protocols_line(
+    state: &AppState,
+    who: &presidio_domain::access::Principal,
+    t: crate::i18n::Tr<'_>,
+) -> Result<String, PageError> {
+    let (mut expiring, mut expired) = (0, 0);
+    for ambito in who.ambiti_with(Permission::ManageNetwork) {
+        let (a, b) = presidio_app::protocols::standing_of(state, ambito).await?;
+        expiring += a;
+        expired += b;
+    }
+    if expiring + expired == 0 {
+        return Ok(String::new());
+    }
+    let n = |x: usize| crate::i18n::Arg::Num(i64::try_from(x).unwrap_or(i64::MAX));
+    Ok(t.t_args(
+        "board-protocols",
+        &[("expiring", n(expiring)), ("expired", n(expired))],
+    ))
 }
 
 /// The rows alone, for the live refresh.

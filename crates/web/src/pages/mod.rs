@@ -19,6 +19,7 @@ mod notifications;
 mod organisations;
 mod persons;
 mod portal;
+mod protocols;
 mod reference;
 mod reports;
 mod resources;
@@ -210,6 +211,21 @@ fn person_routes(routes: Routes) -> Routes {
         .get("/rete/cerca", network::results)
         .get("/rete/foglio", network::sheet)
         .get("/rete/nuovo", network::new_form)
+        .get("/rete/protocolli", protocols::list)
+        .post("/rete/protocolli", protocols::create)
+        .get("/rete/protocolli/nuovo", protocols::new_form)
+        .get("/rete/protocolli/{id}", protocols::show)
+        .post("/rete/protocolli/{id}", protocols::update)
+        .add(
+            "/rete/protocolli/{id}/documento",
+            "POST",
+            post(protocols::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .get(
+            "/rete/protocolli/{id}/documenti/{document_id}",
+            protocols::download,
+        )
         .get("/rete/{id}", network::show)
         .post("/rete/{id}", network::update)
         .get("/equipe", teams::list)
