@@ -77,3 +77,55 @@ test("the coordinator adds the emergency room; the call-taker dials it from a re
     await close();
   }
 });
+
+function inDays(days) {
+  const d = new Date(Date.now() + days * 86400000);
+  return d.toISOString().slice(0, 10);
+}
+
+test("a protocol ending in 20 days is on the coordinator's board; an executable is not its PDF", async () => {
+  const org = await api(server.url, USERS.coordinatore, "POST", "/api/v1/network/organisations", {
+    name: "Centro antiviolenza del Rhodense", kind: "cav",
+    contacts: [{ kind: "h24", label: "Linea di emergenza", phone: "1522" }],
+  });
+  const protocol = await api(server.url, USERS.coordinatore, "POST", "/api/v1/network/protocols", {
+    title: "Protocollo della rete antiviolenza", kind: "protocollo_operativo", parties: [org.id],
+    target_groups: ["violenza_genere"], signed_on: "2025-01-15", valid_until: inDays(20),
+    procedures: ["violenza_genere"], summary: "Presa in carico congiunta entro 24 ore.",
+  });
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.coordinatore);
+    const banner = page.getByRole("link", { name: /Protocolli della rete: 1 in scadenza/ });
+    await banner.click();
+    await page.waitForURL(/\/rete\/protocolli\?in_scadenza=1$/);
+    assert.match(await page.locator("main").innerText(), /Scade tra 20 giorni/);
+    assert.deepEqual(await seriousViolations(page), [], `protocols at ${viewport.width}px`);
+    await page.getByRole("link", { name: "Protocollo della rete antiviolenza" }).click();
+    await page.waitForURL(new RegExp(`/rete/protocolli/${protocol.id}$`));
+    assert.deepEqual(await seriousViolations(page), [], `protocol at ${viewport.width}px`);
+    if (viewport.width > 400) {
+      // An executable named like a PDF is refused by its content, in Italian.
+      await page.locator("#document").setInputFiles({
+        name: "protocollo.pdf", mimeType: "application/pdf",
+        buffer: Buffer.from("MZ\x90\x00 This program cannot be run in DOS mode"),
+      });
+      await page.getByRole("button", { name: "Carica il documento" }).click();
+      await page.locator("#document-error").waitFor();
+      assert.match(await page.locator("#document-error").innerText(), /il file non è un PDF/);
+      assert.deepEqual(await seriousViolations(page), [], "refused upload");
+      await page.locator("#document").setInputFiles({
+        name: "protocollo-firmato.pdf", mimeType: "application/pdf",
+        buffer: Buffer.from("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"),
+      });
+      await page.getByRole("button", { name: "Carica il documento" }).click();
+      await page.waitForURL(/\?fatto=documento$/);
+      assert.match(await page.locator("main").innerText(), /protocollo-firmato\.pdf/);
+      await screenshot(page, "rete-protocollo");
+    }
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width, `${width}px wide`);
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});
