@@ -352,3 +352,62 @@ async fn bad_protocols_name_their_field_and_another_ambito_sees_none() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_procedure_it_governs_names_the_protocol() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let party = emergency_room(&mut app, &coord).await;
+    let (_, v) = call(
+        &mut app,
+        Some(&coord),
+        Method::POST,
+        PATH,
+        &protocol(party, &in_days(90)),
+    )
+    .await;
+    let id = v["id"].as_i64().unwrap();
+    let mut ended = protocol(party, &in_days(-1));
+    ended["title"] = json!("Vecchio protocollo");
+    ended["signed_on"] = json!("2020-01-01");
+    let (s, v) = call(&mut app, Some(&coord), Method::POST, PATH, &ended).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let mut body = crate::reports_api::minimal();
+    body["target_group"] = json!("violenza_genere");
+    let (s, v) = call(
+        &mut app,
+        Some(&coord),
+        Method::POST,
+        "/api/v1/reports",
+        &body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let page = app
+        .get_as(&coord, &format!("/segnalazioni/{}", v["id"]))
+        .await
+        .text();
+    let procedure = &page[page.find("id=\"procedure\"").expect("the checklist")..];
+    assert!(
+        procedure.contains(&format!("/rete/protocolli/{id}")),
+        "{procedure}"
+    );
+    assert!(
+        !procedure.contains("Vecchio protocollo"),
+        "an ended protocol governs nothing"
+    );
+    // A case with no special procedure names none.
+    let (_, v) = call(
+        &mut app,
+        Some(&coord),
+        Method::POST,
+        "/api/v1/reports",
+        &crate::reports_api::minimal(),
+    )
+    .await;
+    let page = app
+        .get_as(&coord, &format!("/segnalazioni/{}", v["id"]))
+        .await
+        .text();
+    assert!(!page.contains("disciplinano questa procedura"));
+}

@@ -274,3 +274,29 @@ pub async fn parties(
     }
     Ok(out)
 }
+
+/// The protocols still running that govern the special procedure of `group` where
+/// `municipality` is (or the whole Ambito): for the report page's procedure section. Titles
+/// and last days only, so not audited.
+pub async fn governing(
+    app: &App,
+    who: &Principal,
+    group: presidio_domain::report::TargetGroup,
+    municipality: Option<&str>,
+) -> Result<Vec<StoredProtocol>, AppError> {
+    let today = today(app);
+    let mut out = Vec::new();
+    for ambito in who.ambiti_with(Permission::ReadNetwork) {
+        for p in app.db.protocols(ambito, None).await? {
+            let governs = p.procedures.split(',').any(|c| c == group.code());
+            let here = p.municipalities.is_empty()
+                || municipality.is_some_and(|m| p.municipalities.iter().any(|c| c == m));
+            let running = presidio_domain::time::parse_date(&p.valid_until)
+                .is_some_and(|u| standing(u, today) != Standing::Expired);
+            if governs && here && running {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}

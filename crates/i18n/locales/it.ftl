@@ -1731,3 +1731,5 @@ protocol-kind-protocollo_operativo = Protocollo operativo
 protocol-kind-accordo_di_rete = Accordo di rete
 protocol-kind-convenzione = Convenzione
 board-protocols = Protocolli della rete: { $expiring } in scadenza, { $expired } scaduti.
+procedure-protocols = I protocolli della rete che disciplinano questa procedura:
+procedure-governing = { $title } (valido fino al { $day })

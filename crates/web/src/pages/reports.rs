@@ -960,11 +960,39 @@ pub(super) async fn quick_network(
         .iter()
         .map(|c| crate::views::network::card_view(t, c, &name))
         .collect();
+    let protocols = match case {
+        Some(d)
+            if !presidio_domain::intervention::procedures::checklist(d.target_group).is_empty() =>
+        {
+            presidio_app::protocols::governing(
+                state,
+                who,
+                d.target_group,
+                d.municipality
+                    .as_ref()
+                    .map(presidio_domain::reference::IstatCode::as_str),
+            )
+            .await?
+            .into_iter()
+            .map(|p| {
+                let until = presidio_domain::time::parse_date(&p.valid_until)
+                    .map(|u| t.date(u))
+                    .unwrap_or_default();
+                (
+                    format!("/rete/protocolli/{}", p.id),
+                    t.t2("procedure-governing", "title", &p.title, "day", &until),
+                )
+            })
+            .collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(crate::views::network::Quick {
         shown: true,
         municipality: input.municipality,
         target_group: input.target_group,
         results: crate::views::network::Results { t, results }.html(),
+        protocols,
     })
 }
 

@@ -113,4 +113,6 @@ pub struct Quick {
     pub target_group: String,
     /// [`Results::html`].
     pub results: String,
+    /// The protocols governing the case's special procedure: link, title and last day.
+    pub protocols: Vec<(String, String)>,
 }
