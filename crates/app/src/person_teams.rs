@@ -94,19 +94,7 @@ pub async fn remove(
     member: i64,
 ) -> Result<(), AppError> {
     managed(app, who, id).await?;
-    match app
-        .db
-        .remove_member(
-            Scope::Person(id),
-            member,
-            who.user_id,
-            &app.entry(caller, Action::Write),
-        )
-        .await
-    {
-        Err(DbError::Conflict) => Err(AppError::Conflict("already_ended")),
-        other => Ok(other?),
-    }
+    crate::teams::end(app, caller, who, Scope::Person(id), member).await
 }
 
 /// The team of person `id`, every membership ever, with the Ambito's organisations to invite:

@@ -79,10 +79,22 @@ pub async fn remove(
     member: i64,
 ) -> Result<(), AppError> {
     managed(app, who, id).await?;
+    end(app, caller, who, Scope::Report(id), member).await
+}
+
+/// Ends membership `member` of the team of `scope`, for who has been found to form it.
+/// Audited; `Conflict` when it ended already.
+pub(crate) async fn end(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    scope: Scope,
+    member: i64,
+) -> Result<(), AppError> {
     match app
         .db
         .remove_member(
-            Scope::Report(id),
+            scope,
             member,
             who.user_id,
             &app.entry(caller, Action::Write),

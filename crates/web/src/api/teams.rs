@@ -153,13 +153,17 @@ pub async fn invite(
     let member =
         presidio_app::teams::invite(&state, visitor.caller(), principal(&visitor)?, id, &input)
             .await?;
-    Ok((
+    Ok(invited(member))
+}
+
+fn invited(member: i64) -> (StatusCode, Json<MemberRef>) {
+    (
         StatusCode::CREATED,
         Json(MemberRef {
             id: member,
             status: "invited".into(),
         }),
-    ))
+    )
 }
 
 /// The team of a report, every membership ever (coordinators).
@@ -388,13 +392,7 @@ pub async fn person_invite(
         &input,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(MemberRef {
-            id: member,
-            status: "invited".into(),
-        }),
-    ))
+    Ok(invited(member))
 }
 
 /// The team that follows a person record, every membership ever (coordinators).
