@@ -154,12 +154,20 @@ impl From<StoredCard> for OrganisationView {
 #[serde(default)]
 pub struct NetworkQuery {
     /// Words: each must begin a word of the name, kind, notes or contacts.
+    #[param(max_length = 200)]
     pub q: String,
     /// An organisation kind.
+    #[param(
+        pattern = r"^\s*(ente_gestore|cooperativa|servizio_sociale|forze_ordine|sanita|asst|cav|terzo_settore|scuola|autorita_giudiziaria|comunita|altro)?\s*$"
+    )]
     pub kind: String,
     /// An ISTAT code: organisations covering it (or the whole Ambito).
+    #[param(pattern = r"^\s*([0-9]{1,6})?\s*$")]
     pub municipality: String,
     /// A target group code: organisations serving it (or every group).
+    #[param(
+        pattern = r"^\s*(senza_dimora|grave_emarginazione|msna|fragilita|emergenza_abitativa|violenza_genere|altro)?\s*$"
+    )]
     pub target_group: String,
 }
 

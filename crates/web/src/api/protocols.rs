@@ -163,6 +163,7 @@ impl From<StoredProtocol> for ProtocolView {
 #[serde(default)]
 pub struct ProtocolsQuery {
     /// Only those ending within this many days (0–3650), the ended ones too.
+    #[param(minimum = 0, maximum = 3650)]
     pub expiring_within_days: Option<i64>,
 }
 
