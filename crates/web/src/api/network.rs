@@ -158,15 +158,15 @@ pub struct NetworkQuery {
     pub q: String,
     /// An organisation kind.
     #[param(
-        pattern = r"^\s*(ente_gestore|cooperativa|servizio_sociale|forze_ordine|sanita|asst|cav|terzo_settore|scuola|autorita_giudiziaria|comunita|altro)?\s*$"
+        pattern = r"^[ \t\r\n]*(ente_gestore|cooperativa|servizio_sociale|forze_ordine|sanita|asst|cav|terzo_settore|scuola|autorita_giudiziaria|comunita|altro)?[ \t\r\n]*$"
     )]
     pub kind: String,
     /// An ISTAT code: organisations covering it (or the whole Ambito).
-    #[param(pattern = r"^\s*([0-9]{1,6})?\s*$")]
+    #[param(pattern = r"^[ \t\r\n]*([0-9]{1,6})?[ \t\r\n]*$")]
     pub municipality: String,
     /// A target group code: organisations serving it (or every group).
     #[param(
-        pattern = r"^\s*(senza_dimora|grave_emarginazione|msna|fragilita|emergenza_abitativa|violenza_genere|altro)?\s*$"
+        pattern = r"^[ \t\r\n]*(senza_dimora|grave_emarginazione|msna|fragilita|emergenza_abitativa|violenza_genere|altro)?[ \t\r\n]*$"
     )]
     pub target_group: String,
 }
