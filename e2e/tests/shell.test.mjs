@@ -90,7 +90,7 @@ test("on a 390 px phone the page fits and the menu opens from its button", async
   const link = nav.getByRole("link", { name: "Calendario" }).first();
   await link.waitFor({ state: "visible" });
   await link.click();
-  await page.waitForURL((u) => u.pathname.startsWith("/rete"));
+  await page.waitForURL((u) => u.pathname.startsWith("/calendario"));
   await page.goto(server.url + "/informazioni");
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(problems, []);
