@@ -193,3 +193,11 @@ export function totp(base32, unixSeconds = Math.floor(Date.now() / 1000)) {
   const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(value).padStart(6, "0");
 }
+
+// The day `days` after today in Rome, as the server counts it, as YYYY-MM-DD.
+export function inDays(days) {
+  const today = new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Rome" });
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -3,7 +3,7 @@
 // directory, the field view and the night's sheet; every page axe-clean at 1280 and 390 px.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS } from "../support.mjs";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS, inDays } from "../support.mjs";
 
 let server;
 let browser;
@@ -77,11 +77,6 @@ test("the coordinator adds the emergency room; the call-taker dials it from a re
     await close();
   }
 });
-
-function inDays(days) {
-  const d = new Date(Date.now() + days * 86400000);
-  return d.toISOString().slice(0, 10);
-}
 
 test("a protocol ending in 20 days is on the coordinator's board; an executable is not its PDF", async () => {
   const org = await api(server.url, USERS.coordinatore, "POST", "/api/v1/network/organisations", {

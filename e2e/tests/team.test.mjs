@@ -4,7 +4,7 @@
 // ends access on the next request.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS } from "../support.mjs";
+import { startPresidio, launchBrowser, openPage, seriousViolations, screenshot, logIn, api, USERS, inDays } from "../support.mjs";
 
 let server;
 let browser;
@@ -18,11 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-function inDays(days) {
-  const d = new Date(Date.now() + days * 86400000);
-  return d.toISOString().slice(0, 10);
-}
 
 test("a partner reads only the sections the team grants, and only while a member", async () => {
   const report = await api(server.url, USERS.centrale, "POST", "/api/v1/reports", {
