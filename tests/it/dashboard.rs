@@ -241,7 +241,7 @@ async fn the_dashboard_exports_to_csv_and_xlsx_and_refuses_a_bad_period() {
     assert_eq!(
         html.matches("class=\"dashboard-chart\"").count(),
         5,
-        "four charts and the map"
+        "four charts and the map (none for the partners: there are none)"
     );
     assert!(
         html.contains("elaborazione openpolis"),

@@ -14,6 +14,7 @@ mod households;
 mod interventions;
 mod network;
 mod pages;
+mod partners;
 mod pdf;
 mod person_stats;
 mod person_teams;

@@ -304,6 +304,14 @@ pub(crate) async fn record(
     let Some((ambito, outside_ambito)) = ambito_for(app, who, data).await? else {
         return Err(crate::AppError::Forbidden);
     };
+    let reporter_organisation = reporting_organisation(who, ambito);
+    let mut data = std::borrow::Cow::Borrowed(data);
+    if reporter_organisation.is_some() && data.reporter.organisation.is_none() {
+        data.to_mut().reporter.organisation =
+            crate::network::sender_partner(app, who, ambito).await?;
+    }
+    crate::network::check_partner(app, ambito, data.reporter.organisation, None).await?;
+    let data = data.as_ref();
     let created = app
         .db
         .create_report(
@@ -312,7 +320,7 @@ pub(crate) async fn record(
                 data,
                 outside_ambito,
                 created_by: Some(who.user_id),
-                reporter_organisation: reporting_organisation(who, ambito),
+                reporter_organisation,
                 year: app.clock.now().in_rome().year(),
             },
             &app.entry(caller, presidio_domain::audit::Action::Write),

@@ -292,3 +292,77 @@ pub async fn form_choices(
     }
     Ok(out)
 }
+
+/// The reporting partners a user recording reports may choose at intake: those of the Ambiti
+/// where they record cases, by name.
+pub async fn reporting_partners(
+    app: &App,
+    who: &Principal,
+) -> Result<Vec<presidio_db::ReportingPartner>, AppError> {
+    let ambiti = who.ambiti_with(Permission::WriteCases);
+    Ok(app.db.reporting_partners(&ambiti).await?)
+}
+
+/// The report as typed, with what its reporting partner says of it where left empty: the
+/// reporter kind and the organisation's name. Unchanged without a partner, or with one that is
+/// not (or no longer) a reporting partner, which [`check_partner`] then refuses.
+pub(crate) async fn with_partner(
+    app: &App,
+    input: &presidio_domain::report::ReportInput,
+) -> Result<Option<presidio_domain::report::ReportInput>, DbError> {
+    let Some(id) = input.reporter.organisation_id.filter(|id| *id > 0) else {
+        return Ok(None);
+    };
+    let (kind_empty, name_empty) = (
+        input.reporter.kind.trim().is_empty(),
+        input.reporter.organization.trim().is_empty(),
+    );
+    if !kind_empty && !name_empty {
+        return Ok(None);
+    }
+    let Some(partner) = app.db.reporting_partner(id).await? else {
+        return Ok(None);
+    };
+    let mut filled = input.clone();
+    if kind_empty {
+        filled.reporter.kind = partner.reporter_kind;
+    }
+    if name_empty {
+        filled.reporter.organization = partner.name;
+    }
+    Ok(Some(filled))
+}
+
+/// Refuses on `reporter.organisation_id` a reporting partner that is not one of `ambito`'s
+/// directory. `before` is the partner the report named already: kept, it stands even if the
+/// organisation no longer reports.
+pub(crate) async fn check_partner(
+    app: &App,
+    ambito: AmbitoId,
+    chosen: Option<i64>,
+    before: Option<i64>,
+) -> Result<(), AppError> {
+    let Some(id) = chosen else { return Ok(()) };
+    if before == Some(id) {
+        return Ok(());
+    }
+    match app.db.reporting_partner(id).await? {
+        Some(p) if p.ambito_id == ambito.0 => Ok(()),
+        _ => Err(Invalid::one("reporter.organisation_id", Problem::NotReportingPartner).into()),
+    }
+}
+
+/// The reporting partner of a report sent from the portal: the sender's organisation, when the
+/// directory has it as one.
+pub(crate) async fn sender_partner(
+    app: &App,
+    who: &Principal,
+    ambito: AmbitoId,
+) -> Result<Option<i64>, DbError> {
+    Ok(app
+        .db
+        .reporting_partner(who.organisation_id)
+        .await?
+        .filter(|p| p.ambito_id == ambito.0)
+        .map(|p| p.id))
+}

@@ -45,7 +45,8 @@ pub async fn create(
     who: &Principal,
     input: &ReportInput,
 ) -> Result<ReportRef, AppError> {
-    let data = input.validate(app.clock.now())?;
+    let filled = crate::network::with_partner(app, input).await?;
+    let data = filled.as_ref().unwrap_or(input).validate(app.clock.now())?;
     if data.persons.iter().any(|p| p.person_id.is_some())
         && let Some((ambito, _)) = crate::cases::ambito_for(app, who, &data).await?
     {
@@ -92,11 +93,19 @@ pub async fn update(
         return Err(Invalid::one("version", Problem::Required).into());
     };
     let report = writable(app, who, id).await?;
-    let data = input.validate(app.clock.now())?;
+    let filled = crate::network::with_partner(app, input).await?;
+    let data = filled.as_ref().unwrap_or(input).validate(app.clock.now())?;
     let (_, outside) = crate::cases::ambito_for(app, who, &data)
         .await?
         .ok_or(AppError::Forbidden)?;
     crate::persons::check_chosen(app, who, report.ambito, &data.persons).await?;
+    crate::network::check_partner(
+        app,
+        report.ambito,
+        data.reporter.organisation,
+        report.data.reporter.organisation,
+    )
+    .await?;
     match app
         .db
         .update_report(

@@ -182,6 +182,8 @@ pub struct Figures {
     pub suppressed: bool,
     /// Handovers taken in charge, outcomes at the Ambiti's intervals, ratings.
     pub efficacy: presidio_db::Efficacy,
+    /// Reports by reporting partner of the directory, most first.
+    pub partners: Vec<presidio_db::PartnerCount>,
 }
 
 /// Whether the caller sees aggregates of an Ambito whose cases it may not read (an analyst):
@@ -229,12 +231,17 @@ pub async fn figures(app: &App, who: &Principal, from: &str, to: &str) -> Result
             presidio_domain::time::rome_day_start(end.tomorrow().unwrap_or(end)),
         )
         .await?;
+    let partners = app
+        .db
+        .partners_between(&ambiti, &start.to_string(), &end.to_string())
+        .await?;
     Ok(Figures {
         from: from.to_owned(),
         to: to.to_owned(),
         dashboard,
         places,
         efficacy,
+        partners,
         suppressed: suppressed(who),
     })
 }

@@ -25,6 +25,16 @@ pub struct StoredContact {
     pub referent_role: Option<String>,
 }
 
+/// An organisation of the directory that reports to the service.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportingPartner {
+    pub id: i64,
+    pub ambito_id: i64,
+    pub name: String,
+    /// A reporter kind code.
+    pub reporter_kind: String,
+}
+
 /// An organisation's card as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCard {
@@ -36,6 +46,8 @@ pub struct StoredCard {
     pub notes: Option<String>,
     /// Target group codes joined by commas; empty: every group.
     pub target_groups: String,
+    /// Set: a reporting partner, counted as this kind of reporter.
+    pub reporter_kind: Option<String>,
     pub version: i64,
     /// ISTAT codes; empty: the whole Ambito.
     pub municipalities: Vec<String>,
@@ -51,11 +63,12 @@ struct CardRow {
     availability: Option<String>,
     notes: Option<String>,
     target_groups: String,
+    reporter_kind: Option<String>,
     version: i64,
 }
 
 const CARD_COLUMNS: &str = "SELECT id, ambito_id, name, kind, availability, notes, target_groups,
-    version FROM organisations";
+    reporter_kind, version FROM organisations";
 
 /// What to save of a card: the organisation's name and kind, and the card.
 #[derive(Debug, Clone, Copy)]
@@ -169,9 +182,50 @@ impl Db {
                 availability: r.availability,
                 notes: r.notes,
                 target_groups: r.target_groups,
+                reporter_kind: r.reporter_kind,
                 version: r.version,
             })
             .collect())
+    }
+
+    /// The reporting partners of these Ambiti (organisations of the directory with a reporter
+    /// kind), by name.
+    pub async fn reporting_partners(
+        &self,
+        ambiti: &[AmbitoId],
+    ) -> Result<Vec<ReportingPartner>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, ambito_id, name, reporter_kind FROM organisations
+             WHERE reporter_kind IS NOT NULL AND ambito_id IN ({}) ORDER BY name, id",
+            crate::ambito_list(ambiti)
+        );
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
+    }
+
+    /// Organisation `id`, when it is a reporting partner.
+    pub async fn reporting_partner(&self, id: i64) -> Result<Option<ReportingPartner>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id, ambito_id, name, reporter_kind FROM organisations
+                     WHERE id = $1 AND reporter_kind IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+            }
+        )?)
     }
 
     /// The Ambito of organisation `id`.
@@ -206,6 +260,10 @@ impl Db {
             .map(|g| g.code())
             .collect::<Vec<_>>()
             .join(",");
+        let reporter_kind = save
+            .card
+            .reporter_kind
+            .map(presidio_domain::report::ReporterKind::code);
         let duplicate = |err: sqlx::Error| -> DbError {
             if is_unique_violation(&err) {
                 Invalid::one("name", Problem::Duplicate).into()
@@ -221,8 +279,8 @@ impl Db {
                     None => Some(
                         sqlx::query_as(
                             "INSERT INTO organisations (ambito_id, name, kind, availability,
-                                notes, target_groups, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                                notes, target_groups, created_at, updated_at, reporter_kind)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
                         )
                         .bind(ambito.0)
                         .bind(save.name)
@@ -231,6 +289,7 @@ impl Db {
                         .bind(save.card.notes.as_deref())
                         .bind(&groups)
                         .bind(at)
+                        .bind(reporter_kind)
                         .fetch_one(&mut *tx)
                         .await
                         .map_err(duplicate)?,
@@ -238,7 +297,7 @@ impl Db {
                     Some((id, version)) => sqlx::query_as(
                         "UPDATE organisations SET name = $3, kind = $4, availability = $5,
                             notes = $6, target_groups = $7, version = version + 1,
-                            updated_at = $8
+                            updated_at = $8, reporter_kind = $10
                          WHERE id = $1 AND version = $2 AND ambito_id = $9 RETURNING id",
                     )
                     .bind(id)
@@ -250,6 +309,7 @@ impl Db {
                     .bind(&groups)
                     .bind(at)
                     .bind(ambito.0)
+                    .bind(reporter_kind)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(duplicate)?,

@@ -137,6 +137,7 @@ struct ReportRow {
     reporter_phone: Option<String>,
     reporter_reference: Option<String>,
     reporter_organisation_id: Option<i64>,
+    partner_id: Option<i64>,
     municipality: Option<String>,
     outside_ambito: i64,
     place: Option<String>,
@@ -228,6 +229,7 @@ fn report(row: ReportRow, persons: Vec<PersonRow>, assigned: Vec<i64>) -> Result
                 name: row.reporter_name,
                 phone: row.reporter_phone,
                 reference: row.reporter_reference,
+                organisation: row.partner_id,
             },
             municipality: row
                 .municipality
@@ -272,9 +274,9 @@ fn flags(data: &ReportData) -> String {
 
 const REPORT_COLUMNS: &str = "id, ambito_id, code, received_at, channel, reporter_kind,
     reporter_organization, reporter_name, reporter_phone, reporter_reference,
-    reporter_organisation_id, municipality, outside_ambito, place, current_location, target_group,
-    risk_flags, description, flagged, status, status_at, outcome, triaged_at, created_by, version,
-    closing_outcome";
+    reporter_organisation_id, partner_id, municipality, outside_ambito, place, current_location,
+    target_group, risk_flags, description, flagged, status, status_at, outcome, triaged_at,
+    created_by, version, closing_outcome";
 
 /// Inside the open transaction `tx`, after a versioned update touched nothing: evaluates to
 /// `NotFound` when report `id` is gone, else `Conflict`.
@@ -498,9 +500,10 @@ impl Db {
                         reporter_reference, reporter_organisation_id, municipality, outside_ambito,
                         place, current_location, target_group, risk_flags, description, flagged,
                         protected, status, status_at, created_by, created_at, updated_at,
-                        received_day, time_band)
+                        received_day, time_band, partner_id)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                        $16, $17, $18, $19, $20, $21, 'received', $22, $23, $22, $22, $24, $25)
+                        $16, $17, $18, $19, $20, $21, 'received', $22, $23, $22, $22, $24, $25,
+                        $26)
                      RETURNING id",
                     )
                     .bind(new.ambito.0)
@@ -528,6 +531,7 @@ impl Db {
                     .bind(new.created_by)
                     .bind(&day)
                     .bind(band)
+                    .bind(d.reporter.organisation)
                     .fetch_one(&mut *tx)
                     .await?;
                     write_persons!(tx, id, d.persons, d.received_at.in_rome().year()).await?;
@@ -729,7 +733,7 @@ impl Db {
                         place = $12, current_location = $13, target_group = $14, risk_flags = $15,
                         description = $16, flagged = $17, protected = $18,
                         version = version + 1, updated_at = $19, received_day = $20,
-                        time_band = $21
+                        time_band = $21, partner_id = $22
                      WHERE id = $1 AND version = $2 RETURNING version",
                 )
                 .bind(id)
@@ -753,6 +757,7 @@ impl Db {
                 .bind(at)
                 .bind(&day)
                 .bind(band)
+                .bind(data.reporter.organisation)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((new_version,)) = saved else {

@@ -24,6 +24,16 @@ pub struct Interventions {
     pub bookings: Vec<Booking>,
 }
 
+/// The reports of a period that came from one reporting partner of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerCount {
+    pub organisation_id: i64,
+    pub name: String,
+    pub reports: u64,
+    /// Of them, protected records (a small count then hides).
+    pub protected: u64,
+}
+
 /// Sex, age band, birth year, repeat, protected, persons.
 type PersonsRow = (String, Option<String>, Option<i64>, i64, i64, i64);
 
@@ -115,6 +125,37 @@ impl Db {
                 dimension,
                 value,
                 count: count(n),
+            })
+            .collect())
+    }
+
+    /// The reports of these Ambiti that arrived from day `from` to day `to` (Rome, both
+    /// included) from each reporting partner of the directory, most first.
+    pub async fn partners_between(
+        &self,
+        ambiti: &[AmbitoId],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<PartnerCount>, DbError> {
+        if ambiti.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT o.id, o.name, COUNT(*), CAST(SUM(r.protected) AS BIGINT)
+             FROM reports r JOIN organisations o ON o.id = r.partner_id
+             WHERE r.partner_id IS NOT NULL AND r.ambito_id IN ({})
+               AND r.received_day >= $1 AND r.received_day <= $2
+             GROUP BY o.id, o.name ORDER BY COUNT(*) DESC, o.name",
+            crate::ambito_list(ambiti)
+        );
+        let rows: Vec<(i64, String, i64, i64)> = self.over_days(sql, from, to).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(organisation_id, name, n, protected)| PartnerCount {
+                organisation_id,
+                name,
+                reports: count(n),
+                protected: count(protected),
             })
             .collect())
     }

@@ -3,7 +3,7 @@
 //! office lines, PEC, e-mail, named referents) — and the search "chi chiamo per…".
 
 use crate::codes;
-use crate::report::TargetGroup;
+use crate::report::{ReporterKind, TargetGroup};
 use crate::validation::{Invalid, Problem, is_phone, optional_email};
 
 /// At most this many contacts per organisation.
@@ -61,6 +61,8 @@ pub struct CardInput {
     pub target_groups: Vec<String>,
     pub availability: String,
     pub notes: String,
+    /// A [`ReporterKind`] code when the organisation reports to the service; empty otherwise.
+    pub reporter_kind: String,
     pub contacts: Vec<ContactInput>,
 }
 
@@ -71,6 +73,9 @@ pub struct Card {
     pub target_groups: Vec<TargetGroup>,
     pub availability: Option<String>,
     pub notes: Option<String>,
+    /// The kind of reporter its reports are counted as: set, it is a reporting partner, chosen
+    /// at intake from the directory.
+    pub reporter_kind: Option<ReporterKind>,
     pub contacts: Vec<Contact>,
 }
 
@@ -204,6 +209,16 @@ impl CardInput {
         }
         let availability = text(&mut e, "availability", &self.availability, TEXT_MAX);
         let notes = text(&mut e, "notes", &self.notes, TEXT_MAX);
+        let reporter_kind = match self.reporter_kind.trim() {
+            "" => None,
+            code => {
+                let kind = ReporterKind::parse(code);
+                if kind.is_none() {
+                    e.push("reporter_kind", Problem::UnknownCode);
+                }
+                kind
+            }
+        };
         let rows: Vec<&ContactInput> = self.contacts.iter().filter(|c| !c.is_blank()).collect();
         if rows.len() > MAX_CONTACTS {
             e.push("contacts", Problem::TooMany);
@@ -222,6 +237,7 @@ impl CardInput {
             target_groups,
             availability,
             notes,
+            reporter_kind,
             contacts,
         })
     }
@@ -336,6 +352,7 @@ mod tests {
             municipalities: vec!["015182".into(), "015182".into(), " ".into()],
             target_groups: vec!["violenza_genere".into()],
             availability: " Sempre ".into(),
+            reporter_kind: " pronto_soccorso ".into(),
             contacts: vec![contact("Centralino", "02 9943 1"), ContactInput::default()],
             ..CardInput::default()
         };
@@ -345,6 +362,9 @@ mod tests {
         assert_eq!(card.availability.as_deref(), Some("Sempre"));
         assert_eq!(card.contacts.len(), 1);
         assert_eq!(card.contacts[0].kind, ContactKind::H24);
+        assert_eq!(card.reporter_kind, Some(ReporterKind::ProntoSoccorso));
+        let silent = CardInput::default().validate(|_| true).unwrap();
+        assert_eq!(silent.reporter_kind, None, "not a reporting partner");
     }
 
     #[test]
@@ -353,6 +373,7 @@ mod tests {
             municipalities: vec!["999999".into()],
             target_groups: vec!["nessuno".into()],
             notes: "a\u{0}b".into(),
+            reporter_kind: "vigili_del_fuoco".into(),
             contacts: vec![
                 contact("", "02 1234"),
                 contact("Centralino", "chiamare"),
@@ -376,6 +397,7 @@ mod tests {
                 ("municipalities", Problem::UnknownMunicipality),
                 ("target_groups", Problem::UnknownCode),
                 ("notes", Problem::ControlCharacter),
+                ("reporter_kind", Problem::UnknownCode),
                 ("contacts[0].label", Problem::Required),
                 ("contacts[1].phone", Problem::InvalidPhone),
                 ("contacts[2].phone", Problem::Required),

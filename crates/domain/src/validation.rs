@@ -58,6 +58,8 @@ pub enum Problem {
     InvalidPhone,
     /// The only report of a person record: it cannot be taken from it.
     OnlyReport,
+    /// Not a reporting partner of the Ambito's network directory.
+    NotReportingPartner,
     /// Said of the first person of a report, to whom the others are related.
     FirstPerson,
     /// The person already belongs to another household.
@@ -128,11 +130,12 @@ impl Problem {
             Self::NoConsentRecorded => "no_consent_recorded",
             Self::NotPdf => "not_pdf",
             Self::FileTooLarge => "file_too_large",
+            Self::NotReportingPartner => "not_reporting_partner",
         }
     }
 
     /// Every problem, so the i18n catalogue can be checked for completeness.
-    pub const ALL: [Problem; 49] = [
+    pub const ALL: [Problem; 50] = [
         Self::Required,
         Self::TooLong { max: 0 },
         Self::InvalidIstatCode,
@@ -182,6 +185,7 @@ impl Problem {
         Self::NoConsentRecorded,
         Self::NotPdf,
         Self::FileTooLarge,
+        Self::NotReportingPartner,
     ];
 }
 

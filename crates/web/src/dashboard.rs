@@ -125,6 +125,7 @@ impl View<'_> {
             self.months(t),
             self.municipalities(t),
             self.reporters(t),
+            self.partners(t),
             self.groups(t),
             self.bands(t),
             self.response(t),
@@ -334,6 +335,33 @@ impl View<'_> {
         }
     }
 
+    /// Reports by reporting partner of the directory: a partner's small count hides when some
+    /// of its reports are protected records.
+    fn partners(&self, t: Tr<'_>) -> Table {
+        let mut rows: Vec<Vec<Cell>> = self
+            .partners
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::Text(p.name.clone()),
+                    Cell::count(p.reports, p.protected > 0, self.suppressed),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            rows.push(vec![
+                Cell::Text(t.t("dashboard-no-partner")),
+                Cell::Count(0),
+            ]);
+        }
+        Table {
+            id: "enti",
+            title: t.t("dashboard-partners"),
+            head: vec![t.t("dashboard-partner"), t.t("dashboard-reports")],
+            rows,
+        }
+    }
+
     fn groups(&self, t: Tr<'_>) -> Table {
         let rows = self
             .dashboard
@@ -479,7 +507,8 @@ impl View<'_> {
                 )
             }
             "comuni" => self.map(t),
-            "segnalanti" | "gruppi" | "fasce" => {
+            "enti" if self.partners.is_empty() => String::new(),
+            "segnalanti" | "enti" | "gruppi" | "fasce" => {
                 let rows: Vec<(String, Option<f64>)> = table
                     .rows
                     .iter()

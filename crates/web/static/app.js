@@ -62,3 +62,14 @@ document.addEventListener("keydown", (e) => {
   e.preventDefault();
   first.focus();
 });
+
+// A reporting partner chosen at intake fills in the reporter's kind, and the organisation when
+// still empty (the server does the same when the script does not run).
+document.querySelectorAll("select[data-partner]").forEach((select) => select.addEventListener("change", () => {
+  const chosen = select.selectedOptions[0];
+  if (!chosen || !chosen.dataset.kind) return;
+  const kind = document.getElementById("reporter.kind");
+  if (kind) kind.value = chosen.dataset.kind;
+  const organisation = document.getElementById("reporter.organization");
+  if (organisation && !organisation.value.trim()) organisation.value = chosen.dataset.name;
+}));

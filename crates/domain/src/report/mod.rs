@@ -157,6 +157,8 @@ pub struct ReporterInput {
     pub name: String,
     pub phone: String,
     pub reference: String,
+    /// The reporting partner of the network directory, when the report comes from one.
+    pub organisation_id: Option<i64>,
 }
 
 /// One person as typed.
@@ -210,6 +212,9 @@ pub struct Reporter {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub reference: Option<String>,
+    /// The reporting partner of the network directory (checked against the Ambito's directory
+    /// when stored).
+    pub organisation: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +349,13 @@ impl ReportInput {
             name: c.optional("reporter.name", &self.reporter.name, SHORT_TEXT),
             phone: c.phone("reporter.phone", &self.reporter.phone),
             reference: c.optional("reporter.reference", &self.reporter.reference, SHORT_TEXT),
+            organisation: match self.reporter.organisation_id {
+                Some(id) if id <= 0 => {
+                    c.push("reporter.organisation_id", Problem::NotReportingPartner);
+                    None
+                }
+                other => other,
+            },
         };
         let municipality = if self.municipality.trim().is_empty() {
             None

@@ -56,6 +56,7 @@ impl SentReport {
                 name: self.reporter_name.clone(),
                 phone: self.reporter_phone.clone(),
                 reference: self.reporter_reference.clone(),
+                organisation_id: None,
             },
             municipality: self.municipality.clone(),
             place: self.place.clone(),

@@ -64,6 +64,10 @@ pub struct OrganisationBody {
     pub availability: String,
     #[schema(max_length = 2000)]
     pub notes: String,
+    /// Set when the organisation reports to the service: the reporter kind its reports count
+    /// as (`pronto_soccorso`, `servizio_118`, `terzo_settore`, …); it is then offered at intake.
+    #[schema(max_length = 40)]
+    pub reporter_kind: String,
     #[schema(max_items = 12)]
     pub contacts: Vec<ContactBody>,
     /// The version read, to save an existing card (409 when it changed since).
@@ -81,6 +85,7 @@ impl OrganisationBody {
                 target_groups: self.target_groups,
                 availability: self.availability,
                 notes: self.notes,
+                reporter_kind: self.reporter_kind,
                 contacts: self
                     .contacts
                     .into_iter()
@@ -111,6 +116,8 @@ pub struct OrganisationView {
     pub target_groups: Vec<String>,
     pub availability: Option<String>,
     pub notes: Option<String>,
+    /// Set for a reporting partner: the reporter kind its reports count as.
+    pub reporter_kind: Option<String>,
     pub contacts: Vec<ContactBody>,
     pub version: i64,
 }
@@ -131,6 +138,7 @@ impl From<StoredCard> for OrganisationView {
                 .collect(),
             availability: c.availability,
             notes: c.notes,
+            reporter_kind: c.reporter_kind,
             contacts: c
                 .contacts
                 .into_iter()

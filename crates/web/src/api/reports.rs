@@ -56,11 +56,15 @@ pub struct ReportBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct ReporterBody {
+    /// Required, unless `organisation_id` names a reporting partner: then its kind.
     pub kind: String,
     pub organization: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
     pub reference: Option<String>,
+    /// A reporting partner of the Ambito's network directory (an organisation with a reporter
+    /// kind); `organization`, when empty, becomes its name.
+    pub organisation_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

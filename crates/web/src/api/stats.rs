@@ -125,6 +125,16 @@ pub struct MunicipalityActivity {
     pub per_thousand: Option<f64>,
 }
 
+/// The reports that came from a reporting partner of the network directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerActivity {
+    pub organisation_id: i64,
+    pub name: String,
+    /// `"<5"` when small and some of them are protected records, for callers who may not read
+    /// cases.
+    pub reports: Count,
+}
+
 /// How long a step of the response took, in minutes from the report's arrival.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResponseTimeView {
@@ -157,6 +167,8 @@ pub struct DashboardView {
     pub municipalities: Vec<MunicipalityActivity>,
     /// Reporter kind code → reports.
     pub reporter_kinds: BTreeMap<String, u64>,
+    /// Reports by reporting partner of the directory, most first.
+    pub partners: Vec<PartnerActivity>,
     /// Target group code → reports.
     pub target_groups: BTreeMap<String, Count>,
     /// `giorno_feriale`, `sera`, `notte`, `fine_settimana`, `festivo` → reports.
@@ -366,6 +378,15 @@ impl DashboardView {
                 .collect(),
             persons: PersonsView::of(&d.persons, suppress),
             efficacy: EfficacyView::of(&f.efficacy, suppress),
+            partners: f
+                .partners
+                .iter()
+                .map(|p| PartnerActivity {
+                    organisation_id: p.organisation_id,
+                    name: p.name.clone(),
+                    reports: Count::of(p.reports, p.protected > 0, suppress),
+                })
+                .collect(),
             activity: ActivityView::of(d.activity, suppress),
         }
     }

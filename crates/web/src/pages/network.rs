@@ -15,7 +15,7 @@ use presidio_app::network::{SaveInput, SearchInput};
 use presidio_domain::access::Permission;
 use presidio_domain::account::OrganisationKind;
 use presidio_domain::network::{ContactInput, ContactKind, MAX_CONTACTS};
-use presidio_domain::report::TargetGroup;
+use presidio_domain::report::{ReporterKind, TargetGroup};
 
 use super::reports::principal;
 use super::{Layout, PageError};
@@ -316,6 +316,7 @@ pub struct CardPage {
     groups: Vec<Choice>,
     availability: String,
     notes: String,
+    reporter_kinds: Vec<Choice>,
     rows: Vec<ContactRow>,
     errors: FormErrors,
     done: bool,
@@ -334,6 +335,7 @@ fn parse(pairs: &[(String, String)]) -> (SaveInput, i64) {
             "target_groups" => input.card.target_groups.push(v.clone()),
             "availability" => input.card.availability.clone_from(v),
             "notes" => input.card.notes.clone_from(v),
+            "reporter_kind" => input.card.reporter_kind.clone_from(v),
             "version" => version = v.trim().parse().unwrap_or(-1),
             other => contact_pair(&mut input.card.contacts, other, v),
         }
@@ -395,6 +397,7 @@ async fn card_page(
             target_groups: c.target_groups.split(',').map(str::to_owned).collect(),
             availability: c.availability.clone().unwrap_or_default(),
             notes: c.notes.clone().unwrap_or_default(),
+            reporter_kind: c.reporter_kind.clone().unwrap_or_default(),
             contacts: c
                 .contacts
                 .iter()
@@ -439,6 +442,18 @@ async fn card_page(
         municipalities: choices(municipalities, &picked_m),
         groups: groups(t, &picked_g),
         rows: rows(t, &shown.card.contacts, &errors),
+        reporter_kinds: choices(
+            ReporterKind::ALL
+                .iter()
+                .filter(|k| **k != ReporterKind::Cittadino)
+                .map(|k| {
+                    (
+                        k.code().to_owned(),
+                        t.t(&format!("reporter-kind-{}", k.code())),
+                    )
+                }),
+            &[shown.card.reporter_kind.as_str()],
+        ),
         org_name: shown.name,
         availability: shown.card.availability,
         notes: shown.card.notes,

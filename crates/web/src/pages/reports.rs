@@ -70,6 +70,15 @@ pub struct PersonFields {
     pub relationship_field: String,
 }
 
+/// A reporting partner offered at intake, with the reporter kind it fills in.
+pub struct PartnerChoice {
+    pub value: String,
+    pub label: String,
+    pub name: String,
+    pub kind: String,
+    pub selected: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "report_new.html")]
 pub struct IntakePage {
@@ -77,6 +86,8 @@ pub struct IntakePage {
     received_at: String,
     channels: Vec<Choice>,
     reporter_kinds: Vec<Choice>,
+    /// The reporting partners of the directory (value: the organisation's id).
+    partners: Vec<PartnerChoice>,
     reporter: ReporterInput,
     municipalities: Vec<Choice>,
     place: String,
@@ -146,6 +157,10 @@ fn input_from(pairs: &[(String, String)]) -> (ReportInput, String, usize) {
             "reporter.name" => input.reporter.name.clone_from(v),
             "reporter.phone" => input.reporter.phone.clone_from(v),
             "reporter.reference" => input.reporter.reference.clone_from(v),
+            // A reporting partner chosen; what is not a number is refused by the check.
+            "reporter.organisation_id" if !v.trim().is_empty() => {
+                input.reporter.organisation_id = Some(v.trim().parse().unwrap_or(0));
+            }
             "municipality" => input.municipality.clone_from(v),
             "place" => input.place.clone_from(v),
             "current_location" => input.current_location.clone_from(v),
@@ -261,7 +276,26 @@ async fn intake_page(
         .map(|i| person_fields(t, i, input.persons.get(i).unwrap_or(&empty)))
         .collect();
     let risks: Vec<&str> = input.risk_flags.iter().map(String::as_str).collect();
+    let partners = match visitor.principal() {
+        Some(who) => presidio_app::network::reporting_partners(state, who).await?,
+        None => Vec::new(),
+    };
+    let partners = partners
+        .into_iter()
+        .map(|p| PartnerChoice {
+            value: p.id.to_string(),
+            label: format!(
+                "{} · {}",
+                p.name,
+                t.t(&format!("reporter-kind-{}", p.reporter_kind))
+            ),
+            selected: input.reporter.organisation_id == Some(p.id),
+            name: p.name,
+            kind: p.reporter_kind,
+        })
+        .collect();
     Ok(IntakePage {
+        partners,
         received_at: if received_local.is_empty() {
             rome_typed_value(state.clock.now())
         } else {

@@ -33,6 +33,8 @@ pub struct CardView {
     pub serves: String,
     pub availability: String,
     pub notes: String,
+    /// "Pronto soccorso" when a reporting partner; empty otherwise.
+    pub reports_as: String,
     pub contacts: Vec<ContactLine>,
 }
 
@@ -84,6 +86,11 @@ pub fn card_view(t: Tr<'_>, c: &StoredCard, names: &dyn Fn(&str) -> String) -> C
         },
         availability: c.availability.clone().unwrap_or_default(),
         notes: c.notes.clone().unwrap_or_default(),
+        reports_as: c
+            .reporter_kind
+            .as_deref()
+            .map(|k| t.t(&format!("reporter-kind-{k}")))
+            .unwrap_or_default(),
         contacts: c.contacts.iter().map(contact_line).collect(),
     }
 }

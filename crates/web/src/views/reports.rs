@@ -14,6 +14,8 @@ pub struct ReporterView {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub reference: Option<String>,
+    /// The reporting partner of the network directory the report came from.
+    pub organisation_id: Option<i64>,
 }
 
 /// A person of a report.
@@ -50,6 +52,7 @@ pub fn reporter_view(r: presidio_domain::report::Reporter) -> ReporterView {
         name: r.name,
         phone: r.phone,
         reference: r.reference,
+        organisation_id: r.organisation,
     }
 }
 
