@@ -124,3 +124,34 @@ test("a protocol ending in 20 days is on the coordinator's board; an executable 
     await close();
   }
 });
+
+test("a school becomes a reporting partner; the call-taker picks it at intake and its kind fills in", async () => {
+  const coord = await openPage(browser, server.url, { width: 1280, height: 900 });
+  await logIn(coord.page, server.url, USERS.coordinatore);
+  await coord.page.goto(`${server.url}/rete/nuovo`);
+  await coord.page.locator("#name").fill("Istituto comprensivo Pero");
+  await coord.page.locator("#kind").selectOption("scuola");
+  await coord.page.locator("#reporter_kind").selectOption("altro");
+  await coord.page.locator('[id="contacts[0].label"]').fill("Segreteria");
+  await coord.page.locator('[id="contacts[0].phone"]').fill("02 353 00 1");
+  await coord.page.getByRole("button", { name: "Salva la scheda" }).click();
+  await coord.page.waitForURL(/\/rete\/\d+\?fatto=salvato$/);
+  assert.match(await coord.page.locator("main").innerText(), /Segnala al servizio come\s+Altro/);
+  await coord.close();
+
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.centrale);
+    await page.goto(`${server.url}/segnalazioni/nuova`);
+    const partner = page.getByLabel("Organizzazione della rete");
+    await partner.focus();
+    await partner.selectOption({ label: "Istituto comprensivo Pero · Altro" });
+    assert.equal(await page.locator('[id="reporter.kind"]').inputValue(), "altro");
+    assert.equal(await page.locator('[id="reporter.organization"]').inputValue(), "Istituto comprensivo Pero");
+    assert.deepEqual(await seriousViolations(page), [], `intake with a partner at ${viewport.width}px`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width, `${width}px wide`);
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});
