@@ -27,4 +27,5 @@ pub mod stats;
 pub mod team;
 pub mod throttle;
 pub mod time;
+pub mod training;
 pub mod validation;

@@ -75,7 +75,7 @@ fn groups(e: &mut Invalid, field: &'static str, raw: &[String]) -> Vec<TargetGro
     out
 }
 
-fn day(e: &mut Invalid, field: &'static str, raw: &str) -> Option<jiff::civil::Date> {
+pub(crate) fn day(e: &mut Invalid, field: &'static str, raw: &str) -> Option<jiff::civil::Date> {
     let raw = raw.trim();
     if raw.is_empty() {
         e.push(field, Problem::Required);
