@@ -79,7 +79,9 @@ pub struct Card {
     pub contacts: Vec<Contact>,
 }
 
-fn text(e: &mut Invalid, field: &'static str, raw: &str, max: usize) -> Option<String> {
+/// A trimmed optional text of at most `max` characters, without control characters other than
+/// new lines and tabs; refused on `field`.
+pub(crate) fn text(e: &mut Invalid, field: &'static str, raw: &str, max: usize) -> Option<String> {
     let value = raw.trim();
     if value.is_empty() {
         None

@@ -69,21 +69,10 @@ pub struct Course {
 }
 
 fn text(e: &mut Invalid, field: &'static str, raw: &str, required: bool) -> Option<String> {
-    let value = raw.trim();
-    if value.is_empty() {
-        if required {
-            e.push(field, Problem::Required);
-        }
-        None
-    } else if value.chars().count() > TITLE_MAX {
-        e.push(field, Problem::TooLong { max: TITLE_MAX });
-        None
-    } else if value.chars().any(char::is_control) {
-        e.push(field, Problem::ControlCharacter);
-        None
-    } else {
-        Some(value.to_owned())
+    if required && raw.trim().is_empty() {
+        e.push(field, Problem::Required);
     }
+    crate::network::text(e, field, raw, TITLE_MAX)
 }
 
 /// Hours as typed ("7", "7,5", "7.5") in tenths; one decimal at most, above zero.
