@@ -411,3 +411,50 @@ async fn the_procedure_it_governs_names_the_protocol() {
         .text();
     assert!(!page.contains("disciplinano questa procedura"));
 }
+
+#[tokio::test]
+async fn two_coordinators_saving_at_once_one_wins_and_one_renewal_is_kept() {
+    let mut app = TestApp::new().await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let other = app.sign_in("coordinatore", &[]).await;
+    let party = emergency_room(&mut app, &coord).await;
+    let (s, v) = call(
+        &mut app,
+        Some(&coord),
+        Method::POST,
+        PATH,
+        &protocol(party, &in_days(20)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let path = format!("{PATH}/{id}");
+    let mut first = protocol(party, &in_days(365));
+    first["version"] = json!(1);
+    let mut second = protocol(party, &in_days(730));
+    second["version"] = json!(1);
+    let (a, b) = tokio::join!(
+        crate::reports_api::request_as(&app, &coord, Method::PUT, &path, &first),
+        crate::reports_api::request_as(&app, &other, Method::PUT, &path, &second),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text(),
+        b.text()
+    );
+    let (_, v) = call(&mut app, Some(&coord), Method::GET, &path, &Value::Null).await;
+    let winner = if a.status == StatusCode::NO_CONTENT {
+        365
+    } else {
+        730
+    };
+    assert_eq!(v["valid_until"], in_days(winner), "{v}");
+    assert_eq!(v["version"], 2);
+    let renewals = v["renewals"].as_array().unwrap();
+    assert_eq!(renewals.len(), 1, "one renewal, not two: {v}");
+    assert_eq!(renewals[0]["previous_until"], in_days(20));
+}
