@@ -306,11 +306,13 @@ pub(crate) async fn record(
     };
     let reporter_organisation = reporting_organisation(who, ambito);
     let mut data = std::borrow::Cow::Borrowed(data);
-    if reporter_organisation.is_some() && data.reporter.organisation.is_none() {
+    if data.reporter.organisation.is_some() {
+        crate::network::check_partner(app, ambito, data.reporter.organisation, None).await?;
+    } else if reporter_organisation.is_some() {
+        // The sender's own organisation, read from the directory: no second check.
         data.to_mut().reporter.organisation =
             crate::network::sender_partner(app, who, ambito).await?;
     }
-    crate::network::check_partner(app, ambito, data.reporter.organisation, None).await?;
     let data = data.as_ref();
     let created = app
         .db
