@@ -167,6 +167,14 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("/api/v1/network/protocols/{id}", "-nnnn---"),
     ("/api/v1/network/protocols/{id}/documents/{id}", "-nnnn---"),
+    ("/formazione", "-y------"),
+    ("/formazione/corsi/{id}", "-n------"),
+    ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),
+    ("/formazione/export.csv", "-y------"),
+    ("/formazione/export.xlsx", "-y------"),
+    ("/api/v1/training/courses", "-y------"),
+    ("/api/v1/training/gaps", "-y------"),
+    ("/api/v1/volunteers", "-y------"),
     ("/rete/protocolli", "-yyyy---"),
     ("/rete/protocolli?in_scadenza=1", "-yyyy---"),
     ("/rete/protocolli/nuovo", "-y------"),
@@ -327,6 +335,7 @@ fn concrete(route: &str) -> String {
         .replace("{istat_code}", "015182")
         .replace("{member_id}", "{id}")
         .replace("{document_id}", "{id}")
+        .replace("{attendance_id}", "{id}")
 }
 
 #[tokio::test]

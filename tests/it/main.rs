@@ -33,3 +33,4 @@ mod structure;
 mod subject_access;
 mod support;
 mod teams;
+mod training;

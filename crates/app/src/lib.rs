@@ -45,6 +45,7 @@ pub mod subject_access;
 pub mod summary;
 mod team_access;
 pub mod teams;
+pub mod training;
 
 use std::sync::Arc;
 

@@ -49,6 +49,8 @@ pub struct Summary {
     pub gaps: Option<usize>,
     /// "2 scoperture nei turni…" or "Nessuna scopertura…", for those who read the roster.
     pub gaps_text: Option<String>,
+    /// "2 persone senza una formazione richiesta", for those who keep the training register.
+    pub training_text: Option<String>,
 }
 
 fn line(t: Tr<'_>, l: presidio_db::ReportLine) -> SummaryLine {
@@ -137,7 +139,14 @@ pub async fn build(
             &[("count", Arg::Num(i64::try_from(n).unwrap_or(0)))],
         )
     });
+    let training_text = crate::training::gap_count(app, who).await?.map(|n| {
+        t.t_args(
+            "summary-training-count",
+            &[("count", Arg::Num(i64::try_from(n).unwrap_or(0)))],
+        )
+    });
     Ok(Summary {
+        training_text,
         from,
         to: now,
         counts,
@@ -223,6 +232,13 @@ async fn mail_ambito(
             ("urgencies", count(Some("urgenza"))),
             ("waiting", Arg::Num(i64::try_from(all.len()).unwrap_or(0))),
             ("late", Arg::Num(i64::try_from(late(&all)).unwrap_or(0))),
+            (
+                "training",
+                Arg::Num(
+                    i64::try_from(crate::training::ambito_gap_count(app, ambito).await?)
+                        .unwrap_or(0),
+                ),
+            ),
             ("link", Arg::Str(&format!("{}/riepilogo", app.public_url))),
         ],
     );

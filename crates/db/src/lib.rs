@@ -36,6 +36,7 @@ mod sessions;
 mod stats;
 mod subject_access;
 mod teams;
+mod training;
 mod url;
 
 use std::path::Path;
@@ -75,6 +76,10 @@ pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use stats::{Interventions, PartnerCount};
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
 pub use teams::StoredMember;
+pub use training::{
+    Attended, StoredAttendance, StoredCourse, StoredRequirement, StoredVolunteer, Trainee,
+    TrainingRecord,
+};
 pub use url::DatabaseUrl;
 
 /// Runs the same body against whichever pool the database holds.

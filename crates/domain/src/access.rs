@@ -94,6 +94,7 @@ impl Role {
                 P::ReadTeamCases,
                 P::ReadNetwork,
                 P::ManageNetwork,
+                P::ManageTraining,
             ],
             Self::OperatoreCentrale | Self::OperatorePis => &[
                 P::UseApp,
@@ -179,6 +180,8 @@ pub enum Permission {
     ReadNetwork,
     /// Adding organisations to the directory and keeping their cards.
     ManageNetwork,
+    /// The training register: courses, attendance, volunteers, requirements and gaps.
+    ManageTraining,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

@@ -226,6 +226,166 @@ pub fn gap(req: &Requirement, started: Date, last: Option<Date>, today: Date) ->
     })
 }
 
+/// The longest a requirement's deadline or refresher may be, in months.
+pub const MONTHS_MAX: i32 = 240;
+
+/// A requirement as typed: months blank for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequirementInput {
+    pub role: String,
+    pub topic: String,
+    pub within_months: String,
+    pub every_months: String,
+}
+
+/// Months as typed: none when blank (or refused, with the problem pushed on `field`).
+fn months_typed(e: &mut Invalid, field: &'static str, raw: &str) -> Option<i32> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<i32>() {
+        Ok(n) if (1..=MONTHS_MAX).contains(&n) => Some(n),
+        _ => {
+            e.push(field, Problem::OutOfRange);
+            None
+        }
+    }
+}
+
+/// The roles a requirement may name: those who work the cases.
+pub const TRAINED_ROLES: [Role; 4] = [
+    Role::Coordinatore,
+    Role::OperatoreCentrale,
+    Role::OperatorePis,
+    Role::ServizioSociale,
+];
+
+impl RequirementInput {
+    /// Checks a requirement: a role among [`TRAINED_ROLES`], a topic of the register, months
+    /// from 1 to [`MONTHS_MAX`] or none.
+    pub fn validate(&self, known_topic: impl Fn(&str) -> bool) -> Result<Requirement, Invalid> {
+        let mut e = Invalid::default();
+        let role = match self.role.trim() {
+            "" => {
+                e.push("role", Problem::Required);
+                None
+            }
+            code => {
+                let role = Role::parse(code).filter(|r| TRAINED_ROLES.contains(r));
+                if role.is_none() {
+                    e.push("role", Problem::UnknownCode);
+                }
+                role
+            }
+        };
+        let topic = self.topic.trim();
+        if topic.is_empty() {
+            e.push("topic", Problem::Required);
+        } else if !known_topic(topic) {
+            e.push("topic", Problem::UnknownCode);
+        }
+        let within = months_typed(&mut e, "within_months", &self.within_months);
+        let every = months_typed(&mut e, "every_months", &self.every_months);
+        match role {
+            Some(role) if e.is_empty() => Ok(Requirement {
+                role,
+                topic: topic.to_owned(),
+                within_months: within,
+                every_months: every,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// A volunteer as typed (not a user: kept in the register with their organisation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolunteerInput {
+    pub name: String,
+    /// An organisation of the directory, or blank.
+    pub organisation_id: String,
+    /// `AAAA-MM-GG`, or blank.
+    pub started_on: String,
+}
+
+/// A checked volunteer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volunteer {
+    pub name: String,
+    pub organisation_id: Option<i64>,
+    pub started_on: Option<Date>,
+}
+
+impl VolunteerInput {
+    /// Checks a volunteer: a name, an organisation among `known_organisation` or none, a
+    /// starting day from 2000 to 2100 or none.
+    pub fn validate(&self, known_organisation: impl Fn(i64) -> bool) -> Result<Volunteer, Invalid> {
+        let mut e = Invalid::default();
+        let name = text(&mut e, "name", &self.name, true);
+        let organisation_id = match self.organisation_id.trim() {
+            "" => None,
+            raw => match raw.parse::<i64>() {
+                Ok(id) if known_organisation(id) => Some(id),
+                _ => {
+                    e.push("organisation_id", Problem::UnknownCode);
+                    None
+                }
+            },
+        };
+        let started_on = if self.started_on.trim().is_empty() {
+            None
+        } else {
+            crate::protocol::day(&mut e, "started_on", &self.started_on)
+        };
+        match name {
+            Some(name) if e.is_empty() => Ok(Volunteer {
+                name,
+                organisation_id,
+                started_on,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// The code of a new topic named `name`: its letters and digits without accents, lower case,
+/// words joined by `_` ("Salute mentale" → `salute_mentale`); none when nothing is left.
+pub fn topic_code(name: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let mut code = String::new();
+    for c in name
+        .nfd()
+        .filter(char::is_ascii)
+        .map(|c| c.to_ascii_lowercase())
+    {
+        if c.is_ascii_alphanumeric() {
+            code.push(c);
+        } else if !code.is_empty() && !code.ends_with('_') {
+            code.push('_');
+        }
+    }
+    let code = code.trim_end_matches('_');
+    let code: String = code.chars().take(40).collect();
+    (!code.is_empty()).then(|| code.trim_end_matches('_').to_owned())
+}
+
+/// Checks a new topic's name (required, at most 80 characters) and gives its code.
+pub fn topic(name: &str) -> Result<(String, String), Invalid> {
+    let mut e = Invalid::default();
+    let checked = text(&mut e, "topic_name", name, true);
+    if let Some(name) = checked {
+        if name.chars().count() > 80 {
+            return Err(Invalid::one("topic_name", Problem::TooLong { max: 80 }));
+        }
+        match topic_code(&name) {
+            Some(code) => return Ok((code, name)),
+            None => e.push("topic_name", Problem::OutOfRange),
+        }
+    }
+    Err(e)
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
@@ -367,5 +527,69 @@ mod tests {
             ..once
         };
         assert_eq!(due(&far, date(9990, 1, 1), Some(date(9990, 1, 1))), None);
+    }
+
+    #[test]
+    fn requirements_and_volunteers_are_checked_by_field() {
+        let ok = RequirementInput {
+            role: "operatore_pis".into(),
+            topic: "privacy".into(),
+            within_months: "3".into(),
+            every_months: String::new(),
+        }
+        .validate(known)
+        .unwrap();
+        assert_eq!((ok.within_months, ok.every_months), (Some(3), None));
+        let bad = RequirementInput {
+            role: "segnalante".into(),
+            topic: "astrologia".into(),
+            within_months: "0".into(),
+            every_months: "241".into(),
+        };
+        let fields: Vec<_> = bad
+            .validate(known)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["role", "topic", "within_months", "every_months"]);
+        let v = VolunteerInput {
+            name: " Anna Rossi ".into(),
+            organisation_id: "7".into(),
+            started_on: String::new(),
+        }
+        .validate(|id| id == 7)
+        .unwrap();
+        assert_eq!(
+            (v.name.as_str(), v.organisation_id),
+            ("Anna Rossi", Some(7))
+        );
+        let fields: Vec<_> = VolunteerInput {
+            name: "\u{0}".into(),
+            organisation_id: "8".into(),
+            started_on: "0001-01-01".into(),
+        }
+        .validate(|id| id == 7)
+        .unwrap_err()
+        .0
+        .iter()
+        .map(|e| e.field)
+        .collect();
+        assert_eq!(fields, ["name", "organisation_id", "started_on"]);
+    }
+
+    #[test]
+    fn a_topic_gets_a_code_from_its_name() {
+        assert_eq!(topic_code("Salute mentale"), Some("salute_mentale".into()));
+        assert_eq!(
+            topic_code("  Pronto soccorso, à la carte! "),
+            Some("pronto_soccorso_a_la_carte".into())
+        );
+        assert_eq!(topic_code("???"), None);
+        assert!(topic("???").is_err());
+        assert!(topic("").is_err());
+        assert!(topic(&"a".repeat(81)).is_err());
+        assert_eq!(topic("Città").unwrap(), ("citta".into(), "Città".into()));
     }
 }

@@ -1184,6 +1184,7 @@ summary-reports = Segnalazioni del periodo
 mail-summary-subject = Presidio: riepilogo del mattino
 mail-summary-body = Nelle ultime 24 ore: { $reports } segnalazioni, di cui { $emergencies } emergenze e { $urgencies } urgenze.
     Passaggi ai servizi sociali in attesa: { $waiting }, in ritardo: { $late }.
+    Formazione richiesta mancante o in scadenza: { $training }.
     Il riepilogo completo: { $link }
     (Per riservatezza questo messaggio non contiene dati personali.)
 mail-summary-service-body = Passaggi dal Pronto Intervento Sociale in attesa per il servizio sociale di { $municipality }: { $waiting }, in ritardo: { $late }.
@@ -1745,3 +1746,118 @@ protocol-kind-convenzione = Convenzione
 board-protocols = Protocolli della rete: { $expiring } in scadenza, { $expired } scaduti.
 procedure-protocols = I protocolli della rete che disciplinano questa procedura:
 procedure-governing = { $title } (valido fino al { $day })
+
+## The training register
+nav-training = Formazione
+training-title = Registro della formazione
+training-lead = I corsi frequentati da operatori e volontari, chi non ha ancora la formazione richiesta per il proprio ruolo, e le ore di ciascuno per anno.
+training-back = Torna al registro della formazione
+training-gaps = Chi manca di una formazione richiesta
+training-no-gaps = Nessuno: tutti hanno la formazione richiesta per il proprio ruolo.
+training-gap-never = Mai frequentato
+training-gap-soon = Aggiornamento in scadenza
+training-gap-late = In ritardo
+training-col-person = Persona
+training-col-due = Entro il
+training-col-state = Stato
+training-col-year = Anno
+training-col-kind = Tipo
+training-col-organisation = Ente
+training-col-course = Corso
+training-col-from = Dal
+training-col-to = Al
+training-col-when = Quando
+training-col-certificate = Attestato
+training-certified-yes = sì
+training-certified-no = no
+training-courses = Corsi
+training-no-courses = Nessun corso registrato.
+training-course-new = Registra un corso
+training-course-save = Registra il corso
+training-course-saved = Corso registrato.
+training-course-detail = { $hours } ore · { $count ->
+        [one] 1 partecipante
+       *[other] { $count } partecipanti
+    }
+training-days = dal { $from } al { $to }
+training-field-hours = Ore
+training-field-provider = Ente formatore
+training-field-date = Primo giorno
+training-field-organisation = Ente di appartenenza
+training-no-organisation = Nessun ente
+training-mode-presenza = In presenza
+training-mode-online = Online
+training-mode-mista = Mista
+training-hours = Ore di formazione per persona e anno
+training-no-hours = Nessuna presenza registrata.
+training-export-csv = Scarica le presenze (CSV)
+training-export-xlsx = Scarica le presenze (Excel)
+training-operator = Operatore
+training-operators = Operatori
+training-volunteer = Volontario
+training-volunteers = Volontari
+training-volunteers-lead = Chi partecipa ai corsi senza essere un utente di Presidio, con il proprio ente.
+training-no-volunteers = Nessun volontario registrato.
+training-volunteer-new = Aggiungi un volontario
+training-volunteer-saved = Volontario aggiunto.
+training-since = dal { $day }
+training-requirements = Formazione richiesta per ruolo
+training-no-requirements = Nessuna formazione richiesta.
+training-requirement = { $role }: { $topic }{ $within ->
+        [0] {""}
+       *[other] , entro { $within } mesi dall'inizio
+    }{ $every ->
+        [0] , una volta
+       *[other] , da ripetere ogni { $every } mesi
+    }
+training-requirement-new = Aggiungi o modifica un requisito
+training-requirement-remove = Rimuovi
+training-requirement-remove-of = Rimuovi il requisito: { $requirement }
+training-requirements-saved = Requisiti aggiornati.
+training-topics = Argomenti
+training-topic-new = Aggiungi un argomento
+training-topic-saved = Argomento aggiunto.
+training-topic-multidisciplinare = Approccio multidisciplinare
+training-topic-interculturale = Approccio interculturale
+training-topic-alta_complessita = Situazioni ad alta complessità
+training-topic-msna = Procedura MSNA
+training-topic-violenza_genere = Violenza di genere
+training-topic-sicurezza_operatore = Sicurezza dell'operatore
+training-topic-privacy = Privacy e protezione dei dati
+training-attendance = Presenze
+training-no-attendance = Nessuna presenza registrata per questo corso.
+training-attendance-new = Registra una presenza
+training-attendance-save = Registra la presenza
+training-attendance-saved = Presenza registrata.
+training-certificate = Attestato
+training-certificate-of = Attestato di { $name } (PDF, al massimo 10 MB)
+training-certificate-upload = Carica l'attestato
+training-certificate-saved = Attestato caricato.
+training-certificate-detail = { $name } · { $kb } kB · SHA-256 { $sha }…
+field-topic = Argomento
+field-topic_name = Nuovo argomento
+field-within_months = Entro quanti mesi dall'inizio
+field-every_months = Da ripetere ogni quanti mesi
+field-started_on = In servizio dal
+field-attendee = Partecipante
+field-volunteer_id = Volontario
+field-certificate = Attestato (PDF, al massimo 10 MB)
+audit-section-training = formazione
+audit-section-certificate = attestato di formazione
+audit-record-training = Registro della formazione
+audit-record-course = Corso di formazione
+audit-record-volunteer = Volontario
+audit-record-volunteers = Volontari
+audit-record-training_requirement = Requisiti di formazione
+audit-record-training_topic = Argomenti della formazione
+error-already_attended = La presenza di questa persona al corso è già registrata.
+summary-training = Formazione
+summary-training-count = { $count ->
+        [0] Tutti hanno la formazione richiesta.
+        [one] 1 formazione richiesta mancante o in scadenza
+       *[other] { $count } formazioni richieste mancanti o in scadenza
+    }
+board-training = Formazione: { $count ->
+        [one] 1 formazione richiesta mancante o in scadenza.
+       *[other] { $count } formazioni richieste mancanti o in scadenza.
+    }

@@ -30,6 +30,9 @@ pub struct ApiError {
     pub code: &'static str,
     pub invalid: Option<Invalid>,
     pub current: Option<serde_json::Value>,
+    /// The labels an endpoint gives some fields (field, message id) where the common label
+    /// means something else (`hours` of a course: "Ore", not the weekly opening hours).
+    pub labels: &'static [(&'static str, &'static str)],
 }
 
 /// The body of every error answer.
@@ -60,7 +63,15 @@ impl ApiError {
             code,
             invalid: None,
             current: None,
+            labels: &[],
         }
+    }
+
+    /// The same error, its messages naming `labels`' fields by their own labels.
+    #[must_use]
+    pub fn labelled(mut self, labels: &'static [(&'static str, &'static str)]) -> Self {
+        self.labels = labels;
+        self
     }
 
     /// A 409 carrying the record as it is now.
@@ -114,7 +125,14 @@ impl ApiError {
             .invalid
             .iter()
             .flat_map(|invalid| &invalid.0)
-            .map(|e| (e.field.to_owned(), tr.field_error(e)))
+            .map(|e| {
+                let message = tr.field_error(e);
+                let message = match self.labels.iter().find(|(f, _)| *f == e.field) {
+                    Some((_, label)) => message.replacen(&tr.field_label(e.field), &tr.t(label), 1),
+                    None => message,
+                };
+                (e.field.to_owned(), message)
+            })
             .collect();
         ErrorBody {
             error: ErrorDetail {
@@ -134,6 +152,7 @@ impl From<Invalid> for ApiError {
             code: "invalid_input",
             invalid: Some(invalid),
             current: None,
+            labels: &[],
         }
     }
 }

@@ -37,6 +37,21 @@ impl Exports {
     }
 }
 
+/// A slot for the signed-in user's export, or a 429 when they already run [`PER_USER`].
+pub fn slot(
+    state: &crate::AppState,
+    visitor: &crate::auth::Visitor,
+) -> Result<Slot, crate::error::PageError> {
+    let user = visitor.principal().map_or(0, |p| p.user_id);
+    state
+        .exports
+        .enter(user)
+        .ok_or(crate::error::PageError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_exports",
+        ))
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         let mut running = self

@@ -218,3 +218,19 @@ pub fn pdf_download(name: &str, bytes: Vec<u8>) -> axum::response::Response {
     )
         .into_response()
 }
+
+/// A file to download: its type, its name, its content.
+pub fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", name.replace('"', "")),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

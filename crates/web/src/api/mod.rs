@@ -23,6 +23,7 @@ mod resources;
 mod roster;
 mod stats;
 mod teams;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -61,6 +62,7 @@ use crate::error::ApiError;
         (name = "persone", description = "La persona attraverso le segnalazioni: già noti al servizio, scheda, collegamenti"),
         (name = "equipe", description = "L'équipe del caso: inviti, risposte, sezioni condivise"),
         (name = "rete", description = "La rete del territorio: enti, recapiti 24 ore e d'ufficio, referenti"),
+        (name = "formazione", description = "Il registro della formazione: corsi, presenze, volontari, requisiti mancanti"),
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -170,6 +172,10 @@ fn api_router() -> OpenApiRouter<AppState> {
             routes!(protocols::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
+        .routes(routes!(training::courses, training::add_course))
+        .routes(routes!(training::attend))
+        .routes(routes!(training::gaps))
+        .routes(routes!(training::volunteers, training::add_volunteer))
         .routes(routes!(conferences::show))
         .routes(routes!(conferences::minutes))
         .routes(routes!(conferences::tasks))

@@ -60,6 +60,8 @@ pub struct BoardPage {
     gaps: String,
     /// "Protocolli della rete: 1 in scadenza, 0 scaduti." for who keeps them, or empty.
     protocols: String,
+    /// "Formazione: 2 formazioni richieste mancanti…", for who keeps the register; or empty.
+    training: String,
 }
 
 /// Someone on call now, as the board lists them.
@@ -291,7 +293,18 @@ pub async fn page(
         None => (None, String::new()),
     };
     let protocols = protocols_line(state, who, page.t).await?;
+    let training = match presidio_app::training::gap_count(state, who).await? {
+        Some(n) if n > 0 => page.t.t_args(
+            "board-training",
+            &[(
+                "count",
+                crate::i18n::Arg::Num(i64::try_from(n).unwrap_or(i64::MAX)),
+            )],
+        ),
+        _ => String::new(),
+    };
     Ok(BoardPage {
+        training,
         page,
         rows,
         on_call,

@@ -33,6 +33,7 @@ mod stats;
 mod subject_access;
 mod summary;
 mod teams;
+mod training;
 
 pub use sheet::Sheet;
 
@@ -226,6 +227,25 @@ fn person_routes(routes: Routes) -> Routes {
             "/rete/protocolli/{id}/documenti/{document_id}",
             protocols::download,
         )
+        .get("/formazione", training::register)
+        .post("/formazione/corsi", training::add_course)
+        .get("/formazione/corsi/{id}", training::course)
+        .post("/formazione/corsi/{id}/presenze", training::attend)
+        .add(
+            "/formazione/corsi/{id}/presenze/{attendance_id}/attestato",
+            "POST",
+            post(training::certify)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .get(
+            "/formazione/corsi/{id}/presenze/{attendance_id}/attestato",
+            training::certificate,
+        )
+        .post("/formazione/volontari", training::add_volunteer)
+        .post("/formazione/requisiti", training::set_requirement)
+        .post("/formazione/argomenti", training::add_topic)
+        .get("/formazione/export.csv", training::export_csv)
+        .get("/formazione/export.xlsx", training::export_xlsx)
         .get("/rete/{id}", network::show)
         .post("/rete/{id}", network::update)
         .get("/equipe", teams::list)

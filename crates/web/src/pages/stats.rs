@@ -248,7 +248,7 @@ pub async fn csv(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let _slot = export_slot(&state, &visitor)?;
+    let _slot = crate::exports::slot(&state, &visitor)?;
     let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_csv").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let name = format!("attivita-{from}-{to}.csv");
@@ -275,7 +275,7 @@ pub async fn pdf(
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
     use crate::i18n::Arg;
-    let _slot = export_slot(&state, &visitor)?;
+    let _slot = crate::exports::slot(&state, &visitor)?;
     let (a, from, to, suppressed) = exported(&state, &visitor, form, "activity_pdf").await?;
     let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
     let sheet = super::Sheet {
@@ -430,38 +430,15 @@ async fn exported_tables(
     ))
 }
 
-/// A slot for one more heavy export of the visitor, or a 429 when they already run enough.
-fn export_slot(state: &AppState, visitor: &Visitor) -> Result<crate::exports::Slot, PageError> {
-    let user = visitor.principal().map_or(0, |p| p.user_id);
-    state.exports.enter(user).ok_or(PageError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_exports",
-    ))
-}
-
-fn download(content_type: &str, name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// Every table of the dashboard as one CSV for Italian spreadsheets.
 pub async fn dashboard_csv(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let _slot = export_slot(&state, &visitor)?;
+    let _slot = crate::exports::slot(&state, &visitor)?;
     let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_csv").await?;
-    Ok(download(
+    Ok(crate::forms::attachment(
         "text/csv; charset=utf-8",
         &format!("{name}.csv"),
         crate::dashboard::csv(&tables).into_bytes(),
@@ -474,13 +451,13 @@ pub async fn dashboard_xlsx(
     Extension(visitor): Extension<Visitor>,
     Query(form): Query<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let _slot = export_slot(&state, &visitor)?;
+    let _slot = crate::exports::slot(&state, &visitor)?;
     let (tables, name) = exported_tables(&state, &visitor, form, "dashboard_xlsx").await?;
     let body = crate::dashboard::xlsx(&tables).map_err(|e| {
         tracing::error!(error = %e, "xlsx not written");
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     })?;
-    Ok(download(
+    Ok(crate::forms::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &format!("{name}.xlsx"),
         body,

@@ -8,7 +8,7 @@ use crate::i18n::{Locale, Tr, catalogue};
 
 /// The main navigation entries, in order: (key, message id, path, permission needed to see it).
 /// Those from `GROUPED` on sit together under one "Riferimenti" menu, so the bar holds on one line.
-const NAV: [(&str, &str, &str, Option<Permission>); 16] = [
+const NAV: [(&str, &str, &str, Option<Permission>); 17] = [
     ("home", "nav-home", "/", Some(Permission::UseApp)),
     (
         "portal",
@@ -77,6 +77,12 @@ const NAV: [(&str, &str, &str, Option<Permission>); 16] = [
         "nav-network",
         "/rete",
         Some(Permission::ReadNetwork),
+    ),
+    (
+        "training",
+        "nav-training",
+        "/formazione",
+        Some(Permission::ManageTraining),
     ),
     (
         "calendar",
