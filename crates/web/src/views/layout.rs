@@ -122,7 +122,7 @@ pub struct Layout {
 }
 
 /// The keys of the entries drawn under the "Riferimenti" menu rather than on the bar.
-const GROUPED: [&str; 3] = ["network", "calendar", "reference"];
+const GROUPED: [&str; 4] = ["network", "training", "calendar", "reference"];
 
 /// One navigation link as the template draws it.
 pub struct NavLink {
