@@ -810,6 +810,10 @@ async fn mailed_once_with_counts(
     );
     assert!(sent.contains("/riepilogo") && sent.contains("/passaggi"));
     assert!(
+        sent.contains("Formazione richiesta mancante o in scadenza:"),
+        "the training register's count: {sent}"
+    );
+    assert!(
         !sent.contains("Gialli") && !sent.contains("PIS-"),
         "counts and links only: {sent}"
     );
