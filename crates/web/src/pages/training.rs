@@ -399,6 +399,20 @@ async fn refused(
     }
 }
 
+/// Goes to `done`'s address, or shows the register again with what was typed.
+async fn answered(
+    state: &AppState,
+    visitor: &Visitor,
+    ambito: &str,
+    done: Result<String, AppError>,
+    typed: Typed,
+) -> Result<Response, PageError> {
+    match done {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(e) => refused(state, visitor, ambito, typed, e).await,
+    }
+}
+
 /// Records a course.
 pub async fn add_course(
     State(state): State<AppState>,
@@ -408,18 +422,14 @@ pub async fn add_course(
     let who = principal(&visitor)?;
     let ambito = value(&pairs, "ambito");
     let input = course_input(&pairs);
-    match presidio_app::training::add_course(&state, visitor.caller(), who, ambito, &input).await {
-        Ok(id) => {
-            Ok(Redirect::to(&format!("/formazione/corsi/{id}?fatto=salvato")).into_response())
-        }
-        Err(e) => {
-            let typed = Typed {
-                course: input,
-                ..Typed::default()
-            };
-            refused(&state, &visitor, ambito, typed, e).await
-        }
-    }
+    let done = presidio_app::training::add_course(&state, visitor.caller(), who, ambito, &input)
+        .await
+        .map(|id| format!("/formazione/corsi/{id}?fatto=salvato"));
+    let typed = Typed {
+        course: input,
+        ..Typed::default()
+    };
+    answered(&state, &visitor, ambito, done, typed).await
 }
 
 /// Adds a volunteer.
@@ -435,20 +445,14 @@ pub async fn add_volunteer(
         organisation_id: value(&pairs, "organisation_id").to_owned(),
         started_on: value(&pairs, "started_on").to_owned(),
     };
-    match presidio_app::training::add_volunteer(&state, visitor.caller(), who, ambito, &input).await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/formazione?ambito={ambito}&fatto=volontario#volontari"
-        ))
-        .into_response()),
-        Err(e) => {
-            let typed = Typed {
-                volunteer: input,
-                ..Typed::default()
-            };
-            refused(&state, &visitor, ambito, typed, e).await
-        }
-    }
+    let done = presidio_app::training::add_volunteer(&state, visitor.caller(), who, ambito, &input)
+        .await
+        .map(|_| format!("/formazione?ambito={ambito}&fatto=volontario#volontari"));
+    let typed = Typed {
+        volunteer: input,
+        ..Typed::default()
+    };
+    answered(&state, &visitor, ambito, done, typed).await
 }
 
 /// Sets a requirement, or with `azione=rimuovi` takes it away.
@@ -466,7 +470,7 @@ pub async fn set_requirement(
         every_months: value(&pairs, "every_months").to_owned(),
     };
     let remove = value(&pairs, "azione") == "rimuovi";
-    match presidio_app::training::set_requirement(
+    let done = presidio_app::training::set_requirement(
         &state,
         visitor.caller(),
         who,
@@ -475,19 +479,12 @@ pub async fn set_requirement(
         remove,
     )
     .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/formazione?ambito={ambito}&fatto=requisiti#requisiti"
-        ))
-        .into_response()),
-        Err(e) => {
-            let typed = Typed {
-                requirement: input,
-                ..Typed::default()
-            };
-            refused(&state, &visitor, ambito, typed, e).await
-        }
-    }
+    .map(|()| format!("/formazione?ambito={ambito}&fatto=requisiti#requisiti"));
+    let typed = Typed {
+        requirement: input,
+        ..Typed::default()
+    };
+    answered(&state, &visitor, ambito, done, typed).await
 }
 
 /// Adds a topic to the list.
@@ -499,19 +496,14 @@ pub async fn add_topic(
     let who = principal(&visitor)?;
     let ambito = value(&pairs, "ambito");
     let name = value(&pairs, "topic_name");
-    match presidio_app::training::add_topic(&state, visitor.caller(), who, ambito, name).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/formazione?ambito={ambito}&fatto=argomento#argomenti"
-        ))
-        .into_response()),
-        Err(e) => {
-            let typed = Typed {
-                topic: name.to_owned(),
-                ..Typed::default()
-            };
-            refused(&state, &visitor, ambito, typed, e).await
-        }
-    }
+    let done = presidio_app::training::add_topic(&state, visitor.caller(), who, ambito, name)
+        .await
+        .map(|_| format!("/formazione?ambito={ambito}&fatto=argomento#argomenti"));
+    let typed = Typed {
+        topic: name.to_owned(),
+        ..Typed::default()
+    };
+    answered(&state, &visitor, ambito, done, typed).await
 }
 
 #[derive(Template, WebTemplate)]
