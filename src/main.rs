@@ -253,6 +253,11 @@ struct FieldArgs {
     #[arg(long, env = "PRESIDIO_TASK_GRACE_DAYS", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(0..=90))]
     task_grace_days: u32,
+    /// Minutes during which an e-mail that could not be delivered is tried again (with
+    /// growing waits) before it is given up.
+    #[arg(long, env = "PRESIDIO_OUTBOX_GIVE_UP_MINUTES", default_value_t = 1440,
+          value_parser = clap::value_parser!(u32).range(1..=10080))]
+    outbox_give_up_minutes: u32,
     /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
     #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
     summary_at: String,
@@ -545,6 +550,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             handover_escalation_minutes: args.field.handover_escalation_minutes,
             summary_at_minute,
             task_grace_days: args.field.task_grace_days,
+            outbox_give_up_minutes: args.field.outbox_give_up_minutes,
         });
     presidio_app::jobs::start(&state.app, schedule);
     let limits = server_limits(&args, addr);

@@ -13,6 +13,7 @@ pub mod handovers;
 mod households;
 mod interventions;
 mod network;
+mod outbox;
 mod pages;
 mod partners;
 mod pdf;

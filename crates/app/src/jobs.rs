@@ -5,6 +5,7 @@
 //! - every 30 seconds, the field round: the missed lone-worker check-ins, the handovers' reminders
 //!   and escalation, the morning summary when due, the holds that lapsed, the overdue tasks'
 //!   escalation, the outcome requests' reminders and the protocols' expiry reminders;
+//! - every 10 seconds, the outbox: the messages whose earlier attempt failed, tried again;
 //! - every six hours (and at start), maintenance: audit retention, the retention of person
 //!   records, and the removal of ended sessions and old failed-login counters;
 //! - at the configured interval, the audit chain anchored outside the database.
@@ -20,6 +21,8 @@ use crate::anchors::AnchorConfig;
 
 /// How often the field round runs.
 pub const FIELD_ROUND: Duration = Duration::from_secs(30);
+/// How often the outbox's due messages are tried again.
+pub const OUTBOX_ROUND: Duration = Duration::from_secs(10);
 /// How often maintenance runs.
 pub const MAINTENANCE_ROUND: Duration = Duration::from_secs(6 * 3600);
 
@@ -41,6 +44,12 @@ pub fn start(app: &App, schedule: Schedule) {
     every(app, FIELD_ROUND, |app| async move {
         let now = app.clock.now();
         field_round(&app, now).await;
+    });
+    every(app, OUTBOX_ROUND, |app| async move {
+        let now = app.clock.now();
+        if let Err(err) = crate::outbox::deliver(&app, now).await {
+            tracing::error!(error = %err, "outbox round failed");
+        }
     });
     let kept = schedule.clone();
     every(app, MAINTENANCE_ROUND, move |app| {

@@ -26,6 +26,7 @@ pub mod mail;
 pub mod network;
 pub mod notifications;
 pub mod notify;
+pub mod outbox;
 pub mod password;
 mod person_access;
 pub mod person_teams;
@@ -85,6 +86,8 @@ pub struct FieldConfig {
     pub summary_at_minute: Option<u16>,
     /// Days past its last day after which an open task is escalated to the coordinators.
     pub task_grace_days: u32,
+    /// Minutes after which an undelivered message is given up (tried again until then).
+    pub outbox_give_up_minutes: u32,
 }
 
 impl Default for FieldConfig {
@@ -96,6 +99,7 @@ impl Default for FieldConfig {
             handover_escalation_minutes: presidio_domain::handover::DEFAULT_ESCALATION_MINUTES,
             summary_at_minute: Some(7 * 60 + 30),
             task_grace_days: presidio_domain::conference::DEFAULT_GRACE_DAYS,
+            outbox_give_up_minutes: 24 * 60,
         }
     }
 }

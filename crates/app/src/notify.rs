@@ -36,9 +36,20 @@ pub fn dispatch(app: &App, user_id: i64, key: &'static str, d: &StoredDispatch) 
         ],
     );
     let app = app.clone();
+    let ambito = d.ambito.0;
     tokio::spawn(async move {
         match app.db.alert_email(user_id).await {
-            Ok(Some(to)) => text(&app, to, subject, body),
+            Ok(Some(to)) => {
+                let message = presidio_db::NewMessage {
+                    recipient: to,
+                    user_id: Some(user_id),
+                    ambito_id: Some(ambito),
+                    subject,
+                    body,
+                    safety: true,
+                };
+                crate::outbox::send(&app, message).await;
+            }
             Ok(None) => {}
             Err(err) => tracing::error!(error = %err, "alert address not read"),
         }
@@ -99,16 +110,21 @@ pub fn follow_up(app: &App, to: String, key: &'static str, f: &presidio_db::Stor
     text(app, to, subject, body);
 }
 
-/// Sends a ready message in the background, if a relay is configured; a failure is logged
-/// without the address.
+/// Queues a ready message in the outbox and tries it at once, in the background, if a relay
+/// is configured; the outbox tries a failed one again until it gives up.
 pub fn text(app: &App, to: String, subject: String, body: String) {
-    let Some(mailer) = app.field.mailer.clone() else {
+    if app.field.mailer.is_none() {
         return;
-    };
+    }
+    let app = app.clone();
     tokio::spawn(async move {
-        if let Err(err) = mailer.send(&to, &subject, body).await {
-            tracing::warn!(error = %err, "e-mail not sent");
-        }
+        let message = presidio_db::NewMessage {
+            recipient: to,
+            subject,
+            body,
+            ..presidio_db::NewMessage::default()
+        };
+        crate::outbox::send(&app, message).await;
     });
 }
 

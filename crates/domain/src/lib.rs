@@ -14,6 +14,7 @@ pub mod follow_up;
 pub mod handover;
 pub mod intervention;
 pub mod network;
+pub mod outbox;
 pub mod password;
 pub mod person;
 pub mod privacy;

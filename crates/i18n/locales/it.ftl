@@ -1861,3 +1861,11 @@ board-training = Formazione: { $count ->
         [one] 1 formazione richiesta mancante o in scadenza.
        *[other] { $count } formazioni richieste mancanti o in scadenza.
     }
+
+## The outbox
+board-undelivered = Allarme non consegnato a { $name }: «{ $subject }» ({ $at }, { $attempts ->
+        [one] 1 tentativo
+       *[other] { $attempts } tentativi
+    }). Avvisare per telefono.
+audit-record-outbox = Messaggi in uscita
+audit-section-outbox = messaggi in uscita

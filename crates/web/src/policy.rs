@@ -752,6 +752,12 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/team",
         Access::Needs(Permission::ReadTeamCases),
     ),
+    // The outbox
+    (
+        "GET",
+        "/api/v1/outbox",
+        Access::Needs(Permission::ManageAccounts),
+    ),
     // The training register
     (
         "GET",

@@ -14,6 +14,7 @@ mod interventions;
 mod json;
 mod network;
 mod notifications;
+mod outbox;
 mod persons;
 mod protocols;
 mod reference;
@@ -172,6 +173,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             routes!(protocols::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
+        .routes(routes!(outbox::list))
         .routes(routes!(training::courses, training::add_course))
         .routes(routes!(training::attend))
         .routes(routes!(training::gaps))

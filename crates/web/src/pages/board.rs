@@ -62,6 +62,8 @@ pub struct BoardPage {
     protocols: String,
     /// "Formazione: 2 formazioni richieste mancanti…", for who keeps the register; or empty.
     training: String,
+    /// The alerts and alarms that could not be delivered, in words.
+    undelivered: Vec<String>,
 }
 
 /// Someone on call now, as the board lists them.
@@ -303,7 +305,33 @@ pub async fn page(
         ),
         _ => String::new(),
     };
+    let undelivered = presidio_app::outbox::undelivered(state, who)
+        .await?
+        .iter()
+        .map(|u| {
+            page.t.t_args(
+                "board-undelivered",
+                &[
+                    (
+                        "name",
+                        crate::i18n::Arg::Str(u.name.as_deref().unwrap_or_default()),
+                    ),
+                    ("subject", crate::i18n::Arg::Str(&u.subject)),
+                    (
+                        "at",
+                        crate::i18n::Arg::Str(
+                            &page
+                                .t
+                                .date_time(presidio_domain::time::UtcMillis(u.created_at)),
+                        ),
+                    ),
+                    ("attempts", crate::i18n::Arg::Num(u.attempts)),
+                ],
+            )
+        })
+        .collect();
     Ok(BoardPage {
+        undelivered,
         training,
         page,
         rows,

@@ -1,0 +1,217 @@
+//! The outbox: every outgoing message kept until delivered, claimed by one sender at a time
+//! (several instances on one database never send it twice), with its attempts and state.
+
+use presidio_domain::outbox::LEASE_MS;
+use presidio_domain::reference::AmbitoId;
+
+use crate::{Db, DbError, dispatch};
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewMessage {
+    pub recipient: String,
+    /// The user it goes to, when known (for the board's line when it cannot be delivered).
+    pub user_id: Option<i64>,
+    pub ambito_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    /// An alert or an alarm: its failure is shown on the board.
+    pub safety: bool,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub user_id: Option<i64>,
+    pub ambito_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    pub safety: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// A safety message not delivered: to whom (by name), what, since when.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Undelivered {
+    pub id: i64,
+    pub name: Option<String>,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+impl Db {
+    /// Queues `m` for delivery from `now`; returns its id.
+    pub async fn queue_message(&self, m: &NewMessage, now: i64) -> Result<i64, DbError> {
+        let (id,): (i64,) = dispatch!(
+            self,
+            write | pool | {
+                sqlx::query_as(
+                    "INSERT INTO outbox (recipient, user_id, ambito_id, subject, body, safety,
+                        next_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                )
+                .bind(&m.recipient)
+                .bind(m.user_id)
+                .bind(m.ambito_id)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(i64::from(m.safety))
+                .bind(now)
+                .fetch_one(pool)
+                .await
+            }
+        )?;
+        Ok(id)
+    }
+
+    /// The ids of the messages due at `now` (queued, or failed and due again), oldest first.
+    pub async fn due_messages(&self, now: i64, limit: i64) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id FROM outbox WHERE state IN ('queued', 'failed') AND next_at <= $1
+                        AND (claimed_until IS NULL OR claimed_until < $1)
+                     ORDER BY next_at, id LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+            }
+        )?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Claims message `id` for one attempt at `now`: the message for the one caller that gets
+    /// it, none when it is not due or another sender holds it.
+    pub async fn claim_message(&self, id: i64, now: i64) -> Result<Option<StoredMessage>, DbError> {
+        Ok(dispatch!(
+            self,
+            write
+                | pool
+                | {
+                    sqlx::query_as(
+                    "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1
+                     WHERE id = $1 AND state IN ('queued', 'failed') AND next_at <= $3
+                        AND (claimed_until IS NULL OR claimed_until < $3)
+                     RETURNING id, channel, recipient, user_id, ambito_id, subject, body, safety, state,
+                attempts, next_at, last_error, created_at, sent_at",
+                )
+                    .bind(id)
+                    .bind(now.saturating_add(LEASE_MS))
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await
+                }
+        )?)
+    }
+
+    /// Records the attempt on message `id`: delivered at `now`, or failed with `error` and due
+    /// again at `next_at` (`gave_up`: never again).
+    pub async fn settle_message(
+        &self,
+        id: i64,
+        now: i64,
+        failure: Option<(&str, i64, bool)>,
+    ) -> Result<(), DbError> {
+        match failure {
+            None => dispatch!(
+                self,
+                write | pool | {
+                    sqlx::query(
+                        "UPDATE outbox SET state = 'sent', sent_at = $2, claimed_until = NULL,
+                            last_error = NULL
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+                }
+            )?,
+            Some((error, next_at, gave_up)) => dispatch!(
+                self,
+                write | pool | {
+                    sqlx::query(
+                        "UPDATE outbox SET state = $2, next_at = $3, last_error = $4,
+                            claimed_until = NULL
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(if gave_up { "gave_up" } else { "failed" })
+                    .bind(next_at)
+                    .bind(error)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+                }
+            )?,
+        }
+        Ok(())
+    }
+
+    /// The messages (newest first), of one state or all.
+    pub async fn outbox(
+        &self,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, DbError> {
+        Ok(dispatch!(
+            self,
+            read | pool
+                | {
+                    sqlx::query_as(
+                    "SELECT id, channel, recipient, user_id, ambito_id, subject, body, safety, state,
+                attempts, next_at, last_error, created_at, sent_at
+                     FROM outbox WHERE ($1 IS NULL OR state = $1) ORDER BY id DESC LIMIT $2",
+                )
+                    .bind(state)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await
+                }
+        )?)
+    }
+
+    /// The safety messages of `ambiti` that failed at least once and are not delivered,
+    /// queued since `since`: for the board.
+    pub async fn undelivered_safety(
+        &self,
+        ambiti: &[AmbitoId],
+        since: i64,
+    ) -> Result<Vec<Undelivered>, DbError> {
+        let mut out = Vec::new();
+        for ambito in ambiti {
+            let rows: Vec<Undelivered> = dispatch!(
+                self,
+                read | pool | {
+                    sqlx::query_as(
+                        "SELECT o.id, u.name, o.subject, o.state, o.attempts, o.created_at
+                         FROM outbox o LEFT JOIN users u ON u.id = o.user_id
+                         WHERE o.ambito_id = $1 AND o.safety = 1
+                            AND o.state IN ('failed', 'gave_up') AND o.created_at >= $2
+                         ORDER BY o.created_at DESC, o.id DESC LIMIT 50",
+                    )
+                    .bind(ambito.0)
+                    .bind(since)
+                    .fetch_all(pool)
+                    .await
+                }
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
