@@ -92,6 +92,7 @@ test("the administration screens pass axe; an admin creates an account from the 
   for (const [path, heading, shot] of [
     ["/amministrazione/organizzazioni", "Organizzazioni", "amministrazione-organizzazioni"],
     ["/amministrazione/token", "Token API", "amministrazione-token"],
+    ["/amministrazione/messaggi", "Messaggi in uscita", "amministrazione-messaggi"],
     ["/amministrazione/registro?action=login_ok", "Registro degli accessi", "amministrazione-registro"],
   ]) {
     await page.goto(server.url + path);

@@ -168,6 +168,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/network/protocols/{id}", "-nnnn---"),
     ("/api/v1/network/protocols/{id}/documents/{id}", "-nnnn---"),
     ("/api/v1/outbox", "y-------"),
+    ("/amministrazione/messaggi", "y-------"),
     ("/formazione", "-y------"),
     ("/formazione/corsi/{id}", "-n------"),
     ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),

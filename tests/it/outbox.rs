@@ -97,14 +97,14 @@ async fn alarm(app: &TestApp, user: i64) -> i64 {
         },
     )
     .await;
-    app.t.db.outbox(None, 10).await.unwrap()[0].id
+    app.t.db.outbox(None, None, 10).await.unwrap()[0].id
 }
 
 async fn state_of(app: &TestApp, id: i64) -> (String, i64) {
     let m = app
         .t
         .db
-        .outbox(None, 100)
+        .outbox(None, None, 100)
         .await
         .unwrap()
         .into_iter()
@@ -143,7 +143,7 @@ async fn a_refused_alarm_is_tried_again_and_arrives_on_the_fourth_attempt() {
     assert_eq!(deliver(at + 3_600_000).await.unwrap(), 0, "never again");
     let board = app.get_as(&coord, "/").await.text();
     assert!(!board.contains("Allarme non consegnato"), "delivered now");
-    let m = &app.t.db.outbox(Some("sent"), 10).await.unwrap()[0];
+    let m = &app.t.db.outbox(Some("sent"), None, 10).await.unwrap()[0];
     assert!(m.last_error.is_none());
 }
 

@@ -97,6 +97,7 @@ pub async fn record_minutes(
     for owner in owners {
         crate::notify::member(
             app,
+            conference.ambito_id,
             owner,
             "mail-task-assigned",
             &conference.report_code,

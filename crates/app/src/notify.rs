@@ -70,13 +70,20 @@ pub fn handover(app: &App, to: String, key: &'static str, h: &presidio_db::Store
             ("report", Arg::Str(&report)),
         ],
     );
-    text(app, to, subject, body);
+    text(app, Some(h.ambito_id), to, subject, body);
 }
 
 /// Tells whom team membership `member` names (its user, or its organisation's partners) the
 /// message `key` about report `code`, with a link to `path`, in the background, if a relay is
 /// configured: the code and the link only.
-pub fn member(app: &App, member: i64, key: &'static str, code: &str, path: &'static str) {
+pub fn member(
+    app: &App,
+    ambito: i64,
+    member: i64,
+    key: &'static str,
+    code: &str,
+    path: &'static str,
+) {
     if app.field.mailer.is_none() {
         return;
     }
@@ -87,7 +94,7 @@ pub fn member(app: &App, member: i64, key: &'static str, code: &str, path: &'sta
         match app.db.member_addresses(member).await {
             Ok(addresses) => {
                 for to in addresses {
-                    text(&app, to, subject.clone(), body.clone());
+                    text(&app, Some(ambito), to, subject.clone(), body.clone());
                 }
             }
             Err(err) => tracing::error!(error = %err, "team addresses not read"),
@@ -107,12 +114,12 @@ pub fn follow_up(app: &App, to: String, key: &'static str, f: &presidio_db::Stor
             ("link", Arg::Str(&link)),
         ],
     );
-    text(app, to, subject, body);
+    text(app, Some(f.ambito_id), to, subject, body);
 }
 
 /// Queues a ready message in the outbox and tries it at once, in the background, if a relay
 /// is configured; the outbox tries a failed one again until it gives up.
-pub fn text(app: &App, to: String, subject: String, body: String) {
+pub fn text(app: &App, ambito: Option<i64>, to: String, subject: String, body: String) {
     if app.field.mailer.is_none() {
         return;
     }
@@ -120,6 +127,7 @@ pub fn text(app: &App, to: String, subject: String, body: String) {
     tokio::spawn(async move {
         let message = presidio_db::NewMessage {
             recipient: to,
+            ambito_id: ambito,
             subject,
             body,
             ..presidio_db::NewMessage::default()
@@ -142,6 +150,7 @@ pub fn anchor(app: &App, to: String, anchor: &presidio_domain::audit::Anchor) {
     ];
     text(
         app,
+        None,
         to,
         t.t_args("mail-anchor-subject", &args),
         t.t_args("mail-anchor-body", &args),

@@ -75,7 +75,10 @@ pub async fn deliver(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     Ok(sent)
 }
 
-/// The queue for the admins, newest first; `state` one of `queued`, `sent`, `failed`, `gave_up`.
+/// How many messages the queue lists at most.
+const LISTED: i64 = 500;
+
+/// The queue for the admins of their Ambiti (the messages about them), newest first; `state` one of `queued`, `sent`, `failed`, `gave_up`.
 /// Audited.
 pub async fn list(
     app: &App,
@@ -94,8 +97,16 @@ pub async fn list(
                 .code(),
         ),
     };
-    let list = app.db.outbox(state, 500).await?;
-    let mut entry = app.entry(caller, Action::Read).record("outbox", 0);
+    let ambiti = who.ambiti_with(Permission::ManageAccounts);
+    let mut list = Vec::new();
+    for ambito in &ambiti {
+        list.extend(app.db.outbox(state, Some(*ambito), LISTED).await?);
+    }
+    list.sort_by_key(|m| std::cmp::Reverse(m.id));
+    list.truncate(usize::try_from(LISTED).unwrap_or(500));
+    let mut entry = app
+        .entry(caller, Action::Read)
+        .record("outbox", ambiti.first().map_or(0, |a| a.0));
     "outbox".clone_into(&mut entry.section);
     app.audit.append(entry).await?;
     Ok(list)

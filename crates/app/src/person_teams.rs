@@ -77,6 +77,7 @@ pub async fn invite(
         .await?;
     crate::notify::member(
         app,
+        record.ambito_id,
         invited,
         "mail-team-person-invite",
         &id.to_string(),

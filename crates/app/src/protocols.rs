@@ -256,7 +256,7 @@ pub async fn remind(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             .role_addresses(AmbitoId(p.ambito_id), "coordinatore")
             .await?
         {
-            crate::notify::text(app, to, subject.clone(), body.clone());
+            crate::notify::text(app, Some(p.ambito_id), to, subject.clone(), body.clone());
         }
     }
     Ok(sent)

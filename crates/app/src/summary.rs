@@ -244,7 +244,13 @@ async fn mail_ambito(
     );
     let mut sent = 0;
     for to in app.db.role_addresses(ambito, "coordinatore").await? {
-        crate::notify::text(app, to, t.t("mail-summary-subject"), body.clone());
+        crate::notify::text(
+            app,
+            Some(ambito.0),
+            to,
+            t.t("mail-summary-subject"),
+            body.clone(),
+        );
         sent += 1;
     }
     let mut municipalities: Vec<&str> = waiting.iter().map(|h| h.municipality.as_str()).collect();
@@ -266,7 +272,13 @@ async fn mail_ambito(
             ],
         );
         for to in app.db.service_addresses(m).await? {
-            crate::notify::text(app, to, t.t("mail-summary-subject"), text.clone());
+            crate::notify::text(
+                app,
+                Some(ambito.0),
+                to,
+                t.t("mail-summary-subject"),
+                text.clone(),
+            );
             sent += 1;
         }
     }

@@ -66,7 +66,14 @@ pub async fn invite(
             &app.entry(caller, Action::Write),
         )
         .await?;
-    crate::notify::member(app, invited, "mail-team-invite", &report.code, "/equipe");
+    crate::notify::member(
+        app,
+        report.ambito.0,
+        invited,
+        "mail-team-invite",
+        &report.code,
+        "/equipe",
+    );
     Ok(invited)
 }
 

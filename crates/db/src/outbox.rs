@@ -98,22 +98,20 @@ impl Db {
     pub async fn claim_message(&self, id: i64, now: i64) -> Result<Option<StoredMessage>, DbError> {
         Ok(dispatch!(
             self,
-            write
-                | pool
-                | {
-                    sqlx::query_as(
+            write | pool | {
+                sqlx::query_as(
                     "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1
                      WHERE id = $1 AND state IN ('queued', 'failed') AND next_at <= $3
                         AND (claimed_until IS NULL OR claimed_until < $3)
-                     RETURNING id, channel, recipient, user_id, ambito_id, subject, body, safety, state,
-                attempts, next_at, last_error, created_at, sent_at",
+                     RETURNING id, channel, recipient, user_id, ambito_id, subject, body,
+                        safety, state, attempts, next_at, last_error, created_at, sent_at",
                 )
-                    .bind(id)
-                    .bind(now.saturating_add(LEASE_MS))
-                    .bind(now)
-                    .fetch_optional(pool)
-                    .await
-                }
+                .bind(id)
+                .bind(now.saturating_add(LEASE_MS))
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+            }
         )?)
     }
 
@@ -162,26 +160,29 @@ impl Db {
         Ok(())
     }
 
-    /// The messages (newest first), of one state or all.
+    /// The messages (newest first), of one state or all, of one Ambito or all.
     pub async fn outbox(
         &self,
         state: Option<&str>,
+        ambito: Option<AmbitoId>,
         limit: i64,
     ) -> Result<Vec<StoredMessage>, DbError> {
         Ok(dispatch!(
             self,
-            read | pool
-                | {
-                    sqlx::query_as(
-                    "SELECT id, channel, recipient, user_id, ambito_id, subject, body, safety, state,
-                attempts, next_at, last_error, created_at, sent_at
-                     FROM outbox WHERE ($1 IS NULL OR state = $1) ORDER BY id DESC LIMIT $2",
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT id, channel, recipient, user_id, ambito_id, subject, body, safety,
+                        state, attempts, next_at, last_error, created_at, sent_at
+                     FROM outbox
+                     WHERE ($1 IS NULL OR state = $1) AND ($3 IS NULL OR ambito_id = $3)
+                     ORDER BY id DESC LIMIT $2",
                 )
-                    .bind(state)
-                    .bind(limit)
-                    .fetch_all(pool)
-                    .await
-                }
+                .bind(state)
+                .bind(limit)
+                .bind(ambito.map(|a| a.0))
+                .fetch_all(pool)
+                .await
+            }
         )?)
     }
 

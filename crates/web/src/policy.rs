@@ -755,6 +755,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     // The outbox
     (
         "GET",
+        "/amministrazione/messaggi",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
         "/api/v1/outbox",
         Access::Needs(Permission::ManageAccounts),
     ),

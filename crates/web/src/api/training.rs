@@ -26,6 +26,15 @@ const LABELS: [(&str, &str); 5] = [
     ("volunteer_id", "field-attendee"),
 ];
 
+/// A day sent as given, none as blank; a blank string is not a day (refused as such).
+fn typed_day(day: Option<String>) -> String {
+    match day {
+        Some(d) if d.trim().is_empty() => "-".into(),
+        Some(d) => d,
+        None => String::new(),
+    }
+}
+
 fn labelled(err: presidio_app::AppError) -> ApiError {
     ApiError::from(err).labelled(&LABELS)
 }
@@ -50,11 +59,12 @@ pub struct CourseBody {
     pub date: String,
     /// `AAAA-MM-GG`, the last day; none: a one-day course.
     #[schema(format = Date)]
-    pub ends_on: String,
+    pub ends_on: Option<String>,
     /// Hours, above zero, at most one decimal.
     #[schema(required = true, minimum = 0.1, maximum = 2000)]
     pub hours: f64,
     /// `presenza` (the default), `online`, `mista`.
+    #[schema(pattern = "^(presenza|online|mista)?$")]
     pub mode: String,
     /// Topic codes of the register (`msna`, `privacy`, …).
     #[schema(max_items = 50)]
@@ -141,7 +151,7 @@ pub async fn add_course(
         title: body.title,
         provider: body.provider,
         date: body.date,
-        ends_on: body.ends_on,
+        ends_on: typed_day(body.ends_on),
         hours: if body.hours.is_finite() {
             body.hours.to_string()
         } else {
@@ -166,7 +176,9 @@ pub async fn add_course(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct AttendanceBody {
+    #[schema(minimum = 1)]
     pub user_id: Option<i64>,
+    #[schema(minimum = 1)]
     pub volunteer_id: Option<i64>,
 }
 
@@ -287,7 +299,7 @@ pub struct VolunteerBody {
     pub organisation_id: Option<i64>,
     /// `AAAA-MM-GG`.
     #[schema(format = Date)]
-    pub started_on: String,
+    pub started_on: Option<String>,
     /// The Ambito's code, when the caller keeps the register of several.
     pub ambito: String,
 }
@@ -353,7 +365,7 @@ pub async fn add_volunteer(
             .organisation_id
             .map(|o| o.to_string())
             .unwrap_or_default(),
-        started_on: body.started_on,
+        started_on: typed_day(body.started_on),
     };
     let id = presidio_app::training::add_volunteer(
         &state,

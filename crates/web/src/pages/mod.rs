@@ -17,6 +17,7 @@ mod interventions;
 mod network;
 mod notifications;
 mod organisations;
+mod outbox;
 mod persons;
 mod portal;
 mod protocols;
@@ -174,6 +175,7 @@ fn page_routes() -> Routes {
         "/amministrazione/organizzazioni/{id}",
         organisations::update,
     )
+    .get("/amministrazione/messaggi", outbox::list)
     .get("/amministrazione/token", admin::tokens)
     .post("/amministrazione/token", admin::issue_token)
     .post("/amministrazione/token/{id}/revoca", admin::revoke_token)
