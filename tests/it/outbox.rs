@@ -145,6 +145,13 @@ async fn a_refused_alarm_is_tried_again_and_arrives_on_the_fourth_attempt() {
     assert!(!board.contains("Allarme non consegnato"), "delivered now");
     let m = &app.t.db.outbox(Some("sent"), None, 10).await.unwrap()[0];
     assert!(m.last_error.is_none());
+    // Kept for 30 days, then removed by maintenance.
+    let week = at + 7 * 86_400_000;
+    assert_eq!(
+        app.t.db.purge_outbox(week - 30 * 86_400_000).await.unwrap(),
+        0
+    );
+    assert_eq!(app.t.db.purge_outbox(week).await.unwrap(), 1);
 }
 
 #[tokio::test]

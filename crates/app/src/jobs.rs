@@ -7,7 +7,8 @@
 //!   escalation, the outcome requests' reminders and the protocols' expiry reminders;
 //! - every 10 seconds, the outbox: the messages whose earlier attempt failed, tried again;
 //! - every six hours (and at start), maintenance: audit retention, the retention of person
-//!   records, and the removal of ended sessions and old failed-login counters;
+//!   records, the delivered and given-up messages older than 30 days, and the removal of ended
+//!   sessions and old failed-login counters;
 //! - at the configured interval, the audit chain anchored outside the database.
 
 use std::time::Duration;
@@ -125,6 +126,10 @@ pub async fn maintenance_round(app: &App, schedule: &Schedule, now: UtcMillis) {
         Ok(0) => {}
         Ok(n) => tracing::info!(records = n, "person records anonymised by retention"),
         Err(err) => tracing::error!(error = %err, "person retention failed"),
+    }
+    let kept_from = now.0 - crate::outbox::KEPT_DAYS * 86_400_000;
+    if let Err(err) = app.db.purge_outbox(kept_from).await {
+        tracing::error!(error = %err, "outbox clean-up failed");
     }
     let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let (idle, max_age) = (ms(schedule.session_idle), ms(schedule.session_max_age));

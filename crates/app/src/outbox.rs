@@ -13,6 +13,9 @@ use presidio_domain::validation::{Invalid, Problem};
 
 use crate::{App, AppError, Caller};
 
+/// Days the delivered and given-up messages are kept (then removed by maintenance).
+pub const KEPT_DAYS: i64 = 30;
+
 /// How many messages one round tries at most.
 const ROUND: i64 = 200;
 

@@ -215,4 +215,21 @@ impl Db {
         }
         Ok(out)
     }
+
+    /// Removes the delivered and given-up messages queued before `before`; returns how many.
+    pub async fn purge_outbox(&self, before: i64) -> Result<u64, DbError> {
+        let done = dispatch!(
+            self,
+            write | pool | {
+                sqlx::query(
+                    "DELETE FROM outbox WHERE state IN ('sent', 'gave_up') AND created_at < $1",
+                )
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+            }
+        )?;
+        Ok(done)
+    }
 }
