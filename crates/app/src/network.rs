@@ -257,7 +257,18 @@ pub(crate) async fn chosen_ambito(
     who: &Principal,
     code: &str,
 ) -> Result<AmbitoId, AppError> {
-    let mine = who.ambiti_with(Permission::ManageNetwork);
+    chosen_with(app, who, Permission::ManageNetwork, code).await
+}
+
+/// The Ambito of code `code` among those where the user holds `permission` (blank: the only
+/// one); refused on `ambito` otherwise, forbidden when there is none.
+pub(crate) async fn chosen_with(
+    app: &App,
+    who: &Principal,
+    permission: Permission,
+    code: &str,
+) -> Result<AmbitoId, AppError> {
+    let mine = who.ambiti_with(permission);
     match (mine.as_slice(), code.trim()) {
         ([], _) => Err(AppError::Forbidden),
         ([only], "") => Ok(*only),

@@ -82,19 +82,7 @@ fn mine(who: &Principal) -> Result<Vec<AmbitoId>, AppError> {
 
 /// The Ambito of code `code` among those whose register the user keeps (blank: the only one).
 async fn chosen(app: &App, who: &Principal, code: &str) -> Result<AmbitoId, AppError> {
-    let ambiti = mine(who)?;
-    match (ambiti.as_slice(), code.trim()) {
-        ([only], "") => Ok(*only),
-        (_, "") => Err(Invalid::one("ambito", Problem::Required).into()),
-        (_, code) => {
-            for id in &ambiti {
-                if app.db.ambito(*id).await?.code == code {
-                    return Ok(*id);
-                }
-            }
-            Err(Invalid::one("ambito", Problem::UnknownCode).into())
-        }
-    }
+    crate::network::chosen_with(app, who, Permission::ManageTraining, code).await
 }
 
 async fn audit_read(app: &App, caller: Caller<'_>, record: &str, id: i64) -> Result<(), AppError> {
@@ -324,17 +312,51 @@ async fn kept(app: &App, who: &Principal, course: i64) -> Result<StoredCourse, A
         .ok_or(AppError::NotFound)
 }
 
-/// Course `id` and who attended it. Audited.
+/// A course as its page shows it: who attended, the Ambito's topics, and who may still be
+/// recorded (the users working in the Ambito, by name, and its volunteers).
+#[derive(Debug, Clone)]
+pub struct CourseSheet {
+    pub course: StoredCourse,
+    pub attendance: Vec<StoredAttendance>,
+    pub topics: Vec<Topic>,
+    pub users: Vec<(i64, String)>,
+    pub volunteers: Vec<StoredVolunteer>,
+}
+
+/// Course `id`, who attended it and who may still attend. Audited.
 pub async fn course(
     app: &App,
     caller: Caller<'_>,
     who: &Principal,
     id: i64,
-) -> Result<(StoredCourse, Vec<StoredAttendance>), AppError> {
-    let c = kept(app, who, id).await?;
+) -> Result<CourseSheet, AppError> {
+    let course = kept(app, who, id).await?;
+    let ambito = AmbitoId(course.ambito_id);
     let attendance = app.db.course_attendance(id).await?;
+    let mut users: Vec<(i64, String)> = app
+        .db
+        .trainees(ambito)
+        .await?
+        .into_iter()
+        .map(|t| (t.user_id, t.name))
+        .filter(|(u, _)| !attendance.iter().any(|a| a.user_id == Some(*u)))
+        .collect();
+    users.dedup();
+    let volunteers = app
+        .db
+        .volunteers(ambito)
+        .await?
+        .into_iter()
+        .filter(|v| !attendance.iter().any(|a| a.volunteer_id == Some(v.id)))
+        .collect();
     audit_read(app, caller, "course", id).await?;
-    Ok((c, attendance))
+    Ok(CourseSheet {
+        topics: topics(app, ambito).await?,
+        course,
+        attendance,
+        users,
+        volunteers,
+    })
 }
 
 /// Records that `attendee` (a user working in the course's Ambito, or one of its volunteers)
@@ -532,22 +554,4 @@ pub async fn records(
     "training".clone_into(&mut entry.section);
     app.audit.append(entry).await?;
     Ok(out)
-}
-
-/// The users working in the Ambito of course `id`, by name (for the attendance form).
-pub async fn attendees(
-    app: &App,
-    who: &Principal,
-    id: i64,
-) -> Result<(Vec<(i64, String)>, Vec<StoredVolunteer>), AppError> {
-    let c = kept(app, who, id).await?;
-    let mut users: Vec<(i64, String)> = app
-        .db
-        .trainees(AmbitoId(c.ambito_id))
-        .await?
-        .into_iter()
-        .map(|t| (t.user_id, t.name))
-        .collect();
-    users.dedup();
-    Ok((users, app.db.volunteers(AmbitoId(c.ambito_id)).await?))
 }

@@ -572,37 +572,38 @@ async fn course_page(
     errors: FormErrors,
 ) -> Result<CoursePage, PageError> {
     let who = principal(visitor)?;
-    let (c, attendance) = presidio_app::training::course(state, visitor.caller(), who, id).await?;
-    let topics =
-        presidio_app::training::topics(state, presidio_domain::reference::AmbitoId(c.ambito_id))
-            .await?;
-    let (users, volunteers) = presidio_app::training::attendees(state, who, id).await?;
+    let sheet = presidio_app::training::course(state, visitor.caller(), who, id).await?;
+    let c = &sheet.course;
     let page = Layout::titled(visitor, c.title.clone(), "training");
     let t = page.t;
     Ok(CoursePage {
         id,
-        row: course_row(t, &topics, &c),
+        row: course_row(t, &sheet.topics, c),
         provider: c.provider.clone().unwrap_or_default(),
         mode: t.t(&format!("training-mode-{}", c.mode)),
-        users: users
-            .into_iter()
-            .filter(|(u, _)| !attendance.iter().any(|a| a.user_id == Some(*u)))
+        users: sheet
+            .users
+            .iter()
             .map(|(u, name)| Choice {
                 value: format!("u{u}"),
-                label: name,
+                label: name.clone(),
                 selected: false,
             })
             .collect(),
-        volunteers: volunteers
-            .into_iter()
-            .filter(|v| !attendance.iter().any(|a| a.volunteer_id == Some(v.id)))
+        volunteers: sheet
+            .volunteers
+            .iter()
             .map(|v| Choice {
                 value: format!("v{}", v.id),
-                label: v.name,
+                label: v.name.clone(),
                 selected: false,
             })
             .collect(),
-        attendance: attendance.iter().map(|a| attendance_line(t, a)).collect(),
+        attendance: sheet
+            .attendance
+            .iter()
+            .map(|a| attendance_line(t, a))
+            .collect(),
         errors,
         done: None,
         page,
