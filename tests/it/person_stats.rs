@@ -181,3 +181,57 @@ async fn linked_records_count_once(app: &mut TestApp, desk: &Who, coordinator: &
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(persons(app, coordinator).await["distinct"], 4);
 }
+
+/// Records linked in a chain before groups existed got, from the first backfill, the smallest
+/// neighbour only; the second backfill gives the whole chain one group, counted once.
+#[tokio::test]
+async fn a_chain_of_links_from_before_groups_is_one_person_after_the_backfill() {
+    let mut app = TestApp::new().await;
+    let desk = app.sign_in("operatore_centrale", &["015182"]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let mut ids = Vec::new();
+    for name in ["Bianchi Luca", "Bianchi L.", "Luca Bianchi"] {
+        let person = json!([{"role": "beneficiario", "name": name, "sex": "M", "age": 50}]);
+        ids.push(report(&mut app, &desk, person, "senza_dimora", "").await.1);
+    }
+    for pair in [[ids[0], ids[1]], [ids[1], ids[2]]] {
+        let (status, body) = call(
+            &mut app,
+            Some(&desk),
+            Method::POST,
+            &format!("/api/v1/persons/{}/links", pair[0]),
+            &json!({"person_id": pair[1], "reason": "Stesso uomo"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    assert_eq!(persons(&mut app, &coordinator).await["distinct"], 1);
+    // What the first backfill left: the last record grouped with its neighbour only.
+    let split = format!(
+        "UPDATE persons SET group_id = {} WHERE id = {}",
+        ids[1], ids[2]
+    );
+    let (sqlite, postgres) = (
+        include_str!("../../crates/db/migrations/sqlite/0044_person_group_chains.sql"),
+        include_str!("../../crates/db/migrations/postgres/0044_person_group_chains.sql"),
+    );
+    let db = app.t.db.clone();
+    let run = async |sql: &str| match &db {
+        presidio_db::Db::Sqlite { write, .. } => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(write)
+            .await
+            .map(|_| ()),
+        presidio_db::Db::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    };
+    run(&split).await.unwrap();
+    assert_eq!(persons(&mut app, &coordinator).await["distinct"], 2);
+    let backfill = match &app.t.db {
+        presidio_db::Db::Sqlite { .. } => sqlite,
+        presidio_db::Db::Postgres(_) => postgres,
+    };
+    run(backfill).await.unwrap();
+    assert_eq!(persons(&mut app, &coordinator).await["distinct"], 1);
+}
