@@ -215,3 +215,60 @@ async fn an_alarm_nobody_could_receive_stays_on_the_board_and_in_the_admins_queu
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// The alert is queued by the same transaction as the dispatch: in the queue as soon as the
+/// dispatch is acknowledged. An operator with no address for any channel gets an alert that no
+/// channel carries, and the board says so at once.
+#[tokio::test]
+async fn an_alert_is_queued_with_its_dispatch_and_one_nobody_can_carry_is_on_the_board() {
+    let (mut app, _got) = app_refusing(usize::MAX, 60).await;
+    let coord = app.sign_in("coordinatore", &[]).await;
+    let desk = app.sign_in("operatore_centrale", &["015182"]).await;
+    let field = app.sign_in("operatore_pis", &[]).await;
+    let field_id = user_id(&app, &field.username).await;
+    crate::interventions::on_call(&mut app, &coord, &field, "pronto_intervento").await;
+    let alert = async |app: &mut TestApp| {
+        let id = crate::interventions::emergency(app, &desk, crate::reports_api::minimal()).await;
+        let path = format!("/api/v1/reports/{id}/dispatches");
+        let (s, d) = call(
+            app,
+            Some(&desk),
+            Method::POST,
+            &path,
+            &serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        let queued = app.t.db.outbox(None, None, 10).await.unwrap();
+        (d, queued)
+    };
+    let (d, queued) = alert(&mut app).await;
+    let m = &queued[0];
+    assert_eq!(
+        (m.user_id, m.channel.as_str(), m.state.as_str(), m.safety),
+        (Some(field_id), "none", "gave_up", 1)
+    );
+    assert!(m.subject.contains(d["report_code"].as_str().unwrap()));
+    let board = app.get_as(&coord, "/").await.text();
+    assert!(board.contains("Allarme non consegnato a"), "{board}");
+    let admin = app.sign_in("admin", &[]).await;
+    let page = app.get_as(&admin, "/amministrazione/messaggi").await.text();
+    assert!(page.contains("Nessun recapito"), "{page}");
+    // With an address, the alert is in the queue (tried at once) when the answer comes.
+    let r = app
+        .post_form_as(
+            &field,
+            "/profilo/avvisi",
+            &[("alert_email", "pis@coop.example.it")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (_, queued) = alert(&mut app).await;
+    let m = &queued[0];
+    assert_eq!(
+        (m.user_id, m.channel.as_str(), m.recipient.as_str()),
+        (Some(field_id), "email", "pis@coop.example.it")
+    );
+    assert_ne!(m.state, "sent", "the relay refuses everything");
+}

@@ -40,12 +40,26 @@ pub async fn alert(
     if !people.iter().any(|p| p.id == operator) {
         return Err(Invalid::one("operator_id", Problem::UnknownCode).into());
     }
+    let notice = crate::notify::dispatch(
+        app,
+        operator,
+        "mail-alert",
+        report.ambito,
+        report.id,
+        &report.code,
+    );
     let d = app
         .db
-        .alert_operator(report.id, operator, app.field.check_in_minutes, audit)
+        .alert_operator(
+            report.id,
+            operator,
+            app.field.check_in_minutes,
+            audit,
+            &notice,
+        )
         .await?;
     app.changed(report.ambito, report.id);
-    crate::notify::dispatch(app, operator, "mail-alert", &d);
+    crate::outbox::flush(app);
     Ok(d)
 }
 
@@ -192,16 +206,16 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
                 ("code", Arg::Str(&d.report_code)),
             ],
         );
-        if app.db.raise_alarm(&d, &text).await? {
+        let coordinator =
+            crate::roster::on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile).await?;
+        let notice = coordinator.map(|c| {
+            crate::notify::dispatch(app, c, "mail-alarm", d.ambito, d.report_id, &d.report_code)
+        });
+        if app.db.raise_alarm(&d, &text, notice.as_ref()).await? {
             raised += 1;
             tracing::warn!(dispatch = d.id, "lone-worker check-in missed");
             app.changed(d.ambito, d.report_id);
-            if let Some(coordinator) =
-                crate::roster::on_call_now(app, d.ambito, RosterRole::CoordinatoreReperibile)
-                    .await?
-            {
-                crate::notify::dispatch(app, coordinator, "mail-alarm", &d);
-            }
+            crate::outbox::flush(app);
         }
     }
     Ok(raised)

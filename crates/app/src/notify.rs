@@ -4,7 +4,8 @@
 //! A message carries a link and the
 //! report's protocol code, never personal data; a failure is logged without the address.
 
-use presidio_db::StoredDispatch;
+use presidio_db::{Notice, To};
+use presidio_domain::reference::AmbitoId;
 use presidio_i18n::{Arg, Locale, catalogue};
 
 use crate::App;
@@ -19,41 +20,35 @@ fn render(key: &str, args: &[(&str, Arg<'_>)]) -> (String, String) {
     )
 }
 
-/// Tells user `user_id` about dispatch `d` with the message `key`, in the background, if a
-/// relay is configured and the user gave an address for alerts.
-pub fn dispatch(app: &App, user_id: i64, key: &'static str, d: &StoredDispatch) {
-    if app.field.mailer.is_none() {
-        return;
-    }
+/// The message `key` to user `user_id` about the dispatch of report `code` (id `report_id`)
+/// in `ambito`: a safety message, queued by the write that causes it, at the alert address the
+/// user gave, when a relay is configured.
+pub fn dispatch(
+    app: &App,
+    user_id: i64,
+    key: &'static str,
+    ambito: AmbitoId,
+    report_id: i64,
+    code: &str,
+) -> Notice {
     let link = format!("{}/campo", app.public_url);
-    let report = format!("{}/segnalazioni/{}", app.public_url, d.report_id);
+    let report = format!("{}/segnalazioni/{report_id}", app.public_url);
     let (subject, body) = render(
         key,
         &[
-            ("code", Arg::Str(&d.report_code)),
+            ("code", Arg::Str(code)),
             ("link", Arg::Str(&link)),
             ("report", Arg::Str(&report)),
         ],
     );
-    let app = app.clone();
-    let ambito = d.ambito.0;
-    tokio::spawn(async move {
-        match app.db.alert_email(user_id).await {
-            Ok(Some(to)) => {
-                let message = presidio_db::NewMessage {
-                    recipient: to,
-                    user_id: Some(user_id),
-                    ambito_id: Some(ambito),
-                    subject,
-                    body,
-                    safety: true,
-                };
-                crate::outbox::send(&app, message).await;
-            }
-            Ok(None) => {}
-            Err(err) => tracing::error!(error = %err, "alert address not read"),
-        }
-    });
+    Notice {
+        to: To::User(user_id),
+        ambito_id: Some(ambito.0),
+        subject,
+        body,
+        safety: true,
+        email: app.field.mailer.is_some(),
+    }
 }
 
 /// Sends the message `key` about handover `h` to `to`, in the background, if a relay is

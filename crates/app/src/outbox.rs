@@ -32,6 +32,19 @@ pub async fn send(app: &App, message: NewMessage) {
     }
 }
 
+/// Tries the messages due now, in the background: called after a write has queued some.
+pub fn flush(app: &App) {
+    if app.field.mailer.is_none() {
+        return;
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(err) = deliver(&app, app.clock.now()).await {
+            tracing::error!(error = %err, "outbox round failed");
+        }
+    });
+}
+
 /// One attempt at message `id` at `now`, if this sender claims it: true when delivered.
 async fn attempt(app: &App, id: i64, now: i64) -> Result<bool, DbError> {
     let Some(mailer) = app.field.mailer.clone() else {

@@ -10,6 +10,7 @@ use presidio_domain::report::triage::Outcome;
 use presidio_domain::time::UtcMillis;
 
 use crate::audit::append;
+use crate::outbox::{Notice, enqueue};
 use crate::reports::set_status;
 use crate::{Db, DbError, dispatch, now};
 
@@ -119,13 +120,15 @@ macro_rules! follow {
 impl Db {
     /// Alerts `operator_id` for report `report_id`: the report moves to "operator alerted" and
     /// the operator joins the people taking care of it. Refused with a conflict while another
-    /// dispatch of the report is under way.
+    /// dispatch of the report is under way. `notice`, to the operator, is queued in the same
+    /// transaction.
     pub async fn alert_operator(
         &self,
         report_id: i64,
         operator_id: i64,
         check_in_minutes: u32,
         audit: &Entry,
+        notice: &Notice,
     ) -> Result<StoredDispatch, DbError> {
         let at = now().0;
         let id = dispatch!(
@@ -168,6 +171,7 @@ impl Db {
                     .record("report", report_id)
                     .reason(&format!("dispatch={id} alert"));
                 append!(tx, &entry).await?;
+                enqueue!(tx, notice, at).await?;
                 tx.commit().await?;
                 Ok::<i64, DbError>(id)
             }
@@ -309,8 +313,14 @@ impl Db {
     }
 
     /// Raises the alarm of dispatch `id` once: marks it and notifies the coordinators of its
-    /// Ambito with `text` (which names no person met). False when it was already raised.
-    pub async fn raise_alarm(&self, d: &StoredDispatch, text: &str) -> Result<bool, DbError> {
+    /// Ambito with `text` (which names no person met), queueing `notice` (to the coordinator
+    /// on call) in the same transaction. False when it was already raised.
+    pub async fn raise_alarm(
+        &self,
+        d: &StoredDispatch,
+        text: &str,
+        notice: Option<&Notice>,
+    ) -> Result<bool, DbError> {
         let at = now().0;
         dispatch!(
             self,
@@ -339,6 +349,9 @@ impl Db {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
+                if let Some(notice) = notice {
+                    enqueue!(tx, notice, at).await?;
+                }
                 tx.commit().await?;
                 Ok::<bool, sqlx::Error>(true)
             }

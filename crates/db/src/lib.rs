@@ -62,7 +62,7 @@ pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use interventions::{StoredDispatch, StoredStep};
 pub use network::{CardToSave, ReportingPartner, StoredCard, StoredContact};
 pub use notifications::Notification;
-pub use outbox::{NewMessage, StoredMessage, Undelivered};
+pub use outbox::{NewMessage, Notice, StoredMessage, To, Undelivered};
 pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPerson};
 pub use principal::{OrganisationChoice, UserToCreate};
 pub use privacy::StoredPrivacy;

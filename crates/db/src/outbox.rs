@@ -19,6 +19,100 @@ pub struct NewMessage {
     pub safety: bool,
 }
 
+/// Whom a notice goes to: a user, at the addresses they gave (the alert e-mail), or one
+/// address (a service's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum To {
+    User(i64),
+    Address(String),
+}
+
+/// A message caused by a write, queued in the write's own transaction (see `enqueue!`), so that
+/// a message is never lost between the event and its queueing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub to: To,
+    pub ambito_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    /// An alert or an alarm: its failure is shown on the board.
+    pub safety: bool,
+    /// Whether e-mail can be sent (a relay is configured).
+    pub email: bool,
+}
+
+/// Inside the open transaction `tx`: queues `$notice` at `$at` (milliseconds), one row per
+/// channel the recipient has. A safety message with no channel at all, where some channel
+/// exists, is stored as given up, so that the board shows it; nothing is queued where no
+/// channel exists. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
+macro_rules! enqueue {
+    ($tx:expr, $notice:expr, $at:expr) => {
+        async {
+            let n: &$crate::outbox::Notice = $notice;
+            let at: i64 = $at;
+            let mut queued = 0;
+            if !n.email {
+                return Ok::<u64, sqlx::Error>(0);
+            }
+            let user = match &n.to {
+                $crate::outbox::To::User(id) => {
+                    queued += sqlx::query(
+                        "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
+                            safety, next_at, created_at)
+                         SELECT 'email', u.alert_email, u.id, $2, $3, $4, $5, $6, $6
+                         FROM users u WHERE u.id = $1 AND u.alert_email IS NOT NULL
+                            AND u.disabled_at IS NULL",
+                    )
+                    .bind(*id)
+                    .bind(n.ambito_id)
+                    .bind(&n.subject)
+                    .bind(&n.body)
+                    .bind(i64::from(n.safety))
+                    .bind(at)
+                    .execute(&mut *$tx)
+                    .await?
+                    .rows_affected();
+                    Some(*id)
+                }
+                $crate::outbox::To::Address(address) => {
+                    queued += sqlx::query(
+                        "INSERT INTO outbox (channel, recipient, ambito_id, subject, body, safety,
+                            next_at, created_at)
+                         VALUES ('email', $1, $2, $3, $4, $5, $6, $6)",
+                    )
+                    .bind(address)
+                    .bind(n.ambito_id)
+                    .bind(&n.subject)
+                    .bind(&n.body)
+                    .bind(i64::from(n.safety))
+                    .bind(at)
+                    .execute(&mut *$tx)
+                    .await?
+                    .rows_affected();
+                    None
+                }
+            };
+            if queued == 0 && n.safety {
+                sqlx::query(
+                    "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
+                        safety, state, last_error, next_at, created_at)
+                     VALUES ('none', '', $1, $2, $3, $4, 1, 'gave_up', $5, $6, $6)",
+                )
+                .bind(user)
+                .bind(n.ambito_id)
+                .bind(&n.subject)
+                .bind(&n.body)
+                .bind(presidio_domain::outbox::NO_CHANNEL)
+                .bind(at)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<u64, sqlx::Error>(queued)
+        }
+    };
+}
+pub(crate) use enqueue;
+
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredMessage {

@@ -9,6 +9,9 @@ pub const FIRST_RETRY_MS: i64 = 15_000;
 pub const MAX_RETRY_MS: i64 = 15 * 60_000;
 /// How long an attempt holds its message before another instance may try it.
 pub const LEASE_MS: i64 = 60_000;
+/// What a message's last error says when no channel could carry it: the recipient gave no
+/// address for any channel there is.
+pub const NO_CHANNEL: &str = "no_channel";
 
 codes!(
     /// Where a message stands.

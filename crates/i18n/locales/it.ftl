@@ -1887,3 +1887,4 @@ outbox-state-sent = Consegnato
 outbox-state-failed = Non consegnato, da ritentare
 outbox-state-gave_up = Non consegnato, abbandonato
 outbox-sent-at = consegnato il { $at }
+outbox-no-channel = Nessun recapito: la persona non ha indicato un indirizzo per alcun canale

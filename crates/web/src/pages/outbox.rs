@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Query, State};
-use presidio_domain::outbox::State as MessageState;
+use presidio_domain::outbox::{NO_CHANNEL, State as MessageState};
 use presidio_domain::time::UtcMillis;
 
 use super::reports::principal;
@@ -65,6 +65,7 @@ pub async fn list(
             attempts: m.attempts,
             detail: match (m.sent_at, m.last_error) {
                 (Some(at), _) => t.t1("outbox-sent-at", "at", &t.date_time(UtcMillis(at))),
+                (None, Some(error)) if error == NO_CHANNEL => t.t("outbox-no-channel"),
                 (None, Some(error)) => error,
                 (None, None) => String::new(),
             },
