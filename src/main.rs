@@ -331,6 +331,15 @@ enum AmbitoCommand {
         #[arg(long)]
         days: String,
     },
+    /// How many minutes an alert waits for the field operator's acknowledgment before it is
+    /// handed to the next operator on call (then the coordinator on call is told); the same
+    /// minutes after the alarm of a missed check-in, a colleague on call is sent. Default 10.
+    Escalation {
+        #[arg(long)]
+        code: String,
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=120))]
+        minutes: u32,
+    },
     /// How long the records of persons whose reports are all closed are kept: after that many
     /// years from their last report the maintenance job anonymises them (the reports and the
     /// statistics stay). 0: kept (the default).
@@ -980,37 +989,67 @@ async fn follow_up_days(db: &presidio_db::Db, code: &str, days: &str) -> anyhow:
     Ok(())
 }
 
+async fn ack_minutes(db: &presidio_db::Db, code: &str, minutes: u32) -> anyhow::Result<()> {
+    let t = tr();
+    match db.set_ack_minutes(code, minutes).await {
+        Ok(()) => {}
+        Err(presidio_db::DbError::NotFound) => {
+            anyhow::bail!(t.t1("cli-unknown-ambito", "code", code))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let args = [
+        ("code", Arg::Str(code)),
+        ("minutes", Arg::Num(i64::from(minutes))),
+    ];
+    println!("{}", t.t_args("cli-escalation-set", &args));
+    Ok(())
+}
+
+async fn list_ambiti(db: &presidio_db::Db) -> anyhow::Result<()> {
+    let t = tr();
+    let ack = db.ack_minutes().await?;
+    for a in db.list_ambiti().await? {
+        let list = db.municipalities_of(a.id).await?;
+        println!(
+            "{} ({}): {}",
+            a.name,
+            a.code,
+            t.t_args(
+                "municipalities-count",
+                &[("count", Arg::Num(i64::try_from(list.len())?))]
+            )
+        );
+        let days = db.follow_up_days(a.id.0).await?;
+        println!(
+            "  {}",
+            t.t1("cli-follow-up-days", "days", &days.replace(',', ", "))
+        );
+        let minutes = ack
+            .iter()
+            .find(|(id, _)| *id == a.id)
+            .map_or(10, |(_, m)| *m);
+        println!(
+            "  {}",
+            t.t_args("cli-escalation", &[("minutes", Arg::Num(minutes))])
+        );
+        for m in list {
+            println!(
+                "  {} {} {}",
+                m.data.istat_code,
+                m.data.belfiore_code.as_str(),
+                m.data.name
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
     let db = open(url).await?;
     let t = tr();
     match cmd {
-        AmbitoCommand::List => {
-            for a in db.list_ambiti().await? {
-                let list = db.municipalities_of(a.id).await?;
-                println!(
-                    "{} ({}): {}",
-                    a.name,
-                    a.code,
-                    t.t_args(
-                        "municipalities-count",
-                        &[("count", Arg::Num(i64::try_from(list.len())?))]
-                    )
-                );
-                let days = db.follow_up_days(a.id.0).await?;
-                println!(
-                    "  {}",
-                    t.t1("cli-follow-up-days", "days", &days.replace(',', ", "))
-                );
-                for m in list {
-                    println!(
-                        "  {} {} {}",
-                        m.data.istat_code,
-                        m.data.belfiore_code.as_str(),
-                        m.data.name
-                    );
-                }
-            }
-        }
+        AmbitoCommand::List => list_ambiti(&db).await?,
         AmbitoCommand::Import {
             code,
             name,
@@ -1042,6 +1081,7 @@ async fn ambito(url: &DatabaseUrl, cmd: AmbitoCommand) -> anyhow::Result<()> {
             );
         }
         AmbitoCommand::FollowUps { code, days } => follow_up_days(&db, &code, &days).await?,
+        AmbitoCommand::Escalation { code, minutes } => ack_minutes(&db, &code, minutes).await?,
         AmbitoCommand::Retention { code, years } => {
             match db
                 .set_person_retention(&code, (years > 0).then_some(years))

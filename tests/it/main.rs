@@ -9,6 +9,7 @@ mod cli;
 mod conferences;
 mod dashboard;
 mod durability;
+mod escalation;
 pub mod handovers;
 mod households;
 mod interventions;

@@ -97,6 +97,9 @@ pub async fn field_round(app: &App, now: UtcMillis) {
     if let Err(err) = crate::interventions::sweep(app, now).await {
         tracing::error!(error = %err, "lone-worker sweep failed");
     }
+    if let Err(err) = crate::escalation::sweep(app, now).await {
+        tracing::error!(error = %err, "dispatch escalation failed");
+    }
     if let Err(err) = crate::handovers::sweep(app, now).await {
         tracing::error!(error = %err, "handover escalation failed");
     }

@@ -17,6 +17,7 @@ pub mod cases;
 pub mod clock;
 pub mod conferences;
 pub mod error;
+pub mod escalation;
 pub mod follow_ups;
 pub mod handovers;
 pub mod households;

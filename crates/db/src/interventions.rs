@@ -25,6 +25,12 @@ pub struct StoredDispatch {
     pub operator: String,
     pub dispatch: Dispatch,
     pub alarm_at: Option<UtcMillis>,
+    /// When the acknowledgment chain last took a step (the dispatch handed on).
+    pub escalated_at: Option<UtcMillis>,
+    /// When the missed check-in went up the chain after the alarm.
+    pub alarm_escalated_at: Option<UtcMillis>,
+    /// The steps of the chain taken, oldest first.
+    pub escalations: Vec<crate::StoredEscalation>,
     pub version: i64,
 }
 
@@ -49,13 +55,16 @@ struct DispatchRow {
     alarm_at: Option<i64>,
     ended_at: Option<i64>,
     cancelled_at: Option<i64>,
+    escalated_at: Option<i64>,
+    alarm_escalated_at: Option<i64>,
     version: i64,
 }
 
 const COLUMNS: &str = "d.id, d.report_id, r.code AS report_code, r.ambito_id, d.operator_id,
     u.name AS operator, d.alerted_at, d.acknowledged_at, d.departed_at, d.arrived_at,
     d.remote_at, d.assessed_at, d.persons_met, d.assessment, d.last_check_in_at,
-    d.check_in_minutes, d.alarm_at, d.ended_at, d.cancelled_at, d.version
+    d.check_in_minutes, d.alarm_at, d.ended_at, d.cancelled_at, d.escalated_at,
+    d.alarm_escalated_at, d.version
     FROM dispatches d JOIN reports r ON r.id = d.report_id JOIN users u ON u.id = d.operator_id";
 
 const UNDER_WAY: &str = "d.ended_at IS NULL AND d.cancelled_at IS NULL";
@@ -91,6 +100,9 @@ impl From<DispatchRow> for StoredDispatch {
                 cancelled_at: at(r.cancelled_at),
             },
             alarm_at: at(r.alarm_at),
+            escalated_at: at(r.escalated_at),
+            alarm_escalated_at: at(r.alarm_escalated_at),
+            escalations: Vec::new(),
             version: r.version,
         }
     }
@@ -231,7 +243,15 @@ impl Db {
                     .await
             }
         )?;
-        Ok(rows.into_iter().map(StoredDispatch::from).collect())
+        let mut list: Vec<StoredDispatch> = rows.into_iter().map(StoredDispatch::from).collect();
+        let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
+        let mut steps = self.escalations_of(&ids).await?;
+        for d in &mut list {
+            let (mine, rest) = steps.into_iter().partition(|e| e.dispatch_id == d.id);
+            d.escalations = mine;
+            steps = rest;
+        }
+        Ok(list)
     }
 
     /// Records `step` on dispatch `id` if `version` is still its own; the report follows
@@ -263,6 +283,7 @@ impl Db {
                         assessment = $9, last_check_in_at = $10, ended_at = $11,
                         cancelled_at = $12,
                         alarm_at = CASE WHEN $13 THEN NULL ELSE alarm_at END,
+                        alarm_escalated_at = CASE WHEN $13 THEN NULL ELSE alarm_escalated_at END,
                         version = version + 1
                      WHERE id = $1 AND version = $2",
                 )
@@ -310,6 +331,20 @@ impl Db {
         let mut list = self.dispatches_where(&filter, 0).await?;
         list.retain(|d| d.dispatch.check_in_missed(at));
         Ok(list)
+    }
+
+    /// The dispatches under way not acknowledged yet, for the escalation sweep.
+    pub async fn dispatches_awaiting_ack(&self) -> Result<Vec<StoredDispatch>, DbError> {
+        let filter = format!("{UNDER_WAY} AND d.acknowledged_at IS NULL AND d.id > $1");
+        self.dispatches_where(&filter, 0).await
+    }
+
+    /// The dispatches whose alarm of a missed check-in is raised and not sent up the chain.
+    pub async fn alarms_to_escalate(&self) -> Result<Vec<StoredDispatch>, DbError> {
+        let filter = format!(
+            "{UNDER_WAY} AND d.alarm_at IS NOT NULL AND d.alarm_escalated_at IS NULL AND d.id > $1"
+        );
+        self.dispatches_where(&filter, 0).await
     }
 
     /// Raises the alarm of dispatch `id` once: marks it and notifies the coordinators of its

@@ -175,6 +175,8 @@ cli-bad-addr = Indirizzo non valido: { $addr } (atteso IP:PORTA, ad esempio 127.
 cli-bind-failed = Impossibile mettersi in ascolto su { $addr } (porta occupata o non consentita)
 cli-bad-smtp = Indirizzo del server di posta (PRESIDIO_SMTP_URL o PRESIDIO_MAIL_FROM) non valido: { $error }
 cli-follow-up-days = esiti chiesti al servizio sociale a { $days } giorni dalla presa in carico
+cli-escalation = Allerta senza conferma: passa al reperibile successivo dopo { $minutes } min
+cli-escalation-set = Ambito { $code }: un'allerta senza conferma passa al reperibile successivo dopo { $minutes } min (e un check-in ancora mancante dopo l'allarme fa avvisare un collega).
 cli-follow-up-days-set = Ambito { $code }: gli esiti saranno chiesti al servizio sociale a { $days } giorni dalla presa in carico (per le prese in carico da ora in poi).
 cli-follow-up-days-invalid = Giorni degli esiti: da uno a quattro numeri diversi, da 1 a 730, separati da virgole (ad esempio 30,90).
 cli-retention-off = Ambito { $code }: le schede delle persone sono conservate senza limite.
@@ -1015,6 +1017,16 @@ dispatch-step-end = Concludi l'intervento
 dispatch-step-cancel = Ritira l'allerta
 dispatch-alarm-text = Check-in mancato: { $operator } sul posto per { $code } non ha confermato di stare bene.
 dispatch-alarm-row = Check-in mancato
+escalation-board-no_ack-coordinator = Allerta { $code } senza conferma: nessun operatore reperibile ha risposto (ultimo: { $operator }, dopo { $minutes } min). Avvisato il coordinatore reperibile.
+escalation-board-no_ack-nobody = Allerta { $code } senza conferma: { $operator } non ha risposto in { $minutes } min e non c'è un altro reperibile.
+escalation-board-no_ack-operator = Allerta { $code } passata al reperibile successivo.
+escalation-board-check_in-nobody = Check-in ancora mancante di { $operator } ({ $code }): nessun collega reperibile da inviare.
+escalation-no_ack-operator = Nessuna conferma: allerta passata a { $to }
+escalation-no_ack-coordinator = Nessuna conferma dai reperibili: avvisato il coordinatore { $to }
+escalation-no_ack-nobody = Nessuna conferma e nessun altro reperibile: avvisato il coordinamento
+escalation-check_in-operator = Check-in ancora mancante: avvisato il collega { $to }
+escalation-check_in-nobody = Check-in ancora mancante: nessun collega reperibile
+escalation-alarm = Allarme: check-in mancato
 dispatch-title = Intervento sul posto
 dispatch-none = Nessun operatore allertato.
 dispatch-alert = Allerta l'operatore
@@ -1073,6 +1085,12 @@ mail-anchor-body = Ancora del registro degli accessi di Presidio, da conservare.
     Impronta (SHA-256): { $hash }
     Scritta il: { $at }
     Servirà a verificare, con «presidio audit verify --anchors», che il registro non sia stato riscritto.
+mail-escalation-no-ack-subject = Presidio: allerta senza risposta ({ $code })
+mail-escalation-no-ack-body = Nessun operatore reperibile ha confermato l'allerta per la segnalazione { $code }.
+    Verifica subito: { $report }
+mail-escalation-check-in-subject = Presidio: collega senza check-in ({ $code })
+mail-escalation-check-in-body = Un collega sul posto per la segnalazione { $code } non ha fatto il check-in previsto; il coordinamento è avvisato. Verifica se puoi raggiungerlo.
+    Apri la segnalazione: { $report }
 mail-alarm-subject = Presidio: check-in mancato ({ $code })
 mail-alarm-body = Un operatore sul posto per la segnalazione { $code } non ha fatto il check-in previsto.
     Verifica subito: { $report }

@@ -5,6 +5,7 @@
 //!
 //! [`procedures`] holds the checklists of the special procedures (MSNA, violence).
 
+pub mod escalation;
 pub mod procedures;
 
 use crate::codes;

@@ -48,7 +48,24 @@ pub struct DispatchView {
     pub cancelled_at: Option<String>,
     /// The steps that may be recorded now.
     pub allowed: Vec<String>,
+    /// The steps of the escalation chain taken, oldest first.
+    pub escalations: Vec<EscalationView>,
     pub version: i64,
+}
+
+/// A step of a dispatch's escalation chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationView {
+    /// `no_ack` (the alert was not acknowledged in time) or `check_in` (a check-in still
+    /// missing after its alarm).
+    pub cause: String,
+    /// `operator` (the next field operator on call; for `no_ack` the dispatch is theirs from
+    /// then on), `coordinator` (the coordinator on call) or `nobody` (the coordinators' board).
+    pub reached: String,
+    pub from_user_id: Option<i64>,
+    pub to_user_id: Option<i64>,
+    pub to: Option<String>,
+    pub at: String,
 }
 
 impl From<StoredDispatch> for DispatchView {
@@ -76,6 +93,18 @@ impl From<StoredDispatch> for DispatchView {
             ended_at: rfc3339(d.ended_at),
             cancelled_at: rfc3339(d.cancelled_at),
             allowed: d.allowed().iter().map(|s| s.code().to_owned()).collect(),
+            escalations: s
+                .escalations
+                .iter()
+                .map(|e| EscalationView {
+                    cause: e.cause.code().into(),
+                    reached: e.reached.code().into(),
+                    from_user_id: e.from_user_id,
+                    to_user_id: e.to_user_id,
+                    to: e.to.clone(),
+                    at: e.at.timestamp().to_string(),
+                })
+                .collect(),
             version: s.version,
         }
     }

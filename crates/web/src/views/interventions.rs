@@ -52,10 +52,22 @@ pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
     }
     // In the order they happened (the last check-in or the assessment can come after arrival
     // and before the end, whatever the step's place in the list above).
-    moments.sort_by_key(|(at, _)| at.0);
-    let timeline = moments
+    let mut timeline: Vec<(i64, String, String)> = moments
         .into_iter()
-        .map(|(at, key)| (t.t(key), t.date_time(at)))
+        .map(|(at, key)| (at.0, t.t(key), t.date_time(at)))
+        .collect();
+    if let Some(at) = d.alarm_at {
+        timeline.push((at.0, t.t("escalation-alarm"), t.date_time(at)));
+    }
+    for e in &d.escalations {
+        let key = format!("escalation-{}-{}", e.cause.code(), e.reached.code());
+        let to = e.to.clone().unwrap_or_default();
+        timeline.push((e.at.0, t.t1(&key, "to", &to), t.date_time(e.at)));
+    }
+    timeline.sort_by_key(|(at, _, _)| *at);
+    let timeline = timeline
+        .into_iter()
+        .map(|(_, what, at)| (what, at))
         .collect();
     let allowed = x.allowed();
     DispatchPanel {
