@@ -133,6 +133,8 @@ async fn shown_and_taken(app: &mut TestApp, people: (&Who, &Who, &Who), id: i64,
         "{page}"
     );
     assert!(page.contains("avvisato il coordinatore"), "{page}");
+    let board = app.get_as(desk, "/").await.text();
+    assert!(board.contains("Nessuna conferma dai reperibili"), "{board}");
     let (_, notes) = call(
         app,
         Some(coordinator),

@@ -265,7 +265,7 @@ pub fn stage_on_paper(t: Tr<'_>, d: &StoredDispatch) -> String {
 /// "Sul posto da 32 min", with whether a check-in is overdue.
 pub fn stage_text(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> (String, bool) {
     let (stage, since) = d.dispatch.stage();
-    let text = t.t_args(
+    let mut text = t.t_args(
         "dispatch-stage-since",
         &[
             (
@@ -275,6 +275,12 @@ pub fn stage_text(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> (String, boo
             ("since", Arg::Str(&ago(t, since, now))),
         ],
     );
+    // The last step of the escalation chain, while the dispatch waits.
+    if let Some(e) = d.escalations.last().filter(|_| d.dispatch.is_active()) {
+        let key = format!("escalation-{}-{}", e.cause.code(), e.reached.code());
+        let step = t.t1(&key, "to", e.to.as_deref().unwrap_or_default());
+        text = format!("{text} · {step}");
+    }
     (
         text,
         stage == Stage::OnSite && d.dispatch.check_in_missed(now),
