@@ -12,6 +12,7 @@ mod durability;
 mod escalation;
 pub mod handovers;
 mod households;
+mod idempotency;
 mod interventions;
 mod network;
 mod outbox;

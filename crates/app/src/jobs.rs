@@ -134,6 +134,9 @@ pub async fn maintenance_round(app: &App, schedule: &Schedule, now: UtcMillis) {
     if let Err(err) = app.db.purge_outbox(kept_from).await {
         tracing::error!(error = %err, "outbox clean-up failed");
     }
+    if let Err(err) = crate::idempotency::purge(app, now).await {
+        tracing::error!(error = %err, "idempotency keys clean-up failed");
+    }
     let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let (idle, max_age) = (ms(schedule.session_idle), ms(schedule.session_max_age));
     let day = 86_400_000;

@@ -21,6 +21,7 @@ pub mod escalation;
 pub mod follow_ups;
 pub mod handovers;
 pub mod households;
+pub mod idempotency;
 pub mod interventions;
 pub mod jobs;
 pub mod mail;

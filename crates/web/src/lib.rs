@@ -12,6 +12,7 @@ mod error;
 mod exports;
 mod forms;
 pub mod i18n;
+mod idempotency;
 mod input;
 pub(crate) mod live;
 mod pages;
@@ -139,6 +140,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::router())
         .nest("/static", assets::router())
+        // Inside the policy: a request it let through, with its user, runs once per key.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::once,
+        ))
         // Every route above passes through the policy; the fallback (404) serves nothing.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -46,7 +46,12 @@ use crate::error::ApiError;
     info(
         title = "Presidio API",
         description = "API JSON della Centrale Operativa del Pronto Intervento Sociale. \
-            Istanti in RFC 3339 (UTC); messaggi di errore in italiano con codici stabili."
+            Istanti in RFC 3339 (UTC); messaggi di errore in italiano con codici stabili. \
+            Ogni POST con un utente accetta l'intestazione Idempotency-Key (da 1 a 255 caratteri \
+            ASCII visibili, ad esempio un UUID): la stessa richiesta inviata di nuovo con la stessa \
+            chiave entro 24 ore riceve la prima risposta (con Idempotent-Replayed: true) e non \
+            cambia nulla; mentre la prima è in corso, 409; la stessa chiave per un'altra \
+            richiesta, 422 sull'intestazione."
     ),
     tags(
         (name = "sistema", description = "Stato del servizio e documento OpenAPI"),
