@@ -15,6 +15,7 @@ mod households;
 mod idempotency;
 mod interventions;
 mod network;
+mod offline;
 mod outbox;
 mod pages;
 mod partners;

@@ -203,6 +203,15 @@ async fn a_stale_version_is_a_conflict_not_an_overwrite() {
     assert!(matches!(missing, Err(DbError::NotFound)));
 }
 
+fn note(kind: DiaryKind, text: &str, corrects: Option<i64>) -> presidio_db::DiaryNote<'_> {
+    presidio_db::DiaryNote {
+        kind,
+        text,
+        corrects,
+        tapped: None,
+    }
+}
+
 #[tokio::test]
 async fn the_diary_only_grows_and_corrections_point_back() {
     let t = TestDb::seeded().await;
@@ -210,9 +219,11 @@ async fn the_diary_only_grows_and_corrections_point_back() {
     let first =
         t.db.add_diary(
             r.id,
-            DiaryKind::ChiamataRicevuta,
-            "Chiamata dei Carabinieri",
-            None,
+            &note(
+                DiaryKind::ChiamataRicevuta,
+                "Chiamata dei Carabinieri",
+                None,
+            ),
             None,
             &entry(),
         )
@@ -221,9 +232,7 @@ async fn the_diary_only_grows_and_corrections_point_back() {
     let fix =
         t.db.add_diary(
             r.id,
-            DiaryKind::Nota,
-            "Era la Polizia locale",
-            Some(first),
+            &note(DiaryKind::Nota, "Era la Polizia locale", Some(first)),
             None,
             &entry(),
         )
@@ -231,8 +240,13 @@ async fn the_diary_only_grows_and_corrections_point_back() {
         .unwrap();
     let other = create(&t, &sample()).await;
     let foreign =
-        t.db.add_diary(other.id, DiaryKind::Nota, "x", Some(first), None, &entry())
-            .await;
+        t.db.add_diary(
+            other.id,
+            &note(DiaryKind::Nota, "x", Some(first)),
+            None,
+            &entry(),
+        )
+        .await;
     assert!(
         matches!(foreign, Err(DbError::Invalid(_))),
         "a correction stays in its report"

@@ -65,13 +65,15 @@ pub async fn alert(
 
 /// A step of a dispatch as given: `step` is `acknowledge`, `depart`, `arrive`, `remote`,
 /// `check_in`, `assess`, `end` or `cancel`; `assess` carries `persons_met` and `assessment`;
-/// `version` is the dispatch's as read.
+/// `version` is the dispatch's as read; `tapped_at` (RFC 3339, or empty) the time it was tapped
+/// on the phone without network.
 #[derive(Debug, Clone, Copy)]
 pub struct StepGiven<'a> {
     pub step: &'a str,
     pub persons_met: Option<i64>,
     pub assessment: &'a str,
     pub version: i64,
+    pub tapped_at: &'a str,
 }
 
 /// Records a step of dispatch `id` (of report `report_id` when the address names one) at the
@@ -101,6 +103,8 @@ pub async fn step(
     let Some(step) = FieldStep::parse(step) else {
         return Err(Invalid::one("step", Problem::UnknownCode).into());
     };
+    let tapped = presidio_domain::intervention::tapped_at(given.tapped_at, app.clock.now())
+        .map_err(|p| Invalid::one("tapped_at", p))?;
     let found = if step == FieldStep::Assess {
         Some(Assessment::parse(assessment.0, assessment.1)?)
     } else {
@@ -108,7 +112,7 @@ pub async fn step(
     };
     let moved = app
         .db
-        .record_field_step(d.id, step, found, version, audit)
+        .record_field_step(d.id, step, found, version, tapped, audit)
         .await?;
     app.changed(d.ambito, d.report_id);
     Ok(moved)
@@ -191,6 +195,23 @@ pub async fn under_way(
     ambiti: &[presidio_domain::reference::AmbitoId],
 ) -> Result<Vec<StoredDispatch>, DbError> {
     app.db.dispatches_under_way(ambiti).await
+}
+
+/// What arrived in the last 12 hours from the phones without network on these reports (the
+/// ones a board shows whole): (report, step code or `note`, tapped, received), latest first.
+/// Codes and times only, so not audited.
+pub async fn offline_arrivals(
+    app: &App,
+    reports: &[i64],
+    now: UtcMillis,
+) -> Result<Vec<(i64, String, UtcMillis, UtcMillis)>, DbError> {
+    Ok(app
+        .db
+        .offline_arrivals(reports, now.0 - 12 * 3_600_000)
+        .await?
+        .into_iter()
+        .map(|(r, what, tapped, received)| (r, what, UtcMillis(tapped), UtcMillis(received)))
+        .collect())
 }
 
 /// Raises the alarm of every check-in missed at `now`: a notification to the coordinators of

@@ -230,6 +230,8 @@ pub struct DiaryInput<'a> {
     pub kind: &'a str,
     pub text: &'a str,
     pub corrects: Option<i64>,
+    /// When the note was tapped on the phone without network (RFC 3339), or empty.
+    pub tapped_at: &'a str,
 }
 
 /// Adds a diary entry; returns its id.
@@ -253,16 +255,25 @@ pub async fn add_diary(
         kind
     };
     let text = required_text(&mut errors, "text", input.text, DIARY_TEXT_MAX);
+    let tapped = presidio_domain::intervention::tapped_at(input.tapped_at, app.clock.now())
+        .unwrap_or_else(|p| {
+            errors.push("tapped_at", p);
+            None
+        });
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
+    };
+    let note = presidio_db::DiaryNote {
+        kind,
+        text: &text,
+        corrects: input.corrects,
+        tapped,
     };
     let entry = app
         .db
         .add_diary(
             id,
-            kind,
-            &text,
-            input.corrects,
+            &note,
             Some(who.user_id),
             &app.entry(caller, Action::Write),
         )

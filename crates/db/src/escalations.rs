@@ -1,5 +1,6 @@
 //! The escalation chain of a dispatch (part of the dispatch's aggregate): the steps taken,
-//! the Ambito's minutes, and one step, taken once whatever the number of instances.
+//! the Ambito's minutes, and one step, taken once whatever the number of instances; and the
+//! steps tapped on the phone without network, with their receipt time.
 
 use presidio_domain::audit::Entry;
 use presidio_domain::intervention::escalation::{Cause, Reached};
@@ -40,6 +41,15 @@ pub struct EscalationStep<'a> {
     pub notice: Option<&'a Notice>,
     pub board: Option<&'a str>,
     pub audit: &'a Entry,
+}
+
+/// A step tapped on the phone without network: its time and the server's receipt time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReceipt {
+    pub dispatch_id: i64,
+    pub step: String,
+    pub tapped_at: UtcMillis,
+    pub received_at: UtcMillis,
 }
 
 type Row = (
@@ -89,6 +99,66 @@ impl Db {
                 })
             })
             .collect()
+    }
+
+    /// The steps of these dispatches tapped on the phone without network, oldest first.
+    pub(crate) async fn receipts_of(&self, ids: &[i64]) -> Result<Vec<StoredReceipt>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT dispatch_id, step, tapped_at, received_at FROM dispatch_receipts
+             WHERE dispatch_id IN ({}) ORDER BY tapped_at, id",
+            id_list(ids)
+        );
+        let rows: Vec<(i64, String, i64, i64)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await
+            }
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(dispatch_id, step, tapped, received)| StoredReceipt {
+                dispatch_id,
+                step,
+                tapped_at: UtcMillis(tapped),
+                received_at: UtcMillis(received),
+            })
+            .collect())
+    }
+
+    /// What arrived from the phones without network on these reports since `since`: (report,
+    /// step code or `note`, tapped, received), the latest received first; at most 50.
+    pub async fn offline_arrivals(
+        &self,
+        reports: &[i64],
+        since: i64,
+    ) -> Result<Vec<(i64, String, i64, i64)>, DbError> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = id_list(reports);
+        let sql = format!(
+            "SELECT d.report_id, r.step, r.tapped_at, r.received_at
+             FROM dispatch_receipts r JOIN dispatches d ON d.id = r.dispatch_id
+             WHERE d.report_id IN ({list}) AND r.received_at >= $1
+             UNION ALL
+             SELECT e.report_id, 'note', e.at, e.received_at FROM diary_entries e
+             WHERE e.report_id IN ({list}) AND e.received_at >= $1
+             ORDER BY 4 DESC, 3 DESC LIMIT 50"
+        );
+        Ok(dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(since)
+                    .fetch_all(pool)
+                    .await
+            }
+        )?)
     }
 
     /// The minutes an alert of each Ambito waits for its acknowledgment.

@@ -31,6 +31,8 @@ pub struct StoredDispatch {
     pub alarm_escalated_at: Option<UtcMillis>,
     /// The steps of the chain taken, oldest first.
     pub escalations: Vec<crate::StoredEscalation>,
+    /// The steps tapped on the phone without network.
+    pub receipts: Vec<crate::StoredReceipt>,
     pub version: i64,
 }
 
@@ -103,6 +105,7 @@ impl From<DispatchRow> for StoredDispatch {
             escalated_at: at(r.escalated_at),
             alarm_escalated_at: at(r.alarm_escalated_at),
             escalations: Vec::new(),
+            receipts: Vec::new(),
             version: r.version,
         }
     }
@@ -246,27 +249,34 @@ impl Db {
         let mut list: Vec<StoredDispatch> = rows.into_iter().map(StoredDispatch::from).collect();
         let ids: Vec<i64> = list.iter().map(|d| d.id).collect();
         let mut steps = self.escalations_of(&ids).await?;
+        let mut receipts = self.receipts_of(&ids).await?;
         for d in &mut list {
             let (mine, rest) = steps.into_iter().partition(|e| e.dispatch_id == d.id);
             d.escalations = mine;
             steps = rest;
+            let (mine, rest) = receipts.into_iter().partition(|e| e.dispatch_id == d.id);
+            d.receipts = mine;
+            receipts = rest;
         }
         Ok(list)
     }
 
     /// Records `step` on dispatch `id` if `version` is still its own; the report follows
     /// (acknowledged, on site, remote, intervention closed) when its lifecycle allows. A
-    /// check-in clears a raised alarm.
+    /// check-in clears a raised alarm. A step tapped on the phone without network carries its
+    /// time (`tapped`): it is the step's, and the receipt time is kept beside it.
     pub async fn record_field_step(
         &self,
         id: i64,
         step: FieldStep,
         assessment: Option<Assessment>,
         version: i64,
+        tapped: Option<UtcMillis>,
         audit: &Entry,
     ) -> Result<StoredDispatch, DbError> {
         let current = self.dispatch(id).await?;
-        let at = now();
+        let received = now();
+        let at = tapped.unwrap_or(received);
         let mut next = current.dispatch.clone();
         next.apply(step, at, assessment)?;
         let (persons_met, text) = next.assessment.as_ref().map_or((None, None), |a| {
@@ -305,6 +315,18 @@ impl Db {
                 .rows_affected();
                 if changed == 0 {
                     return Err(DbError::Conflict);
+                }
+                if let Some(tapped) = tapped {
+                    sqlx::query(
+                        "INSERT INTO dispatch_receipts (dispatch_id, step, tapped_at, received_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(step.code())
+                    .bind(tapped.0)
+                    .bind(received.0)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 if let Some(to) = step.report_status() {
                     follow!(tx, current.report_id, to, at.0, audit.actor_id).await?;

@@ -57,7 +57,7 @@ pub use audit::{AuditBatcher, AuditFilter};
 pub use calendar::{CalendarEntry, StoredCalendar};
 pub use conferences::{StoredConference, StoredTask, TaskScope};
 pub use error::DbError;
-pub use escalations::{EscalationStep, StoredEscalation};
+pub use escalations::{EscalationStep, StoredEscalation, StoredReceipt};
 pub use follow_ups::{Efficacy, StoredFollowUp};
 pub use handovers::{CaseMessage, StoredHandover};
 pub use households::{Household, HouseholdMember, Joined};
@@ -72,8 +72,8 @@ pub use principal::{OrganisationChoice, UserToCreate};
 pub use privacy::StoredPrivacy;
 pub use protocols::{StoredDocument, StoredProtocol, ToRemind};
 pub use reports::{
-    BREAK_GLASS_MS, DiaryEntry, History, MoveError, NewReport, ReportFilter, ReportLine, ReportRef,
-    StatusEvent, TriageRecord,
+    BREAK_GLASS_MS, DiaryEntry, DiaryNote, History, MoveError, NewReport, ReportFilter, ReportLine,
+    ReportRef, StatusEvent, TriageRecord,
 };
 pub use resources::{StoredActivation, StoredResource};
 pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};

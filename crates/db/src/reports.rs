@@ -105,6 +105,19 @@ pub struct DiaryEntry {
     pub kind: String,
     pub text: String,
     pub corrects: Option<i64>,
+    /// When the server received a note written on the phone without network (`at` is then
+    /// the tap's time).
+    pub received_at: Option<i64>,
+}
+
+/// A diary entry to add: a correction names the entry it corrects; a note written on the
+/// phone without network carries the time it was tapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiaryNote<'a> {
+    pub kind: DiaryKind,
+    pub text: &'a str,
+    pub corrects: Option<i64>,
+    pub tapped: Option<UtcMillis>,
 }
 
 /// The history of a report, oldest first.
@@ -615,7 +628,8 @@ impl Db {
                 .fetch_all(pool)
                 .await?;
                 let diary = sqlx::query_as(
-                    "SELECT d.id, d.at, u.name AS actor, d.kind, d.text, d.corrects
+                    "SELECT d.id, d.at, u.name AS actor, d.kind, d.text, d.corrects,
+                        d.received_at
                      FROM diary_entries d LEFT JOIN users u ON u.id = d.actor_id
                      WHERE d.report_id = $1 ORDER BY d.id",
                 )
@@ -994,13 +1008,18 @@ impl Db {
     pub async fn add_diary(
         &self,
         id: i64,
-        kind: DiaryKind,
-        text: &str,
-        corrects: Option<i64>,
+        note: &DiaryNote<'_>,
         actor: Option<i64>,
         audit: &Entry,
     ) -> Result<i64, DbError> {
-        let at = now().0;
+        let DiaryNote {
+            kind,
+            text,
+            corrects,
+            tapped,
+        } = *note;
+        let received = now().0;
+        let at = tapped.map_or(received, |t| t.0);
         dispatch!(
             self,
             write | pool | {
@@ -1029,8 +1048,9 @@ impl Db {
                     }
                 }
                 let (entry,): (i64,) = sqlx::query_as(
-                    "INSERT INTO diary_entries (report_id, at, actor_id, kind, text, corrects)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO diary_entries (report_id, at, actor_id, kind, text, corrects,
+                        received_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(id)
                 .bind(at)
@@ -1038,6 +1058,7 @@ impl Db {
                 .bind(kind.code())
                 .bind(text)
                 .bind(corrects)
+                .bind(tapped.map(|_| received))
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query("UPDATE reports SET updated_at = $2 WHERE id = $1")

@@ -530,6 +530,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/campo", Access::Needs(Permission::WriteCases)),
     (
         "POST",
+        "/campo/invio",
+        Access::Needs(Permission::WriteCases),
+    ),
+    (
+        "POST",
         "/segnalazioni/{id}/attivazioni/{activation}/stato",
         Access::Needs(Permission::WriteCases),
     ),

@@ -205,7 +205,11 @@ impl Dispatch {
         if stage != Stage::OnSite {
             return None;
         }
-        let from = self.last_check_in_at.or(self.arrived_at)?;
+        // A check-in timed on the phone may predate the arrival recorded at the Centrale.
+        let from = match (self.last_check_in_at, self.arrived_at) {
+            (Some(c), Some(a)) => UtcMillis(c.0.max(a.0)),
+            (c, a) => c.or(a)?,
+        };
         Some(UtcMillis(
             from.0 + i64::from(self.check_in_minutes) * 60_000,
         ))
@@ -215,6 +219,32 @@ impl Dispatch {
     pub fn check_in_missed(&self, now: UtcMillis) -> bool {
         self.check_in_due().is_some_and(|due| now.0 > due.0)
     }
+}
+
+/// How long a phone may keep a step or a note made without network.
+pub const OFFLINE_KEPT_MS: i64 = 24 * 3_600_000;
+/// How far a phone's clock may run ahead of the server's.
+pub const PHONE_CLOCK_AHEAD_MS: i64 = 2 * 60_000;
+
+/// The time a step or a note was tapped on the phone without network (RFC 3339), as sent with
+/// it when the network came back: at most a day before `now` and two minutes after it (a
+/// phone's clock runs a little off); empty: not made offline.
+pub fn tapped_at(raw: &str, now: UtcMillis) -> Result<Option<UtcMillis>, Problem> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let at = raw
+        .parse::<jiff::Timestamp>()
+        .map_err(|_| Problem::InvalidDateTime)?
+        .as_millisecond();
+    if at < now.0.saturating_sub(OFFLINE_KEPT_MS) {
+        return Err(Problem::OutOfRange);
+    }
+    if at > now.0.saturating_add(PHONE_CLOCK_AHEAD_MS) {
+        return Err(Problem::InFuture);
+    }
+    Ok(Some(UtcMillis(at)))
 }
 
 /// Checks the configured check-in interval (minutes, 5 to 240).
@@ -233,6 +263,55 @@ mod tests {
 
     fn at(minutes: i64) -> UtcMillis {
         UtcMillis(1_800_000_000_000 + minutes * MIN)
+    }
+
+    #[test]
+    fn a_tap_made_offline_is_taken_within_a_day_and_a_phone_clock_a_little_ahead() {
+        let now = at(0);
+        let iso = |m: i64| {
+            jiff::Timestamp::from_millisecond(at(m).0)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(tapped_at("", now), Ok(None));
+        assert_eq!(tapped_at("  ", now), Ok(None));
+        assert_eq!(tapped_at(&iso(-30), now), Ok(Some(at(-30))));
+        assert_eq!(tapped_at(&iso(-24 * 60), now), Ok(Some(at(-24 * 60))));
+        assert_eq!(tapped_at(&iso(-24 * 60 - 1), now), Err(Problem::OutOfRange));
+        assert_eq!(tapped_at(&iso(2), now), Ok(Some(at(2))));
+        assert_eq!(tapped_at(&iso(3), now), Err(Problem::InFuture));
+        assert_eq!(
+            tapped_at("0001-01-01T00:00:00Z", now),
+            Err(Problem::OutOfRange)
+        );
+        assert_eq!(
+            tapped_at("2999-01-01T00:00:00Z", now),
+            Err(Problem::InFuture)
+        );
+        assert_eq!(tapped_at("ieri sera", now), Err(Problem::InvalidDateTime));
+        assert_eq!(
+            tapped_at("2026-12-07T23:00:00\0Z", now),
+            Err(Problem::InvalidDateTime)
+        );
+        assert_eq!(
+            tapped_at("2026-12-07 23:00", now),
+            Err(Problem::InvalidDateTime)
+        );
+        let late = UtcMillis(i64::MAX);
+        assert_eq!(
+            tapped_at(&iso(0), late),
+            Err(Problem::OutOfRange),
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn a_check_in_tapped_before_the_arrival_was_recorded_counts_from_the_arrival() {
+        let mut d = Dispatch::alerted(at(0), 45);
+        d.apply(FieldStep::Acknowledge, at(1), None).unwrap();
+        d.apply(FieldStep::Arrive, at(20), None).unwrap();
+        d.apply(FieldStep::CheckIn, at(15), None).unwrap();
+        assert_eq!(d.check_in_due(), Some(at(65)));
     }
 
     #[test]

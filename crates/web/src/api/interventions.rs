@@ -167,9 +167,13 @@ pub struct StepBody {
     /// For `assess`: what the operator found.
     #[serde(default)]
     pub assessment: String,
+    /// When the step was tapped on the phone without network (RFC 3339, at most a day ago and
+    /// two minutes ahead): the step's time, the server's receipt time kept beside it.
+    #[schema(format = DateTime)]
+    pub tapped_at: Option<String>,
 }
 
-/// Records a step of a dispatch at the server's time; the report follows (accepted, on site,
+/// Records a step of a dispatch at the server's time (or the phone's, with `tapped_at`); the report follows (accepted, on site,
 /// remote, intervention closed). A check-in restarts the lone-worker timer and clears its alarm.
 #[utoipa::path(post, path = "/api/v1/dispatches/{id}/steps", tag = "intervento",
     params(("id" = i64, Path)), request_body = StepBody,
@@ -192,6 +196,7 @@ pub async fn step(
             persons_met: body.persons_met,
             assessment: &body.assessment,
             version: body.version,
+            tapped_at: &super::typed(body.tapped_at),
         },
     )
     .await?;

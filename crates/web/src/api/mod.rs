@@ -216,6 +216,16 @@ pub fn router() -> axum::Router<AppState> {
     api_router().split_for_parts().0
 }
 
+/// An optional day or instant sent as given, none as blank; a blank string is not one (refused
+/// as such).
+fn typed(value: Option<String>) -> String {
+    match value {
+        Some(v) if v.trim().is_empty() => "-".into(),
+        Some(v) => v,
+        None => String::new(),
+    }
+}
+
 /// The OpenAPI 3 document of this version of Presidio.
 pub fn openapi() -> &'static OpenApiDoc {
     static DOC: LazyLock<OpenApiDoc> = LazyLock::new(|| {

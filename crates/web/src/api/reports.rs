@@ -535,6 +535,10 @@ pub struct DiaryBody {
     /// The id of the entry this one corrects.
     #[serde(default)]
     pub corrects: Option<i64>,
+    /// When the note was written on the phone without network (RFC 3339, at most a day ago and
+    /// two minutes ahead): the entry's time, the server's receipt time kept beside it.
+    #[schema(format = DateTime)]
+    pub tapped_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -557,6 +561,7 @@ pub async fn diary(
         kind: &body.kind,
         text: &body.text,
         corrects: body.corrects,
+        tapped_at: &super::typed(body.tapped_at),
     };
     let entry = presidio_app::reports::add_diary(&state, visitor.caller(), who, id, input).await?;
     Ok((StatusCode::CREATED, Json(DiaryRef { id: entry })))

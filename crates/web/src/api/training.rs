@@ -26,14 +26,7 @@ const LABELS: [(&str, &str); 5] = [
     ("volunteer_id", "field-attendee"),
 ];
 
-/// A day sent as given, none as blank; a blank string is not a day (refused as such).
-fn typed_day(day: Option<String>) -> String {
-    match day {
-        Some(d) if d.trim().is_empty() => "-".into(),
-        Some(d) => d,
-        None => String::new(),
-    }
-}
+use super::typed as typed_day;
 
 fn labelled(err: presidio_app::AppError) -> ApiError {
     ApiError::from(err).labelled(&LABELS)

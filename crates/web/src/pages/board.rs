@@ -20,6 +20,9 @@ use crate::i18n::{Locale, Tr, catalogue};
 
 /// One line of the board.
 pub struct BoardRow {
+    pub id: i64,
+    /// Shown in part only (a reporting organisation's own report).
+    pub restricted: bool,
     pub code: String,
     pub href: String,
     /// `emergenza`, `urgenza`, `non_pertinente` or `none`, for the badge.
@@ -85,6 +88,8 @@ pub struct BoardRows {
     mine: Vec<Notice>,
     /// Handovers past their deadline (PIS staff), or waiting for this service.
     handovers: Vec<Notice>,
+    /// Steps and notes that arrived late from a phone without network, with their tap times.
+    arrivals: Vec<Notice>,
 }
 
 /// "12 min", "2 h 05 min", "3 g 4 h": how long a report has waited.
@@ -144,6 +149,8 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
                 .map(|d| presidio_app::interventions::stage_text(t, d, now))
                 .unwrap_or_default();
             BoardRow {
+                id: l.id,
+                restricted,
                 dispatch,
                 alarm,
                 href: format!("/segnalazioni/{}", l.id),
@@ -199,6 +206,7 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
         })
         .collect();
     let handovers = handover_notices(state, who, t, now).await?;
+    let arrivals = arrivals(state, t, &rows, now).await?;
     // The board holds no personal data (see `api::reports::list`); opening a report is audited.
     Ok(BoardRows {
         t,
@@ -206,7 +214,54 @@ async fn rows(state: &AppState, who: &Principal) -> Result<BoardRows, PageError>
         alarms,
         mine,
         handovers,
+        arrivals,
     })
+}
+
+/// What arrived late from the phones without network on the rows the board shows whole, with
+/// the tap times.
+async fn arrivals(
+    state: &AppState,
+    t: Tr<'static>,
+    rows: &[BoardRow],
+    now: UtcMillis,
+) -> Result<Vec<Notice>, PageError> {
+    let whole: Vec<(i64, String)> = rows
+        .iter()
+        .filter(|r| !r.restricted)
+        .map(|r| (r.id, r.code.clone()))
+        .collect();
+    let ids: Vec<i64> = whole.iter().map(|(id, _)| *id).collect();
+    Ok(
+        presidio_app::interventions::offline_arrivals(state, &ids, now)
+            .await?
+            .into_iter()
+            .map(|(report, what, tapped, received)| {
+                let code = whole
+                    .iter()
+                    .find(|(id, _)| *id == report)
+                    .map(|(_, c)| c.as_str())
+                    .unwrap_or_default();
+                let what = if what == "note" {
+                    t.t("field-view-diary")
+                } else {
+                    t.t(&format!("dispatch-step-{what}"))
+                };
+                Notice {
+                    href: format!("/segnalazioni/{report}"),
+                    text: t.t_args(
+                        "board-offline-arrival",
+                        &[
+                            ("code", crate::i18n::Arg::Str(code)),
+                            ("what", crate::i18n::Arg::Str(&what)),
+                            ("at", crate::i18n::Arg::Str(&t.time(tapped))),
+                            ("received", crate::i18n::Arg::Str(&t.time(received))),
+                        ],
+                    ),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Overdue handovers for the PIS staff (they stay until the service answers); for a social

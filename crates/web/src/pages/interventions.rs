@@ -68,6 +68,9 @@ pub struct StepForm {
     /// `campo` when sent from the field view (it comes back there).
     #[serde(default)]
     back: String,
+    /// When tapped on the phone without network (RFC 3339), as the field app sends it again.
+    #[serde(default)]
+    tapped_at: String,
 }
 
 /// Records a step of a dispatch of this report.
@@ -94,6 +97,7 @@ pub async fn step(
             persons_met: persons,
             assessment: &form.assessment,
             version: form.version,
+            tapped_at: &form.tapped_at,
         },
     )
     .await
@@ -374,6 +378,8 @@ async fn field_resources(
 pub struct QuickNote {
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    tapped_at: String,
 }
 
 /// A quick diary note from the field view.
@@ -388,6 +394,7 @@ pub async fn quick_note(
         kind: presidio_domain::report::DiaryKind::Nota.code(),
         text: &form.text,
         corrects: None,
+        tapped_at: &form.tapped_at,
     };
     let result =
         match presidio_app::reports::add_diary(&state, visitor.caller(), who, id, note).await {
@@ -396,4 +403,96 @@ pub async fn quick_note(
             Err(e) => return Err(e.into()),
         };
     back(&state, &visitor, id, "campo", result).await
+}
+
+/// What the field app sends again when the network is back: a dispatch step or a diary note
+/// made without network, with the time it was tapped (and, for a step, the dispatch's version
+/// as the phone knew it).
+#[derive(Deserialize, Default)]
+pub struct Queued {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    report_id: i64,
+    #[serde(default)]
+    dispatch_id: i64,
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    tapped_at: String,
+}
+
+/// Records what the field app queued offline (sent with its `Idempotency-Key`, so that a
+/// second replay creates nothing): a step or a note, at the tap's time. A step on a dispatch
+/// that changed meanwhile answers 409 with the dispatch as it is now, for the operator to
+/// choose; refused input answers 422 naming the field. JSON in and out.
+pub async fn field_sync(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    axum::Json(q): axum::Json<Queued>,
+) -> Result<Response, crate::error::ApiError> {
+    let who = visitor
+        .principal()
+        .ok_or_else(|| crate::error::ApiError::from_status(StatusCode::UNAUTHORIZED))?;
+    let done = match q.action.as_str() {
+        "step" => presidio_app::interventions::step(
+            &state,
+            visitor.caller(),
+            who,
+            q.dispatch_id,
+            Some(q.report_id),
+            presidio_app::interventions::StepGiven {
+                step: &q.step,
+                persons_met: None,
+                assessment: "",
+                version: q.version,
+                tapped_at: &q.tapped_at,
+            },
+        )
+        .await
+        .map(|d| Some(d.version)),
+        "note" => presidio_app::reports::add_diary(
+            &state,
+            visitor.caller(),
+            who,
+            q.report_id,
+            presidio_app::reports::DiaryInput {
+                kind: presidio_domain::report::DiaryKind::Nota.code(),
+                text: &q.text,
+                corrects: None,
+                tapped_at: &q.tapped_at,
+            },
+        )
+        .await
+        .map(|_| None),
+        _ => Err(Invalid::one("action", Problem::UnknownCode).into()),
+    };
+    match done {
+        // A step answers the dispatch's new version: the later steps queued on it follow it.
+        Ok(Some(version)) => {
+            Ok(axum::Json(serde_json::json!({"version": version})).into_response())
+        }
+        Ok(None) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(AppError::Db(DbError::Conflict)) => {
+            let now = state.clock.now();
+            let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
+            let current =
+                presidio_app::interventions::of_report(&state, visitor.caller(), who, q.report_id)
+                    .await?
+                    .into_iter()
+                    .find(|d| d.id == q.dispatch_id)
+                    .map_or(serde_json::Value::Null, |d| {
+                        serde_json::json!({
+                            "stage": presidio_app::interventions::stage_text(t, &d, now).0,
+                            "version": d.version,
+                        })
+                    });
+            Err(crate::error::ApiError::conflict_with(current))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -191,6 +191,7 @@ fn page_routes() -> Routes {
 /// The person across reports: search, candidates at intake, the person's page and links.
 fn person_routes(routes: Routes) -> Routes {
     routes
+        .post("/campo/invio", interventions::field_sync)
         .get("/persone", persons::search)
         .get("/persone/candidati", persons::candidates)
         .get("/persone/{id}", persons::show)

@@ -823,7 +823,16 @@ fn history_with(
         .diary
         .iter()
         .map(|e| HistoryLine {
-            at: t.date_time(UtcMillis(e.at)),
+            at: match e.received_at {
+                Some(received) => t.t2(
+                    "dispatch-tapped-offline",
+                    "at",
+                    &t.date_time(UtcMillis(e.at)),
+                    "received",
+                    &t.time(UtcMillis(received)),
+                ),
+                None => t.date_time(UtcMillis(e.at)),
+            },
             actor: e.actor.clone().unwrap_or_default(),
             what: t.t(&format!("diary-kind-{}", e.kind)),
             note: e.text.clone(),
@@ -1225,6 +1234,7 @@ pub async fn diary(
         kind: &form.kind,
         text: &form.text,
         corrects: None,
+        tapped_at: "",
     };
     let result =
         written(presidio_app::reports::add_diary(&state, visitor.caller(), who, id, input).await)?;
@@ -1314,6 +1324,7 @@ mod tests {
                     kind: k.code().into(),
                     text: String::new(),
                     corrects: None,
+                    received_at: None,
                 })
                 .collect(),
         };

@@ -54,7 +54,20 @@ pub fn panel(t: Tr<'_>, d: &StoredDispatch, now: UtcMillis) -> DispatchPanel {
     // and before the end, whatever the step's place in the list above).
     let mut timeline: Vec<(i64, String, String)> = moments
         .into_iter()
-        .map(|(at, key)| (at.0, t.t(key), t.date_time(at)))
+        .map(|(at, key)| {
+            // A step tapped on the phone without network says so, with when it arrived.
+            let when = match d.receipts.iter().rev().find(|r| r.tapped_at == at) {
+                Some(r) => t.t2(
+                    "dispatch-tapped-offline",
+                    "at",
+                    &t.date_time(at),
+                    "received",
+                    &t.time(r.received_at),
+                ),
+                None => t.date_time(at),
+            };
+            (at.0, t.t(key), when)
+        })
         .collect();
     if let Some(at) = d.alarm_at {
         timeline.push((at.0, t.t("escalation-alarm"), t.date_time(at)));
