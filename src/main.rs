@@ -258,6 +258,10 @@ struct FieldArgs {
     #[arg(long, env = "PRESIDIO_OUTBOX_GIVE_UP_MINUTES", default_value_t = 1440,
           value_parser = clap::value_parser!(u32).range(1..=10080))]
     outbox_give_up_minutes: u32,
+    /// Whether a device may subscribe to push through a plain-HTTP push service (on the local
+    /// network); HTTPS only otherwise.
+    #[arg(long, env = "PRESIDIO_PUSH_ALLOW_HTTP", default_value_t = false)]
+    push_allow_http: bool,
     /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
     #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
     summary_at: String,
@@ -560,6 +564,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
             summary_at_minute,
             task_grace_days: args.field.task_grace_days,
             outbox_give_up_minutes: args.field.outbox_give_up_minutes,
+            push_allow_http: args.field.push_allow_http,
         });
     presidio_app::jobs::start(&state.app, schedule);
     let limits = server_limits(&args, addr);

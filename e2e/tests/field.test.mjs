@@ -67,9 +67,11 @@ test("on a phone, an emergency goes from the alert to a confirmed bed", async ()
   await page.waitForURL((u) => u.pathname === "/campo");
   assert.deepEqual(await seriousViolations(page), []);
   assert.equal(await page.getByRole("link", { name: /Chiama chi ha segnalato/ }).getAttribute("href"), "tel:0293301234");
+  // Each tap is sent by the page's script, which then reloads the view.
   for (const step of ["Ricevuto, me ne occupo", "Parto ora", "Arrivato sul posto"]) {
+    const loaded = page.waitForEvent("load");
     await page.getByRole("button", { name: step }).click();
-    await page.waitForURL((u) => u.pathname === "/campo");
+    await loaded;
   }
   const view = await page.locator("main").innerText();
   assert.match(view, /Sul posto da \d+ min/);

@@ -50,10 +50,32 @@ test("offline on a phone, a check-in and a note wait on the device and arrive on
   await logIn(page, server.url, USERS.campo);
   await page.goto(server.url + "/campo");
   const sent = [];
-  page.on("request", (r) => {
+  page.on("requestfinished", (r) => {
     if (r.url().endsWith("/campo/invio")) sent.push({ body: r.postData(), headers: r.headers() });
   });
 
+  // Installable: the manifest names the field view as its start; the service worker takes
+  // the page and keeps the last field view.
+  const manifest = await page.evaluate(async () => {
+    const link = document.querySelector("link[rel=manifest]");
+    return (await fetch(link.href)).json();
+  });
+  assert.equal(manifest.start_url, "/campo");
+  assert.equal(manifest.display, "standalone");
+  assert.equal(manifest.lang, "it-IT");
+  for (const icon of manifest.icons) {
+    assert.equal((await page.request.get(server.url + icon.src)).status(), 200, icon.src);
+  }
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  assert.equal(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), true);
+
+  await page.context().setOffline(true);
+  // Opened again without network: the last known cases.
+  await page.reload();
+  assert.match(await page.locator("main").innerText(), new RegExp(report.code));
+  // (The emulated network forgets a reload's offline state: set it again.)
+  await page.context().setOffline(false);
   await page.context().setOffline(true);
   const status = page.locator("#field-queue-status");
   await status.filter({ hasText: "Senza rete" }).waitFor();

@@ -169,6 +169,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/network/protocols/{id}/documents/{id}", "-nnnn---"),
     ("/api/v1/outbox", "y-------"),
     ("/amministrazione/messaggi", "y-------"),
+    ("/api/v1/push/key", "yyyyyyyy"),
+    ("/api/v1/push/subscriptions", "yyyyyyyy"),
     ("/formazione", "-y------"),
     ("/formazione/corsi/{id}", "-n------"),
     ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),
@@ -208,6 +210,8 @@ const PUBLIC: &[&str] = &[
     "/healthz",
     "/readyz",
     "/api/v1/openapi.json",
+    "/sw.js",
+    "/manifest.webmanifest",
 ];
 
 #[tokio::test]

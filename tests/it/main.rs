@@ -26,6 +26,7 @@ mod persons;
 mod portal;
 mod privacy;
 mod protocols;
+mod push;
 mod reports;
 mod reports_api;
 mod resources;

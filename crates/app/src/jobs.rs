@@ -42,6 +42,13 @@ pub struct Schedule {
 
 /// Starts every periodic job in the background.
 pub fn start(app: &App, schedule: Schedule) {
+    // The push key pair, made at the first start.
+    let first = app.clone();
+    tokio::spawn(async move {
+        if let Err(err) = crate::push::ensure_key(&first).await {
+            tracing::error!(error = %err, "push key not made");
+        }
+    });
     every(app, FIELD_ROUND, |app| async move {
         let now = app.clock.now();
         field_round(&app, now).await;

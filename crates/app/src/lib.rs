@@ -36,6 +36,7 @@ pub mod persons;
 pub mod privacy;
 pub mod profile;
 pub mod protocols;
+pub mod push;
 pub mod reference;
 pub mod reports;
 pub mod resources;
@@ -90,6 +91,9 @@ pub struct FieldConfig {
     pub task_grace_days: u32,
     /// Minutes after which an undelivered message is given up (tried again until then).
     pub outbox_give_up_minutes: u32,
+    /// Whether a push subscription may name a plain-HTTP endpoint (a push service on the
+    /// local network); HTTPS only otherwise.
+    pub push_allow_http: bool,
 }
 
 impl Default for FieldConfig {
@@ -102,6 +106,7 @@ impl Default for FieldConfig {
             summary_at_minute: Some(7 * 60 + 30),
             task_grace_days: presidio_domain::conference::DEFAULT_GRACE_DAYS,
             outbox_give_up_minutes: 24 * 60,
+            push_allow_http: false,
         }
     }
 }

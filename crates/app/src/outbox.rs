@@ -34,9 +34,6 @@ pub async fn send(app: &App, message: NewMessage) {
 
 /// Tries the messages due now, in the background: called after a write has queued some.
 pub fn flush(app: &App) {
-    if app.field.mailer.is_none() {
-        return;
-    }
     let app = app.clone();
     tokio::spawn(async move {
         if let Err(err) = deliver(&app, app.clock.now()).await {
@@ -47,26 +44,41 @@ pub fn flush(app: &App) {
 
 /// One attempt at message `id` at `now`, if this sender claims it: true when delivered.
 async fn attempt(app: &App, id: i64, now: i64) -> Result<bool, DbError> {
-    let Some(mailer) = app.field.mailer.clone() else {
-        return Ok(false);
-    };
     let Some(m) = app.db.claim_message(id, now).await? else {
         return Ok(false);
     };
-    match mailer.send(&m.recipient, &m.subject, m.body.clone()).await {
+    let outcome = match m.channel.as_str() {
+        "push" => crate::push::deliver(app, &m).await,
+        _ => match app.field.mailer.clone() {
+            Some(mailer) => mailer
+                .send(&m.recipient, &m.subject, m.body.clone())
+                .await
+                .map_err(crate::push::Undelivered::Failed),
+            None => Err(crate::push::Undelivered::Failed("no mail relay".into())),
+        },
+    };
+    match outcome {
         Ok(()) => {
             app.db.settle_message(id, app.clock.now().0, None).await?;
             Ok(true)
         }
-        Err(err) => {
+        Err(crate::push::Undelivered::Gone) => {
+            tracing::info!(message = id, "push subscription gone");
+            app.db
+                .settle_message(id, now, Some(("subscription_gone", now, true)))
+                .await?;
+            Ok(false)
+        }
+        Err(crate::push::Undelivered::Failed(err)) => {
             let error = error_text(&err);
             let give_up_ms = i64::from(app.field.outbox_give_up_minutes) * 60_000;
             let gave_up = gives_up(m.created_at, now, give_up_ms);
             tracing::warn!(
                 message = id,
+                channel = %m.channel,
                 attempts = m.attempts,
                 gave_up,
-                "e-mail not sent"
+                "message not delivered"
             );
             app.db
                 .settle_message(

@@ -15,6 +15,10 @@ pub struct Profile {
     pub second_factor: bool,
     /// Empty when none is set.
     pub alert_email: String,
+    /// The devices subscribed to push, newest first.
+    pub devices: Vec<presidio_db::StoredSubscription>,
+    /// The key a device subscribes with (base64url).
+    pub push_key: String,
 }
 
 /// The profile of the signed-in user.
@@ -23,6 +27,8 @@ pub async fn profile(app: &App, who: &Principal) -> Result<Profile, AppError> {
         sessions: app.db.session_count(who.user_id).await?,
         second_factor: app.db.second_factor(who.user_id).await?.is_some(),
         alert_email: app.db.alert_email(who.user_id).await?.unwrap_or_default(),
+        devices: app.db.subscriptions_of(who.user_id).await?,
+        push_key: crate::push::ensure_key(app).await?,
     })
 }
 

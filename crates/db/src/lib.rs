@@ -31,6 +31,7 @@ mod persons;
 mod principal;
 mod privacy;
 mod protocols;
+mod push;
 mod reports;
 mod resources;
 mod roster;
@@ -71,6 +72,7 @@ pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPers
 pub use principal::{OrganisationChoice, UserToCreate};
 pub use privacy::StoredPrivacy;
 pub use protocols::{StoredDocument, StoredProtocol, ToRemind};
+pub use push::{NewSubscription, StoredSubscription};
 pub use reports::{
     BREAK_GLASS_MS, DiaryEntry, DiaryNote, History, MoveError, NewReport, ReportFilter, ReportLine,
     ReportRef, StatusEvent, TriageRecord,

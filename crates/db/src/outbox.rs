@@ -42,26 +42,41 @@ pub struct Notice {
 }
 
 /// Inside the open transaction `tx`: queues `$notice` at `$at` (milliseconds), one row per
-/// channel the recipient has. A safety message with no channel at all, where some channel
-/// exists, is stored as given up, so that the board shows it; nothing is queued where no
-/// channel exists. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
+/// channel the recipient has: each device subscribed to push, and the alert e-mail where a relay
+/// is configured. A safety message with no channel at all, where a relay is configured, is
+/// stored as given up, so that the board shows it. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
 macro_rules! enqueue {
     ($tx:expr, $notice:expr, $at:expr) => {
         async {
             let n: &$crate::outbox::Notice = $notice;
             let at: i64 = $at;
-            let mut queued = 0;
-            if !n.email {
-                return Ok::<u64, sqlx::Error>(0);
+            let mut ids: Vec<(i64,)> = Vec::new();
+            if let $crate::outbox::To::User(id) = &n.to {
+                ids.extend(sqlx::query_as::<_, (i64,)>(
+                    "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
+                        safety, next_at, created_at)
+                     SELECT 'push', CAST(s.id AS TEXT), s.user_id, $2, $3, $4, $5, $6, $6
+                     FROM push_subscriptions s JOIN users u ON u.id = s.user_id
+                     WHERE s.user_id = $1 AND u.disabled_at IS NULL RETURNING id",
+                )
+                .bind(*id)
+                .bind(n.ambito_id)
+                .bind(&n.subject)
+                .bind(&n.body)
+                .bind(i64::from(n.safety))
+                .bind(at)
+                .fetch_all(&mut *$tx)
+                .await?);
             }
             let user = match &n.to {
+                _ if !n.email => None,
                 $crate::outbox::To::User(id) => {
-                    queued += sqlx::query(
+                    ids.extend(sqlx::query_as::<_, (i64,)>(
                         "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
                             safety, next_at, created_at)
                          SELECT 'email', u.alert_email, u.id, $2, $3, $4, $5, $6, $6
                          FROM users u WHERE u.id = $1 AND u.alert_email IS NOT NULL
-                            AND u.disabled_at IS NULL",
+                            AND u.disabled_at IS NULL RETURNING id",
                     )
                     .bind(*id)
                     .bind(n.ambito_id)
@@ -69,16 +84,15 @@ macro_rules! enqueue {
                     .bind(&n.body)
                     .bind(i64::from(n.safety))
                     .bind(at)
-                    .execute(&mut *$tx)
-                    .await?
-                    .rows_affected();
+                    .fetch_all(&mut *$tx)
+                    .await?);
                     Some(*id)
                 }
                 $crate::outbox::To::Address(address) => {
-                    queued += sqlx::query(
+                    ids.extend(sqlx::query_as::<_, (i64,)>(
                         "INSERT INTO outbox (channel, recipient, ambito_id, subject, body, safety,
                             next_at, created_at)
-                         VALUES ('email', $1, $2, $3, $4, $5, $6, $6)",
+                         VALUES ('email', $1, $2, $3, $4, $5, $6, $6) RETURNING id",
                     )
                     .bind(address)
                     .bind(n.ambito_id)
@@ -86,13 +100,22 @@ macro_rules! enqueue {
                     .bind(&n.body)
                     .bind(i64::from(n.safety))
                     .bind(at)
-                    .execute(&mut *$tx)
-                    .await?
-                    .rows_affected();
+                    .fetch_all(&mut *$tx)
+                    .await?);
                     None
                 }
             };
-            if queued == 0 && n.safety {
+            if let Some(first) = ids.iter().map(|(id,)| *id).min() {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET batch = $1 WHERE id IN ({})",
+                    $crate::persons::id_list(&ids.iter().map(|(id,)| *id).collect::<Vec<_>>())
+                )))
+                .bind(first)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            let queued = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+            if queued == 0 && n.safety && n.email {
                 sqlx::query(
                     "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
                         safety, state, last_error, next_at, created_at)
@@ -297,6 +320,11 @@ impl Db {
                          FROM outbox o LEFT JOIN users u ON u.id = o.user_id
                          WHERE o.ambito_id = $1 AND o.safety = 1
                             AND o.state IN ('failed', 'gave_up') AND o.created_at >= $2
+                            AND (o.batch IS NULL OR (
+                                NOT EXISTS (SELECT 1 FROM outbox s
+                                    WHERE s.batch = o.batch AND s.state = 'sent')
+                                AND o.id = (SELECT MIN(f.id) FROM outbox f WHERE f.batch = o.batch
+                                    AND f.state IN ('failed', 'gave_up'))))
                          ORDER BY o.created_at DESC, o.id DESC LIMIT 50",
                     )
                     .bind(ambito.0)

@@ -768,6 +768,37 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/outbox",
         Access::Needs(Permission::ManageAccounts),
     ),
+    // The installable field app
+    ("GET", "/sw.js", Access::Public),
+    ("GET", "/manifest.webmanifest", Access::Public),
+    // Web Push
+    ("GET", "/api/v1/push/key", Access::Needs(Permission::UseApp)),
+    (
+        "POST",
+        "/api/v1/push/key",
+        Access::Needs(Permission::ManageAccounts),
+    ),
+    (
+        "GET",
+        "/api/v1/push/subscriptions",
+        Access::Needs(Permission::UseApp),
+    ),
+    (
+        "POST",
+        "/api/v1/push/subscriptions",
+        Access::Needs(Permission::UseApp),
+    ),
+    (
+        "DELETE",
+        "/api/v1/push/subscriptions/{id}",
+        Access::Needs(Permission::UseApp),
+    ),
+    ("POST", "/profilo/push", Access::Needs(Permission::UseApp)),
+    (
+        "POST",
+        "/profilo/push/{id}/rimuovi",
+        Access::Needs(Permission::UseApp),
+    ),
     // The training register
     (
         "GET",

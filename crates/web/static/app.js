@@ -73,3 +73,12 @@ document.querySelectorAll("select[data-partner]").forEach((select) => select.add
   const organisation = document.getElementById("reporter.organization");
   if (organisation && !organisation.value.trim()) organisation.value = chosen.dataset.name;
 }));
+
+// The service worker (the field view without network, push notifications); signing out makes
+// it forget the field view it kept.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  document.querySelectorAll("form[action='/uscita']").forEach((form) => form.addEventListener("submit", () => {
+    if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
+  }));
+}

@@ -1,7 +1,7 @@
-// Presidio's field view without network: a step or a diary note tapped offline is kept on the
-// phone (IndexedDB) with a key of its own, the dispatch's version as known and the time of the
-// tap; when the network is back they are sent in order, each with its Idempotency-Key (a second
-// sending creates nothing). A step on a dispatch that changed meanwhile comes back with the
+// Presidio's field view without network: a step or a diary note tapped is kept on the phone
+// (IndexedDB) with a key of its own, the dispatch's version as known and the time of the tap,
+// and sent at once; without network it waits, and when the network is back the waiting ones
+// are sent in order, each with its Idempotency-Key (a second sending creates nothing). A step on a dispatch that changed meanwhile comes back with the
 // dispatch as it is now, and waits here for the operator to send it again or discard it.
 // Every text shown comes from the page (data-* attributes), that is from the catalogue.
 "use strict";
@@ -124,8 +124,9 @@
       });
   };
 
+  // Every tap goes through the queue, network or not: a phone that says it is online may not
+  // be (one bar in a stairwell), and nothing tapped may be lost.
   document.querySelectorAll("form[data-offline]").forEach((form) => form.addEventListener("submit", (e) => {
-    if (navigator.onLine) return;
     e.preventDefault();
     const field = (name) => form.querySelector("[name='" + name + "']");
     const note = field("text");
@@ -143,8 +144,8 @@
     };
     put(item).then(() => {
       if (note) note.value = "";
-      render();
-    });
+      return render();
+    }).then(send);
   }));
 
   window.addEventListener("online", send);

@@ -17,6 +17,7 @@ mod notifications;
 mod outbox;
 mod persons;
 mod protocols;
+mod push;
 mod reference;
 mod report_read;
 mod reports;
@@ -178,11 +179,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             routes!(protocols::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
-        .routes(routes!(outbox::list))
-        .routes(routes!(training::courses, training::add_course))
-        .routes(routes!(training::attend))
-        .routes(routes!(training::gaps))
-        .routes(routes!(training::volunteers, training::add_volunteer))
+        .merge(delivery_and_training())
         .routes(routes!(conferences::show))
         .routes(routes!(conferences::minutes))
         .routes(routes!(conferences::tasks))
@@ -190,6 +187,19 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(follow_ups::list))
         .routes(routes!(follow_ups::answer))
         .routes(routes!(reports::board_events))
+}
+
+/// The outbox, Web Push and the training register.
+fn delivery_and_training() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(outbox::list))
+        .routes(routes!(push::key, push::rotate))
+        .routes(routes!(push::subscribe, push::list))
+        .routes(routes!(push::unsubscribe))
+        .routes(routes!(training::courses, training::add_course))
+        .routes(routes!(training::attend))
+        .routes(routes!(training::gaps))
+        .routes(routes!(training::volunteers, training::add_volunteer))
 }
 
 /// The API routes as (method, path), read from the OpenAPI document built with them.

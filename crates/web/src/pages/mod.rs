@@ -21,6 +21,7 @@ mod outbox;
 mod persons;
 mod portal;
 mod protocols;
+mod pwa;
 mod reference;
 mod reports;
 mod resources;
@@ -192,6 +193,10 @@ fn page_routes() -> Routes {
 fn person_routes(routes: Routes) -> Routes {
     routes
         .post("/campo/invio", interventions::field_sync)
+        .get("/sw.js", pwa::worker)
+        .get("/manifest.webmanifest", pwa::manifest)
+        .post("/profilo/push", session::add_device)
+        .post("/profilo/push/{id}/rimuovi", session::remove_device)
         .get("/persone", persons::search)
         .get("/persone/candidati", persons::candidates)
         .get("/persone/{id}", persons::show)

@@ -66,6 +66,9 @@ pub async fn list(
             detail: match (m.sent_at, m.last_error) {
                 (Some(at), _) => t.t1("outbox-sent-at", "at", &t.date_time(UtcMillis(at))),
                 (None, Some(error)) if error == NO_CHANNEL => t.t("outbox-no-channel"),
+                (None, Some(error)) if error == "subscription_gone" => {
+                    t.t("outbox-subscription-gone")
+                }
                 (None, Some(error)) => error,
                 (None, None) => String::new(),
             },

@@ -144,6 +144,9 @@ pub struct ProfilePage {
     sessions: String,
     second_factor: String,
     alert_email: String,
+    /// (id, name, since) of each device subscribed to push.
+    devices: Vec<(i64, String, String)>,
+    push_key: String,
     errors: FormErrors,
     changed: bool,
 }
@@ -166,6 +169,15 @@ async fn profile_page(
     let (count, enrolled) = (profile.sessions, profile.second_factor);
     Ok(ProfilePage {
         alert_email: profile.alert_email,
+        devices: profile
+            .devices
+            .iter()
+            .map(|d| {
+                let since = t.date_time(presidio_domain::time::UtcMillis(d.created_at));
+                (d.id, d.label.clone(), since)
+            })
+            .collect(),
+        push_key: profile.push_key,
         username: p.username.clone(),
         organisation: p.organisation.clone(),
         roles: p
@@ -217,6 +229,55 @@ pub async fn set_alert_email(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A device's push subscription, as the profile's script sends it (JSON, with the page's token).
+#[derive(Deserialize)]
+pub struct DeviceForm {
+    #[serde(default)]
+    endpoint: String,
+    #[serde(default)]
+    p256dh: String,
+    #[serde(default)]
+    auth: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// Subscribes this device to push: 201, or 422 naming the field (JSON).
+pub async fn add_device(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    axum::Json(form): axum::Json<DeviceForm>,
+) -> Result<Response, crate::error::ApiError> {
+    let p = visitor
+        .principal()
+        .ok_or_else(|| crate::error::ApiError::from_status(axum::http::StatusCode::UNAUTHORIZED))?;
+    let input = presidio_app::push::SubscriptionInput {
+        endpoint: &form.endpoint,
+        p256dh: &form.p256dh,
+        auth: &form.auth,
+        label: &form.label,
+    };
+    presidio_app::push::subscribe(&state, visitor.caller(), p, input)
+        .await
+        .map_err(|e| {
+            crate::error::ApiError::from(e).labelled(&[("label", "profile-push-label")])
+        })?;
+    Ok(axum::http::StatusCode::CREATED.into_response())
+}
+
+/// Unsubscribes one of one's devices.
+pub async fn remove_device(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, PageError> {
+    let Some(p) = visitor.principal().cloned() else {
+        return Ok(Redirect::to("/accesso").into_response());
+    };
+    presidio_app::push::unsubscribe(&state, visitor.caller(), &p, id).await?;
+    Ok(Redirect::to("/profilo#push").into_response())
 }
 
 #[derive(Deserialize)]

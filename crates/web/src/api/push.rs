@@ -1,0 +1,144 @@
+//! Web Push over the API: the VAPID public key browsers subscribe with, the signed-in user's
+//! devices, and (admins) a new key pair.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use presidio_domain::time::UtcMillis;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use super::reports::principal;
+use crate::AppState;
+use crate::auth::Visitor;
+use crate::error::{ApiError, ErrorBody};
+
+/// The VAPID public key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushKey {
+    /// The P-256 public key, uncompressed, base64url: the `applicationServerKey` of
+    /// `PushManager.subscribe`.
+    pub key: String,
+}
+
+/// The key devices subscribe with.
+#[utoipa::path(get, path = "/api/v1/push/key", tag = "sistema",
+    responses((status = 200, body = PushKey)))]
+pub async fn key(State(state): State<AppState>) -> Result<Json<PushKey>, ApiError> {
+    Ok(Json(PushKey {
+        key: presidio_app::push::public_key(&state).await?,
+    }))
+}
+
+/// Replaces the key pair (admins): every device must subscribe again. Audited.
+#[utoipa::path(post, path = "/api/v1/push/key", tag = "sistema",
+    responses((status = 200, body = PushKey), (status = 403, body = ErrorBody)))]
+pub async fn rotate(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<PushKey>, ApiError> {
+    let who = principal(&visitor)?;
+    Ok(Json(PushKey {
+        key: presidio_app::push::rotate(&state, visitor.caller(), who).await?,
+    }))
+}
+
+/// The subscription's keys, as `PushSubscription.toJSON()` gives them.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SubscriptionKeys {
+    /// The device's P-256 public key, base64url.
+    #[serde(default)]
+    pub p256dh: String,
+    /// The device's 16-byte secret, base64url.
+    #[serde(default)]
+    pub auth: String,
+}
+
+/// A device's subscription.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SubscriptionBody {
+    /// The push service's URL for this device (HTTPS).
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub keys: SubscriptionKeys,
+    /// A name for the device, e.g. "Telefono di servizio".
+    #[serde(default)]
+    pub label: String,
+}
+
+/// A device subscribed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionView {
+    pub id: i64,
+    pub label: String,
+    pub created_at: String,
+}
+
+/// The signed-in user's devices.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Subscriptions {
+    pub items: Vec<SubscriptionView>,
+}
+
+/// A subscription kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionRef {
+    pub id: i64,
+}
+
+/// Subscribes a device of the signed-in user to push: alerts and alarms reach it, with the
+/// report's code and a link only. A device subscribing again replaces its keys. Audited.
+#[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "sistema",
+    request_body = SubscriptionBody,
+    responses((status = 201, body = SubscriptionRef), (status = 422, body = ErrorBody)))]
+pub async fn subscribe(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<SubscriptionBody>,
+) -> Result<(StatusCode, Json<SubscriptionRef>), ApiError> {
+    let who = principal(&visitor)?;
+    let input = presidio_app::push::SubscriptionInput {
+        endpoint: &body.endpoint,
+        p256dh: &body.keys.p256dh,
+        auth: &body.keys.auth,
+        label: &body.label,
+    };
+    let id = presidio_app::push::subscribe(&state, visitor.caller(), who, input).await?;
+    Ok((StatusCode::CREATED, Json(SubscriptionRef { id })))
+}
+
+/// The signed-in user's subscribed devices, newest first.
+#[utoipa::path(get, path = "/api/v1/push/subscriptions", tag = "sistema",
+    responses((status = 200, body = Subscriptions)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Subscriptions>, ApiError> {
+    let who = principal(&visitor)?;
+    let items = presidio_app::push::subscriptions(&state, who)
+        .await?
+        .into_iter()
+        .map(|s| SubscriptionView {
+            id: s.id,
+            label: s.label,
+            created_at: UtcMillis(s.created_at).timestamp().to_string(),
+        })
+        .collect();
+    Ok(Json(Subscriptions { items }))
+}
+
+/// Unsubscribes one of the signed-in user's devices. Audited.
+#[utoipa::path(delete, path = "/api/v1/push/subscriptions/{id}", tag = "sistema",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let who = principal(&visitor)?;
+    presidio_app::push::unsubscribe(&state, visitor.caller(), who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
