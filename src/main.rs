@@ -262,6 +262,31 @@ struct FieldArgs {
     /// network); HTTPS only otherwise.
     #[arg(long, env = "PRESIDIO_PUSH_ALLOW_HTTP", default_value_t = false)]
     push_allow_http: bool,
+    /// The SMS gateway's address (http:// or https://; `{to}` and `{text}` may appear in it);
+    /// none: no SMS.
+    #[arg(long, env = "PRESIDIO_SMS_URL")]
+    sms_url: Option<String>,
+    /// The gateway's HTTP method: POST, PUT or GET.
+    #[arg(long, env = "PRESIDIO_SMS_METHOD", default_value = "POST")]
+    sms_method: String,
+    /// The gateway's headers, `Name: value`, one per line or separated by `|`.
+    #[arg(
+        long,
+        env = "PRESIDIO_SMS_HEADERS",
+        default_value = "Content-Type: application/json"
+    )]
+    sms_headers: String,
+    /// The request's body, with `{to}` and `{text}` (escaped for JSON or a form, as the
+    /// Content-Type header says).
+    #[arg(
+        long,
+        env = "PRESIDIO_SMS_BODY",
+        default_value = r#"{"to":"{to}","text":"{text}"}"#
+    )]
+    sms_body: String,
+    /// The statuses that mean the gateway took the SMS, e.g. `200,201,202`; empty: any 2xx.
+    #[arg(long, env = "PRESIDIO_SMS_SUCCESS", default_value = "")]
+    sms_success: String,
     /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
     #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
     summary_at: String,
@@ -473,20 +498,17 @@ async fn open(url: &DatabaseUrl) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
-    let addr: SocketAddr = args
-        .addr
-        .parse()
-        .map_err(|_| anyhow::anyhow!(tr().t1("cli-bad-addr", "addr", &args.addr)))?;
-    let shutdown = shutdown_signal()?;
-    let mailer = match &args.field.smtp_url {
+/// The field settings: the mail relay, the SMS gateway, the morning summary's time, the
+/// intervals; a wrong one is refused by name.
+fn field_config(args: &FieldArgs) -> anyhow::Result<presidio_app::FieldConfig> {
+    let mailer = match &args.smtp_url {
         Some(smtp) => Some(
-            presidio_app::mail::Mailer::new(smtp, &args.field.mail_from)
+            presidio_app::mail::Mailer::new(smtp, &args.mail_from)
                 .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-smtp", "error", &e)))?,
         ),
         None => None,
     };
-    let summary_at_minute = match args.field.summary_at.trim() {
+    let summary_at_minute = match args.summary_at.trim() {
         "off" => None,
         raw => Some(
             presidio_domain::calendar::hours::parse_minute(raw)
@@ -494,6 +516,39 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!(tr().t1("cli-bad-summary-at", "value", raw)))?,
         ),
     };
+    let sms = match &args.sms_url {
+        Some(url) => Some(
+            presidio_app::sms::SmsGateway::new(
+                url,
+                &args.sms_method,
+                &args.sms_headers,
+                &args.sms_body,
+                &args.sms_success,
+            )
+            .map_err(|e| anyhow::anyhow!(tr().t(e.message_id())))?,
+        ),
+        None => None,
+    };
+    Ok(presidio_app::FieldConfig {
+        check_in_minutes: args.check_in_minutes,
+        mailer,
+        handover_grace_minutes: args.handover_grace_minutes,
+        handover_escalation_minutes: args.handover_escalation_minutes,
+        summary_at_minute,
+        task_grace_days: args.task_grace_days,
+        outbox_give_up_minutes: args.outbox_give_up_minutes,
+        push_allow_http: args.push_allow_http,
+        sms,
+    })
+}
+
+async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let addr: SocketAddr = args
+        .addr
+        .parse()
+        .map_err(|_| anyhow::anyhow!(tr().t1("cli-bad-addr", "addr", &args.addr)))?;
+    let shutdown = shutdown_signal()?;
+    let field = field_config(&args.field)?;
     let db = open(&url).await?;
     println!("{}", tr().t1("cli-database", "url", &url.to_string()));
     let listener = tokio::net::TcpListener::bind(addr)
@@ -556,16 +611,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     };
     let state = presidio_web::AppState::new(db.clone(), url.to_string())
         .with_auth(config)
-        .with_field(presidio_app::FieldConfig {
-            check_in_minutes: args.field.check_in_minutes,
-            mailer,
-            handover_grace_minutes: args.field.handover_grace_minutes,
-            handover_escalation_minutes: args.field.handover_escalation_minutes,
-            summary_at_minute,
-            task_grace_days: args.field.task_grace_days,
-            outbox_give_up_minutes: args.field.outbox_give_up_minutes,
-            push_allow_http: args.field.push_allow_http,
-        });
+        .with_field(field);
     presidio_app::jobs::start(&state.app, schedule);
     let limits = server_limits(&args, addr);
     presidio_web::serve(listener, state, limits, shutdown).await?;

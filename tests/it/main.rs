@@ -32,6 +32,7 @@ mod reports_api;
 mod resources;
 mod roster;
 mod second_factor;
+mod sms;
 pub mod stats;
 mod storage;
 mod structure;

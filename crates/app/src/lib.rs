@@ -44,6 +44,7 @@ pub mod roster;
 pub mod secret;
 pub mod setup;
 pub mod sign_in;
+pub mod sms;
 pub mod stats;
 pub mod subject_access;
 pub mod summary;
@@ -91,6 +92,8 @@ pub struct FieldConfig {
     pub task_grace_days: u32,
     /// Minutes after which an undelivered message is given up (tried again until then).
     pub outbox_give_up_minutes: u32,
+    /// The SMS gateway, when one is configured.
+    pub sms: Option<sms::SmsGateway>,
     /// Whether a push subscription may name a plain-HTTP endpoint (a push service on the
     /// local network); HTTPS only otherwise.
     pub push_allow_http: bool,
@@ -107,6 +110,7 @@ impl Default for FieldConfig {
             task_grace_days: presidio_domain::conference::DEFAULT_GRACE_DAYS,
             outbox_give_up_minutes: 24 * 60,
             push_allow_http: false,
+            sms: None,
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn dispatch(
         body,
         safety: true,
         email: app.field.mailer.is_some(),
+        sms: app.field.sms.is_some(),
     }
 }
 

@@ -49,6 +49,13 @@ async fn attempt(app: &App, id: i64, now: i64) -> Result<bool, DbError> {
     };
     let outcome = match m.channel.as_str() {
         "push" => crate::push::deliver(app, &m).await,
+        "sms" => match &app.field.sms {
+            Some(gateway) => gateway
+                .send(&m.recipient, &crate::sms::text(&m))
+                .await
+                .map_err(crate::push::Undelivered::Failed),
+            None => Err(crate::push::Undelivered::Failed("no SMS gateway".into())),
+        },
         _ => match app.field.mailer.clone() {
             Some(mailer) => mailer
                 .send(&m.recipient, &m.subject, m.body.clone())

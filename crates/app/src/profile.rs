@@ -15,6 +15,10 @@ pub struct Profile {
     pub second_factor: bool,
     /// Empty when none is set.
     pub alert_email: String,
+    /// The mobile number for SMS alerts; empty when none is set.
+    pub mobile: String,
+    /// Whether an SMS gateway is configured.
+    pub sms: bool,
     /// The devices subscribed to push, newest first.
     pub devices: Vec<presidio_db::StoredSubscription>,
     /// The key a device subscribes with (base64url).
@@ -27,6 +31,8 @@ pub async fn profile(app: &App, who: &Principal) -> Result<Profile, AppError> {
         sessions: app.db.session_count(who.user_id).await?,
         second_factor: app.db.second_factor(who.user_id).await?.is_some(),
         alert_email: app.db.alert_email(who.user_id).await?.unwrap_or_default(),
+        mobile: app.db.mobile(who.user_id).await?.unwrap_or_default(),
+        sms: app.field.sms.is_some(),
         devices: app.db.subscriptions_of(who.user_id).await?,
         push_key: crate::push::ensure_key(app).await?,
     })
@@ -45,6 +51,25 @@ pub async fn set_alert_email(
         .set_alert_email(
             who.user_id,
             email.as_deref(),
+            &app.entry(caller, Action::Write),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Sets (or, empty, clears) one's own mobile number for SMS alerts; refused on `mobile`.
+pub async fn set_mobile(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    raw: &str,
+) -> Result<(), AppError> {
+    let mobile = presidio_domain::validation::optional_mobile(raw)
+        .map_err(|problem| Invalid::one("mobile", problem))?;
+    app.db
+        .set_mobile(
+            who.user_id,
+            mobile.as_deref(),
             &app.entry(caller, Action::Write),
         )
         .await?;

@@ -529,6 +529,44 @@ impl Db {
     }
 
     /// Sets (or, with `None`, removes) the address user `user_id` gets alerts at.
+    /// The mobile number user `user_id` gave for SMS alerts.
+    pub async fn mobile(&self, user_id: i64) -> Result<Option<String>, DbError> {
+        let row: Option<(Option<String>,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as("SELECT mobile FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(pool)
+                    .await
+            }
+        )?;
+        Ok(row.and_then(|(m,)| m))
+    }
+
+    /// Sets (or clears) user `user_id`'s mobile number for SMS alerts.
+    pub async fn set_mobile(
+        &self,
+        user_id: i64,
+        mobile: Option<&str>,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE users SET mobile = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(mobile)
+                    .execute(&mut *tx)
+                    .await?;
+                append!(tx, &audit.clone().record("user", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), sqlx::Error>(())
+            }
+        )?;
+        Ok(())
+    }
+
     pub async fn set_alert_email(
         &self,
         user_id: i64,

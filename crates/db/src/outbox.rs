@@ -39,12 +39,15 @@ pub struct Notice {
     pub safety: bool,
     /// Whether e-mail can be sent (a relay is configured).
     pub email: bool,
+    /// Whether SMS can be sent (a gateway is configured): to the user's mobile number.
+    pub sms: bool,
 }
 
 /// Inside the open transaction `tx`: queues `$notice` at `$at` (milliseconds), one row per
-/// channel the recipient has: each device subscribed to push, and the alert e-mail where a relay
-/// is configured. A safety message with no channel at all, where a relay is configured, is
-/// stored as given up, so that the board shows it. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
+/// channel the recipient has: each device subscribed to push, the mobile number where an SMS
+/// gateway is configured, and the alert e-mail where a relay is. A safety message with no
+/// channel at all, where a relay or a gateway is configured, is stored as given up, so that the
+/// board shows it. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
 macro_rules! enqueue {
     ($tx:expr, $notice:expr, $at:expr) => {
         async {
@@ -68,8 +71,28 @@ macro_rules! enqueue {
                 .fetch_all(&mut *$tx)
                 .await?);
             }
+            if let ($crate::outbox::To::User(id), true) = (&n.to, n.sms) {
+                ids.extend(sqlx::query_as::<_, (i64,)>(
+                    "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
+                        safety, next_at, created_at)
+                     SELECT 'sms', u.mobile, u.id, $2, $3, $4, $5, $6, $6
+                     FROM users u WHERE u.id = $1 AND u.mobile IS NOT NULL
+                        AND u.disabled_at IS NULL RETURNING id",
+                )
+                .bind(*id)
+                .bind(n.ambito_id)
+                .bind(&n.subject)
+                .bind(&n.body)
+                .bind(i64::from(n.safety))
+                .bind(at)
+                .fetch_all(&mut *$tx)
+                .await?);
+            }
             let user = match &n.to {
-                _ if !n.email => None,
+                _ if !n.email => match &n.to {
+                    $crate::outbox::To::User(id) => Some(*id),
+                    $crate::outbox::To::Address(_) => None,
+                },
                 $crate::outbox::To::User(id) => {
                     ids.extend(sqlx::query_as::<_, (i64,)>(
                         "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
@@ -115,7 +138,7 @@ macro_rules! enqueue {
                 .await?;
             }
             let queued = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-            if queued == 0 && n.safety && n.email {
+            if queued == 0 && n.safety && (n.email || n.sms) {
                 sqlx::query(
                     "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
                         safety, state, last_error, next_at, created_at)

@@ -474,6 +474,31 @@ mod path_tests {
     }
 }
 
+/// A mobile number for SMS as typed, in the international form the gateways take: spaces,
+/// dots, dashes, slashes and brackets dropped, `00` read as `+`, an Italian number without a
+/// prefix given `+39`; 8 to 15 digits. Empty is `None`.
+pub fn optional_mobile(raw: &str) -> Result<Option<String>, Problem> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !is_phone(value) {
+        return Err(Problem::InvalidCode);
+    }
+    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+    let international = if value.starts_with('+') {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else {
+        format!("39{digits}")
+    };
+    if !(8..=15).contains(&international.len()) {
+        return Err(Problem::InvalidCode);
+    }
+    Ok(Some(format!("+{international}")))
+}
+
 /// An e-mail address as typed (trimmed): one `@` with something on both sides, a dot in the
 /// domain, no spaces, at most 254 characters. Empty is `None`.
 pub fn optional_email(raw: &str) -> Result<Option<String>, Problem> {
@@ -499,6 +524,31 @@ pub fn optional_email(raw: &str) -> Result<Option<String>, Problem> {
 
 #[cfg(test)]
 mod email_tests {
+    #[test]
+    fn a_mobile_number_takes_the_international_form() {
+        assert_eq!(optional_mobile(""), Ok(None));
+        assert_eq!(
+            optional_mobile("333 123 4567"),
+            Ok(Some("+393331234567".into()))
+        );
+        assert_eq!(
+            optional_mobile("+39 333-123.4567"),
+            Ok(Some("+393331234567".into()))
+        );
+        assert_eq!(
+            optional_mobile("0041 79 123 45 67"),
+            Ok(Some("+41791234567".into()))
+        );
+        assert_eq!(
+            optional_mobile("(+44) 7700 900123"),
+            Err(Problem::InvalidCode)
+        );
+        assert_eq!(optional_mobile("12"), Err(Problem::InvalidCode));
+        assert_eq!(optional_mobile("333 abc"), Err(Problem::InvalidCode));
+        assert_eq!(optional_mobile("333\u{0}123"), Err(Problem::InvalidCode));
+        assert_eq!(optional_mobile(&"9".repeat(20)), Err(Problem::InvalidCode));
+    }
+
     use super::*;
 
     #[test]

@@ -794,6 +794,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::UseApp),
     ),
     ("POST", "/profilo/push", Access::Needs(Permission::UseApp)),
+    ("POST", "/profilo/sms", Access::Needs(Permission::UseApp)),
     (
         "POST",
         "/profilo/push/{id}/rimuovi",

@@ -196,6 +196,7 @@ fn person_routes(routes: Routes) -> Routes {
         .get("/sw.js", pwa::worker)
         .get("/manifest.webmanifest", pwa::manifest)
         .post("/profilo/push", session::add_device)
+        .post("/profilo/sms", session::set_mobile)
         .post("/profilo/push/{id}/rimuovi", session::remove_device)
         .get("/persone", persons::search)
         .get("/persone/candidati", persons::candidates)

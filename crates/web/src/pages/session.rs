@@ -144,6 +144,8 @@ pub struct ProfilePage {
     sessions: String,
     second_factor: String,
     alert_email: String,
+    mobile: String,
+    sms: bool,
     /// (id, name, since) of each device subscribed to push.
     devices: Vec<(i64, String, String)>,
     push_key: String,
@@ -169,6 +171,8 @@ async fn profile_page(
     let (count, enrolled) = (profile.sessions, profile.second_factor);
     Ok(ProfilePage {
         alert_email: profile.alert_email,
+        mobile: profile.mobile,
+        sms: profile.sms,
         devices: profile
             .devices
             .iter()
@@ -223,6 +227,31 @@ pub async fn set_alert_email(
         .await
     {
         Ok(()) => Ok(Redirect::to("/profilo#avvisi").into_response()),
+        Err(presidio_app::AppError::Invalid(invalid)) => {
+            let page = profile_page(&state, &visitor, FormErrors::from(&invalid), false).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MobileForm {
+    #[serde(default)]
+    mobile: String,
+}
+
+/// Sets (or clears) one's own mobile number for SMS alerts.
+pub async fn set_mobile(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<MobileForm>,
+) -> Result<Response, PageError> {
+    let Some(p) = visitor.principal().cloned() else {
+        return Ok(Redirect::to("/accesso").into_response());
+    };
+    match presidio_app::profile::set_mobile(&state, visitor.caller(), &p, &form.mobile).await {
+        Ok(()) => Ok(Redirect::to("/profilo#sms").into_response()),
         Err(presidio_app::AppError::Invalid(invalid)) => {
             let page = profile_page(&state, &visitor, FormErrors::from(&invalid), false).await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
