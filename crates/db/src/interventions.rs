@@ -550,38 +550,40 @@ impl Db {
         mobile: Option<&str>,
         audit: &Entry,
     ) -> Result<(), DbError> {
-        dispatch!(
-            self,
-            write | pool | {
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE users SET mobile = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(mobile)
-                    .execute(&mut *tx)
-                    .await?;
-                append!(tx, &audit.clone().record("user", user_id)).await?;
-                tx.commit().await?;
-                Ok::<(), sqlx::Error>(())
-            }
-        )?;
-        Ok(())
+        self.set_contact(user_id, true, mobile, audit).await
     }
 
+    /// Sets (or clears) user `user_id`'s e-mail address for alerts.
     pub async fn set_alert_email(
         &self,
         user_id: i64,
         email: Option<&str>,
         audit: &Entry,
     ) -> Result<(), DbError> {
+        self.set_contact(user_id, false, email, audit).await
+    }
+
+    /// Sets one of the user's addresses for alerts (the mobile number, or the e-mail), audited.
+    async fn set_contact(
+        &self,
+        user_id: i64,
+        mobile: bool,
+        value: Option<&str>,
+        audit: &Entry,
+    ) -> Result<(), DbError> {
         dispatch!(
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE users SET alert_email = $2 WHERE id = $1")
-                    .bind(user_id)
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?;
+                if mobile {
+                    sqlx::query("UPDATE users SET mobile = $2 WHERE id = $1")
+                } else {
+                    sqlx::query("UPDATE users SET alert_email = $2 WHERE id = $1")
+                }
+                .bind(user_id)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
                 append!(tx, &audit.clone().record("user", user_id)).await?;
                 tx.commit().await?;
                 Ok::<(), sqlx::Error>(())
