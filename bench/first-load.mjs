@@ -3,7 +3,7 @@
 // cache warm, measured in Debian's chromium through the DevTools protocol. Uses the browser
 // tests' packages and helpers.
 //
-//   cargo build --release && node bench/first-load.mjs
+//   cargo build --release && node bench/first-load.mjs      (DETAIL=1: each resource)
 import { startPresidio, launchBrowser, logIn, api, USERS } from "../e2e/support.mjs";
 
 process.env.PRESIDIO_BIN ||= `${process.env.CARGO_TARGET_DIR || "target"}/release/presidio`;
@@ -36,10 +36,17 @@ try {
   await cdp.send("Network.clearBrowserCache");
   const measure = async (path) => {
     const sizes = new Map();
+    const urls = new Map();
+    const onRequest = (e) => urls.set(e.requestId, e.request.url.replace(server.url, ""));
     const onDone = (e) => sizes.set(e.requestId, e.encodedDataLength);
+    cdp.on("Network.requestWillBeSent", onRequest);
     cdp.on("Network.loadingFinished", onDone);
     await page.goto(server.url + path, { waitUntil: "networkidle" });
+    cdp.off("Network.requestWillBeSent", onRequest);
     cdp.off("Network.loadingFinished", onDone);
+    if (process.env.DETAIL) {
+      for (const [id, n] of [...sizes].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / 1024).toFixed(1)} KB ${urls.get(id)}`);
+    }
     return [...sizes.values()].reduce((a, b) => a + b, 0);
   };
   const first = await measure("/campo");

@@ -54,6 +54,14 @@ test("offline on a phone, a check-in and a note wait on the device and arrive on
     if (r.url().endsWith("/campo/invio")) sent.push({ body: r.postData(), headers: r.headers() });
   });
 
+  // A light page: the UI kit's script comes with the first tap on the menu, which then opens.
+  assert.equal(await page.evaluate(() => Boolean(window.bootstrap)), false);
+  await page.getByRole("button", { name: "Apri o chiudi il menu" }).first().click();
+  await page.locator("#main-nav .nav-link").first().waitFor({ state: "visible" });
+  assert.equal(await page.evaluate(() => Boolean(window.bootstrap)), true);
+  await page.keyboard.press("Escape");
+  await page.goto(server.url + "/campo");
+
   // Installable: the manifest names the field view as its start; the service worker takes
   // the page and keeps the last field view.
   const manifest = await page.evaluate(async () => {

@@ -1,6 +1,40 @@
 // Presidio: behaviour shared by every page. No inline scripts anywhere (CSP script-src 'self').
 "use strict";
 
+// A light page (the field view, on a poor connection) does not load the UI kit's script and htmx
+// up front: the first tap on a menu or a dropdown loads the kit, and the tap then does what it
+// would have done; the first focus on a live search loads htmx (without it, the search's button
+// still searches).
+const loadScript = (src) => new Promise((resolve, reject) => {
+  const script = document.createElement("script");
+  script.src = src;
+  script.onload = resolve;
+  script.onerror = reject;
+  document.head.append(script);
+});
+(function () {
+  const htmx = document.querySelector("meta[name='presidio-htmx']");
+  if (!htmx) return;
+  let loaded = null;
+  document.addEventListener("focusin", (e) => {
+    if (loaded || !e.target.closest || !e.target.closest("[hx-get]")) return;
+    loaded = loadScript(htmx.content).catch(() => { loaded = null; });
+  });
+})();
+(function () {
+  const kit = document.querySelector("meta[name='presidio-kit']");
+  if (!kit) return;
+  let loading = null;
+  document.addEventListener("click", (e) => {
+    const trigger = e.target.closest && e.target.closest("[data-bs-toggle]");
+    if (!trigger || window.bootstrap) return;
+    e.preventDefault();
+    e.stopPropagation();
+    loading = loading || loadScript(kit.content);
+    loading.then(() => trigger.click()).catch(() => { loading = null; });
+  }, true);
+})();
+
 // The live board: refresh the rows when the server says a report changed, and every minute
 // for the waiting times. The server renders the rows; nothing here builds HTML.
 (function () {

@@ -245,7 +245,7 @@ async fn field_page(
 ) -> Result<FieldPage, PageError> {
     let query = search.q.as_str();
     let who = principal(visitor)?;
-    let page = Layout::new(visitor, "field-view-title", "field");
+    let page = Layout::new(visitor, "field-view-title", "field").light();
     let t = page.t;
     let now = state.clock.now();
     let mut cases = Vec::new();

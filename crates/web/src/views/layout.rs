@@ -117,6 +117,9 @@ pub struct Layout {
     pub csrf: String,
     /// An error page, drawn without knowing who asked: neither "Accedi" nor "Esci".
     pub neutral: bool,
+    /// A page for a poor connection (the field view): the kit's script and htmx come with the
+    /// first use, the icons from a sheet of the layout's own.
+    pub light: bool,
     nav: Vec<NavLink>,
     grouped: Vec<NavLink>,
 }
@@ -132,6 +135,13 @@ pub struct NavLink {
 }
 
 impl Layout {
+    /// The same layout, light for a poor connection.
+    #[must_use]
+    pub fn light(mut self) -> Self {
+        self.light = true;
+        self
+    }
+
     /// The same layout for an error page, whoever asked.
     #[must_use]
     pub fn neutral(mut self) -> Self {
@@ -168,6 +178,7 @@ impl Layout {
             user: principal.map(|p| p.name.clone()),
             csrf: visitor.csrf.clone(),
             neutral: false,
+            light: false,
             nav,
             grouped,
         }
@@ -179,13 +190,15 @@ impl Layout {
         crate::assets::url(path)
     }
 
-    /// The URL of an icon of the UI kit's sprite sheet, e.g. `icon("it-pa")`.
-    #[allow(clippy::unused_self)]
+    /// The URL of an icon of the UI kit's sprite sheet, e.g. `icon("it-pa")`; on a light page,
+    /// of the layout's own sheet (`sprites-light.svg`: the icons of the layout alone).
     pub fn icon(&self, name: &str) -> String {
-        format!(
-            "{}#{name}",
-            crate::assets::url("/vendor/bootstrap-italia/svg/sprites.svg")
-        )
+        let sheet = if self.light {
+            "/sprites-light.svg"
+        } else {
+            "/vendor/bootstrap-italia/svg/sprites.svg"
+        };
+        format!("{}#{name}", crate::assets::url(sheet))
     }
 
     pub fn nav(&self) -> &[NavLink] {
@@ -200,5 +213,31 @@ impl Layout {
     /// Whether the page shown is one of the "Riferimenti" menu's.
     pub fn grouped_current(&self) -> bool {
         self.grouped.iter().any(|l| l.current)
+    }
+}
+
+#[cfg(test)]
+mod light_tests {
+    /// The light pages draw the layout's icons from `sprites-light.svg`: it holds every icon the
+    /// layout names.
+    #[test]
+    fn the_light_sheet_holds_every_icon_of_the_layout() {
+        let layout = include_str!("../../templates/base.html");
+        let sheet = include_str!("../../static/sprites-light.svg");
+        let mut named = 0;
+        for part in layout.split("page.icon(\"").skip(1) {
+            let name = part.split('"').next().unwrap_or_default();
+            assert!(
+                sheet.contains(&format!("id=\"{name}\"")),
+                "{name} is missing"
+            );
+            named += 1;
+        }
+        assert!(named >= 4, "the layout names its icons through page.icon");
+        let field = include_str!("../../templates/field.html");
+        assert!(
+            !field.contains("icon("),
+            "the field view draws no other icon"
+        );
     }
 }
