@@ -483,7 +483,7 @@ pub fn optional_mobile(raw: &str) -> Result<Option<String>, Problem> {
         return Ok(None);
     }
     if !is_phone(value) {
-        return Err(Problem::InvalidCode);
+        return Err(Problem::InvalidPhone);
     }
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     let international = if value.starts_with('+') {
@@ -494,7 +494,7 @@ pub fn optional_mobile(raw: &str) -> Result<Option<String>, Problem> {
         format!("39{digits}")
     };
     if !(8..=15).contains(&international.len()) {
-        return Err(Problem::InvalidCode);
+        return Err(Problem::InvalidPhone);
     }
     Ok(Some(format!("+{international}")))
 }
@@ -541,12 +541,12 @@ mod email_tests {
         );
         assert_eq!(
             optional_mobile("(+44) 7700 900123"),
-            Err(Problem::InvalidCode)
+            Err(Problem::InvalidPhone)
         );
-        assert_eq!(optional_mobile("12"), Err(Problem::InvalidCode));
-        assert_eq!(optional_mobile("333 abc"), Err(Problem::InvalidCode));
-        assert_eq!(optional_mobile("333\u{0}123"), Err(Problem::InvalidCode));
-        assert_eq!(optional_mobile(&"9".repeat(20)), Err(Problem::InvalidCode));
+        assert_eq!(optional_mobile("12"), Err(Problem::InvalidPhone));
+        assert_eq!(optional_mobile("333 abc"), Err(Problem::InvalidPhone));
+        assert_eq!(optional_mobile("333\u{0}123"), Err(Problem::InvalidPhone));
+        assert_eq!(optional_mobile(&"9".repeat(20)), Err(Problem::InvalidPhone));
     }
 
     use super::*;

@@ -130,6 +130,10 @@ validation-negative = { $field }: deve essere un numero intero non negativo.
 validation-duplicate = { $field }: valore già in uso.
 validation-invalid_code = { $key ->
     [report_prefix] { $field }: da 1 a 12 lettere maiuscole o cifre, iniziando con una lettera (ad esempio PIS o BOL).
+    [endpoint] { $field }: l'indirizzo https:// che il browser dà per il dispositivo.
+    [p256dh] { $field }: la chiave P-256 del dispositivo in base64url, come la dà il browser.
+    [auth] { $field }: il segreto di 16 byte del dispositivo in base64url, come lo dà il browser.
+    [idempotency_key] { $field }: da 1 a 255 caratteri ASCII visibili, senza spazi (ad esempio un UUID).
    *[other] { $field }: da 2 a 40 lettere minuscole, cifre o trattini.
 }
 

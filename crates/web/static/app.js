@@ -108,11 +108,11 @@ document.querySelectorAll("select[data-partner]").forEach((select) => select.add
   if (organisation && !organisation.value.trim()) organisation.value = chosen.dataset.name;
 }));
 
-// The service worker (the field view without network, push notifications); signing out makes
-// it forget the field view it kept.
+// The service worker, for the field view alone (the field view without network, push
+// notifications); signing out makes it forget the field view it kept.
 if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  navigator.serviceWorker.register("/sw.js", { scope: "/campo" }).catch(() => {});
   document.querySelectorAll("form[action='/uscita']").forEach((form) => form.addEventListener("submit", () => {
-    if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
+    navigator.serviceWorker.getRegistration("/campo").then((r) => r && r.active && r.active.postMessage("forget"));
   }));
 }

@@ -15,8 +15,11 @@
         status.textContent = box.dataset.denied;
         return;
       }
-      const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-      await navigator.serviceWorker.ready;
+      const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/campo" });
+      const worker = registration.installing || registration.waiting;
+      if (!registration.active && worker) {
+        await new Promise((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
+      }
       const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
       const json = subscription.toJSON();
       const r = await fetch("/profilo/push", {

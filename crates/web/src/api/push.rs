@@ -105,7 +105,9 @@ pub async fn subscribe(
         auth: &body.keys.auth,
         label: &body.label,
     };
-    let id = presidio_app::push::subscribe(&state, visitor.caller(), who, input).await?;
+    let id = presidio_app::push::subscribe(&state, visitor.caller(), who, input)
+        .await
+        .map_err(|e| ApiError::from(e).labelled(&[("label", "profile-push-label")]))?;
     Ok((StatusCode::CREATED, Json(SubscriptionRef { id })))
 }
 

@@ -1,4 +1,5 @@
-// Presidio's service worker (our own, nothing from elsewhere). It keeps the assets (their names
+// Presidio's service worker (our own, nothing from elsewhere), for the field view (scope /campo;
+// the other pages are never touched). It keeps the assets the field view loads (their names
 // change with their content) and the last field view the operator opened, so that the field
 // view opens without network and shows the last known cases; it shows the push notifications
 // of alerts and alarms, and opens their link when tapped. Signing out forgets the field view.
