@@ -214,7 +214,7 @@ async fn refusals(app: &mut TestApp, who: &crate::support::Who, good: &Value) {
     )
     .await;
     assert_eq!(list["items"], json!([]));
-    // Another user's device is not theirs to remove.
+    // A device that does not exist is not found.
     let (s, _) = call(
         app,
         Some(who),
@@ -252,7 +252,7 @@ async fn an_admin_replaces_the_key_and_every_device_subscribes_again() {
     let body = json!({"endpoint": "https://push.example.net/wpush/v2/abc",
         "keys": {"p256dh": B64.encode(device.public_key().to_encoded_point(false).as_bytes()),
                  "auth": B64.encode([3u8; 16])}, "label": "Telefono"});
-    let (s, _) = call(
+    let (s, mine) = call(
         &mut app,
         Some(&coordinator),
         Method::POST,
@@ -261,6 +261,10 @@ async fn an_admin_replaces_the_key_and_every_device_subscribes_again() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED);
+    // Another user's device is not theirs to remove.
+    let path = format!("/api/v1/push/subscriptions/{}", mine["id"]);
+    let (s, _) = call(&mut app, Some(&admin), Method::DELETE, &path, &Value::Null).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = call(
         &mut app,
         Some(&coordinator),

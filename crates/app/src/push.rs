@@ -199,11 +199,7 @@ fn vapid(private: &str, public: &str, endpoint: &hyper::Uri, now_s: i64) -> Opti
 
 /// The payload of message `m`: its subject (the report's code) and the first link of its text.
 pub fn payload(m: &StoredMessage) -> String {
-    let link = m
-        .body
-        .split_whitespace()
-        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .unwrap_or_default();
+    let link = presidio_domain::outbox::first_link(&m.body);
     serde_json::json!({"title": m.subject, "url": link}).to_string()
 }
 

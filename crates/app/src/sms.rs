@@ -176,11 +176,7 @@ impl SmsGateway {
 
 /// The text of message `m` as an SMS: its subject and its first link.
 pub fn text(m: &StoredMessage) -> String {
-    let link = m
-        .body
-        .split_whitespace()
-        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .unwrap_or_default();
+    let link = presidio_domain::outbox::first_link(&m.body);
     format!("{} {link}", m.subject).trim().to_owned()
 }
 

@@ -13,6 +13,13 @@ pub const LEASE_MS: i64 = 60_000;
 /// address for any channel there is.
 pub const NO_CHANNEL: &str = "no_channel";
 
+/// The first link of a message's text: what a push or an SMS carries beside the subject.
+pub fn first_link(body: &str) -> &str {
+    body.split_whitespace()
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .unwrap_or_default()
+}
+
 codes!(
     /// Where a message stands.
     State {
