@@ -64,6 +64,36 @@ test("a form without its CSRF token is refused and changes nothing", async () =>
   await close();
 });
 
+test("on a phone, the channels of the other messages are chosen with the keyboard alone", async () => {
+  const { page, problems, close } = await openPage(browser, server.url, { width: 390, height: 844 });
+  await logIn(page, server.url, USERS.campo);
+  await page.goto(server.url + "/profilo#canali");
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no sideways scrolling");
+  const team = page.getByRole("group", { name: "Inviti nelle équipe e compiti assegnati" });
+  const push = team.getByRole("checkbox", { name: "Notifica sul telefono" });
+  const email = team.getByRole("checkbox", { name: "E-mail" });
+  assert.equal(await email.isChecked(), true, "e-mail until chosen");
+  assert.equal(await push.isChecked(), false);
+  // From the e-mail box: Space clears it, Tab to the push box, Space ticks it.
+  await email.focus();
+  await page.keyboard.press("Space");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "team-push");
+  await page.keyboard.press("Space");
+  await page.getByRole("button", { name: "Salva le scelte" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => u.pathname === "/profilo");
+  assert.equal(await push.isChecked(), true);
+  assert.equal(await email.isChecked(), false);
+  const summary = page.getByRole("group", { name: "Riepilogo del mattino" });
+  assert.equal(await summary.getByRole("checkbox", { name: "E-mail" }).isChecked(), true, "the others keep theirs");
+  await page.locator("#canali").scrollIntoViewIfNeeded();
+  await screenshot(page, "profilo-avvisi");
+  assert.deepEqual(problems, []);
+  await close();
+});
+
 test("the administration screens pass axe; an admin creates an account from the form", async () => {
   const { page, problems, close } = await openPage(browser, server.url);
   await logIn(page, server.url, USERS.admin);

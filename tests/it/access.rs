@@ -171,6 +171,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/amministrazione/messaggi", "y-------"),
     ("/api/v1/push/key", "yyyyyyyy"),
     ("/api/v1/push/subscriptions", "yyyyyyyy"),
+    ("/api/v1/me/channels", "yyyyyyyy"),
     ("/formazione", "-y------"),
     ("/formazione/corsi/{id}", "-n------"),
     ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),

@@ -107,8 +107,17 @@ async fn the_operator_on_call_is_alerted_goes_on_site_and_the_report_follows() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let mut stale = d.clone();
     stale["version"] = json!(99);
-    let (s, _) = step(&mut app, &field, &stale, json!({"step": "acknowledge"})).await;
+    let (s, v) = step(&mut app, &field, &stale, json!({"step": "acknowledge"})).await;
     assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        (
+            &v["error"]["current"]["version"],
+            &v["error"]["current"]["id"]
+        ),
+        (&d["version"], &d["id"]),
+        "the dispatch as it stands, beside the version sent: {v}"
+    );
+    assert_eq!(v["error"]["current"]["stage"], d["stage"], "{v}");
     let (s, d) = step(&mut app, &field, &d, json!({"step": "acknowledge"})).await;
     assert_eq!(s, StatusCode::OK, "{d}");
     assert_eq!(status_of(&mut app, &desk, id).await, "accepted");

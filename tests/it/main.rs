@@ -5,6 +5,7 @@
 pub mod access;
 mod api;
 mod calendar;
+mod channels;
 mod cli;
 mod conferences;
 mod dashboard;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::{Method, StatusCode};
-use presidio_db::NewMessage;
+use presidio_db::{Notice, To};
 use presidio_domain::time::UtcMillis;
 use serde_json::Value;
 
@@ -85,15 +85,28 @@ async fn user_id(app: &TestApp, username: &str) -> i64 {
 
 async fn alarm(app: &TestApp, user: i64) -> i64 {
     let rhodense = app.t.db.list_ambiti().await.unwrap()[0].id;
+    app.t
+        .db
+        .set_alert_email(
+            user,
+            Some("pis.notte@example.it"),
+            &presidio_domain::audit::Entry::new(
+                presidio_domain::time::UtcMillis(0),
+                presidio_domain::audit::Action::Write,
+            ),
+        )
+        .await
+        .unwrap();
     presidio_app::outbox::send(
         &app.state,
-        NewMessage {
-            recipient: "pis.notte@example.it".into(),
-            user_id: Some(user),
+        &Notice {
+            to: To::User(user),
             ambito_id: Some(rhodense.0),
             subject: "Allarme: check-in mancato PIS-2026-0042".into(),
             body: "Apri il campo: http://127.0.0.1/campo".into(),
-            safety: true,
+            kind: presidio_domain::outbox::Kind::Safety,
+            email: true,
+            sms: false,
         },
     )
     .await;

@@ -12,10 +12,10 @@ use crate::interventions::{emergency, on_call};
 use crate::reports_api::minimal;
 use crate::support::TestApp;
 
-type Got = Arc<Mutex<Vec<(String, Value)>>>;
+pub type Got = Arc<Mutex<Vec<(String, Value)>>>;
 
 /// A local SMS gateway: answers `status`, keeps (authorization, body).
-async fn gateway(status: Arc<Mutex<u16>>) -> (String, Got) {
+pub async fn gateway(status: Arc<Mutex<u16>>) -> (String, Got) {
     let got: Got = Arc::default();
     let kept = got.clone();
     let app = axum::Router::new().route(
@@ -43,7 +43,7 @@ async fn gateway(status: Arc<Mutex<u16>>) -> (String, Got) {
     (url, got)
 }
 
-async fn wait(got: &Got, n: usize) -> Vec<(String, Value)> {
+pub async fn wait(got: &Got, n: usize) -> Vec<(String, Value)> {
     for _ in 0..200 {
         if got.lock().unwrap().len() >= n {
             break;

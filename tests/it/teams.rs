@@ -10,7 +10,7 @@ use crate::reports_api::minimal;
 use crate::support::{TestApp, Who};
 
 /// A report in Rho with a narrative and a person; returns its id.
-async fn emergency(app: &mut TestApp, who: &Who) -> i64 {
+pub async fn emergency(app: &mut TestApp, who: &Who) -> i64 {
     let mut body = minimal();
     body["description"] = json!("Il vicino racconta di urla dall'appartamento");
     body["persons"] =
@@ -28,7 +28,7 @@ fn in_days(days: i64) -> String {
         .to_string()
 }
 
-async fn invite(app: &mut TestApp, who: &Who, id: i64, body: &Value) -> (StatusCode, Value) {
+pub async fn invite(app: &mut TestApp, who: &Who, id: i64, body: &Value) -> (StatusCode, Value) {
     call(
         app,
         Some(who),
@@ -61,7 +61,7 @@ async fn read(app: &mut TestApp, who: &Who, id: i64) -> (StatusCode, Value) {
     .await
 }
 
-fn health(username: &str) -> Value {
+pub fn health(username: &str) -> Value {
     json!({"user": username, "role_in_case": "referente_sanitario",
            "sections": ["intervento", "procedure"], "until": in_days(30)})
 }

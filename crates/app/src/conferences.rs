@@ -77,6 +77,13 @@ pub async fn record_minutes(
     managed(app, who, conference.report_id).await?;
     let today = today(app);
     let minutes = input.validate(today)?;
+    let mail = crate::notify::member(
+        app,
+        conference.ambito_id,
+        "mail-task-assigned",
+        &conference.report_code,
+        "/equipe#compiti",
+    );
     let tasks = match app
         .db
         .record_minutes(
@@ -85,25 +92,14 @@ pub async fn record_minutes(
             who.user_id,
             &today.to_string(),
             &app.entry(caller, Action::Write),
+            &mail,
         )
         .await
     {
         Err(DbError::Conflict) => return Err(AppError::Conflict("minutes_recorded")),
         other => other?,
     };
-    let mut owners: Vec<i64> = minutes.tasks.iter().map(|d| d.owner_member_id).collect();
-    owners.sort_unstable();
-    owners.dedup();
-    for owner in owners {
-        crate::notify::member(
-            app,
-            conference.ambito_id,
-            owner,
-            "mail-task-assigned",
-            &conference.report_code,
-            "/equipe#compiti",
-        );
-    }
+    crate::outbox::flush(app);
     Ok(tasks)
 }
 

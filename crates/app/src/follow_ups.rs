@@ -114,18 +114,28 @@ pub async fn chase(app: &App, now: UtcMillis) -> Result<usize, DbError> {
                 ("days", presidio_i18n::Arg::Num(f.days)),
             ],
         );
-        if !app.db.mark_follow_up_chase(f.id, step, &notice).await? {
+        let key = match step {
+            Chase::Ask => Some("mail-follow-up-ask"),
+            Chase::Reminder => Some("mail-follow-up-reminder"),
+            Chase::Coordinator => None,
+        };
+        let mut mail = Vec::new();
+        if let Some(key) = key {
+            for to in app.db.service_users(&f.municipality).await? {
+                mail.push(crate::notify::follow_up(app, to, key, &f));
+            }
+        }
+        if !app
+            .db
+            .mark_follow_up_chase(f.id, step, &notice, &mail)
+            .await?
+        {
             continue;
         }
         taken += 1;
-        let mail = match step {
-            Chase::Ask => "mail-follow-up-ask",
-            Chase::Reminder => "mail-follow-up-reminder",
-            Chase::Coordinator => continue,
-        };
-        for to in app.db.service_addresses(&f.municipality).await? {
-            crate::notify::follow_up(app, to, mail, &f);
-        }
+    }
+    if taken > 0 {
+        crate::outbox::flush(app);
     }
     Ok(taken)
 }

@@ -204,29 +204,32 @@ pub async fn sweep(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             ("municipality", Arg::Str(&h.municipality_name)),
         ];
         let notice = t.t_args("handover-overdue-notice", &args);
-        if !app.db.mark_escalation(&h, step, &notice).await? {
+        let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
+        let (to, key) = match step {
+            Escalation::Reminder => (
+                app.db.service_users(&h.municipality).await?,
+                "mail-handover-reminder",
+            ),
+            Escalation::Coordinator => (
+                crate::roster::on_call_now(app, ambito, RosterRole::CoordinatoreReperibile)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                "mail-handover-overdue",
+            ),
+        };
+        let mail: Vec<presidio_db::Notice> = to
+            .into_iter()
+            .map(|u| crate::notify::handover(app, presidio_db::To::User(u), key, &h))
+            .collect();
+        if !app.db.mark_escalation(&h, step, &notice, &mail).await? {
             continue;
         }
         taken += 1;
-        let ambito = presidio_domain::reference::AmbitoId(h.ambito_id);
         app.changed(ambito, h.report_id);
-        match step {
-            Escalation::Reminder => {
-                for to in app.db.service_addresses(&h.municipality).await? {
-                    crate::notify::handover(app, to, "mail-handover-reminder", &h);
-                }
-            }
-            Escalation::Coordinator => {
-                let coordinator =
-                    crate::roster::on_call_now(app, ambito, RosterRole::CoordinatoreReperibile)
-                        .await?;
-                if let Some(c) = coordinator
-                    && let Some(to) = app.db.alert_email(c).await?
-                {
-                    crate::notify::handover(app, to, "mail-handover-overdue", &h);
-                }
-            }
-        }
+    }
+    if taken > 0 {
+        crate::outbox::flush(app);
     }
     Ok(taken)
 }

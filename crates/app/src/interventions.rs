@@ -118,6 +118,22 @@ pub async fn step(
     Ok(moved)
 }
 
+/// Dispatch `id` as it stands now, for a user who may write its report (not found
+/// otherwise): what a step refused as stale is shown beside; the reading is audited.
+pub async fn current(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    id: i64,
+) -> Result<StoredDispatch, AppError> {
+    let d = app.db.dispatch(id).await?;
+    crate::reports::writable(app, who, d.report_id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    app.read_section(caller, d.report_id, "dispatches").await?;
+    Ok(d)
+}
+
 /// The dispatches of report `id`, oldest first (for a user who may write it); the reading is
 /// audited.
 pub async fn of_report(

@@ -177,7 +177,8 @@ pub async fn anchor_round(app: &App, config: &AnchorConfig, now: UtcMillis) {
     match crate::anchors::write(&app.db, &config.dir, now).await {
         Ok(anchor) => {
             if let Some(to) = &config.email {
-                crate::notify::anchor(app, to.clone(), &anchor);
+                let notice = crate::notify::anchor(app, to.clone(), &anchor);
+                crate::outbox::send(app, &notice).await;
             }
         }
         Err(err) => tracing::error!(error = %err, "audit anchor not written"),

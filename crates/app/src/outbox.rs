@@ -4,7 +4,7 @@
 //! safety message (an alert, an alarm) that failed is shown on the coordinator's and the
 //! Centrale's board until it is delivered.
 
-use presidio_db::{DbError, NewMessage, StoredMessage, Undelivered};
+use presidio_db::{DbError, StoredMessage, Undelivered};
 use presidio_domain::access::{Permission, Principal};
 use presidio_domain::audit::Action;
 use presidio_domain::outbox::{State, error_text, gives_up, next_attempt};
@@ -19,13 +19,14 @@ pub const KEPT_DAYS: i64 = 30;
 /// How many messages one round tries at most.
 const ROUND: i64 = 200;
 
-/// Queues `message` and tries it at once; a failure is left to the next rounds.
-pub async fn send(app: &App, message: NewMessage) {
-    let now = app.clock.now().0;
-    match app.db.queue_message(&message, now).await {
-        Ok(id) => {
-            if let Err(err) = attempt(app, id, now).await {
-                tracing::error!(error = %err, "outbox attempt not recorded");
+/// Queues `notice` and tries it at once, for a message no write causes; a failure is left to
+/// the next rounds.
+pub async fn send(app: &App, notice: &presidio_db::Notice) {
+    let now = app.clock.now();
+    match app.db.queue_notice(notice, now.0).await {
+        Ok(_) => {
+            if let Err(err) = deliver(app, now).await {
+                tracing::error!(error = %err, "outbox round failed");
             }
         }
         Err(err) => tracing::error!(error = %err, "message not queued"),

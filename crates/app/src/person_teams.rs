@@ -64,25 +64,28 @@ pub async fn invite(
     if member.basis == Basis::Consenso && !consent_stands(app, &[id]).await? {
         return Err(Invalid::one("basis", Problem::NoConsentRecorded).into());
     }
-    let invited = app
-        .db
-        .invite_member(
-            AmbitoId(record.ambito_id),
-            Scope::Person(id),
-            &member,
-            who.user_id,
-            &today.to_string(),
-            &app.entry(caller, Action::Write),
-        )
-        .await?;
-    crate::notify::member(
+    let mail = crate::notify::member(
         app,
         record.ambito_id,
-        invited,
         "mail-team-person-invite",
         &id.to_string(),
         "/equipe",
     );
+    let invited = app
+        .db
+        .invite_member(
+            presidio_db::Inviting {
+                ambito: AmbitoId(record.ambito_id),
+                scope: Scope::Person(id),
+                by: who.user_id,
+                today: &today.to_string(),
+            },
+            &member,
+            &app.entry(caller, Action::Write),
+            &mail,
+        )
+        .await?;
+    crate::outbox::flush(app);
     Ok(invited)
 }
 

@@ -3,6 +3,7 @@
 
 use presidio_domain::access::Principal;
 use presidio_domain::audit::Action;
+use presidio_domain::outbox::{Channel, Kind, unchosen};
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::{App, AppError, Caller};
@@ -23,6 +24,36 @@ pub struct Profile {
     pub devices: Vec<presidio_db::StoredSubscription>,
     /// The key a device subscribes with (base64url).
     pub push_key: String,
+    /// The channels chosen for each kind of message that is not a safety message.
+    pub channels: Vec<ChannelChoice>,
+}
+
+/// The channels a kind of message takes to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelChoice {
+    pub kind: Kind,
+    pub email: bool,
+    pub push: bool,
+    pub sms: bool,
+}
+
+impl ChannelChoice {
+    fn takes(self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.email,
+            Channel::Push => self.push,
+            Channel::Sms => self.sms,
+        }
+    }
+}
+
+/// A choice as given: the kind's code and the channels.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChannelInput<'a> {
+    pub kind: &'a str,
+    pub email: bool,
+    pub push: bool,
+    pub sms: bool,
 }
 
 /// The profile of the signed-in user.
@@ -35,7 +66,78 @@ pub async fn profile(app: &App, who: &Principal) -> Result<Profile, AppError> {
         sms: app.field.sms.is_some(),
         devices: app.db.subscriptions_of(who.user_id).await?,
         push_key: crate::push::ensure_key(app).await?,
+        channels: channels(app, who).await?,
     })
+}
+
+/// The channels the signed-in user takes for each kind of message they choose for, in the
+/// domain's order; a kind never chosen shows the default (e-mail only).
+pub async fn channels(app: &App, who: &Principal) -> Result<Vec<ChannelChoice>, AppError> {
+    let stored = app.db.channel_choices(who.user_id).await?;
+    let take = |kind: Kind, channel: Channel| {
+        stored
+            .iter()
+            .find(|(k, c, _)| *k == kind.code() && *c == channel.code())
+            .map_or(unchosen(kind, channel), |(_, _, on)| *on)
+    };
+    Ok(Kind::CHOSEN
+        .iter()
+        .map(|&kind| ChannelChoice {
+            kind,
+            email: take(kind, Channel::Email),
+            push: take(kind, Channel::Push),
+            sms: take(kind, Channel::Sms),
+        })
+        .collect())
+}
+
+/// Sets the channels of the kinds `given` names (the others keep theirs), audited. Refused on
+/// `channels[i].kind` (unknown, a safety message's, or twice) with nothing changed.
+pub async fn set_channels(
+    app: &App,
+    caller: Caller<'_>,
+    who: &Principal,
+    given: &[ChannelInput<'_>],
+) -> Result<Vec<ChannelChoice>, AppError> {
+    let mut choices = channels(app, who).await?;
+    let mut refused = Invalid::default();
+    let mut seen = Vec::new();
+    for (i, input) in given.iter().enumerate() {
+        let field = presidio_domain::validation::field_name(&format!("channels[{i}].kind"));
+        let kind = Kind::parse(input.kind).filter(|k| Kind::CHOSEN.contains(k));
+        let Some(kind) = kind else {
+            refused.push(field, Problem::InvalidCode);
+            continue;
+        };
+        if seen.contains(&kind) {
+            refused.push(field, Problem::Duplicate);
+            continue;
+        }
+        seen.push(kind);
+        if let Some(c) = choices.iter_mut().find(|c| c.kind == kind) {
+            *c = ChannelChoice {
+                kind,
+                email: input.email,
+                push: input.push,
+                sms: input.sms,
+            };
+        }
+    }
+    if !refused.is_empty() {
+        return Err(refused.into());
+    }
+    let rows: Vec<(Kind, Channel, bool)> = choices
+        .iter()
+        .flat_map(|c| {
+            Channel::ALL
+                .iter()
+                .map(move |&ch| (c.kind, ch, c.takes(ch)))
+        })
+        .collect();
+    app.db
+        .set_channel_choices(who.user_id, &rows, &app.entry(caller, Action::Write))
+        .await?;
+    Ok(choices)
 }
 
 /// Sets (or, empty, clears) one's own address for alerts and alarms; refused on `alert_email`.

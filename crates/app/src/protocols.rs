@@ -238,26 +238,38 @@ pub async fn remind(app: &App, now: UtcMillis) -> Result<usize, DbError> {
             ),
         ];
         let notice = t.t_args("notice-protocol-expiring", &args);
-        if !app
-            .db
-            .claim_protocol_reminder(p.id, days, &p.valid_until, &notice)
-            .await?
-        {
-            continue;
-        }
-        sent += 1;
         let link = format!("{}/rete/protocolli/{}", app.public_url, p.id);
         let subject = t.t_args("mail-protocol-expiring-subject", &args);
         let mut with_link = args.to_vec();
         with_link.push(("link", presidio_i18n::Arg::Str(&link)));
         let body = t.t_args("mail-protocol-expiring-body", &with_link);
-        for to in app
+        let mail: Vec<presidio_db::Notice> = app
             .db
-            .role_addresses(AmbitoId(p.ambito_id), "coordinatore")
+            .role_users(AmbitoId(p.ambito_id), "coordinatore")
+            .await?
+            .into_iter()
+            .map(|to| {
+                crate::notify::text(
+                    app,
+                    to,
+                    p.ambito_id,
+                    presidio_domain::outbox::Kind::Protocol,
+                    subject.clone(),
+                    body.clone(),
+                )
+            })
+            .collect();
+        if !app
+            .db
+            .claim_protocol_reminder(p.id, days, &p.valid_until, &notice, &mail)
             .await?
         {
-            crate::notify::text(app, Some(p.ambito_id), to, subject.clone(), body.clone());
+            continue;
         }
+        sent += 1;
+    }
+    if sent > 0 {
+        crate::outbox::flush(app);
     }
     Ok(sent)
 }

@@ -6,6 +6,7 @@
 use presidio_db::{DbError, ReportFilter};
 use presidio_domain::access::{Permission, Principal};
 use presidio_domain::handover::is_overdue;
+use presidio_domain::outbox::Kind;
 use presidio_domain::reference::AmbitoId;
 use presidio_domain::time::UtcMillis;
 
@@ -177,9 +178,6 @@ pub async fn mail_due(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     let Some(at_minute) = app.field.summary_at_minute else {
         return Ok(0);
     };
-    if app.field.mailer.is_none() {
-        return Ok(0);
-    }
     let local = now.in_rome();
     let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
     if minute < i32::from(at_minute) {
@@ -189,20 +187,28 @@ pub async fn mail_due(app: &App, now: UtcMillis) -> Result<usize, DbError> {
     let t = catalogue().tr(Locale::Italian);
     let mut sent = 0;
     for ambito in app.db.list_ambiti().await? {
-        if !app.db.claim_summary(&day, ambito.id).await? {
+        if app.db.summary_claimed(&day, ambito.id).await? {
             continue;
         }
-        sent += mail_ambito(app, t, ambito.id, now).await?;
+        let mail = mail_ambito(app, t, ambito.id, now).await?;
+        if let Some(queued) = app.db.claim_summary(&day, ambito.id, &mail).await? {
+            sent += usize::try_from(queued).unwrap_or(usize::MAX);
+        }
+    }
+    if sent > 0 {
+        crate::outbox::flush(app);
     }
     Ok(sent)
 }
 
+/// The summary's messages for `ambito` at `now`: to its coordinators, and to each social
+/// service with handovers waiting.
 async fn mail_ambito(
     app: &App,
     t: Tr<'static>,
     ambito: AmbitoId,
     now: UtcMillis,
-) -> Result<usize, DbError> {
+) -> Result<Vec<presidio_db::Notice>, DbError> {
     let from = UtcMillis(now.0 - 24 * 3_600_000);
     let filter = ReportFilter {
         ambiti: vec![ambito],
@@ -242,16 +248,16 @@ async fn mail_ambito(
             ("link", Arg::Str(&format!("{}/riepilogo", app.public_url))),
         ],
     );
-    let mut sent = 0;
-    for to in app.db.role_addresses(ambito, "coordinatore").await? {
-        crate::notify::text(
+    let mut mail = Vec::new();
+    for to in app.db.role_users(ambito, "coordinatore").await? {
+        mail.push(crate::notify::text(
             app,
-            Some(ambito.0),
             to,
+            ambito.0,
+            Kind::Summary,
             t.t("mail-summary-subject"),
             body.clone(),
-        );
-        sent += 1;
+        ));
     }
     let mut municipalities: Vec<&str> = waiting.iter().map(|h| h.municipality.as_str()).collect();
     municipalities.sort_unstable();
@@ -271,16 +277,16 @@ async fn mail_ambito(
                 ("link", Arg::Str(&format!("{}/passaggi", app.public_url))),
             ],
         );
-        for to in app.db.service_addresses(m).await? {
-            crate::notify::text(
+        for to in app.db.service_users(m).await? {
+            mail.push(crate::notify::text(
                 app,
-                Some(ambito.0),
                 to,
+                ambito.0,
+                Kind::Summary,
                 t.t("mail-summary-subject"),
                 text.clone(),
-            );
-            sent += 1;
+            ));
         }
     }
-    Ok(sent)
+    Ok(mail)
 }

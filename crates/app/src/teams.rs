@@ -55,25 +55,28 @@ pub async fn invite(
             .into());
         }
     }
-    let invited = app
-        .db
-        .invite_member(
-            report.ambito,
-            Scope::Report(id),
-            &member,
-            who.user_id,
-            &today.to_string(),
-            &app.entry(caller, Action::Write),
-        )
-        .await?;
-    crate::notify::member(
+    let mail = crate::notify::member(
         app,
         report.ambito.0,
-        invited,
         "mail-team-invite",
         &report.code,
         "/equipe",
     );
+    let invited = app
+        .db
+        .invite_member(
+            presidio_db::Inviting {
+                ambito: report.ambito,
+                scope: Scope::Report(id),
+                by: who.user_id,
+                today: &today.to_string(),
+            },
+            &member,
+            &app.entry(caller, Action::Write),
+            &mail,
+        )
+        .await?;
+    crate::outbox::flush(app);
     Ok(invited)
 }
 

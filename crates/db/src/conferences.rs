@@ -9,6 +9,7 @@ use presidio_domain::reference::AmbitoId;
 use presidio_domain::validation::{Invalid, Problem, field_name};
 
 use crate::audit::append;
+use crate::outbox::{Notice, To, enqueue};
 use crate::{Db, DbError, dispatch};
 
 /// A conference as stored, with its case's code.
@@ -237,6 +238,7 @@ impl Db {
     /// Records the minutes of conference `id`, once, by user `by`, and a task for each decision,
     /// with the audit entry. Owners must hold a membership of the case's team running on
     /// `today`, refused on `decisions[i].owner_member_id`; `Conflict` when minutes exist.
+    /// `mail` goes, queued in the same transaction, to each owner once (its `to` is set here).
     pub async fn record_minutes(
         &self,
         id: i64,
@@ -244,6 +246,7 @@ impl Db {
         by: i64,
         today: &str,
         audit: &Entry,
+        mail: &Notice,
     ) -> Result<Vec<i64>, DbError> {
         let at = crate::now().0;
         dispatch!(
@@ -307,6 +310,17 @@ impl Db {
                 entry.section = "team".into();
                 entry.reason = format!("conference={id} minutes tasks={}", created.len());
                 append!(tx, &entry).await?;
+                let mut owners: Vec<i64> =
+                    minutes.tasks.iter().map(|t| t.owner_member_id).collect();
+                owners.sort_unstable();
+                owners.dedup();
+                for owner in owners {
+                    let to_owner = Notice {
+                        to: To::Member(owner),
+                        ..mail.clone()
+                    };
+                    enqueue!(tx, &to_owner, at).await?;
+                }
                 tx.commit().await?;
                 Ok::<Vec<i64>, DbError>(created)
             }

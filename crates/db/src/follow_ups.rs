@@ -7,6 +7,7 @@ use presidio_domain::follow_up::{Answer, Chase};
 use presidio_domain::time::UtcMillis;
 
 use crate::audit::append;
+use crate::outbox::{Notice, enqueue};
 use crate::{Db, DbError, dispatch};
 
 /// An outcome request as stored, with the names to show.
@@ -246,12 +247,14 @@ impl Db {
     }
 
     /// Marks `step` done on request `id`, once (false when another round did it first); the
-    /// coordinators' step also tells them with `notice`.
+    /// coordinators' step also tells them with `notice`; `mail` is queued in the same
+    /// transaction.
     pub async fn mark_follow_up_chase(
         &self,
         id: i64,
         step: Chase,
         notice: &str,
+        mail: &[Notice],
     ) -> Result<bool, DbError> {
         let at = crate::now().0;
         let column = match step {
@@ -287,6 +290,9 @@ impl Db {
                     .bind(at)
                     .execute(&mut *tx)
                     .await?;
+                }
+                for n in mail {
+                    enqueue!(tx, n, at).await?;
                 }
                 tx.commit().await?;
                 Ok::<bool, DbError>(true)

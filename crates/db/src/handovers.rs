@@ -12,6 +12,7 @@ use presidio_domain::time::UtcMillis;
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
+use crate::outbox::{Notice, enqueue};
 use crate::reports::set_status;
 use crate::{Db, DbError, dispatch, now};
 
@@ -289,12 +290,14 @@ impl Db {
     }
 
     /// Marks a step of the escalation as done, once: false when it was already. The
-    /// coordinator's alert also becomes a notification carrying `notice`.
+    /// coordinator's alert also becomes a notification carrying `notice`; `mail` is queued in
+    /// the same transaction.
     pub async fn mark_escalation(
         &self,
         h: &StoredHandover,
         step: Escalation,
         notice: &str,
+        mail: &[Notice],
     ) -> Result<bool, DbError> {
         let at = now().0;
         let column = match step {
@@ -330,6 +333,9 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
                 }
+                for n in mail {
+                    enqueue!(tx, n, at).await?;
+                }
                 tx.commit().await?;
                 Ok::<bool, sqlx::Error>(true)
             }
@@ -337,17 +343,17 @@ impl Db {
         .map_err(DbError::from)
     }
 
-    /// Users with the `servizio_sociale` role for `municipality` and an address for alerts.
-    pub async fn service_addresses(&self, municipality: &str) -> Result<Vec<String>, DbError> {
-        let rows: Vec<(String,)> = dispatch!(
+    /// The active users with the `servizio_sociale` role for `municipality`.
+    pub async fn service_users(&self, municipality: &str) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = dispatch!(
             self,
             read | pool | {
                 sqlx::query_as(
-                    "SELECT DISTINCT u.alert_email FROM users u
+                    "SELECT DISTINCT u.id FROM users u
                      JOIN user_roles r ON r.user_id = u.id
                      JOIN user_role_municipalities rm ON rm.user_role_id = r.id
                      WHERE r.role = 'servizio_sociale' AND rm.istat_code = $1
-                       AND u.disabled_at IS NULL AND u.alert_email IS NOT NULL",
+                       AND u.disabled_at IS NULL ORDER BY u.id",
                 )
                 .bind(municipality)
                 .fetch_all(pool)
@@ -501,20 +507,16 @@ impl Db {
         )?)
     }
 
-    /// The addresses for alerts of the users with `role` in `ambito`.
-    pub async fn role_addresses(
-        &self,
-        ambito: AmbitoId,
-        role: &str,
-    ) -> Result<Vec<String>, DbError> {
-        let rows: Vec<(String,)> = dispatch!(
+    /// The active users with `role` in `ambito`.
+    pub async fn role_users(&self, ambito: AmbitoId, role: &str) -> Result<Vec<i64>, DbError> {
+        let rows: Vec<(i64,)> = dispatch!(
             self,
             read | pool | {
                 sqlx::query_as(
-                    "SELECT DISTINCT u.alert_email FROM users u
+                    "SELECT DISTINCT u.id FROM users u
                      JOIN user_roles r ON r.user_id = u.id
                      WHERE r.ambito_id = $1 AND r.role = $2 AND u.disabled_at IS NULL
-                       AND u.alert_email IS NOT NULL",
+                     ORDER BY u.id",
                 )
                 .bind(ambito.0)
                 .bind(role)
@@ -522,26 +524,60 @@ impl Db {
                 .await
             }
         )?;
-        Ok(rows.into_iter().map(|(e,)| e).collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Claims the morning summary of `day` for `ambito`: true for the one caller that claims it
-    /// first.
-    pub async fn claim_summary(&self, day: &str, ambito: AmbitoId) -> Result<bool, DbError> {
+    /// Whether the morning summary of `day` for `ambito` was claimed already.
+    pub async fn summary_claimed(&self, day: &str, ambito: AmbitoId) -> Result<bool, DbError> {
+        let found: Option<(i64,)> = dispatch!(
+            self,
+            read | pool | {
+                sqlx::query_as(
+                    "SELECT ambito_id FROM summary_runs WHERE day = $1 AND ambito_id = $2",
+                )
+                .bind(day)
+                .bind(ambito.0)
+                .fetch_optional(pool)
+                .await
+            }
+        )?;
+        Ok(found.is_some())
+    }
+
+    /// Claims the morning summary of `day` for `ambito`, queueing `mail` in the same
+    /// transaction: the rows queued for the one caller that claims it first, none for the
+    /// others.
+    pub async fn claim_summary(
+        &self,
+        day: &str,
+        ambito: AmbitoId,
+        mail: &[Notice],
+    ) -> Result<Option<u64>, DbError> {
         let at = now().0;
         Ok(dispatch!(
             self,
             write | pool | {
-                sqlx::query(
+                let mut tx = pool.begin().await?;
+                let claimed = sqlx::query(
                     "INSERT INTO summary_runs (day, ambito_id, sent_at) VALUES ($1, $2, $3)
                      ON CONFLICT (day, ambito_id) DO NOTHING",
                 )
                 .bind(day)
                 .bind(ambito.0)
                 .bind(at)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected() == 1)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if !claimed {
+                    return Ok(None);
+                }
+                let mut queued = 0;
+                for n in mail {
+                    queued += enqueue!(tx, n, at).await?;
+                }
+                tx.commit().await?;
+                Ok::<Option<u64>, sqlx::Error>(Some(queued))
             }
         )?)
     }

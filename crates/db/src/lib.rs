@@ -67,7 +67,7 @@ pub use import::{ImportError, ImportSummary, RHODENSE_CSV};
 pub use interventions::{StoredDispatch, StoredStep};
 pub use network::{CardToSave, ReportingPartner, StoredCard, StoredContact};
 pub use notifications::Notification;
-pub use outbox::{NewMessage, Notice, StoredMessage, To, Undelivered};
+pub use outbox::{Notice, StoredMessage, To, Undelivered};
 pub use persons::{PersonCorrection, PersonLink, PersonName, Sighting, StoredPerson};
 pub use principal::{OrganisationChoice, UserToCreate};
 pub use privacy::StoredPrivacy;
@@ -83,7 +83,7 @@ pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
 pub use stats::{Interventions, PartnerCount};
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
-pub use teams::StoredMember;
+pub use teams::{Inviting, StoredMember};
 pub use training::{
     Attended, StoredAttendance, StoredCourse, StoredRequirement, StoredVolunteer, Trainee,
     TrainingRecord,

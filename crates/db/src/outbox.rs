@@ -1,29 +1,20 @@
 //! The outbox: every outgoing message kept until delivered, claimed by one sender at a time
 //! (several instances on one database never send it twice), with its attempts and state.
 
-use presidio_domain::outbox::LEASE_MS;
+use presidio_domain::audit::Entry;
+use presidio_domain::outbox::{Channel, Kind, LEASE_MS};
 use presidio_domain::reference::AmbitoId;
 
+use crate::audit::append;
 use crate::{Db, DbError, dispatch};
 
-/// A message to queue.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct NewMessage {
-    pub recipient: String,
-    /// The user it goes to, when known (for the board's line when it cannot be delivered).
-    pub user_id: Option<i64>,
-    pub ambito_id: Option<i64>,
-    pub subject: String,
-    pub body: String,
-    /// An alert or an alarm: its failure is shown on the board.
-    pub safety: bool,
-}
-
-/// Whom a notice goes to: a user, at the addresses they gave (the alert e-mail), or one
-/// address (a service's).
+/// Whom a notice goes to: a user, at the addresses they gave (the alert e-mail), the users a
+/// team membership names (its user, or its organisation's partners), or one address (a
+/// service's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum To {
     User(i64),
+    Member(i64),
     Address(String),
 }
 
@@ -35,99 +26,147 @@ pub struct Notice {
     pub ambito_id: Option<i64>,
     pub subject: String,
     pub body: String,
-    /// An alert or an alarm: its failure is shown on the board.
-    pub safety: bool,
+    /// What it is about: a safety message takes every channel, and its failure is shown on the
+    /// board; the others take the channels the user chose.
+    pub kind: Kind,
     /// Whether e-mail can be sent (a relay is configured).
     pub email: bool,
     /// Whether SMS can be sent (a gateway is configured): to the user's mobile number.
     pub sms: bool,
 }
 
+impl Notice {
+    /// An alert or an alarm.
+    pub fn safety(&self) -> bool {
+        self.kind == Kind::Safety
+    }
+}
+
 /// Inside the open transaction `tx`: queues `$notice` at `$at` (milliseconds), one row per
-/// channel the recipient has: each device subscribed to push, the mobile number where an SMS
-/// gateway is configured, and the alert e-mail where a relay is. A safety message with no
-/// channel at all, where a relay or a gateway is configured, is stored as given up, so that the
-/// board shows it. Evaluates to `Result<u64, sqlx::Error>`, the rows queued.
+/// channel each recipient has and takes for its kind: each device subscribed to push, the
+/// mobile number where an SMS gateway is configured, and the alert e-mail where a relay is. A
+/// safety message with no channel at all, where a relay or a gateway is configured, is stored
+/// as given up, so that the board shows it. Evaluates to `Result<u64, sqlx::Error>`, the rows
+/// queued.
 macro_rules! enqueue {
     ($tx:expr, $notice:expr, $at:expr) => {
         async {
+            use presidio_domain::outbox::{Channel, unchosen};
             let n: &$crate::outbox::Notice = $notice;
             let at: i64 = $at;
+            let safety = i64::from(n.safety());
+            let kind = n.kind.code();
             let mut ids: Vec<(i64,)> = Vec::new();
-            if let $crate::outbox::To::User(id) = &n.to {
-                ids.extend(sqlx::query_as::<_, (i64,)>(
-                    "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
+            let users: Vec<i64> = match &n.to {
+                $crate::outbox::To::User(id) => vec![*id],
+                $crate::outbox::To::Member(member) => sqlx::query_as::<_, (i64,)>(
+                    "SELECT DISTINCT u.id FROM team_members m
+                     JOIN users u ON u.id = m.user_id
+                        OR (m.user_id IS NULL AND u.organisation_id = m.organisation_id
+                            AND EXISTS (SELECT 1 FROM user_roles r
+                                        WHERE r.user_id = u.id AND r.role = 'partner'))
+                     WHERE m.id = $1 AND u.disabled_at IS NULL ORDER BY u.id",
+                )
+                .bind(*member)
+                .fetch_all(&mut *$tx)
+                .await?
+                .into_iter()
+                .map(|(id,)| id)
+                .collect(),
+                $crate::outbox::To::Address(_) => Vec::new(),
+            };
+            for id in &users {
+                ids.extend(
+                    sqlx::query_as::<_, (i64,)>(
+                        "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
                         safety, next_at, created_at)
                      SELECT 'push', CAST(s.id AS TEXT), s.user_id, $2, $3, $4, $5, $6, $6
                      FROM push_subscriptions s JOIN users u ON u.id = s.user_id
-                     WHERE s.user_id = $1 AND u.disabled_at IS NULL RETURNING id",
-                )
-                .bind(*id)
-                .bind(n.ambito_id)
-                .bind(&n.subject)
-                .bind(&n.body)
-                .bind(i64::from(n.safety))
-                .bind(at)
-                .fetch_all(&mut *$tx)
-                .await?);
-            }
-            if let ($crate::outbox::To::User(id), true) = (&n.to, n.sms) {
-                ids.extend(sqlx::query_as::<_, (i64,)>(
-                    "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
-                        safety, next_at, created_at)
-                     SELECT 'sms', u.mobile, u.id, $2, $3, $4, $5, $6, $6
-                     FROM users u WHERE u.id = $1 AND u.mobile IS NOT NULL
-                        AND u.disabled_at IS NULL RETURNING id",
-                )
-                .bind(*id)
-                .bind(n.ambito_id)
-                .bind(&n.subject)
-                .bind(&n.body)
-                .bind(i64::from(n.safety))
-                .bind(at)
-                .fetch_all(&mut *$tx)
-                .await?);
-            }
-            let user = match &n.to {
-                _ if !n.email => match &n.to {
-                    $crate::outbox::To::User(id) => Some(*id),
-                    $crate::outbox::To::Address(_) => None,
-                },
-                $crate::outbox::To::User(id) => {
-                    ids.extend(sqlx::query_as::<_, (i64,)>(
-                        "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
-                            safety, next_at, created_at)
-                         SELECT 'email', u.alert_email, u.id, $2, $3, $4, $5, $6, $6
-                         FROM users u WHERE u.id = $1 AND u.alert_email IS NOT NULL
-                            AND u.disabled_at IS NULL RETURNING id",
+                     WHERE s.user_id = $1 AND u.disabled_at IS NULL
+                       AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
+                            WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'push'),
+                            $8) = 1)
+                     RETURNING id",
                     )
                     .bind(*id)
                     .bind(n.ambito_id)
                     .bind(&n.subject)
                     .bind(&n.body)
-                    .bind(i64::from(n.safety))
+                    .bind(safety)
                     .bind(at)
+                    .bind(kind)
+                    .bind(i64::from(unchosen(n.kind, Channel::Push)))
                     .fetch_all(&mut *$tx)
-                    .await?);
-                    Some(*id)
+                    .await?,
+                );
+                if n.sms {
+                    ids.extend(
+                        sqlx::query_as::<_, (i64,)>(
+                            "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject,
+                            body, safety, next_at, created_at)
+                         SELECT 'sms', u.mobile, u.id, $2, $3, $4, $5, $6, $6
+                         FROM users u WHERE u.id = $1 AND u.mobile IS NOT NULL
+                            AND u.disabled_at IS NULL
+                            AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
+                                WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'sms'),
+                                $8) = 1)
+                         RETURNING id",
+                        )
+                        .bind(*id)
+                        .bind(n.ambito_id)
+                        .bind(&n.subject)
+                        .bind(&n.body)
+                        .bind(safety)
+                        .bind(at)
+                        .bind(kind)
+                        .bind(i64::from(unchosen(n.kind, Channel::Sms)))
+                        .fetch_all(&mut *$tx)
+                        .await?,
+                    );
                 }
-                $crate::outbox::To::Address(address) => {
-                    ids.extend(sqlx::query_as::<_, (i64,)>(
+                if n.email {
+                    ids.extend(
+                        sqlx::query_as::<_, (i64,)>(
+                            "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject,
+                            body, safety, next_at, created_at)
+                         SELECT 'email', u.alert_email, u.id, $2, $3, $4, $5, $6, $6
+                         FROM users u WHERE u.id = $1 AND u.alert_email IS NOT NULL
+                            AND u.alert_email <> '' AND u.disabled_at IS NULL
+                            AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
+                                WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'email'),
+                                $8) = 1)
+                         RETURNING id",
+                        )
+                        .bind(*id)
+                        .bind(n.ambito_id)
+                        .bind(&n.subject)
+                        .bind(&n.body)
+                        .bind(safety)
+                        .bind(at)
+                        .bind(kind)
+                        .bind(i64::from(unchosen(n.kind, Channel::Email)))
+                        .fetch_all(&mut *$tx)
+                        .await?,
+                    );
+                }
+            }
+            if let ($crate::outbox::To::Address(address), true) = (&n.to, n.email) {
+                ids.extend(
+                    sqlx::query_as::<_, (i64,)>(
                         "INSERT INTO outbox (channel, recipient, ambito_id, subject, body, safety,
-                            next_at, created_at)
-                         VALUES ('email', $1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                        next_at, created_at)
+                     VALUES ('email', $1, $2, $3, $4, $5, $6, $6) RETURNING id",
                     )
                     .bind(address)
                     .bind(n.ambito_id)
                     .bind(&n.subject)
                     .bind(&n.body)
-                    .bind(i64::from(n.safety))
+                    .bind(safety)
                     .bind(at)
                     .fetch_all(&mut *$tx)
-                    .await?);
-                    None
-                }
-            };
+                    .await?,
+                );
+            }
             if let Some(first) = ids.iter().map(|(id,)| *id).min() {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET batch = $1 WHERE id IN ({})",
@@ -138,13 +177,13 @@ macro_rules! enqueue {
                 .await?;
             }
             let queued = u64::try_from(ids.len()).unwrap_or(u64::MAX);
-            if queued == 0 && n.safety && (n.email || n.sms) {
+            if queued == 0 && n.safety() && (n.email || n.sms) {
                 sqlx::query(
                     "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
                         safety, state, last_error, next_at, created_at)
                      VALUES ('none', '', $1, $2, $3, $4, 1, 'gave_up', $5, $6, $6)",
                 )
-                .bind(user)
+                .bind(users.first().copied())
                 .bind(n.ambito_id)
                 .bind(&n.subject)
                 .bind(&n.body)
@@ -190,28 +229,74 @@ pub struct Undelivered {
 }
 
 impl Db {
-    /// Queues `m` for delivery from `now`; returns its id.
-    pub async fn queue_message(&self, m: &NewMessage, now: i64) -> Result<i64, DbError> {
-        let (id,): (i64,) = dispatch!(
+    /// The channels user `user_id` chose, as (kind, channel, chosen) codes; a pair absent was
+    /// never chosen.
+    pub async fn channel_choices(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<(String, String, bool)>, DbError> {
+        let rows: Vec<(String, String, i64)> = dispatch!(
             self,
-            write | pool | {
+            read | pool | {
                 sqlx::query_as(
-                    "INSERT INTO outbox (recipient, user_id, ambito_id, subject, body, safety,
-                        next_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                    "SELECT kind, channel, chosen FROM channel_choices WHERE user_id = $1
+                     ORDER BY kind, channel",
                 )
-                .bind(&m.recipient)
-                .bind(m.user_id)
-                .bind(m.ambito_id)
-                .bind(&m.subject)
-                .bind(&m.body)
-                .bind(i64::from(m.safety))
-                .bind(now)
-                .fetch_one(pool)
+                .bind(user_id)
+                .fetch_all(pool)
                 .await
             }
         )?;
-        Ok(id)
+        Ok(rows.into_iter().map(|(k, c, on)| (k, c, on == 1)).collect())
+    }
+
+    /// Replaces user `user_id`'s choices with `choices` (kind, channel, chosen), audited.
+    pub async fn set_channel_choices(
+        &self,
+        user_id: i64,
+        choices: &[(Kind, Channel, bool)],
+        audit: &Entry,
+    ) -> Result<(), DbError> {
+        dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM channel_choices WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for (kind, channel, chosen) in choices {
+                    sqlx::query(
+                        "INSERT INTO channel_choices (user_id, kind, channel, chosen)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(user_id)
+                    .bind(kind.code())
+                    .bind(channel.code())
+                    .bind(i64::from(*chosen))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append!(tx, &audit.clone().record("user", user_id)).await?;
+                tx.commit().await?;
+                Ok::<(), sqlx::Error>(())
+            }
+        )?;
+        Ok(())
+    }
+
+    /// Queues `notice` at `now` in a transaction of its own, for a message no write of the
+    /// database causes (the audit anchor, written to a file); returns the rows queued.
+    pub async fn queue_notice(&self, notice: &Notice, now: i64) -> Result<u64, DbError> {
+        Ok(dispatch!(
+            self,
+            write | pool | {
+                let mut tx = pool.begin().await?;
+                let queued = enqueue!(tx, notice, now).await?;
+                tx.commit().await?;
+                Ok::<u64, sqlx::Error>(queued)
+            }
+        )?)
     }
 
     /// The ids of the messages due at `now` (queued, or failed and due again), oldest first.

@@ -7,6 +7,7 @@ use presidio_domain::protocol::Protocol;
 use presidio_domain::reference::AmbitoId;
 
 use crate::audit::append;
+use crate::outbox::{Notice, enqueue};
 use crate::{Db, DbError, dispatch, now};
 
 /// A protocol as stored, with its parties, municipalities, renewals and documents (without
@@ -445,13 +446,14 @@ impl Db {
     /// Claims the reminder at `days` (60 or 30) of protocol `id` for its last day `until`, and
     /// tells the coordinators of its Ambito with `notice`, in one transaction: true for the one
     /// caller that claims it (another instance, a renewal in between: false). The 30-day one
-    /// stands for the 60-day one too.
+    /// stands for the 60-day one too. `mail` is queued in the same transaction.
     pub async fn claim_protocol_reminder(
         &self,
         id: i64,
         days: i64,
         until: &str,
         notice: &str,
+        mail: &[Notice],
     ) -> Result<bool, DbError> {
         let at = now().0;
         let sql = if days <= 30 {
@@ -487,6 +489,9 @@ impl Db {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
+                for n in mail {
+                    enqueue!(tx, n, at).await?;
+                }
                 tx.commit().await?;
                 Ok::<bool, DbError>(true)
             }

@@ -7,6 +7,7 @@ use presidio_domain::team::{Invitee, NewMember, Scope};
 use presidio_domain::validation::{Invalid, Problem};
 
 use crate::audit::append;
+use crate::outbox::{Notice, To, enqueue};
 use crate::{Db, DbError, dispatch};
 
 /// A membership of a case's team (of a report, or of a person across their reports) as stored,
@@ -54,6 +55,28 @@ const MEMBER_COLUMNS: &str = "SELECT t.id, t.report_id, t.ambito_id, r.code AS r
 /// The roles whose users may be members of a team (they can read the cases it opens).
 const MEMBER_ROLES: &str =
     "('partner', 'servizio_sociale', 'operatore_centrale', 'operatore_pis', 'coordinatore')";
+
+/// The audit entry of membership `id` invited to the team of `scope`.
+fn invited_entry(scope: Scope, audit: &Entry, id: i64, member: &NewMember) -> Entry {
+    let mut entry = scope.audited(audit.clone());
+    entry.reason = format!(
+        "member={id} invited sections={} until={} basis={}",
+        member.sections.codes(),
+        member.until,
+        member.basis.code()
+    );
+    entry
+}
+
+/// Where and by whom a member is invited: the team of `scope` in `ambito`, by user `by`, on
+/// `today` (`AAAA-MM-GG`).
+#[derive(Debug, Clone, Copy)]
+pub struct Inviting<'a> {
+    pub ambito: AmbitoId,
+    pub scope: Scope,
+    pub by: i64,
+    pub today: &'a str,
+}
 
 impl Db {
     /// The team of report `report`, every membership ever, oldest first.
@@ -190,17 +213,17 @@ impl Db {
     /// audit entry; `today` (`AAAA-MM-GG`) ends the accepted memberships of the same member
     /// already past their last day. A user must be active with a role that reads team cases in
     /// the Ambito, an organisation must be of the Ambito; one open membership per member.
+    /// `mail` goes, queued in the same transaction, to whom the new membership names (its `to`
+    /// is set here).
     pub async fn invite_member(
         &self,
-        ambito: AmbitoId,
-        scope: Scope,
+        to: Inviting<'_>,
         member: &NewMember,
-        by: i64,
-        today: &str,
         audit: &Entry,
+        mail: &Notice,
     ) -> Result<i64, DbError> {
         let at = crate::now().0;
-        let (report, person) = scope.columns();
+        let (report, person) = to.scope.columns();
         dispatch!(
             self,
             write | pool | {
@@ -214,7 +237,7 @@ impl Db {
                                 AND g.ambito_id = $2 AND g.role IN {MEMBER_ROLES})"
                         )))
                         .bind(name)
-                        .bind(ambito.0)
+                        .bind(to.ambito.0)
                         .fetch_optional(&mut *tx)
                         .await?;
                         let Some((id,)) = found else {
@@ -227,7 +250,7 @@ impl Db {
                             "SELECT id FROM organisations WHERE id = $1 AND ambito_id = $2",
                         )
                         .bind(id)
-                        .bind(ambito.0)
+                        .bind(to.ambito.0)
                         .fetch_optional(&mut *tx)
                         .await?;
                         if found.is_none() {
@@ -250,7 +273,7 @@ impl Db {
                 .bind(user)
                 .bind(organisation)
                 .bind(at)
-                .bind(today)
+                .bind(to.today)
                 .bind(person)
                 .execute(&mut *tx)
                 .await?;
@@ -261,7 +284,7 @@ impl Db {
                      VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, 'invited', $10, $11)
                      RETURNING id",
                 )
-                .bind(ambito.0)
+                .bind(to.ambito.0)
                 .bind(report)
                 .bind(user)
                 .bind(organisation)
@@ -270,7 +293,7 @@ impl Db {
                 .bind(member.until.to_string())
                 .bind(member.basis.code())
                 .bind(member.consent.as_deref())
-                .bind(by)
+                .bind(to.by)
                 .bind(at)
                 .bind(person)
                 .fetch_one(&mut *tx)
@@ -282,14 +305,12 @@ impl Db {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                let mut entry = scope.audited(audit.clone());
-                entry.reason = format!(
-                    "member={id} invited sections={} until={} basis={}",
-                    member.sections.codes(),
-                    member.until,
-                    member.basis.code()
-                );
-                append!(tx, &entry).await?;
+                append!(tx, &invited_entry(to.scope, audit, id, member)).await?;
+                let invited = Notice {
+                    to: To::Member(id),
+                    ..mail.clone()
+                };
+                enqueue!(tx, &invited, at).await?;
                 tx.commit().await?;
                 Ok::<i64, DbError>(id)
             }
@@ -404,29 +425,5 @@ impl Db {
                 Ok::<(), DbError>(())
             }
         )
-    }
-
-    /// The alert addresses of whom membership `id` names: its user, or the partners of its
-    /// organisation; active accounts only.
-    pub async fn member_addresses(&self, id: i64) -> Result<Vec<String>, DbError> {
-        let rows: Vec<(String,)> = dispatch!(
-            self,
-            read | pool | {
-                sqlx::query_as(
-                    "SELECT DISTINCT u.alert_email FROM team_members m
-                     JOIN users u ON u.id = m.user_id
-                        OR (m.user_id IS NULL AND u.organisation_id = m.organisation_id
-                            AND EXISTS (SELECT 1 FROM user_roles r
-                                        WHERE r.user_id = u.id AND r.role = 'partner'))
-                     WHERE m.id = $1 AND u.disabled_at IS NULL
-                       AND u.alert_email IS NOT NULL AND u.alert_email <> ''
-                     ORDER BY u.alert_email",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await
-            }
-        )?;
-        Ok(rows.into_iter().map(|(a,)| a).collect())
     }
 }

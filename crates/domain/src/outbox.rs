@@ -30,6 +30,53 @@ codes!(
     }
 );
 
+codes!(
+    /// What a message is about, for the channels it takes: a safety message (an alert, an
+    /// alarm, an escalation) takes every channel the user has; for the others each user
+    /// chooses.
+    Kind {
+        Safety = "safety",
+        /// An invitation to a team, a task given at a conference.
+        Team = "team",
+        /// A handover due or overdue: to the social service, then to the coordinator on call.
+        Handover = "handover",
+        /// An outcome at 30 or 90 days asked, then reminded, to the social service.
+        FollowUp = "follow_up",
+        /// The morning summary.
+        Summary = "summary",
+        /// A protocol about to expire.
+        Protocol = "protocol",
+        /// The audit chain's anchor, to the address configured for it (no user's choice).
+        Audit = "audit",
+    }
+);
+
+codes!(
+    /// A way a message reaches a user.
+    Channel {
+        Email = "email",
+        Push = "push",
+        Sms = "sms",
+    }
+);
+
+impl Kind {
+    /// The kinds a user chooses channels for.
+    pub const CHOSEN: [Kind; 5] = [
+        Kind::Team,
+        Kind::Handover,
+        Kind::FollowUp,
+        Kind::Summary,
+        Kind::Protocol,
+    ];
+}
+
+/// Whether a message of `kind` goes by `channel` to a user who made no choice: safety
+/// messages by every channel, the others by e-mail.
+pub fn unchosen(kind: Kind, channel: Channel) -> bool {
+    kind == Kind::Safety || channel == Channel::Email
+}
+
 /// When the attempt after `attempts` failed ones is due, from `now`.
 pub fn next_attempt(now: i64, attempts: i64) -> i64 {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
@@ -77,5 +124,20 @@ mod tests {
         assert_eq!(e, "permanent error (550): … mailbox unavailable");
         assert_eq!(error_text(&"x".repeat(500)).chars().count(), 200);
         assert_eq!(State::parse("gave_up"), Some(State::GaveUp));
+    }
+
+    #[test]
+    fn safety_takes_every_channel_the_others_e_mail_until_chosen() {
+        for c in Channel::ALL {
+            assert!(unchosen(Kind::Safety, *c));
+        }
+        for k in Kind::CHOSEN {
+            assert!(unchosen(k, Channel::Email));
+            assert!(!unchosen(k, Channel::Push));
+            assert!(!unchosen(k, Channel::Sms));
+        }
+        assert!(!Kind::CHOSEN.contains(&Kind::Safety));
+        assert!(!Kind::CHOSEN.contains(&Kind::Audit));
+        assert_eq!(Kind::CHOSEN.len() + 2, Kind::ALL.len());
     }
 }

@@ -127,13 +127,17 @@ validation-invalid_province = { $field }: indicare la sigla di 2 lettere (ad ese
 validation-invalid_postal_code = { $field }: deve essere di 5 cifre.
 validation-invalid_month_day = { $field }: indicare mese e giorno nel formato MM-GG (ad esempio 05-08).
 validation-negative = { $field }: deve essere un numero intero non negativo.
-validation-duplicate = { $field }: valore già in uso.
+validation-duplicate = { $key ->
+    [kind] { $field }: tipo già indicato più sopra.
+   *[other] { $field }: valore già in uso.
+}
 validation-invalid_code = { $key ->
     [report_prefix] { $field }: da 1 a 12 lettere maiuscole o cifre, iniziando con una lettera (ad esempio PIS o BOL).
     [endpoint] { $field }: l'indirizzo https:// che il browser dà per il dispositivo.
     [p256dh] { $field }: la chiave P-256 del dispositivo in base64url, come la dà il browser.
     [auth] { $field }: il segreto di 16 byte del dispositivo in base64url, come lo dà il browser.
     [idempotency_key] { $field }: da 1 a 255 caratteri ASCII visibili, senza spazi (ad esempio un UUID).
+    [kind] { $field }: scegliere uno dei tipi elencati.
    *[other] { $field }: da 2 a 40 lettere minuscole, cifre o trattini.
 }
 
@@ -408,6 +412,10 @@ field-municipalities = Comuni
 field-state = Stato
 field-actions = Azioni
 field-kind = Tipo
+field-channels = Canali
+field-push = Notifica sul telefono
+field-sms = SMS
+field-channels-item = Scelta { $n }
 field-created = Creato
 field-expires = Scade
 field-last_used = Ultimo uso
@@ -494,6 +502,14 @@ validation-wrong_code = { $field }: codice non valido; controllare l'ora del tel
 profile-2fa-on = attiva
 profile-2fa-off = non attiva
 profile-2fa-manage = gestisci
+profile-channels-title = Come ricevere gli altri avvisi
+profile-channels-help = Allerte di intervento, check-in mancati e solleciti arrivano sempre su tutti i canali che hai indicato qui sopra. Per gli altri avvisi scegli tu; senza scelta arrivano per e-mail.
+profile-channels-save = Salva le scelte
+message-kind-team = Inviti nelle équipe e compiti assegnati
+message-kind-handover = Passaggi al servizio sociale in scadenza o scaduti
+message-kind-follow_up = Esiti a 30 e 90 giorni da indicare
+message-kind-summary = Riepilogo del mattino
+message-kind-protocol = Protocolli in scadenza
 profile-sms-title = SMS per le allerte
 profile-sms-help = Le allerte e gli allarmi arrivano anche per SMS a questo numero, con il solo codice della segnalazione e un collegamento.
 profile-sms-off = Questo Presidio non ha un servizio SMS configurato: il numero sarà usato quando l'amministratore lo configura.
@@ -646,6 +662,8 @@ notice-break-glass = { $name } ha aperto la segnalazione protetta { $code } con 
 ## Segnalazioni: codici
 channel-telefono = Telefono
 channel-email = E-mail
+channel-push = Notifica sul telefono
+channel-sms = SMS
 channel-pec = PEC
 channel-portale = Portale
 channel-di_persona = Di persona

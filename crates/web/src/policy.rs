@@ -793,8 +793,19 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/push/subscriptions/{id}",
         Access::Needs(Permission::UseApp),
     ),
+    (
+        "GET",
+        "/api/v1/me/channels",
+        Access::Needs(Permission::UseApp),
+    ),
+    (
+        "PUT",
+        "/api/v1/me/channels",
+        Access::Needs(Permission::UseApp),
+    ),
     ("POST", "/profilo/push", Access::Needs(Permission::UseApp)),
     ("POST", "/profilo/sms", Access::Needs(Permission::UseApp)),
+    ("POST", "/profilo/canali", Access::Needs(Permission::UseApp)),
     (
         "POST",
         "/profilo/push/{id}/rimuovi",

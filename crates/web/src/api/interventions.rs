@@ -185,10 +185,11 @@ pub async fn step(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<StepBody>,
 ) -> Result<Json<DispatchView>, ApiError> {
+    let who = principal(&visitor)?;
     let moved = presidio_app::interventions::step(
         &state,
         visitor.caller(),
-        principal(&visitor)?,
+        who,
         id,
         None,
         presidio_app::interventions::StepGiven {
@@ -199,8 +200,17 @@ pub async fn step(
             tapped_at: &super::typed(body.tapped_at),
         },
     )
-    .await?;
-    Ok(Json(moved.into()))
+    .await;
+    match moved {
+        Ok(d) => Ok(Json(d.into())),
+        // A stale step answers with the dispatch as it stands: both versions side by side.
+        Err(presidio_app::AppError::Db(presidio_db::DbError::Conflict)) => {
+            let d = presidio_app::interventions::current(&state, visitor.caller(), who, id).await?;
+            let view = serde_json::to_value(DispatchView::from(d)).unwrap_or_default();
+            Err(ApiError::conflict_with(view))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The caller's own dispatches under way, newest first: the field operator's current cases.

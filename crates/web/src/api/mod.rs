@@ -196,6 +196,7 @@ fn delivery_and_training() -> OpenApiRouter<AppState> {
         .routes(routes!(push::key, push::rotate))
         .routes(routes!(push::subscribe, push::list))
         .routes(routes!(push::unsubscribe))
+        .routes(routes!(push::channels, push::set_channels))
         .routes(routes!(training::courses, training::add_course))
         .routes(routes!(training::attend))
         .routes(routes!(training::gaps))

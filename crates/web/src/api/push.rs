@@ -1,5 +1,6 @@
 //! Web Push over the API: the VAPID public key browsers subscribe with, the signed-in user's
-//! devices, and (admins) a new key pair.
+//! devices, (admins) a new key pair, and the channels each user chooses for the messages that
+//! are not safety messages.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -143,4 +144,87 @@ pub async fn unsubscribe(
     let who = principal(&visitor)?;
     presidio_app::push::unsubscribe(&state, visitor.caller(), who, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The channels one kind of message takes to the user.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct ChannelView {
+    /// `team` (invitations and tasks), `handover` (handovers due or overdue), `follow_up`
+    /// (outcomes at 30 and 90 days), `summary` (the morning summary), `protocol` (protocols
+    /// about to expire).
+    #[serde(default)]
+    pub kind: String,
+    /// The kind as the profile names it (ignored when sent).
+    #[serde(default, skip_deserializing)]
+    pub label: String,
+    /// By e-mail, to the address for alerts.
+    #[serde(default)]
+    pub email: bool,
+    /// By push, to every device subscribed.
+    #[serde(default)]
+    pub push: bool,
+    /// By SMS, to the mobile number, where a gateway is configured.
+    #[serde(default)]
+    pub sms: bool,
+}
+
+/// The channels of every kind of message the user chooses for. Safety messages (alerts,
+/// missed check-ins, escalations) are not listed: they take every channel the user has.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct Channels {
+    #[serde(default)]
+    pub channels: Vec<ChannelView>,
+}
+
+fn channels_view(list: &[presidio_app::profile::ChannelChoice]) -> Channels {
+    let t = presidio_i18n::catalogue().tr(presidio_i18n::Locale::Italian);
+    Channels {
+        channels: list
+            .iter()
+            .map(|c| ChannelView {
+                kind: c.kind.code().into(),
+                label: t.t(&format!("message-kind-{}", c.kind.code())),
+                email: c.email,
+                push: c.push,
+                sms: c.sms,
+            })
+            .collect(),
+    }
+}
+
+/// The channels the signed-in user chose; a kind never chosen goes by e-mail only.
+#[utoipa::path(get, path = "/api/v1/me/channels", tag = "accesso",
+    responses((status = 200, body = Channels)))]
+pub async fn channels(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Json<Channels>, ApiError> {
+    let who = principal(&visitor)?;
+    let list = presidio_app::profile::channels(&state, who).await?;
+    Ok(Json(channels_view(&list)))
+}
+
+/// Sets the channels of the kinds listed (the others keep theirs); answers with all of them.
+/// Audited; 422 naming `channels[i].kind` (unknown or twice) with nothing changed.
+#[utoipa::path(put, path = "/api/v1/me/channels", tag = "accesso",
+    request_body = Channels,
+    responses((status = 200, body = Channels), (status = 422, body = ErrorBody)))]
+pub async fn set_channels(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    ApiJson(body): ApiJson<Channels>,
+) -> Result<Json<Channels>, ApiError> {
+    let who = principal(&visitor)?;
+    let given: Vec<presidio_app::profile::ChannelInput<'_>> = body
+        .channels
+        .iter()
+        .map(|c| presidio_app::profile::ChannelInput {
+            kind: &c.kind,
+            email: c.email,
+            push: c.push,
+            sms: c.sms,
+        })
+        .collect();
+    let list = presidio_app::profile::set_channels(&state, visitor.caller(), who, &given).await?;
+    Ok(Json(channels_view(&list)))
 }

@@ -480,18 +480,13 @@ pub async fn field_sync(
         Err(AppError::Db(DbError::Conflict)) => {
             let now = state.clock.now();
             let t = crate::i18n::catalogue().tr(crate::i18n::Locale::Italian);
-            let current =
-                presidio_app::interventions::of_report(&state, visitor.caller(), who, q.report_id)
-                    .await?
-                    .into_iter()
-                    .find(|d| d.id == q.dispatch_id)
-                    .map_or(serde_json::Value::Null, |d| {
-                        serde_json::json!({
-                            "stage": presidio_app::interventions::stage_text(t, &d, now).0,
-                            "version": d.version,
-                        })
-                    });
-            Err(crate::error::ApiError::conflict_with(current))
+            let d =
+                presidio_app::interventions::current(&state, visitor.caller(), who, q.dispatch_id)
+                    .await?;
+            Err(crate::error::ApiError::conflict_with(serde_json::json!({
+                "stage": presidio_app::interventions::stage_text(t, &d, now).0,
+                "version": d.version,
+            })))
         }
         Err(e) => Err(e.into()),
     }

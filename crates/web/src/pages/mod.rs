@@ -197,6 +197,7 @@ fn person_routes(routes: Routes) -> Routes {
         .get("/manifest.webmanifest", pwa::manifest)
         .post("/profilo/push", session::add_device)
         .post("/profilo/sms", session::set_mobile)
+        .post("/profilo/canali", session::set_channels)
         .post("/profilo/push/{id}/rimuovi", session::remove_device)
         .get("/persone", persons::search)
         .get("/persone/candidati", persons::candidates)

@@ -149,6 +149,8 @@ pub struct ProfilePage {
     /// (id, name, since) of each device subscribed to push.
     devices: Vec<(i64, String, String)>,
     push_key: String,
+    /// (kind code, label, e-mail, push, SMS) of each kind of message the user chooses for.
+    channels: Vec<(&'static str, String, bool, bool, bool)>,
     errors: FormErrors,
     changed: bool,
 }
@@ -182,6 +184,14 @@ async fn profile_page(
             })
             .collect(),
         push_key: profile.push_key,
+        channels: profile
+            .channels
+            .iter()
+            .map(|c| {
+                let label = t.t(&format!("message-kind-{}", c.kind.code()));
+                (c.kind.code(), label, c.email, c.push, c.sms)
+            })
+            .collect(),
         username: p.username.clone(),
         organisation: p.organisation.clone(),
         roles: p
@@ -258,6 +268,36 @@ pub async fn set_mobile(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The channels chosen on the profile: `<kind>-<channel>` checked (`team-email=on`, …).
+#[derive(Deserialize)]
+pub struct ChannelsForm {
+    #[serde(flatten)]
+    checked: std::collections::HashMap<String, String>,
+}
+
+/// Sets the channels of every kind of message the form lists; unchecked means not taken.
+pub async fn set_channels(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Form(form): Form<ChannelsForm>,
+) -> Result<Response, PageError> {
+    let Some(p) = visitor.principal().cloned() else {
+        return Ok(Redirect::to("/accesso").into_response());
+    };
+    let on = |kind: &str, channel: &str| form.checked.contains_key(&format!("{kind}-{channel}"));
+    let given: Vec<presidio_app::profile::ChannelInput<'_>> = presidio_domain::outbox::Kind::CHOSEN
+        .iter()
+        .map(|k| presidio_app::profile::ChannelInput {
+            kind: k.code(),
+            email: on(k.code(), "email"),
+            push: on(k.code(), "push"),
+            sms: on(k.code(), "sms"),
+        })
+        .collect();
+    presidio_app::profile::set_channels(&state, visitor.caller(), &p, &given).await?;
+    Ok(Redirect::to("/profilo#canali").into_response())
 }
 
 /// A device's push subscription, as the profile's script sends it (JSON, with the page's token).
