@@ -146,34 +146,61 @@ pub async fn unsubscribe(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A kind of message the user chooses channels for: `team` (invitations and tasks),
+/// `handover` (handovers due or overdue), `follow_up` (outcomes at 30 and 90 days), `summary`
+/// (the morning summary), `protocol` (protocols about to expire).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // The schema of the `kind` fields, read as text to name a wrong one.
+pub enum MessageKind {
+    Team,
+    Handover,
+    FollowUp,
+    Summary,
+    Protocol,
+}
+
 /// The channels one kind of message takes to the user.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChannelView {
-    /// `team` (invitations and tasks), `handover` (handovers due or overdue), `follow_up`
-    /// (outcomes at 30 and 90 days), `summary` (the morning summary), `protocol` (protocols
-    /// about to expire).
-    #[serde(default)]
+    #[schema(value_type = MessageKind)]
     pub kind: String,
-    /// The kind as the profile names it (ignored when sent).
-    #[serde(default, skip_deserializing)]
+    /// The kind as the profile names it.
     pub label: String,
     /// By e-mail, to the address for alerts.
-    #[serde(default)]
     pub email: bool,
     /// By push, to every device subscribed.
-    #[serde(default)]
     pub push: bool,
     /// By SMS, to the mobile number, where a gateway is configured.
-    #[serde(default)]
     pub sms: bool,
 }
 
 /// The channels of every kind of message the user chooses for. Safety messages (alerts,
 /// missed check-ins, escalations) are not listed: they take every channel the user has.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Channels {
-    #[serde(default)]
     pub channels: Vec<ChannelView>,
+}
+
+/// The channels chosen for one kind; a channel left out is not taken.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ChannelChoiceBody {
+    #[serde(default)]
+    #[schema(value_type = MessageKind, required = true)]
+    pub kind: String,
+    #[serde(default)]
+    pub email: bool,
+    #[serde(default)]
+    pub push: bool,
+    #[serde(default)]
+    pub sms: bool,
+}
+
+/// The kinds whose channels change; the kinds not listed keep theirs.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ChannelChoices {
+    #[serde(default)]
+    pub channels: Vec<ChannelChoiceBody>,
 }
 
 fn channels_view(list: &[presidio_app::profile::ChannelChoice]) -> Channels {
@@ -207,12 +234,12 @@ pub async fn channels(
 /// Sets the channels of the kinds listed (the others keep theirs); answers with all of them.
 /// Audited; 422 naming `channels[i].kind` (unknown or twice) with nothing changed.
 #[utoipa::path(put, path = "/api/v1/me/channels", tag = "accesso",
-    request_body = Channels,
+    request_body = ChannelChoices,
     responses((status = 200, body = Channels), (status = 422, body = ErrorBody)))]
 pub async fn set_channels(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
-    ApiJson(body): ApiJson<Channels>,
+    ApiJson(body): ApiJson<ChannelChoices>,
 ) -> Result<Json<Channels>, ApiError> {
     let who = principal(&visitor)?;
     let given: Vec<presidio_app::profile::ChannelInput<'_>> = body
