@@ -140,3 +140,35 @@ test("offline on a phone, a check-in and a note wait on the device and arrive on
   await close();
   await desk.close();
 });
+
+test("the field view offers notifications to a phone that gets none, and subscribes it from the keyboard", async () => {
+  const { generateKeyPairSync, randomBytes } = await import("node:crypto");
+  const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
+  const raw = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, "base64url"), Buffer.from(jwk.y, "base64url")]);
+  const device = { p256dh: raw.toString("base64url"), auth: randomBytes(16).toString("base64url") };
+  const { page, problems, close } = await openPage(browser, server.url, PHONE);
+  await page.context().grantPermissions(["notifications"]);
+  // The browser's push service is not reachable from here: it answers with a device of its own.
+  await page.addInitScript((device) => {
+    PushManager.prototype.subscribe = async () => ({
+      toJSON: () => ({ endpoint: "https://push.example.it/dispositivo-1", keys: device }),
+    });
+  }, device);
+  const scripts = [];
+  page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+  await logIn(page, server.url, USERS.campo);
+  await page.goto(server.url + "/campo");
+  const offer = page.locator("#push-subscribe");
+  await offer.waitFor({ state: "visible" });
+  assert.ok(!scripts.some((s) => s.startsWith("/push")), "push.js comes with the first tap only");
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.getByRole("button", { name: "Ricevi le notifiche su questo dispositivo" }).focus();
+  await page.keyboard.press("Enter");
+  await offer.waitFor({ state: "hidden" });
+  const mine = await api(server.url, USERS.campo, "GET", "/api/v1/push/subscriptions");
+  assert.equal(mine.items.length, 1, JSON.stringify(mine));
+  assert.equal(mine.items[0].label, "Telefono di servizio");
+  for (const item of mine.items) await api(server.url, USERS.campo, "DELETE", `/api/v1/push/subscriptions/${item.id}`, undefined, [204]);
+  assert.deepEqual(problems, []);
+  await close();
+});

@@ -522,6 +522,7 @@ profile-push-remove = Togli { $label }
 profile-push-add = Ricevi le notifiche su questo dispositivo
 profile-push-label = Nome del dispositivo
 profile-push-default-label = Telefono di servizio
+field-push-offer = Questo telefono non riceve ancora le allerte come notifica, anche a schermo bloccato.
 profile-push-denied = Il browser non ha il permesso di mostrare notifiche: consentile nelle impostazioni del sito e riprova.
 profile-push-failed = L'iscrizione non è riuscita: riprova più tardi.
 profile-password-title = Cambia password

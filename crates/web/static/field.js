@@ -152,3 +152,23 @@
   window.addEventListener("offline", render);
   send();
 })();
+
+// While this phone gets no notifications, the field view offers them; the script that
+// subscribes (push.js) comes with the first tap.
+(function () {
+  const box = document.getElementById("push-subscribe");
+  if (!box || !("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  if (Notification.permission === "denied") return;
+  navigator.serviceWorker.getRegistration("/campo")
+    .then((r) => (r ? r.pushManager.getSubscription() : null))
+    .then((subscribed) => {
+      if (subscribed) return;
+      box.hidden = false;
+      document.getElementById("push-button").addEventListener("click", () => {
+        const script = document.createElement("script");
+        script.src = box.dataset.script;
+        document.head.append(script);
+      }, { once: true });
+    })
+    .catch(() => {});
+})();

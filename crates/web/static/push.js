@@ -1,14 +1,16 @@
-// Presidio's profile: subscribes this device to push notifications (alerts and alarms), with the
-// key the page carries; the service worker shows them. Texts come from the page.
+// Presidio: subscribes this device to push notifications (alerts and alarms), with the key the
+// page carries; the service worker shows them. On the profile the button is shown at once; the
+// field view loads this script with the first tap on its button (`data-script`), and it
+// subscribes at once. Texts come from the page.
 "use strict";
 
 (function () {
   const box = document.getElementById("push-subscribe");
   if (!box || !("serviceWorker" in navigator) || !("PushManager" in window)) return;
-  box.hidden = false;
   const status = document.getElementById("push-status");
+  const button = document.getElementById("push-button");
   const key = Uint8Array.from(atob(box.dataset.key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-  document.getElementById("push-button").addEventListener("click", async () => {
+  const subscribe = async () => {
     status.textContent = "";
     try {
       if ((await Notification.requestPermission()) !== "granted") {
@@ -22,18 +24,22 @@
       }
       const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
       const json = subscription.toJSON();
+      const label = document.getElementById("push-label");
       const r = await fetch("/profilo/push", {
         method: "POST",
         credentials: "same-origin",
         headers: { "content-type": "application/json", "x-csrf-token": box.dataset.csrf },
         body: JSON.stringify({
           endpoint: json.endpoint, p256dh: json.keys.p256dh, auth: json.keys.auth,
-          label: document.getElementById("push-label").value,
+          label: label ? label.value : box.dataset.label,
         }),
       });
       if (r.ok) {
-        window.location.hash = "push";
-        window.location.reload();
+        if (box.dataset.script) box.hidden = true;
+        else {
+          window.location.hash = "push";
+          window.location.reload();
+        }
         return;
       }
       const answer = await r.json().catch(() => ({}));
@@ -42,5 +48,8 @@
     } catch (e) {
       status.textContent = box.dataset.failed;
     }
-  });
+  };
+  button.addEventListener("click", subscribe);
+  if (box.dataset.script) subscribe();
+  else box.hidden = false;
 })();

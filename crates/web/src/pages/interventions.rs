@@ -209,6 +209,8 @@ pub struct FieldPage {
     errors_for: i64,
     /// "Chi chiamo?", for the first case in progress (or the whole network).
     network: crate::views::network::Quick,
+    /// The key a device subscribes to push with (base64url).
+    push_key: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -318,6 +320,7 @@ async fn field_page(
         cases,
         resources,
         network,
+        push_key: presidio_app::push::public_key(state).await?,
         query: query.trim().to_owned(),
         errors,
         errors_for,
