@@ -33,6 +33,7 @@ mod reports_api;
 mod resources;
 mod roster;
 mod second_factor;
+mod siuss;
 mod sms;
 pub mod stats;
 mod storage;

@@ -24,6 +24,7 @@ pub mod report;
 pub mod resources;
 pub mod roster;
 pub mod second_factor;
+pub mod siuss;
 pub mod stats;
 pub mod team;
 pub mod throttle;

@@ -1,0 +1,231 @@
+//! The SIUSS flows Presidio writes validate against INPS's schemas (`tests/siuss/*.xsd`, with
+//! `xmllint`): PS-PSA-SINA for every target group, abroad and in Italy, a correction (the old
+//! flow taken back, a new one recorded) and names the schema must clip or escape; SINBA for an
+//! unaccompanied foreign minor placed in emergency and for a minor living with the family.
+
+use jiff::civil::Date;
+use presidio_domain::report::{ReporterKind, TargetGroup};
+use presidio_domain::siuss::ps::{self, Beneficiary, Operation, Residence, Service};
+use presidio_domain::siuss::sinba::{self, Court, Minor, Month, Placement};
+use presidio_domain::siuss::{Body, FlowKind, country_number, flow_id};
+
+fn schema(name: &str) -> String {
+    format!("{}/tests/siuss/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Validates `xml` against schema `xsd` with xmllint; Err with its message when invalid. None
+/// when xmllint is missing outside CI (with CI=true a missing xmllint fails the test).
+fn validate(xsd: &str, xml: &str) -> Option<Result<(), String>> {
+    use std::io::Write;
+    let mut child = match std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", &schema(xsd), "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "xmllint is needed to check the SIUSS flows (Debian: libxml2-utils): {e}"
+            );
+            eprintln!("SKIPPED: xmllint not installed (Debian: libxml2-utils)");
+            return None;
+        }
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(xml.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
+fn body() -> Body {
+    Body {
+        code: "H264".into(),
+        name: "Azienda speciale consortile SER.CO.P. – Ambito Rhodense".into(),
+        seat: "H264".into(),
+        operator: "RSSMRA80A01H264X".into(),
+    }
+}
+
+fn day(d: i8) -> Date {
+    Date::new(2026, 12, d).unwrap()
+}
+
+fn beneficiary() -> Beneficiary {
+    Beneficiary {
+        fiscal_code: "BNCGPP70A01F205Z".into(),
+        surname: "Bianchi".into(),
+        name: "Giuseppe".into(),
+        birth_year: 1970,
+        birth_place: "F205".into(),
+        male: true,
+        citizenship: 380,
+        residence: Residence::Italy {
+            region: "03".into(),
+            municipality: "015182".into(),
+        },
+    }
+}
+
+fn service(group: TargetGroup) -> Service {
+    Service {
+        operation: Operation::Insert,
+        code: "A1.16".into(),
+        name: "Pronto intervento sociale: accoglienza notturna".into(),
+        protocol: "PIS-2026-0042".into(),
+        event: day(7),
+        start: day(7),
+        end: Some(day(8)),
+        taken_in_charge: false,
+        area: ps::area_of(group),
+    }
+}
+
+#[test]
+fn every_ps_psa_sina_flow_validates_against_the_schema() {
+    let mut flows = Vec::new();
+    for (n, group) in TargetGroup::ALL.iter().enumerate() {
+        let id = flow_id(
+            "H264",
+            FlowKind::PsPsaSina,
+            day(8),
+            u32::try_from(n).unwrap() + 1,
+        );
+        flows.push(ps::xml(&id, &body(), &beneficiary(), &service(*group)));
+    }
+    // Abroad, a woman, a foreign citizenship, a name the schema must clip and escape.
+    let mut abroad = beneficiary();
+    abroad.residence = Residence::Abroad {
+        country: country_number("MA").unwrap(),
+    };
+    abroad.male = false;
+    abroad.citizenship = country_number("MA").unwrap();
+    abroad.surname = "D'Angelo & <Figli> Bianchi Rossi Verdi Neri Gialli Russo".into();
+    abroad.name = "Maria\u{0}Grazia".into();
+    let mut taken = service(TargetGroup::ViolenzaGenere);
+    taken.taken_in_charge = true;
+    taken.end = None;
+    flows.push(ps::xml(
+        "H264.PS.20261208.0000010",
+        &body(),
+        &abroad,
+        &taken,
+    ));
+    // A correction: the first flow taken back, then recorded again with the right day.
+    let mut back = service(TargetGroup::SenzaDimora);
+    back.operation = Operation::Cancel;
+    flows.push(ps::xml(
+        "H264.PS.20261208.0000011",
+        &body(),
+        &beneficiary(),
+        &back,
+    ));
+    let mut again = service(TargetGroup::SenzaDimora);
+    again.start = day(6);
+    flows.push(ps::xml(
+        "H264.PS.20261208.0000012",
+        &body(),
+        &beneficiary(),
+        &again,
+    ));
+    for xml in &flows {
+        match validate("PS_PSA_SINA201812.xsd", xml) {
+            None => return,
+            Some(result) => assert_eq!(result, Ok(()), "{xml}"),
+        }
+    }
+    let groups = TargetGroup::ALL.len();
+    assert!(flows[groups].contains("Cognome=\"D&apos;Angelo &amp; &lt;Figli&gt;"));
+    assert!(flows[groups + 1].contains("TipoOperazione=\"C\""));
+    // The schema refuses what it must: a wrong fiscal code is caught, the check is real.
+    let mut wrong = beneficiary();
+    wrong.fiscal_code = "NON-UN-CODICE".into();
+    let xml = ps::xml(
+        "H264.PS.20261208.0000013",
+        &body(),
+        &wrong,
+        &service(TargetGroup::Altro),
+    );
+    assert!(validate("PS_PSA_SINA201812.xsd", &xml).unwrap().is_err());
+}
+
+fn minor() -> Minor {
+    Minor {
+        id: "H264-7F3A9C2E11B4".into(),
+        unaccompanied: true,
+        condition: 1,
+        lives: 4,
+        school: 1,
+        work: 1,
+        disability: false,
+        first_report: Month {
+            month: 12,
+            year: 2026,
+        },
+        source: sinba::source_of(ReporterKind::Carabinieri).unwrap(),
+        assessment: sinba::ASSESSMENT_MSNA,
+        family_assessment: 1,
+        court: Court {
+            reported: true,
+            order: false,
+        },
+        birth_year: 2010,
+        age: 16,
+        country: country_number("EG").unwrap(),
+        region: None,
+        placement: Some(Placement {
+            character: sinba::EMERGENCY_PLACEMENT,
+            form: Some(1),
+            with_parent: Some(false),
+        }),
+        family: vec![6],
+    }
+}
+
+#[test]
+fn every_sinba_flow_validates_against_the_schema() {
+    let codes = vec!["A2.16".to_owned()];
+    let msna = sinba::xml("H264.SINBA.20261208.0000001", &body(), &minor(), &codes);
+    let mut at_home = minor();
+    at_home.unaccompanied = false;
+    at_home.lives = 1;
+    at_home.assessment = 7;
+    at_home.family_assessment = 7;
+    at_home.source = sinba::source_of(ReporterKind::ProntoSoccorso).unwrap();
+    at_home.age = 2;
+    at_home.birth_year = 2024;
+    at_home.country = 380;
+    at_home.region = Some("03".into());
+    at_home.placement = None;
+    at_home.family = vec![1, 3];
+    let home = sinba::xml(
+        "H264.SINBA.20261208.0000002",
+        &body(),
+        &at_home,
+        &["A1.09".to_owned(), "A2.16".to_owned()],
+    );
+    for xml in [&msna, &home] {
+        match validate("SINBA.xsd", xml) {
+            None => return,
+            Some(result) => assert_eq!(result, Ok(()), "{xml}"),
+        }
+    }
+    assert!(msna.contains("ValutazioneMinore=\"12\"") && msna.contains("FonteSegnalazione=\"5\""));
+    assert!(msna.contains("CarattereInserimentoResidenziale=\"4\""));
+    assert!(home.contains("FasciaEtaBeneficiario=\"1\""));
+    // No family at all is refused by the schema: the check is real.
+    let mut alone = minor();
+    alone.family.clear();
+    let xml = sinba::xml("H264.SINBA.20261208.0000003", &body(), &alone, &codes);
+    assert!(validate("SINBA.xsd", &xml).unwrap().is_err());
+}
