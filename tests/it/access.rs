@@ -172,6 +172,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/push/key", "yyyyyyyy"),
     ("/api/v1/push/subscriptions", "yyyyyyyy"),
     ("/api/v1/me/channels", "yyyyyyyy"),
+    ("/api/v1/siuss/settings", "y-------"),
     ("/formazione", "-y------"),
     ("/formazione/corsi/{id}", "-n------"),
     ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),

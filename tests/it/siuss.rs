@@ -53,7 +53,7 @@ fn body() -> Body {
         code: "H264".into(),
         name: "Azienda speciale consortile SER.CO.P. – Ambito Rhodense".into(),
         seat: "H264".into(),
-        operator: "RSSMRA80A01H264X".into(),
+        operator: "RSSMRA80A01H264B".into(),
     }
 }
 
@@ -63,7 +63,7 @@ fn day(d: i8) -> Date {
 
 fn beneficiary() -> Beneficiary {
     Beneficiary {
-        fiscal_code: "BNCGPP70A01F205Z".into(),
+        fiscal_code: "BNCGPP70A01F205F".into(),
         surname: "Bianchi".into(),
         name: "Giuseppe".into(),
         birth_year: 1970,
@@ -228,4 +228,139 @@ fn every_sinba_flow_validates_against_the_schema() {
     alone.family.clear();
     let xml = sinba::xml("H264.SINBA.20261208.0000003", &body(), &alone, &codes);
     assert!(validate("SINBA.xsd", &xml).unwrap().is_err());
+}
+
+/// The settings of an Ambito: the body and a code for the dormitory only.
+fn settings(version: i64) -> serde_json::Value {
+    serde_json::json!({
+        "codice_ente": "SERCOP",
+        "denominazione_ente": "Azienda speciale consortile SER.CO.P.",
+        "belfiore_sede": "h264",
+        "cf_operatore": "rssmra80a01h264b",
+        "prestazioni": [
+            {"kind": "dormitorio", "codice": "A2.16", "denominazione": "Accoglienza notturna di emergenza"},
+            {"kind": "sul_posto", "codice": null},
+        ],
+        "version": version,
+    })
+}
+
+#[tokio::test]
+async fn an_admin_keeps_the_ambitos_settings_and_nothing_bad_is_stored() {
+    use crate::reports_api::request_as;
+    use axum::http::{Method, StatusCode};
+    let app = crate::support::TestApp::new().await;
+    let bollatese = app.add_bollatese().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let theirs = app.sign_in_in("bollatese", "admin", &[]).await;
+    let coordinator = app.sign_in("coordinatore", &[]).await;
+    let path = "/api/v1/siuss/settings";
+    let r = request_as(&app, &admin, Method::GET, path, &serde_json::Value::Null).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["version"], 0);
+    let kinds = v["prestazioni"].as_array().unwrap();
+    assert_eq!(kinds.len(), 11, "every kind, none with a code: {v}");
+    assert!(
+        kinds
+            .iter()
+            .all(|k| k["codice"].is_null() && !k["label"].as_str().unwrap().is_empty())
+    );
+    // Saved once; the same version again is a conflict that changes nothing.
+    let r = request_as(&app, &admin, Method::PUT, path, &settings(0)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        (v["version"].as_i64(), v["belfiore_sede"].as_str()),
+        (Some(1), Some("H264"))
+    );
+    let dormitory = v["prestazioni"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "dormitorio")
+        .unwrap()
+        .clone();
+    assert_eq!(dormitory["codice"], "A2.16");
+    let r = request_as(&app, &admin, Method::PUT, path, &settings(0)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    bad_settings_change_nothing(&app, &admin, path).await;
+    // Two changes at once on the same version: one lands, the other is told.
+    let same = settings(1);
+    let put = || request_as(&app, &admin, Method::PUT, path, &same);
+    let (a, b) = tokio::join!(put(), put());
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    // Each Ambito keeps its own; another's are not there for this admin; a coordinator is refused.
+    let other = format!("{path}?ambito={}", bollatese.id.0);
+    let r = request_as(&app, &admin, Method::GET, &other, &serde_json::Value::Null).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = request_as(&app, &theirs, Method::GET, &other, &serde_json::Value::Null).await;
+    assert_eq!(
+        (r.status, r.json()["version"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
+    let r = request_as(
+        &app,
+        &coordinator,
+        Method::GET,
+        path,
+        &serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let audited = app.audited("settings_changed").await;
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|e| e.entry.section == "siuss")
+            .count(),
+        2,
+        "two changes landed"
+    );
+}
+
+/// Every bad field is named as on screen, and nothing changes (the settings at version 1).
+async fn bad_settings_change_nothing(
+    app: &crate::support::TestApp,
+    admin: &crate::support::Who,
+    path: &str,
+) {
+    use crate::reports_api::request_as;
+    use axum::http::{Method, StatusCode};
+    // Every bad field is named as on screen, and nothing changes.
+    let mut bad = settings(1);
+    bad["codice_ente"] = "con spazi".into();
+    bad["denominazione_ente"] = "".into();
+    bad["belfiore_sede"] = "0001".into();
+    bad["cf_operatore"] = "RSSMRA80A01H264Y".into();
+    bad["prestazioni"] = serde_json::json!([
+        {"kind": "volare", "codice": "A1.01", "denominazione": "Volo di linea notturno"},
+        {"kind": "albergo", "codice": "A1", "denominazione": "Breve"},
+        {"kind": "albergo", "codice": "A1.09", "denominazione": "Albergo convenzionato"},
+    ]);
+    let r = request_as(app, admin, Method::PUT, path, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let fields = r.json()["error"]["fields"].clone();
+    for (field, says) in [
+        ("codice_ente", "Codice dell'ente per INPS: da 1 a 32"),
+        ("denominazione_ente", "Denominazione dell'ente"),
+        ("belfiore_sede", "Codice catastale della sede"),
+        ("cf_operatore", "Codice fiscale dell'operatore"),
+        ("prestazioni[0].kind", "Prestazione 1 · Tipo"),
+        ("prestazioni[1].codice", "da 5 a 10"),
+        ("prestazioni[1].denominazione", "almeno 10 caratteri"),
+        ("prestazioni[2].kind", "Prestazione 3 · Tipo"),
+    ] {
+        let message = fields[field].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{field}: {fields}");
+    }
+    let mut nul = settings(1);
+    nul["denominazione_ente"] = "Ente\u{0}".into();
+    let r = request_as(app, admin, Method::PUT, path, &nul).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Denominazione dell'ente"), "{}", r.text());
+    let r = request_as(app, admin, Method::GET, path, &serde_json::Value::Null).await;
+    assert_eq!(r.json()["version"], 1, "nothing changed");
 }

@@ -44,6 +44,7 @@ pub mod roster;
 pub mod secret;
 pub mod setup;
 pub mod sign_in;
+pub mod siuss;
 pub mod sms;
 pub mod stats;
 pub mod subject_access;

@@ -76,6 +76,7 @@ impl Role {
                 P::ReadAudit,
                 P::ManageCalendar,
                 P::ExportPersons,
+                P::ManageSiuss,
             ],
             Self::Coordinatore => &[
                 P::UseApp,
@@ -182,6 +183,8 @@ pub enum Permission {
     ManageNetwork,
     /// The training register: courses, attendance, volunteers, requirements and gaps.
     ManageTraining,
+    /// The Ambito's SIUSS settings: the body sending the flows and the prestazioni's codes.
+    ManageSiuss,
 }
 
 /// A role given to a user inside one Ambito; `municipalities` restricts `servizio_sociale`.

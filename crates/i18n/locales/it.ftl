@@ -138,6 +138,8 @@ validation-invalid_code = { $key ->
     [auth] { $field }: il segreto di 16 byte del dispositivo in base64url, come lo dà il browser.
     [idempotency_key] { $field }: da 1 a 255 caratteri ASCII visibili, senza spazi (ad esempio un UUID).
     [kind] { $field }: scegliere uno dei tipi elencati.
+    [codice_ente] { $field }: da 1 a 32 lettere, cifre, punti o trattini, come assegnato da INPS.
+    [codice] { $field }: da 5 a 10 lettere, cifre o punti, come nella tabella nazionale (ad esempio A1.16).
    *[other] { $field }: da 2 a 40 lettere minuscole, cifre o trattini.
 }
 
@@ -148,6 +150,25 @@ field-ambito = Ambito
 field-report_prefix = Prefisso del protocollo
 field-istat_code = Codice ISTAT
 field-belfiore_code = Codice catastale
+field-codice_ente = Codice dell'ente per INPS
+field-denominazione_ente = Denominazione dell'ente
+field-belfiore_sede = Codice catastale della sede
+field-cf_operatore = Codice fiscale dell'operatore
+field-prestazioni = Prestazioni
+field-prestazioni-item = Prestazione { $n }
+field-codice = Codice della prestazione
+field-denominazione = Denominazione della prestazione
+siuss-kind-sul_posto = Intervento sul posto
+siuss-kind-a_distanza = Intervento a distanza (per telefono)
+siuss-kind-dormitorio = Posto in dormitorio
+siuss-kind-albergo = Posto in albergo
+siuss-kind-comunita_minori = Collocamento in comunità per minori
+siuss-kind-centro_antiviolenza = Accesso al centro antiviolenza
+siuss-kind-casa_rifugio = Collocamento in casa rifugio
+siuss-kind-mediazione = Mediazione linguistico-culturale
+siuss-kind-trasporto = Trasporto
+siuss-kind-beni_primari = Beni di prima necessità
+siuss-kind-contributo_economico = Contributo economico
 field-province = Provincia
 field-postal_code = CAP
 field-population = Popolazione
@@ -342,6 +363,7 @@ audit-record-stats = Statistiche
 audit-record-token = Token
 audit-record-user = Utente
 audit-section-activations = risorse attivate
+audit-section-siuss = impostazioni SIUSS
 audit-section-activity = tabella delle attività
 audit-section-dashboard = cruscotto
 audit-section-diary = diario
@@ -640,6 +662,7 @@ validation-control_character = { $field }: contiene un carattere di controllo no
 validation-invalid_csv = { $field }: riga non leggibile; controllare virgolette e separatori, e che il file sia in UTF-8.
 validation-too_short = { $key ->
         [name] { $field }: troppo breve; scrivere almeno 3 caratteri.
+        [denominazione] { $field }: troppo breve; scrivere almeno 10 caratteri.
        *[other] { $field }: troppo breve; scrivere il motivo per esteso (almeno 10 caratteri).
     }
 field-note = Nota

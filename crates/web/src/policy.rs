@@ -803,6 +803,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/me/channels",
         Access::Needs(Permission::UseApp),
     ),
+    (
+        "GET",
+        "/api/v1/siuss/settings",
+        Access::Needs(Permission::ManageSiuss),
+    ),
+    (
+        "PUT",
+        "/api/v1/siuss/settings",
+        Access::Needs(Permission::ManageSiuss),
+    ),
     ("POST", "/profilo/push", Access::Needs(Permission::UseApp)),
     ("POST", "/profilo/sms", Access::Needs(Permission::UseApp)),
     ("POST", "/profilo/canali", Access::Needs(Permission::UseApp)),

@@ -5,6 +5,7 @@
 //! (attributes only, escaped), and validated against INPS's schemas by the tests.
 
 pub mod ps;
+pub mod settings;
 pub mod sinba;
 
 use jiff::civil::Date;

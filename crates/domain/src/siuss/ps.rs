@@ -150,10 +150,10 @@ mod tests {
             code: "F704".into(),
             name: "Comune di Rho".into(),
             seat: "H264".into(),
-            operator: "RSSMRA80A01H264X".into(),
+            operator: "RSSMRA80A01H264B".into(),
         };
         let b = Beneficiary {
-            fiscal_code: "BNCGPP70A01F205Z".into(),
+            fiscal_code: "BNCGPP70A01F205F".into(),
             surname: "Bianchi".into(),
             name: "Giuseppe".into(),
             birth_year: 1970,
@@ -176,7 +176,7 @@ mod tests {
         };
         let x = xml("F704.PS.20261208.0000001", &body, &b, &s);
         for part in [
-            "CodiceFiscale=\"BNCGPP70A01F205Z\"",
+            "CodiceFiscale=\"BNCGPP70A01F205F\"",
             "Genere=\"1\"",
             "CodiceNazione=\"504\"",
             "PresenzaProvaMezzi=\"4\"",

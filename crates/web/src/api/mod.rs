@@ -23,6 +23,7 @@ mod report_read;
 mod reports;
 mod resources;
 mod roster;
+mod siuss;
 mod stats;
 mod teams;
 mod training;
@@ -57,6 +58,7 @@ use crate::error::ApiError;
     tags(
         (name = "sistema", description = "Stato del servizio e documento OpenAPI"),
         (name = "accesso", description = "Token di accesso e utente corrente"),
+        (name = "siuss", description = "SIUSS: l'ente che invia i flussi a INPS e i codici delle prestazioni"),
         (name = "riferimento", description = "Ambiti e comuni"),
         (name = "segnalazioni", description = "Segnalazioni: registrazione, valutazione, stato, diario"),
         (name = "amministrazione", description = "Utenti e registro degli accessi"),
@@ -197,6 +199,7 @@ fn delivery_and_training() -> OpenApiRouter<AppState> {
         .routes(routes!(push::subscribe, push::list))
         .routes(routes!(push::unsubscribe))
         .routes(routes!(push::channels, push::set_channels))
+        .routes(routes!(siuss::settings, siuss::set_settings))
         .routes(routes!(training::courses, training::add_course))
         .routes(routes!(training::attend))
         .routes(routes!(training::gaps))
