@@ -50,7 +50,7 @@ enum LogFormat {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web application (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a consistent copy of a live SQLite database to FILE (PostgreSQL: use pg_dump).
     Backup {
         /// The copy to write; it must not exist.
@@ -287,6 +287,16 @@ struct FieldArgs {
     /// The statuses that mean the gateway took the SMS, e.g. `200,201,202`; empty: any 2xx.
     #[arg(long, env = "PRESIDIO_SMS_SUCCESS", default_value = "")]
     sms_success: String,
+    /// The PDND key set that signs INPS's vouchers for the SIUSS e-service (a file, or an
+    /// https:// address read at start); unset: no e-service.
+    #[arg(long, env = "PRESIDIO_WAAS_JWKS")]
+    waas_jwks: Option<String>,
+    /// The issuer the vouchers must name (`iss`).
+    #[arg(long, env = "PRESIDIO_WAAS_ISSUER", default_value = "")]
+    waas_issuer: String,
+    /// The audience the vouchers must name (`aud`): the e-service's, as published on PDND.
+    #[arg(long, env = "PRESIDIO_WAAS_AUDIENCE", default_value = "")]
+    waas_audience: String,
     /// When the morning summary is e-mailed each day (Rome time, HH:MM), or `off`.
     #[arg(long, env = "PRESIDIO_SUMMARY_AT", default_value = "07:30")]
     summary_at: String,
@@ -425,7 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = database_url(&cli)?;
     match cli.command {
         None => serve(url, ServeArgs::from_env()).await,
-        Some(Command::Serve(args)) => serve(url, args).await,
+        Some(Command::Serve(args)) => serve(url, *args).await,
         Some(Command::Backup { file }) => backup(&url, &file).await,
         Some(Command::Ambito(cmd)) => ambito(&url, cmd).await,
         Some(Command::CheckConfig) => check_config(&url).await,
@@ -539,7 +549,20 @@ fn field_config(args: &FieldArgs) -> anyhow::Result<presidio_app::FieldConfig> {
         outbox_give_up_minutes: args.outbox_give_up_minutes,
         push_allow_http: args.push_allow_http,
         sms,
+        waas: None,
     })
+}
+
+/// The SIUSS e-service's voucher check, when its key set is configured; a wrong setting is
+/// refused with what is wrong.
+async fn waas_voucher(args: &FieldArgs) -> anyhow::Result<Option<presidio_app::waas::Voucher>> {
+    let Some(source) = &args.waas_jwks else {
+        return Ok(None);
+    };
+    presidio_app::waas::Voucher::load(source, &args.waas_issuer, &args.waas_audience)
+        .await
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!(tr().t1("cli-bad-waas", "error", &e)))
 }
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
@@ -548,7 +571,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         .parse()
         .map_err(|_| anyhow::anyhow!(tr().t1("cli-bad-addr", "addr", &args.addr)))?;
     let shutdown = shutdown_signal()?;
-    let field = field_config(&args.field)?;
+    let mut field = field_config(&args.field)?;
+    field.waas = waas_voucher(&args.field).await?;
     let db = open(&url).await?;
     println!("{}", tr().t1("cli-database", "url", &url.to_string()));
     let listener = tokio::net::TcpListener::bind(addr)

@@ -214,7 +214,11 @@ const PUBLIC: &[&str] = &[
     "/api/v1/openapi.json",
     "/sw.js",
     "/manifest.webmanifest",
+    "/waas/v1/status",
 ];
+
+/// The SIUSS e-service: its voucher alone opens it (tests/it/waas.rs); a session opens nothing.
+const VOUCHER: &[&str] = &["/waas/v1/flussi"];
 
 #[tokio::test]
 async fn role_by_route_matrix() {
@@ -286,6 +290,15 @@ async fn role_by_route_matrix() {
             }
         }
     }
+    for who in &users {
+        let r = app.get_as(who, "/waas/v1/flussi?since=0").await;
+        assert_ne!(
+            r.status,
+            StatusCode::OK,
+            "{}: a session opens no e-service",
+            who.username
+        );
+    }
     // Every GET route of the router is in the matrix or public (the matrix cannot fall behind).
     for (method, route) in presidio_web::routes() {
         if method != "GET" || route == "/configurazione-iniziale" {
@@ -296,6 +309,7 @@ async fn role_by_route_matrix() {
             concrete(&route) == p || route == p
         }) || PUBLIC.contains(&route.as_str())
             || SECRET_ADDRESSES.contains(&route.as_str())
+            || VOUCHER.contains(&route.as_str())
             || route.ends_with("/eventi")
             || route.ends_with("/events");
         assert!(listed, "GET {route} is missing from the role matrix");

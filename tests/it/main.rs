@@ -42,3 +42,4 @@ mod subject_access;
 mod support;
 mod teams;
 mod training;
+mod waas;

@@ -15,7 +15,7 @@ fn schema(name: &str) -> String {
 
 /// Validates `xml` against schema `xsd` with xmllint; Err with its message when invalid. None
 /// when xmllint is missing outside CI (with CI=true a missing xmllint fails the test).
-fn validate(xsd: &str, xml: &str) -> Option<Result<(), String>> {
+pub fn validate(xsd: &str, xml: &str) -> Option<Result<(), String>> {
     use std::io::Write;
     let mut child = match std::process::Command::new("xmllint")
         .args(["--noout", "--schema", &schema(xsd), "-"])
@@ -159,7 +159,7 @@ fn every_ps_psa_sina_flow_validates_against_the_schema() {
     assert!(validate("PS_PSA_SINA201812.xsd", &xml).unwrap().is_err());
 }
 
-fn minor() -> Minor {
+pub fn minor() -> Minor {
     Minor {
         id: "H264-7F3A9C2E11B4".into(),
         unaccompanied: true,

@@ -52,6 +52,7 @@ pub mod summary;
 mod team_access;
 pub mod teams;
 pub mod training;
+pub mod waas;
 
 use std::sync::Arc;
 
@@ -95,6 +96,8 @@ pub struct FieldConfig {
     pub outbox_give_up_minutes: u32,
     /// The SMS gateway, when one is configured.
     pub sms: Option<sms::SmsGateway>,
+    /// How the SIUSS e-service checks INPS's voucher, when it is configured.
+    pub waas: Option<waas::Voucher>,
     /// Whether a push subscription may name a plain-HTTP endpoint (a push service on the
     /// local network); HTTPS only otherwise.
     pub push_allow_http: bool,
@@ -112,6 +115,7 @@ impl Default for FieldConfig {
             outbox_give_up_minutes: 24 * 60,
             push_allow_http: false,
             sms: None,
+            waas: None,
         }
     }
 }

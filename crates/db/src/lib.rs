@@ -82,7 +82,7 @@ pub use resources::{StoredActivation, StoredResource};
 pub use roster::{RosterPerson, StoredRotaEntry, StoredShift, SwapRequest};
 pub use second_factor::SecondFactor;
 pub use sessions::{ApiToken, NewSession, NewToken, Session, SetupError};
-pub use siuss::StoredSiuss;
+pub use siuss::{FlowOutcome, NewFlow, StoredFlow, StoredSiuss};
 pub use stats::{Interventions, PartnerCount};
 pub use subject_access::{PERSON_MATCHES, PersonMatch, PersonQuery};
 pub use teams::{Inviting, StoredMember};

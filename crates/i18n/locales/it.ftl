@@ -219,6 +219,7 @@ cli-retention-set = Ambito { $code }: le schede delle persone con tutte le segna
    *[other] { $years } anni
 } dopo l'ultima segnalazione (le segnalazioni e le statistiche restano).
 cli-unknown-ambito = Ambito sconosciuto: «{ $code }» (vedere presidio ambito list).
+cli-bad-waas = Impostazioni del servizio SIUSS (PRESIDIO_WAAS_JWKS, PRESIDIO_WAAS_ISSUER, PRESIDIO_WAAS_AUDIENCE) non valide: { $error }
 cli-bad-summary-at = Ora del riepilogo del mattino (PRESIDIO_SUMMARY_AT) non valida: «{ $value }»; scrivere HH:MM, ad esempio 07:30, oppure off.
 cli-bad-database-url = Indirizzo dell'archivio dati non valido: { $url } (atteso sqlite://PERCORSO oppure postgres://UTENTE:PASSWORD@HOST/DB).
 cli-database-unavailable = Impossibile aprire l'archivio dati { $url }
@@ -341,6 +342,8 @@ person-access-truncated = Sono mostrate solo le voci più recenti: restringere l
 
 audit-record-activations = Risorse attivate
 audit-record-audit_log = Registro degli accessi
+audit-record-ambito = Ambito
+audit-record-siuss_flow = Flusso SIUSS
 audit-record-budget = Bilancio
 audit-record-local_holiday = Festività locale
 audit-record-login_throttle = Blocco dei tentativi

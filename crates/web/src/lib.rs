@@ -22,6 +22,7 @@ mod security;
 pub mod server;
 mod shift_feed;
 mod views;
+mod waas;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(waas::router())
         .nest("/static", assets::router())
         // Inside the policy: a request it let through, with its user, runs once per key.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -188,6 +190,11 @@ pub fn routes() -> Vec<(String, String)> {
         .map(|(m, p)| (m.to_owned(), p.to_owned()))
         .collect();
     all.extend(api::route_list());
+    all.extend(
+        waas::route_list()
+            .into_iter()
+            .map(|(m, p)| (m.to_owned(), p.to_owned())),
+    );
     all
 }
 

@@ -34,6 +34,9 @@ pub enum Access {
     Password,
     /// A signed-in user whose roles grant any of these permissions.
     AnyOf(&'static [Permission]),
+    /// The PDND voucher alone (the SIUSS e-service), checked by the handler: no session, no
+    /// token of Presidio's.
+    Voucher,
 }
 
 /// Reading reports: the whole case load, or only one's own organisation's reports.
@@ -768,6 +771,10 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/api/v1/outbox",
         Access::Needs(Permission::ManageAccounts),
     ),
+    // The SIUSS e-service INPS polls: the PDND voucher only
+    ("GET", "/waas/v1/flussi", Access::Voucher),
+    ("POST", "/waas/v1/esiti", Access::Voucher),
+    ("GET", "/waas/v1/status", Access::Public),
     // The installable field app
     ("GET", "/sw.js", Access::Public),
     ("GET", "/manifest.webmanifest", Access::Public),
@@ -1320,7 +1327,7 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
     let Some(access) = rule(&method, &route) else {
         return no_rule(&method, &route, api);
     };
-    if route.starts_with("/static/") {
+    if route.starts_with("/static/") || access == Access::Voucher {
         return next.run(request).await;
     }
     let visitor = match resolve(&state, request.headers(), request.extensions(), api).await {
@@ -1333,7 +1340,7 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
     let needed: &[Permission] = match &access {
         Access::Needs(p) => std::slice::from_ref(p),
         Access::AnyOf(list) => list,
-        Access::Public | Access::Password => &[],
+        Access::Public | Access::Password | Access::Voucher => &[],
     };
     if !needed.is_empty() {
         let Some(principal) = visitor.principal() else {
