@@ -75,18 +75,29 @@ macro_rules! enqueue {
                 .collect(),
                 $crate::outbox::To::Address(_) => Vec::new(),
             };
+            let on = |channel| i64::from(unchosen(n.kind, channel));
             for id in &users {
                 ids.extend(
                     sqlx::query_as::<_, (i64,)>(
                         "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject, body,
-                        safety, next_at, created_at)
-                     SELECT 'push', CAST(s.id AS TEXT), s.user_id, $2, $3, $4, $5, $6, $6
-                     FROM push_subscriptions s JOIN users u ON u.id = s.user_id
-                     WHERE s.user_id = $1 AND u.disabled_at IS NULL
-                       AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
-                            WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'push'),
-                            $8) = 1)
-                     RETURNING id",
+                            safety, next_at, created_at)
+                         SELECT r.channel, r.recipient, r.user_id, $2, $3, $4, $5, $6, $6
+                         FROM (SELECT 'push' AS channel, CAST(s.id AS TEXT) AS recipient,
+                                  s.user_id AS user_id, $9 AS unchosen
+                               FROM push_subscriptions s WHERE s.user_id = $1
+                               UNION ALL
+                               SELECT 'sms', u.mobile, u.id, $10 FROM users u
+                               WHERE u.id = $1 AND u.mobile IS NOT NULL AND $8 = 1
+                               UNION ALL
+                               SELECT 'email', u.alert_email, u.id, $11 FROM users u
+                               WHERE u.id = $1 AND u.alert_email IS NOT NULL
+                                 AND u.alert_email <> '' AND $12 = 1) r
+                         JOIN users u ON u.id = r.user_id
+                         WHERE u.disabled_at IS NULL
+                           AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
+                                WHERE c.user_id = r.user_id AND c.kind = $7
+                                  AND c.channel = r.channel), r.unchosen) = 1)
+                         RETURNING id",
                     )
                     .bind(*id)
                     .bind(n.ambito_id)
@@ -95,60 +106,14 @@ macro_rules! enqueue {
                     .bind(safety)
                     .bind(at)
                     .bind(kind)
-                    .bind(i64::from(unchosen(n.kind, Channel::Push)))
+                    .bind(i64::from(n.sms))
+                    .bind(on(Channel::Push))
+                    .bind(on(Channel::Sms))
+                    .bind(on(Channel::Email))
+                    .bind(i64::from(n.email))
                     .fetch_all(&mut *$tx)
                     .await?,
                 );
-                if n.sms {
-                    ids.extend(
-                        sqlx::query_as::<_, (i64,)>(
-                            "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject,
-                            body, safety, next_at, created_at)
-                         SELECT 'sms', u.mobile, u.id, $2, $3, $4, $5, $6, $6
-                         FROM users u WHERE u.id = $1 AND u.mobile IS NOT NULL
-                            AND u.disabled_at IS NULL
-                            AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
-                                WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'sms'),
-                                $8) = 1)
-                         RETURNING id",
-                        )
-                        .bind(*id)
-                        .bind(n.ambito_id)
-                        .bind(&n.subject)
-                        .bind(&n.body)
-                        .bind(safety)
-                        .bind(at)
-                        .bind(kind)
-                        .bind(i64::from(unchosen(n.kind, Channel::Sms)))
-                        .fetch_all(&mut *$tx)
-                        .await?,
-                    );
-                }
-                if n.email {
-                    ids.extend(
-                        sqlx::query_as::<_, (i64,)>(
-                            "INSERT INTO outbox (channel, recipient, user_id, ambito_id, subject,
-                            body, safety, next_at, created_at)
-                         SELECT 'email', u.alert_email, u.id, $2, $3, $4, $5, $6, $6
-                         FROM users u WHERE u.id = $1 AND u.alert_email IS NOT NULL
-                            AND u.alert_email <> '' AND u.disabled_at IS NULL
-                            AND ($5 = 1 OR COALESCE((SELECT c.chosen FROM channel_choices c
-                                WHERE c.user_id = u.id AND c.kind = $7 AND c.channel = 'email'),
-                                $8) = 1)
-                         RETURNING id",
-                        )
-                        .bind(*id)
-                        .bind(n.ambito_id)
-                        .bind(&n.subject)
-                        .bind(&n.body)
-                        .bind(safety)
-                        .bind(at)
-                        .bind(kind)
-                        .bind(i64::from(unchosen(n.kind, Channel::Email)))
-                        .fetch_all(&mut *$tx)
-                        .await?,
-                    );
-                }
             }
             if let ($crate::outbox::To::Address(address), true) = (&n.to, n.email) {
                 ids.extend(
