@@ -135,6 +135,39 @@ test("the administration screens pass axe; an admin creates an account from the 
   await close();
 });
 
+test("the SIUSS settings pass axe on a desktop and a phone and save from the keyboard", async () => {
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+    const { page, problems, close } = await openPage(browser, server.url, viewport);
+    await logIn(page, server.url, USERS.admin);
+    await page.goto(server.url + "/amministrazione/siuss");
+    assert.equal(await page.locator("h1").innerText(), "SIUSS");
+    assert.deepEqual(await seriousViolations(page), []);
+    if (viewport.width === 390) {
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), "no sideways scrolling");
+      await close();
+      continue;
+    }
+    // A refused form names its fields and passes axe too.
+    await page.locator("#codice_ente").focus();
+    await page.keyboard.type("SERCOP");
+    await page.keyboard.press("Enter");
+    await page.waitForLoadState();
+    assert.match(await page.locator(".alert-danger").innerText(), /Denominazione dell'ente/);
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.fill("#denominazione_ente", "Azienda speciale consortile SER.CO.P.");
+    await page.fill("#belfiore_sede", "H264");
+    await page.fill("#cf_operatore", "RSSMRA80A01H264B");
+    await page.fill('[id="prestazioni[2].codice"]', "A2.16");
+    await page.fill('[id="prestazioni[2].denominazione"]', "Accoglienza notturna di emergenza");
+    await page.locator('[id="prestazioni[2].denominazione"]').press("Enter");
+    await page.waitForURL((u) => u.searchParams.get("salvato") === "1");
+    assert.match(await page.locator("[role=status]").first().innerText(), /salvate/);
+    await screenshot(page, "amministrazione-siuss");
+    assert.deepEqual(problems, []);
+    await close();
+  }
+});
+
 test("a coordinator is refused the administration", async () => {
   const { page, close } = await openPage(browser, server.url);
   await logIn(page, server.url, USERS.coordinatore);

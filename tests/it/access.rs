@@ -173,6 +173,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("/api/v1/push/subscriptions", "yyyyyyyy"),
     ("/api/v1/me/channels", "yyyyyyyy"),
     ("/api/v1/siuss/settings", "y-------"),
+    ("/amministrazione/siuss", "y-------"),
     ("/formazione", "-y------"),
     ("/formazione/corsi/{id}", "-n------"),
     ("/formazione/corsi/{id}/presenze/{id}/attestato", "-n------"),

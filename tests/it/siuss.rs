@@ -364,3 +364,81 @@ async fn bad_settings_change_nothing(
     let r = request_as(app, admin, Method::GET, path, &serde_json::Value::Null).await;
     assert_eq!(r.json()["version"], 1, "nothing changed");
 }
+
+#[tokio::test]
+async fn the_admin_page_saves_the_settings_and_names_what_it_refuses() {
+    use axum::http::StatusCode;
+    let app = crate::support::TestApp::new().await;
+    let admin = app.sign_in("admin", &[]).await;
+    let page = app.get_as(&admin, "/amministrazione/siuss").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("Posto in dormitorio"),
+        "{}",
+        page.text()
+    );
+    let mut form = vec![
+        ("version", "0"),
+        ("codice_ente", "SERCOP"),
+        (
+            "denominazione_ente",
+            "Azienda speciale consortile SER.CO.P.",
+        ),
+        ("belfiore_sede", "H264"),
+        ("cf_operatore", "RSSMRA80A01H264B"),
+        ("prestazioni[2].codice", "A2.16"),
+        (
+            "prestazioni[2].denominazione",
+            "Accoglienza notturna di emergenza",
+        ),
+    ];
+    let r = app
+        .post_form_as(&admin, "/amministrazione/siuss", &form, None)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.get_as(&admin, r.header("location")).await.text();
+    assert!(
+        page.contains("Impostazioni SIUSS salvate") && page.contains("value=\"A2.16\""),
+        "{page}"
+    );
+    // The same version again: someone saved first, nothing changes.
+    let r = app
+        .post_form_as(&admin, "/amministrazione/siuss", &form, None)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text().contains("ha salvato queste impostazioni"),
+        "{}",
+        r.text()
+    );
+    form[0] = ("version", "1");
+    form[4] = ("cf_operatore", "RSSMRA80A01H264Y");
+    form[6] = ("prestazioni[2].denominazione", "");
+    let r = app
+        .post_form_as(&admin, "/amministrazione/siuss", &form, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(
+        text.contains("Codice fiscale dell&#39;operatore")
+            || text.contains("Codice fiscale dell'operatore"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Prestazione 3 · Denominazione della prestazione"),
+        "{text}"
+    );
+    let r = crate::reports_api::request_as(
+        &app,
+        &admin,
+        axum::http::Method::GET,
+        "/api/v1/siuss/settings",
+        &serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(
+        r.json()["cf_operatore"],
+        "RSSMRA80A01H264B",
+        "nothing changed"
+    );
+}

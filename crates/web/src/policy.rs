@@ -768,6 +768,16 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/amministrazione/siuss",
+        Access::Needs(Permission::ManageSiuss),
+    ),
+    (
+        "POST",
+        "/amministrazione/siuss",
+        Access::Needs(Permission::ManageSiuss),
+    ),
+    (
+        "GET",
         "/api/v1/outbox",
         Access::Needs(Permission::ManageAccounts),
     ),

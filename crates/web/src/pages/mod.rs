@@ -31,6 +31,7 @@ mod second_factor;
 mod session;
 mod setup;
 pub mod sheet;
+mod siuss;
 mod stats;
 mod subject_access;
 mod summary;
@@ -192,6 +193,8 @@ fn page_routes() -> Routes {
 /// The person across reports: search, candidates at intake, the person's page and links.
 fn person_routes(routes: Routes) -> Routes {
     routes
+        .get("/amministrazione/siuss", siuss::form)
+        .post("/amministrazione/siuss", siuss::save)
         .post("/campo/invio", interventions::field_sync)
         .get("/sw.js", pwa::worker)
         .get("/manifest.webmanifest", pwa::manifest)
