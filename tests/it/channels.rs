@@ -147,15 +147,7 @@ async fn the_api_keeps_a_choice_per_kind_and_refuses_bad_ones_changing_nothing()
         assert!(message.contains("Tipo: "), "{v}");
         assert!(!message.contains("lettere minuscole"), "{v}");
     }
-    let (s, _) = call(
-        &mut app,
-        Some(&partner),
-        Method::PUT,
-        "/api/v1/me/channels",
-        &json!({"channels": "tutti"}),
-    )
-    .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    wrong_shapes_refused(&mut app, &partner).await;
     assert_eq!(app.audited("write").await.len(), written, "nothing written");
     let v = channels(&mut app, &partner).await;
     assert_eq!(
@@ -262,4 +254,40 @@ async fn an_invitation_takes_the_chosen_channels_and_an_alert_every_one() {
         !mail.iter().any(|m| m.contains(&partner.username)),
         "{mail:?}"
     );
+}
+
+/// A body of the wrong shape is refused: a list that is text, an item that is an array or has a
+/// field it does not take, a body that is an array or empty.
+async fn wrong_shapes_refused(app: &mut TestApp, partner: &Who) {
+    let (s, _) = call(
+        app,
+        Some(partner),
+        Method::PUT,
+        "/api/v1/me/channels",
+        &json!({"channels": "tutti"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    for shape in [
+        json!({"channels": [["team", true, true, true]]}),
+        json!({"channels": [{"kind": "team", "fax": true}]}),
+        json!([]),
+        json!({}),
+    ] {
+        let (s, v) = call(
+            app,
+            Some(partner),
+            Method::PUT,
+            "/api/v1/me/channels",
+            &shape,
+        )
+        .await;
+        assert!(
+            matches!(
+                s,
+                StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+            ),
+            "{shape}: {s} {v}"
+        );
+    }
 }

@@ -356,6 +356,16 @@ async fn bad_settings_change_nothing(
         let message = fields[field].as_str().unwrap_or_default();
         assert!(message.contains(says), "{field}: {fields}");
     }
+    let mut shape = settings(1);
+    shape["prestazioni"] =
+        serde_json::json!([["dormitorio", "Posto", "A2.16", "Accoglienza notturna"]]);
+    let r = request_as(app, admin, Method::PUT, path, &shape).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an item is an object: {}",
+        r.text()
+    );
     let mut nul = settings(1);
     nul["denominazione_ente"] = "Ente\u{0}".into();
     let r = request_as(app, admin, Method::PUT, path, &nul).await;

@@ -167,3 +167,29 @@ fn control_character_at(value: &serde_json::Value, at: String) -> Option<String>
         _ => None,
     }
 }
+
+/// A list of objects read strictly (`#[serde(deserialize_with = "object_items")]`): serde's
+/// derive would also take an item written as an array of its fields in order, which the API's
+/// document does not allow. The items' types refuse unknown fields themselves
+/// (`deny_unknown_fields`), since they are read apart from the body.
+pub fn object_items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    Vec::<serde_json::Value>::deserialize(d)?
+        .into_iter()
+        .map(|item| {
+            if item.is_object() {
+                serde_json::from_value(item).map_err(D::Error::custom)
+            } else {
+                Err(D::Error::invalid_type(
+                    serde::de::Unexpected::Other("not an object"),
+                    &"an object",
+                ))
+            }
+        })
+        .collect()
+}

@@ -184,6 +184,7 @@ pub struct Channels {
 
 /// The channels chosen for one kind; a channel left out is not taken.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelChoiceBody {
     #[serde(default)]
     #[schema(value_type = MessageKind, required = true)]
@@ -199,7 +200,7 @@ pub struct ChannelChoiceBody {
 /// The kinds whose channels change; the kinds not listed keep theirs.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ChannelChoices {
-    #[serde(default)]
+    #[serde(deserialize_with = "super::json::object_items")]
     pub channels: Vec<ChannelChoiceBody>,
 }
 

@@ -40,6 +40,7 @@ pub enum SiussKind {
 
 /// One kind's prestazione.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PrestazioneView {
     #[serde(default)]
     #[schema(value_type = SiussKind, required = true)]
@@ -77,7 +78,7 @@ pub struct SiussSettings {
     #[serde(default)]
     pub cf_operatore: String,
     /// Every kind, with its code or null.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::object_items")]
     pub prestazioni: Vec<PrestazioneView>,
     /// The version a change must name (0 before the first); 409 when it changed since.
     #[serde(default)]
