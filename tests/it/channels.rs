@@ -291,3 +291,37 @@ async fn wrong_shapes_refused(app: &mut TestApp, partner: &Who) {
         );
     }
 }
+
+#[tokio::test]
+async fn parallel_saves_of_ones_channels_all_land_whole() {
+    let app = TestApp::new().await;
+    let partner = app.sign_in("partner", &[]).await;
+    let bodies: Vec<Value> = [true, false, true, false]
+        .iter()
+        .map(|on| json!({"channels": [{"kind": "team", "push": on, "email": !on}]}))
+        .collect();
+    let put =
+        |b| crate::reports_api::request_as(&app, &partner, Method::PUT, "/api/v1/me/channels", b);
+    let saves = tokio::join!(
+        put(&bodies[0]),
+        put(&bodies[1]),
+        put(&bodies[2]),
+        put(&bodies[3])
+    );
+    for saved in [&saves.0, &saves.1, &saves.2, &saves.3] {
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    }
+    let r = crate::reports_api::request_as(
+        &app,
+        &partner,
+        Method::GET,
+        "/api/v1/me/channels",
+        &Value::Null,
+    )
+    .await;
+    let team = r.json()["channels"][0].clone();
+    assert_ne!(
+        team["push"], team["email"],
+        "one save or the other, never a mix: {team}"
+    );
+}

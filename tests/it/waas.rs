@@ -370,3 +370,42 @@ async fn outcomes_are_kept_once(app: &TestApp, good: &str, ids: &[&str]) {
         .count();
     assert_eq!(written, 2, "each delivery of outcomes audited");
 }
+
+#[tokio::test]
+async fn flows_kept_at_once_get_their_own_number_and_instant() {
+    let app = app().await;
+    let ambito = app.t.db.list_ambiti().await.unwrap()[0].id;
+    let body = Ente {
+        code: "SERCOP".into(),
+        name: "SER.CO.P.".into(),
+        seat: "H264".into(),
+        operator: "RSSMRA80A01H264B".into(),
+    };
+    let day = jiff::civil::date(2026, 12, 8);
+    let entry = presidio_domain::audit::Entry::new(
+        presidio_domain::time::UtcMillis(0),
+        presidio_domain::audit::Action::Write,
+    );
+    let new = presidio_db::NewFlow {
+        ambito,
+        kind: FlowKind::Sinba,
+        body: &body,
+        report_id: None,
+        day,
+    };
+    let store = || app.t.db.store_flow(&new, str::to_owned, &entry);
+    let got = tokio::join!(store(), store(), store(), store());
+    let got = [got.0, got.1, got.2, got.3];
+    let mut ids: Vec<String> = got.into_iter().map(Result::unwrap).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    let kept = app.t.db.flows_since(0, 10).await.unwrap();
+    let mut instants: Vec<i64> = kept.iter().map(|f| f.ts).collect();
+    instants.dedup();
+    assert_eq!(
+        instants.len(),
+        4,
+        "one instant each, in order: {instants:?}"
+    );
+}

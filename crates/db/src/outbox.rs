@@ -215,7 +215,8 @@ impl Db {
         Ok(rows.into_iter().map(|(k, c, on)| (k, c, on == 1)).collect())
     }
 
-    /// Replaces user `user_id`'s choices with `choices` (kind, channel, chosen), audited.
+    /// Sets user `user_id`'s `choices` (kind, channel, chosen), each pair written whole (two
+    /// saves at once: one or the other), audited.
     pub async fn set_channel_choices(
         &self,
         user_id: i64,
@@ -226,14 +227,11 @@ impl Db {
             self,
             write | pool | {
                 let mut tx = pool.begin().await?;
-                sqlx::query("DELETE FROM channel_choices WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
                 for (kind, channel, chosen) in choices {
                     sqlx::query(
                         "INSERT INTO channel_choices (user_id, kind, channel, chosen)
-                         VALUES ($1, $2, $3, $4)",
+                         VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (user_id, kind, channel) DO UPDATE SET chosen = $4",
                     )
                     .bind(user_id)
                     .bind(kind.code())
